@@ -1,0 +1,108 @@
+"""The ``grappe`` command.
+
+Every command is a thin shell over the same service functions the web pages use. User errors are printed as
+one paragraph and exit with status 2; nothing is changed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="grappe",
+    help="Grappe : le registre et les fusions d'un réseau d'entreprises.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+out_console = Console()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grappe.settings")
+    import django
+
+    django.setup()
+
+
+def fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[bold red]Erreur :[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def user_command(func: F) -> F:
+    """Set Django up, then turn user errors into a one-paragraph message and a non-zero exit."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        setup_django()
+        from django.core.exceptions import ValidationError
+        from django.db import OperationalError, ProgrammingError
+
+        from grappe.errors import UserError
+
+        try:
+            return func(*args, **kwargs)
+        except UserError as error:
+            fail(str(error))
+        except ValidationError as error:
+            fail(" ".join(error.messages))
+        except (OperationalError, ProgrammingError) as error:
+            fail(
+                f"la base de données n'est pas prête ({error}). Lancez « grappe migrate » ou vérifiez DATABASE_URL."
+            )
+        except FileNotFoundError as error:
+            fail(f"fichier introuvable : {error.filename}.")
+        except KeyboardInterrupt:
+            fail("interrompu ; rien n'a été modifié.", code=130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@user_command
+def migrate() -> None:
+    """Crée ou met à jour la base de données."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    out_console.print("Base de données à jour.")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+)
+def manage(ctx: typer.Context) -> None:
+    """Lance une commande d'administration Django (ex. : grappe manage createsuperuser)."""
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["grappe manage", *ctx.args])
+
+
+def _register_commands() -> None:
+    # Each app contributes its commands; importing them here keeps `grappe --help` complete.
+    from grappe import commands  # noqa: F401
+
+
+def main() -> None:
+    _register_commands()
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("Interrompu ; rien n'a été modifié.")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

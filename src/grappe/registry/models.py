@@ -1,0 +1,418 @@
+"""The member registry: networks, their territories and offices, member organisations and their provenance.
+
+Identifiers are stored only once checked (see ``grappe.france.identifiers``); the raw value a user handed over
+always stays in the ``SourceRecord`` it came from, and ``Lineage`` says which source gave which stored value.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Association(models.Model):
+    """A network with a legal existence (a cluster, a federation, a chamber)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        ABSORBED = "absorbed", _("absorbée")
+        DISSOLVED = "dissolved", _("dissoute")
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    short_name = models.CharField(_("sigle"), max_length=60, blank=True)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    rna = models.CharField(_("numéro RNA"), max_length=10, blank=True)
+    seat_city = models.CharField(_("ville du siège"), max_length=120, blank=True)
+    seat_commune_code = models.CharField(_("code commune du siège"), max_length=5, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    founded_on = models.DateField(_("créée le"), null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    absorbed_on = models.DateField(_("absorbée le"), null=True, blank=True)
+    absorbed_into = models.ForeignKey(
+        "self",
+        verbose_name=_("absorbée par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="absorbed_associations",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("association")
+        verbose_name_plural = _("associations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="absorbed", absorbed_on__isnull=False, absorbed_into__isnull=False)
+                | ~Q(status="absorbed"),
+                name="absorbed_association_has_date_and_absorber",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Territory(models.Model):
+    """A set of départements served by one territorial committee and its offices."""
+
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="territories"
+    )
+    name = models.CharField(_("nom"), max_length=120)
+    departement_codes = models.JSONField(_("départements"), default=list)
+
+    class Meta:
+        verbose_name = _("territoire")
+        verbose_name_plural = _("territoires")
+        ordering = ["association__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["association", "name"], name="unique_territory_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({', '.join(self.departement_codes)})"
+
+
+class Brand(models.Model):
+    """A name a network keeps using in some territories, typically an absorbed association's name."""
+
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="brands"
+    )
+    name = models.CharField(_("nom de marque"), max_length=200)
+    origin_association = models.ForeignKey(
+        Association,
+        verbose_name=_("association d'origine"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kept_as_brands",
+    )
+    territories = models.ManyToManyField(Territory, verbose_name=_("territoires"), blank=True)
+    since = models.DateField(_("depuis"), null=True, blank=True)
+    until = models.DateField(_("jusqu'au"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("marque")
+        verbose_name_plural = _("marques")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["association", "name"], name="unique_brand_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Office(models.Model):
+    class Kind(models.TextChoices):
+        HEAD_OFFICE = "head_office", _("siège")
+        ANTENNA = "antenna", _("antenne")
+        BUREAU = "bureau", _("bureau")
+
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="offices"
+    )
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("nom"), max_length=120)
+    street = models.CharField(_("adresse"), max_length=200, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    city = models.CharField(_("ville"), max_length=120, blank=True)
+    commune_code = models.CharField(_("code commune"), max_length=5, blank=True)
+    opened_on = models.DateField(_("ouvert le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("implantation")
+        verbose_name_plural = _("implantations")
+        ordering = ["association__name", "kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.name}"
+
+
+class StaffMember(models.Model):
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="staff"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("implantation"), null=True, blank=True, on_delete=models.SET_NULL, related_name="staff"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff_member",
+    )
+    first_name = models.CharField(_("prénom"), max_length=80)
+    last_name = models.CharField(_("nom"), max_length=80)
+    job_title = models.CharField(_("fonction"), max_length=120, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    hired_on = models.DateField(_("embauché le"), null=True, blank=True)
+    left_on = models.DateField(_("parti le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("salarié")
+        verbose_name_plural = _("salariés")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Organisation(models.Model):
+    """A legal unit (unité légale). Its id never changes when registries are linked to it."""
+
+    name = models.CharField(_("raison sociale"), max_length=250, db_index=True)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, db_index=True)
+    vat_number = models.CharField(_("n° TVA"), max_length=13, blank=True)
+    legal_form_code = models.CharField(_("catégorie juridique"), max_length=4, blank=True)
+    naf_code = models.CharField(_("code NAF/APE"), max_length=6, blank=True, db_index=True)
+    naf_version = models.CharField(_("nomenclature NAF"), max_length=12, blank=True)
+    headcount_bracket = models.CharField(_("tranche d'effectif"), max_length=2, blank=True)
+    created_on = models.DateField(_("date de création"), null=True, blank=True)
+    website = models.URLField(_("site web"), max_length=300, blank=True)
+    website_domain = models.CharField(_("domaine"), max_length=200, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    is_startup = models.BooleanField(_("start-up"), default=False)
+    skills = models.JSONField(_("compétences"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["siren"], condition=~Q(siren=""), name="unique_nonempty_siren")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Establishment(models.Model):
+    """A site of an organisation. Its postcode and commune place it in a département, hence a territory."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="establishments"
+    )
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, db_index=True)
+    name = models.CharField(_("enseigne"), max_length=250, blank=True)
+    street = models.CharField(_("adresse"), max_length=250, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    city = models.CharField(_("commune"), max_length=120, blank=True)
+    commune_code = models.CharField(_("code commune INSEE"), max_length=5, blank=True)
+    departement_code = models.CharField(_("département"), max_length=3, blank=True, db_index=True)
+    is_head_office = models.BooleanField(_("siège"), default=False)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("établissement")
+        verbose_name_plural = _("établissements")
+        ordering = ["organisation__name", "city"]
+        constraints = [
+            models.UniqueConstraint(fields=["siret"], condition=~Q(siret=""), name="unique_nonempty_siret")
+        ]
+
+    def __str__(self) -> str:
+        place = f"{self.postcode} {self.city}".strip()
+        return f"{self.organisation.name} — {place}" if place else self.organisation.name
+
+
+class Person(models.Model):
+    first_name = models.CharField(_("prénom"), max_length=80, blank=True)
+    last_name = models.CharField(_("nom"), max_length=80)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personne")
+        verbose_name_plural = _("personnes")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Role(models.Model):
+    class Kind(models.TextChoices):
+        REPRESENTATIVE = "representative", _("représentant titulaire")
+        ALTERNATE = "alternate", _("représentant suppléant")
+        CONTACT = "contact", _("contact")
+        EXECUTIVE = "executive", _("dirigeant")
+        BILLING = "billing", _("contact facturation")
+
+    person = models.ForeignKey(Person, verbose_name=_("personne"), on_delete=models.CASCADE, related_name="roles")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="roles"
+    )
+    kind = models.CharField(_("rôle"), max_length=20, choices=Kind.choices, default=Kind.CONTACT)
+    job_title = models.CharField(_("fonction"), max_length=120, blank=True)
+    starts_on = models.DateField(_("depuis"), null=True, blank=True)
+    ends_on = models.DateField(_("jusqu'au"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rôle")
+        verbose_name_plural = _("rôles")
+        ordering = ["organisation__name", "kind"]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_kind_display()} — {self.organisation}"
+
+
+class Membership(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("à jour")
+        PENDING = "pending", _("en attente")
+        LAPSED = "lapsed", _("non renouvelée")
+        ENDED = "ended", _("terminée")
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        verbose_name=_("établissement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
+    )
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    origin = models.ForeignKey(
+        Association,
+        verbose_name=_("apportée par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="brought_memberships",
+        help_text=_("L'association qui a fait entrer ce membre dans le réseau."),
+    )
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    starts_on = models.DateField(_("adhérent depuis"), null=True, blank=True)
+    ends_on = models.DateField(_("jusqu'au"), null=True, blank=True)
+    college = models.CharField(_("collège"), max_length=80, blank=True)
+    category = models.CharField(_("type d'adhésion"), max_length=80, blank=True)
+    annual_fee = models.DecimalField(_("cotisation annuelle"), max_digits=10, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adhésion")
+        verbose_name_plural = _("adhésions")
+        ordering = ["organisation__name"]
+        indexes = [models.Index(fields=["association", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ∈ {self.association}"
+
+
+class SourceFile(models.Model):
+    """One file an association handed over, identified by its content hash."""
+
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    sheet = models.CharField(_("feuille"), max_length=120, blank=True)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    size = models.BigIntegerField(_("taille (octets)"))
+    file_format = models.CharField(_("format"), max_length=10)
+    encoding = models.CharField(_("encodage"), max_length=40, blank=True)
+    delimiter = models.CharField(_("séparateur"), max_length=4, blank=True)
+    header_line = models.PositiveIntegerField(_("ligne d'en-tête"), default=1)
+    headers = models.JSONField(_("en-têtes"), default=list)
+    mapping = models.JSONField(_("correspondance des colonnes"), default=dict)
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.PROTECT, related_name="source_files"
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("importé par"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    imported_at = models.DateTimeField(_("importé le"), auto_now_add=True)
+    row_count = models.PositiveIntegerField(_("lignes"), default=0)
+    imported_count = models.PositiveIntegerField(_("lignes importées"), default=0)
+    rejected_count = models.PositiveIntegerField(_("lignes rejetées"), default=0)
+
+    class Meta:
+        verbose_name = _("fichier source")
+        verbose_name_plural = _("fichiers sources")
+        ordering = ["-imported_at"]
+        constraints = [models.UniqueConstraint(fields=["sha256", "sheet"], name="unique_source_file_content")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.sheet})" if self.sheet else self.original_name
+
+
+class SourceRecord(models.Model):
+    """One row of a source file, kept verbatim: nothing an association hands over is ever lost."""
+
+    class Status(models.TextChoices):
+        IMPORTED = "imported", _("importée")
+        REJECTED = "rejected", _("rejetée")
+
+    source_file = models.ForeignKey(
+        SourceFile, verbose_name=_("fichier"), on_delete=models.CASCADE, related_name="records"
+    )
+    line_number = models.PositiveIntegerField(_("ligne"))
+    values = models.JSONField(_("valeurs brutes"))
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices)
+    issues = models.JSONField(_("anomalies"), default=list, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="source_records",
+    )
+
+    class Meta:
+        verbose_name = _("ligne source")
+        verbose_name_plural = _("lignes sources")
+        ordering = ["source_file", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_file", "line_number"], name="unique_source_line")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_file} : ligne {self.line_number}"
+
+    def as_dict(self) -> dict[str, str]:
+        """The row as the user saw it: header → verbatim cell."""
+        headers = self.source_file.headers
+        return {headers[i] if i < len(headers) else f"#{i + 1}": v for i, v in enumerate(self.values)}
+
+
+class Lineage(models.Model):
+    """Which source record gave which stored value, including values not retained when records merged."""
+
+    source_record = models.ForeignKey(
+        SourceRecord, verbose_name=_("ligne source"), on_delete=models.CASCADE, related_name="lineage"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(_("champ"), max_length=60)
+    column = models.CharField(_("colonne source"), max_length=200, blank=True)
+    value = models.TextField(_("valeur"), blank=True)
+    retained = models.BooleanField(_("retenue"), default=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lignage")
+        verbose_name_plural = _("lignages")
+        indexes = [models.Index(fields=["content_type", "object_id", "field"])]
+
+    def __str__(self) -> str:
+        return f"{self.field} ← {self.source_record}"
