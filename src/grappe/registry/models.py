@@ -125,6 +125,7 @@ class Office(models.Model):
     city = models.CharField(_("ville"), max_length=120, blank=True)
     commune_code = models.CharField(_("code commune"), max_length=5, blank=True)
     opened_on = models.DateField(_("ouvert le"), null=True, blank=True)
+    closed_on = models.DateField(_("fermé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("implantation")
@@ -140,7 +141,12 @@ class StaffMember(models.Model):
         Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="staff"
     )
     office = models.ForeignKey(
-        Office, verbose_name=_("implantation"), null=True, blank=True, on_delete=models.SET_NULL, related_name="staff"
+        Office,
+        verbose_name=_("implantation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -254,7 +260,9 @@ class Role(models.Model):
         EXECUTIVE = "executive", _("dirigeant")
         BILLING = "billing", _("contact facturation")
 
-    person = models.ForeignKey(Person, verbose_name=_("personne"), on_delete=models.CASCADE, related_name="roles")
+    person = models.ForeignKey(
+        Person, verbose_name=_("personne"), on_delete=models.CASCADE, related_name="roles"
+    )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="roles"
     )
@@ -307,7 +315,9 @@ class Membership(models.Model):
     ends_on = models.DateField(_("jusqu'au"), null=True, blank=True)
     college = models.CharField(_("collège"), max_length=80, blank=True)
     category = models.CharField(_("type d'adhésion"), max_length=80, blank=True)
-    annual_fee = models.DecimalField(_("cotisation annuelle"), max_digits=10, decimal_places=2, null=True, blank=True)
+    annual_fee = models.DecimalField(
+        _("cotisation annuelle"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -337,7 +347,11 @@ class SourceFile(models.Model):
         Association, verbose_name=_("association"), on_delete=models.PROTECT, related_name="source_files"
     )
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("importé par"), null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("importé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
     imported_at = models.DateTimeField(_("importé le"), auto_now_add=True)
     row_count = models.PositiveIntegerField(_("lignes"), default=0)

@@ -1,0 +1,278 @@
+"""E-mail addresses, phone numbers and websites, as registries write them.
+
+Nothing here touches the network: e-mail deliverability is not checked (that would need DNS), and websites
+are not fetched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import idna
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .problems import Checked, _, empty, refused
+from .text import clean_text
+
+# Personal mailboxes: an address there says nothing about the company's domain (linkage must not use it).
+WEBMAIL_DOMAINS: frozenset[str] = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "orange.fr",
+        "wanadoo.fr",
+        "free.fr",
+        "sfr.fr",
+        "neuf.fr",
+        "club-internet.fr",
+        "cegetel.net",
+        "numericable.fr",
+        "bbox.fr",
+        "laposte.net",
+        "hotmail.fr",
+        "hotmail.com",
+        "outlook.fr",
+        "outlook.com",
+        "live.fr",
+        "live.com",
+        "msn.com",
+        "yahoo.fr",
+        "yahoo.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "aol.fr",
+        "gmx.fr",
+        "gmx.com",
+        "gmx.net",
+        "proton.me",
+        "protonmail.com",
+        "tutanota.com",
+        "yandex.com",
+        "mail.com",
+    }
+)
+
+_SHOWN_MAX = 60
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= _SHOWN_MAX else text[: _SHOWN_MAX - 1] + "…"
+
+
+# --------------------------------------------------------------------------------------------------------
+# E-mail
+
+_NAMED_ADDRESS = re.compile(r"^[^<>]*<([^<>]+)>$")  # "Jean Dupont <jean@exemple.fr>"
+_LIST_SEPARATORS = re.compile(r"[;,/\s]+")
+
+
+def check_email(raw: str | None) -> Checked[str]:
+    """An e-mail address, returned lower-cased (mailboxes are case-insensitive in practice)."""
+    text = clean_text(raw)
+    if not text:
+        return empty()
+    named = _NAMED_ADDRESS.match(text)
+    address = named[1].strip() if named else text
+    address = re.sub(r"^mailto:", "", address, flags=re.IGNORECASE)
+    if sum("@" in part for part in _LIST_SEPARATORS.split(address)) > 1:
+        return refused(
+            "email.several",
+            _(
+                "« %(value)s » contient plusieurs adresses e-mail : une seule adresse par cellule est attendue."
+            ),
+            value=_shown(text),
+        )
+    if "@" not in address:
+        return refused(
+            "email.format",
+            _("Adresse e-mail « %(value)s » invalide : une adresse de la forme nom@domaine.fr est attendue."),
+            value=_shown(text),
+        )
+    try:
+        checked = validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return refused(
+            "email.invalid",
+            _(
+                "Adresse e-mail « %(value)s » invalide : vérifiez les caractères avant et après le @ et le "
+                "nom de domaine (par exemple contact@exemple.fr)."
+            ),
+            value=_shown(text),
+        )
+    return Checked(checked.normalized.lower())
+
+
+def email_domain(address: str) -> str | None:
+    """The domain of an e-mail address, lower-cased, or None if there is none."""
+    _local, at, domain = clean_text(address).rpartition("@")
+    return domain.lower().rstrip(".") or None if at else None
+
+
+def is_webmail(address_or_domain: str) -> bool:
+    """True for an address or domain at a personal mailbox provider (gmail.com, orange.fr…)."""
+    domain = email_domain(address_or_domain) if "@" in address_or_domain else address_or_domain
+    return (domain or "").lower().removeprefix("www.") in WEBMAIL_DOMAINS
+
+
+# --------------------------------------------------------------------------------------------------------
+# Phone
+
+# Overseas départements have their own country codes in the numbering plan: try them when a national
+# number is not a valid metropolitan one ("0262 …" is Réunion).
+_OVERSEAS_REGIONS = ("RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
+_EXTENSION = re.compile(r"\s*(?:poste|ext\.?|p\.)\s*\d+$", re.IGNORECASE)
+_PREFIX_ZERO = re.compile(r"^\+33\s*\(0\)\s*")
+_PHONE_LIST = re.compile(r"[;,/]|\s(?:et|ou)\s", re.IGNORECASE)
+_PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
+
+
+def _phone_digits(text: str) -> str:
+    text = _EXTENSION.sub("", text)
+    text = _PREFIX_ZERO.sub("+33", text)  # "+33 (0)4 77 …": the (0) must not be dialled
+    return _PHONE_SEPARATORS.sub("", text)
+
+
+def _parse_phone(digits: str) -> phonenumbers.PhoneNumber | None:
+    if digits.isdigit() and len(digits) == 9 and digits[0] != "0":
+        digits = "0" + digits  # a spreadsheet read "04 77 …" as the number 477…
+    regions = ("FR",) if digits.startswith(("+", "00")) else ("FR", *_OVERSEAS_REGIONS)
+    for region in regions:
+        try:
+            number = phonenumbers.parse(digits, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(number):
+            return number
+    return None
+
+
+def check_phone(raw: str | None) -> Checked[str]:
+    """A phone number in E.164 form ("04 77 12 34 56" → "+33477123456"); French unless prefixed."""
+    text = clean_text(raw)
+    if not text:
+        return empty()
+    if sum(len(re.sub(r"\D", "", part)) >= 9 for part in _PHONE_LIST.split(text)) > 1:
+        return refused(
+            "phone.several",
+            _(
+                "« %(value)s » contient plusieurs numéros de téléphone : un seul numéro par cellule est attendu."
+            ),
+            value=_shown(text),
+        )
+    digits = _phone_digits(text)
+    if not re.fullmatch(r"\+?\d+", digits):
+        return refused(
+            "phone.format",
+            _(
+                "Numéro de téléphone « %(value)s » illisible : un seul numéro est attendu, en chiffres "
+                "(par exemple 04 77 12 34 56 ou +33 4 77 12 34 56)."
+            ),
+            value=_shown(text),
+        )
+    number = _parse_phone(digits)
+    if number is None:
+        return refused(
+            "phone.invalid",
+            _(
+                "Numéro de téléphone « %(value)s » invalide : 10 chiffres commençant par 0 attendus pour un "
+                "numéro français (04 77 12 34 56), ou l'indicatif du pays pour un numéro étranger (+41 …)."
+            ),
+            value=_shown(text),
+        )
+    return Checked(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Website
+
+
+@dataclass(frozen=True)
+class Website:
+    url: str  # absolute, ASCII host (IDNA), scheme as given or https
+    domain: str  # lower case, Unicode, without "www."; compare it with e-mail domains
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+
+
+def _ascii_host(host: str) -> str | None:
+    """The IDNA (punycode) form of a host name, or None when it is not a valid public host name."""
+    host = host.lower().rstrip(".")
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return None
+    labels = ascii_host.split(".")
+    if len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):
+        return None
+    return ascii_host if _TLD.match(labels[-1]) else None
+
+
+def _unicode_domain(ascii_host: str) -> str:
+    try:
+        host = idna.decode(ascii_host)
+    except (idna.IDNAError, UnicodeError):
+        host = ascii_host
+    return host.removeprefix("www.")
+
+
+def _split_url(text: str) -> tuple[str, str, str, str, str] | None:
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
+        text = "https://" + text.lstrip("/")
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username:
+        return None
+    ascii_host = _ascii_host(parts.hostname)
+    if ascii_host is None:
+        return None
+    netloc = f"{ascii_host}:{port}" if port else ascii_host
+    return parts.scheme.lower(), netloc, parts.path or "/", parts.query, parts.fragment
+
+
+def check_website(raw: str | None) -> Checked[Website]:
+    """A website: "www.exemple.fr" → https://www.exemple.fr/ with domain "exemple.fr"."""
+    text = clean_text(raw)
+    if not text:
+        return empty()
+    if " " in text:
+        return _website_refused(text)
+    if "@" in text and "://" not in text:
+        return refused(
+            "website.is_email",
+            _(
+                "« %(value)s » est une adresse e-mail, pas un site web : une adresse comme www.exemple.fr est attendue."
+            ),
+            value=_shown(text),
+        )
+    parts = _split_url(text)
+    if parts is None:
+        return _website_refused(text)
+    url = urlunsplit(parts)
+    return Checked(Website(url=url, domain=_unicode_domain(parts[1].split(":")[0])))
+
+
+def _website_refused(text: str) -> Checked[Website]:
+    return refused(
+        "website.invalid",
+        _(
+            "Site web « %(value)s » invalide : une adresse comme www.exemple.fr ou https://exemple.fr/contact "
+            "est attendue."
+        ),
+        value=_shown(text),
+    )
+
+
+def website_domain(url: str | None) -> str | None:
+    """The domain of a website address without "www." ("http://WWW.Exemple.fr/x" → "exemple.fr")."""
+    checked = check_website(url)
+    return checked.value.domain if checked.value else None

@@ -1,0 +1,44 @@
+"""Text clean-up shared by every check: what a cell really says, and a folded form for comparisons."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Spreadsheets and web forms bring every kind of space: NBSP, narrow NBSP (French thousands separator),
+# thin space, ideographic space, zero-width characters. They all mean "space" or nothing.
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_WHITESPACE = re.compile(r"\s+")
+# Letters and digits of any script survive; everything else (punctuation, "_") becomes a space.
+_NOT_ALNUM = re.compile(r"[\W_]+")
+# Ligatures that NFKD does not decompose but French names use ("Œuvre", "Lætitia").
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+
+
+def clean_text(raw: str | None) -> str:
+    """Trim, collapse white space (all Unicode spaces) and drop control and zero-width characters."""
+    if raw is None:
+        return ""
+    text = str(raw).translate(_ZERO_WIDTH)
+    # Control characters (Cc) are removed except white space, which the collapse below turns into one space.
+    text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def strip_accents(text: str) -> str:
+    """``"Étienne"`` → ``"Etienne"``: decompose, then drop the combining marks."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str | None) -> str:
+    """Lower case, no accents, punctuation → space, one space between words: a key for comparisons."""
+    if not text:
+        return ""
+    folded = strip_accents(clean_text(text)).lower()
+    return _NOT_ALNUM.sub(" ", folded).strip()
+
+
+def is_blank(raw: str | None) -> bool:
+    """True for ``None`` and cells holding only white space or invisible characters."""
+    return not clean_text(raw)

@@ -1,0 +1,174 @@
+"""State changes of the registry that several parts share (the demo story, the merger workflow, the admin).
+
+Each function is atomic: it runs inside ``transaction.atomic`` so that a failure leaves the registry as it was.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from django.db import transaction
+from django.db.models import Count
+
+from grappe.errors import UserError
+from grappe.registry.models import (
+    Association,
+    Brand,
+    Establishment,
+    Lineage,
+    Membership,
+    Office,
+    Organisation,
+    Role,
+    SourceRecord,
+    StaffMember,
+    Territory,
+)
+
+# Fields an absorbed duplicate may fill on the surviving organisation when the survivor has no value.
+_FILLABLE_FIELDS = (
+    "siren",
+    "vat_number",
+    "legal_form_code",
+    "naf_code",
+    "naf_version",
+    "headcount_bracket",
+    "created_on",
+    "website",
+    "website_domain",
+    "email",
+    "phone",
+)
+
+
+@transaction.atomic
+def merge_organisations(*, survivor: Organisation, duplicates: Sequence[Organisation]) -> Organisation:
+    """Fold ``duplicates`` into ``survivor``: the survivor's id never changes, nothing is lost.
+
+    Establishments, roles, memberships, source records and lineage move to the survivor; empty survivor fields
+    are filled from the duplicates (their lineage moves with them, so every value still traces to its row).
+    """
+    others = [org for org in duplicates if org.pk != survivor.pk]
+    if not others:
+        return survivor
+    other_ids = [org.pk for org in others]
+    from django.contrib.contenttypes.models import ContentType
+
+    org_type = ContentType.objects.get_for_model(Organisation)
+    for org in others:
+        for field in _FILLABLE_FIELDS:
+            if not getattr(survivor, field) and getattr(org, field):
+                setattr(survivor, field, getattr(org, field))
+        survivor.is_startup = survivor.is_startup or org.is_startup
+        survivor.skills = sorted({*survivor.skills, *org.skills})
+    # Free the unique SIREN before the survivor takes it over.
+    Organisation.objects.filter(pk__in=other_ids).update(siren="")
+    survivor.save()
+    Establishment.objects.filter(organisation_id__in=other_ids).update(organisation=survivor)
+    Role.objects.filter(organisation_id__in=other_ids).update(organisation=survivor)
+    Membership.objects.filter(organisation_id__in=other_ids).update(organisation=survivor)
+    SourceRecord.objects.filter(organisation_id__in=other_ids).update(organisation=survivor)
+    Lineage.objects.filter(content_type=org_type, object_id__in=other_ids).update(object_id=survivor.pk)
+    Organisation.objects.filter(pk__in=other_ids).delete()
+    collapse_memberships(organisation=survivor)
+    return survivor
+
+
+@transaction.atomic
+def collapse_memberships(*, organisation: Organisation) -> None:
+    """Keep one current membership per association: seniority is the earliest start, origin the oldest one."""
+    by_association: dict[int, list[Membership]] = {}
+    for membership in organisation.memberships.exclude(status=Membership.Status.ENDED).order_by(
+        "starts_on", "pk"
+    ):
+        by_association.setdefault(membership.association_id, []).append(membership)
+    for memberships in by_association.values():
+        if len(memberships) < 2:
+            continue
+        kept, *extra = memberships
+        starts = [m.starts_on for m in memberships if m.starts_on]
+        kept.starts_on = min(starts) if starts else None
+        kept.annual_fee = kept.annual_fee or next((m.annual_fee for m in extra if m.annual_fee), None)
+        kept.category = kept.category or next((m.category for m in extra if m.category), "")
+        kept.college = kept.college or next((m.college for m in extra if m.college), "")
+        if any(m.status == Membership.Status.ACTIVE for m in memberships):
+            kept.status = Membership.Status.ACTIVE
+        kept.save()
+        Membership.objects.filter(pk__in=[m.pk for m in extra]).delete()
+
+
+@transaction.atomic
+def absorb_association(
+    *,
+    absorbed: Association,
+    into: Association,
+    effective_on: datetime.date,
+    keep_name_as_brand: bool = False,
+    brand_territories: Iterable[Territory] = (),
+) -> None:
+    """Mark ``absorbed`` as absorbed on ``effective_on`` and carry its members over to ``into``.
+
+    Memberships move with their seniority and keep the association that brought the member in as ``origin``;
+    a company already member of both keeps one membership with the earliest start.
+    """
+    if absorbed.pk == into.pk:
+        raise UserError(f"« {absorbed} » ne peut pas s'absorber elle-même.")
+    if absorbed.status == Association.Status.ABSORBED:
+        raise UserError(
+            f"« {absorbed} » a déjà été absorbée par « {absorbed.absorbed_into} » le {absorbed.absorbed_on:%d/%m/%Y}."
+        )
+    memberships = Membership.objects.filter(association=absorbed)
+    memberships.filter(origin__isnull=True).update(origin=absorbed)
+    moved_org_ids = list(memberships.values_list("organisation_id", flat=True).distinct())
+    memberships.update(association=into)
+    shared = (
+        Membership.objects.filter(organisation_id__in=moved_org_ids, association=into)
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("organisation_id", flat=True)
+    )
+    for organisation in Organisation.objects.filter(pk__in=list(shared)):
+        collapse_memberships(organisation=organisation)
+    carried_over = transfer_structure(absorbed=absorbed, into=into)
+    absorbed.status = Association.Status.ABSORBED
+    absorbed.absorbed_on = effective_on
+    absorbed.absorbed_into = into
+    absorbed.save(update_fields=["status", "absorbed_on", "absorbed_into"])
+    if keep_name_as_brand:
+        brand, _ = Brand.objects.get_or_create(
+            association=into,
+            name=absorbed.name,
+            defaults={"origin_association": absorbed, "since": effective_on},
+        )
+        brand.territories.add(*{carried_over.get(t.pk, t).pk for t in brand_territories})
+
+
+@transaction.atomic
+def transfer_structure(*, absorbed: Association, into: Association) -> dict[int, Territory]:
+    """Offices, staff and territories of an absorbed association carry on inside the absorber.
+
+    A territory of the same name joins the absorber's one (its départements are added); others move whole.
+    Returns where each of the absorbed association's territories now is (by its former id).
+    """
+    carried_over: dict[int, Territory] = {}
+    for territory in Territory.objects.filter(association=absorbed):
+        existing = Territory.objects.filter(association=into, name=territory.name).first()
+        if existing is None:
+            territory.association = into
+            territory.save(update_fields=["association"])
+            carried_over[territory.pk] = territory
+            continue
+        carried_over[territory.pk] = existing
+        existing.departement_codes = sorted({*existing.departement_codes, *territory.departement_codes})
+        existing.save(update_fields=["departement_codes"])
+        Office.objects.filter(territory=territory).update(territory=existing)
+        for brand in Brand.objects.filter(territories=territory):
+            brand.territories.add(existing)
+        territory.delete()
+    # An absorbed network's seat carries on as an antenna: a network has one head office.
+    Office.objects.filter(association=absorbed, kind=Office.Kind.HEAD_OFFICE).update(kind=Office.Kind.ANTENNA)
+    Office.objects.filter(association=absorbed).update(association=into)
+    StaffMember.objects.filter(association=absorbed, left_on__isnull=True).update(association=into)
+    return carried_over

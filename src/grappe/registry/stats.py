@@ -1,0 +1,94 @@
+"""Member counts: how many distinct organisations are current members, by association, territory, département.
+
+One place for the counting rule, used by ``grappe stats``, the staff dashboard and the demo's checks: a member is
+an organisation with an active membership; it counts once per association, and once in each département where
+its membership's establishment (or, failing that, any of its establishments) stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+
+from grappe.france import geo
+from grappe.registry.models import Association, Establishment, Membership, Territory
+
+
+@dataclass(frozen=True)
+class AssociationCounts:
+    association: str
+    status: str
+    members: int
+    by_departement: dict[str, int] = field(default_factory=dict)
+    by_territory: dict[str, int] = field(default_factory=dict)
+
+
+def active_memberships(association: Association | None = None) -> QuerySet[Membership]:
+    qs = Membership.objects.filter(status=Membership.Status.ACTIVE)
+    return qs.filter(association=association) if association else qs
+
+
+def member_count(association: Association) -> int:
+    return active_memberships(association).values("organisation_id").distinct().count()
+
+
+def members_by_departement(association: Association) -> dict[str, int]:
+    """Distinct member organisations per département of their establishments."""
+    member_orgs = active_memberships(association).values("organisation_id")
+    rows = (
+        Establishment.objects.filter(organisation_id__in=member_orgs)
+        .exclude(departement_code="")
+        .values("departement_code")
+        .annotate(n=Count("organisation_id", distinct=True))
+        .order_by("departement_code")
+    )
+    return {row["departement_code"]: row["n"] for row in rows}
+
+
+def members_by_territory(association: Association) -> dict[str, int]:
+    member_orgs = active_memberships(association).values("organisation_id")
+    counts: dict[str, int] = {}
+    for territory in Territory.objects.filter(association=association).order_by("name"):
+        codes = territory.departement_codes or []
+        counts[territory.name] = (
+            Establishment.objects.filter(organisation_id__in=member_orgs, departement_code__in=codes)
+            .values("organisation_id")
+            .distinct()
+            .count()
+        )
+    return counts
+
+
+def association_counts(association: Association) -> AssociationCounts:
+    return AssociationCounts(
+        association=association.name,
+        status=association.status,
+        members=member_count(association),
+        by_departement=members_by_departement(association),
+        by_territory=members_by_territory(association),
+    )
+
+
+def registry_counts() -> list[AssociationCounts]:
+    associations = Association.objects.annotate(
+        n=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE))
+    ).order_by("status", "-n", "name")
+    return [association_counts(a) for a in associations]
+
+
+def counts_as_json(counts: list[AssociationCounts]) -> list[dict]:
+    result = []
+    for item in counts:
+        data = asdict(item)
+        data["by_departement"] = [
+            {"code": code, "name": _departement_name(code), "members": n}
+            for code, n in item.by_departement.items()
+        ]
+        result.append(data)
+    return result
+
+
+def _departement_name(code: str) -> str:
+    found = geo.departement(code)
+    return found.name if found else code

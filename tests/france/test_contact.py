@@ -1,0 +1,129 @@
+"""E-mail addresses, phone numbers, websites."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grappe.france.contact import (
+    WEBMAIL_DOMAINS,
+    Website,
+    check_email,
+    check_phone,
+    check_website,
+    email_domain,
+    is_webmail,
+    website_domain,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Jean.Dupont@Numelink.FR", "jean.dupont@numelink.fr"),
+        ("Jean Dupont <jean@exemple.fr>", "jean@exemple.fr"),
+        ("mailto:contact@exemple.fr", "contact@exemple.fr"),
+    ],
+)
+def test_emails(raw, expected):
+    assert check_email(raw).value == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("a@b.fr; c@d.fr", "email.several"),
+        ("contact.exemple.fr", "email.format"),
+        ("a@b", "email.invalid"),
+        ("jean dupont@exemple.fr", "email.invalid"),
+    ],
+)
+def test_email_refusals(raw, code):
+    assert check_email(raw).problem.code == code
+
+
+def test_webmail():
+    assert {"gmail.com", "orange.fr", "wanadoo.fr", "free.fr", "laposte.net", "proton.me"} <= WEBMAIL_DOMAINS
+    assert is_webmail("jean@Gmail.com") and is_webmail("orange.fr")
+    assert not is_webmail("contact@numelink.fr")
+    assert email_domain("a@Exemple.FR") == "exemple.fr" and email_domain("nothing") is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "04 77 12 34 56",
+        "04.77.12.34.56",
+        "04-77-12-34-56",
+        "0477123456",
+        "+33 (0)4 77 12 34 56",
+        "+33 4 77 12 34 56",
+        "0033 4 77 12 34 56",
+        "4 77 12 34 56",
+        "04 77 12 34 56 poste 12",
+    ],
+)
+def test_french_phone_formats(raw):
+    assert check_phone(raw).value == "+33477123456"
+
+
+def test_overseas_and_foreign_phones():
+    assert check_phone("0262 21 34 56").value == "+262262213456"
+    assert check_phone("+41 22 123 45 67").value == "+41221234567"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("01 02", "phone.invalid"),
+        ("abc", "phone.format"),
+        ("04 77 12 34 56 / 06 12 34 56 78", "phone.several"),
+    ],
+)
+def test_phone_refusals(raw, code):
+    assert check_phone(raw).problem.code == code
+
+
+@given(
+    st.integers(1, 5).map(str),
+    st.text(alphabet="0123456789", min_size=8, max_size=8),
+    st.sampled_from([" ", ".", "-", ""]),
+)
+def test_phone_formatting_noise_never_changes_the_number(first, rest, separator):
+    digits = "0" + first + rest
+    grouped = separator.join(digits[i : i + 2] for i in range(0, 10, 2))
+    assert check_phone(grouped).value == check_phone(digits).value
+
+
+def test_websites():
+    assert check_website("www.exemple.fr").value == Website("https://www.exemple.fr/", "exemple.fr")
+    assert check_website("http://Exemple.FR/contact").value == Website(
+        "http://exemple.fr/contact", "exemple.fr"
+    )
+    idn = check_website("https://www.numélink.fr").value
+    assert idn.url == "https://www.xn--numlink-dya.fr/" and idn.domain == "numélink.fr"
+    assert website_domain("HTTP://WWW.Exemple.fr/x") == "exemple.fr"
+    assert website_domain("pas un site") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("contact@exemple.fr", "website.is_email"),
+        ("exemple", "website.invalid"),
+        ("ftp://exemple.fr", "website.invalid"),
+        ("www.exemple .fr", "website.invalid"),
+    ],
+)
+def test_website_refusals(raw, code):
+    assert check_website(raw).problem.code == code
+
+
+@given(st.text())
+def test_contact_checks_never_raise(text):
+    for check in (check_email, check_phone, check_website):
+        checked = check(text)
+        assert checked.ok or checked.value is None
+        if checked.problem:
+            assert checked.problem.render()
