@@ -1,0 +1,1 @@
+"""Low-level readers behind `grappe.intake.reading`: format sniffing, text decoding, CSV and spreadsheets."""

@@ -1,0 +1,125 @@
+"""CSV and other delimited text: guess the delimiter, stream records with their line numbers, catch bad quotes.
+
+Records are streamed from disk with the csv module in strict mode, so a file of any size is read in bounded
+memory. A record remembers the physical line where it starts, which is what a user sees in a text editor and
+what Excel shows for a file without multi-line cells.
+
+An opening quote that is never closed is the most harmful mistake in hand-edited CSV files: the csv module
+then reads the rest of the file as one cell. It is caught three ways: the file ends inside the quotes (strict
+mode raises), a quote closes far away followed by text (strict mode raises), or a cell spans lines that look
+like whole records (checked here). Each is reported at the line where the quote opened.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from .base import ReadError, Record, column_letter, read_error
+
+CANDIDATE_DELIMITERS = (";", ",", "\t")  # ";" first: French Excel writes it, and ties go to it
+DELIMITER_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
+# A multi-line cell longer than this is not an address or a note but the rest of the file.
+MAX_CELL_LINES = 100
+
+
+def detect_delimiter(sample: str) -> tuple[str, int]:
+    """The delimiter of a sample of whole lines, and the number of fields most of its records have.
+
+    csv.Sniffer is tried first; its guess is kept unless another candidate splits more lines into the same
+    number of fields (Sniffer is easily misled by title rows above the header).
+    """
+    counted = {delimiter: _consistency(sample, delimiter) for delimiter in CANDIDATE_DELIMITERS}
+    best = max(CANDIDATE_DELIMITERS, key=lambda delimiter: counted[delimiter])
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(CANDIDATE_DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = best
+    chosen = sniffed if sniffed in counted and counted[sniffed] >= counted[best] else best
+    return chosen, counted[chosen][1]
+
+
+def _consistency(sample: str, delimiter: str) -> tuple[int, int]:
+    """(how many records share the most common field count, that count), for counts above one."""
+    try:
+        widths = Counter(
+            len(fields) for fields in csv.reader(io.StringIO(sample), delimiter=delimiter) if len(fields) > 1
+        )
+    except csv.Error:
+        return (0, 1)
+    if not widths:
+        return (0, 1)
+    width, records = max(widths.items(), key=lambda item: (item[1], item[0]))
+    return (records, width)
+
+
+def read_records(
+    path: Path, *, encoding: str, delimiter: str, file_name: str, expected_width: int
+) -> Iterator[Record]:
+    """Every record of the file in order, blank ones included, each with the line where it starts."""
+    with path.open(encoding=encoding, newline="") as stream:
+        reader = csv.reader(stream, delimiter=delimiter, strict=True)
+        while True:
+            start = reader.line_num + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise _csv_error(error, start, reader.line_num, delimiter, file_name) from error
+            except UnicodeDecodeError as error:
+                raise read_error(
+                    f"caractère illisible en {encoding} : l'encodage change en cours de fichier.",
+                    file=file_name,
+                    line=reader.line_num + 1,
+                    code="encoding",
+                ) from error
+            if reader.line_num > start:
+                _check_multiline_cells(fields, start, delimiter, expected_width, file_name)
+            yield Record(start, fields)
+
+
+def _csv_error(error: csv.Error, start: int, end: int, delimiter: str, file_name: str) -> ReadError:
+    if end > start or "end of data" in str(error) or "field limit" in str(error):
+        return _unclosed_quote(start, end, file_name, column="")
+    return read_error(
+        f"un guillemet fermant est suivi de texte : une cellule entre guillemets doit se terminer par "
+        f"le guillemet puis le séparateur ({DELIMITER_NAMES.get(delimiter, delimiter)}).",
+        file=file_name,
+        line=start,
+        code="misplaced_quote",
+        hint='Doublez les guillemets qui font partie du texte ("") ou retirez-les.',
+    )
+
+
+def _check_multiline_cells(
+    fields: list[str], start: int, delimiter: str, expected_width: int, file_name: str
+) -> None:
+    # A genuine multi-line cell (an address, a comment) sits in a record of the right width. A cell that
+    # swallowed the following records leaves its record with the wrong number of fields and holds lines with
+    # delimiters in them; a cell of more than MAX_CELL_LINES lines is never prose from a registry.
+    extra = fields[expected_width:]
+    wrong_width = len(fields) < expected_width or any(field.strip() for field in extra)
+    min_delimiters = max(1, (expected_width - 1) // 2)
+    for index, field in enumerate(fields):
+        lines = field.splitlines()
+        if len(lines) < 2:
+            continue
+        looks_like_records = any(line.count(delimiter) >= min_delimiters for line in lines[1:])
+        if len(lines) > MAX_CELL_LINES or (wrong_width and looks_like_records):
+            raise _unclosed_quote(start, start + len(lines) - 1, file_name, column=column_letter(index))
+
+
+def _unclosed_quote(start: int, end: int, file_name: str, *, column: str) -> ReadError:
+    return read_error(
+        f"guillemet ouvrant sans guillemet fermant : tout ce qui suit, jusqu'à la ligne {end}, serait lu "
+        f"comme une seule cellule.",
+        file=file_name,
+        line=start,
+        column=column,
+        code="unclosed_quote",
+        hint="Ajoutez le guillemet fermant à la fin de la cellule, ou retirez le guillemet ouvrant.",
+    )

@@ -1,0 +1,148 @@
+"""XLSX and ODS workbooks through python-calamine, with every cell turned into the text a user expects.
+
+Cell values become text so that spreadsheets and CSV files reach the importer in the same shape:
+- whole numbers lose their float form: 41234567800012.0 → "41234567800012" (a SIRET must not become
+  "4.1234567800012e13"); other numbers use the shortest exact decimal form, never an exponent: 1200.5 → "1200.5";
+- dates are ISO: "2016-03-31"; a date-time at midnight is a date; other date-times are "2016-03-31 14:30:00";
+  times are "14:30:00";
+- booleans are "VRAI" / "FAUX", as French Excel and LibreOffice display them, so the verbatim record matches
+  what the user saw (the start-up flag checker reads them like "oui" / "non");
+- text is kept as is; empty cells are "".
+
+Calamine loads one sheet into memory (acceptable for registries: tens of thousands of rows at most); rows are
+then converted one at a time with `iter_rows`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetVisibleEnum
+
+from .base import ReadError, Record, read_error
+
+CellValue = int | float | str | bool | datetime.time | datetime.date | datetime.datetime | datetime.timedelta
+
+TRUE_TEXT = "VRAI"
+FALSE_TEXT = "FAUX"
+
+
+def cell_text(value: CellValue | None) -> str:
+    """The text of one spreadsheet cell, by the rules in the module docstring."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):  # before int: bool is an int
+        return TRUE_TEXT if value else FALSE_TEXT
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _number_text(value)
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _number_text(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    if value.is_integer():
+        return str(int(value))
+    # repr is the shortest text that reads back as the same float; Decimal spells it without an exponent.
+    return format(Decimal(repr(value)), "f")
+
+
+@contextmanager
+def opened_workbook(path: Path, *, file_name: str) -> Iterator[CalamineWorkbook]:
+    """The workbook, read from an open stream: calamine then picks XLSX or ODS by content, not by extension."""
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        raise read_error(
+            f"ce fichier est introuvable ou illisible ({error.strerror}).", file=file_name, code="missing"
+        ) from error
+    with stream:
+        try:
+            workbook = CalamineWorkbook.from_filelike(stream)
+        except (CalamineError, OSError, ValueError) as error:
+            raise read_error(
+                f"ce classeur n'a pas pu être lu ({error}) : il est peut-être abîmé ou protégé.",
+                file=file_name,
+                code="corrupt_workbook",
+                hint="Ouvrez-le dans Excel ou LibreOffice et enregistrez-le de nouveau.",
+            ) from error
+        try:
+            yield workbook
+        finally:
+            workbook.close()
+
+
+def choose_sheet(workbook: CalamineWorkbook, requested: str | None, *, file_name: str) -> str:
+    """The requested sheet (exact name, else the same name ignoring case and spaces), or the first visible one."""
+    names = list(workbook.sheet_names)
+    if requested is None:
+        visible = [
+            sheet.name for sheet in workbook.sheets_metadata if sheet.visible == SheetVisibleEnum.Visible
+        ]
+        return (visible or names)[0]
+    if requested in names:
+        return requested
+    folded = [name for name in names if name.strip().casefold() == requested.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    listed = ", ".join(f"« {name} »" for name in names)
+    raise read_error(
+        f"ce classeur n'a pas de feuille nommée « {requested} ». Ses feuilles sont : {listed}.",
+        file=file_name,
+        code="unknown_sheet",
+        hint="Choisissez l'une de ces feuilles.",
+    )
+
+
+def load_sheet(workbook: CalamineWorkbook, sheet: str, *, file_name: str) -> CalamineSheet:
+    try:
+        return workbook.get_sheet_by_name(sheet)
+    except (CalamineError, ValueError) as error:
+        raise read_error(
+            f"la feuille n'a pas pu être lue ({error}).",
+            file=file_name,
+            sheet=sheet,
+            code="corrupt_workbook",
+            hint="Ouvrez le classeur dans Excel ou LibreOffice et enregistrez-le de nouveau.",
+        ) from error
+
+
+def first_column(sheet: CalamineSheet) -> int:
+    """0-based index of the sheet's first used column: calamine's rows start there, not at column A."""
+    return sheet.start[1] if sheet.start else 0
+
+
+def read_records(path: Path, *, sheet: str, file_name: str) -> Iterator[Record]:
+    """Every row of the sheet, numbered as the spreadsheet numbers them (row 1 is the first row)."""
+    with opened_workbook(path, file_name=file_name) as workbook:
+        loaded = load_sheet(workbook, sheet, file_name=file_name)
+        # iter_rows starts at the sheet's first row even when the data starts lower, so the count is the number.
+        for number, values in enumerate(loaded.iter_rows(), start=1):
+            yield Record(number, [cell_text(value) for value in values])
+
+
+def empty_sheet_error(path: Path, *, sheet: str, file_name: str) -> ReadError | None:
+    """None when the sheet has cells, else the error to raise (naming the sheets that do have data)."""
+    with opened_workbook(path, file_name=file_name) as workbook:
+        if load_sheet(workbook, sheet, file_name=file_name).start is not None:
+            return None
+        others = [
+            name
+            for name in workbook.sheet_names
+            if name != sheet and load_sheet(workbook, name, file_name=file_name).start is not None
+        ]
+    hint = "Choisissez la feuille " + ", ".join(f"« {name} »" for name in others) + "." if others else ""
+    return read_error("cette feuille est vide.", file=file_name, sheet=sheet, code="empty", hint=hint)
