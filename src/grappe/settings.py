@@ -104,6 +104,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The project's own stylesheet lives beside the project templates (src/grappe/static), not in an app.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -115,6 +117,8 @@ WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 GRAPPE_MAX_UPLOAD_BYTES = int(os.environ.get("GRAPPE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
+# Web imports of files above this size validate and import in a background thread with a progress page.
+GRAPPE_INTAKE_SYNC_MAX_BYTES = int(os.environ.get("GRAPPE_INTAKE_SYNC_MAX_BYTES", 2 * 1024 * 1024))
 
 EMAIL_BACKEND = os.environ.get("GRAPPE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("GRAPPE_EMAIL_HOST", "localhost")

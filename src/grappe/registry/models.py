@@ -18,7 +18,7 @@ class Association(models.Model):
     """A network with a legal existence (a cluster, a federation, a chamber)."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
+        ACTIVE = "active", _("en activité")
         ABSORBED = "absorbed", _("absorbée")
         DISSOLVED = "dissolved", _("dissoute")
 

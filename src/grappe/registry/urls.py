@@ -5,4 +5,14 @@ from grappe.registry import views
 app_name = "registry"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("personnes/", views.person_list, name="person_list"),
+    path("personnes/<int:pk>/", views.person_detail, name="person_detail"),
+    path("adhesions/", views.membership_list, name="membership_list"),
+    path("associations/", views.association_list, name="association_list"),
+    path("associations/<int:pk>/", views.association_detail, name="association_detail"),
+    path("territoires/", views.territory_list, name="territory_list"),
+    path("territoires/<int:pk>/", views.territory_detail, name="territory_detail"),
+    path("implantations/", views.office_list, name="office_list"),
 ]

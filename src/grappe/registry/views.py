@@ -1,8 +1,127 @@
+"""Staff pages of the registry: thin views that read through ``selectors`` (which hold the visibility rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from grappe.registry import selectors
+from grappe.registry.forms import MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 
-@login_required
+PAGE_SIZE = 50
+
+View = Callable[..., HttpResponse]
+
+
+def staff_required(view: View) -> View:
+    """Logged-in network staff only: anonymous users go to the login page, anyone else gets a 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        selectors.require_registry_access(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request: HttpRequest, queryset: object) -> Page:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _render_list(request: HttpRequest, template: str, results_template: str, context: dict) -> HttpResponse:
+    """The whole page, or only the results block when htmx asks for it (live search)."""
+    if request.htmx and request.htmx.target == "results":
+        return render(request, results_template, context)
+    return render(request, template, context)
+
+
+@staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/home.html")
+    return render(request, "registry/home.html", {"dashboard": selectors.dashboard(request.user)})
+
+
+@staff_required
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    form = OrganisationFilterForm(request.GET)
+    page = _page(request, selectors.search_organisations(request.user, form.filters()))
+    selectors.with_list_relations(page.object_list)
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": bool(request.GET.get("q")) or form.active_filter_count(),
+    }
+    return _render_list(
+        request, "registry/organisation_list.html", "registry/_organisation_results.html", context
+    )
+
+
+@staff_required
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(
+        request,
+        "registry/organisation_detail.html",
+        {"detail": selectors.organisation_detail(request.user, pk)},
+    )
+
+
+@staff_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    form = PersonSearchForm(request.GET)
+    page = _page(request, selectors.search_people(request.user, form.query()))
+    selectors.with_person_roles(request.user, page.object_list)
+    context = {"form": form, "page": page, "filtered": bool(form.query())}
+    return _render_list(request, "registry/person_list.html", "registry/_person_results.html", context)
+
+
+@staff_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.get_person(request.user, pk)
+    roles = selectors.person_roles(request.user, person)
+    return render(request, "registry/person_detail.html", {"person": person, "roles": roles})
+
+
+@staff_required
+def membership_list(request: HttpRequest) -> HttpResponse:
+    form = MembershipFilterForm(request.GET)
+    filters = form.filters()
+    page = _page(request, selectors.search_memberships(request.user, filters))
+    context = {"form": form, "page": page, "filtered": filters != type(filters)()}
+    return _render_list(
+        request, "registry/membership_list.html", "registry/_membership_results.html", context
+    )
+
+
+@staff_required
+def association_list(request: HttpRequest) -> HttpResponse:
+    associations = selectors.association_list(request.user)
+    return render(request, "registry/association_list.html", {"associations": associations})
+
+
+@staff_required
+def association_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    detail = selectors.association_detail(request.user, pk)
+    return render(request, "registry/association_detail.html", {"detail": detail})
+
+
+@staff_required
+def territory_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "registry/territory_list.html", {"territories": selectors.territory_list(request.user)}
+    )
+
+
+@staff_required
+def territory_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    detail = selectors.territory_detail(request.user, pk)
+    return render(request, "registry/territory_detail.html", {"detail": detail})
+
+
+@staff_required
+def office_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "registry/office_list.html", {"offices": selectors.office_list(request.user)})

@@ -1,0 +1,163 @@
+"""Search and filter forms of the staff pages. They only read the query string; they never change data."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grappe.france import geo
+from grappe.france.headcount import HEADCOUNT_BRACKETS
+from grappe.registry.models import Association, Membership, Territory
+from grappe.registry.selectors import MembershipFilters, OrganisationFilters
+
+_NAF_PREFIX = re.compile(r"^\d{1,2}(\.\d{0,2}[A-Z]?)?$")
+
+
+def _departement_choices() -> list[tuple[str, str]]:
+    return [("", _("Tous les départements"))] + [(d.code, f"{d.code} — {d.name}") for d in geo.departements()]
+
+
+def _headcount_choices() -> list[tuple[str, str]]:
+    return [("", _("Toutes les tranches"))] + [(b.code, b.label) for b in HEADCOUNT_BRACKETS.values()]
+
+
+class _QueryStringForm(forms.Form):
+    """A GET form whose invalid fields are ignored (and reported) rather than failing the whole search."""
+
+    def valid_data(self) -> dict:
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+
+class OrganisationFilterForm(_QueryStringForm):
+    q = forms.CharField(
+        label=_("Rechercher"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Nom, SIREN, SIRET, ville ou code postal"),
+                "autocomplete": "off",
+            }
+        ),
+    )
+    association = forms.ModelChoiceField(
+        label=_("Association"),
+        queryset=Association.objects.order_by("name"),
+        required=False,
+        empty_label=_("Toutes"),
+    )
+    territory = forms.ModelChoiceField(
+        label=_("Territoire"),
+        queryset=Territory.objects.select_related("association").order_by("association__name", "name"),
+        required=False,
+        empty_label=_("Tous"),
+    )
+    departement = forms.ChoiceField(label=_("Département"), required=False, choices=_departement_choices)
+    status = forms.ChoiceField(
+        label=_("Adhésion"),
+        required=False,
+        choices=[("", _("Tous statuts")), *Membership.Status.choices],
+    )
+    startup = forms.ChoiceField(
+        label=_("Start-up"),
+        required=False,
+        choices=[("", _("Indifférent")), ("oui", _("Start-up")), ("non", _("Hors start-up"))],
+    )
+    headcount = forms.ChoiceField(label=_("Effectif"), required=False, choices=_headcount_choices)
+    naf = forms.CharField(
+        label=_("Code NAF"),
+        required=False,
+        max_length=8,
+        widget=forms.TextInput(attrs={"placeholder": _("ex. 62 ou 62.01Z"), "size": 8}),
+    )
+
+    def clean_q(self) -> str:
+        return " ".join(self.cleaned_data["q"].split())
+
+    def clean_naf(self) -> str:
+        text = re.sub(r"[\s\-_]", "", self.cleaned_data["naf"]).upper()
+        if re.fullmatch(r"\d{3,4}[A-Z]?", text):
+            text = f"{text[:2]}.{text[2:]}"
+        if text and not _NAF_PREFIX.match(text):
+            raise forms.ValidationError(
+                _(
+                    "« %(value)s » n'est pas un code NAF : tapez une division (62) ou une sous-classe (62.01Z)."
+                ),
+                params={"value": self.cleaned_data["naf"]},
+            )
+        return text
+
+    def filters(self) -> OrganisationFilters:
+        data = self.valid_data()
+        startup = {"oui": True, "non": False}.get(data.get("startup") or "")
+        return OrganisationFilters(
+            q=data.get("q") or "",
+            association=data.get("association"),
+            territory=data.get("territory"),
+            departement=data.get("departement") or "",
+            status=data.get("status") or "",
+            startup=startup,
+            headcount=data.get("headcount") or "",
+            naf=data.get("naf") or "",
+        )
+
+    def active_filter_count(self) -> int:
+        data = self.valid_data()
+        return sum(1 for name, value in data.items() if name != "q" and value not in ("", None))
+
+
+class PersonSearchForm(_QueryStringForm):
+    q = forms.CharField(
+        label=_("Rechercher"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nom, prénom ou e-mail")}),
+    )
+
+    def query(self) -> str:
+        return " ".join((self.valid_data().get("q") or "").split())
+
+
+class MembershipFilterForm(_QueryStringForm):
+    q = forms.CharField(
+        label=_("Organisation"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nom de l'organisation")}),
+    )
+    association = forms.ModelChoiceField(
+        label=_("Association"),
+        queryset=Association.objects.order_by("name"),
+        required=False,
+        empty_label=_("Toutes"),
+    )
+    origin = forms.ModelChoiceField(
+        label=_("Apportée par"),
+        queryset=Association.objects.order_by("name"),
+        required=False,
+        empty_label=_("Toutes"),
+    )
+    status = forms.ChoiceField(
+        label=_("Statut"), required=False, choices=[("", _("Tous statuts")), *Membership.Status.choices]
+    )
+    since_year = forms.IntegerField(
+        label=_("Adhérent depuis (année)"),
+        required=False,
+        min_value=1900,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"placeholder": _("ex. 2016")}),
+    )
+
+    def filters(self) -> MembershipFilters:
+        data = self.valid_data()
+        return MembershipFilters(
+            q=" ".join((data.get("q") or "").split()),
+            association=data.get("association"),
+            origin=data.get("origin"),
+            status=data.get("status") or "",
+            since_year=data.get("since_year"),
+        )

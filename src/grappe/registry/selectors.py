@@ -1,0 +1,752 @@
+"""Reads of the registry, each one scoped to what the user may see (DESIGN promise 6).
+
+The visibility rule lives here and only here; pages, the admin and later the API and exports all read through
+these functions:
+
+- superusers and head-office staff (a current ``StaffMember`` whose office is the head office, or who has no
+  office or an office without territory) see the whole registry;
+- territorial staff (a current ``StaffMember`` of an antenna or bureau tied to a ``Territory``) see the
+  organisations having an establishment in one of their territory's départements, and what hangs off them
+  (establishments, roles, people, memberships, source rows, lineage);
+- anyone else gets no registry access at all (``require_registry_access`` raises ``PermissionDenied``).
+
+A single object outside the user's scope is looked up exactly like a missing one (``Http404``), so a page
+never reveals that it exists. The network's own structure (associations, territories, offices, staff, brands)
+is shared with every staff member: a permanent needs to know who to call in the other antennas.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from grappe.france import geo
+from grappe.registry.models import (
+    Association,
+    Brand,
+    Establishment,
+    Lineage,
+    Membership,
+    Office,
+    Organisation,
+    Person,
+    Role,
+    SourceFile,
+    SourceRecord,
+    StaffMember,
+    Territory,
+)
+
+User = AbstractBaseUser | AnonymousUser
+
+_SCOPE_CACHE_ATTRIBUTE = "_grappe_registry_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What part of the registry a user sees. ``None`` from ``scope_for`` means: nothing at all."""
+
+    everything: bool
+    departement_codes: frozenset[str] = frozenset()
+    territory: Territory | None = None
+    staff_member: StaffMember | None = None
+
+    @property
+    def label(self) -> str:
+        if self.everything or self.territory is None:
+            return ""
+        return self.territory.name
+
+
+def _current_staff_member(user: AbstractBaseUser) -> StaffMember | None:
+    today = timezone.localdate()
+    return (
+        StaffMember.objects.select_related("office__territory", "association")
+        .filter(user=user)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
+        .first()
+    )
+
+
+def _compute_scope(user: User) -> Scope | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    staff_member = _current_staff_member(user)
+    if user.is_superuser:
+        return Scope(everything=True, staff_member=staff_member)
+    if staff_member is None:
+        return None
+    office = staff_member.office
+    if office is None or office.kind == Office.Kind.HEAD_OFFICE or office.territory is None:
+        return Scope(everything=True, staff_member=staff_member)
+    territory = office.territory
+    return Scope(
+        everything=False,
+        departement_codes=frozenset(territory.departement_codes or ()),
+        territory=territory,
+        staff_member=staff_member,
+    )
+
+
+def scope_for(user: User) -> Scope | None:
+    """The user's scope, computed once per user object (one query per request)."""
+    if not hasattr(user, _SCOPE_CACHE_ATTRIBUTE):
+        setattr(user, _SCOPE_CACHE_ATTRIBUTE, _compute_scope(user))
+    return getattr(user, _SCOPE_CACHE_ATTRIBUTE)
+
+
+def require_registry_access(user: User) -> Scope:
+    scope = scope_for(user)
+    if scope is None:
+        raise PermissionDenied("Accès réservé aux salariés du réseau.")
+    return scope
+
+
+def has_registry_access(user: User) -> bool:
+    return scope_for(user) is not None
+
+
+# --- Scoped querysets ---------------------------------------------------------------------------------------
+
+
+def _in_scope_condition(scope: Scope, organisation_ref: str = "pk") -> Exists:
+    return Exists(
+        Establishment.objects.filter(
+            organisation_id=OuterRef(organisation_ref), departement_code__in=sorted(scope.departement_codes)
+        )
+    )
+
+
+# How each model hangs off an organisation; models absent from here are the network's shared structure.
+_ORGANISATION_REF: dict[type, str] = {
+    Organisation: "pk",
+    Establishment: "organisation_id",
+    Role: "organisation_id",
+    Membership: "organisation_id",
+    SourceRecord: "organisation_id",
+    Lineage: "source_record__organisation_id",
+}
+_STRUCTURE = (Association, Territory, Brand, Office, StaffMember)
+
+
+def restrict(user: User, queryset: QuerySet) -> QuerySet:
+    """``queryset`` narrowed to what ``user`` may see. The one implementation of the visibility rule."""
+    scope = scope_for(user)
+    if scope is None:
+        return queryset.none()
+    if scope.everything:
+        return queryset
+    model = queryset.model
+    if model in _ORGANISATION_REF:
+        return queryset.filter(_in_scope_condition(scope, _ORGANISATION_REF[model]))
+    if model is Person:
+        return queryset.filter(Exists(restrict(user, Role.objects.filter(person_id=OuterRef("pk")))))
+    if model is SourceFile:
+        records = restrict(user, SourceRecord.objects.filter(source_file_id=OuterRef("pk")))
+        return queryset.filter(Exists(records))
+    if model in _STRUCTURE:
+        return queryset
+    raise TypeError(
+        f"No visibility rule for {model.__name__}: add one to grappe.registry.selectors.restrict."
+    )
+
+
+def visible_organisations(user: User) -> QuerySet[Organisation]:
+    return restrict(user, Organisation.objects.all())
+
+
+def visible_establishments(user: User) -> QuerySet[Establishment]:
+    return restrict(user, Establishment.objects.all())
+
+
+def visible_roles(user: User) -> QuerySet[Role]:
+    return restrict(user, Role.objects.all())
+
+
+def visible_memberships(user: User) -> QuerySet[Membership]:
+    return restrict(user, Membership.objects.all())
+
+
+def visible_source_records(user: User) -> QuerySet[SourceRecord]:
+    """Rows not tied to any organisation (rejected rows) are visible to head-office staff only."""
+    return restrict(user, SourceRecord.objects.all())
+
+
+def visible_lineage(user: User) -> QuerySet[Lineage]:
+    return restrict(user, Lineage.objects.all())
+
+
+def visible_people(user: User) -> QuerySet[Person]:
+    return restrict(user, Person.objects.all())
+
+
+def visible_source_files(user: User) -> QuerySet[SourceFile]:
+    return restrict(user, SourceFile.objects.all())
+
+
+def visible_associations(user: User) -> QuerySet[Association]:
+    return restrict(user, Association.objects.all())
+
+
+def visible_territories(user: User) -> QuerySet[Territory]:
+    return restrict(user, Territory.objects.all())
+
+
+def visible_brands(user: User) -> QuerySet[Brand]:
+    return restrict(user, Brand.objects.all())
+
+
+def visible_offices(user: User) -> QuerySet[Office]:
+    return restrict(user, Office.objects.all())
+
+
+def visible_staff(user: User) -> QuerySet[StaffMember]:
+    return restrict(user, StaffMember.objects.all())
+
+
+# --- Organisations ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationFilters:
+    """The organisation list's search and filters, already validated (see ``forms.OrganisationFilterForm``)."""
+
+    q: str = ""
+    association: Association | None = None
+    territory: Territory | None = None
+    departement: str = ""
+    status: str = ""
+    startup: bool | None = None
+    headcount: str = ""
+    naf: str = ""
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def _search_condition(q: str) -> Q:
+    """A SIREN, a SIRET, a postcode, or words each found in the name or an establishment's city."""
+    compact = q.replace(" ", "").replace(".", "")
+    if compact.isdigit():
+        digits = _digits(compact)
+        if len(digits) == 14:
+            return Q(Exists(Establishment.objects.filter(organisation_id=OuterRef("pk"), siret=digits)))
+        if len(digits) == 9:
+            return Q(siren=digits)
+        condition = Q(siren__startswith=digits)
+        if len(digits) == 5:
+            condition |= Q(
+                Exists(Establishment.objects.filter(organisation_id=OuterRef("pk"), postcode=digits))
+            )
+        return condition
+    condition = Q()
+    for word in q.split():
+        # An uncorrelated IN lets PostgreSQL hash the matching establishments once instead of probing per row.
+        in_city = Establishment.objects.filter(city__icontains=word).values("organisation_id")
+        condition &= Q(name__icontains=word) | Q(pk__in=in_city)
+    return condition
+
+
+def _membership_condition(filters: OrganisationFilters) -> Q:
+    """Association and status apply to the same membership: "active member of X", not "member of X, active in Y"."""
+    if not filters.association and not filters.status:
+        return Q()
+    memberships = Membership.objects.filter(organisation_id=OuterRef("pk"))
+    if filters.association:
+        memberships = memberships.filter(association=filters.association)
+    if filters.status:
+        memberships = memberships.filter(status=filters.status)
+    return Q(Exists(memberships))
+
+
+def _place_condition(filters: OrganisationFilters) -> Q:
+    codes: set[str] | None = None
+    if filters.territory:
+        codes = set(filters.territory.departement_codes or ())
+    if filters.departement:
+        codes = {filters.departement} if codes is None else codes & {filters.departement}
+    if codes is None:
+        return Q()
+    return Q(
+        Exists(
+            Establishment.objects.filter(organisation_id=OuterRef("pk"), departement_code__in=sorted(codes))
+        )
+    )
+
+
+def search_organisations(user: User, filters: OrganisationFilters) -> QuerySet[Organisation]:
+    """Matching organisations, lightly loaded: only the columns of the list, related rows prefetched per page."""
+    queryset = visible_organisations(user)
+    if filters.q:
+        queryset = queryset.filter(_search_condition(filters.q))
+    queryset = queryset.filter(_membership_condition(filters), _place_condition(filters))
+    if filters.startup is not None:
+        queryset = queryset.filter(is_startup=filters.startup)
+    if filters.headcount:
+        queryset = queryset.filter(headcount_bracket=filters.headcount)
+    if filters.naf:
+        queryset = queryset.filter(naf_code__startswith=filters.naf)
+    return queryset.only("pk", "name", "siren", "naf_code", "is_startup", "headcount_bracket").order_by(
+        "name", "pk"
+    )
+
+
+def with_list_relations(organisations: list[Organisation]) -> list[Organisation]:
+    """Prefetch, for one page of organisations, what the list shows: places and memberships."""
+    prefetch_related_objects(
+        organisations,
+        Prefetch(
+            "establishments",
+            queryset=Establishment.objects.only(
+                "pk", "organisation_id", "city", "postcode", "departement_code", "is_head_office"
+            ).order_by("-is_head_office", "city", "pk"),
+            to_attr="list_establishments",
+        ),
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("association")
+            .only(
+                "pk", "organisation_id", "status", "starts_on", "association__name", "association__short_name"
+            )
+            .order_by("starts_on", "pk"),
+            to_attr="list_memberships",
+        ),
+    )
+    for organisation in organisations:
+        establishments = organisation.list_establishments
+        organisation.main_establishment = establishments[0] if establishments else None
+        starts = [m.starts_on for m in organisation.list_memberships if m.starts_on]
+        organisation.member_since = min(starts) if starts else None
+    return organisations
+
+
+def get_organisation(user: User, pk: int) -> Organisation:
+    return get_object_or_404(visible_organisations(user), pk=pk)
+
+
+@dataclass
+class LineageEntry:
+    field: str
+    column: str
+    value: str
+    retained: bool
+    target_label: str
+
+
+@dataclass
+class ProvenanceRecord:
+    record: SourceRecord
+    cells: list[tuple[str, str]]
+    lineage: list[LineageEntry] = field(default_factory=list)
+
+
+@dataclass
+class OrganisationDetail:
+    organisation: Organisation
+    establishments: list[Establishment]
+    roles: list[Role]
+    memberships: list[Membership]
+    provenance: list[ProvenanceRecord]
+    source_record_count: int
+    other_lineage: list[LineageEntry]
+
+
+PROVENANCE_LIMIT = 100
+
+
+def _field_label(content_type_id: int, name: str) -> str:
+    """The field's French verbose name ("raison sociale" for ``name``), or its code name if unknown."""
+    model = ContentType.objects.get_for_id(content_type_id).model_class()
+    try:
+        return str(model._meta.get_field(name).verbose_name) if model else name
+    except FieldDoesNotExist:
+        return name
+
+
+def _lineage_entry(item: Lineage, labels: dict[tuple[int, int], str]) -> LineageEntry:
+    return LineageEntry(
+        field=_field_label(item.content_type_id, item.field),
+        column=item.column,
+        value=item.value,
+        retained=item.retained,
+        target_label=labels.get((item.content_type_id, item.object_id), ""),
+    )
+
+
+def organisation_detail(user: User, pk: int) -> OrganisationDetail:
+    """An organisation with everything the detail page shows, in a fixed number of queries."""
+    organisation = get_organisation(user, pk)
+    establishments = list(organisation.establishments.order_by("-is_head_office", "city", "pk"))
+    roles = list(
+        organisation.roles.select_related("person").order_by(
+            "kind", "person__last_name", "person__first_name"
+        )
+    )
+    memberships = list(
+        organisation.memberships.select_related("association", "origin", "establishment").order_by(
+            "-status", "starts_on", "pk"
+        )
+    )
+    records_qs = organisation.source_records.all()
+    record_count = records_qs.count()
+    records = list(
+        records_qs.select_related("source_file").order_by(
+            "source_file__imported_at", "source_file_id", "line_number"
+        )[:PROVENANCE_LIMIT]
+    )
+    org_type = ContentType.objects.get_for_model(Organisation)
+    lineage = list(
+        Lineage.objects.filter(
+            Q(source_record__in=[r.pk for r in records]) | Q(content_type=org_type, object_id=organisation.pk)
+        ).order_by("source_record_id", "field", "pk")
+    )
+    labels = _target_labels(organisation, establishments, roles, memberships)
+    by_record: dict[int, ProvenanceRecord] = {
+        r.pk: ProvenanceRecord(record=r, cells=list(r.as_dict().items())) for r in records
+    }
+    other: list[LineageEntry] = []
+    for item in lineage:
+        entry = _lineage_entry(item, labels)
+        if item.source_record_id in by_record:
+            by_record[item.source_record_id].lineage.append(entry)
+        else:
+            other.append(entry)
+    return OrganisationDetail(
+        organisation=organisation,
+        establishments=establishments,
+        roles=roles,
+        memberships=memberships,
+        provenance=list(by_record.values()),
+        source_record_count=record_count,
+        other_lineage=other,
+    )
+
+
+def _target_labels(
+    organisation: Organisation,
+    establishments: list[Establishment],
+    roles: list[Role],
+    memberships: list[Membership],
+) -> dict[tuple[int, int], str]:
+    """Human labels for the objects lineage can point at, keyed by (content type id, object id)."""
+    types = ContentType.objects.get_for_models(Organisation, Establishment, Role, Membership, Person)
+    labels = {(types[Organisation].pk, organisation.pk): str(Organisation._meta.verbose_name).capitalize()}
+    for item in establishments:
+        labels[(types[Establishment].pk, item.pk)] = (
+            f"{Establishment._meta.verbose_name} {item.siret or item.city}"
+        )
+    for role in roles:
+        labels[(types[Role].pk, role.pk)] = f"{role.get_kind_display()} — {role.person}"
+        labels[(types[Person].pk, role.person_id)] = str(role.person)
+    for item in memberships:
+        labels[(types[Membership].pk, item.pk)] = f"{Membership._meta.verbose_name} {item.association}"
+    return labels
+
+
+# --- People and memberships ---------------------------------------------------------------------------------
+
+
+def search_people(user: User, q: str = "") -> QuerySet[Person]:
+    queryset = visible_people(user)
+    for word in q.split():
+        queryset = queryset.filter(
+            Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(email__icontains=word)
+        )
+    return queryset.only("pk", "first_name", "last_name", "email", "phone").order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+def with_person_roles(user: User, people: list[Person]) -> list[Person]:
+    prefetch_related_objects(
+        people,
+        Prefetch(
+            "roles",
+            queryset=visible_roles(user)
+            .select_related("organisation")
+            .only("pk", "person_id", "kind", "job_title", "organisation__name"),
+            to_attr="visible_roles",
+        ),
+    )
+    return people
+
+
+def get_person(user: User, pk: int) -> Person:
+    return get_object_or_404(visible_people(user), pk=pk)
+
+
+def person_roles(user: User, person: Person) -> list[Role]:
+    return list(
+        visible_roles(user)
+        .filter(person=person)
+        .select_related("organisation")
+        .order_by("organisation__name", "kind")
+    )
+
+
+@dataclass(frozen=True)
+class MembershipFilters:
+    q: str = ""
+    association: Association | None = None
+    origin: Association | None = None
+    status: str = ""
+    since_year: int | None = None
+
+
+def search_memberships(user: User, filters: MembershipFilters) -> QuerySet[Membership]:
+    queryset = visible_memberships(user)
+    for word in filters.q.split():
+        queryset = queryset.filter(organisation__name__icontains=word)
+    if filters.association:
+        queryset = queryset.filter(association=filters.association)
+    if filters.origin:
+        queryset = queryset.filter(origin=filters.origin)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.since_year:
+        queryset = queryset.filter(starts_on__year=filters.since_year)
+    return (
+        queryset.select_related("organisation", "association", "origin")
+        .only(
+            "pk",
+            "status",
+            "starts_on",
+            "ends_on",
+            "college",
+            "category",
+            "annual_fee",
+            "organisation__name",
+            "organisation__siren",
+            "association__name",
+            "origin__name",
+        )
+        .order_by("organisation__name", "association__name", "pk")
+    )
+
+
+# --- The network's structure --------------------------------------------------------------------------------
+
+
+def association_list(user: User) -> QuerySet[Association]:
+    return (
+        visible_associations(user)
+        .select_related("absorbed_into")
+        .annotate(territory_count=Count("territories", distinct=True))
+        .order_by("status", "name")
+    )
+
+
+@dataclass
+class AssociationDetail:
+    association: Association
+    territories: list[Territory]
+    offices: list[Office]
+    staff: list[StaffMember]
+    brands: list[Brand]
+    absorbed: list[Association]
+    member_count: int
+
+
+def association_detail(user: User, pk: int) -> AssociationDetail:
+    association = get_object_or_404(visible_associations(user).select_related("absorbed_into"), pk=pk)
+    return AssociationDetail(
+        association=association,
+        territories=list(association.territories.order_by("name")),
+        offices=list(association.offices.select_related("territory").order_by("kind", "name")),
+        staff=list(association.staff.select_related("office").order_by("left_on", "last_name", "first_name")),
+        brands=list(association.brands.select_related("origin_association").prefetch_related("territories")),
+        absorbed=list(association.absorbed_associations.order_by("absorbed_on", "name")),
+        member_count=_member_count(user, association),
+    )
+
+
+def _active_member_organisations(user: User) -> QuerySet[Membership]:
+    return visible_memberships(user).filter(status=Membership.Status.ACTIVE)
+
+
+def _member_count(user: User, association: Association) -> int:
+    return (
+        _active_member_organisations(user)
+        .filter(association=association)
+        .values("organisation_id")
+        .distinct()
+        .count()
+    )
+
+
+def territory_list(user: User) -> list[Territory]:
+    territories = list(
+        visible_territories(user)
+        .select_related("association")
+        .annotate(office_count=Count("office", distinct=True))
+        .order_by("association__name", "name")
+    )
+    counts = members_by_territory(user, territories)
+    for territory in territories:
+        territory.member_count = counts.get(territory.pk, 0)
+        territory.departements = [_departement_label(code) for code in territory.departement_codes or ()]
+    return territories
+
+
+@dataclass
+class TerritoryDetail:
+    territory: Territory
+    departements: list[tuple[str, str, int]]
+    offices: list[Office]
+    staff: list[StaffMember]
+    member_count: int
+    in_scope: bool
+
+
+def territory_detail(user: User, pk: int) -> TerritoryDetail:
+    territory = get_object_or_404(visible_territories(user).select_related("association"), pk=pk)
+    codes = list(territory.departement_codes or ())
+    by_departement = members_by_departement(user, association=territory.association, codes=codes)
+    scope = require_registry_access(user)
+    return TerritoryDetail(
+        territory=territory,
+        departements=[(code, _departement_name(code), by_departement.get(code, 0)) for code in codes],
+        offices=list(territory.office_set.order_by("kind", "name")),
+        staff=list(
+            StaffMember.objects.filter(office__territory=territory)
+            .select_related("office")
+            .order_by("last_name", "first_name")
+        ),
+        member_count=members_by_territory(user, [territory]).get(territory.pk, 0),
+        in_scope=scope.everything or bool(scope.departement_codes & set(codes)),
+    )
+
+
+def office_list(user: User) -> list[Office]:
+    today = timezone.localdate()
+    current_staff = StaffMember.objects.filter(Q(left_on__isnull=True) | Q(left_on__gt=today)).order_by(
+        "last_name", "first_name"
+    )
+    return list(
+        visible_offices(user)
+        .select_related("association", "territory")
+        .prefetch_related(Prefetch("staff", queryset=current_staff, to_attr="current_staff"))
+        .order_by("association__name", "kind", "name")
+    )
+
+
+# --- Dashboard counts ---------------------------------------------------------------------------------------
+# Same counting rule as ``grappe.registry.stats`` (a member is an organisation with an active membership; it
+# counts once per association and once in each département of its establishments), restricted to the scope.
+
+
+def _departement_name(code: str) -> str:
+    item = geo.departement(code)
+    return item.name if item else ""
+
+
+def _departement_label(code: str) -> str:
+    name = _departement_name(code)
+    return f"{code} {name}" if name else code
+
+
+def members_by_association(user: User) -> list[dict[str, Any]]:
+    rows = (
+        _active_member_organisations(user)
+        .values("association_id", "association__name", "association__status")
+        .annotate(members=Count("organisation_id", distinct=True))
+        .order_by("-members", "association__name")
+    )
+    return [
+        {
+            "pk": row["association_id"],
+            "name": row["association__name"],
+            "status": row["association__status"],
+            "members": row["members"],
+        }
+        for row in rows
+    ]
+
+
+def members_by_departement(
+    user: User, *, association: Association | None = None, codes: list[str] | None = None
+) -> dict[str, int]:
+    memberships = _active_member_organisations(user)
+    if association is not None:
+        memberships = memberships.filter(association=association)
+    establishments = Establishment.objects.filter(
+        organisation_id__in=memberships.values("organisation_id")
+    ).exclude(departement_code="")
+    scope = require_registry_access(user)
+    if not scope.everything:
+        establishments = establishments.filter(departement_code__in=sorted(scope.departement_codes))
+    if codes is not None:
+        establishments = establishments.filter(departement_code__in=codes)
+    rows = establishments.values("departement_code").annotate(n=Count("organisation_id", distinct=True))
+    return {row["departement_code"]: row["n"] for row in rows}
+
+
+def members_by_territory(user: User, territories: list[Territory]) -> dict[int, int]:
+    """Members of each territory's association with an establishment in its départements (one query each)."""
+    counts: dict[int, int] = {}
+    scope = require_registry_access(user)
+    for territory in territories:
+        codes = set(territory.departement_codes or ())
+        if not scope.everything:
+            codes &= scope.departement_codes
+        if not codes:
+            counts[territory.pk] = 0
+            continue
+        members = _active_member_organisations(user).filter(association_id=territory.association_id)
+        counts[territory.pk] = (
+            Establishment.objects.filter(
+                organisation_id__in=members.values("organisation_id"), departement_code__in=sorted(codes)
+            )
+            .values("organisation_id")
+            .distinct()
+            .count()
+        )
+    return counts
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    organisation_count: int
+    member_count: int
+    startup_count: int
+    by_association: list[dict[str, Any]]
+    territories: list[Territory]
+    by_departement: list[tuple[str, str, int]]
+    recent_files: list[SourceFile]
+    today: datetime.date
+
+
+def dashboard(user: User) -> Dashboard:
+    scope = require_registry_access(user)
+    by_departement = members_by_departement(user)
+    return Dashboard(
+        scope=scope,
+        organisation_count=visible_organisations(user).count(),
+        member_count=_active_member_organisations(user).values("organisation_id").distinct().count(),
+        startup_count=visible_organisations(user).filter(is_startup=True).count(),
+        by_association=members_by_association(user),
+        territories=[
+            t
+            for t in territory_list(user)
+            if scope.everything or scope.departement_codes & set(t.departement_codes or ())
+        ],
+        by_departement=sorted(
+            ((code, _departement_name(code), n) for code, n in by_departement.items()),
+            key=lambda item: (-item[2], item[0]),
+        ),
+        recent_files=list(
+            visible_source_files(user).select_related("association").order_by("-imported_at")[:5]
+        ),
+        today=timezone.localdate(),
+    )

