@@ -171,4 +171,7 @@ def transfer_structure(*, absorbed: Association, into: Association) -> dict[int,
     Office.objects.filter(association=absorbed, kind=Office.Kind.HEAD_OFFICE).update(kind=Office.Kind.ANTENNA)
     Office.objects.filter(association=absorbed).update(association=into)
     StaffMember.objects.filter(association=absorbed, left_on__isnull=True).update(association=into)
+    # Brands the absorbed network kept (its own absorbed names) live on in the absorber.
+    taken = set(into.brands.values_list("name", flat=True))
+    Brand.objects.filter(association=absorbed).exclude(name__in=taken).update(association=into)
     return carried_over
