@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from grappe.france import geo
+from grappe.registry import stats
 from grappe.registry.models import (
     Association,
     Brand,
@@ -575,13 +576,7 @@ def _active_member_organisations(user: User) -> QuerySet[Membership]:
 
 
 def _member_count(user: User, association: Association) -> int:
-    return (
-        _active_member_organisations(user)
-        .filter(association=association)
-        .values("organisation_id")
-        .distinct()
-        .count()
-    )
+    return stats.count_members(_active_member_organisations(user).filter(association=association))
 
 
 def territory_list(user: User) -> list[Territory]:
@@ -641,7 +636,7 @@ def office_list(user: User) -> list[Office]:
 
 
 # --- Dashboard counts ---------------------------------------------------------------------------------------
-# Same counting rule as ``grappe.registry.stats`` (a member is an organisation with an active membership; it
+# The counting rule lives in ``grappe.registry.stats`` (a member is an organisation with an active membership; it
 # counts once per association and once in each département of its establishments), restricted to the scope.
 
 
@@ -679,38 +674,26 @@ def members_by_departement(
     memberships = _active_member_organisations(user)
     if association is not None:
         memberships = memberships.filter(association=association)
-    establishments = Establishment.objects.filter(
-        organisation_id__in=memberships.values("organisation_id")
-    ).exclude(departement_code="")
     scope = require_registry_access(user)
     if not scope.everything:
-        establishments = establishments.filter(departement_code__in=sorted(scope.departement_codes))
-    if codes is not None:
-        establishments = establishments.filter(departement_code__in=codes)
-    rows = establishments.values("departement_code").annotate(n=Count("organisation_id", distinct=True))
-    return {row["departement_code"]: row["n"] for row in rows}
+        codes = (
+            sorted(scope.departement_codes & set(codes))
+            if codes is not None
+            else sorted(scope.departement_codes)
+        )
+    return stats.count_by_departement(memberships, codes=codes)
 
 
 def members_by_territory(user: User, territories: list[Territory]) -> dict[int, int]:
     """Members of each territory's association with an establishment in its départements (one query each)."""
-    counts: dict[int, int] = {}
     scope = require_registry_access(user)
+    counts: dict[int, int] = {}
     for territory in territories:
         codes = set(territory.departement_codes or ())
         if not scope.everything:
             codes &= scope.departement_codes
-        if not codes:
-            counts[territory.pk] = 0
-            continue
         members = _active_member_organisations(user).filter(association_id=territory.association_id)
-        counts[territory.pk] = (
-            Establishment.objects.filter(
-                organisation_id__in=members.values("organisation_id"), departement_code__in=sorted(codes)
-            )
-            .values("organisation_id")
-            .distinct()
-            .count()
-        )
+        counts[territory.pk] = stats.count_in_departements(members, codes)
     return counts
 
 
@@ -733,7 +716,7 @@ def dashboard(user: User) -> Dashboard:
     return Dashboard(
         scope=scope,
         organisation_count=visible_organisations(user).count(),
-        member_count=_active_member_organisations(user).values("organisation_id").distinct().count(),
+        member_count=stats.count_members(_active_member_organisations(user)),
         startup_count=visible_organisations(user).filter(is_startup=True).count(),
         by_association=members_by_association(user),
         territories=[

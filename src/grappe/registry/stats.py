@@ -7,6 +7,7 @@ its membership's establishment (or, failing that, any of its establishments) sta
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -29,35 +30,57 @@ def active_memberships(association: Association | None = None) -> QuerySet[Membe
     return qs.filter(association=association) if association else qs
 
 
-def member_count(association: Association) -> int:
-    return active_memberships(association).values("organisation_id").distinct().count()
+def count_members(memberships: QuerySet[Membership]) -> int:
+    """Distinct organisations among ``memberships`` (already filtered to active ones and to a scope)."""
+    return memberships.values("organisation_id").distinct().count()
 
 
-def members_by_departement(association: Association) -> dict[str, int]:
-    """Distinct member organisations per département of their establishments."""
-    member_orgs = active_memberships(association).values("organisation_id")
+def count_by_departement(
+    memberships: QuerySet[Membership], *, codes: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Distinct member organisations per département of their establishments, optionally only ``codes``."""
+    establishments = Establishment.objects.filter(
+        organisation_id__in=memberships.values("organisation_id")
+    ).exclude(departement_code="")
+    if codes is not None:
+        establishments = establishments.filter(departement_code__in=sorted(codes))
     rows = (
-        Establishment.objects.filter(organisation_id__in=member_orgs)
-        .exclude(departement_code="")
-        .values("departement_code")
+        establishments.values("departement_code")
         .annotate(n=Count("organisation_id", distinct=True))
         .order_by("departement_code")
     )
     return {row["departement_code"]: row["n"] for row in rows}
 
 
-def members_by_territory(association: Association) -> dict[str, int]:
-    member_orgs = active_memberships(association).values("organisation_id")
-    counts: dict[str, int] = {}
-    for territory in Territory.objects.filter(association=association).order_by("name"):
-        codes = territory.departement_codes or []
-        counts[territory.name] = (
-            Establishment.objects.filter(organisation_id__in=member_orgs, departement_code__in=codes)
-            .values("organisation_id")
-            .distinct()
-            .count()
+def count_in_departements(memberships: QuerySet[Membership], codes: Iterable[str]) -> int:
+    """Distinct member organisations with an establishment in any of ``codes`` (a territory)."""
+    wanted = sorted(codes)
+    if not wanted:
+        return 0
+    return (
+        Establishment.objects.filter(
+            organisation_id__in=memberships.values("organisation_id"), departement_code__in=wanted
         )
-    return counts
+        .values("organisation_id")
+        .distinct()
+        .count()
+    )
+
+
+def member_count(association: Association) -> int:
+    return count_members(active_memberships(association))
+
+
+def members_by_departement(association: Association) -> dict[str, int]:
+    return count_by_departement(active_memberships(association))
+
+
+def members_by_territory(association: Association) -> dict[str, int]:
+    memberships = active_memberships(association)
+    return {
+        territory.name: count_in_departements(memberships, territory.departement_codes or [])
+        for territory in Territory.objects.filter(association=association).order_by("name")
+    }
 
 
 def association_counts(association: Association) -> AssociationCounts:
