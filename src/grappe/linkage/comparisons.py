@@ -1,0 +1,200 @@
+"""The comparisons of French organisation records, as Splink comparison levels.
+
+Each comparison is a list of levels, most specific first; a pair falls in the first level whose condition
+holds. The SQL reads the prepared columns (``normalise.py``) and is plain enough for both DuckDB and Spark;
+the only dialect difference, the Jaro-Winkler function's name, is passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from splink import comparison_level_library as cll
+from splink.comparison_library import CustomComparison
+
+from .normalise import TOP_TOKENS
+from .settings import LinkageSettings
+
+JARO_WINKLER = {"duckdb": "jaro_winkler_similarity", "spark": "jaro_winkler"}
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    sql: str  # condition on the *_l / *_r columns; "" for the last (else) level
+    is_null: bool = False
+    tf_column: str | None = None
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    name: str  # output column name in Splink: gamma_<name>, bf_<name>
+    description: str
+    shown: tuple[str, ...]  # prepared columns an explanation shows for this comparison
+    levels: tuple[Level, ...]
+
+
+def _overlap(threshold: float) -> str:
+    """Weighted share of rare name words in common (Dice over IDF weights) reaches ``threshold``."""
+    shared = " + ".join(
+        f"CASE WHEN name_token_{i}_l IN ({', '.join(f'name_token_{j}_r' for j in range(1, TOP_TOKENS + 1))}) "
+        f"THEN name_weight_{i}_l ELSE 0 END"
+        for i in range(1, TOP_TOKENS + 1)
+    )
+    total = "(name_weight_total_l + name_weight_total_r)"
+    return f"(2 * ({shared}) >= {threshold} * {total} AND {total} > 0)"
+
+
+def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
+    jw = JARO_WINKLER[dialect]
+    acronym = (
+        "name_compact_l = name_compact_r"
+        " OR (name_initials_l = name_compact_r AND length(name_compact_r) >= 2)"
+        " OR (name_initials_r = name_compact_l AND length(name_compact_l) >= 2)"
+    )
+    return (
+        ComparisonSpec(
+            "identifiers",
+            "SIREN / SIRET (valides)",
+            ("siren", "siret"),
+            (
+                Level("identifiant absent", "siren_l IS NULL OR siren_r IS NULL", is_null=True),
+                Level("SIRET identique", "siret_l = siret_r"),
+                Level("SIREN identique, SIRET différent ou absent", "siren_l = siren_r"),
+                Level("SIREN différents", ""),
+            ),
+        ),
+        ComparisonSpec(
+            "name",
+            "raison sociale normalisée",
+            ("name_raw", "name_norm"),
+            (
+                Level("nom absent", "name_norm_l IS NULL OR name_norm_r IS NULL", is_null=True),
+                Level("nom identique", "name_norm_l = name_norm_r", tf_column="name_norm"),
+                Level("sigle ou initiales", acronym),
+                Level("mots rares en commun (≥ 80 %)", _overlap(0.8)),
+                Level("nom très proche (Jaro-Winkler ≥ 0,92)", f"{jw}(name_norm_l, name_norm_r) >= 0.92"),
+                Level("mots rares en commun (≥ 50 %)", _overlap(0.5)),
+                Level("nom vaguement proche", f"{jw}(name_norm_l, name_norm_r) >= 0.8 OR {_overlap(0.25)}"),
+                Level("noms différents", ""),
+            ),
+        ),
+        ComparisonSpec(
+            "place",
+            "code postal, commune, département",
+            ("postcode", "city_norm", "departement"),
+            (
+                Level(
+                    "lieu absent",
+                    "(departement_l IS NULL OR departement_r IS NULL)"
+                    " AND NOT coalesce(city_norm_l = city_norm_r, FALSE)",
+                    is_null=True,
+                ),
+                Level(
+                    "même code postal et même commune",
+                    "postcode_l = postcode_r AND city_norm_l = city_norm_r",
+                ),
+                Level(
+                    "même code postal ou même commune",
+                    "postcode_l = postcode_r OR (city_norm_l = city_norm_r"
+                    " AND coalesce(departement_l = departement_r, TRUE))",
+                ),
+                Level("même département", "departement_l = departement_r"),
+                Level("départements différents", ""),
+            ),
+        ),
+        ComparisonSpec(
+            "street",
+            "adresse (voie)",
+            ("street_norm",),
+            (
+                Level("adresse absente", "street_norm_l IS NULL OR street_norm_r IS NULL", is_null=True),
+                Level("même adresse", "street_norm_l = street_norm_r"),
+                Level("adresse très proche", f"{jw}(street_norm_l, street_norm_r) >= 0.88"),
+                Level("adresses différentes", ""),
+            ),
+        ),
+        ComparisonSpec(
+            "domain",
+            "e-mail et domaine du site web (messageries grand public ignorées)",
+            ("email", "website_domain"),
+            (
+                Level(
+                    "e-mail et site absents",
+                    "(coalesce(email_l, website_domain_l) IS NULL OR coalesce(email_r, website_domain_r) IS NULL)"
+                    " AND NOT coalesce(email_l = email_r, FALSE) AND NOT coalesce(website_domain_l = website_domain_r OR email_domain_l = email_domain_r OR website_domain_l = email_domain_r OR email_domain_l = website_domain_r, FALSE)",
+                    is_null=True,
+                ),
+                Level("même adresse e-mail", "email_l = email_r"),
+                Level(
+                    "même domaine (site ou e-mail)",
+                    "website_domain_l = website_domain_r OR email_domain_l = email_domain_r OR website_domain_l = email_domain_r OR email_domain_l = website_domain_r",
+                ),
+                Level("domaines différents", ""),
+            ),
+        ),
+        ComparisonSpec(
+            "phone",
+            "téléphone (E.164)",
+            ("phone",),
+            (
+                Level("téléphone absent", "phone_l IS NULL OR phone_r IS NULL", is_null=True),
+                Level("même téléphone", "phone_l = phone_r"),
+                Level("téléphones différents", ""),
+            ),
+        ),
+        ComparisonSpec(
+            "naf",
+            "code d'activité NAF",
+            ("naf",),
+            (
+                Level("NAF absent", "naf_l IS NULL OR naf_r IS NULL", is_null=True),
+                Level("même code NAF", "naf_l = naf_r"),
+                Level("même division NAF", "naf_division_l = naf_division_r"),
+                Level("codes NAF différents", ""),
+            ),
+        ),
+    )
+
+
+def splink_comparisons(settings: LinkageSettings, dialect: str) -> list[CustomComparison]:
+    """Splink comparisons with the m/u values of ``settings`` (the fixed defaults unless overridden)."""
+    comparisons = []
+    for spec in comparison_specs(dialect):
+        levels = []
+        for level in spec.levels:
+            if level.is_null:
+                levels.append(
+                    cll.CustomLevel(level.sql, label_for_charts=level.label).configure(is_null_level=True)
+                )
+                continue
+            m, u = settings.parameters[spec.name][level.label]
+            creator = (
+                cll.ElseLevel() if not level.sql else cll.CustomLevel(level.sql, label_for_charts=level.label)
+            )
+            options: dict[str, object] = {
+                "m_probability": m,
+                "u_probability": u,
+                "label_for_charts": level.label,
+            }
+            if level.tf_column:
+                # u of an exact name match comes from how common the name is (tf_<column>, computed when
+                # preparing), so "Conseil Informatique" twice counts far less than "Kaliop" twice.
+                options.update(tf_adjustment_column=level.tf_column, tf_adjustment_weight=1.0)
+            levels.append(creator.configure(**options))
+        comparisons.append(
+            CustomComparison(levels, output_column_name=spec.name, comparison_description=spec.description)
+        )
+    return comparisons
+
+
+def level_labels(dialect: str = "duckdb") -> dict[str, dict[int, str]]:
+    """Comparison → gamma value → level label. Splink numbers the null level -1, the last level 0."""
+    labels: dict[str, dict[int, str]] = {}
+    for spec in comparison_specs(dialect):
+        non_null = [level for level in spec.levels if not level.is_null]
+        mapping = {-1: next(level.label for level in spec.levels if level.is_null)}
+        for index, level in enumerate(non_null):
+            mapping[len(non_null) - 1 - index] = level.label
+        labels[spec.name] = mapping
+    return labels

@@ -1,0 +1,93 @@
+"""What every engine does with a Splink model: estimate, then score pairs; the backends differ only in where
+the tables live. Splink's own ``DatabaseAPI`` already hides the SQL dialect, so this class is small.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+from splink import Linker, SettingsCreator
+
+from ..settings import LinkageSettings
+
+
+@dataclass(frozen=True)
+class Scored:
+    pairs: pa.Table  # record_id_l, record_id_r, match_weight, match_probability, gamma_*, bf_*, bf_tf_adj_*
+    model: dict[str, Any]  # the Splink model actually used (after any estimation), as JSON-ready data
+    estimated: bool
+
+
+class Engine(ABC):
+    """Runs a Splink model on prepared features. Subclasses say where the tables live."""
+
+    name: str
+    dialect: str
+
+    @abstractmethod
+    def _db_api(self) -> Any: ...
+
+    def _register(self, db_api: Any, table: pa.Table, name: str) -> Any:
+        return db_api.register(table, table_name=name)
+
+    def score(
+        self,
+        model: SettingsCreator,
+        *,
+        new: pa.Table,
+        registry: pa.Table | None,
+        name_frequencies: pa.Table,
+        settings: LinkageSettings,
+    ) -> Scored:
+        """Pairs within ``new``, plus ``new`` × ``registry`` when given (never registry × registry).
+
+        ``name_frequencies`` (name_norm, tf_name_norm) holds the relative frequency of each name of ``new``,
+        counted over both sets when preparing: Splink reads it as a term-frequency lookup instead of counting
+        names again (which, for an incremental link, would mean scanning the whole registry).
+        """
+        db_api = self._db_api()
+        # Spark keeps temporary views per session, across runs: each run names its tables afresh.
+        run = uuid.uuid4().hex[:8]
+        new_frame = self._register(db_api, new, f"grappe_new_{run}")
+        registry_frame = (
+            self._register(db_api, registry, f"grappe_registry_{run}") if registry is not None else None
+        )
+        training_frame = registry_frame if registry_frame is not None else new_frame
+        training_rows = registry.num_rows if registry is not None else new.num_rows
+        linker = Linker(training_frame, model, log_level=logging.WARNING)
+        linker.table_management.register_term_frequency_lookup(
+            self._register(db_api, name_frequencies, f"grappe_tf_name_norm_{run}"), "name_norm"
+        )
+        estimated = settings.estimate_u and training_rows >= settings.min_records_for_estimation
+        if estimated:
+            # u is what random pairs look like: with thousands of records, sampling measures it better
+            # than any fixed guess. m stays fixed: EM on unlabelled registries drifts (see settings.py).
+            linker.training.estimate_u_using_random_sampling(
+                max_pairs=settings.estimation_max_pairs, seed=settings.seed
+            )
+        threshold = settings.keep_threshold or None
+        parts = [
+            linker.inference.predict_within(
+                new_frame, threshold_match_probability=threshold, warning_mode="never"
+            ).as_pyarrow_table()
+        ]
+        if registry_frame is not None:
+            parts.append(
+                linker.inference.predict_between(
+                    new_frame, registry_frame, threshold_match_probability=threshold, warning_mode="never"
+                ).as_pyarrow_table()
+            )
+        model_json = linker.misc.save_model_to_json()
+        return Scored(pairs=_concat(parts), model=model_json, estimated=estimated)
+
+
+def _concat(parts: list[pa.Table]) -> pa.Table:
+    if len(parts) == 1:
+        return parts[0]
+    schema = parts[0].schema
+    return pa.concat_tables([part.select(schema.names).cast(schema) for part in parts])

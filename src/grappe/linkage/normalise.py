@@ -1,0 +1,369 @@
+"""Normalise records into the features the comparisons and blocking rules read, in one DuckDB pass.
+
+The work is set-based SQL (DuckDB, vectorised, multi-threaded) rather than a Python loop per row: a million
+names normalise in seconds this way. The output is an Arrow table any engine can take, so Spark scores the
+very same features DuckDB does.
+
+Names: folded (case, accents, "œ"), "&" → "et", elisions (d', l') dropped, dotted and spaced initials joined
+("S.A.R.L." → "sarl", "A B C" → "abc"), abbreviations and plurals mapped onto one form, legal forms, generic
+words and stopwords removed. Each remaining token gets an inverse document frequency weight: the comparisons
+count shared *rare* words ("kaliop") far more than shared common ones ("conseil", "digital", "solution").
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from .settings import LinkageSettings
+from .vocabulary import (
+    CITY_ABBREVIATIONS,
+    GENERIC_WORDS,
+    LEGAL_FORM_WORDS,
+    NAME_ABBREVIATIONS,
+    SHARED_WEBSITE_HOSTS,
+    STOPWORDS,
+    STREET_ABBREVIATIONS,
+    WEBMAIL_DOMAINS,
+)
+
+TOP_TOKENS = 4  # rarest tokens kept per name for the weighted-overlap comparison
+# Name frequencies measured on fewer records than this say more about the sample than about names: in a set of
+# three records where a name appears twice, its share (2/3) would make an exact name match count *against*
+# a match. Frequencies are taken over at least this many records.
+MIN_FREQUENCY_POPULATION = 1_000
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Normalised records ready for blocking and scoring, with the token statistics they were built with."""
+
+    features: pa.Table
+    token_counts: pa.Table  # token, df: how many records hold each name token
+    record_count: int
+
+    @property
+    def ids(self) -> pa.ChunkedArray:
+        return self.features.column("record_id")
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    settings: LinkageSettings,
+    *,
+    reference: Prepared | None = None,
+) -> Prepared:
+    """Features of ``records``. With ``reference`` (a prepared registry), frequencies count both sets."""
+    con.register("__input", records)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __base AS {_base_sql()}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __tokens AS "
+        "SELECT record_id, unnest(list_distinct(name_tokens)) AS token FROM __base"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __own_counts AS SELECT token, count(*)::BIGINT AS df FROM __tokens GROUP BY token"
+    )
+    total = records.num_rows + (reference.record_count if reference else 0)
+    if reference is not None:
+        con.register("__reference", reference.features)
+        con.register("__reference_counts", reference.token_counts)
+        counts_sql = (
+            "SELECT token, sum(df)::BIGINT AS df FROM (SELECT * FROM __own_counts "
+            "UNION ALL SELECT * FROM __reference_counts) GROUP BY token"
+        )
+    else:
+        counts_sql = "SELECT * FROM __own_counts"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __counts AS {counts_sql}")
+    for statement in _features_sql(settings, total=total, with_reference=reference is not None):
+        con.execute(statement)
+    features = _arrow(con.sql("SELECT * FROM __features"))
+    for name in ("__input", "__reference", "__reference_counts"):
+        _unregister(con, name)
+    return Prepared(
+        features=features, token_counts=_arrow(con.sql("SELECT token, df FROM __counts")), record_count=total
+    )
+
+
+def _arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
+    result = relation.arrow()
+    # DuckDB 2 returns a RecordBatchReader where 1.x returned a Table.
+    return result.read_all() if hasattr(result, "read_all") else result
+
+
+def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    with contextlib.suppress(duckdb.Error):  # never registered in this call (no reference)
+        con.unregister(name)
+
+
+# --- SQL building blocks -----------------------------------------------------------------------------------
+
+
+def _quote(word: str) -> str:
+    return "'" + word.replace("'", "''") + "'"
+
+
+def _list(words: frozenset[str] | set[str]) -> str:
+    return "[" + ", ".join(_quote(word) for word in sorted(words)) + "]"
+
+
+def _map(mapping: dict[str, str]) -> str:
+    return "MAP {" + ", ".join(f"{_quote(k)}: {_quote(v)}" for k, v in sorted(mapping.items())) + "}"
+
+
+def _folded(expr: str) -> str:
+    """Lower case, no accents, ligatures spelt out; punctuation is left for the caller."""
+    ligatures = f"replace(replace(replace(replace({expr}, 'œ', 'oe'), 'Œ', 'oe'), 'æ', 'ae'), 'Æ', 'ae')"
+    return f"lower(strip_accents({ligatures}))"
+
+
+def _spaced(expr: str) -> str:
+    """Folded text with every run of non-alphanumerics turned into one space."""
+    return f"trim(regexp_replace({expr}, '[^a-z0-9]+', ' ', 'g'))"
+
+
+def _words(expr: str) -> str:
+    """Folded text → list of words (letters and digits only)."""
+    return f"list_filter(string_split(trim(regexp_replace({expr}, '[^a-z0-9]+', ' ', 'g')), ' '), lambda w: w <> '')"
+
+
+def _join_single_letters(text: str) -> str:
+    """ "a b c info" → "abc info": initials typed with spaces are one word. Runs of up to four letters, longest
+    first (RE2 has no look-ahead, so each run length is one pass)."""
+    letter = "([a-z0-9])"
+    for run in (4, 3, 2):
+        pattern = "\\b" + " ".join([letter] * run) + "\\b"
+        replacement = "".join(f"\\{i}" for i in range(1, run + 1))
+        text = f"regexp_replace({text}, '{pattern}', '{replacement}', 'g')"
+    return text
+
+
+def singular(word: str) -> str:
+    """The plural rule of the SQL below, in Python, so the word lists can be matched after it."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return NAME_ABBREVIATIONS.get(word, word)
+
+
+def _canonical_word(word: str) -> str:
+    plural = f"CASE WHEN length({word}) > 3 AND suffix({word}, 's') AND NOT suffix({word}, 'ss') "
+    plural += f"THEN left({word}, length({word}) - 1) ELSE {word} END"
+    return f"coalesce({_map(NAME_ABBREVIATIONS)}[{plural}], {plural})"
+
+
+def _luhn_ok(digits: str, length: int) -> str:
+    """Luhn key check of a ``length``-digit string, as plain arithmetic (no UDF)."""
+    terms = []
+    for position in range(1, length + 1):
+        digit = f"(ascii(substr({digits}, {position}, 1)) - 48)"
+        doubled = (length - position) % 2 == 1  # every second digit from the right
+        terms.append(
+            f"(CASE WHEN {digit} * 2 > 9 THEN {digit} * 2 - 9 ELSE {digit} * 2 END)" if doubled else digit
+        )
+    return f"(({' + '.join(terms)}) % 10 = 0)"
+
+
+def _digit_sum(digits: str, length: int) -> str:
+    return " + ".join(f"(ascii(substr({digits}, {p}, 1)) - 48)" for p in range(1, length + 1))
+
+
+def _identifier(raw: str, length: int) -> str:
+    """Digits of an identifier, with one leading zero restored (lost in a numeric spreadsheet cell)."""
+    compact = f"regexp_replace(coalesce({raw}, ''), '[\\s.\\-/]', '', 'g')"
+    return (
+        f"CASE WHEN regexp_full_match({compact}, '[0-9]{{{length}}}') THEN {compact} "
+        f"WHEN regexp_full_match({compact}, '[0-9]{{{length - 1}}}') THEN '0' || {compact} END"
+    )
+
+
+def _base_sql() -> str:
+    # Words never kept in a compared name; their canonical forms too, since mapping happens first.
+    dropped = LEGAL_FORM_WORDS | GENERIC_WORDS | STOPWORDS
+    dropped = dropped | {singular(word) for word in dropped}
+    no_initial = LEGAL_FORM_WORDS | STOPWORDS
+    no_initial = no_initial | {singular(word) for word in no_initial}
+    name = _folded("name")
+    name = f"regexp_replace({name}, '&', ' et ', 'g')"
+    name = f"regexp_replace({name}, '\\b[dl][''’]', ' ', 'g')"  # elisions: d'Électricité, l'Étoile
+    name = f"regexp_replace({name}, '\\b([a-z0-9])\\.', '\\1', 'g')"  # S.A.R.L. → sarl
+    street_words = (
+        f"list_transform({_words(_folded('street'))}, lambda w: coalesce({_map(STREET_ABBREVIATIONS)}[w], w))"
+    )
+    city = f"regexp_replace({_folded('city')}, '\\bcedex\\b.*$', '')"
+    city = f"regexp_replace({city}, '\\s\\d+\\s*(e|er|eme)?\\s*$', '')"  # Lyon 03, Lyon 3ème
+    city_words = f"list_transform({_words(city)}, lambda w: coalesce({_map(CITY_ABBREVIATIONS)}[w], w))"
+    email = "lower(trim(email))"
+    host = "lower(trim(website))"
+    host = f"regexp_replace({host}, '^[a-z][a-z0-9+.-]*://', '')"
+    host = f"regexp_replace(split_part(split_part(split_part(split_part({host}, '/', 1), '?', 1), '#', 1), ':', 1), '^www[0-9]*\\.', '')"
+    phone_digits = "regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g')"
+    international = "regexp_matches(trim(coalesce(phone, '')), '^(\\+|00)')"
+    naf = "regexp_replace(upper(coalesce(naf_code, '')), '[^0-9A-Z]', '', 'g')"
+    return f"""
+    WITH cleaned AS MATERIALIZED (
+      SELECT
+        record_id,
+        coalesce(organisation_id, record_id) AS organisation_id,
+        name AS name_raw,
+        list_transform({_words(_join_single_letters(_spaced(name)))}, lambda w: {_canonical_word("w")}) AS words,
+        {_identifier("siren", 9)} AS siren_digits,
+        {_identifier("siret", 14)} AS siret_digits,
+        regexp_extract(coalesce(postcode, ''), '\\b[0-9]{{4,5}}\\b') AS postcode_digits,
+        upper(trim(departement)) AS departement_raw,
+        city, street,
+        CASE WHEN regexp_full_match({email}, '[^@\\s]+@[^@\\s]+\\.[a-z]{{2,}}') THEN {email} END AS email_clean,
+        nullif({host}, '') AS host,
+        {phone_digits} AS phone_digits,
+        {international} AS phone_international,
+        {naf} AS naf_clean
+      FROM __input
+    ),
+    -- Cities and streets repeat: normalise each distinct value once.
+    cities AS (
+      SELECT city, nullif(array_to_string({city_words}, ' '), '') AS city_norm
+      FROM (SELECT DISTINCT city FROM __input WHERE city IS NOT NULL)
+    ),
+    streets AS (
+      SELECT street, nullif(array_to_string({street_words}, ' '), '') AS street_norm
+      FROM (SELECT DISTINCT street FROM __input WHERE street IS NOT NULL)
+    ),
+    named AS MATERIALIZED (
+      SELECT *,
+        list_filter(words, lambda w: NOT list_contains({_list(dropped)}, w)) AS name_tokens,
+        list_filter(words, lambda w: NOT list_contains({_list(no_initial)}, w)) AS initial_words
+      FROM cleaned LEFT JOIN cities USING (city) LEFT JOIN streets USING (street)
+    )
+    SELECT
+      record_id, organisation_id, name_raw, name_tokens,
+      nullif(array_to_string(name_tokens, ' '), '') AS name_norm,
+      CASE WHEN len(initial_words) >= 2
+        THEN array_to_string(list_transform(initial_words, lambda w: w[1]), '') END AS name_initials,
+      CASE WHEN siren_digits IS NOT NULL AND {_luhn_ok("siren_digits", 9)} THEN siren_digits END AS siren_checked,
+      CASE WHEN siret_digits IS NOT NULL AND ({_luhn_ok("siret_digits", 14)}
+             OR (left(siret_digits, 9) = '356000000' AND ({_digit_sum("siret_digits", 14)}) % 5 = 0))
+        THEN siret_digits END AS siret,
+      CASE WHEN length(postcode_digits) = 5 THEN postcode_digits
+           WHEN length(postcode_digits) = 4 THEN '0' || postcode_digits END AS postcode,
+      departement_raw, city_norm, street_norm,
+      email_clean AS email,
+      CASE WHEN email_clean IS NOT NULL
+            AND NOT list_contains({_list(WEBMAIL_DOMAINS)}, split_part(email_clean, '@', 2))
+        THEN split_part(email_clean, '@', 2) END AS email_domain,
+      CASE WHEN host LIKE '%.%' AND NOT list_contains({_list(SHARED_WEBSITE_HOSTS)}, host)
+            AND NOT list_contains({_list(WEBMAIL_DOMAINS)}, host) THEN host END AS website_domain,
+      CASE
+        WHEN phone_international AND left(phone_digits, 2) = '00' THEN '+' || substr(phone_digits, 3)
+        WHEN phone_international THEN '+' || phone_digits
+        WHEN length(phone_digits) = 10 AND left(phone_digits, 1) = '0' THEN '+33' || substr(phone_digits, 2)
+        WHEN length(phone_digits) = 9 AND left(phone_digits, 1) <> '0' THEN '+33' || phone_digits
+        WHEN length(phone_digits) = 11 AND left(phone_digits, 2) = '33' THEN '+' || phone_digits
+      END AS phone_raw_e164,
+      CASE WHEN regexp_full_match(naf_clean, '[0-9]{{4}}[A-Z]')
+        THEN left(naf_clean, 2) || '.' || substr(naf_clean, 3) END AS naf
+    FROM named
+    """
+
+
+def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool) -> list[str]:
+    """Statements building ``__features``: token weights, then blocking keys capped at max_block_size.
+
+    Block sizes are counted with GROUP BY on narrow key columns and the few over-size keys removed with a
+    semi-join: window counts over the wide feature rows cost ten times more.
+    """
+    tokens_select = ", ".join(f"toks[{i}] AS name_token_{i}" for i in range(1, TOP_TOKENS + 1))
+    weights_select = ", ".join(f"ws[{i}] AS name_weight_{i}" for i in range(1, TOP_TOKENS + 1))
+    # "+33 (0)4 77…" keeps a trunk zero after the country code: drop it.
+    phone = (
+        "CASE WHEN phone_raw_e164 LIKE '+330%' AND length(phone_raw_e164) = 13 "
+        "THEN '+33' || substr(phone_raw_e164, 5) "
+        "WHEN length(phone_raw_e164) BETWEEN 9 AND 16 THEN phone_raw_e164 END"
+    )
+    departement = (
+        "CASE WHEN regexp_full_match(departement_raw, '[0-9]{1,3}|2A|2B') "
+        "THEN CASE WHEN length(departement_raw) = 1 THEN '0' || departement_raw ELSE departement_raw END "
+        "WHEN postcode IS NULL THEN NULL "
+        "WHEN left(postcode, 2) = '97' THEN left(postcode, 3) "
+        "WHEN left(postcode, 2) = '20' THEN CASE WHEN postcode < '20200' THEN '2A' ELSE '2B' END "
+        "ELSE left(postcode, 2) END"
+    )
+    keys = []
+    for index, rule in enumerate(settings.blocking_rules):
+        raw = f"CASE WHEN {' AND '.join(f'{c} IS NOT NULL' for c in rule)} THEN "
+        raw += f"(hash(concat_ws('|', {', '.join(rule)})) >> 1)::BIGINT END"
+        keys.append(f"{raw} AS raw_key_{index}")
+    statements = [
+        f"""
+    CREATE OR REPLACE TEMP TABLE __ranked AS
+      -- Rarest first; ties by token so that both sides of a pair order them alike. (An unordered aggregate
+      -- sorted per row is much cheaper than an ordered aggregate.)
+      SELECT record_id,
+        list_transform(sorted, lambda x: x.token) AS toks,
+        list_transform(sorted, lambda x: -x.negative_weight) AS ws,
+        name_weight_total
+      FROM (
+        SELECT record_id,
+          list_sort(list(struct_pack(negative_weight := -weight, token := token))) AS sorted,
+          sum(weight) AS name_weight_total
+        FROM (
+          SELECT t.record_id, t.token, ln(({total} + 1.0) / c.df) AS weight
+          FROM __tokens t JOIN __counts c USING (token)
+        )
+        GROUP BY record_id
+      )
+    """,
+        f"""
+    CREATE OR REPLACE TEMP TABLE __f AS
+    WITH f AS MATERIALIZED (
+      SELECT
+        b.record_id, b.organisation_id, b.name_raw, b.name_norm,
+        replace(b.name_norm, ' ', '') AS name_compact,
+        b.name_initials,
+        {tokens_select}, {weights_select}, r.name_weight_total,
+        coalesce(b.siren_checked, left(b.siret, 9)) AS siren,
+        b.siret, b.postcode, {departement} AS departement, b.city_norm, b.street_norm,
+        b.email, b.email_domain, b.website_domain, {phone} AS phone, b.naf,
+        left(b.naf, 2) AS naf_division
+      FROM __base b LEFT JOIN __ranked r USING (record_id)
+    )
+    SELECT *,
+      CASE WHEN length(name_compact) >= 3 THEN left(name_compact, 4) END AS name_prefix
+    FROM f
+    """,
+        f"CREATE OR REPLACE TEMP TABLE __k AS SELECT record_id, {', '.join(keys)} FROM __f",
+    ]
+    name_counts = "SELECT name_norm, count(*) AS n FROM __f WHERE name_norm IS NOT NULL GROUP BY name_norm"
+    if with_reference:
+        name_counts = f"""
+        SELECT o.name_norm, o.n + coalesce(r.n, 0) AS n FROM ({name_counts}) o
+        LEFT JOIN (SELECT name_norm, count(*) AS n FROM __reference
+                   WHERE name_norm IN (SELECT name_norm FROM __f) GROUP BY name_norm) r USING (name_norm)
+        """
+    statements.append(f"CREATE OR REPLACE TEMP TABLE __names AS {name_counts}")
+    capped = []
+    for index in range(len(settings.blocking_rules)):
+        own = f"SELECT raw_key_{index} AS k, count(*) AS n FROM __k WHERE raw_key_{index} IS NOT NULL GROUP BY 1"
+        if with_reference:
+            own = f"""
+            SELECT o.k, o.n + coalesce(r.n, 0) AS n FROM ({own}) o
+            LEFT JOIN (SELECT bk_{index} AS k, count(*) AS n FROM __reference
+                       WHERE bk_{index} IN (SELECT raw_key_{index} FROM __k) GROUP BY 1) r USING (k)
+            """
+        statements.append(
+            f"CREATE OR REPLACE TEMP TABLE __over_{index} AS "
+            f"SELECT k FROM ({own}) WHERE n > {settings.max_block_size}"
+        )
+        capped.append(
+            f"CASE WHEN k.raw_key_{index} IN (SELECT k FROM __over_{index}) THEN NULL "
+            f"ELSE k.raw_key_{index} END AS bk_{index}"
+        )
+    statements.append(
+        f"""
+    CREATE OR REPLACE TEMP TABLE __features AS
+    SELECT f.*, coalesce(n.n, 0) / {float(max(total, MIN_FREQUENCY_POPULATION))} AS tf_name_norm, {", ".join(capped)}
+    FROM __f f JOIN __k k USING (record_id) LEFT JOIN __names n USING (name_norm)
+    """
+    )
+    return statements

@@ -1,0 +1,371 @@
+"""One linkage run: prepare → score (engine) → rules, decisions and bands → clusters.
+
+Scores come from the engine; everything after (identifier rules, human decisions, bands, clustering) runs
+here on the engine's output, locally, so DuckDB and Spark runs end in exactly the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from . import clustering
+from .comparisons import comparison_specs, level_labels
+from .engines import Engine, get_engine
+from .errors import LinkageInputError, LinkageSettingsError
+from .model import prior, splink_settings
+from .normalise import Prepared, prepare
+from .records import Records, check_disjoint_ids, to_table
+from .result import LinkageResult
+from .settings import LinkageSettings, Parameters
+
+Progress = Callable[[str], None]
+DECISIONS = ("match", "non_match")
+
+
+def prepare_registry(records: Records, *, settings: LinkageSettings | None = None) -> PreparedRegistry:
+    """Normalise a registry once, to link many imports against it without redoing the work."""
+    settings = settings or LinkageSettings()
+    table = to_table(records, label="Registre")
+    with duckdb.connect() as con:
+        return PreparedRegistry(prepare(con, table, settings), settings)
+
+
+class PreparedRegistry:
+    """A normalised registry and the settings it was prepared with (blocking keys depend on them).
+
+    The first link that estimates u on it keeps the estimated parameters here, so later imports reuse them
+    instead of sampling the registry again (u describes the registry, which a small import hardly changes).
+    """
+
+    def __init__(self, prepared: Prepared, settings: LinkageSettings) -> None:
+        self.prepared = prepared
+        self.settings = settings
+        self.estimated_parameters: Parameters | None = None
+
+    @property
+    def record_count(self) -> int:
+        return self.prepared.features.num_rows
+
+
+def run(
+    new_records: Records,
+    registry: Records | PreparedRegistry | None,
+    *,
+    settings: LinkageSettings | None,
+    engine: Engine | str | None,
+    decisions: Records | None,
+    progress: Progress | None,
+) -> LinkageResult:
+    settings = settings or LinkageSettings()
+    if (
+        isinstance(registry, PreparedRegistry)
+        and registry.estimated_parameters is not None
+        and settings.estimate_u
+    ):
+        settings = settings.with_changes(parameters=registry.estimated_parameters, estimate_u=False)
+    chosen = get_engine(engine)
+    report = progress or (lambda stage: None)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+
+    report("normalisation")
+    label = "Nouveaux enregistrements" if registry is not None else "Enregistrements"
+    new_table = to_table(new_records, label=label)
+    with duckdb.connect() as con:
+        reference = _registry_features(con, registry, settings)
+        if reference is not None:
+            check_disjoint_ids(new_table, reference.features)
+        new = prepare(con, new_table, settings, reference=reference)
+        lap("normalisation")
+        decision_table = _decisions(decisions)
+        probability = prior(
+            settings,
+            left_count=new.features.num_rows,
+            right_count=reference.features.num_rows if reference is not None else None,
+        )
+        if new.features.num_rows == 0 or (new.features.num_rows == 1 and reference is None):
+            scored_pairs, model, estimated = None, {}, False
+        else:
+            report("scoring")
+            scored = chosen.score(
+                splink_settings(settings, dialect=chosen.dialect, probability=probability),
+                new=_for_engine(new.features),
+                registry=_for_engine(reference.features) if reference is not None else None,
+                name_frequencies=_name_frequencies(con, new.features),
+                settings=settings,
+            )
+            scored_pairs, model, estimated = scored.pairs, scored.model, scored.estimated
+            if estimated and isinstance(registry, PreparedRegistry):
+                registry.estimated_parameters = parameters_from_model(model, settings.parameters)
+        lap("scoring")
+        report("rules")
+        pairs = _finish_pairs(con, scored_pairs, new, reference, decision_table, settings)
+        lap("rules")
+        report("clustering")
+        clusters = _clusters(con, pairs, new, reference, decision_table)
+        lap("clustering")
+    stats: dict[str, Any] = {
+        "engine": chosen.name,
+        "records": new.features.num_rows,
+        "registry_records": reference.features.num_rows if reference is not None else 0,
+        "pairs": pairs.num_rows,
+        "prior": probability,
+        "estimated_u": estimated,
+        "seconds": timings,
+    }
+    return LinkageResult(
+        pairs=pairs,
+        clusters=clusters,
+        settings=settings,
+        model=model,
+        prior_probability=probability,
+        stats=stats,
+        features=(new.features, reference.features if reference is not None else None),
+    )
+
+
+ENGINE_DROPPED_COLUMNS = ("tf_name_norm", "name_raw")
+
+
+def _for_engine(features: pa.Table) -> pa.Table:
+    """Features the engine needs: frequencies go through the lookup table, raw names stay here."""
+    return features.drop_columns([c for c in ENGINE_DROPPED_COLUMNS if c in features.column_names])
+
+
+def _name_frequencies(con: duckdb.DuckDBPyConnection, features: pa.Table) -> pa.Table:
+    con.register("__named", features)
+    table = con.sql(
+        "SELECT name_norm, max(tf_name_norm) AS tf_name_norm FROM __named WHERE name_norm IS NOT NULL "
+        "GROUP BY name_norm"
+    ).arrow()
+    return table.read_all() if hasattr(table, "read_all") else table
+
+
+def _registry_features(
+    con: duckdb.DuckDBPyConnection, registry: Records | PreparedRegistry | None, settings: LinkageSettings
+) -> Prepared | None:
+    if registry is None:
+        return None
+    if isinstance(registry, PreparedRegistry):
+        if (registry.settings.blocking_rules, registry.settings.max_block_size) != (
+            settings.blocking_rules,
+            settings.max_block_size,
+        ):
+            raise LinkageSettingsError(
+                "Le registre préparé l'a été avec d'autres règles de blocage ou une autre taille de bloc.",
+                hint="Préparez-le de nouveau avec les mêmes réglages que le rapprochement.",
+            )
+        return registry.prepared
+    return prepare(con, to_table(registry, label="Registre"), settings)
+
+
+def _decisions(decisions: Records | None) -> pa.Table:
+    """Earlier human decisions as (a, b, decision) with a < b, so either order of a pair finds them."""
+    empty = pa.table(
+        {
+            "a": pa.array([], pa.string()),
+            "b": pa.array([], pa.string()),
+            "decision": pa.array([], pa.string()),
+        }
+    )
+    if decisions is None:
+        return empty
+    rows = decisions.to_pylist() if isinstance(decisions, pa.Table) else _rows(decisions)
+    out = []
+    for row in rows:
+        left, right, decision = row.get("left_id"), row.get("right_id"), row.get("decision")
+        if left is None or right is None or decision not in DECISIONS:
+            raise LinkageInputError(
+                f"Décision illisible : {dict(row)!r}.",
+                hint="Chaque décision a left_id, right_id et decision ∈ {match, non_match}.",
+            )
+        a, b = sorted((str(left), str(right)))
+        out.append({"a": a, "b": b, "decision": decision})
+    return pa.Table.from_pylist(out, schema=empty.schema) if out else empty
+
+
+def _rows(records: Any) -> Sequence[Mapping[str, Any]]:
+    if hasattr(records, "to_dict"):
+        return records.to_dict("records")
+    return list(records)
+
+
+def _finish_pairs(
+    con: duckdb.DuckDBPyConnection,
+    scored: pa.Table | None,
+    new: Prepared,
+    reference: Prepared | None,
+    decisions: pa.Table,
+    settings: LinkageSettings,
+) -> pa.Table:
+    labels = level_labels()
+    specs = comparison_specs("duckdb")
+    if scored is None:
+        scored = _empty_scored(labels)
+    con.register("__scored", scored)
+    con.register("__new", new.features)
+    con.register("__decisions", decisions)
+    if reference is not None:
+        con.register("__registry", reference.features)
+        siret_sql = "SELECT record_id, siret, FALSE AS in_registry FROM __new UNION ALL SELECT record_id, siret, TRUE FROM __registry"
+    else:
+        siret_sql = "SELECT record_id, siret, FALSE AS in_registry FROM __new"
+    level_columns = []
+    for spec in specs:
+        cases = " ".join(
+            f"WHEN {gamma} THEN '{label.replace(chr(39), chr(39) * 2)}'"
+            for gamma, label in labels[spec.name].items()
+        )
+        level_columns.append(f"CASE p.gamma_{spec.name} {cases} END AS {spec.name}_level")
+        tf = (
+            f" + coalesce(p.mw_tf_adj_{spec.name}, 0)"
+            if any(level.tf_column for level in spec.levels)
+            else ""
+        )
+        level_columns.append(f"p.mw_{spec.name}{tf} AS {spec.name}_weight")
+    rule = (
+        "CASE p.gamma_identifiers WHEN 2 THEN 'siret_equal' WHEN 1 THEN 'siren_equal' "
+        "WHEN 0 THEN 'siren_conflict' END"
+    )
+    band = (
+        "CASE WHEN d.decision IS NOT NULL THEN d.decision "
+        "WHEN p.gamma_identifiers IN (1, 2) THEN 'match' "
+        # Two valid, different SIRENs are two legal units unless a person says otherwise: at most "review".
+        f"WHEN p.gamma_identifiers = 0 AND p.match_probability >= {settings.review_threshold} THEN 'review' "
+        f"WHEN p.match_probability >= {settings.match_threshold} THEN 'match' "
+        f"WHEN p.match_probability >= {settings.review_threshold} THEN 'review' ELSE 'non_match' END"
+    )
+    kind = (
+        "CASE WHEN r.in_registry THEN 'new_registry' ELSE 'new_new' END"
+        if reference is not None
+        else "'within'"
+    )
+    sql = f"""
+    WITH f AS ({siret_sql})
+    SELECT
+      p.record_id_l AS left_id, p.record_id_r AS right_id,
+      p.match_probability, p.match_weight,
+      {band} AS band,
+      {rule} AS identifier_rule,
+      CASE WHEN p.gamma_identifiers = 2 THEN TRUE
+           WHEN p.gamma_identifiers = 1 AND l.siret IS NOT NULL AND r.siret IS NOT NULL THEN FALSE
+      END AS same_establishment,
+      d.decision,
+      {kind} AS kind,
+      {", ".join(level_columns)}
+    FROM __scored p
+    LEFT JOIN f l ON l.record_id = p.record_id_l
+    LEFT JOIN f r ON r.record_id = p.record_id_r
+    LEFT JOIN __decisions d ON d.a = least(p.record_id_l, p.record_id_r)
+                           AND d.b = greatest(p.record_id_l, p.record_id_r)
+    ORDER BY p.match_probability DESC, left_id, right_id
+    """
+    result = con.sql(sql).arrow()
+    return result.read_all() if hasattr(result, "read_all") else result
+
+
+def _empty_scored(labels: dict[str, dict[int, str]]) -> pa.Table:
+    columns: dict[str, pa.Array] = {
+        "record_id_l": pa.array([], pa.string()),
+        "record_id_r": pa.array([], pa.string()),
+        "match_weight": pa.array([], pa.float64()),
+        "match_probability": pa.array([], pa.float64()),
+    }
+    for name in labels:
+        columns[f"gamma_{name}"] = pa.array([], pa.int32())
+        columns[f"mw_{name}"] = pa.array([], pa.float64())
+    columns["mw_tf_adj_name"] = pa.array([], pa.float64())
+    return pa.table(columns)
+
+
+def _clusters(
+    con: duckdb.DuckDBPyConnection,
+    pairs: pa.Table,
+    new: Prepared,
+    reference: Prepared | None,
+    decisions: pa.Table,
+) -> pa.Table:
+    con.register("__pairs", pairs)
+    # Same valid SIREN → same legal unit, without needing a pair: a star to one record of the group keeps
+    # this linear even for a company with thousands of establishments (whose SIREN block was capped).
+    if reference is None:
+        identifier_edges = """
+          SELECT record_id AS a, min(record_id) OVER (PARTITION BY siren) AS b FROM __new WHERE siren IS NOT NULL
+        """
+    else:
+        identifier_edges = """
+          SELECT record_id AS a, min(record_id) OVER (PARTITION BY siren) AS b FROM __new WHERE siren IS NOT NULL
+          UNION ALL
+          SELECT n.record_id, min(r.record_id) FROM __new n JOIN __registry r ON r.siren = n.siren
+          GROUP BY n.record_id
+        """
+    edges_sql = f"""
+      SELECT a, b, 0 AS stage, 1.0 AS p FROM __decisions WHERE decision = 'match'
+      UNION ALL SELECT a, b, 1, 1.0 FROM ({identifier_edges}) WHERE a <> b
+      UNION ALL SELECT left_id, right_id, 2, match_probability FROM __pairs WHERE band = 'match'
+      ORDER BY stage, p DESC, a, b
+    """
+    edges = con.sql(edges_sql).fetchall()
+    # Kept apart: pairs a person rejected, and scored pairs with two valid, different SIRENs (so that a chain
+    # of likely matches cannot join two legal units either).
+    cannot = con.sql(
+        "SELECT a, b FROM __decisions WHERE decision = 'non_match' "
+        "UNION ALL SELECT left_id, right_id FROM __pairs WHERE identifier_rule = 'siren_conflict' AND decision IS NULL"
+    ).fetchall()
+    new_ids = new.features.column("record_id").to_pylist()
+    anchors: dict[str, str] = {}
+    if reference is not None:
+        involved = {node for edge in edges for node in edge[:2]} | {node for edge in cannot for node in edge}
+        con.register("__involved", pa.table({"record_id": pa.array(sorted(involved), pa.string())}))
+        anchors = dict(
+            con.sql(
+                "SELECT r.record_id, r.organisation_id FROM __registry r JOIN __involved i USING (record_id)"
+            ).fetchall()
+        )
+    clusters_by_id = clustering.cluster(
+        [*new_ids, *anchors], ((a, b) for a, b, _, _ in edges), cannot_link=cannot, anchors=anchors
+    )
+    new_part = pa.table(
+        {
+            "record_id": pa.array(new_ids, pa.string()),
+            "cluster_id": pa.array([clusters_by_id[i] for i in new_ids], pa.string()),
+            "in_registry": pa.array([False] * len(new_ids), pa.bool_()),
+        }
+    )
+    if reference is None:
+        return new_part.drop_columns(["in_registry"])
+    # Registry records keep their organisation: their ids are the stable ones.
+    registry_part = reference.features.select(["record_id", "organisation_id"]).rename_columns(
+        ["record_id", "cluster_id"]
+    )
+    registry_part = registry_part.append_column(
+        "in_registry", pa.array([True] * registry_part.num_rows, pa.bool_())
+    )
+    return pa.concat_tables([new_part, registry_part])
+
+
+def parameters_from_model(model: dict[str, Any], fallback: Parameters) -> Parameters:
+    """m/u per level label from a Splink model; a level the estimation did not observe keeps its value."""
+    parameters = {name: dict(levels) for name, levels in fallback.items()}
+    for comparison in model.get("comparisons", []):
+        levels = parameters.get(comparison["output_column_name"])
+        if levels is None:
+            continue
+        for level in comparison["comparison_levels"]:
+            label = level.get("label_for_charts")
+            if label not in levels or level.get("is_null_level"):
+                continue
+            m, u = levels[label]
+            levels[label] = (float(level.get("m_probability") or m), float(level.get("u_probability") or u))
+    return parameters

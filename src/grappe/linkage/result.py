@@ -1,0 +1,116 @@
+"""What a run returns: scored pairs, clusters, and the means to explain any pair."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .comparisons import comparison_specs
+from .errors import LinkageInputError
+from .explain import RULE_LABELS, Explanation, FieldEvidence, RuleEvidence, prior_weight
+from .settings import LinkageSettings
+
+
+@dataclass(frozen=True)
+class LinkageResult:
+    """``pairs``: one row per candidate pair kept (left_id, right_id, match_probability, match_weight, band,
+    identifier_rule, same_establishment, decision, kind, and ``<comparison>_level`` / ``<comparison>_weight``
+    for each comparison). ``clusters``: record_id → cluster_id (a registry organisation's id when the cluster
+    holds a registry record)."""
+
+    pairs: pa.Table
+    clusters: pa.Table
+    settings: LinkageSettings
+    model: dict[str, Any]
+    prior_probability: float
+    stats: dict[str, Any]
+    features: tuple[pa.Table, pa.Table | None] = field(repr=False)
+
+    @property
+    def establishment_pairs(self) -> pa.Table:
+        """Pairs of one legal unit (same SIREN) at different establishments (different SIRETs): the same
+        organisation, but sites to keep apart when merging."""
+        return self.pairs.filter(pc.equal(self.pairs.column("same_establishment"), False))
+
+    def band_counts(self) -> dict[str, int]:
+        counts = pc.value_counts(self.pairs.column("band")).to_pylist()
+        return {item["values"]: item["counts"] for item in counts}
+
+    def explain(self, left_id: str, right_id: str) -> Explanation:
+        row = self._pair(str(left_id), str(right_id))
+        left, right = self._feature_row(row["left_id"]), self._feature_row(row["right_id"])
+        fields = tuple(self._field(spec, row, left, right) for spec in comparison_specs("duckdb"))
+        return Explanation(
+            left_id=row["left_id"],
+            right_id=row["right_id"],
+            prior_probability=self.prior_probability,
+            prior_weight=prior_weight(self.prior_probability),
+            fields=fields,
+            rules=self._rules(row),
+            match_weight=row["match_weight"],
+            match_probability=row["match_probability"],
+            band=row["band"],
+        )
+
+    def _pair(self, a: str, b: str) -> dict[str, Any]:
+        left, right = self.pairs.column("left_id"), self.pairs.column("right_id")
+        mask = pc.or_(
+            pc.and_(pc.equal(left, a), pc.equal(right, b)), pc.and_(pc.equal(left, b), pc.equal(right, a))
+        )
+        rows = self.pairs.filter(mask).to_pylist()
+        if not rows:
+            raise LinkageInputError(
+                f"La paire {a} – {b} n'a pas été comparée (hors blocage ou probabilité sous keep_threshold).",
+                hint="Seules les paires présentes dans result.pairs peuvent être expliquées.",
+            )
+        return rows[0]
+
+    def _feature_row(self, record_id: str) -> dict[str, Any]:
+        for table in self.features:
+            if table is None:
+                continue
+            found = table.filter(pc.equal(table.column("record_id"), record_id))
+            if found.num_rows:
+                return found.to_pylist()[0]
+        return {}
+
+    @staticmethod
+    def _field(spec: Any, row: dict[str, Any], left: dict[str, Any], right: dict[str, Any]) -> FieldEvidence:
+        weight = row[f"{spec.name}_weight"]
+        level = row[f"{spec.name}_level"]
+        is_null = level == next(level.label for level in spec.levels if level.is_null)
+        status = "missing" if is_null else "agree" if weight > 0 else "disagree" if weight < 0 else "neutral"
+        return FieldEvidence(
+            comparison=spec.name,
+            description=spec.description,
+            level=level,
+            status=status,
+            bayes_factor=math.pow(2, weight),
+            weight=weight,
+            left_value=_shown(left, spec.shown),
+            right_value=_shown(right, spec.shown),
+        )
+
+    @staticmethod
+    def _rules(row: dict[str, Any]) -> tuple[RuleEvidence, ...]:
+        rules = []
+        rule = row["identifier_rule"]
+        if rule == "siren_equal" and row["same_establishment"] is False:
+            rules.append(RuleEvidence(rule, RULE_LABELS["siren_equal_other_establishment"], "match"))
+        elif rule in ("siret_equal", "siren_equal"):
+            rules.append(RuleEvidence(rule, RULE_LABELS[rule], "match"))
+        elif rule == "siren_conflict":
+            rules.append(RuleEvidence(rule, RULE_LABELS[rule], "review"))
+        if row["decision"]:
+            code = f"decision_{row['decision']}"
+            rules.append(RuleEvidence(code, RULE_LABELS[code], row["decision"]))
+        return tuple(rules)
+
+
+def _shown(record: dict[str, Any], columns: tuple[str, ...]) -> str | None:
+    values = [str(record[column]) for column in columns if record.get(column) not in (None, "")]
+    return " · ".join(dict.fromkeys(values)) or None

@@ -1,0 +1,183 @@
+"""Everything a linkage run depends on, as data: stored with every run, round-trips through JSON.
+
+The fixed m/u parameters are what makes a 300-row registry work out of the box: there is no way to learn
+twelve comparisons' parameters from a few hundred records, so the defaults below encode what French company
+registries look like (see ``DEFAULT_PARAMETERS``). Estimation (u by random sampling) only replaces them when
+the data holds enough records for the counts to mean something.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from .errors import LinkageSettingsError
+
+# Level label → (m, u). m: how often true matches fall in the level; u: how often random pairs do.
+# The labels are the ones the comparisons in ``comparisons.py`` declare, in their order.
+Parameters = dict[str, dict[str, tuple[float, float]]]
+
+DEFAULT_PARAMETERS: Parameters = {
+    "identifiers": {
+        "SIRET identique": (0.80, 1e-8),
+        "SIREN identique, SIRET différent ou absent": (0.19, 1e-7),
+        # Two valid, different SIRENs: a true match only through a typing error that still passes Luhn.
+        "SIREN différents": (0.003, 0.9999),
+    },
+    "name": {
+        "nom identique": (0.55, 1e-4),
+        "sigle ou initiales": (0.04, 1e-5),
+        "mots rares en commun (≥ 80 %)": (0.22, 5e-5),
+        "nom très proche (Jaro-Winkler ≥ 0,92)": (0.10, 3e-4),
+        "mots rares en commun (≥ 50 %)": (0.05, 1e-3),
+        "nom vaguement proche": (0.025, 0.03),
+        "noms différents": (0.015, 0.9656),
+    },
+    "place": {
+        "même code postal et même commune": (0.85, 2e-3),
+        "même code postal ou même commune": (0.08, 3e-3),
+        "même département": (0.05, 0.08),
+        "départements différents": (0.02, 0.915),
+    },
+    "street": {
+        "même adresse": (0.80, 5e-4),
+        "adresse très proche": (0.08, 1e-3),
+        "adresses différentes": (0.12, 0.9985),
+    },
+    # E-mail and website in one comparison: a company's mail domain and site domain are the same fact, and
+    # counting them twice would let two namesakes sharing a domain outweigh every other disagreement.
+    "domain": {
+        "même adresse e-mail": (0.50, 1e-5),
+        "même domaine (site ou e-mail)": (0.45, 1e-4),
+        "domaines différents": (0.05, 0.99989),
+    },
+    "phone": {
+        "même téléphone": (0.85, 1e-5),
+        "téléphones différents": (0.15, 0.99999),
+    },
+    "naf": {
+        "même code NAF": (0.92, 0.05),
+        "même division NAF": (0.04, 0.15),
+        "codes NAF différents": (0.04, 0.80),
+    },
+}
+
+# Each rule is a list of prepared columns that must all be equal (and not null) for a pair to be compared.
+DEFAULT_BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
+    ("siren",),
+    ("phone",),
+    ("website_domain",),
+    ("email_domain",),
+    ("email",),
+    ("name_norm",),
+    ("name_token_1",),
+    ("name_token_2",),
+    ("postcode", "name_prefix"),
+    ("departement", "name_initials"),
+)
+
+BANDS = ("match", "review", "non_match")
+
+
+@dataclass(frozen=True)
+class LinkageSettings:
+    """Thresholds, blocking and parameters of a linkage run. Immutable; use ``with_changes`` to derive."""
+
+    # Bands by match probability: ≥ match_threshold → "match"; ≥ review_threshold → "review".
+    match_threshold: float = 0.95
+    review_threshold: float = 0.50
+    # Pairs below this probability are not returned at all (they are certain non-matches).
+    keep_threshold: float = 0.01
+    blocking_rules: tuple[tuple[str, ...], ...] = DEFAULT_BLOCKING_RULES
+    # A blocking key shared by more records than this is dropped from that rule, so that 10,000 rows named
+    # "SARL" or one company with 5,000 establishments cannot produce a quadratic number of pairs.
+    max_block_size: int = 200
+    parameters: Parameters = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PARAMETERS.items()}
+    )
+    # Share of records expected to have a duplicate; sets the prior (λ) from the number of possible pairs.
+    expected_duplicate_rate: float = 0.2
+    # u by random sampling replaces the fixed u values when there are at least this many records.
+    estimate_u: bool = True
+    min_records_for_estimation: int = 5_000
+    estimation_max_pairs: int = 1_000_000
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+
+    def with_changes(self, **changes: Any) -> LinkageSettings:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["blocking_rules"] = [list(rule) for rule in self.blocking_rules]
+        data["parameters"] = {
+            comparison: {label: list(mu) for label, mu in levels.items()}
+            for comparison, levels in self.parameters.items()
+        }
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LinkageSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise LinkageSettingsError(
+                f"Réglages de rapprochement : clé(s) inconnue(s) {', '.join(unknown)}.",
+                hint=f"Clés possibles : {', '.join(sorted(known))}.",
+            )
+        values = dict(data)
+        if "blocking_rules" in values:
+            values["blocking_rules"] = tuple(tuple(rule) for rule in values["blocking_rules"])
+        if "parameters" in values:
+            values["parameters"] = {
+                comparison: {label: (float(mu[0]), float(mu[1])) for label, mu in levels.items()}
+                for comparison, levels in values["parameters"].items()
+            }
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, text: str) -> LinkageSettings:
+        return cls.from_dict(json.loads(text))
+
+
+def check_settings(settings: LinkageSettings) -> None:
+    """Refuse settings that would give nonsense, naming the setting and the fix."""
+    if not 0 < settings.review_threshold <= settings.match_threshold < 1:
+        raise LinkageSettingsError(
+            f"Seuils incohérents : revue {settings.review_threshold}, rapprochement {settings.match_threshold}.",
+            hint="Il faut 0 < review_threshold ≤ match_threshold < 1.",
+        )
+    if not 0 <= settings.keep_threshold <= settings.review_threshold:
+        raise LinkageSettingsError(
+            f"keep_threshold {settings.keep_threshold} doit être entre 0 et review_threshold.",
+        )
+    if settings.max_block_size < 2:
+        raise LinkageSettingsError("max_block_size doit valoir au moins 2.")
+    if not 0 < settings.expected_duplicate_rate < 1:
+        raise LinkageSettingsError("expected_duplicate_rate doit être strictement entre 0 et 1.")
+    if not settings.blocking_rules or any(not rule for rule in settings.blocking_rules):
+        raise LinkageSettingsError(
+            "Il faut au moins une règle de blocage, chacune avec au moins une colonne."
+        )
+    _check_parameters(settings.parameters)
+
+
+def _check_parameters(parameters: Parameters) -> None:
+    for comparison, levels in DEFAULT_PARAMETERS.items():
+        given = parameters.get(comparison)
+        if given is None or set(given) != set(levels):
+            raise LinkageSettingsError(
+                f"Paramètres de la comparaison « {comparison} » incomplets ou inconnus.",
+                hint=f"Niveaux attendus : {', '.join(levels)}.",
+            )
+        for label, (m, u) in given.items():
+            if not (0 < m <= 1 and 0 < u <= 1):
+                raise LinkageSettingsError(
+                    f"Paramètres m={m}, u={u} du niveau « {label} » ({comparison}) hors de ]0, 1].",
+                )

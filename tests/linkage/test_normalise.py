@@ -1,0 +1,120 @@
+"""What the normaliser makes of French names, identifiers and contact details."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from grappe.linkage.normalise import prepare
+from grappe.linkage.records import to_table
+from grappe.linkage.settings import LinkageSettings
+
+from .conftest import record
+
+
+def features(*records: dict) -> dict[str, dict]:
+    with duckdb.connect() as con:
+        prepared = prepare(con, to_table(list(records), label="test"), LinkageSettings())
+    return {row["record_id"]: row for row in prepared.features.to_pylist()}
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Dupont SARL", "Dupont S.A.R.L."),
+        ("SARL Dupont", "Dupont s.a.r.l"),
+        ("ABC Informatique", "A.B.C. Informatique"),
+        ("ABC Informatique", "A B C Informatique"),
+        ("Dupont & Fils", "Dupont et Fils"),
+        ("Société Générale d'Études", "SOCIETE GENERALE D'ETUDES SAS"),
+        ("Œuvre Numérique SASU", "oeuvre numerique"),
+        ("Kaliop Solutions", "Kaliop Solution"),
+        ("Dupuis Informatique", "Dupuis Info"),
+    ],
+)
+def test_name_variants_normalise_alike(left: str, right: str) -> None:
+    rows = features(record("l", left), record("r", right))
+    assert rows["l"]["name_norm"] == rows["r"]["name_norm"]
+    assert rows["l"]["name_norm"]
+
+
+def test_legal_form_alone_leaves_no_name() -> None:
+    assert features(record("x", "S.A.R.L."))["x"]["name_norm"] is None
+
+
+def test_initials_of_long_names() -> None:
+    row = features(record("x", "Compagnie Générale d'Électricité"))["x"]
+    assert row["name_initials"] == "cge"
+
+
+def test_rare_tokens_weigh_more_than_common_ones() -> None:
+    rows = features(
+        record("1", "Kaliop Conseil"),
+        record("2", "Atlas Conseil"),
+        record("3", "Bravo Conseil"),
+        record("4", "Delta Conseil"),
+    )
+    first = rows["1"]
+    assert first["name_token_1"] == "kaliop"
+    assert first["name_weight_1"] > first["name_weight_2"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "04 77 12 34 56",
+        "04.77.12.34.56",
+        "0477123456",
+        "+33 4 77 12 34 56",
+        "+33 (0)4 77 12 34 56",
+        "477123456",
+    ],
+)
+def test_phone_in_e164(raw: str) -> None:
+    assert features(record("x", "X", phone=raw))["x"]["phone"] == "+33477123456"
+
+
+def test_webmail_domain_is_ignored_but_company_domain_kept() -> None:
+    rows = features(
+        record("1", "A", email="Jean.Dupont@Gmail.com"), record("2", "B", email="contact@kaliop.fr")
+    )
+    assert rows["1"]["email"] == "jean.dupont@gmail.com"
+    assert rows["1"]["email_domain"] is None
+    assert rows["2"]["email_domain"] == "kaliop.fr"
+
+
+@pytest.mark.parametrize(
+    "raw", ["https://www.kaliop.fr/", "WWW.KALIOP.FR", "http://kaliop.fr/contact?x=1", "kaliop.fr"]
+)
+def test_website_domain(raw: str) -> None:
+    assert features(record("x", "X", website=raw))["x"]["website_domain"] == "kaliop.fr"
+
+
+def test_identifiers_checked_not_trusted() -> None:
+    rows = features(
+        record("spaced", "A", siren="732 829 320"),
+        record("from_siret", "B", siret="732 829 320 00074"),
+        record("bad_key", "C", siren="732829321"),
+        record("mangled", "D", siret="7,32829E+13"),
+        record("lost_zero", "E", siren="54208533"),  # 054208533 read as a number
+    )
+    assert rows["spaced"]["siren"] == "732829320"
+    assert rows["from_siret"]["siren"] == "732829320"
+    assert rows["from_siret"]["siret"] == "73282932000074"
+    assert rows["bad_key"]["siren"] is None
+    assert rows["mangled"]["siret"] is None
+    assert rows["lost_zero"]["siren"] == "054208533"
+
+
+def test_address_normalisation() -> None:
+    rows = features(
+        record("1", "A", street="12 bd de la République", city="St-Étienne Cedex 2", postcode="42000"),
+        record("2", "B", street="12 boulevard de la Republique", city="SAINT ETIENNE", postcode="42000"),
+        record("3", "C", city="LYON 03", postcode="69003"),
+        record("4", "D", postcode="1000"),
+    )
+    assert rows["1"]["street_norm"] == rows["2"]["street_norm"] == "12 boulevard de la republique"
+    assert rows["1"]["city_norm"] == rows["2"]["city_norm"] == "saint etienne"
+    assert rows["3"]["city_norm"] == "lyon"
+    assert rows["4"]["postcode"] == "01000"
+    assert rows["4"]["departement"] == "01"

@@ -1,0 +1,39 @@
+"""The same settings on Spark give the same pairs as on DuckDB (local Spark, run in CI)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pyspark")
+
+from grappe.linkage import deduplicate, link
+from grappe.linkage.engines.spark import SparkEngine
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def spark_engine():
+    engine = SparkEngine(master="local[2]")
+    yield engine
+    engine.spark.stop()
+
+
+def pairs(result) -> list[tuple]:
+    return sorted(
+        (row["left_id"], row["right_id"], round(row["match_weight"], 6), row["band"])
+        for row in result.pairs.to_pylist()
+    )
+
+
+def test_same_pairs_on_duckdb_and_spark(spark_engine) -> None:
+    generator = pytest.importorskip("grappe.demo.generator")
+    records = generator.generate_registry(200, seed=11).table
+    on_spark, on_duckdb = deduplicate(records, engine=spark_engine), deduplicate(records, engine="duckdb")
+    assert pairs(on_spark) == pairs(on_duckdb)
+    assert on_spark.clusters.sort_by("record_id").equals(on_duckdb.clusters.sort_by("record_id"))
+
+
+def test_incremental_link_on_spark(spark_engine, kaliop_pair) -> None:
+    registry, new = kaliop_pair[:1] + kaliop_pair[2:], kaliop_pair[1:2]
+    assert pairs(link(new, registry, engine=spark_engine)) == pairs(link(new, registry))
