@@ -1,3 +1,5 @@
 """Registers every app's CLI commands on the ``grappe`` app (imported by ``grappe.cli.main``)."""
 
+from grappe.demo import cli as demo_cli  # noqa: F401
+from grappe.intake import cli as intake_cli  # noqa: F401
 from grappe.registry import cli as registry_cli  # noqa: F401

@@ -104,6 +104,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves from the finders in the demo (no collectstatic step) but expects STATIC_ROOT to exist.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # The project's own stylesheet lives beside the project templates (src/grappe/static), not in an app.
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"

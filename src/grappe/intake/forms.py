@@ -1,0 +1,86 @@
+"""Forms of the import pages: they check the shape of what is posted; the services check the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grappe.intake.headers import FIELDS
+from grappe.intake.models import ImportIssue, SavedMapping
+from grappe.registry.models import Association
+
+
+class UploadForm(forms.Form):
+    association = forms.ModelChoiceField(
+        label=_("Association qui fournit le fichier"),
+        queryset=Association.objects.filter(status=Association.Status.ACTIVE).order_by("name"),
+    )
+    file = forms.FileField(label=_("Export des adhérents (CSV, XLSX ou ODS)"))
+    sheet = forms.CharField(
+        label=_("Feuille"), required=False, max_length=120, help_text=_("Par défaut, la première feuille.")
+    )
+    header_line = forms.IntegerField(
+        label=_("Ligne d'en-tête"),
+        required=False,
+        min_value=1,
+        help_text=_("À indiquer seulement si la détection automatique se trompe."),
+    )
+
+
+def field_choices() -> list[tuple[str, str]]:
+    return [("", _("— ignorer cette colonne —")), *((spec.name, str(spec.label)) for spec in FIELDS.values())]
+
+
+class MappingForm(forms.Form):
+    """One select per column of the file (``column_0``, ``column_1``…), plus an optional name to save it."""
+
+    save_as = forms.CharField(
+        label=_("Enregistrer cette correspondance sous le nom"),
+        required=False,
+        max_length=120,
+        help_text=_("Pour la réutiliser avec les prochains exports de cette association."),
+    )
+
+    def __init__(self, *args: Any, headers: list[str], initial_mapping: dict[int, str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        for index, header in enumerate(headers):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=header or f"#{index + 1}",
+                choices=field_choices(),
+                required=False,
+                initial=initial_mapping.get(index, ""),
+            )
+
+    def column_fields(self) -> list[tuple[int, forms.BoundField]]:
+        return [(index, self[f"column_{index}"]) for index in range(len(self.headers))]
+
+    def mapping(self) -> dict[int, str]:
+        return {
+            index: self.cleaned_data[f"column_{index}"]
+            for index in range(len(self.headers))
+            if self.cleaned_data.get(f"column_{index}")
+        }
+
+
+class ApplySavedMappingForm(forms.Form):
+    saved = forms.ModelChoiceField(
+        label=_("Appliquer une correspondance enregistrée"), queryset=SavedMapping.objects.none()
+    )
+
+    def __init__(self, *args: Any, association: Association, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["saved"].queryset = SavedMapping.objects.filter(association=association).order_by("name")
+
+
+class IssueFilterForm(forms.Form):
+    severity = forms.ChoiceField(
+        label=_("Gravité"), required=False, choices=[("", _("toutes")), *ImportIssue.Severity.choices]
+    )
+    column = forms.CharField(label=_("Colonne"), required=False)
+
+
+class RunImportForm(forms.Form):
+    skip_invalid = forms.BooleanField(required=False)

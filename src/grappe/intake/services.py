@@ -1,0 +1,990 @@
+"""Importing an association's member export into the registry: the functions that change state.
+
+The flow, whichever entry point calls it (``grappe import``, the upload pages, the demo loader):
+
+1. ``open_table`` reads the file's shape (a ``ReadError`` here changes nothing);
+2. the mapping is resolved and checked, and a file already imported (same SHA-256 and sheet) is refused;
+3. pass 1 validates every row, streaming, and reports the issues (nothing is written);
+4. pass 2, inside one ``transaction.atomic``, re-reads the file and writes it in batches with ``bulk_create``:
+   a ``SourceFile``, one verbatim ``SourceRecord`` per row, the organisations, establishments, memberships and
+   people, and a ``Lineage`` row per stored value. Any exception leaves the database as it was.
+
+Rows are never all held in memory: both passes stream from ``Table.rows()`` and keep counters only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, close_old_connections, connection, connections, models, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from grappe.errors import UserError
+from grappe.intake.headers import FIELDS, normalise_header
+from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
+from grappe.intake.reading import Table, open_table
+from grappe.intake.validation import Issue, RowResult, RowValidator, Value, serialisable
+from grappe.registry.models import (
+    Association,
+    Establishment,
+    Lineage,
+    Membership,
+    Organisation,
+    Person,
+    Role,
+    SourceFile,
+    SourceRecord,
+)
+
+logger = logging.getLogger(__name__)
+
+# (stage, rows done, rows in total or None while unknown). Stages: "validation", then "import".
+ProgressCallback = Callable[[str, int, int | None], None]
+IssueCallback = Callable[[Issue], None]
+STAGE_VALIDATION = "validation"
+STAGE_IMPORT = "import"
+
+# Rows written per round trip: large enough for bulk_create to pay off, small enough to bound memory.
+BATCH_SIZE = 500
+PROGRESS_EVERY = 200
+REJECTED_LINES_KEPT = 200  # rejected line numbers kept in the result for display; all are counted
+
+
+class DuplicateFile(UserError):
+    code = "intake.duplicate_file"
+
+
+class ImportRefused(UserError):
+    """Some rows have errors and the user did not choose to import only the valid ones."""
+
+    code = "intake.invalid_rows"
+
+    def __init__(self, message: str, *, summary: ValidationSummary, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.summary = summary
+
+
+@dataclass
+class ValidationSummary:
+    """Counts of pass 1; issues themselves go to the ``on_issue`` callback so that memory stays bounded."""
+
+    file_name: str
+    sheet: str
+    rows: int = 0
+    invalid_rows: int = 0
+    errors: int = 0
+    warnings: int = 0
+    by_column: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def valid_rows(self) -> int:
+        return self.rows - self.invalid_rows
+
+    @property
+    def has_errors(self) -> bool:
+        return self.invalid_rows > 0
+
+    def add(self, result: RowResult) -> None:
+        self.rows += 1
+        if result.has_errors:
+            self.invalid_rows += 1
+        for issue in result.issues:
+            if issue.is_error:
+                self.errors += 1
+            else:
+                self.warnings += 1
+            self.by_column[issue.column or _("(ligne entière)")] += 1
+
+
+@dataclass
+class ImportResult:
+    summary: ValidationSummary
+    dry_run: bool = False
+    source_file: SourceFile | None = None
+    imported_rows: int = 0
+    rejected_rows: int = 0
+    rejected_lines: list[int] = field(default_factory=list)
+    organisations_created: int = 0
+    rows_matched: int = 0  # rows attached to an organisation that existed before this import
+    establishments_created: int = 0
+    memberships_created: int = 0
+    people_created: int = 0
+
+
+# --------------------------------------------------------------------------------------------------------
+# Checks (raise a UserError; change nothing)
+
+
+def check_mapping(*, headers: tuple[str, ...], mapping: Mapping[int, str]) -> None:
+    """A mapping names known fields, each at most once, on existing columns, and covers the required ones."""
+    seen: dict[str, int] = {}
+    for index, field_name in mapping.items():
+        if not 0 <= index < len(headers):
+            raise UserError(
+                _(
+                    "La correspondance désigne la colonne n° %(index)s, absente du fichier (%(count)s colonnes)."
+                )
+                % {"index": index + 1, "count": len(headers)}
+            )
+        if field_name not in FIELDS:
+            raise UserError(
+                _(
+                    "Champ « %(field)s » inconnu pour la colonne « %(header)s ». Champs possibles : %(fields)s."
+                )
+                % {"field": field_name, "header": headers[index], "fields": ", ".join(FIELDS)}
+            )
+        if field_name in seen:
+            raise UserError(
+                _(
+                    "Les colonnes « %(first)s » et « %(second)s » sont toutes deux associées à « %(label)s » : "
+                    "gardez-en une seule."
+                )
+                % {
+                    "first": headers[seen[field_name]],
+                    "second": headers[index],
+                    "label": FIELDS[field_name].label,
+                }
+            )
+        seen[field_name] = index
+    missing = [spec.label for spec in FIELDS.values() if spec.required and spec.name not in seen]
+    if missing:
+        raise UserError(
+            _(
+                "Aucune colonne n'est associée à « %(fields)s » (en-têtes du fichier : %(headers)s). Indiquez "
+                "quelle colonne la contient dans la correspondance des colonnes."
+            )
+            % {"fields": ", ".join(str(label) for label in missing), "headers": ", ".join(headers)}
+        )
+
+
+def check_not_imported(*, sha256: str, sheet: str, file_name: str) -> None:
+    """The same file content and sheet is imported once; say when, where and by whom it was."""
+    earlier = (
+        SourceFile.objects.select_related("association", "imported_by")
+        .filter(sha256=sha256, sheet=sheet)
+        .first()
+    )
+    if earlier is None:
+        return
+    if earlier.imported_by:
+        who = _("par %(user)s") % {"user": earlier.imported_by.get_username()}
+    else:
+        who = _("depuis la ligne de commande")
+    what = (
+        _("La feuille « %(sheet)s » du fichier « %(name)s »") % {"sheet": sheet, "name": file_name}
+        if sheet
+        else _("Le fichier « %(name)s »") % {"name": file_name}
+    )
+    raise DuplicateFile(
+        _(
+            "%(what)s a déjà été importé(e) le %(date)s dans « %(association)s » %(who)s, sous le nom "
+            "« %(earlier)s » (%(rows)s lignes, même contenu SHA-256). Un même fichier n'est importé qu'une "
+            "fois ; rien n'a été modifié."
+        )
+        % {
+            "what": what,
+            "date": date_format(timezone.localtime(earlier.imported_at), "d/m/Y à H:i"),
+            "association": earlier.association,
+            "who": who,
+            "earlier": earlier.original_name,
+            "rows": earlier.row_count,
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pass 1: validation
+
+
+def validate_table(
+    *,
+    table: Table,
+    mapping: Mapping[int, str],
+    on_issue: IssueCallback | None = None,
+    progress: ProgressCallback | None = None,
+) -> ValidationSummary:
+    """Validate every row of ``table`` without writing anything; stream the issues to ``on_issue``."""
+    check_mapping(headers=table.headers, mapping=mapping)
+    validator = RowValidator(headers=table.headers, mapping=mapping)
+    summary = ValidationSummary(file_name=table.file_name, sheet=table.sheet)
+    for row in table.rows():
+        result = validator.validate(row)
+        summary.add(result)
+        if on_issue:
+            for issue in result.issues:
+                on_issue(issue)
+        if progress and summary.rows % PROGRESS_EVERY == 0:
+            progress(STAGE_VALIDATION, summary.rows, None)
+    if progress:
+        progress(STAGE_VALIDATION, summary.rows, summary.rows)
+    return summary
+
+
+# --------------------------------------------------------------------------------------------------------
+# The import
+
+
+def import_file(
+    *,
+    path: Path | str,
+    association: Association,
+    mapping: Mapping[int, str] | None = None,
+    user: AbstractBaseUser | None = None,
+    file_name: str | None = None,
+    sheet: str | None = None,
+    header_line: int | None = None,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    progress: ProgressCallback | None = None,
+    on_issue: IssueCallback | None = None,
+) -> ImportResult:
+    """Validate, then import the member export at ``path`` into ``association``, all or nothing.
+
+    ``mapping`` (column index → field of ``grappe.intake.headers.FIELDS``) defaults to the suggested one.
+    Rows with errors refuse the whole import (``ImportRefused``) unless ``skip_invalid``: they are then kept
+    as rejected ``SourceRecord``s. ``dry_run`` validates and writes nothing.
+    """
+    table = open_table(Path(path), file_name=file_name, sheet=sheet, header_line=header_line)
+    if mapping is None:
+        from grappe.intake.selectors import resolve_mapping
+
+        mapping = resolve_mapping(headers=table.headers, association=association)
+    check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
+    summary = validate_table(table=table, mapping=mapping, on_issue=on_issue, progress=progress)
+    if dry_run:
+        return ImportResult(summary=summary, dry_run=True)
+    check_importable(summary=summary, skip_invalid=skip_invalid)
+    return write_table(
+        table=table,
+        mapping=mapping,
+        association=association,
+        user=user,
+        summary=summary,
+        skip_invalid=skip_invalid,
+        progress=progress,
+    )
+
+
+def check_importable(*, summary: ValidationSummary, skip_invalid: bool) -> None:
+    if summary.rows == 0:
+        raise UserError(
+            _("« %(name)s » ne contient aucune ligne de données sous ses en-têtes : rien à importer.")
+            % {"name": summary.file_name}
+        )
+    if summary.has_errors and not skip_invalid:
+        raise ImportRefused(
+            _(
+                "Import refusé : %(invalid)s ligne(s) sur %(rows)s ont des erreurs bloquantes (%(errors)s "
+                "erreur(s), %(warnings)s avertissement(s)). Corrigez le fichier, ou importez seulement les "
+                "%(valid)s ligne(s) valides (les lignes rejetées seront conservées telles quelles). Rien n'a "
+                "été modifié."
+            )
+            % {
+                "invalid": summary.invalid_rows,
+                "rows": summary.rows,
+                "errors": summary.errors,
+                "warnings": summary.warnings,
+                "valid": summary.valid_rows,
+            },
+            summary=summary,
+        )
+    if summary.valid_rows == 0:
+        raise ImportRefused(
+            _("Aucune ligne de « %(name)s » n'est importable : corrigez le fichier. Rien n'a été modifié.")
+            % {"name": summary.file_name},
+            summary=summary,
+        )
+
+
+@transaction.atomic
+def write_table(
+    *,
+    table: Table,
+    mapping: Mapping[int, str],
+    association: Association,
+    user: AbstractBaseUser | None,
+    summary: ValidationSummary,
+    skip_invalid: bool,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Pass 2: write ``table`` (already validated into ``summary``) in one transaction."""
+    check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
+    try:
+        with transaction.atomic():
+            source_file = SourceFile.objects.create(
+                sha256=table.sha256,
+                sheet=table.sheet,
+                original_name=table.file_name,
+                size=table.size,
+                file_format=table.file_format,
+                encoding=table.encoding,
+                delimiter=table.delimiter,
+                header_line=table.header_line,
+                headers=list(table.headers),
+                mapping={table.headers[index]: name for index, name in sorted(mapping.items())},
+                association=association,
+                imported_by=user if user and user.is_authenticated else None,
+            )
+    except IntegrityError:
+        # Another import of the same file committed between our check and this insert.
+        check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
+        raise
+    result = ImportResult(summary=summary, source_file=source_file)
+    writer = _BatchWriter(source_file=source_file, association=association, result=result)
+    validator = RowValidator(headers=table.headers, mapping=mapping)
+    batch: list[RowResult] = []
+    done = 0
+    for row in table.rows():
+        row_result = validator.validate(row)
+        if row_result.has_errors and not skip_invalid:
+            # The file validated without errors a moment ago: it changed on disk. Roll everything back.
+            raise UserError(
+                _("La ligne %(line)s de « %(name)s » a changé depuis la validation : relancez l'import.")
+                % {"line": row.line, "name": table.file_name}
+            )
+        batch.append(row_result)
+        done += 1
+        if len(batch) >= BATCH_SIZE:
+            writer.write(batch)
+            batch = []
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(STAGE_IMPORT, done, summary.rows)
+    if batch:
+        writer.write(batch)
+    source_file.row_count = done
+    source_file.imported_count = result.imported_rows
+    source_file.rejected_count = result.rejected_rows
+    source_file.save(update_fields=["row_count", "imported_count", "rejected_count"])
+    if progress:
+        progress(STAGE_IMPORT, done, done)
+    return result
+
+
+# Fields an import may set on an existing object only when it has no value yet: a registry value is never
+# overwritten by an import; a differing value is kept as lineage with retained=False.
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value is False
+
+
+@dataclass
+class _Planned:
+    """What one valid row becomes: the objects it feeds and the values it gave each of them."""
+
+    result: RowResult
+    organisation: Organisation
+    lineage: list[tuple[models.Model, str, Value, bool]] = field(default_factory=list)
+
+
+class _BatchWriter:
+    """Writes batches of validated rows; matching is deterministic (SIREN, SIRET), never fuzzy."""
+
+    def __init__(self, *, source_file: SourceFile, association: Association, result: ImportResult):
+        self.source_file = source_file
+        self.association = association
+        self.result = result
+        self.last_org_pk_before = Organisation.objects.aggregate(models.Max("pk"))["pk__max"] or 0
+        self.content_types = ContentType.objects.get_for_models(
+            Organisation, Establishment, Membership, Person, Role
+        )
+
+    def write(self, batch: list[RowResult]) -> None:
+        valid = [row for row in batch if not row.has_errors]
+        planner = _BatchPlanner(self, valid)
+        planned = planner.plan()
+        planner.save()
+        self._save_records(batch, {id(item.result): item for item in planned})
+
+    def _save_records(self, batch: list[RowResult], planned: dict[int, _Planned]) -> None:
+        records = []
+        for row in batch:
+            item = planned.get(id(row))
+            if item is None:
+                self.result.rejected_rows += 1
+                if len(self.result.rejected_lines) < REJECTED_LINES_KEPT:
+                    self.result.rejected_lines.append(row.line)
+            else:
+                self.result.imported_rows += 1
+            records.append(
+                SourceRecord(
+                    source_file=self.source_file,
+                    line_number=row.line,
+                    values=list(row.cells),
+                    status=SourceRecord.Status.IMPORTED if item else SourceRecord.Status.REJECTED,
+                    issues=[_record_issue(issue) for issue in row.issues],
+                    organisation=item.organisation if item else None,
+                )
+            )
+        SourceRecord.objects.bulk_create(records)
+        recorded_at = Lineage._meta.get_field("recorded_at").get_db_prep_value(timezone.now(), connection)
+        lineage = []
+        for record, row in zip(records, batch, strict=True):
+            item = planned.get(id(row))
+            for target, field_name, value, retained in item.lineage if item else ():
+                lineage.append(
+                    (
+                        record.pk,
+                        self.content_types[type(target)].pk,
+                        target.pk,
+                        field_name,
+                        value.column[:200],
+                        serialisable(value.value),
+                        retained,
+                        recorded_at,
+                    )
+                )
+        _insert_lineage(lineage)
+
+
+_LINEAGE_COLUMNS = (
+    "source_record",
+    "content_type",
+    "object_id",
+    "field",
+    "column",
+    "value",
+    "retained",
+    "recorded_at",
+)
+
+
+def _insert_lineage(rows: list[tuple[Any, ...]]) -> None:
+    """Insert lineage rows with one prepared statement.
+
+    Lineage is most of what an import writes (one row per stored value, 15 to 30 per member). ``bulk_create``
+    builds a model instance and compiles SQL for every 124 rows on SQLite (999 parameters per statement); a
+    single ``executemany`` writes the same rows about three times faster on both databases.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Lineage._meta.get_field(name).column) for name in _LINEAGE_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_LINEAGE_COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(Lineage._meta.db_table)} ({columns}) VALUES ({placeholders})", rows
+        )
+
+
+def _record_issue(issue: Issue) -> dict[str, str]:
+    return {
+        "column": issue.column,
+        "field": issue.field,
+        "code": issue.code,
+        "severity": issue.severity,
+        "message": issue.message,
+    }
+
+
+class _BatchPlanner:
+    """Matches one batch against the registry (a few queries per batch), then creates and updates in bulk."""
+
+    def __init__(self, writer: _BatchWriter, rows: list[RowResult]):
+        self.writer = writer
+        self.rows = rows
+        self.new: dict[type[models.Model], list[models.Model]] = {
+            model: [] for model in (Organisation, Establishment, Person, Role, Membership)
+        }
+        self.changed: dict[type[models.Model], dict[int, set[str]]] = {model: {} for model in self.new}
+        self.existing: dict[int, models.Model] = {}  # id(object) → object, to keep the changed ones alive
+
+    # -- lookups ------------------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        sirets = {
+            row.values["establishment.siret"].value
+            for row in self.rows
+            if "establishment.siret" in row.values
+        }
+        sirens = {
+            row.values["organisation.siren"].value for row in self.rows if "organisation.siren" in row.values
+        }
+        self.establishment_by_siret: dict[str, Establishment] = {
+            item.siret: item for item in Establishment.objects.filter(siret__in=sirets)
+        }
+        org_ids = {item.organisation_id for item in self.establishment_by_siret.values()}
+        orgs = list(Organisation.objects.filter(models.Q(siren__in=sirens) | models.Q(pk__in=org_ids)))
+        self.org_by_pk: dict[int, Organisation] = {org.pk: org for org in orgs}
+        self.org_by_siren: dict[str, Organisation] = {org.siren: org for org in orgs if org.siren}
+        self.membership_by_org: dict[int, Membership] = {}
+        for membership in (
+            Membership.objects.filter(association=self.writer.association, organisation_id__in=self.org_by_pk)
+            .exclude(status=Membership.Status.ENDED)
+            .order_by("-starts_on", "pk")
+        ):
+            self.membership_by_org[id(self.org_by_pk[membership.organisation_id])] = membership
+        # Contacts already known at these organisations, keyed by (organisation, e-mail or folded name).
+        self.people: dict[tuple[int, str], Person] = {}
+        self.roles: dict[tuple[int, int, str], Role] = {}
+        persons: dict[int, Person] = {}
+        for role in Role.objects.filter(organisation_id__in=self.org_by_pk).select_related("person"):
+            org = self.org_by_pk[role.organisation_id]
+            person = persons.setdefault(role.person_id, role.person)
+            for key in _person_keys(person.email, person.first_name, person.last_name):
+                self.people.setdefault((id(org), key), person)
+            self.roles[(id(org), id(person), role.kind)] = role
+
+    # -- planning -----------------------------------------------------------------------------------------
+
+    def plan(self) -> list[_Planned]:
+        self._load()
+        return [self._plan_row(row) for row in self.rows]
+
+    def _plan_row(self, row: RowResult) -> _Planned:
+        org_values = row.group("organisation")
+        establishment_values = row.group("establishment")
+        siret = establishment_values.get("siret")
+        siren = org_values.get("siren")
+        establishment = self.establishment_by_siret.get(siret.value) if siret else None
+        if establishment is not None:
+            org = (
+                self.org_by_pk[establishment.organisation_id]
+                if establishment.pk
+                else establishment.organisation
+            )
+        elif siren and siren.value in self.org_by_siren:
+            org = self.org_by_siren[siren.value]
+        else:
+            org = Organisation()
+            self.new[Organisation].append(org)
+            if siren:
+                self.org_by_siren[siren.value] = org
+        item = _Planned(result=row, organisation=org)
+        if org.pk and org.pk <= self.writer.last_org_pk_before:
+            self.writer.result.rows_matched += 1
+        self._apply(item, org, org_values)
+        if establishment is None:
+            establishment = Establishment(organisation=org)
+            self.new[Establishment].append(establishment)
+            if siret:
+                self.establishment_by_siret[siret.value] = establishment
+        self._apply(item, establishment, establishment_values)
+        self._plan_membership(item, row, org, establishment)
+        self._plan_person(item, row, org)
+        return item
+
+    def _plan_membership(
+        self, item: _Planned, row: RowResult, org: Organisation, establishment: Establishment
+    ) -> None:
+        membership = self.membership_by_org.get(id(org))
+        if membership is None:
+            # One current membership per organisation and association: later rows of the same company join it.
+            # Status left empty so that the first row giving one sets it; ``save`` defaults it to active.
+            membership = Membership(
+                organisation=org,
+                association=self.writer.association,
+                origin=self.writer.association,
+                establishment=establishment,
+                status="",
+            )
+            self.new[Membership].append(membership)
+            self.membership_by_org[id(org)] = membership
+        self._apply(item, membership, row.group("membership"))
+
+    def _plan_person(self, item: _Planned, row: RowResult, org: Organisation) -> None:
+        person_values = row.group("person")
+        if not any(key in person_values for key in ("first_name", "last_name", "email")):
+            return
+        keys = _person_keys(
+            *(
+                person_values[name].value if name in person_values else ""
+                for name in ("email", "first_name", "last_name")
+            )
+        )
+        person = next((self.people[(id(org), key)] for key in keys if (id(org), key) in self.people), None)
+        if person is None:
+            person = Person()
+            self.new[Person].append(person)
+        for key in keys:
+            self.people.setdefault((id(org), key), person)
+        self._apply(item, person, person_values)
+        role_values = row.group("role")
+        kind = role_values["kind"].value if "kind" in role_values else Role.Kind.CONTACT
+        role = self.roles.get((id(org), id(person), kind))
+        if role is None:
+            role = Role(person=person, organisation=org, kind=kind)
+            self.new[Role].append(role)
+            self.roles[(id(org), id(person), kind)] = role
+        if "kind" in role_values:
+            item.lineage.append((role, "kind", role_values["kind"], True))
+        self._apply(item, role, {name: value for name, value in role_values.items() if name != "kind"})
+
+    def _apply(self, item: _Planned, target: models.Model, values: dict[str, Value]) -> None:
+        """Fill ``target``'s empty fields from ``values``; a differing existing value wins and is recorded."""
+        for name, value in values.items():
+            current = getattr(target, name)
+            if _is_empty(current):
+                setattr(target, name, value.value)
+                item.lineage.append((target, name, value, True))
+                if target.pk is not None and type(target) in self.changed:
+                    self.changed[type(target)].setdefault(target.pk, set()).add(name)
+                    self.existing[id(target)] = target
+            else:
+                item.lineage.append((target, name, value, current == value.value))
+
+    # -- saving -------------------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        result = self.writer.result
+        for membership in self.new[Membership]:
+            membership.status = membership.status or Membership.Status.ACTIVE
+        for model in (Organisation, Establishment, Person, Role, Membership):
+            # Foreign keys were assigned unsaved objects; Django reads their new primary keys at bulk_create.
+            model.objects.bulk_create(self.new[model])
+        result.organisations_created += len(self.new[Organisation])
+        result.establishments_created += len(self.new[Establishment])
+        result.people_created += len(self.new[Person])
+        result.memberships_created += len(self.new[Membership])
+        for model, changes in self.changed.items():
+            if not changes:
+                continue
+            objects = [obj for obj in self.existing.values() if type(obj) is model and obj.pk in changes]
+            fields = sorted(set().union(*changes.values()))
+            model.objects.bulk_update(objects, fields)
+
+
+def _person_keys(email: str, first_name: str, last_name: str) -> list[str]:
+    """How a contact is recognised inside one organisation: the same e-mail, or the same full name."""
+    from grappe.france.text import fold
+
+    keys = []
+    if email:
+        keys.append("email:" + email.lower())
+    name = fold(f"{first_name} {last_name}")
+    if name:
+        keys.append("name:" + name)
+    return keys
+
+
+# --------------------------------------------------------------------------------------------------------
+# Import jobs: the same steps, driven from the web pages
+
+
+def save_mapping(
+    *,
+    association: Association,
+    name: str,
+    headers: tuple[str, ...],
+    mapping: Mapping[int, str],
+    user: AbstractBaseUser | None = None,
+) -> SavedMapping:
+    """Save ``mapping`` under ``name`` for ``association``, by normalised header (reusable across exports)."""
+    name = name.strip()
+    if not name:
+        raise UserError(_("Donnez un nom à la correspondance pour l'enregistrer."))
+    check_mapping(headers=headers, mapping=mapping)
+    # Ignored columns are saved too (as ""), so that applying the mapping again ignores them again.
+    by_header = {
+        normalise_header(header): mapping.get(index, "")
+        for index, header in enumerate(headers)
+        if normalise_header(header)
+    }
+    saved, _created = SavedMapping.objects.update_or_create(
+        association=association,
+        name=name[:120],
+        defaults={"mapping": by_header, "created_by": _user_or_none(user)},
+    )
+    return saved
+
+
+def _user_or_none(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
+    return user if user is not None and user.is_authenticated else None
+
+
+def create_import_job(
+    *,
+    association: Association,
+    upload: UploadedFile,
+    user: AbstractBaseUser | None = None,
+    sheet: str | None = None,
+    header_line: int | None = None,
+) -> ImportJob:
+    """Store an uploaded export under MEDIA_ROOT/imports/ and read its shape; an unreadable file is not kept."""
+    if upload.size and upload.size > settings.GRAPPE_MAX_UPLOAD_BYTES:
+        raise UserError(
+            _("Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo.")
+            % {"name": upload.name, "limit": settings.GRAPPE_MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
+    job = ImportJob(
+        association=association,
+        created_by=_user_or_none(user),
+        original_name=Path(upload.name or "fichier").name[:255],
+        size=upload.size or 0,
+    )
+    job.file.save(job.original_name, upload, save=False)
+    try:
+        table = open_table(
+            Path(job.file.path), file_name=job.original_name, sheet=sheet, header_line=header_line
+        )
+        check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
+    except Exception:
+        job.file.delete(save=False)
+        raise
+    job.sha256 = table.sha256
+    job.size = table.size
+    job.file_format = table.file_format
+    job.sheet = table.sheet
+    job.header_line = table.header_line
+    job.headers = list(table.headers)
+    job.mapping = _mapping_as_json(suggest_job_mapping(job=job, table=table))
+    job.options = {"sheets": list(table.sheets)}
+    job.save()
+    return job
+
+
+def suggest_job_mapping(*, job: ImportJob, table: Table) -> dict[int, str]:
+    """The suggested mapping, corrected by the association's most recently saved one when there is one."""
+    from grappe.intake.selectors import resolve_mapping, saved_mappings
+
+    latest = saved_mappings(association=job.association).order_by("-updated_at").first()
+    return resolve_mapping(
+        headers=table.headers, association=job.association, spec=latest.name if latest else None
+    )
+
+
+def _mapping_as_json(mapping: Mapping[int, str]) -> dict[str, str]:
+    return {str(index): name for index, name in sorted(mapping.items())}
+
+
+def open_job_table(job: ImportJob) -> Table:
+    return open_table(
+        Path(job.file.path), file_name=job.original_name, sheet=job.sheet or None, header_line=job.header_line
+    )
+
+
+def set_job_mapping(
+    *, job: ImportJob, mapping: Mapping[int, str], save_as: str = "", user: AbstractBaseUser | None = None
+) -> ImportJob:
+    """Record the mapping the user chose (and optionally save it by name); the job must be validated again."""
+    _check_job_idle(job)
+    if job.status == ImportJob.Status.IMPORTED:
+        raise UserError(_("Cet import est terminé : sa correspondance ne peut plus changer."))
+    headers = tuple(job.headers)
+    check_mapping(headers=headers, mapping=mapping)
+    if save_as.strip():
+        save_mapping(association=job.association, name=save_as, headers=headers, mapping=mapping, user=user)
+    job.mapping = _mapping_as_json(mapping)
+    job.status = ImportJob.Status.UPLOADED
+    job.save(update_fields=["mapping", "status"])
+    return job
+
+
+def _check_job_idle(job: ImportJob) -> None:
+    """Refuse a second step while one runs (its progress file exists).
+
+    A job still marked running without a progress file was interrupted (a server restart): its transaction
+    rolled back, so it may simply be started again.
+    """
+    from grappe.intake.selectors import progress_path
+
+    if progress_path(job).exists():
+        raise UserError(_("Cet import est déjà en cours : attendez qu'il se termine."))
+
+
+def validate_import_job(*, job: ImportJob, progress: ProgressCallback | None = None) -> ImportJob:
+    """Pass 1 for a job: store its issues (for the paginated report) and its counts."""
+    _check_job_idle(job)
+    return _validate_job(job=job, progress=progress)
+
+
+def _validate_job(*, job: ImportJob, progress: ProgressCallback | None) -> ImportJob:
+    if job.status == ImportJob.Status.IMPORTED:
+        raise UserError(_("Ce fichier est déjà importé : il n'y a plus rien à valider."))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.VALIDATING)
+    job.issues.all().delete()
+    buffer: list[ImportIssue] = []
+
+    def keep(issue: Issue) -> None:
+        buffer.append(
+            ImportIssue(
+                job=job,
+                line=issue.line,
+                column=issue.column[:255],
+                field=issue.field,
+                value=issue.value,
+                expected=issue.expected[:255],
+                message=issue.message,
+                code=issue.code[:60],
+                severity=issue.severity,
+            )
+        )
+        if len(buffer) >= BATCH_SIZE:
+            ImportIssue.objects.bulk_create(buffer)
+            buffer.clear()
+
+    try:
+        table = open_job_table(job)
+        summary = validate_table(table=table, mapping=job.column_mapping, on_issue=keep, progress=progress)
+        ImportIssue.objects.bulk_create(buffer)
+    except UserError as error:
+        _fail_job(job, error)
+        raise
+    job.row_count = summary.rows
+    job.valid_row_count = summary.valid_rows
+    job.invalid_row_count = summary.invalid_rows
+    job.error_count = summary.errors
+    job.warning_count = summary.warnings
+    job.status = ImportJob.Status.VALIDATED
+    job.failure = ""
+    job.save()
+    return job
+
+
+def _fail_job(job: ImportJob, error: Exception) -> None:
+    job.status = ImportJob.Status.FAILED
+    job.failure = str(error)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "failure", "finished_at"])
+
+
+def run_import_job(
+    *,
+    job: ImportJob,
+    user: AbstractBaseUser | None = None,
+    skip_invalid: bool = False,
+    progress: ProgressCallback | None = None,
+) -> ImportJob:
+    """Pass 2 for a validated job: write it into the registry in one transaction (or change nothing)."""
+    _check_job_idle(job)
+    return _import_job(job=job, user=user, skip_invalid=skip_invalid, progress=progress)
+
+
+def _import_job(
+    *, job: ImportJob, user: AbstractBaseUser | None, skip_invalid: bool, progress: ProgressCallback | None
+) -> ImportJob:
+    # IMPORTING here means an import interrupted by a restart (it rolled back): it may run again.
+    if job.status not in {ImportJob.Status.VALIDATED, ImportJob.Status.IMPORTING}:
+        raise UserError(
+            _("Validez d'abord le fichier (page de correspondance des colonnes) avant de l'importer.")
+        )
+    summary = ValidationSummary(
+        file_name=job.original_name,
+        sheet=job.sheet,
+        rows=job.row_count,
+        invalid_rows=job.invalid_row_count,
+        errors=job.error_count,
+        warnings=job.warning_count,
+    )
+    check_importable(summary=summary, skip_invalid=skip_invalid)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING)
+    job.options = {**job.options, "skip_invalid": skip_invalid}
+    try:
+        table = open_job_table(job)
+        if table.sha256 != job.sha256:
+            raise UserError(_("Le fichier déposé a changé depuis sa validation : déposez-le de nouveau."))
+        result = write_table(
+            table=table,
+            mapping=job.column_mapping,
+            association=job.association,
+            user=_user_or_none(user) or job.created_by,
+            summary=summary,
+            skip_invalid=skip_invalid,
+            progress=progress,
+        )
+    except UserError:
+        # The file itself is fine (it validated): go back to "validated" so the user can act on the message.
+        job.status = ImportJob.Status.VALIDATED
+        job.save(update_fields=["status", "options"])
+        raise
+    except Exception as error:
+        _fail_job(job, error)
+        raise
+    job.source_file = result.source_file
+    job.imported_count = result.imported_rows
+    job.rejected_count = result.rejected_rows
+    job.options = {
+        **job.options,
+        "organisations_created": result.organisations_created,
+        "rows_matched": result.rows_matched,
+        "establishments_created": result.establishments_created,
+        "memberships_created": result.memberships_created,
+        "people_created": result.people_created,
+    }
+    job.status = ImportJob.Status.IMPORTED
+    job.failure = ""
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def start_job_step(
+    *, job: ImportJob, step: str, user: AbstractBaseUser | None = None, skip_invalid: bool = False
+) -> bool:
+    """Run ``step`` ("validate" or "import") now for small files, in a background thread for large ones.
+
+    Returns True when the step runs in the background (the page then polls its progress). A thread is the
+    simplest thing that works on SQLite and PostgreSQL alike without a worker process; a job interrupted by a
+    server restart rolls back (one transaction) and can simply be started again.
+    """
+    if step not in {"validate", "import"}:
+        raise ValueError(step)
+    _check_job_idle(job)
+    from grappe.intake.selectors import progress_path
+
+    path = progress_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The progress file exists for as long as the step runs: it is how other requests know the job is busy.
+    stage = STAGE_VALIDATION if step == "validate" else STAGE_IMPORT
+    path.write_text(json.dumps({"stage": stage, "done": 0, "total": None}), encoding="utf-8")
+    if job.size <= settings.GRAPPE_INTAKE_SYNC_MAX_BYTES:
+        _run_step(job=job, step=step, user=user, skip_invalid=skip_invalid)
+        return False
+    thread = threading.Thread(
+        target=_run_step_in_background,
+        kwargs={
+            "job_id": job.pk,
+            "step": step,
+            "user_id": user.pk if user else None,
+            "skip_invalid": skip_invalid,
+        },
+        name=f"grappe-import-{job.pk}",
+        daemon=True,
+    )
+    thread.start()
+    return True
+
+
+def _run_step(*, job: ImportJob, step: str, user: AbstractBaseUser | None, skip_invalid: bool) -> None:
+    from grappe.intake.selectors import progress_path
+
+    path = progress_path(job)
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        path.write_text(json.dumps({"stage": stage, "done": done, "total": total}), encoding="utf-8")
+
+    try:
+        if step == "validate":
+            _validate_job(job=job, progress=progress)
+        else:
+            _import_job(job=job, user=user, skip_invalid=skip_invalid, progress=progress)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _run_step_in_background(*, job_id: int, step: str, user_id: int | None, skip_invalid: bool) -> None:
+    from django.contrib.auth import get_user_model
+
+    close_old_connections()
+    try:
+        job = ImportJob.objects.select_related("association", "created_by").get(pk=job_id)
+        user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+        _run_step(job=job, step=step, user=user, skip_invalid=skip_invalid)
+    except UserError as error:
+        ImportJob.objects.filter(pk=job_id).update(failure=str(error))
+    except Exception:
+        logger.exception("Import job %s failed in the background", job_id)
+    finally:
+        # This thread's connections die with it: close them rather than leave sessions open on the server.
+        connections.close_all()

@@ -1,0 +1,179 @@
+"""The import pages: upload → column mapping → validation report → import. Thin: they call the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from grappe.errors import UserError
+from grappe.intake import selectors, services
+from grappe.intake.forms import ApplySavedMappingForm, IssueFilterForm, MappingForm, RunImportForm, UploadForm
+from grappe.intake.models import ImportJob
+from grappe.intake.report import iter_report_csv
+
+ISSUES_PER_PAGE = 50
+RECORDS_PER_PAGE = 50
+
+
+def import_permission_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous users go to the login page; signed-in users without the import permission get a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not selectors.can_import(request.user):
+            raise PermissionDenied(_("Importer des fichiers est réservé à l'équipe habilitée."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@import_permission_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.create_import_job(
+                association=form.cleaned_data["association"],
+                upload=form.cleaned_data["file"],
+                user=request.user,
+                sheet=form.cleaned_data["sheet"] or None,
+                header_line=form.cleaned_data["header_line"],
+            )
+        except UserError as caught:
+            error = caught
+        else:
+            return redirect("intake:mapping", job_id=job.pk)
+    jobs = selectors.jobs_for_user(request.user)[:20]
+    status = 400 if error or form.errors else 200
+    return render(request, "intake/upload.html", {"form": form, "error": error, "jobs": jobs}, status=status)
+
+
+@import_permission_required
+@require_http_methods(["GET", "POST"])
+def mapping(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    if job.status == ImportJob.Status.IMPORTED or selectors.job_progress(job):
+        return redirect("intake:job", job_id=job.pk)
+    initial = job.column_mapping
+    error = None
+    saved_form = ApplySavedMappingForm(request.POST or None, association=job.association)
+    if request.method == "POST" and "apply_saved" in request.POST and saved_form.is_valid():
+        initial = selectors.mapping_from_saved(
+            headers=tuple(job.headers), saved=saved_form.cleaned_data["saved"]
+        )
+    form = MappingForm(
+        request.POST if "validate" in request.POST else None, headers=job.headers, initial_mapping=initial
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            services.set_job_mapping(
+                job=job, mapping=form.mapping(), save_as=form.cleaned_data["save_as"], user=request.user
+            )
+            in_background = services.start_job_step(job=job, step="validate", user=request.user)
+        except UserError as caught:
+            error = caught
+        else:
+            return redirect("intake:job" if in_background else "intake:report", job_id=job.pk)
+    try:
+        samples = selectors.sample_rows(table=services.open_job_table(job))
+    except UserError as caught:
+        samples, error = [], error or caught
+    columns = [
+        (index, bound, [row[index] for row in samples if index < len(row)])
+        for index, bound in form.column_fields()
+    ]
+    context = {"job": job, "form": form, "saved_form": saved_form, "columns": columns, "error": error}
+    return render(request, "intake/mapping.html", context, status=400 if error else 200)
+
+
+@import_permission_required
+@require_GET
+def report(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    if job.status in {ImportJob.Status.UPLOADED, ImportJob.Status.FAILED} and not job.row_count:
+        return redirect("intake:mapping", job_id=job.pk)
+    filters = IssueFilterForm(request.GET or None)
+    severity = column = ""
+    if filters.is_valid():
+        severity, column = filters.cleaned_data["severity"], filters.cleaned_data["column"]
+    issues = selectors.job_issues(job=job, severity=severity, column=column)
+    page = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "job": job,
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "columns": selectors.issue_columns(job=job),
+        "severity": severity,
+        "column": column,
+        # An import interrupted by a restart rolled back: it may be started again from here.
+        "can_run": job.status in {ImportJob.Status.VALIDATED, ImportJob.Status.IMPORTING}
+        and not selectors.job_progress(job),
+    }
+    return render(request, "intake/report.html", context)
+
+
+@import_permission_required
+@require_GET
+def report_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    issues = selectors.job_issues(job=job).iterator(chunk_size=2000)
+    response = StreamingHttpResponse(
+        iter_report_csv(issues, file_name=job.original_name, sheet=job.sheet),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="rapport-import-{job.pk}.csv"'
+    return response
+
+
+@import_permission_required
+@require_POST
+def run(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    form = RunImportForm(request.POST)
+    skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
+    try:
+        services.start_job_step(job=job, step="import", user=request.user, skip_invalid=skip_invalid)
+    except UserError as error:
+        messages.error(request, str(error))
+        return redirect("intake:report", job_id=job.pk)
+    return redirect("intake:job", job_id=job.pk)
+
+
+@import_permission_required
+@require_GET
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    rejected = Paginator(selectors.rejected_records(job=job), RECORDS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {"job": job, "rejected": rejected, "progress": selectors.job_progress(job)}
+    return render(request, "intake/job.html", context)
+
+
+@import_permission_required
+@require_GET
+def progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The progress fragment an htmx page polls; once the job stops running, the whole page reloads."""
+    job = selectors.job_for_user(request.user, job_id)
+    current = selectors.job_progress(job)
+    response = render(request, "intake/_progress.html", {"job": job, "progress": current})
+    if not current:
+        response["HX-Refresh"] = "true"
+    return response
