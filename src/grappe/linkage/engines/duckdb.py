@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -20,6 +22,10 @@ class DuckDBEngine(Engine):
 
     def _db_api(self) -> Any:
         con = duckdb.connect()
+        # DuckDB spills to ".tmp" in the working directory by default; keep spills out of the user's folders.
+        spill = Path(tempfile.gettempdir()) / "grappe-duckdb"
+        spill.mkdir(exist_ok=True)
+        con.execute("SET temp_directory = ?", [str(spill)])
         if self.threads:
             con.execute(f"SET threads = {int(self.threads)}")
         if self.memory_limit:
