@@ -267,6 +267,13 @@ def test_the_login_page_is_french_by_default(client):
 
 
 @pytest.mark.django_db
+def test_an_english_browser_still_gets_french_until_the_user_chooses(client):
+    response = client.get(reverse("login"), headers={"accept-language": "en-US,en;q=0.9"})
+    assert response.status_code == 200
+    assert 'lang="fr"' in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_the_login_page_is_english_with_the_language_cookie(client):
     assert settings.LANGUAGE_COOKIE_NAME == "django_language"
     html = page(english(client), reverse("login"))
