@@ -247,3 +247,14 @@ def test_navigation_links_imports_only_when_intake_provides_it(registry, hq_clie
         assert "Imports</a>" not in content
     else:
         assert f'href="{upload_url}"' in content
+
+
+@pytest.mark.django_db
+def test_search_ignores_accents_and_case(hq_client):
+    created = Organisation.objects.create(name="Ardèche Numérique Développement")
+    Organisation.objects.bulk_create([Organisation(name="Société Générale du Numérique Éducatif")])
+
+    response = hq_client.get(reverse("registry:organisation_list"), {"q": "ardeche NUMERIQUE"})
+    assert created.name in response.content.decode()
+    response = hq_client.get(reverse("registry:organisation_list"), {"q": "educatif"})
+    assert "Numérique Éducatif" in response.content.decode()

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from grappe.france.text import fold
+
 
 class Association(models.Model):
     """A network with a legal existence (a cluster, a federation, a chamber)."""
@@ -173,10 +175,30 @@ class StaffMember(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+class OrganisationManager(models.Manager["Organisation"]):
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Imports write organisations in bulk, which skips save(): keep the search key right on that path too.
+        objs = list(objs)
+        for organisation in objs:
+            organisation.search_name = fold(organisation.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):  # type: ignore[no-untyped-def]
+        objs = list(objs)
+        if "name" in fields:
+            for organisation in objs:
+                organisation.search_name = fold(organisation.name)
+            fields = [*fields, "search_name"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
 class Organisation(models.Model):
     """A legal unit (unité légale). Its id never changes when registries are linked to it."""
 
     name = models.CharField(_("raison sociale"), max_length=250, db_index=True)
+    # The name folded (lower case, no accents, no punctuation) so that "numerique" finds "Numérique" on every
+    # database; maintained by save() and bulk_create(), never edited by hand.
+    search_name = models.CharField(max_length=250, blank=True, editable=False, db_index=True)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True, db_index=True)
     vat_number = models.CharField(_("n° TVA"), max_length=13, blank=True)
     legal_form_code = models.CharField(_("catégorie juridique"), max_length=4, blank=True)
@@ -193,6 +215,8 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
@@ -203,6 +227,13 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.search_name = fold(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
 
 class Establishment(models.Model):

@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from grappe.france import geo
+from grappe.france.text import fold
 from grappe.registry import stats
 from grappe.registry.models import (
     Association,
@@ -254,7 +255,10 @@ def _search_condition(q: str) -> Q:
     for word in q.split():
         # An uncorrelated IN lets PostgreSQL hash the matching establishments once instead of probing per row.
         in_city = Establishment.objects.filter(city__icontains=word).values("organisation_id")
-        condition &= Q(name__icontains=word) | Q(pk__in=in_city)
+        # Names are matched on their folded form so that accents and case never hide a member.
+        folded = fold(word)
+        by_name = Q(search_name__contains=folded) if folded else Q(name__icontains=word)
+        condition &= by_name | Q(pk__in=in_city)
     return condition
 
 
