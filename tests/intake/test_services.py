@@ -17,6 +17,7 @@ from grappe.intake.report import ReportCollector
 from grappe.intake.selectors import association_by_name, resolve_mapping
 from grappe.intake.services import DuplicateFile, ImportRefused, import_file
 from grappe.registry.models import (
+    Association,
     Establishment,
     Lineage,
     Membership,
@@ -235,6 +236,19 @@ def test_the_same_file_is_imported_once(association, write_csv, counts, django_u
     message = str(caught.value)
     assert "« membres.csv »" in message and "Auvergne TIC" in message and "alice" in message
     assert datetime.date.today().strftime("%d/%m/%Y") in message or "/20" in message
+    assert counts() == before
+
+
+def test_an_absorbed_association_takes_no_import(association, write_csv, counts):
+    absorber = Association.objects.create(name="Cluster absorbant")
+    association.status = Association.Status.ABSORBED
+    association.absorbed_on = datetime.date(2016, 3, 31)
+    association.absorbed_into = absorber
+    association.save()
+    before = counts()
+
+    with pytest.raises(UserError, match="absorbée par « Cluster absorbant » le 31/03/2016"):
+        import_file(path=write_csv([member_row(1)]), association=association)
     assert counts() == before
 
 

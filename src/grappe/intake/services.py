@@ -170,6 +170,23 @@ def check_mapping(*, headers: tuple[str, ...], mapping: Mapping[int, str]) -> No
         )
 
 
+def check_association_open(*, association: Association) -> None:
+    """Members are imported into a living network: an absorbed one's members now belong to its absorber."""
+    if association.status != Association.Status.ABSORBED:
+        return
+    raise UserError(
+        _(
+            "« %(name)s » a été absorbée par « %(into)s » le %(date)s : ses adhérents font désormais partie de "
+            "« %(into)s ». Importez le fichier dans « %(into)s »."
+        )
+        % {
+            "name": association.name,
+            "into": association.absorbed_into,
+            "date": date_format(association.absorbed_on, "d/m/Y"),
+        }
+    )
+
+
 def check_not_imported(*, sha256: str, sheet: str, file_name: str) -> None:
     """The same file content and sheet is imported once; say when, where and by whom it was."""
     earlier = (
@@ -257,6 +274,7 @@ def import_file(
     Rows with errors refuse the whole import (``ImportRefused``) unless ``skip_invalid``: they are then kept
     as rejected ``SourceRecord``s. ``dry_run`` validates and writes nothing.
     """
+    check_association_open(association=association)
     table = open_table(Path(path), file_name=file_name, sheet=sheet, header_line=header_line)
     if mapping is None:
         from grappe.intake.selectors import resolve_mapping
@@ -712,6 +730,7 @@ def create_import_job(
     header_line: int | None = None,
 ) -> ImportJob:
     """Store an uploaded export under MEDIA_ROOT/imports/ and read its shape; an unreadable file is not kept."""
+    check_association_open(association=association)
     if upload.size and upload.size > settings.GRAPPE_MAX_UPLOAD_BYTES:
         raise UserError(
             _("Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo.")
