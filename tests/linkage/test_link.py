@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grappe.linkage import LinkageInputError, LinkageSettings, link, prepare_registry
+from grappe.linkage.engines.duckdb import DuckDBEngine
 
 from .conftest import record
 
@@ -91,3 +92,45 @@ def test_prepared_registry_keeps_estimated_parameters(registry, incoming) -> Non
     second = link(incoming, prepared, settings=settings)
     assert second.stats["estimated_u"] is False
     assert second.settings.parameters == prepared.estimated_parameters
+
+
+class _RecordingEngine(DuckDBEngine):
+    """The default engine, noting which registry rows it was given to score and to estimate u on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[dict] = []
+
+    def score(self, model, *, new, registry, name_frequencies, settings, training=None):
+        self.calls.append(
+            {
+                "registry": set(registry["record_id"].to_pylist()) if registry is not None else None,
+                "training": training.num_rows if training is not None else None,
+            }
+        )
+        return super().score(
+            model, new=new, registry=registry, name_frequencies=name_frequencies, settings=settings,
+            training=training,
+        )  # fmt: skip
+
+
+def test_only_registry_records_sharing_a_blocking_key_reach_the_engine(registry, incoming) -> None:
+    # A registry record that shares no blocking key with any new record can be in no pair: the engine never
+    # sees it, so a link into a million-record registry scores a few hundred rows, not a million.
+    far = record("r9", "Boulangerie Martin", organisation_id="ORG-9", postcode="26000", city="Valence",
+                 phone="04 75 00 00 00")  # fmt: skip
+    engine = _RecordingEngine()
+    result = link(incoming, [*registry, far], engine=engine, settings=LinkageSettings(keep_threshold=0.0))
+    (call,) = engine.calls
+    assert "r9" not in call["registry"]
+    assert {"r1", "r2"} <= call["registry"]  # name, phone and postcode keys of n1
+    assert call["training"] is None  # four records: fixed parameters, nothing to estimate
+    assert clusters(result)["n1"] == "ORG-1"
+    assert clusters(result)["r9"] == "ORG-9"
+
+
+def test_u_is_still_estimated_on_the_whole_registry(registry, incoming) -> None:
+    settings = LinkageSettings(min_records_for_estimation=2, estimation_max_pairs=1_000)
+    engine = _RecordingEngine()
+    link(incoming, prepare_registry(registry, settings=settings), engine=engine, settings=settings)
+    assert engine.calls[0]["training"] == len(registry)

@@ -8,7 +8,7 @@ two registry organisations: linking new records never merges organisations that 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 
 class ConstrainedUnionFind:
@@ -77,22 +77,83 @@ def cluster(
     """node → cluster id. ``edges`` must come strongest first. A component holding a registry record
     (``anchors``: node → organisation id) takes that organisation's id; any other takes its smallest node id.
     """
-    forest = ConstrainedUnionFind(anchors)
     node_list = list(nodes)
-    for node in node_list:
-        forest.find(node)
-    for a, b in cannot_link:
-        forest.forbid(a, b)
+    left, right = [], []
     for a, b in edges:
-        forest.union(a, b)
-    smallest: dict[str, str] = {}
-    for node in node_list:
-        root = forest.find(node)
-        if root not in smallest or node < smallest[root]:
-            smallest[root] = node
-    result = {}
-    for node in node_list:
-        root = forest.find(node)
-        anchor = forest.anchor_of(node)
-        result[node] = anchor if anchor is not None else smallest[root]
-    return result
+        left.append(a)
+        right.append(b)
+    labels = cluster_labels(left, right, cannot_link=cannot_link, anchors=anchors)
+    anchors = anchors or {}
+    return {node: labels.get(node) or anchors.get(node, node) for node in node_list}
+
+
+def cluster_labels(
+    left: Sequence[str],
+    right: Sequence[str],
+    *,
+    cannot_link: Iterable[tuple[str, str]] = (),
+    anchors: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Cluster id of every node of an edge (``left[i]`` – ``right[i]``, strongest first); a node on no edge
+    is a cluster of its own (or of its anchor's organisation), which the caller fills in.
+
+    Same result as applying every edge in order to a ``ConstrainedUnionFind``, in two passes that keep the
+    slow, careful one for the few components that need it: plain connected components first (a greedy
+    union with no constraint in reach is exactly that), then the constrained greedy union only inside the
+    components that hold a "kept apart" pair or two registry organisations. Edges of two different plain
+    components never meet, so each component can be redone on its own, in the original edge order.
+    """
+    anchors = anchors or {}
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        root = parent.setdefault(node, node)
+        while parent[root] != root:
+            parent[root] = parent[parent[root]]  # path halving
+            root = parent[root]
+        return root
+
+    for a, b in zip(left, right, strict=True):
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[root_b] = root_a
+    # Components where the constraints may bite.
+    constrained: set[str] = set()
+    cannot = [(a, b) for a, b in cannot_link if a in parent and b in parent]
+    for a, b in cannot:
+        root = find(a)
+        if root == find(b):
+            constrained.add(root)
+    component_anchor: dict[str, str] = {}
+    for node, anchor in anchors.items():
+        if node not in parent:
+            continue
+        root = find(node)
+        seen = component_anchor.setdefault(root, anchor)
+        if seen != anchor:
+            constrained.add(root)
+    group_of: dict[str, str] = {node: find(node) for node in parent}
+    if constrained:
+        forest = ConstrainedUnionFind(
+            {node: anchor for node, anchor in anchors.items() if group_of.get(node) in constrained}
+        )
+        for node, root in group_of.items():
+            if root in constrained:
+                forest.find(node)
+        for a, b in cannot:
+            if group_of[a] in constrained and group_of[a] == group_of[b]:
+                forest.forbid(a, b)
+        for a, b in zip(left, right, strict=True):
+            if group_of[a] in constrained:
+                forest.union(a, b)
+        for node, root in group_of.items():
+            if root in constrained:
+                group_of[node] = "\x00" + forest.find(node)  # apart from the plain roots' names
+    label: dict[str, str] = {}
+    for node, group in group_of.items():
+        anchor = anchors.get(node)
+        if anchor is not None:
+            label[group] = "\x01" + anchor  # an organisation's id wins over any record id
+        elif group not in label or (not label[group].startswith("\x01") and node < label[group]):
+            label[group] = node
+    return {node: label[group].removeprefix("\x01") for node, group in group_of.items()}

@@ -17,8 +17,8 @@ from . import clustering
 from .comparisons import comparison_specs, level_labels
 from .engines import Engine, get_engine
 from .errors import LinkageInputError, LinkageSettingsError
-from .model import prior, splink_settings
-from .normalise import Prepared, prepare
+from .model import blocking_key_columns, prior, splink_settings
+from .normalise import Prepared, _arrow, prepare
 from .records import Records, check_disjoint_ids, to_table
 from .result import LinkageResult
 from .settings import LinkageSettings, Parameters
@@ -98,12 +98,23 @@ def run(
             scored_pairs, model, estimated = None, {}, False
         else:
             report("scoring")
+            candidates = training = None
+            if reference is not None:
+                # Only registry records sharing a blocking key with a new record can be in a pair: the engine
+                # gets those (a few hundred rows rather than the whole registry), and the whole registry only
+                # when u is to be estimated on it.
+                candidates = _for_engine(
+                    _registry_candidates(con, new.features, reference.features, settings)
+                )
+                if settings.estimate_u and reference.features.num_rows >= settings.min_records_for_estimation:
+                    training = _for_engine(reference.features)
             scored = chosen.score(
                 splink_settings(settings, dialect=chosen.dialect, probability=probability),
                 new=_for_engine(new.features),
-                registry=_for_engine(reference.features) if reference is not None else None,
+                registry=candidates,
                 name_frequencies=_name_frequencies(con, new.features),
                 settings=settings,
+                training=training,
             )
             scored_pairs, model, estimated = scored.pairs, scored.model, scored.estimated
             if estimated and isinstance(registry, PreparedRegistry):
@@ -141,6 +152,24 @@ ENGINE_DROPPED_COLUMNS = ("tf_name_norm", "name_raw")
 def _for_engine(features: pa.Table) -> pa.Table:
     """Features the engine needs: frequencies go through the lookup table, raw names stay here."""
     return features.drop_columns([c for c in ENGINE_DROPPED_COLUMNS if c in features.column_names])
+
+
+def _registry_candidates(
+    con: duckdb.DuckDBPyConnection, new: pa.Table, registry: pa.Table, settings: LinkageSettings
+) -> pa.Table:
+    """Registry records that share at least one (capped) blocking key with a new record."""
+    con.register("__candidates_new", new)
+    con.register("__candidates_registry", registry)
+    keys = " UNION ".join(
+        f"SELECT r.record_id FROM __candidates_registry r SEMI JOIN __candidates_new n ON r.{column} = n.{column}"
+        for column in blocking_key_columns(settings)
+    )
+    table = _arrow(
+        con.sql(f"SELECT * FROM __candidates_registry WHERE record_id IN ({keys}) ORDER BY record_id")
+    )
+    con.unregister("__candidates_new")
+    con.unregister("__candidates_registry")
+    return table
 
 
 def _name_frequencies(con: duckdb.DuckDBPyConnection, features: pa.Table) -> pa.Table:
@@ -311,35 +340,48 @@ def _clusters(
           GROUP BY n.record_id
         """
     edges_sql = f"""
-      SELECT a, b, 0 AS stage, 1.0 AS p FROM __decisions WHERE decision = 'match'
-      UNION ALL SELECT a, b, 1, 1.0 FROM ({identifier_edges}) WHERE a <> b
-      UNION ALL SELECT left_id, right_id, 2, match_probability FROM __pairs WHERE band = 'match'
+      SELECT a, b FROM (
+        SELECT a, b, 0 AS stage, 1.0 AS p FROM __decisions WHERE decision = 'match'
+        UNION ALL SELECT a, b, 1, 1.0 FROM ({identifier_edges}) WHERE a <> b
+        UNION ALL SELECT left_id, right_id, 2, match_probability FROM __pairs WHERE band = 'match'
+      )
       ORDER BY stage, p DESC, a, b
     """
-    edges = con.sql(edges_sql).fetchall()
+    edges = _arrow(con.sql(edges_sql))
     # Kept apart: pairs a person rejected, and scored pairs with two valid, different SIRENs (so that a chain
     # of likely matches cannot join two legal units either).
-    cannot = con.sql(
+    cannot = con.execute(
         "SELECT a, b FROM __decisions WHERE decision = 'non_match' "
         "UNION ALL SELECT left_id, right_id FROM __pairs WHERE identifier_rule = 'siren_conflict' AND decision IS NULL"
     ).fetchall()
-    new_ids = new.features.column("record_id").to_pylist()
     anchors: dict[str, str] = {}
     if reference is not None:
-        involved = {node for edge in edges for node in edge[:2]} | {node for edge in cannot for node in edge}
-        con.register("__involved", pa.table({"record_id": pa.array(sorted(involved), pa.string())}))
+        con.register("__edges", edges)
+        con.register(
+            "__cannot",
+            pa.table(
+                {
+                    "a": pa.array([a for a, _ in cannot], pa.string()),
+                    "b": pa.array([b for _, b in cannot], pa.string()),
+                }
+            ),
+        )
         anchors = dict(
-            con.sql(
-                "SELECT r.record_id, r.organisation_id FROM __registry r JOIN __involved i USING (record_id)"
+            con.execute(
+                "SELECT r.record_id, r.organisation_id FROM __registry r SEMI JOIN ("
+                "SELECT a AS id FROM __edges UNION ALL SELECT b FROM __edges "
+                "UNION ALL SELECT a FROM __cannot UNION ALL SELECT b FROM __cannot) i ON i.id = r.record_id"
             ).fetchall()
         )
-    clusters_by_id = clustering.cluster(
-        [*new_ids, *anchors], ((a, b) for a, b, _, _ in edges), cannot_link=cannot, anchors=anchors
+    # Only records on an edge go through the union-find; every other record is a cluster of its own.
+    labels = clustering.cluster_labels(
+        edges.column("a").to_pylist(), edges.column("b").to_pylist(), cannot_link=cannot, anchors=anchors
     )
+    new_ids = new.features.column("record_id")
     new_part = pa.table(
         {
-            "record_id": pa.array(new_ids, pa.string()),
-            "cluster_id": pa.array([clusters_by_id[i] for i in new_ids], pa.string()),
+            "record_id": new_ids,
+            "cluster_id": pa.array([labels.get(i, i) for i in new_ids.to_pylist()], pa.string()),
             "in_registry": pa.array([False] * len(new_ids), pa.bool_()),
         }
     )

@@ -43,12 +43,17 @@ class Engine(ABC):
         registry: pa.Table | None,
         name_frequencies: pa.Table,
         settings: LinkageSettings,
+        training: pa.Table | None = None,
     ) -> Scored:
         """Pairs within ``new``, plus ``new`` × ``registry`` when given (never registry × registry).
 
         ``name_frequencies`` (name_norm, tf_name_norm) holds the relative frequency of each name of ``new``,
         counted over both sets when preparing: Splink reads it as a term-frequency lookup instead of counting
         names again (which, for an incremental link, would mean scanning the whole registry).
+
+        ``training``: the records u is estimated on when they are not ``registry`` (or ``new``) themselves:
+        an incremental link passes only the registry records that share a blocking key with a new record as
+        ``registry``, and the whole registry here the one time u is estimated on it.
         """
         db_api = self._db_api()
         # Spark keeps temporary views per session, across runs: each run names its tables afresh.
@@ -57,8 +62,12 @@ class Engine(ABC):
         registry_frame = (
             self._register(db_api, registry, f"grappe_registry_{run}") if registry is not None else None
         )
-        training_frame = registry_frame if registry_frame is not None else new_frame
-        training_rows = registry.num_rows if registry is not None else new.num_rows
+        if training is not None:
+            training_frame = self._register(db_api, training, f"grappe_training_{run}")
+            training_rows = training.num_rows
+        else:
+            training_frame = registry_frame if registry_frame is not None else new_frame
+            training_rows = registry.num_rows if registry is not None else new.num_rows
         linker = Linker(training_frame, model, log_level=logging.WARNING)
         linker.table_management.register_term_frequency_lookup(
             self._register(db_api, name_frequencies, f"grappe_tf_name_norm_{run}"), "name_norm"
