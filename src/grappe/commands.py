@@ -2,4 +2,5 @@
 
 from grappe.demo import cli as demo_cli  # noqa: F401
 from grappe.intake import cli as intake_cli  # noqa: F401
+from grappe.mergers import cli as mergers_cli  # noqa: F401
 from grappe.registry import cli as registry_cli  # noqa: F401

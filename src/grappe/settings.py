@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "grappe.registry",
     "grappe.intake",
     "grappe.demo",
+    "grappe.mergers",
 ]
 
 MIDDLEWARE = [

@@ -9,5 +9,6 @@ urlpatterns = [
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("imports/", include("grappe.intake.urls")),
+    path("fusions/", include("grappe.mergers.urls")),
     path("", include("grappe.registry.urls")),
 ]

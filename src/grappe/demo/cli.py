@@ -51,6 +51,13 @@ def demo(
                 f"{mark} {step.label} : {step.association} compte {step.members} adhérents "
                 f"(attendu {step.expected_members}) dans {len(step.departements)} départements"
             )
+        out_console.print("Rapprochement (mesuré sur la vérité terrain ; la démo joue le relecteur) :")
+        for figures in report.linkage:
+            out_console.print(
+                f"  fusion n° {figures.merger_id} {figures.label} : bande sûre {figures.auto_pairs} paires, "
+                f"précision {figures.auto_precision:.2f}, rappel {figures.auto_recall:.2f} ; "
+                f"file de revue {figures.review_queue} ; F1 après revue {figures.f1:.2f}"
+            )
     out_console.print(
         f"\nConnexion : utilisateur [bold]{DIRECTOR_USERNAME}[/], mot de passe [bold]{DEMO_PASSWORD}[/] "
         f"(direction, tout le réseau) ; [bold]{TERRITORIAL_USERNAME}[/] / [bold]{DEMO_PASSWORD}[/] "

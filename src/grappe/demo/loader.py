@@ -1,10 +1,11 @@
 """Load the demo story into the registry, the way a network's staff would live it.
 
 Each network's export goes through the real intake importer (``grappe.intake.services.import_file``), then the
-mergers happen in the order of the articles. Until the merger engine exists, the records that are the same
-company are recognised from the story's ground truth (``truth.csv``) rather than by linkage; everything else —
-survivorship, seniority, origin, absorbed associations, brands, offices and staff — goes through the registry
-services that the merger workflow uses too.
+mergers happen in the order of the articles through the real merger workflow (``grappe.mergers.services``):
+plan by linkage, the sure band accepted automatically, then apply. **The demo plays the reviewer**: the pairs
+to review are decided from the story's ground truth (``truth.csv``), as a careful person would decide them;
+the same ground truth measures the automatic band (precision, recall) and the size of the review queue.
+The first network's own export is folded first by a deduplication (a merger of the network with itself).
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from grappe.demo import model as story_model
 from grappe.demo import story as plot
 from grappe.errors import UserError
 from grappe.intake.services import import_file
-from grappe.registry import services
-from grappe.registry.models import Association, Office, Organisation, SourceRecord, StaffMember, Territory
+from grappe.mergers import services as mergers
+from grappe.mergers.models import CandidatePair
+from grappe.mergers.models import Merger as MergerRecord
+from grappe.registry.models import Association, Office, SourceRecord, StaffMember, Territory
 from grappe.registry.stats import member_count, members_by_departement
 
 DEMO_PASSWORD = "grappe-demo"
@@ -54,10 +57,25 @@ class StepFigures:
     expected_members: int
 
 
+@dataclass(frozen=True)
+class LinkageFigures:
+    """How the linkage did on one merger, measured on the ground truth (pairs of organisations)."""
+
+    label: str
+    merger_id: int
+    auto_pairs: int
+    auto_precision: float
+    auto_recall: float
+    review_queue: int
+    true_pairs: int
+    f1: float
+
+
 @dataclass
 class DemoReport:
     directory: Path
     steps: list[StepFigures] = field(default_factory=list)
+    linkage: list[LinkageFigures] = field(default_factory=list)
 
     @property
     def holds(self) -> bool:
@@ -83,17 +101,22 @@ def load_story(*, directory: Path, seed: int = 2016, progress: Progress | None =
         associations = {a.key: _create_association(a) for a in story.associations}
         loaded: list[str] = []
         for merger in story.mergers:
-            for key in (merger.absorbing, merger.absorbed):
-                if key not in loaded:
-                    say(f"Import de l'export de {associations[key].name}…")
-                    export = story.export(key)
-                    import_file(
-                        path=files.exports[key], association=associations[key], sheet=export.sheet or None
-                    )
-                    loaded.append(key)
-            say(f"Fusion : {associations[merger.absorbed].name} → {associations[merger.absorbing].name}…")
-            _unify_same_companies(truth)
-            into = _apply_merger(story, merger, associations)
+            absorbing = associations[merger.absorbing]
+            if merger.absorbing not in loaded:
+                say(f"Import de l'export de {absorbing.name}…")
+                export = story.export(merger.absorbing)
+                import_file(
+                    path=files.exports[merger.absorbing], association=absorbing, sheet=export.sheet or None
+                )
+                loaded.append(merger.absorbing)
+                say(f"Dédoublonnage du registre de {absorbing.name}…")
+                planned = mergers.plan_deduplication(
+                    association=absorbing, effective_on=merger.effective_date
+                )
+                report.linkage.append(_review_and_apply(planned, truth, label=f"{merger.absorbing}-dedup"))
+            say(f"Fusion : {associations[merger.absorbed].name} → {absorbing.name}…")
+            into = _apply_merger(story, merger, associations, files, truth, report)
+            loaded.append(merger.absorbed)
             report.steps.append(
                 StepFigures(
                     label=merger.key,
@@ -172,55 +195,117 @@ def _grow(association: Association, data: story_model.Association, *, horizon: d
         )
 
 
-def _unify_same_companies(truth: dict[tuple[str, str, int], str]) -> None:
-    """Fold the organisations the ground truth says are one company (the merger engine's job, later)."""
-    by_entity: dict[str, set[int]] = defaultdict(set)
-    records = SourceRecord.objects.filter(organisation__isnull=False).values_list(
+def _entities(org_ids: set[int], truth: dict[tuple[str, str, int], str]) -> dict[int, set[str]]:
+    """Which story companies each organisation holds, from its source rows and the ground truth."""
+    found: dict[int, set[str]] = defaultdict(set)
+    records = SourceRecord.objects.filter(organisation_id__in=sorted(org_ids)).values_list(
         "source_file__original_name", "source_file__sheet", "line_number", "organisation_id"
     )
     for file_name, sheet, line, organisation_id in records:
         entity = truth.get((file_name, sheet, line))
         if entity:
-            by_entity[entity].add(organisation_id)
-    for organisation_ids in by_entity.values():
-        if len(organisation_ids) > 1:
-            ordered = list(Organisation.objects.filter(pk__in=organisation_ids).order_by("pk"))
-            services.merge_organisations(survivor=ordered[0], duplicates=ordered[1:])
+            found[organisation_id].add(entity)
+    return found
+
+
+def _review_and_apply(
+    merger: MergerRecord, truth: dict[tuple[str, str, int], str], *, label: str
+) -> LinkageFigures:
+    """The sure band is accepted as planned; the demo plays the reviewer on the rest, from the ground truth."""
+    dedup = merger.kind == MergerRecord.Kind.DEDUPLICATION
+    absorbed = mergers.member_ids(merger.absorbed)
+    absorber = set() if dedup else mergers.member_ids(merger.absorbing)
+    involved = absorbed | absorber
+    entities = _entities(involved, truth)
+
+    def same(a: int, b: int) -> bool:
+        return bool(entities.get(a, set()) & entities.get(b, set()))
+
+    new = absorbed - absorber
+    by_entity: dict[str, set[int]] = defaultdict(set)
+    for org in involved:
+        for entity in entities.get(org, ()):
+            by_entity[entity].add(org)
+    true_pairs = {
+        (min(a, b), max(a, b))
+        for orgs in by_entity.values()
+        for a in orgs
+        for b in orgs
+        if a != b and (a in new or b in new)
+    }
+    pairs = list(merger.pairs.all())
+    auto = [p for p in pairs if p.band == CandidatePair.Band.AUTO_MATCH]
+    auto_true = sum(same(p.left_org_id, p.right_org_id) for p in auto)
+    # The review queue (grappe.mergers.selectors.review_queue): the review band and every flagged conflict.
+    queue = [
+        p
+        for p in pairs
+        if p.band == CandidatePair.Band.REVIEW or (p.conflicts and p.band == CandidatePair.Band.AUTO_MATCH)
+    ]
+    for pair in queue:
+        decision = "accepted" if same(pair.left_org_id, pair.right_org_id) else "rejected"
+        mergers.decide_pair(pair=pair, decision=decision, user=None)
+    predicted = {
+        (min(p.left_org_id, p.right_org_id), max(p.left_org_id, p.right_org_id))
+        for p in merger.pairs.all()
+        if p.is_match
+    }
+    hits = len(predicted & true_pairs)
+    precision = hits / len(predicted) if predicted else 1.0
+    recall = hits / len(true_pairs) if true_pairs else 1.0
+    mergers.apply_merger(merger=merger, user=None)
+    return LinkageFigures(
+        label=label,
+        merger_id=merger.pk,
+        auto_pairs=len(auto),
+        auto_precision=auto_true / len(auto) if auto else 1.0,
+        auto_recall=(
+            len(
+                {(min(p.left_org_id, p.right_org_id), max(p.left_org_id, p.right_org_id)) for p in auto}
+                & true_pairs
+            )
+            / len(true_pairs)
+            if true_pairs
+            else 1.0
+        ),
+        review_queue=len(queue),
+        true_pairs=len(true_pairs),
+        f1=2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+    )
 
 
 def _apply_merger(
-    story: story_model.Story, merger: story_model.Merger, associations: dict[str, Association]
+    story: story_model.Story,
+    merger: story_model.Merger,
+    associations: dict[str, Association],
+    files: generator.StoryFiles,
+    truth: dict[tuple[str, str, int], str],
+    report: DemoReport,
 ) -> Association:
     absorbing, absorbed = associations[merger.absorbing], associations[merger.absorbed]
     if merger.absorbed == plot.AUVERGNE_TIC:
         # "Administratively an absorption": Auvergne TIC's employees did not follow; a permanent is hired.
         StaffMember.objects.filter(association=absorbed).update(left_on=merger.effective_date)
+    export = story.export(merger.absorbed)
+    carried_over = list(absorbed.offices.values_list("pk", flat=True))
+    planned = mergers.plan_merger(
+        absorbing=absorbing,
+        absorbed=absorbed,
+        effective_on=merger.effective_date,
+        kind=MergerRecord.Kind.FUSION if merger.kind == "fusion" else MergerRecord.Kind.ABSORPTION,
+        resulting_name=(merger.resulting_name or f"{absorbing.name} {absorbed.name}")
+        if merger.kind == "fusion"
+        else "",
+        keep_name_as_brand=merger.brand_kept,
+        path=files.exports[merger.absorbed],
+        sheet=export.sheet or None,
+    )
+    report.linkage.append(_review_and_apply(planned, truth, label=merger.key))
+    planned.refresh_from_db()
     if merger.kind == "fusion":
-        # A fusion creates a new network into which both merge; both names live on as brands.
-        into = Association.objects.create(
-            name=merger.resulting_name or f"{absorbing.name} {absorbed.name}",
-            seat_city=absorbing.seat_city,
-            seat_commune_code=absorbing.seat_commune_code,
-            founded_on=merger.effective_date,
-        )
-        for network in (absorbing, absorbed):
-            services.absorb_association(
-                absorbed=network,
-                into=into,
-                effective_on=merger.effective_date,
-                keep_name_as_brand=merger.brand_kept,
-                brand_territories=list(network.territories.all()),
-            )
+        into = planned.resulting_association
         associations[merger.absorbing] = into
         return into
-    carried_over = list(absorbed.offices.values_list("pk", flat=True))
-    services.absorb_association(
-        absorbed=absorbed,
-        into=absorbing,
-        effective_on=merger.effective_date,
-        keep_name_as_brand=merger.brand_kept,
-        brand_territories=list(absorbed.territories.all()),
-    )
     later = [m.effective_date for m in story.mergers if m.effective_date > merger.effective_date]
     horizon = min(later) - datetime.timedelta(days=1) if later else datetime.date.max
     _grow(absorbing, story.association(merger.absorbing), horizon=horizon)

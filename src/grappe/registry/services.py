@@ -6,7 +6,9 @@ Each function is atomic: it runs inside ``transaction.atomic`` so that a failure
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
@@ -42,12 +44,86 @@ _FILLABLE_FIELDS = (
 )
 
 
+# Survivorship groups: fields that travel together (a NAF code with its nomenclature, a site with its domain).
+_FIELD_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("name",),
+    ("siren",),
+    ("vat_number",),
+    ("legal_form_code",),
+    ("naf_code", "naf_version"),
+    ("headcount_bracket",),
+    ("created_on",),
+    ("website", "website_domain"),
+    ("email",),
+    ("phone",),
+)
+_IDENTIFIER_CHECKS = {"siren": "check_siren", "vat_number": "check_vat"}
+
+
+@dataclass(frozen=True)
+class FieldChoice:
+    """One field a merge had to choose: the value kept, where it came from, the values not retained."""
+
+    field: str
+    kept: str
+    kept_from: int
+    dropped: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class Survivorship:
+    """Per-field survivorship: a valid identifier beats an invalid or missing one (the survivor's own valid
+    identifier beats any other: its identity is stable); otherwise the most recent non-empty value wins.
+
+    ``recency``: organisation id → a comparable date (the latest import of its rows, or its membership start).
+    Values not retained keep their lineage rows, marked ``retained=False``; distinct e-mails and phones not
+    retained on the organisation move to its establishments that have none, so none is lost.
+    """
+
+    recency: Mapping[int, Any]
+
+    def choose(self, field: str, survivor: Organisation, candidates: Sequence[Organisation]) -> Organisation:
+        filled = [org for org in candidates if getattr(org, field) not in ("", None)]
+        if not filled:
+            return survivor
+        check = _IDENTIFIER_CHECKS.get(field)
+        if check:
+            from grappe.france import identifiers
+
+            valid = [org for org in filled if getattr(identifiers, check)(str(getattr(org, field))).ok]
+            if survivor in valid:
+                return survivor
+            filled = valid or filled
+        lowest = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+        return max(
+            filled, key=lambda org: (_as_datetime(self.recency.get(org.pk)) or lowest, org is survivor)
+        )
+
+
+def _as_datetime(value: Any) -> datetime.datetime | None:
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.combine(value, datetime.time.min, tzinfo=datetime.UTC)
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime.date) else str(value)
+
+
 @transaction.atomic
-def merge_organisations(*, survivor: Organisation, duplicates: Sequence[Organisation]) -> Organisation:
+def merge_organisations(
+    *,
+    survivor: Organisation,
+    duplicates: Sequence[Organisation],
+    survivorship: Survivorship | None = None,
+    choices: list[FieldChoice] | None = None,
+) -> Organisation:
     """Fold ``duplicates`` into ``survivor``: the survivor's id never changes, nothing is lost.
 
-    Establishments, roles, memberships, source records and lineage move to the survivor; empty survivor fields
-    are filled from the duplicates (their lineage moves with them, so every value still traces to its row).
+    Establishments, roles, memberships, source records and lineage move to the survivor. Without
+    ``survivorship``, empty survivor fields are filled from the duplicates; with it, each field follows the
+    policy, and the values not retained stay visible in lineage (``retained=False``). ``choices``, when given,
+    receives one ``FieldChoice`` per field where distinct values competed.
     """
     others = [org for org in duplicates if org.pk != survivor.pk]
     if not others:
@@ -56,10 +132,15 @@ def merge_organisations(*, survivor: Organisation, duplicates: Sequence[Organisa
     from django.contrib.contenttypes.models import ContentType
 
     org_type = ContentType.objects.get_for_model(Organisation)
+    made: list[FieldChoice] = []
+    if survivorship is None:
+        for org in others:
+            for field in _FILLABLE_FIELDS:
+                if not getattr(survivor, field) and getattr(org, field):
+                    setattr(survivor, field, getattr(org, field))
+    else:
+        made = _survive(survivor, others, survivorship)
     for org in others:
-        for field in _FILLABLE_FIELDS:
-            if not getattr(survivor, field) and getattr(org, field):
-                setattr(survivor, field, getattr(org, field))
         survivor.is_startup = survivor.is_startup or org.is_startup
         survivor.skills = sorted({*survivor.skills, *org.skills})
     # Free the unique SIREN before the survivor takes it over.
@@ -70,9 +151,41 @@ def merge_organisations(*, survivor: Organisation, duplicates: Sequence[Organisa
     Membership.objects.filter(organisation_id__in=other_ids).update(organisation=survivor)
     SourceRecord.objects.filter(organisation_id__in=other_ids).update(organisation=survivor)
     Lineage.objects.filter(content_type=org_type, object_id__in=other_ids).update(object_id=survivor.pk)
+    for choice in made:
+        lineage = Lineage.objects.filter(content_type=org_type, object_id=survivor.pk, field=choice.field)
+        lineage.exclude(value=choice.kept).update(retained=False)
+        lineage.filter(value=choice.kept).update(retained=True)
     Organisation.objects.filter(pk__in=other_ids).delete()
     collapse_memberships(organisation=survivor)
+    if choices is not None:
+        choices.extend(made)
     return survivor
+
+
+def _survive(survivor: Organisation, others: list[Organisation], policy: Survivorship) -> list[FieldChoice]:
+    everyone = [survivor, *others]
+    before = {org.pk: {f: getattr(org, f) for group in _FIELD_GROUPS for f in group} for org in everyone}
+    made = []
+    for group in _FIELD_GROUPS:
+        lead = group[0]
+        winner = policy.choose(lead, survivor, everyone)
+        for field in group:
+            setattr(survivor, field, before[winner.pk][field])
+        kept = before[winner.pk][lead]
+        dropped = tuple(
+            (org.pk, _text(before[org.pk][lead]))
+            for org in everyone
+            if before[org.pk][lead] not in ("", None) and before[org.pk][lead] != kept
+        )
+        if dropped:
+            made.append(FieldChoice(lead, _text(kept), winner.pk, tuple(dict.fromkeys(dropped))))
+        if lead in ("email", "phone"):
+            # Every distinct e-mail and phone is kept: on the sites of the organisation that gave it.
+            for org in everyone:
+                value = before[org.pk][lead]
+                if value and value != kept:
+                    Establishment.objects.filter(organisation_id=org.pk, **{lead: ""}).update(**{lead: value})
+    return made
 
 
 @transaction.atomic

@@ -1,0 +1,46 @@
+"""Read-only admin of the merger workflow: every change goes through the services (permission and audit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+
+from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PairDecision
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Merger)
+class MergerAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "__str__", "kind", "status", "effective_on", "applied_at")
+    list_filter = ("kind", "status")
+    exclude = ("summary", "outcome")
+
+
+@admin.register(CandidatePair)
+class CandidatePairAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "merger", "left_label", "right_label", "match_probability", "band", "decision")
+    list_filter = ("band", "decision", "kind")
+    search_fields = ("left_label", "right_label")
+
+
+@admin.register(PairDecision)
+class PairDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("low_label", "high_label", "decision", "decided_by_label", "decided_at")
+    list_filter = ("decision",)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor", "action", "merger")
+    list_filter = ("action",)

@@ -1,0 +1,279 @@
+"""The merger workflow's records: a merger, its candidate pairs and their review, the decisions remembered for
+later runs, the snapshot that makes a merger undoable, and the append-only audit log.
+
+Candidate pairs name organisations by id and keep a copy of what each side looked like when the plan ran
+(``left_values`` / ``right_values``): applying a merger deletes the absorbed duplicates, and the review and the
+report must still read the same afterwards.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grappe.registry.models import Association, SourceFile
+
+
+class Merger(models.Model):
+    """One association absorbing another (or two merging into a new one), from plan to report or undo."""
+
+    class Kind(models.TextChoices):
+        ABSORPTION = "absorption", _("absorption")
+        FUSION = "fusion", _("fusion (création d'une nouvelle association)")
+        DEDUPLICATION = "deduplication", _("dédoublonnage du registre d'une association")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("brouillon")
+        PLANNED = "planned", _("planifiée")
+        APPLIED = "applied", _("appliquée")
+        UNDONE = "undone", _("annulée")
+
+    absorbing = models.ForeignKey(
+        Association,
+        verbose_name=_("association absorbante"),
+        on_delete=models.PROTECT,
+        related_name="mergers_as_absorbing",
+    )
+    absorbed = models.ForeignKey(
+        Association,
+        verbose_name=_("association absorbée"),
+        on_delete=models.PROTECT,
+        related_name="mergers_as_absorbed",
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.ABSORPTION)
+    resulting_name = models.CharField(
+        _("nom de l'association issue de la fusion"),
+        max_length=200,
+        blank=True,
+        help_text=_("Fusion seulement : l'association créée à l'application, qui absorbe les deux."),
+    )
+    resulting_association = models.ForeignKey(
+        Association,
+        verbose_name=_("association issue de la fusion"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    vote_on = models.DateField(_("date du vote"), null=True, blank=True)
+    effective_on = models.DateField(_("date d'effet"))
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    keep_name_as_brand = models.BooleanField(_("garder le nom comme marque"), default=False)
+    membership_type_mapping = models.JSONField(
+        _("correspondance des types d'adhésion"),
+        default=dict,
+        blank=True,
+        help_text=_("Type d'adhésion de l'absorbée → type chez l'absorbante ; confirmée par l'utilisateur."),
+    )
+    mapping_confirmed = models.BooleanField(_("correspondance confirmée"), default=False)
+    source_file = models.ForeignKey(
+        SourceFile,
+        verbose_name=_("fichier importé"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    settings = models.JSONField(_("réglages du rapprochement"), default=dict, blank=True)
+    summary = models.JSONField(_("résumé du plan"), default=dict, blank=True)
+    outcome = models.JSONField(_("résultat de l'application"), default=dict, blank=True)
+    checksum_before = models.CharField(_("empreinte avant"), max_length=64, blank=True)
+    checksum_after = models.CharField(_("empreinte après"), max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    planned_at = models.DateTimeField(_("planifiée le"), null=True, blank=True)
+    applied_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_at = models.DateTimeField(_("appliquée le"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fusion")
+        verbose_name_plural = _("fusions")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("manage_merger", _("Peut préparer, réviser, appliquer et annuler une fusion"))]
+        constraints = [
+            # An association is absorbed once: a second live merger of the same absorbed network is refused.
+            models.UniqueConstraint(
+                fields=["absorbed"],
+                condition=Q(status__in=["draft", "planned", "applied"]) & ~Q(kind="deduplication"),
+                name="one_live_merger_per_absorbed_association",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.DEDUPLICATION:
+            return f"Dédoublonnage de {self.absorbed}"
+        return f"{self.absorbed} → {self.absorbing}"
+
+
+class CandidatePair(models.Model):
+    """Two organisations the linkage engine thinks may be one company, and the review decision on them.
+
+    ``left`` is always a member brought by the absorbed association; ``right`` is the absorber's member
+    (``kind`` cross) or another member of the absorbed association (``kind`` internal: a duplicate inside its
+    export). Organisation ids are kept as numbers: an applied merger deletes the absorbed duplicates.
+    """
+
+    class Kind(models.TextChoices):
+        CROSS = "cross", _("absorbée ↔ absorbante")
+        INTERNAL = "internal", _("doublon interne")
+
+    class Band(models.TextChoices):
+        AUTO_MATCH = "auto_match", _("rapprochement sûr")
+        REVIEW = "review", _("à vérifier")
+        NON_MATCH = "non_match", _("différentes")
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("en attente")
+        ACCEPTED = "accepted", _("même entreprise")
+        REJECTED = "rejected", _("pas la même entreprise")
+        SKIPPED = "skipped", _("passée")
+
+    merger = models.ForeignKey(
+        Merger, verbose_name=_("fusion"), on_delete=models.CASCADE, related_name="pairs"
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.CROSS)
+    left_org_id = models.PositiveBigIntegerField(_("organisation apportée (id)"), db_index=True)
+    right_org_id = models.PositiveBigIntegerField(_("organisation rapprochée (id)"), db_index=True)
+    left_record_id = models.CharField(_("enregistrement apporté"), max_length=40)
+    right_record_id = models.CharField(_("enregistrement rapproché"), max_length=40)
+    left_label = models.CharField(_("organisation apportée"), max_length=300)
+    right_label = models.CharField(_("organisation rapprochée"), max_length=300)
+    left_values = models.JSONField(_("valeurs apportées"), default=dict)
+    right_values = models.JSONField(_("valeurs rapprochées"), default=dict)
+    match_probability = models.FloatField(_("probabilité"))
+    match_weight = models.FloatField(_("poids"))
+    band = models.CharField(_("bande"), max_length=12, choices=Band.choices)
+    identifier_rule = models.CharField(_("règle d'identifiant"), max_length=40, blank=True)
+    evidence = models.JSONField(_("éléments de preuve"), default=list, blank=True)
+    conflicts = models.JSONField(
+        _("conflits"),
+        default=list,
+        blank=True,
+        help_text=_("Codes : siren_conflict, siret_conflict, several_targets…"),
+    )
+    decision = models.CharField(
+        _("décision"), max_length=10, choices=Decision.choices, default=Decision.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_label = models.CharField(_("décidée par"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("paire candidate")
+        verbose_name_plural = _("paires candidates")
+        # The review queue: most uncertain first (probability nearest 0.5).
+        ordering = ["merger", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merger", "left_org_id", "right_org_id"], name="unique_candidate_pair"
+            )
+        ]
+        indexes = [models.Index(fields=["merger", "band", "decision"])]
+
+    def __str__(self) -> str:
+        return f"{self.left_label} ↔ {self.right_label} ({self.match_probability:.2f})"
+
+    @property
+    def is_match(self) -> bool:
+        """Whether apply folds the two: accepted, or sure and not rejected."""
+        if self.decision == self.Decision.ACCEPTED:
+            return True
+        return self.band == self.Band.AUTO_MATCH and self.decision == self.Decision.PENDING
+
+
+class PairDecision(models.Model):
+    """A person's decision on two organisations, remembered for every later linkage run."""
+
+    class Decision(models.TextChoices):
+        MATCH = "match", _("même entreprise")
+        NON_MATCH = "non_match", _("pas la même entreprise")
+
+    low_org_id = models.PositiveBigIntegerField(_("organisation (plus petit id)"))
+    high_org_id = models.PositiveBigIntegerField(_("organisation (plus grand id)"))
+    low_label = models.CharField(max_length=300, blank=True)
+    high_label = models.CharField(max_length=300, blank=True)
+    decision = models.CharField(_("décision"), max_length=10, choices=Decision.choices)
+    merger = models.ForeignKey(
+        Merger, verbose_name=_("fusion"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_label = models.CharField(_("décidée par"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("décidée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("décision mémorisée")
+        verbose_name_plural = _("décisions mémorisées")
+        constraints = [
+            models.UniqueConstraint(fields=["low_org_id", "high_org_id"], name="unique_pair_decision"),
+            models.CheckConstraint(condition=Q(low_org_id__lt=models.F("high_org_id")), name="ordered_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.low_label} / {self.high_label} : {self.get_decision_display()}"
+
+
+class MergerSnapshot(models.Model):
+    """The rows an applied merger touched, as they were before it: enough to restore them exactly."""
+
+    merger = models.OneToOneField(Merger, on_delete=models.CASCADE, related_name="snapshot")
+    data = models.JSONField(_("lignes avant application"))
+    touched_checksum = models.CharField(
+        _("empreinte des lignes après application"), max_length=64, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("instantané")
+        verbose_name_plural = _("instantanés")
+
+    def __str__(self) -> str:
+        return f"Instantané de {self.merger}"
+
+
+class AuditEntry(models.Model):
+    """One action on a merger: who, when, what. Append-only: the services only ever create entries."""
+
+    class Action(models.TextChoices):
+        IMPORT = "import", _("import du fichier")
+        PLAN = "plan", _("plan")
+        DECIDE = "decide", _("décision")
+        BULK_ACCEPT = "bulk_accept", _("acceptation groupée")
+        IMPORT_DECISIONS = "import_decisions", _("import de décisions")
+        MAPPING = "mapping", _("correspondance des types d'adhésion")
+        APPLY = "apply", _("application")
+        APPLY_FAILED = "apply_failed", _("échec de l'application")
+        UNDO = "undo", _("annulation")
+        REPORT = "report", _("rapport")
+
+    merger = models.ForeignKey(
+        Merger, verbose_name=_("fusion"), null=True, on_delete=models.PROTECT, related_name="audit"
+    )
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.CharField(_("auteur"), max_length=150)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+    at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("entrée du journal")
+        verbose_name_plural = _("journal des fusions")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.actor} : {self.get_action_display()}"

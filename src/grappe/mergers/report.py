@@ -1,0 +1,221 @@
+"""A merger's report as data, then as CSV and as a PDF (WeasyPrint renders a plain HTML page).
+
+Before/after counts come from the apply's outcome once applied (measured on the registry in the transaction),
+from the plan's projection before that.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from django.utils.html import escape
+
+from grappe.france.headcount import HEADCOUNT_BRACKETS
+from grappe.france.naf import naf_section
+from grappe.mergers.models import AuditEntry, CandidatePair, Merger
+from grappe.mergers.services import CONFLICT_LABELS
+from grappe.registry.models import Association, Organisation
+from grappe.registry.stats import active_memberships
+
+
+def profile_counts(association: Association) -> dict[str, dict[str, int]]:
+    """Members by headcount bracket and by NAF section."""
+    ids = active_memberships(association).values("organisation_id")
+    sizes: Counter[str] = Counter()
+    sections: Counter[str] = Counter()
+    for bracket, naf in Organisation.objects.filter(pk__in=ids).values_list("headcount_bracket", "naf_code"):
+        sizes[HEADCOUNT_BRACKETS[bracket].label if bracket in HEADCOUNT_BRACKETS else "non renseignée"] += 1
+        sections[naf_section(naf) or "non renseignée"] += 1
+    return {"by_size": dict(sorted(sizes.items())), "by_naf_section": dict(sorted(sections.items()))}
+
+
+@dataclass
+class MergerReport:
+    merger: Merger
+    before: dict[str, dict[str, Any]]  # association name → counts (members, by_departement, by_territory, …)
+    after: dict[str, Any]
+    counts: dict[str, int]
+    overlaps: list[CandidatePair] = field(default_factory=list)
+    new_members: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[CandidatePair] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    @property
+    def applied(self) -> bool:
+        return self.merger.status == Merger.Status.APPLIED
+
+
+def merger_report(merger: Merger) -> MergerReport:
+    from grappe.mergers.services import projection
+
+    applied = bool(merger.outcome)
+    if applied:
+        before, after = merger.outcome["before"], merger.outcome["after"]
+    else:
+        projected = projection(merger)
+        before, after = projected["before"], projected["after"]
+    pairs = list(merger.pairs.order_by("-match_probability", "pk"))
+    resolutions = merger.outcome.get("conflicts_resolved", []) if applied else []
+    kept_apart = set(merger.outcome.get("kept_apart", [])) if applied else set()
+    conflicts = [
+        {
+            "pair": pair,
+            "labels": [CONFLICT_LABELS.get(code, code) for code in pair.conflicts],
+            "resolution": _resolution(pair, pair.pk in kept_apart),
+        }
+        for pair in pairs
+        if pair.conflicts
+    ]
+    conflicts += [
+        {"pair": None, "labels": [f"{r['name']} : {r['field']}"], "resolution": _field_resolution(r)}
+        for r in resolutions
+    ]
+    matched = {pair.left_org_id for pair in pairs if pair.is_match}
+    new_members = [
+        {"id": org, "name": label}
+        for org, label in sorted(
+            {(p.left_org_id, p.left_label) for p in pairs if p.left_org_id not in matched},
+            key=lambda item: item[1],
+        )
+    ]
+    return MergerReport(
+        merger=merger,
+        before=before,
+        after=after,
+        counts=merger.summary.get("counts", {}),
+        overlaps=[pair for pair in pairs if pair.is_match],
+        new_members=new_members,
+        conflicts=conflicts,
+        decisions=[pair for pair in pairs if pair.decided_at],
+        audit=list(merger.audit.order_by("at", "pk")),
+    )
+
+
+def _resolution(pair: CandidatePair, kept_apart: bool) -> str:
+    if kept_apart:
+        return "gardées séparées (une autre organisation de l'absorbante était plus proche)"
+    if pair.decision == CandidatePair.Decision.ACCEPTED:
+        return f"fusionnées (décision de {pair.decided_by_label})"
+    if pair.decision == CandidatePair.Decision.REJECTED:
+        return f"gardées séparées (décision de {pair.decided_by_label})"
+    if pair.is_match:
+        return "fusionnées (rapprochement sûr)"
+    return "gardées séparées (sans décision)"
+
+
+def _field_resolution(resolution: dict[str, Any]) -> str:
+    dropped = ", ".join(resolution["dropped"])
+    return f"retenu « {resolution['kept']} » ; gardé dans le lignage : {dropped}"
+
+
+def _count_rows(report: MergerReport) -> list[tuple[str, str, str, str]]:
+    """(section, key, before, after) for every count of the report."""
+    rows: list[tuple[str, str, str, str]] = []
+    after = report.after
+    names = list(report.before)
+    total_before = sum(report.before[name]["members"] for name in names)
+    rows.append(("adhérents", " + ".join(names), str(total_before), str(after["members"])))
+    for section, key in (
+        ("département", "by_departement"),
+        ("territoire", "by_territory"),
+        ("taille", "by_size"),
+        ("section NAF", "by_naf_section"),
+    ):
+        combined: Counter[str] = Counter()
+        for name in names:
+            combined.update(report.before[name].get(key, {}))
+        for item in sorted({*combined, *after.get(key, {})}):
+            rows.append((section, item, str(combined.get(item, 0)), str(after.get(key, {}).get(item, 0))))
+    return rows
+
+
+def write_report_csv(report: MergerReport, stream: TextIO) -> None:
+    writer = csv.writer(stream)
+    merger = report.merger
+    writer.writerow(
+        ["fusion", merger.pk, str(merger), merger.get_status_display(), merger.effective_on.isoformat()]
+    )
+    writer.writerow([])
+    writer.writerow(["section", "clé", "avant", "après"])
+    writer.writerows(_count_rows(report))
+    writer.writerow([])
+    writer.writerow(["plan", "compte"])
+    writer.writerows(sorted(report.counts.items()))
+    writer.writerow([])
+    writer.writerow(["recoupements", "apportée", "rapprochée", "probabilité", "décision"])
+    for pair in report.overlaps:
+        writer.writerow(
+            ["", pair.left_label, pair.right_label, f"{pair.match_probability:.3f}", pair.decision]
+        )
+    writer.writerow([])
+    writer.writerow(["nouveaux adhérents", "id", "nom"])
+    for item in report.new_members:
+        writer.writerow(["", item["id"], item["name"]])
+    writer.writerow([])
+    writer.writerow(["conflits", "nature", "résolution"])
+    for conflict in report.conflicts:
+        label = str(conflict["pair"]) if conflict["pair"] else ""
+        writer.writerow([label, " ; ".join(conflict["labels"]), conflict["resolution"]])
+    writer.writerow([])
+    writer.writerow(["décisions", "paire", "décision", "par", "le"])
+    for pair in report.decisions:
+        writer.writerow(["", str(pair), pair.decision, pair.decided_by_label, pair.decided_at.isoformat()])
+
+
+def report_html(report: MergerReport) -> str:
+    merger = report.merger
+
+    def table(headers: list[str], rows: list[list[Any]]) -> str:
+        head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+        body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    parts = [
+        "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>Rapport de fusion</title><style>"
+        "body{font-family:sans-serif;font-size:10pt} table{border-collapse:collapse;margin:0 0 1em}"
+        "td,th{border:1px solid #999;padding:2px 6px;text-align:left} h1{font-size:16pt} h2{font-size:12pt}"
+        "</style></head><body>",
+        f"<h1>Rapport de fusion n° {merger.pk} : {escape(str(merger))}</h1>",
+        f"<p>Statut : {escape(merger.get_status_display())} — date d'effet : {merger.effective_on:%d/%m/%Y}</p>",
+        "<h2>Adhérents avant et après</h2>",
+        table(["section", "clé", "avant", "après"], [list(row) for row in _count_rows(report)]),
+        "<h2>Plan</h2>",
+        table(["compte", "valeur"], [[k, v] for k, v in sorted(report.counts.items())]),
+        f"<h2>Recoupements ({len(report.overlaps)})</h2>",
+        table(
+            ["apportée", "rapprochée", "probabilité"],
+            [[p.left_label, p.right_label, f"{p.match_probability:.3f}"] for p in report.overlaps],
+        ),
+        f"<h2>Nouveaux adhérents ({len(report.new_members)})</h2>",
+        table(["nom"], [[item["name"]] for item in report.new_members]),
+        f"<h2>Conflits ({len(report.conflicts)})</h2>",
+        table(
+            ["paire", "nature", "résolution"],
+            [[str(c["pair"] or ""), " ; ".join(c["labels"]), c["resolution"]] for c in report.conflicts],
+        ),
+        f"<h2>Journal des décisions ({len(report.decisions)})</h2>",
+        table(
+            ["paire", "décision", "par", "le"],
+            [
+                [str(p), p.get_decision_display(), p.decided_by_label, f"{p.decided_at:%d/%m/%Y %H:%M}"]
+                for p in report.decisions
+            ],
+        ),
+        "<h2>Journal des actions</h2>",
+        table(
+            ["le", "auteur", "action"],
+            [[f"{a.at:%d/%m/%Y %H:%M}", a.actor, a.get_action_display()] for a in report.audit],
+        ),
+        "</body></html>",
+    ]
+    return "".join(parts)
+
+
+def render_report_pdf(report: MergerReport) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=report_html(report)).write_pdf()

@@ -1,0 +1,1282 @@
+"""State changes of the merger workflow: plan, review, apply, undo. Views, CLI and demo call these functions.
+
+Every function checks the ``mergers.manage_merger`` permission (``user=None`` is the command line, which runs as
+the system), runs atomically and writes an ``AuditEntry``. Errors are ``UserError``s that name the merger, the
+problem and the fix; a refused action changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import DatabaseError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from grappe.errors import Location, UserError
+from grappe.france.text import fold
+from grappe.linkage import LinkageSettings, deduplicate, link
+from grappe.mergers import records as linkage_records
+from grappe.mergers import snapshot as snapshots
+from grappe.mergers.models import AuditEntry, CandidatePair, Merger, MergerSnapshot, PairDecision
+from grappe.registry import services as registry_services
+from grappe.registry.models import (
+    Association,
+    Brand,
+    Establishment,
+    Lineage,
+    Membership,
+    Office,
+    Organisation,
+    Person,
+    Role,
+    SourceFile,
+    SourceRecord,
+    StaffMember,
+    Territory,
+)
+
+COMMAND_LINE = "ligne de commande"
+Progress = Callable[[str, int, int | None], None]
+Pair = CandidatePair
+
+# Test seam: called at named points of apply (``"organisation"`` after each fold). Tests inject a crash here.
+FAULT_HOOK: Callable[[str, int], None] | None = None
+
+
+class MergerForbidden(UserError):
+    code = "grappe.forbidden"
+
+
+class MergerRefused(UserError):
+    code = "grappe.merger.refused"
+
+
+# -- permissions and audit ---------------------------------------------------------------------------------
+
+
+def check_can_manage(user: Any) -> None:
+    """Only staff with the merger right (or a superuser) act on mergers; ``None`` is the command line."""
+    if user is None:
+        return
+    if not (getattr(user, "is_active", False) and user.has_perm("mergers.manage_merger")):
+        raise MergerForbidden(
+            "Vous n'avez pas le droit de préparer, réviser, appliquer ou annuler une fusion.",
+            hint="Demandez à un administrateur la permission « Peut préparer, réviser, appliquer et annuler "
+            "une fusion ».",
+        )
+
+
+def actor_label(user: Any) -> str:
+    if user is None:
+        return COMMAND_LINE
+    return user.get_full_name() or user.get_username()
+
+
+def audit(merger: Merger | None, user: Any, action: str, **details: Any) -> AuditEntry:
+    return AuditEntry.objects.create(
+        merger=merger, user=user, actor=actor_label(user), action=action, details=details
+    )
+
+
+# -- plan ----------------------------------------------------------------------------------------------------
+
+
+def plan_merger(
+    *,
+    absorbing: Association,
+    absorbed: Association,
+    effective_on: datetime.date,
+    user: Any = None,
+    kind: str = Merger.Kind.ABSORPTION,
+    vote_on: datetime.date | None = None,
+    resulting_name: str = "",
+    keep_name_as_brand: bool = False,
+    path: Path | None = None,
+    file_name: str | None = None,
+    sheet: str | None = None,
+    mapping: dict[int, str] | None = None,
+    settings: LinkageSettings | None = None,
+    progress: Progress | None = None,
+) -> Merger:
+    """Import the absorbed association's export if ``path`` is given and new, link its members to the
+    absorber's, and store the plan (candidate pairs and summary). Returns the merger, status "planned"."""
+    check_can_manage(user)
+    _check_plannable(absorbing=absorbing, absorbed=absorbed, kind=kind, resulting_name=resulting_name)
+    source_file = _import_export(absorbed, path, file_name, sheet, mapping, user, progress) if path else None
+    settings = settings or LinkageSettings()
+    with transaction.atomic():
+        merger = Merger.objects.create(
+            absorbing=absorbing,
+            absorbed=absorbed,
+            kind=kind,
+            vote_on=vote_on,
+            effective_on=effective_on,
+            resulting_name=resulting_name,
+            keep_name_as_brand=keep_name_as_brand,
+            source_file=source_file,
+            settings=settings.to_dict(),
+            created_by=user,
+        )
+        _run_plan(merger, settings=settings, progress=progress)
+        audit(merger, user, AuditEntry.Action.PLAN, counts=merger.summary["counts"])
+    return merger
+
+
+def plan_deduplication(
+    *,
+    association: Association,
+    user: Any = None,
+    effective_on: datetime.date | None = None,
+    settings: LinkageSettings | None = None,
+    progress: Progress | None = None,
+) -> Merger:
+    """A network folding the duplicates of its own registry: a merger of the association with itself."""
+    return plan_merger(
+        absorbing=association,
+        absorbed=association,
+        effective_on=effective_on or timezone.localdate(),
+        user=user,
+        kind=Merger.Kind.DEDUPLICATION,
+        settings=settings,
+        progress=progress,
+    )
+
+
+def replan_merger(
+    *,
+    merger: Merger,
+    user: Any = None,
+    settings: LinkageSettings | None = None,
+    progress: Progress | None = None,
+) -> Merger:
+    """Run the linkage again (new settings, new decisions remembered); decisions already taken are kept."""
+    check_can_manage(user)
+    _check_status(merger, Merger.Status.PLANNED, "planifier à nouveau")
+    settings = settings or LinkageSettings.from_dict(merger.settings)
+    with transaction.atomic():
+        merger.settings = settings.to_dict()
+        _run_plan(merger, settings=settings, progress=progress)
+        audit(merger, user, AuditEntry.Action.PLAN, counts=merger.summary["counts"], replan=True)
+    return merger
+
+
+def _check_plannable(
+    *, absorbing: Association, absorbed: Association, kind: str, resulting_name: str
+) -> None:
+    if kind not in Merger.Kind.values:
+        raise MergerRefused(
+            f"Type de fusion inconnu : « {kind} ».", hint=f"Types : {', '.join(Merger.Kind.values)}."
+        )
+    if kind == Merger.Kind.DEDUPLICATION:
+        if absorbing.pk != absorbed.pk:
+            raise MergerRefused("Un dédoublonnage porte sur une seule association.")
+    elif absorbing.pk == absorbed.pk:
+        raise MergerRefused(f"« {absorbed} » ne peut pas s'absorber elle-même.")
+    for association in {absorbing, absorbed}:
+        if association.status != Association.Status.ACTIVE:
+            when = f" le {association.absorbed_on:%d/%m/%Y}" if association.absorbed_on else ""
+            raise MergerRefused(
+                f"« {association} » n'est plus active ({association.get_status_display()}{when}) : "
+                "aucune fusion ne peut la concerner.",
+                hint="Annulez d'abord la fusion qui l'a absorbée (grappe merge undo) si c'était une erreur.",
+            )
+    if kind == Merger.Kind.FUSION and not resulting_name.strip():
+        raise MergerRefused("Une fusion crée une nouvelle association : donnez son nom.")
+    if kind == Merger.Kind.FUSION and Association.objects.filter(name=resulting_name.strip()).exists():
+        raise MergerRefused(f"Une association s'appelle déjà « {resulting_name} » : choisissez un autre nom.")
+    if kind != Merger.Kind.DEDUPLICATION:
+        live = (
+            Merger.objects.filter(absorbed=absorbed, status__in=_LIVE)
+            .exclude(kind=Merger.Kind.DEDUPLICATION)
+            .first()
+        )
+        if live:
+            raise MergerRefused(
+                f"La fusion n° {live.pk} ({live}) existe déjà ({live.get_status_display()}) : "
+                f"« {absorbed} » ne peut pas être absorbée deux fois.",
+                hint=f"Reprenez la fusion n° {live.pk} (grappe merge show {live.pk}) ou annulez-la.",
+            )
+
+
+_LIVE = (Merger.Status.DRAFT, Merger.Status.PLANNED, Merger.Status.APPLIED)
+
+
+def _import_export(
+    absorbed: Association,
+    path: Path,
+    file_name: str | None,
+    sheet: str | None,
+    mapping: dict[int, str] | None,
+    user: Any,
+    progress: Progress | None,
+) -> SourceFile:
+    """The absorbed association's export, imported with the intake (all-or-nothing) unless already there."""
+    from grappe.intake.reading import open_table
+    from grappe.intake.services import import_file
+
+    table = open_table(path, file_name=file_name, sheet=sheet)
+    existing = SourceFile.objects.filter(sha256=table.sha256, sheet=table.sheet).first()
+    if existing is not None:
+        if existing.association_id != absorbed.pk:
+            raise MergerRefused(
+                f"Le fichier « {table.file_name} » a déjà été importé pour « {existing.association} », "
+                f"pas pour « {absorbed} ».",
+                hint="Vérifiez le fichier ou l'association absorbée (--absorbed).",
+            )
+        return existing
+    result = import_file(
+        path=path,
+        association=absorbed,
+        mapping=mapping,
+        user=user,
+        file_name=file_name,
+        sheet=sheet,
+        progress=progress,
+    )
+    audit(
+        None,
+        user,
+        AuditEntry.Action.IMPORT,
+        file=table.file_name,
+        association=absorbed.name,
+        rows=result.imported_rows,
+    )
+    return result.source_file
+
+
+def member_ids(association: Association) -> set[int]:
+    """Organisations with a current (not ended) membership of ``association``."""
+    return set(
+        Membership.objects.filter(association=association)
+        .exclude(status=Membership.Status.ENDED)
+        .values_list("organisation_id", flat=True)
+    )
+
+
+def _run_plan(merger: Merger, *, settings: LinkageSettings, progress: Progress | None) -> None:
+    say = progress or (lambda stage, done, total: None)
+    say("records", 0, None)
+    absorbed_ids = member_ids(merger.absorbed)
+    dedup = merger.kind == Merger.Kind.DEDUPLICATION
+    absorber_ids = set() if dedup else member_ids(merger.absorbing)
+    common = absorbed_ids & absorber_ids
+    new_ids = absorbed_ids - common
+    new_records = linkage_records.organisation_records(new_ids)
+    registry_records = linkage_records.organisation_records(absorber_ids)
+    remembered = _remembered_decisions(new_ids | absorber_ids)
+    decisions = linkage_records.pair_decision_records(remembered, [*new_records, *registry_records])
+
+    def linkage_progress(stage: str) -> None:
+        say(f"linkage:{stage}", 0, None)
+
+    rows: list[dict[str, Any]] = []
+    result = None
+    if len(new_records) > 1 or (new_records and registry_records):
+        if registry_records:
+            result = link(
+                new_records,
+                registry_records,
+                settings=settings,
+                decisions=decisions or None,
+                progress=linkage_progress,
+            )
+        else:
+            result = deduplicate(
+                new_records, settings=settings, decisions=decisions or None, progress=linkage_progress
+            )
+        rows = result.pairs.to_pylist()
+    org_of = {
+        r["record_id"]: linkage_records.record_org_id(r["organisation_id"])
+        for r in [*new_records, *registry_records]
+    }
+    best: dict[tuple[int, int], dict[str, Any]] = {}
+    for row in rows:
+        a, b = org_of[row["left_id"]], org_of[row["right_id"]]
+        if a == b:
+            continue
+        if a in absorber_ids and b in absorber_ids:
+            continue
+        if (b in new_ids and a in absorber_ids) or (a in new_ids and b in new_ids and a > b):
+            a, b = b, a
+            row = {**row, "left_id": row["right_id"], "right_id": row["left_id"]}
+        key = (a, b)
+        current = best.get(key)
+        row["_band"] = _merge_band(current["_band"] if current else None, row["band"])
+        if current is None or row["match_probability"] > current["match_probability"]:
+            best[key] = row
+        else:
+            current["_band"] = row["_band"]
+    kept = {key: row for key, row in best.items() if row["_band"] != "non_match" or row["decision"]}
+    say("pairs", 0, len(kept))
+    previous = {(p.left_org_id, p.right_org_id): p for p in merger.pairs.all()}
+    merger.pairs.all().delete()
+    values = linkage_records.organisation_values({org for key in kept for org in key})
+    memory = {(low, high): decision for low, high, decision in remembered}
+    targets: dict[int, set[int]] = defaultdict(set)
+    for (a, b), row in kept.items():
+        if b in absorber_ids and row["_band"] != "non_match":
+            targets[a].add(b)
+    pairs = []
+    for done, ((a, b), row) in enumerate(
+        sorted(kept.items(), key=lambda item: -item[1]["match_probability"])
+    ):
+        pair = CandidatePair(
+            merger=merger,
+            kind=CandidatePair.Kind.CROSS if b in absorber_ids else CandidatePair.Kind.INTERNAL,
+            left_org_id=a,
+            right_org_id=b,
+            left_record_id=row["left_id"],
+            right_record_id=row["right_id"],
+            left_label=_label(values.get(a)),
+            right_label=_label(values.get(b)),
+            left_values=values.get(a, {}),
+            right_values=values.get(b, {}),
+            match_probability=float(row["match_probability"]),
+            match_weight=float(row["match_weight"]),
+            band=_BANDS[row["_band"]],
+            identifier_rule=row.get("identifier_rule") or "",
+            evidence=_evidence(result, row) if result is not None else [],
+            conflicts=_conflicts(row, values.get(a, {}), values.get(b, {}), several=len(targets[a]) > 1),
+        )
+        _carry_decision(pair, previous.get((a, b)), memory.get((min(a, b), max(a, b))))
+        pairs.append(pair)
+        if done % 50 == 0:
+            say("pairs", done, len(kept))
+    CandidatePair.objects.bulk_create(pairs)
+    merger.status = Merger.Status.PLANNED
+    merger.planned_at = timezone.now()
+    merger.membership_type_mapping = merger.membership_type_mapping or proposed_type_mapping(merger)
+    merger.summary = _summary(merger, pairs, absorbed_ids, absorber_ids, common, new_ids, result)
+    merger.save()
+
+
+_BANDS = {
+    "match": CandidatePair.Band.AUTO_MATCH,
+    "review": CandidatePair.Band.REVIEW,
+    "non_match": CandidatePair.Band.NON_MATCH,
+}
+_BAND_RANK = {"non_match": 0, "review": 1, "match": 2}
+
+
+def _merge_band(current: str | None, new: str) -> str:
+    """Two organisations are as close as their closest sites; a person's "non_match" on any pair wins."""
+    if current is None:
+        return new
+    return max(current, new, key=_BAND_RANK.__getitem__)
+
+
+def _label(values: dict[str, Any] | None) -> str:
+    if not values:
+        return "?"
+    place = values["places"][0] if values.get("places") else ""
+    ident = values.get("siren") or ""
+    return " — ".join(part for part in (values["name"], place, ident) if part)[:300]
+
+
+def _evidence(result: Any, row: dict[str, Any]) -> list[dict[str, Any]]:
+    try:
+        explanation = result.explain(row["left_id"], row["right_id"])
+    except UserError:
+        return []
+    return [
+        {key: value for key, value in record.items() if key != "bayes_factor"}
+        for record in explanation.records()
+        if record["kind"] in ("field", "rule")
+    ]
+
+
+def _conflicts(
+    row: dict[str, Any], left: dict[str, Any], right: dict[str, Any], *, several: bool
+) -> list[str]:
+    found = []
+    if row.get("identifier_rule") == "siren_conflict" or (
+        left.get("siren") and right.get("siren") and left["siren"] != right["siren"]
+    ):
+        found.append("siren_conflict")
+    elif not (left.get("siren") and right.get("siren")):
+        left_units = {siret[:9] for siret in left.get("sirets", ())}
+        right_units = {siret[:9] for siret in right.get("sirets", ())}
+        if left_units and right_units and not left_units & right_units:
+            found.append("siret_conflict")
+    if several:
+        found.append("several_targets")
+    return found
+
+
+CONFLICT_LABELS = {
+    "siren_conflict": "deux SIREN valides différents",
+    "siret_conflict": "des SIRET de deux unités légales différentes",
+    "several_targets": "proche de plusieurs adhérents de l'absorbante",
+}
+
+
+def _carry_decision(pair: CandidatePair, previous: CandidatePair | None, remembered: str | None) -> None:
+    if previous is not None and previous.decision != CandidatePair.Decision.PENDING:
+        pair.decision, pair.decided_by_id = previous.decision, previous.decided_by_id
+        pair.decided_by_label, pair.decided_at = previous.decided_by_label, previous.decided_at
+        return
+    if remembered is None:
+        return
+    memory = PairDecision.objects.filter(
+        low_org_id=min(pair.left_org_id, pair.right_org_id),
+        high_org_id=max(pair.left_org_id, pair.right_org_id),
+    ).first()
+    pair.decision = (
+        CandidatePair.Decision.REJECTED if remembered == "non_match" else CandidatePair.Decision.ACCEPTED
+    )
+    if memory is not None:
+        pair.decided_by_id, pair.decided_at = memory.decided_by_id, memory.decided_at
+        pair.decided_by_label = f"{memory.decided_by_label} (décision mémorisée)"
+
+
+def _remembered_decisions(org_ids: set[int]) -> list[tuple[int, int, str]]:
+    ids = sorted(org_ids)
+    found = []
+    for start in range(0, len(ids), 400):
+        chunk = ids[start : start + 400]
+        found += PairDecision.objects.filter(Q(low_org_id__in=chunk) | Q(high_org_id__in=chunk)).values_list(
+            "low_org_id", "high_org_id", "decision"
+        )
+    return [row for row in dict.fromkeys(found) if row[0] in org_ids and row[1] in org_ids]
+
+
+def proposed_type_mapping(merger: Merger) -> dict[str, str]:
+    """Each membership type of the absorbed association → the absorber's type of the same folded name, else
+    itself. The user confirms or changes it before apply (``set_membership_type_mapping``)."""
+
+    def types(association: Association) -> list[str]:
+        return sorted(
+            set(
+                Membership.objects.filter(association=association)
+                .exclude(category="")
+                .values_list("category", flat=True)
+            )
+        )
+
+    theirs = {fold(name): name for name in types(merger.absorbing)}
+    return {name: theirs.get(fold(name), name) for name in types(merger.absorbed)}
+
+
+# -- projection: the registry before and after ------------------------------------------------------------
+
+
+def _summary(
+    merger: Merger,
+    pairs: list[CandidatePair],
+    absorbed_ids: set[int],
+    absorber_ids: set[int],
+    common: set[int],
+    new_ids: set[int],
+    result: Any,
+) -> dict[str, Any]:
+    cross = [p for p in pairs if p.kind == CandidatePair.Kind.CROSS]
+    internal = [p for p in pairs if p.kind == CandidatePair.Kind.INTERNAL]
+    matched = {p.left_org_id for p in cross if p.band != CandidatePair.Band.NON_MATCH}
+    counts = {
+        "absorbed_members": len(absorbed_ids),
+        "absorber_members": len(absorber_ids),
+        "already_common": len(common),
+        "sure_matches": sum(p.band == CandidatePair.Band.AUTO_MATCH for p in cross),
+        "to_review": sum(p.band == CandidatePair.Band.REVIEW for p in pairs),
+        "new_members": len(new_ids - matched),
+        "conflicts": sum(bool(p.conflicts) for p in pairs),
+        "internal_duplicates": sum(p.band == CandidatePair.Band.AUTO_MATCH for p in internal),
+        "non_matches": sum(p.band == CandidatePair.Band.NON_MATCH for p in pairs),
+    }
+    return {
+        "counts": counts,
+        **projection(merger, pairs),
+        "membership_types": sorted(merger.membership_type_mapping),
+        "linkage": {
+            key: value
+            for key, value in (result.stats if result is not None else {}).items()
+            if _jsonable(value)
+        },
+    }
+
+
+def _jsonable(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool | dict | list) or value is None
+
+
+def projection(merger: Merger, pairs: Iterable[CandidatePair] | None = None) -> dict[str, Any]:
+    """The member counts before and after (estimated: the pairs that would fold now — sure, or accepted)."""
+    from grappe.registry.stats import active_memberships
+
+    pairs = list(merger.pairs.all() if pairs is None else pairs)
+    associations = (
+        [merger.absorbing]
+        if merger.kind == Merger.Kind.DEDUPLICATION
+        else [merger.absorbing, merger.absorbed]
+    )
+    members = set(
+        active_memberships().filter(association__in=associations).values_list("organisation_id", flat=True)
+    )
+    groups = _groups(
+        [p for p in pairs if p.is_match],
+        set() if merger.kind == Merger.Kind.DEDUPLICATION else member_ids(merger.absorbing),
+    )
+    departements = _departements(members)
+    territories = _territories_after(merger)
+    before = {}
+    for association in associations:
+        own = set(active_memberships(association).values_list("organisation_id", flat=True))
+        before[association.name] = _counts(
+            {org: {org} for org in own}, departements, _territories_of(association)
+        )
+    folded: dict[int, set[int]] = defaultdict(set)
+    for org in members:
+        folded[groups.get(org, org)].add(org)
+    return {"before": before, "after": _counts(folded, departements, territories)}
+
+
+def _groups(pairs: list[CandidatePair], anchors: set[int]) -> dict[int, int]:
+    """Union-find over matching pairs: org → its survivor. A group holds at most one ``anchors`` member (an
+    absorber organisation is never merged with another); the survivor is that one, else the lowest id."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    anchor_of: dict[int, int | None] = {}
+    for pair in sorted(pairs, key=lambda p: -p.match_probability):
+        a, b = find(pair.left_org_id), find(pair.right_org_id)
+        if a == b:
+            continue
+        anchor_a = anchor_of.get(a, a if a in anchors else None)
+        anchor_b = anchor_of.get(b, b if b in anchors else None)
+        if anchor_a is not None and anchor_b is not None:
+            continue  # two absorber organisations: kept apart
+        root, child = (a, b) if anchor_a is not None or (anchor_b is None and a < b) else (b, a)
+        parent[child] = root
+        anchor_of[root] = anchor_a if anchor_a is not None else anchor_b
+    return {x: find(x) for x in list(parent)}
+
+
+def _departements(org_ids: set[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = defaultdict(set)
+    ids = sorted(org_ids)
+    for start in range(0, len(ids), 500):
+        for org_id, code in (
+            Establishment.objects.filter(organisation_id__in=ids[start : start + 500])
+            .exclude(departement_code="")
+            .values_list("organisation_id", "departement_code")
+        ):
+            found[org_id].add(code)
+    return found
+
+
+def _territories_of(association: Association) -> dict[str, list[str]]:
+    return {t.name: list(t.departement_codes) for t in Territory.objects.filter(association=association)}
+
+
+def _territories_after(merger: Merger) -> dict[str, list[str]]:
+    territories = _territories_of(merger.absorbing)
+    if merger.kind != Merger.Kind.DEDUPLICATION:
+        for name, codes in _territories_of(merger.absorbed).items():
+            territories[name] = sorted({*territories.get(name, []), *codes})
+    return territories
+
+
+def _counts(
+    groups: dict[int, set[int]], departements: dict[int, set[str]], territories: dict[str, list[str]]
+) -> dict[str, Any]:
+    by_departement: dict[str, int] = defaultdict(int)
+    by_territory: dict[str, int] = {name: 0 for name in sorted(territories)}
+    for orgs in groups.values():
+        codes = set().union(*(departements.get(org, set()) for org in orgs))
+        for code in codes:
+            by_departement[code] += 1
+        for name, territory_codes in territories.items():
+            if codes & set(territory_codes):
+                by_territory[name] += 1
+    return {
+        "members": len(groups),
+        "by_departement": dict(sorted(by_departement.items())),
+        "by_territory": by_territory,
+    }
+
+
+# -- review --------------------------------------------------------------------------------------------------
+
+
+_DECISION_WORDS = {
+    "accepted": CandidatePair.Decision.ACCEPTED,
+    "accept": CandidatePair.Decision.ACCEPTED,
+    "oui": CandidatePair.Decision.ACCEPTED,
+    "yes": CandidatePair.Decision.ACCEPTED,
+    "match": CandidatePair.Decision.ACCEPTED,
+    "rejected": CandidatePair.Decision.REJECTED,
+    "reject": CandidatePair.Decision.REJECTED,
+    "non": CandidatePair.Decision.REJECTED,
+    "no": CandidatePair.Decision.REJECTED,
+    "non_match": CandidatePair.Decision.REJECTED,
+    "skipped": CandidatePair.Decision.SKIPPED,
+    "skip": CandidatePair.Decision.SKIPPED,
+    "pending": CandidatePair.Decision.PENDING,
+    "": CandidatePair.Decision.PENDING,
+}
+
+
+def _check_status(merger: Merger, wanted: str, doing: str) -> None:
+    if merger.status != wanted:
+        raise MergerRefused(
+            f"Impossible de {doing} la fusion n° {merger.pk} ({merger}) : elle est "
+            f"« {merger.get_status_display()} », il faut qu'elle soit « {Merger.Status(wanted).label} ».",
+            hint=_status_hint(merger),
+        )
+
+
+def _status_hint(merger: Merger) -> str:
+    if merger.status == Merger.Status.APPLIED:
+        return f"Pour la refaire, annulez-la d'abord (grappe merge undo {merger.pk})."
+    if merger.status == Merger.Status.UNDONE:
+        return "Planifiez une nouvelle fusion (grappe merge plan)."
+    return ""
+
+
+def decide_pair(*, pair: CandidatePair, decision: str, user: Any) -> CandidatePair:
+    """Record a reviewer's decision (accepted, rejected, skipped or back to pending), remembered for later runs."""
+    check_can_manage(user)
+    wanted = _decision(decision)
+    with transaction.atomic():
+        merger = Merger.objects.select_for_update().get(pk=pair.merger_id)
+        _check_status(merger, Merger.Status.PLANNED, "réviser")
+        _set_decision([pair], wanted, user)
+        audit(merger, user, AuditEntry.Action.DECIDE, pair=pair.pk, decision=wanted, pair_label=str(pair))
+    return pair
+
+
+def _decision(value: str) -> str:
+    key = (value or "").strip().lower()
+    if key not in _DECISION_WORDS:
+        raise UserError(
+            f"Décision inconnue : « {value} ».",
+            hint="Décisions : accepted, rejected, skipped, pending (ou oui/non).",
+        )
+    return _DECISION_WORDS[key]
+
+
+def _set_decision(pairs: list[CandidatePair], decision: str, user: Any) -> None:
+    now = timezone.now()
+    for pair in pairs:
+        pair.decision = decision
+        pair.decided_by = user if decision != CandidatePair.Decision.PENDING else None
+        pair.decided_by_label = actor_label(user) if decision != CandidatePair.Decision.PENDING else ""
+        pair.decided_at = now if decision != CandidatePair.Decision.PENDING else None
+        low, high = sorted((pair.left_org_id, pair.right_org_id))
+        if decision in (CandidatePair.Decision.ACCEPTED, CandidatePair.Decision.REJECTED):
+            remembered = (
+                PairDecision.Decision.MATCH
+                if decision == CandidatePair.Decision.ACCEPTED
+                else PairDecision.Decision.NON_MATCH
+            )
+            PairDecision.objects.update_or_create(
+                low_org_id=low,
+                high_org_id=high,
+                defaults={
+                    "decision": remembered,
+                    "merger_id": pair.merger_id,
+                    "decided_by": user,
+                    "decided_by_label": actor_label(user),
+                    "low_label": pair.left_label if low == pair.left_org_id else pair.right_label,
+                    "high_label": pair.right_label if high == pair.right_org_id else pair.left_label,
+                },
+            )
+        else:
+            PairDecision.objects.filter(low_org_id=low, high_org_id=high, merger_id=pair.merger_id).delete()
+    CandidatePair.objects.bulk_update(pairs, ["decision", "decided_by", "decided_by_label", "decided_at"])
+
+
+def accept_above(*, merger: Merger, threshold: float, user: Any) -> int:
+    """Accept every pending pair to review whose probability is at least ``threshold``; returns how many."""
+    check_can_manage(user)
+    if not 0 < threshold <= 1:
+        raise UserError(f"Seuil {threshold} invalide : il faut un nombre entre 0 et 1 (ex. 0.9).")
+    with transaction.atomic():
+        merger = Merger.objects.select_for_update().get(pk=merger.pk)
+        _check_status(merger, Merger.Status.PLANNED, "réviser")
+        pairs = list(
+            merger.pairs.filter(
+                band=CandidatePair.Band.REVIEW,
+                decision__in=[CandidatePair.Decision.PENDING, CandidatePair.Decision.SKIPPED],
+                match_probability__gte=threshold,
+            )
+        )
+        _set_decision(pairs, CandidatePair.Decision.ACCEPTED, user)
+        audit(merger, user, AuditEntry.Action.BULK_ACCEPT, threshold=threshold, accepted=len(pairs))
+    return len(pairs)
+
+
+def set_membership_type_mapping(*, merger: Merger, mapping: dict[str, str], user: Any) -> Merger:
+    """Confirm how the absorbed association's membership types become the absorber's."""
+    check_can_manage(user)
+    with transaction.atomic():
+        merger = Merger.objects.select_for_update().get(pk=merger.pk)
+        _check_status(merger, Merger.Status.PLANNED, "modifier")
+        known = proposed_type_mapping(merger)
+        unknown = sorted(set(mapping) - set(known))
+        if unknown:
+            raise UserError(
+                f"Type(s) d'adhésion inconnu(s) chez « {merger.absorbed} » : {', '.join(unknown)}.",
+                hint=f"Types présents : {', '.join(known) or '(aucun)'}.",
+            )
+        merger.membership_type_mapping = {**known, **{k: v.strip() or k for k, v in mapping.items()}}
+        merger.mapping_confirmed = True
+        merger.save(update_fields=["membership_type_mapping", "mapping_confirmed"])
+        audit(merger, user, AuditEntry.Action.MAPPING, mapping=merger.membership_type_mapping)
+    return merger
+
+
+DECISION_COLUMNS = (
+    "pair_id",
+    "absorbed_org",
+    "absorber_org",
+    "absorbed_name",
+    "absorber_name",
+    "probability",
+    "decision",
+)
+
+
+def export_decisions(*, merger: Merger, stream: TextIO) -> int:
+    writer = csv.writer(stream)
+    writer.writerow(DECISION_COLUMNS)
+    pairs = merger.pairs.exclude(
+        band=CandidatePair.Band.NON_MATCH, decision=CandidatePair.Decision.PENDING
+    ).order_by("pk")
+    count = 0
+    for pair in pairs:
+        writer.writerow(
+            [
+                pair.pk,
+                pair.left_org_id,
+                pair.right_org_id,
+                pair.left_label,
+                pair.right_label,
+                f"{pair.match_probability:.4f}",
+                pair.decision,
+            ]
+        )
+        count += 1
+    return count
+
+
+def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
+    """Decisions from a CSV (the export's columns): all or nothing; a bad row is reported with its line."""
+    check_can_manage(user)
+    name = Path(path).name
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ("pair_id", "decision") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise UserError(
+                f"colonne(s) absente(s) : {', '.join(missing)}.",
+                location=Location(file=name, line=1),
+                hint=f"Colonnes attendues : {', '.join(DECISION_COLUMNS)} (grappe merge decisions export).",
+            )
+        pairs = {pair.pk: pair for pair in merger.pairs.all()}
+        wanted: list[tuple[CandidatePair, str]] = []
+        for row in reader:
+            line = reader.line_num
+            try:
+                pair_id = int((row.get("pair_id") or "").strip())
+            except ValueError:
+                raise UserError(
+                    f"pair_id « {row.get('pair_id')} » n'est pas un numéro.",
+                    location=Location(file=name, line=line, column="pair_id"),
+                ) from None
+            if pair_id not in pairs:
+                raise UserError(
+                    f"la paire n° {pair_id} n'appartient pas à la fusion n° {merger.pk}.",
+                    location=Location(file=name, line=line, column="pair_id"),
+                )
+            try:
+                decision = _decision(row.get("decision") or "")
+            except UserError as error:
+                raise UserError(
+                    error.message, location=Location(file=name, line=line, column="decision"), hint=error.hint
+                ) from None
+            wanted.append((pairs[pair_id], decision))
+    with transaction.atomic():
+        locked = Merger.objects.select_for_update().get(pk=merger.pk)
+        _check_status(locked, Merger.Status.PLANNED, "réviser")
+        by_decision: dict[str, list[CandidatePair]] = defaultdict(list)
+        for pair, decision in wanted:
+            if pair.decision != decision:
+                by_decision[decision].append(pair)
+        for decision, chosen in by_decision.items():
+            _set_decision(chosen, decision, user)
+        changed = sum(len(v) for v in by_decision.values())
+        audit(locked, user, AuditEntry.Action.IMPORT_DECISIONS, file=name, rows=len(wanted), changed=changed)
+    return changed
+
+
+# -- apply ---------------------------------------------------------------------------------------------------
+
+
+def undecided_pairs(merger: Merger) -> Any:
+    return merger.pairs.filter(
+        band=CandidatePair.Band.REVIEW,
+        decision__in=[CandidatePair.Decision.PENDING, CandidatePair.Decision.SKIPPED],
+    )
+
+
+def apply_merger(*, merger: Merger, user: Any = None, accept_auto_only: bool = False) -> Merger:
+    """Apply a planned merger in one transaction: fold the matching organisations (survivorship, lineage),
+    map membership types, de-duplicate contacts, then carry the absorbed association over. Undoable."""
+    check_can_manage(user)
+    try:
+        with transaction.atomic():
+            merger = Merger.objects.select_for_update().get(pk=merger.pk)
+            _check_status(merger, Merger.Status.PLANNED, "appliquer")
+            undecided = undecided_pairs(merger).count()
+            if undecided and not accept_auto_only:
+                raise MergerRefused(
+                    f"La fusion n° {merger.pk} a encore {undecided} paire(s) à vérifier sans décision.",
+                    hint="Décidez-les (file de revue, grappe merge decisions import) ou appliquez avec "
+                    "--accept-auto-only : elles deviendront de nouveaux adhérents.",
+                )
+            _check_plannable_at_apply(merger)
+            checksum_before = snapshots.registry_checksum()
+            scope = _scope(merger)
+            data = snapshots.take_snapshot(scope)
+            outcome = _apply(merger)
+            created = snapshots.created_since(data)
+            after_scope = {
+                label: sorted({*data["scope"].get(label, []), *created.get(label, [])})
+                for label in {*data["scope"], *created}
+            }
+            MergerSnapshot.objects.create(
+                merger=merger,
+                data={
+                    **data,
+                    "created": created,
+                    "after_scope": after_scope,
+                    "after_checksums": _label_checksums(after_scope),
+                },
+                touched_checksum=snapshots.scope_checksum(after_scope),
+            )
+            merger.status = Merger.Status.APPLIED
+            merger.applied_by = user
+            merger.applied_at = timezone.now()
+            merger.outcome = outcome
+            merger.checksum_before = checksum_before
+            merger.checksum_after = snapshots.registry_checksum()
+            merger.save()
+            audit(
+                merger,
+                user,
+                AuditEntry.Action.APPLY,
+                **{
+                    k: outcome[k]
+                    for k in ("merged", "internal_merged", "created", "people_merged", "members_after")
+                },
+            )
+    except Exception as error:
+        if not isinstance(error, UserError):
+            _audit_failure(merger, user, error)
+        raise
+    return merger
+
+
+def _audit_failure(merger: Merger, user: Any, error: Exception) -> None:
+    """The transaction of apply rolled back; the failure itself is kept in the audit log when possible."""
+    try:
+        with transaction.atomic():
+            audit(
+                merger, user, AuditEntry.Action.APPLY_FAILED, error=f"{type(error).__name__}: {error}"[:500]
+            )
+    except DatabaseError:
+        pass  # the enclosing transaction is broken too: the caller's rollback carries the error
+
+
+def _check_plannable_at_apply(merger: Merger) -> None:
+    for association in {merger.absorbing, merger.absorbed}:
+        association.refresh_from_db()
+        if association.status != Association.Status.ACTIVE:
+            raise MergerRefused(
+                f"« {association} » n'est plus active : la fusion n° {merger.pk} ne peut plus s'appliquer."
+            )
+
+
+def _scope(merger: Merger) -> dict[str, set[int]]:
+    """Every row apply may change or delete: the members of both networks and all that hangs on them."""
+    associations = {merger.absorbing_id, merger.absorbed_id}
+    orgs = member_ids(merger.absorbing) | member_ids(merger.absorbed)
+    orgs |= {p.right_org_id for p in merger.pairs.all()} | {p.left_org_id for p in merger.pairs.all()}
+    orgs = (
+        set(Organisation.objects.filter(pk__in=orgs).values_list("pk", flat=True))
+        if len(orgs) < 900
+        else _existing(orgs)
+    )
+    establishments = _ids(Establishment.objects, "organisation_id", orgs)
+    roles = _ids(Role.objects, "organisation_id", orgs)
+    people = (
+        set(Role.objects.filter(pk__in=list(roles)).values_list("person_id", flat=True))
+        if len(roles) < 900
+        else _people(roles)
+    )
+    memberships = _ids(Membership.objects, "organisation_id", orgs) | set(
+        Membership.objects.filter(association_id__in=associations).values_list("pk", flat=True)
+    )
+    territories = set(Territory.objects.filter(association_id__in=associations).values_list("pk", flat=True))
+    brands = set(
+        Brand.objects.filter(Q(association_id__in=associations) | Q(territories__in=territories)).values_list(
+            "pk", flat=True
+        )
+    )
+    through = Brand.territories.through
+    types = ContentType.objects.get_for_models(Organisation, Establishment, Person, Role, Membership)
+    lineage: set[int] = set()
+    for model, ids in (
+        (Organisation, orgs),
+        (Establishment, establishments),
+        (Person, people),
+        (Role, roles),
+        (Membership, memberships),
+    ):
+        lineage |= _ids(Lineage.objects.filter(content_type=types[model]), "object_id", ids)
+    return {
+        "registry.Association": set(associations),
+        "registry.Territory": territories,
+        "registry.Office": set(
+            Office.objects.filter(association_id__in=associations).values_list("pk", flat=True)
+        ),
+        "registry.StaffMember": set(
+            StaffMember.objects.filter(association_id__in=associations).values_list("pk", flat=True)
+        ),
+        "registry.Brand": brands,
+        "registry.Brand_territories": set(
+            through.objects.filter(Q(brand_id__in=brands) | Q(territory_id__in=territories)).values_list(
+                "pk", flat=True
+            )
+        ),
+        "registry.Organisation": orgs,
+        "registry.Establishment": establishments,
+        "registry.Person": people,
+        "registry.Role": roles,
+        "registry.Membership": memberships,
+        "registry.SourceRecord": _ids(SourceRecord.objects, "organisation_id", orgs),
+        "registry.Lineage": lineage,
+    }
+
+
+def _ids(queryset: Any, field: str, values: set[int]) -> set[int]:
+    found: set[int] = set()
+    ordered = sorted(values)
+    for start in range(0, len(ordered), 500):
+        found |= set(
+            queryset.filter(**{f"{field}__in": ordered[start : start + 500]}).values_list("pk", flat=True)
+        )
+    return found
+
+
+def _existing(orgs: set[int]) -> set[int]:
+    return _ids(Organisation.objects, "pk", orgs)
+
+
+def _people(roles: set[int]) -> set[int]:
+    found: set[int] = set()
+    ordered = sorted(roles)
+    for start in range(0, len(ordered), 500):
+        found |= set(
+            Role.objects.filter(pk__in=ordered[start : start + 500]).values_list("person_id", flat=True)
+        )
+    return found
+
+
+def _label_checksums(scope: dict[str, list[int]]) -> dict[str, str]:
+    return {label: snapshots.scope_checksum({label: pks}) for label, pks in scope.items()}
+
+
+def _recency(org_ids: set[int]) -> dict[int, Any]:
+    """How recent each organisation's data is: its latest imported row, else its latest membership start."""
+    recency: dict[int, Any] = {}
+    ids = sorted(org_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in (
+            Membership.objects.filter(organisation_id__in=chunk)
+            .values("organisation_id")
+            .annotate(d=Max("starts_on"))
+        ):
+            if row["d"]:
+                recency[row["organisation_id"]] = row["d"]
+        for row in (
+            SourceRecord.objects.filter(organisation_id__in=chunk)
+            .values("organisation_id")
+            .annotate(d=Max("source_file__imported_at"))
+        ):
+            if row["d"]:
+                recency[row["organisation_id"]] = row["d"]
+    return recency
+
+
+def _fault(point: str, index: int) -> None:
+    if FAULT_HOOK is not None:
+        FAULT_HOOK(point, index)
+
+
+def _apply(merger: Merger) -> dict[str, Any]:
+    from grappe.registry.stats import association_counts
+
+    dedup = merger.kind == Merger.Kind.DEDUPLICATION
+    absorber_ids = set() if dedup else member_ids(merger.absorbing)
+    before = {a.name: _counts_json(association_counts(a), a) for a in {merger.absorbing, merger.absorbed}}
+    pairs = list(merger.pairs.all())
+    matching = [p for p in pairs if p.is_match]
+    groups = _groups(matching, absorber_ids)
+    members: dict[int, list[int]] = defaultdict(list)
+    for org, root in groups.items():
+        if org != root:
+            members[root].append(org)
+    kept_apart = [p.pk for p in matching if groups.get(p.left_org_id) != groups.get(p.right_org_id)]
+    policy = registry_services.Survivorship(recency=_recency(set(groups)))
+    resolutions: list[dict[str, Any]] = []
+    merged = internal_merged = 0
+    organisations = Organisation.objects.in_bulk([*members, *(o for v in members.values() for o in v)])
+    for index, (root, others) in enumerate(sorted(members.items())):
+        choices: list[registry_services.FieldChoice] = []
+        registry_services.merge_organisations(
+            survivor=organisations[root],
+            duplicates=[organisations[o] for o in sorted(others)],
+            survivorship=policy,
+            choices=choices,
+        )
+        if root in absorber_ids:
+            merged += len(others)
+        else:
+            internal_merged += len(others)
+        resolutions += [
+            {
+                "organisation": root,
+                "name": organisations[root].name,
+                "field": c.field,
+                "kept": c.kept,
+                "kept_from": c.kept_from,
+                "dropped": [v for _, v in c.dropped],
+            }
+            for c in choices
+        ]
+        _fault("organisation", index)
+    mapped = _map_membership_types(merger)
+    people_merged = deduplicate_people(set(members) | set(groups.values()))
+    _fault("associations", 0)
+    into = _absorb(merger)
+    after = _counts_json(association_counts(into), into)
+    absorbed_total = len(member_ids(merger.absorbed)) if dedup else None
+    created = (
+        len(
+            set(
+                Membership.objects.filter(association=into, origin=merger.absorbed).values_list(
+                    "organisation_id", flat=True
+                )
+            )
+            - absorber_ids
+        )
+        if not dedup
+        else 0
+    )
+    return {
+        "merged": merged,
+        "internal_merged": internal_merged,
+        "created": created,
+        "kept_apart": kept_apart,
+        "people_merged": people_merged,
+        "memberships_mapped": mapped,
+        "conflicts_resolved": resolutions,
+        "resulting_association": into.name,
+        "members_before": {name: counts["members"] for name, counts in before.items()},
+        "members_after": after["members"],
+        "before": before,
+        "after": after,
+        "deduplicated_members": absorbed_total,
+    }
+
+
+def _counts_json(counts: Any, association: Association) -> dict[str, Any]:
+    from grappe.mergers.report import profile_counts
+
+    return {
+        "members": counts.members,
+        "by_departement": counts.by_departement,
+        "by_territory": counts.by_territory,
+        **profile_counts(association),
+    }
+
+
+def _map_membership_types(merger: Merger) -> int:
+    if merger.kind == Merger.Kind.DEDUPLICATION:
+        return 0
+    changed = 0
+    for old, new in merger.membership_type_mapping.items():
+        if new and new != old:
+            changed += Membership.objects.filter(association=merger.absorbed, category=old).update(
+                category=new
+            )
+    return changed
+
+
+def _absorb(merger: Merger) -> Association:
+    if merger.kind == Merger.Kind.DEDUPLICATION:
+        return merger.absorbing
+    if merger.kind == Merger.Kind.ABSORPTION:
+        registry_services.absorb_association(
+            absorbed=merger.absorbed,
+            into=merger.absorbing,
+            effective_on=merger.effective_on,
+            keep_name_as_brand=merger.keep_name_as_brand,
+            brand_territories=list(merger.absorbed.territories.all()),
+        )
+        return merger.absorbing
+    into = Association.objects.create(
+        name=merger.resulting_name,
+        seat_city=merger.absorbing.seat_city,
+        seat_commune_code=merger.absorbing.seat_commune_code,
+        founded_on=merger.effective_on,
+    )
+    for network in (merger.absorbing, merger.absorbed):
+        registry_services.absorb_association(
+            absorbed=network,
+            into=into,
+            effective_on=merger.effective_on,
+            keep_name_as_brand=merger.keep_name_as_brand,
+            brand_territories=list(network.territories.all()),
+        )
+    merger.resulting_association = into
+    return into
+
+
+def _person_keys(person: Person) -> list[str]:
+    keys = []
+    if person.email:
+        keys.append(f"@{person.email.strip().lower()}")
+    name = fold(f"{person.first_name} {person.last_name}")
+    if name.strip():
+        keys.append(f"n:{name}")
+    return keys
+
+
+def deduplicate_people(org_ids: set[int]) -> int:
+    """Within each organisation, contacts with the same e-mail or the same full name are one person."""
+    person_type = ContentType.objects.get_for_model(Person)
+    merged = 0
+    roles = (
+        Role.objects.filter(organisation_id__in=sorted(org_ids))
+        .select_related("person")
+        .order_by("organisation_id", "person_id", "pk")
+    )
+    by_org: dict[int, list[Role]] = defaultdict(list)
+    for role in roles:
+        by_org[role.organisation_id].append(role)
+    for org_roles in by_org.values():
+        seen: dict[str, Person] = {}
+        for role in org_roles:
+            person = role.person
+            kept = next(
+                (seen[key] for key in _person_keys(person) if key in seen and seen[key].pk != person.pk), None
+            )
+            if kept is None:
+                for key in _person_keys(person):
+                    seen.setdefault(key, person)
+                continue
+            _fold_person(kept, person, role, person_type)
+            for key in _person_keys(person):
+                seen.setdefault(key, kept)
+            merged += 1
+    return merged
+
+
+def _fold_person(kept: Person, other: Person, role: Role, person_type: ContentType) -> None:
+    if Role.objects.filter(person=kept, organisation_id=role.organisation_id, kind=role.kind).exists():
+        role.delete()
+    else:
+        Role.objects.filter(pk=role.pk).update(person=kept)
+    changed = []
+    for field in ("first_name", "last_name", "email", "phone"):
+        if not getattr(kept, field) and getattr(other, field):
+            setattr(kept, field, getattr(other, field))
+            changed.append(field)
+    if changed:
+        kept.save(update_fields=changed)
+    if not Role.objects.filter(person=other).exists():
+        lineage = Lineage.objects.filter(content_type=person_type, object_id=other.pk)
+        for field in ("first_name", "last_name", "email", "phone"):
+            value = getattr(kept, field)
+            lineage.filter(field=field).exclude(value=value).update(retained=False)
+        lineage.update(object_id=kept.pk)
+        other.delete()
+
+
+# -- undo ----------------------------------------------------------------------------------------------------
+
+
+def check_undo(merger: Merger) -> None:
+    """Raise ``MergerRefused`` with the reason when ``merger`` cannot be undone."""
+    _check_status(merger, Merger.Status.APPLIED, "annuler")
+    networks = [
+        merger.absorbing_id,
+        merger.absorbed_id,
+        *([merger.resulting_association_id] if merger.resulting_association_id else []),
+    ]
+    later = (
+        Merger.objects.filter(status=Merger.Status.APPLIED, applied_at__gt=merger.applied_at)
+        .filter(Q(absorbing_id__in=networks) | Q(absorbed_id__in=networks))
+        .exclude(pk=merger.pk)
+        .order_by("applied_at")
+    )
+    if later:
+        names = ", ".join(f"n° {m.pk} ({m})" for m in later)
+        raise MergerRefused(
+            f"La fusion n° {merger.pk} ({merger}) ne peut pas être annulée : la fusion {names}, appliquée après, "
+            "en dépend.",
+            hint="Annulez d'abord les fusions postérieures, de la plus récente à la plus ancienne.",
+        )
+    snap = MergerSnapshot.objects.filter(merger=merger).first()
+    if snap is None:
+        raise MergerRefused(f"La fusion n° {merger.pk} n'a pas d'instantané : elle ne peut pas être annulée.")
+    if snapshots.scope_checksum(snap.data["after_scope"]) != snap.touched_checksum:
+        changed = [
+            label.split(".")[1]
+            for label, pks in snap.data["after_scope"].items()
+            if snapshots.scope_checksum({label: pks}) != snap.data["after_checksums"].get(label)
+        ]
+        raise MergerRefused(
+            f"La fusion n° {merger.pk} ({merger}) ne peut pas être annulée : des données qu'elle a modifiées ont "
+            f"changé depuis ({', '.join(changed)}).",
+            hint="Une annulation écraserait ces changements ; corrigez plutôt le registre à la main.",
+        )
+
+
+def undo_merger(*, merger: Merger, user: Any = None) -> Merger:
+    """Restore the registry exactly as it was before ``merger`` was applied."""
+    check_can_manage(user)
+    with transaction.atomic():
+        merger = Merger.objects.select_for_update().get(pk=merger.pk)
+        check_undo(merger)
+        snap = merger.snapshot
+        created = snap.data.get("created", {})
+        if merger.resulting_association_id:
+            merger.resulting_association = None
+            merger.save(update_fields=["resulting_association"])
+        snapshots.restore_snapshot(snap.data, created)
+        merger.status = Merger.Status.UNDONE
+        merger.undone_by = user
+        merger.undone_at = timezone.now()
+        merger.save(update_fields=["status", "undone_by", "undone_at"])
+        audit(
+            merger, user, AuditEntry.Action.UNDO, restored={k: len(v) for k, v in snap.data["rows"].items()}
+        )
+    return merger

@@ -1,0 +1,164 @@
+"""Undo made exact: the rows a merger will touch, dumped before it runs and written back on undo.
+
+A snapshot is plain data: for each registry model, the full rows (every concrete column, by attname) of the
+scope — the primary keys apply may change or delete — and the highest primary key before apply, which tells
+apart the rows apply created. Restoring updates the rows that still exist, re-inserts the deleted ones with
+their former ids (raw insert: ``auto_now`` fields keep their old values) and deletes the created ones.
+
+``registry_checksum`` hashes a canonical dump of every registry table: the tests compare it before apply and
+after undo.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+
+Scope = dict[str, set[int]]
+
+# Restore order: a model's rows before the rows that point to them (foreign keys are deferred anyway).
+_ORDER = (
+    "registry.Association",
+    "registry.Territory",
+    "registry.Office",
+    "registry.StaffMember",
+    "registry.Brand",
+    "registry.Brand_territories",
+    "registry.Organisation",
+    "registry.Establishment",
+    "registry.Person",
+    "registry.Role",
+    "registry.Membership",
+    "registry.SourceRecord",
+    "registry.Lineage",
+)
+
+
+def registry_models() -> list[type[models.Model]]:
+    """Every table of the registry app, many-to-many tables included, in a stable order."""
+    found: list[type[models.Model]] = []
+    for model in apps.get_app_config("registry").get_models(include_auto_created=True):
+        found.append(model)
+    return sorted(found, key=lambda m: m._meta.label)
+
+
+def model_for(label: str) -> type[models.Model]:
+    app_label, name = label.split(".")
+    return apps.get_model(app_label, name)
+
+
+def _fields(model: type[models.Model]) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def dump_rows(model: type[models.Model], pks: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """The rows as JSON-ready dicts (attname → value), ordered by primary key; ``pks`` None means all."""
+    names = [field.attname for field in _fields(model)]
+    queryset = model._base_manager.order_by("pk")
+    if pks is None:
+        return [dict(zip(names, map(_plain, row), strict=True)) for row in queryset.values_list(*names)]
+    rows: list[dict[str, Any]] = []
+    ordered = sorted(set(pks))
+    for start in range(0, len(ordered), 500):
+        chunk = queryset.filter(pk__in=ordered[start : start + 500]).values_list(*names)
+        rows += [dict(zip(names, map(_plain, row), strict=True)) for row in chunk]
+    return sorted(rows, key=lambda row: row[model._meta.pk.attname])
+
+
+def _digest(parts: Iterable[tuple[str, list[dict[str, Any]]]]) -> str:
+    digest = hashlib.sha256()
+    for label, rows in parts:
+        digest.update(label.encode())
+        for row in rows:
+            digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str).encode())
+            digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def registry_checksum() -> str:
+    """SHA-256 of every registry table dumped in primary-key order."""
+    return _digest((model._meta.label, dump_rows(model)) for model in registry_models())
+
+
+def scope_checksum(scope: Mapping[str, Iterable[int]]) -> str:
+    """SHA-256 of the current state of the rows of ``scope`` (missing rows simply absent)."""
+    return _digest((label, dump_rows(model_for(label), scope[label])) for label in sorted(scope))
+
+
+def max_pks() -> dict[str, int]:
+    return {label: model_for(label)._base_manager.aggregate(n=models.Max("pk"))["n"] or 0 for label in _ORDER}
+
+
+def take_snapshot(scope: Scope) -> dict[str, Any]:
+    """The rows of ``scope`` as they are now, and the highest ids (rows above them are created later)."""
+    return {
+        "scope": {label: sorted(pks) for label, pks in scope.items()},
+        "rows": {label: dump_rows(model_for(label), pks) for label, pks in scope.items()},
+        "max_pk": max_pks(),
+    }
+
+
+def created_since(snapshot: Mapping[str, Any]) -> dict[str, list[int]]:
+    """Rows created after the snapshot was taken (ids above the highest id it saw)."""
+    created = {}
+    for label, highest in snapshot["max_pk"].items():
+        pks = list(
+            model_for(label)._base_manager.filter(pk__gt=highest).order_by("pk").values_list("pk", flat=True)
+        )
+        if pks:
+            created[label] = pks
+    return created
+
+
+def restore_snapshot(snapshot: Mapping[str, Any], created: Mapping[str, list[int]]) -> None:
+    """Write the snapshot's rows back and delete the rows created since. Run inside a transaction."""
+    rows_by_label: dict[str, list[dict[str, Any]]] = snapshot["rows"]
+    for label in _ORDER:
+        if label in rows_by_label:
+            _restore_rows(model_for(label), rows_by_label[label])
+    for label in reversed(_ORDER):
+        if created.get(label):
+            model = model_for(label)
+            model._base_manager.filter(pk__in=created[label]).delete()
+
+
+def _restore_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    fields = _fields(model)
+    pk_name = model._meta.pk.attname
+    objects = [_instance(model, fields, row) for row in rows]
+    existing = set(
+        model._base_manager.filter(pk__in=[row[pk_name] for row in rows]).values_list("pk", flat=True)
+    )
+    to_update = [obj for obj in objects if obj.pk in existing]
+    to_insert = [obj for obj in objects if obj.pk not in existing]
+    updatable = [field.name for field in fields if not field.primary_key]
+    if to_update and updatable:
+        model._base_manager.bulk_update(to_update, updatable, batch_size=200)
+    for start in range(0, len(to_insert), 200):
+        # raw=True: the stored values go in as they are (no auto_now / auto_now_add), ids included.
+        model._base_manager._insert(to_insert[start : start + 200], fields=fields, raw=True)
+
+
+def _instance(model: type[models.Model], fields: list[models.Field], row: dict[str, Any]) -> models.Model:
+    obj = model()
+    for field in fields:
+        value = row[field.attname]
+        if value is not None and not isinstance(field, models.JSONField):
+            value = field.to_python(value)
+        setattr(obj, field.attname, value)
+    return obj

@@ -1,0 +1,62 @@
+"""Presentation helpers of the merger pages: the permission test for the menu, percentages, signed weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+from django.utils.formats import number_format
+
+from grappe.mergers import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def can_manage_mergers(user: Any) -> bool:
+    """Whether the menu shows "Fusions". The menu is on every page: when the user's permissions are not
+    loaded yet, one query answers instead of the two that loading them costs (the pages still check)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser or hasattr(user, "_perm_cache"):
+        return selectors.can_manage_mergers(user)
+    return Permission.objects.filter(
+        Q(user=user) | Q(group__user=user), content_type__app_label="mergers", codename="manage_merger"
+    ).exists()
+
+
+@register.filter
+def percent(probability: float | None, digits: int = 0) -> str:
+    """0.8734 → "87 %" (French spacing; the locale gives the decimal comma)."""
+    if probability is None:
+        return "—"
+    return f"{number_format(float(probability) * 100, decimal_pos=digits)}\u00a0%"
+
+
+@register.filter
+def signed(value: float | int | None, digits: int = 1) -> str:
+    """A weight or a difference with its sign: "+3,2", "−1,5", "0"."""
+    if value is None:
+        return "—"
+    number = float(value)
+    if round(number, digits) == 0:
+        return "0"
+    text = number_format(abs(number), decimal_pos=digits if isinstance(value, float) else 0)
+    return f"+{text}" if number > 0 else f"\u2212{text}"
+
+
+@register.filter
+def details_text(details: Any) -> str:
+    """An audit entry's details on one line: "counts : sure_matches 1, to_review 4 · pair : 12"."""
+    if not isinstance(details, dict):
+        return str(details or "")
+    parts = []
+    for key, value in details.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(str(item) for item in value)
+        parts.append(f"{key} : {value}")
+    return " · ".join(parts)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from grappe.mergers import views
+
+app_name = "mergers"
+urlpatterns = [
+    path("", views.merger_list, name="list"),
+    path("<int:merger_id>/", views.merger_detail, name="detail"),
+    path("<int:merger_id>/types-adhesion/", views.membership_mapping, name="mapping"),
+    path("<int:merger_id>/revue/", views.review, name="review"),
+    path("<int:merger_id>/revue/<int:pair_id>/decision/", views.decide, name="decide"),
+    path("<int:merger_id>/revue/acceptation-groupee/", views.accept_above, name="accept_above"),
+    path("<int:merger_id>/decisions.csv", views.decisions_csv, name="decisions_csv"),
+    path("<int:merger_id>/appliquer/", views.apply, name="apply"),
+    path("<int:merger_id>/annuler/", views.undo, name="undo"),
+    path("<int:merger_id>/rapport/", views.report, name="report"),
+    path("<int:merger_id>/rapport.csv", views.report_csv, name="report_csv"),
+    path("<int:merger_id>/rapport.pdf", views.report_pdf, name="report_pdf"),
+]

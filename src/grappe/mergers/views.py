@@ -1,0 +1,601 @@
+"""The merger pages: list and plan, review queue, apply / undo with confirmation, report and its downloads.
+
+Thin: every read goes through ``selectors`` (which hold the permission rule: a merger the user may not manage
+looks exactly like a missing one), every change through one ``services`` function, which writes the audit
+entry. The helpers below only shape data for the templates.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from grappe.errors import NotFound, UserError
+from grappe.france import geo
+from grappe.mergers import report as merger_reports
+from grappe.mergers import selectors, services
+from grappe.mergers.forms import (
+    AcceptAboveForm,
+    ApplyForm,
+    DecisionForm,
+    MembershipTypeMappingForm,
+    PlanMergerForm,
+    UndoForm,
+)
+from grappe.mergers.models import CandidatePair, Merger
+from grappe.registry.models import Membership
+
+View = Callable[..., HttpResponse]
+
+# The fields of ``CandidatePair.left_values`` / ``right_values``, in the order the review shows them.
+COMPARED_FIELDS: list[tuple[str, Any]] = [
+    ("name", gettext_lazy("Raison sociale")),
+    ("siren", gettext_lazy("SIREN")),
+    ("sirets", gettext_lazy("SIRET")),
+    ("places", gettext_lazy("Lieux")),
+    ("departements", gettext_lazy("Départements")),
+    ("email", gettext_lazy("E-mail")),
+    ("phone", gettext_lazy("Téléphone")),
+    ("website", gettext_lazy("Site web")),
+    ("naf_code", gettext_lazy("Code NAF")),
+]
+DECISION_LOG_SIZE = 100
+
+
+def merger_access(view: View) -> View:
+    """Anonymous users go to the login page; a merger the user may not manage is a plain 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from error
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------------------------------------
+# Presentation helpers
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """One line of a before / after table: a count per association before, the merged count after."""
+
+    key: str
+    label: str
+    befores: tuple[int, ...]
+    after: int
+
+    @property
+    def before(self) -> int:
+        return sum(self.befores)
+
+    @property
+    def difference(self) -> int:
+        """The change for the network that remains (the first column): what it gains, or loses."""
+        return self.after - (self.befores[0] if self.befores else 0)
+
+
+def compare_counts(
+    before: Mapping[str, Mapping[str, Any]],
+    after: Mapping[str, Any],
+    key: str,
+    *,
+    label: Callable[[str], str] = str,
+) -> list[CountRow]:
+    """Rows for every value of ``key`` (``by_departement``…) present before or after, biggest first."""
+    sides = [counts.get(key) or {} for counts in before.values()]
+    merged = after.get(key) or {}
+    keys = {item for side in sides for item in side} | set(merged)
+    rows = [
+        CountRow(item, label(item), tuple(side.get(item, 0) for side in sides), merged.get(item, 0))
+        for item in keys
+    ]
+    return sorted(rows, key=lambda row: (-row.after, -row.before, row.label))
+
+
+def departement_label(code: str) -> str:
+    item = geo.departement(code) if code else None
+    return f"{code} — {item.name}" if item else (code or _("(sans département)"))
+
+
+def registry_comparison(merger: Merger) -> dict[str, Any]:
+    """The registry before (each network apart) and after: measured at apply, projected from the pairs before."""
+    outcome = merger.outcome or {}
+    measured = "after" in outcome and "before" in outcome
+    data = outcome if measured else services.projection(merger)
+    return comparison_tables(data["before"], data["after"], measured=measured, first=merger.absorbing.name)
+
+
+def comparison_tables(
+    before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Any], *, measured: bool, first: str
+) -> dict[str, Any]:
+    """Before / after tables; ``first`` (the network that remains) leads, as differences are counted from it."""
+    before = dict(sorted(before.items(), key=lambda item: (item[0] != first, item[0])))
+    members = CountRow(
+        "members",
+        _("Adhérents"),
+        tuple(counts.get("members", 0) for counts in before.values()),
+        after.get("members", 0),
+    )
+    return {
+        "measured": measured,
+        "names": list(before),
+        "members": members,
+        "members_before": list(zip(before, members.befores, strict=True)),
+        "departements": compare_counts(before, after, "by_departement", label=departement_label),
+        "territories": compare_counts(before, after, "by_territory"),
+        "sizes": compare_counts(before, after, "by_size"),
+        "naf_sections": compare_counts(before, after, "by_naf_section"),
+    }
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value if item)
+    return str(value).strip()
+
+
+def _folded(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return frozenset(str(item).strip().casefold() for item in value if item)
+    return " ".join(_plain(value).casefold().split())
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    field: str
+    label: str
+    left: str
+    right: str
+    status: str  # "same", "different" or "missing"
+
+
+def _field_value(values: Mapping[str, Any], field: str) -> Any:
+    """A field of ``left_values`` / ``right_values``; places and départements also read from single values."""
+    if field == "places" and not values.get("places"):
+        return " ".join(_plain(values.get(key)) for key in ("postcode", "city") if values.get(key))
+    if field == "departements" and not values.get("departements"):
+        return values.get("departement")
+    return values.get(field)
+
+
+def compare_values(left: Mapping[str, Any], right: Mapping[str, Any]) -> list[FieldRow]:
+    """The two records side by side, field by field, as a person would compare them (case and spaces aside)."""
+    rows = []
+    for field, label in COMPARED_FIELDS:
+        a, b = _field_value(left, field), _field_value(right, field)
+        if not _plain(a) or not _plain(b):
+            status = "missing"
+        elif _folded(a) == _folded(b) or (
+            isinstance(a, list | tuple) and isinstance(b, list | tuple) and _folded(a) & _folded(b)
+        ):
+            status = "same"
+        else:
+            status = "different"
+        rows.append(FieldRow(field, str(label), _plain(a), _plain(b), status))
+    return rows
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    comparison: str
+    description: str
+    level: str
+    status: str
+    weight: float
+    left_value: str
+    right_value: str
+    width: int  # percent of the widest bar
+
+
+def evidence_rows(evidence: Iterable[Mapping[str, Any]]) -> tuple[list[EvidenceRow], list[Mapping[str, Any]]]:
+    """Per-field evidence with bar widths scaled to the strongest one, and the identifier rules apart."""
+    fields = [item for item in evidence if item.get("kind") != "rule"]
+    rules = [item for item in evidence if item.get("kind") == "rule"]
+    widest = max((abs(float(item.get("weight") or 0)) for item in fields), default=0) or 1
+    rows = [
+        EvidenceRow(
+            comparison=str(item.get("comparison", "")),
+            description=str(item.get("description", "")),
+            level=str(item.get("level", "")),
+            status=str(item.get("status", "")),
+            weight=float(item.get("weight") or 0),
+            left_value=_plain(item.get("left_value")),
+            right_value=_plain(item.get("right_value")),
+            width=round(abs(float(item.get("weight") or 0)) / widest * 100),
+        )
+        for item in fields
+    ]
+    return rows, rules
+
+
+CONFLICT_LABELS = {
+    "siren_conflict": gettext_lazy("Deux SIREN valides différents"),
+    "siret_conflict": gettext_lazy("Deux SIRET valides différents pour le même site"),
+    "several_targets": gettext_lazy("Proche de plusieurs membres de l'absorbante"),
+}
+
+
+RULE_EFFECTS = {
+    "match": gettext_lazy("impose le rapprochement"),
+    "non_match": gettext_lazy("impose la séparation"),
+    "review": gettext_lazy("impose une vérification"),
+}
+
+
+def rule_rows(rules: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "label": str(rule.get("label") or rule.get("code", "")),
+            "effect": str(RULE_EFFECTS.get(rule.get("effect", ""), rule.get("effect", ""))),
+        }
+        for rule in rules
+    ]
+
+
+def conflict_labels(codes: Iterable[str]) -> list[str]:
+    return [str(CONFLICT_LABELS[code]) if code in CONFLICT_LABELS else code for code in codes]
+
+
+def absorber_membership_types(merger: Merger) -> list[str]:
+    """The membership types (``Membership.category``) in use at the absorbing association."""
+    values = (
+        Membership.objects.filter(association=merger.absorbing)
+        .exclude(category="")
+        .values_list("category", flat=True)
+        .distinct()
+        .order_by("category")
+    )
+    return list(values)
+
+
+def mapping_form(merger: Merger, data: Any = None) -> MembershipTypeMappingForm:
+    return MembershipTypeMappingForm(
+        data,
+        absorbed_types=list((merger.summary or {}).get("membership_types", [])),
+        absorber_types=absorber_membership_types(merger),
+        initial_mapping=merger.membership_type_mapping or services.proposed_type_mapping(merger),
+    )
+
+
+def review_progress(merger: Merger) -> dict[str, int]:
+    queue = selectors.review_queue(merger, include_decided=True)
+    total = queue.count()
+    decided = queue.filter(
+        decision__in=[CandidatePair.Decision.ACCEPTED, CandidatePair.Decision.REJECTED]
+    ).count()
+    skipped = queue.filter(decision=CandidatePair.Decision.SKIPPED).count()
+    return {
+        "total": total,
+        "decided": decided,
+        "skipped": skipped,
+        "pending": total - decided - skipped,
+        # What apply refuses to guess about: review pairs still pending or skipped.
+        "undecided": services.undecided_pairs(merger).count(),
+        "percent": round(decided / total * 100) if total else 100,
+    }
+
+
+def undo_refusal(merger: Merger) -> UserError | None:
+    """Why undoing would be refused now, or None when it would run."""
+    if merger.status != Merger.Status.APPLIED:
+        return None
+    try:
+        services.check_undo(merger)
+    except UserError as error:
+        return error
+    return None
+
+
+def _save_upload(upload: UploadedFile, folder: Path) -> Path:
+    path = folder / Path(upload.name or "export").name
+    with path.open("wb") as stream:
+        for chunk in upload.chunks():
+            stream.write(chunk)
+    return path
+
+
+# --------------------------------------------------------------------------------------------------------
+# List and plan
+
+
+@merger_access
+@require_http_methods(["GET", "POST"])
+def merger_list(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_manage_mergers(request.user):
+        raise PermissionDenied(_("Préparer et appliquer des fusions est réservé à l'équipe habilitée."))
+    form = PlanMergerForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            merger = _plan(request, form)
+        except UserError as caught:
+            error = caught
+        else:
+            messages.success(request, _("Plan prêt : vérifiez-le avant de l'appliquer."))
+            return redirect("mergers:detail", merger_id=merger.pk)
+    context = {"form": form, "error": error, "mergers": selectors.mergers_for(request.user)}
+    return render(request, "mergers/list.html", context, status=400 if error or form.errors else 200)
+
+
+def _plan(request: HttpRequest, form: PlanMergerForm) -> Merger:
+    data = form.cleaned_data
+    arguments = {
+        "absorbing": data["absorbing"],
+        "absorbed": data["absorbed"],
+        "effective_on": data["effective_on"],
+        "vote_on": data["vote_on"],
+        "kind": data["kind"],
+        "resulting_name": data["resulting_name"] if data["kind"] == Merger.Kind.FUSION else "",
+        "keep_name_as_brand": data["keep_name_as_brand"],
+        "user": request.user,
+    }
+    upload = data.get("file")
+    if not upload:
+        return services.plan_merger(**arguments)
+    if upload.size and upload.size > settings.GRAPPE_MAX_UPLOAD_BYTES:
+        raise UserError(
+            _("Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo.")
+            % {"name": upload.name, "limit": settings.GRAPPE_MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
+    with tempfile.TemporaryDirectory(prefix="grappe-merger-") as folder:
+        path = _save_upload(upload, Path(folder))
+        return services.plan_merger(
+            **arguments, path=path, file_name=Path(upload.name or path.name).name, sheet=data["sheet"] or None
+        )
+
+
+@merger_access
+@require_GET
+def merger_detail(request: HttpRequest, merger_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    return render(request, "mergers/detail.html", _detail_context(merger))
+
+
+def _detail_context(merger: Merger, **extra: Any) -> dict[str, Any]:
+    progress = review_progress(merger)
+    context = {
+        "merger": merger,
+        "counts": (merger.summary or {}).get("counts", {}),
+        "outcome": merger.outcome or {},
+        "comparison": registry_comparison(merger),
+        "mapping_form": mapping_form(merger),
+        "progress": progress,
+        "apply_blocked": progress["undecided"] > 0,
+        "undo_refusal": undo_refusal(merger),
+        "audit": list(selectors.audit_log(merger).order_by("-at", "-pk")[:10]),
+    }
+    context.update(extra)
+    return context
+
+
+@merger_access
+@require_POST
+def membership_mapping(request: HttpRequest, merger_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    form = mapping_form(merger, request.POST)
+    if form.is_valid():
+        try:
+            services.set_membership_type_mapping(merger=merger, mapping=form.mapping(), user=request.user)
+        except UserError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Correspondance des types d'adhésion confirmée."))
+    return redirect("mergers:detail", merger_id=merger.pk)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Review queue
+
+
+def _current_pair(request: HttpRequest, merger: Merger) -> CandidatePair | None:
+    asked = request.GET.get("paire") or request.POST.get("next_pair")
+    if asked and asked.isdigit():
+        pair = selectors.pair_for(request.user, int(asked))
+        if pair.merger_id != merger.pk:
+            raise NotFound(_("Paire introuvable."))
+        return pair
+    if request.GET.get("passees"):
+        skipped = selectors.review_queue(merger, include_decided=True)
+        return skipped.filter(decision=CandidatePair.Decision.SKIPPED).first()
+    return selectors.review_queue(merger).filter(decision=CandidatePair.Decision.PENDING).first()
+
+
+def _review_context(request: HttpRequest, merger: Merger, pair: CandidatePair | None) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "merger": merger,
+        "pair": pair,
+        "progress": review_progress(merger),
+        "decisions": list(selectors.decision_log(merger).order_by("-decided_at", "-pk")[:DECISION_LOG_SIZE]),
+        "can_decide": merger.status == Merger.Status.PLANNED,
+    }
+    if pair is not None:
+        evidence, rules = evidence_rows(pair.evidence or [])
+        context |= {
+            "fields": compare_values(pair.left_values or {}, pair.right_values or {}),
+            "evidence": evidence,
+            "rules": rule_rows(rules),
+            "conflicts": conflict_labels(pair.conflicts or []),
+        }
+    return context
+
+
+@merger_access
+@require_GET
+def review(request: HttpRequest, merger_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    context = _review_context(request, merger, _current_pair(request, merger))
+    context["bulk_form"] = AcceptAboveForm()
+    return render(request, "mergers/review.html", context)
+
+
+@merger_access
+@require_POST
+def decide(request: HttpRequest, merger_id: int, pair_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    pair = selectors.pair_for(request.user, pair_id)
+    if pair.merger_id != merger.pk:
+        raise NotFound(_("Paire introuvable."))
+    form = DecisionForm(request.POST)
+    error = None
+    if not form.is_valid():
+        error = UserError(_("Décision inconnue : choisissez accepter, rejeter ou passer."))
+    else:
+        try:
+            services.decide_pair(pair=pair, decision=form.cleaned_data["decision"], user=request.user)
+        except UserError as caught:
+            error = caught
+    if request.htmx:
+        following = pair if error else _current_pair(request, merger)
+        context = _review_context(request, merger, following) | {"error": error, "last_decided": pair}
+        return render(request, "mergers/_review_panel.html", context, status=400 if error else 200)
+    if error:
+        messages.error(request, str(error))
+    return redirect("mergers:review", merger_id=merger.pk)
+
+
+@merger_access
+@require_POST
+def accept_above(request: HttpRequest, merger_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    form = AcceptAboveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Seuil invalide : indiquez un pourcentage entre 50 et 100."))
+        return redirect("mergers:review", merger_id=merger.pk)
+    try:
+        accepted = services.accept_above(merger=merger, threshold=form.probability(), user=request.user)
+    except UserError as error:
+        messages.error(request, str(error))
+    else:
+        threshold = form.cleaned_data["threshold"].normalize()
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d paire acceptée (probabilité ≥ %(threshold)s %%).",
+                "%(count)d paires acceptées (probabilité ≥ %(threshold)s %%).",
+                accepted,
+            )
+            % {"count": accepted, "threshold": threshold},
+        )
+    return redirect("mergers:review", merger_id=merger.pk)
+
+
+@merger_access
+@require_GET
+def decisions_csv(request: HttpRequest, merger_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_file_stem(merger)}-decisions.csv"'
+    services.export_decisions(merger=merger, stream=response)
+    return response
+
+
+# --------------------------------------------------------------------------------------------------------
+# Apply and undo (each a confirmation page, then one POST)
+
+
+@merger_access
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, merger_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    form = ApplyForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.apply_merger(
+                merger=merger, user=request.user, accept_auto_only=form.cleaned_data["accept_auto_only"]
+            )
+        except UserError as caught:
+            error = caught
+        else:
+            messages.success(
+                request, _("Fusion appliquée au registre. Elle peut être annulée depuis cette page.")
+            )
+            return redirect("mergers:detail", merger_id=merger.pk)
+    context = _detail_context(merger, form=form, error=error)
+    return render(request, "mergers/apply.html", context, status=400 if error or form.errors else 200)
+
+
+@merger_access
+@require_http_methods(["GET", "POST"])
+def undo(request: HttpRequest, merger_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    form = UndoForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.undo_merger(merger=merger, user=request.user)
+        except UserError as caught:
+            error = caught
+        else:
+            messages.success(
+                request, _("Fusion annulée : le registre est revenu exactement à son état d'avant.")
+            )
+            return redirect("mergers:detail", merger_id=merger.pk)
+    context = _detail_context(merger, form=form, error=error)
+    return render(request, "mergers/undo.html", context, status=400 if error or form.errors else 200)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Report
+
+
+def _file_stem(merger: Merger) -> str:
+    return (
+        slugify(f"fusion-{merger.pk}-{merger.absorbed.name}-{merger.absorbing.name}") or f"fusion-{merger.pk}"
+    )
+
+
+@merger_access
+@require_GET
+def report(request: HttpRequest, merger_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    result = merger_reports.merger_report(merger)
+    comparison = comparison_tables(
+        result.before, result.after, measured=bool(merger.outcome), first=merger.absorbing.name
+    )
+    context = {"merger": merger, "report": result, "comparison": comparison}
+    return render(request, "mergers/report.html", context)
+
+
+@merger_access
+@require_GET
+def report_csv(request: HttpRequest, merger_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_file_stem(merger)}-rapport.csv"'
+    merger_reports.write_report_csv(merger_reports.merger_report(merger), response)
+    return response
+
+
+@merger_access
+@require_GET
+def report_pdf(request: HttpRequest, merger_id: int) -> HttpResponse:
+    merger = selectors.merger_for(request.user, merger_id)
+    pdf = merger_reports.render_report_pdf(merger_reports.merger_report(merger))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_file_stem(merger)}-rapport.pdf"'
+    return response

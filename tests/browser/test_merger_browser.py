@@ -1,0 +1,156 @@
+"""A network director reviews a merger in the browser: keyboard decisions, bulk accept, then the report.
+
+Auvergne TIC's export (``tests/mergers/scenario.py``) gets three more rows that share a name, an address and a
+phone with Numélink members but carry another valid SIREN: four pairs land in the review queue.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from grappe.france.identifiers import complete_siren
+from grappe.mergers import services
+from grappe.mergers.models import CandidatePair, Merger
+from mergers import scenario
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "mot-de-passe-de-test-2016"
+
+
+def _row(name: str, siren_digits: str, address: str, postcode: str, city: str, phone: str) -> list[str]:
+    siren = complete_siren(siren_digits)
+    return [
+        name,
+        siren,
+        scenario._siret(siren),
+        address,
+        postcode,
+        city,
+        "",
+        phone,
+        "",
+        "01/01/2015",
+        "Membre actif",
+        "à jour",
+        "",
+        "",
+        "",
+    ]
+
+
+HOMONYMS = [
+    _row("Forez Conseil", "82000004", "5 avenue de la Libération", "42600", "Montbrison", "04 77 58 00 11"),
+    _row("Loire Logiciels", "82000002", "8 place Jean Jaurès", "42000", "Saint-Étienne", "04 77 55 66 77"),
+    _row(
+        "Atelier Forézien Studio",
+        "82000001",
+        "12 rue de la Résistance",
+        "42000",
+        "Saint-Étienne",
+        "04 77 10 20 30",
+    ),
+]
+
+
+@pytest.fixture
+def director(django_user_model):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user(
+        "direction", password=PASSWORD, first_name="Sophie", last_name="Bernard", is_staff=True
+    )
+    user.user_permissions.add(
+        Permission.objects.get(codename="manage_merger", content_type__app_label="mergers")
+    )
+    return user
+
+
+@pytest.fixture
+def merger(tmp_path: Path, director) -> Merger:
+    world = scenario.build(tmp_path, import_absorbed=False)
+    scenario.write_csv(world.auvergne_export, scenario.AUVERGNE_ROWS + HOMONYMS)
+    return services.plan_merger(
+        absorbing=world.numelink,
+        absorbed=world.auvergne_tic,
+        effective_on=scenario.EFFECTIVE,
+        path=world.auvergne_export,
+        user=director,
+    )
+
+
+def _log_in(page, live_server, director) -> None:
+    page.goto(f"{live_server.url}/connexion/?next=/fusions/")
+    page.get_by_label("Identifiant").fill(director.username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Fusions", exact=True)).to_be_visible()
+
+
+def _shown_pair(page) -> CandidatePair:
+    return CandidatePair.objects.get(pk=int(page.locator("[data-pair]").get_attribute("data-pair")))
+
+
+def test_keyboard_accept_and_reject_in_the_review_queue(live_server, page, merger, director):
+    total = services.undecided_pairs(merger).count()
+    assert total >= 2
+    _log_in(page, live_server, director)
+    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Fusions").click()
+    page.get_by_role("link", name="Auvergne TIC → Numélink").click()
+    page.get_by_role("link", name=re.compile("File de revue")).click()
+    expect(page.locator("#review-progress")).to_have_text(f"0 / {total} décidées")
+    expect(page.get_by_text("Raccourcis clavier :")).to_be_visible()
+
+    first = _shown_pair(page)
+    page.keyboard.press("a")
+    expect(page.locator("#review-progress")).to_have_text(f"1 / {total} décidées")
+    expect(page.locator("#decision-log")).to_contain_text(first.left_label)
+    first.refresh_from_db()
+    assert first.decision == CandidatePair.Decision.ACCEPTED
+    assert first.decided_by == director and first.decided_at is not None
+
+    second = _shown_pair(page)
+    assert second.pk != first.pk
+    page.keyboard.press("r")
+    expect(page.locator("#review-progress")).to_have_text(f"2 / {total} décidées")
+    second.refresh_from_db()
+    assert second.decision == CandidatePair.Decision.REJECTED
+    assert second.decided_by == director
+
+    # Typing in a field is not a decision.
+    third = _shown_pair(page)
+    page.get_by_label(re.compile("Accepter toutes les paires")).press("a")
+    third.refresh_from_db()
+    assert third.decision == CandidatePair.Decision.PENDING
+
+
+def test_bulk_accept_above_a_threshold(live_server, page, merger, director):
+    pending = services.undecided_pairs(merger).count()
+    _log_in(page, live_server, director)
+    page.goto(f"{live_server.url}/fusions/{merger.pk}/revue/")
+    page.get_by_label(re.compile("Accepter toutes les paires")).fill("90")
+    page.get_by_role("button", name="Accepter au-dessus du seuil").click()
+    expect(page.get_by_role("status").filter(has_text="acceptées")).to_contain_text(
+        f"{pending} paires acceptées"
+    )
+    expect(page.locator("#review-progress")).to_have_text(f"{pending} / {pending} décidées")
+    assert merger.pairs.filter(band="review", decision=CandidatePair.Decision.ACCEPTED).count() == pending
+
+
+def test_the_report_page_shows_the_counts(live_server, page, merger, director):
+    services.apply_merger(merger=merger, user=director, accept_auto_only=True)
+    merger.refresh_from_db()
+    _log_in(page, live_server, director)
+    page.goto(f"{live_server.url}/fusions/{merger.pk}/rapport/")
+    expect(page.get_by_role("heading", name="Rapport de fusion")).to_be_visible()
+    stats = page.locator("#avant-apres").locator("..")
+    expect(stats).to_contain_text(f"{merger.outcome['after']['members']}")
+    expect(stats.get_by_text("adhérents après")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"nouveaux membres"))).to_be_visible()
+    expect(page.get_by_role("link", name="Télécharger (PDF)")).to_have_attribute(
+        "href", f"/fusions/{merger.pk}/rapport.pdf"
+    )

@@ -1,0 +1,274 @@
+"""The merger workflow on a small hand-made pair of registries: plan, review, apply, undo, permissions, audit."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+
+from grappe.errors import UserError
+from grappe.mergers import services
+from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PairDecision
+from grappe.mergers.snapshot import registry_checksum
+from grappe.registry.models import Association, Brand, Lineage, Membership, Organisation, Person, Role
+
+from . import scenario
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(tmp_path):
+    return scenario.build(tmp_path)
+
+
+@pytest.fixture
+def manager(django_user_model):
+    user = django_user_model.objects.create_user("fusion", first_name="Sophie", last_name="Bernard")
+    user.user_permissions.add(Permission.objects.get(codename="manage_merger"))
+    return django_user_model.objects.get(pk=user.pk)
+
+
+def plan(world, **kwargs):
+    return services.plan_merger(
+        absorbing=world.numelink,
+        absorbed=world.auvergne_tic,
+        effective_on=scenario.EFFECTIVE,
+        keep_name_as_brand=True,
+        **kwargs,
+    )
+
+
+def org(siren):
+    return Organisation.objects.get(siren=siren)
+
+
+def pair_between(merger, name_left, name_right):
+    return merger.pairs.get(left_label__startswith=name_left, right_label__startswith=name_right)
+
+
+def test_plan_finds_sure_matches_review_pairs_new_members_and_conflicts(world):
+    merger = plan(world)
+
+    assert merger.status == Merger.Status.PLANNED
+    counts = merger.summary["counts"]
+    assert counts["already_common"] == 1  # Atelier Forézien: same SIREN, one organisation since the import
+    assert counts["sure_matches"] == 1  # Loire Logiciels, by score
+    assert counts["internal_duplicates"] == 1  # Volcans Cloud twice in the export
+    assert counts["to_review"] == 1
+    assert counts["conflicts"] == 1
+    sure = pair_between(merger, "Loire Logiciels SAS", "Loire Logiciels")
+    assert sure.band == CandidatePair.Band.AUTO_MATCH and sure.kind == CandidatePair.Kind.CROSS
+    conflict = pair_between(merger, "Web Roanne Studio", "Web Roanne")
+    assert conflict.band == CandidatePair.Band.REVIEW
+    assert "siren_conflict" in conflict.conflicts
+    assert any(item.get("comparison") for item in conflict.evidence)
+    internal = merger.pairs.get(kind=CandidatePair.Kind.INTERNAL)
+    assert internal.left_label.startswith("Volcans Cloud")
+    assert merger.summary["after"]["members"] == 6
+    assert set(merger.summary["after"]["by_territory"]) == {"Loire", "Auvergne"}
+    assert AuditEntry.objects.filter(merger=merger, action="plan").exists()
+
+
+def test_plan_imports_the_file_when_given(tmp_path):
+    world = scenario.build(tmp_path, import_absorbed=False)
+    merger = plan(world, path=world.auvergne_export)
+    assert merger.source_file is not None and merger.source_file.association == world.auvergne_tic
+    assert merger.summary["counts"]["absorbed_members"] == 6
+    assert AuditEntry.objects.filter(action="import").exists()
+
+
+def test_decisions_are_stored_with_who_and_when_and_rejections_remembered(world, manager):
+    merger = plan(world, user=manager)
+    conflict = pair_between(merger, "Web Roanne Studio", "Web Roanne")
+
+    services.decide_pair(pair=conflict, decision="rejected", user=manager)
+
+    conflict.refresh_from_db()
+    assert conflict.decision == "rejected" and conflict.decided_by == manager and conflict.decided_at
+    memory = PairDecision.objects.get()
+    assert memory.decision == "non_match" and memory.decided_by == manager
+    # A later run remembers "not the same company".
+    services.undo_merger  # noqa: B018 (the merger is only planned; plan again on a fresh merger)
+    Merger.objects.filter(pk=merger.pk).update(status=Merger.Status.UNDONE)
+    again = plan(world, user=manager)
+    remembered = pair_between(again, "Web Roanne Studio", "Web Roanne")
+    assert remembered.decision == "rejected"
+    assert "mémorisée" in remembered.decided_by_label
+    assert AuditEntry.objects.filter(action="decide", user=manager).exists()
+
+
+def test_apply_refuses_undecided_pairs_unless_told(world):
+    merger = plan(world)
+    with pytest.raises(UserError, match="à vérifier sans décision"):
+        services.apply_merger(merger=merger)
+    assert Merger.objects.get(pk=merger.pk).status == Merger.Status.PLANNED
+
+
+def test_apply_merges_with_survivorship_lineage_seniority_origin_and_brand(world):
+    atelier, loire = org(scenario.SIREN_ATELIER), org(scenario.SIREN_LOIRE_LOGICIELS)
+    loire_duplicate_id = Organisation.objects.get(name="Loire Logiciels SAS").pk
+    merger = plan(world)
+    services.set_membership_type_mapping(merger=merger, mapping={"Membre actif": "Entreprise"}, user=None)
+    services.decide_pair(
+        pair=pair_between(merger, "Web Roanne Studio", "Web Roanne"), decision="rejected", user=None
+    )
+
+    merger = services.apply_merger(merger=merger)
+
+    assert merger.status == Merger.Status.APPLIED
+    # Ids stable: the absorber's organisations keep theirs; the absorbed duplicate is gone.
+    assert Organisation.objects.filter(pk=loire.pk).exists()
+    assert not Organisation.objects.filter(pk=loire_duplicate_id).exists()
+    loire.refresh_from_db()
+    # Survivorship: the valid SIREN is kept; the most recent name (the later import) wins.
+    assert loire.siren == scenario.SIREN_LOIRE_LOGICIELS
+    assert loire.name == "Loire Logiciels SAS"
+    org_type = ContentType.objects.get_for_model(Organisation)
+    names = Lineage.objects.filter(content_type=org_type, object_id=loire.pk, field="name")
+    assert {(row.value, row.retained) for row in names} >= {
+        ("Loire Logiciels", False),
+        ("Loire Logiciels SAS", True),
+    }
+    # Seniority (earliest start), origin, mapped type, one membership of Numélink.
+    membership = Membership.objects.get(organisation=loire, association=world.numelink)
+    assert membership.starts_on == datetime.date(2011, 1, 1)
+    atelier_membership = Membership.objects.get(organisation=atelier, association=world.numelink)
+    assert atelier_membership.starts_on == datetime.date(2008, 6, 10)
+    assert atelier_membership.origin == world.auvergne_tic
+    volcans = Organisation.objects.get(siren=scenario.SIREN_VOLCANS)
+    volcans_membership = Membership.objects.get(organisation=volcans, association=world.numelink)
+    assert volcans_membership.origin == world.auvergne_tic and volcans_membership.category == "Entreprise"
+    puy = Membership.objects.get(organisation__siren=scenario.SIREN_PUY)
+    assert puy.status == Membership.Status.PENDING and puy.category == "Membre associé"
+    # The conflict kept apart: both Web Roanne are members now.
+    assert Organisation.objects.filter(name__startswith="Web Roanne").count() == 2
+    # People de-duplicated within the organisation: Claire Durand appears once at Loire Logiciels.
+    people = Person.objects.filter(roles__organisation=loire).distinct()
+    assert people.count() == 1
+    # Every distinct e-mail kept (on a site when not on the organisation).
+    emails = {loire.email, *loire.establishments.values_list("email", flat=True)}
+    assert "bonjour@loire-logiciels.fr" in emails
+    # The absorbed association is absorbed on the effective date; its name is a brand.
+    world.auvergne_tic.refresh_from_db()
+    assert world.auvergne_tic.status == Association.Status.ABSORBED
+    assert world.auvergne_tic.absorbed_on == scenario.EFFECTIVE
+    assert Brand.objects.filter(association=world.numelink, name="Auvergne TIC").exists()
+    assert merger.outcome["members_after"] == 6  # Puy Data is pending
+    assert any(item["field"] == "name" for item in merger.outcome["conflicts_resolved"])
+    assert AuditEntry.objects.filter(merger=merger, action="apply", actor=services.COMMAND_LINE).exists()
+
+
+def test_people_with_the_same_email_at_one_organisation_are_one_person(world):
+    atelier = org(scenario.SIREN_ATELIER)
+    assert Person.objects.filter(roles__organisation=atelier).distinct().count() == 1
+    other = Person.objects.create(
+        first_name="P.", last_name="Martin", email="paul.martin@atelier-forezien.fr"
+    )
+    Role.objects.create(person=other, organisation=atelier, kind=Role.Kind.CONTACT)
+    assert services.deduplicate_people({atelier.pk}) == 1
+    assert Person.objects.filter(roles__organisation=atelier).distinct().count() == 1
+
+
+def test_crash_in_the_middle_of_apply_changes_nothing(world, monkeypatch):
+    merger = plan(world)
+    before = registry_checksum()
+
+    def crash(point, index):
+        if point == "associations":
+            raise RuntimeError("panne simulée")
+
+    monkeypatch.setattr(services, "FAULT_HOOK", crash)
+    with pytest.raises(RuntimeError):
+        services.apply_merger(merger=merger, accept_auto_only=True)
+
+    assert registry_checksum() == before
+    assert Merger.objects.get(pk=merger.pk).status == Merger.Status.PLANNED
+    assert AuditEntry.objects.filter(merger=merger, action="apply_failed").exists()
+
+
+def test_rerunning_an_applied_merger_is_refused(world):
+    merger = services.apply_merger(merger=plan(world), accept_auto_only=True)
+    with pytest.raises(UserError, match="grappe merge undo"):
+        services.apply_merger(merger=merger, accept_auto_only=True)
+    with pytest.raises(UserError, match=r"deux fois|plus active"):
+        plan(world)
+
+
+def test_undo_restores_the_registry_exactly(world, manager):
+    merger = plan(world)
+    before = registry_checksum()
+    merger = services.apply_merger(merger=merger, accept_auto_only=True, user=manager)
+    assert registry_checksum() != before
+
+    services.undo_merger(merger=merger, user=manager)
+
+    assert registry_checksum() == before
+    assert Merger.objects.get(pk=merger.pk).status == Merger.Status.UNDONE
+    assert AuditEntry.objects.filter(merger=merger, action="undo", user=manager).exists()
+    # The association may be planned again.
+    assert plan(world).status == Merger.Status.PLANNED
+
+
+def test_second_merger_on_top_works_and_blocks_undo_of_the_first(world):
+    first = services.apply_merger(merger=plan(world), accept_auto_only=True)
+    rhone = Association.objects.create(name="RhoneAlley")
+    volcans = Organisation.objects.create(name="Drôme Soft")
+    Membership.objects.create(organisation=volcans, association=rhone, origin=rhone)
+    second = services.plan_merger(
+        absorbing=world.numelink, absorbed=rhone, effective_on=datetime.date(2016, 6, 1)
+    )
+    between = registry_checksum()
+    second = services.apply_merger(merger=second, accept_auto_only=True)
+    assert second.outcome["members_after"] == 7
+
+    with pytest.raises(UserError, match=f"n° {second.pk}"):
+        services.undo_merger(merger=first)
+
+    services.undo_merger(merger=second)
+    assert registry_checksum() == between
+    services.undo_merger(merger=first)  # the second is undone: the first may be now
+    assert Association.objects.get(pk=world.auvergne_tic.pk).status == Association.Status.ACTIVE
+
+
+def test_undo_refused_when_touched_rows_changed_later(world):
+    merger = services.apply_merger(merger=plan(world), accept_auto_only=True)
+    loire = org(scenario.SIREN_LOIRE_LOGICIELS)
+    loire.website = "https://nouveau.example.fr"
+    loire.save()
+    with pytest.raises(UserError, match="ont changé depuis"):
+        services.undo_merger(merger=merger)
+
+
+def test_permission_is_required(world, django_user_model):
+    staff = django_user_model.objects.create_user("staff", is_staff=True)
+    with pytest.raises(services.MergerForbidden):
+        plan(world, user=staff)
+    merger = plan(world)
+    for action in (
+        lambda: services.decide_pair(pair=merger.pairs.first(), decision="accepted", user=staff),
+        lambda: services.accept_above(merger=merger, threshold=0.5, user=staff),
+        lambda: services.apply_merger(merger=merger, user=staff, accept_auto_only=True),
+        lambda: services.undo_merger(merger=merger, user=staff),
+    ):
+        with pytest.raises(services.MergerForbidden):
+            action()
+    assert Merger.objects.get(pk=merger.pk).status == Merger.Status.PLANNED
+
+
+def test_accept_above_a_threshold(world, manager):
+    merger = plan(world)
+    assert services.accept_above(merger=merger, threshold=0.99, user=manager) == 1
+    assert merger.pairs.filter(decision="accepted", decided_by=manager).count() == 1
+    entry = AuditEntry.objects.get(action="bulk_accept")
+    assert entry.details == {"threshold": 0.99, "accepted": 1} and entry.actor == "Sophie Bernard"
+
+
+def test_deduplication_of_one_registry(world):
+    world_numelink_members = services.member_ids(world.auvergne_tic)
+    merger = services.plan_deduplication(association=world.auvergne_tic)
+    assert merger.summary["counts"]["internal_duplicates"] == 1
+    merger = services.apply_merger(merger=merger, accept_auto_only=True)
+    assert len(services.member_ids(world.auvergne_tic)) == len(world_numelink_members) - 1

@@ -1,0 +1,547 @@
+"""The merger pages: list and plan, review queue (one decision at a time, bulk accept), apply and undo with
+their confirmation step, the report and its downloads, and who may see any of it.
+
+The merger is built through the same services a user's clicks call: Numélink's and Auvergne TIC's exports are
+imported by the intake, then planned (``tests/mergers/scenario.py``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+
+from grappe.mergers import services
+from grappe.mergers.models import AuditEntry, CandidatePair, Merger
+from grappe.registry.models import Association, Organisation
+
+from . import scenario
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager(django_user_model):
+    user = django_user_model.objects.create_user(
+        "direction", first_name="Sophie", last_name="Bernard", is_staff=True
+    )
+    user.user_permissions.add(
+        Permission.objects.get(codename="manage_merger", content_type__app_label="mergers")
+    )
+    return user
+
+
+@pytest.fixture
+def manager_client(manager) -> Client:
+    client = Client()
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def outsider_client(django_user_model) -> Client:
+    """A signed-in staff member without the merger right."""
+    client = Client()
+    client.force_login(django_user_model.objects.create_user("stagiaire", is_staff=True))
+    return client
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> scenario.Scenario:
+    return scenario.build(tmp_path)
+
+
+@pytest.fixture
+def merger(world: scenario.Scenario, manager) -> Merger:
+    return services.plan_merger(
+        absorbing=world.numelink,
+        absorbed=world.auvergne_tic,
+        effective_on=scenario.EFFECTIVE,
+        keep_name_as_brand=True,
+        user=manager,
+    )
+
+
+def url(name: str, merger: Merger, **kwargs: int) -> str:
+    return reverse(f"mergers:{name}", kwargs={"merger_id": merger.pk, **kwargs})
+
+
+def review_pairs(merger: Merger) -> list[CandidatePair]:
+    return list(services.undecided_pairs(merger).order_by("pk"))
+
+
+# -- who may see the pages ----------------------------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client: Client, merger: Merger):
+    for address in (
+        reverse("mergers:list"),
+        url("detail", merger),
+        url("review", merger),
+        url("report", merger),
+    ):
+        response = client.get(address)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_staff_without_the_merger_right_get_403_on_the_list_and_404_on_a_merger(
+    outsider_client: Client, merger: Merger
+):
+    assert outsider_client.get(reverse("mergers:list")).status_code == 403
+    pair = review_pairs(merger)[0]
+    for address in (
+        url("detail", merger),
+        url("review", merger),
+        url("report", merger),
+        url("report_csv", merger),
+        url("report_pdf", merger),
+        url("apply", merger),
+        url("undo", merger),
+    ):
+        assert outsider_client.get(address).status_code == 404, address
+    response = outsider_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "accepted"})
+    assert response.status_code == 404
+    pair.refresh_from_db()
+    assert pair.decision == CandidatePair.Decision.PENDING
+
+
+def test_a_missing_merger_looks_like_a_forbidden_one(manager_client: Client, merger: Merger):
+    assert (
+        manager_client.get(reverse("mergers:detail", kwargs={"merger_id": merger.pk + 99})).status_code == 404
+    )
+
+
+def test_the_menu_shows_fusions_only_to_those_who_manage_mergers(
+    manager_client: Client, outsider_client: Client, world
+):
+    assert 'href="/fusions/"' in manager_client.get(reverse("mergers:list")).content.decode()
+    assert 'href="/fusions/"' not in outsider_client.get(reverse("login")).content.decode()
+
+
+def test_the_menu_follows_a_permission_given_through_a_group(django_user_model, world):
+    from django.contrib.auth.models import Group
+
+    board = Group.objects.create(name="Direction")
+    board.permissions.add(Permission.objects.get(codename="manage_merger", content_type__app_label="mergers"))
+    user = django_user_model.objects.create_user("president", is_staff=True)
+    user.groups.add(board)
+    client = Client()
+    client.force_login(user)
+    assert 'href="/fusions/"' in client.get(reverse("login")).content.decode()
+    assert client.get(reverse("mergers:list")).status_code == 200
+
+
+# -- list and plan -------------------------------------------------------------------------------------------
+
+
+def test_the_list_shows_each_merger_with_its_counts(manager_client: Client, merger: Merger):
+    page = manager_client.get(reverse("mergers:list")).content.decode()
+    assert "Auvergne TIC → Numélink" in page
+    assert "planifiée" in page
+    assert "31/03/2016" in page
+    assert "Préparer une fusion" in page
+
+
+def test_planning_from_the_form_without_a_file_creates_a_planned_merger(
+    manager_client: Client, world, manager
+):
+    response = manager_client.post(
+        reverse("mergers:list"),
+        {
+            "absorbed": world.auvergne_tic.pk,
+            "absorbing": world.numelink.pk,
+            "kind": "absorption",
+            "effective_on": "2016-03-31",
+            "keep_name_as_brand": "on",
+        },
+    )
+    merger = Merger.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == url("detail", merger)
+    assert merger.status == Merger.Status.PLANNED
+    assert merger.created_by == manager
+    assert merger.keep_name_as_brand
+    assert merger.summary["counts"]["absorbed_members"] > 0
+
+
+def test_planning_with_the_export_imports_it_first(manager_client: Client, tmp_path: Path, manager):
+    world = scenario.build(tmp_path, import_absorbed=False)
+    with world.auvergne_export.open("rb") as export:
+        response = manager_client.post(
+            reverse("mergers:list"),
+            {
+                "absorbed": world.auvergne_tic.pk,
+                "absorbing": world.numelink.pk,
+                "kind": "absorption",
+                "effective_on": "2016-03-31",
+                "file": export,
+            },
+        )
+    assert response.status_code == 302, response.content.decode()
+    merger = Merger.objects.get()
+    assert merger.source_file is not None
+    assert merger.source_file.original_name == "auvergne-tic.csv"
+    assert Organisation.objects.filter(memberships__association=world.auvergne_tic).exists()
+
+
+def test_a_bad_export_is_refused_with_its_location_and_nothing_is_planned(
+    manager_client: Client, tmp_path: Path
+):
+    world = scenario.build(tmp_path, import_absorbed=False)
+    bad = tmp_path / "auvergne-abime.csv"
+    rows = [list(row) for row in scenario.AUVERGNE_ROWS]
+    rows[1][0] = ""  # a row without a company name cannot be imported
+    scenario.write_csv(bad, rows)
+    organisations = Organisation.objects.count()
+    with bad.open("rb") as export:
+        response = manager_client.post(
+            reverse("mergers:list"),
+            {
+                "absorbed": world.auvergne_tic.pk,
+                "absorbing": world.numelink.pk,
+                "kind": "absorption",
+                "effective_on": "2016-03-31",
+                "file": export,
+            },
+        )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "La fusion n'a pas pu être préparée." in page
+    assert "Rien n&#x27;a été modifié." in page  # the import's own message
+    assert "1 ligne(s) en erreur sur 6." in page
+    assert 'href="/imports/"' in page  # where to see each issue or import the valid rows only
+    assert not Merger.objects.exists()
+    assert Organisation.objects.count() == organisations
+
+
+def test_an_unreadable_export_is_refused_with_the_file_named(manager_client: Client, tmp_path: Path):
+    world = scenario.build(tmp_path, import_absorbed=False)
+    broken = tmp_path / "adherents.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with broken.open("rb") as export:
+        response = manager_client.post(
+            reverse("mergers:list"),
+            {
+                "absorbed": world.auvergne_tic.pk,
+                "absorbing": world.numelink.pk,
+                "kind": "absorption",
+                "effective_on": "2016-03-31",
+                "file": export,
+            },
+        )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Où :" in page and "adherents.xlsx" in page
+    assert not Merger.objects.exists()
+
+
+def test_the_plan_form_refuses_an_association_absorbing_itself(manager_client: Client, world):
+    response = manager_client.post(
+        reverse("mergers:list"),
+        {
+            "absorbed": world.numelink.pk,
+            "absorbing": world.numelink.pk,
+            "kind": "absorption",
+            "effective_on": "2016-03-31",
+        },
+    )
+    assert response.status_code == 400
+    assert "une association ne s&#x27;absorbe pas elle-même" in response.content.decode()
+    assert not Merger.objects.exists()
+
+
+def test_the_plan_page_shows_the_summary_the_registry_before_and_after_and_the_type_mapping(
+    manager_client: Client, merger: Merger
+):
+    response = manager_client.get(url("detail", merger))
+    assert response.status_code == 200
+    page = response.content.decode()
+    counts = merger.summary["counts"]
+    assert "Absorption de Auvergne TIC par Numélink" in page
+    for label in (
+        "correspondances sûres",
+        "paires à vérifier",
+        "nouveaux membres",
+        "conflits",
+        "doublons internes",
+    ):
+        assert label in page
+    comparison = response.context["comparison"]
+    projected = services.projection(merger)
+    assert comparison["members"].befores == (
+        projected["before"]["Numélink"]["members"],
+        projected["before"]["Auvergne TIC"]["members"],
+    )
+    assert comparison["members"].after == projected["after"]["members"]
+    assert "adhérents de Auvergne TIC avant" in page
+    assert {row.key for row in comparison["departements"]} >= {"42", "63"}
+    assert "42 — Loire" in page
+    assert "Par territoire" in page
+    # Apply is blocked while pairs await review, and the way out is offered.
+    assert counts["to_review"] > 0
+    assert response.context["apply_blocked"]
+    assert "Appliquer en ne gardant que les correspondances sûres" in page
+    # The absorbed registry's membership types, to map onto the absorber's.
+    assert "Membre actif" in page
+    assert reverse("mergers:review", kwargs={"merger_id": merger.pk}) in page
+    assert reverse("mergers:report", kwargs={"merger_id": merger.pk}) in page
+
+
+def test_confirming_the_membership_type_mapping(manager_client: Client, merger: Merger):
+    form = manager_client.get(url("detail", merger)).context["mapping_form"]
+    data = {f"type_{index}": "Entreprise" for index, _source in enumerate(form.absorbed_types)}
+    response = manager_client.post(url("mapping", merger), data)
+    assert response.status_code == 302
+    merger.refresh_from_db()
+    assert merger.mapping_confirmed
+    assert merger.membership_type_mapping["Membre actif"] == "Entreprise"
+    assert AuditEntry.objects.filter(merger=merger, action=AuditEntry.Action.MAPPING).exists()
+
+
+# -- review queue ---------------------------------------------------------------------------------------------
+
+
+def test_the_review_page_shows_one_pair_side_by_side_with_its_evidence(
+    manager_client: Client, merger: Merger
+):
+    response = manager_client.get(url("review", merger))
+    assert response.status_code == 200
+    pair = response.context["pair"]
+    assert pair is not None and pair.decision == CandidatePair.Decision.PENDING
+    page = response.content.decode()
+    assert pair.left_label in page and pair.right_label in page
+    assert f"0 / {response.context['progress']['total']} décidées" in page
+    statuses = {row.field: row.status for row in response.context["fields"]}
+    assert set(statuses.values()) <= {"same", "different", "missing"}
+    assert 'class="is-same"' in page or 'class="is-different"' in page
+    assert response.context["evidence"], "the engine's per-field evidence is shown"
+    assert "<kbd>a</kbd>" in page and 'data-shortcut="r"' in page and 'data-shortcut="s"' in page
+
+
+def test_the_most_uncertain_pair_comes_first(manager_client: Client, merger: Merger):
+    pair = manager_client.get(url("review", merger)).context["pair"]
+    pending = [p for p in review_pairs(merger) if p.decision == CandidatePair.Decision.PENDING]
+    assert abs(pair.match_probability - 0.5) == min(abs(p.match_probability - 0.5) for p in pending)
+
+
+def test_a_decision_is_stored_with_who_and_when_and_the_next_pair_follows(
+    manager_client: Client, merger: Merger, manager
+):
+    first = manager_client.get(url("review", merger)).context["pair"]
+    before = datetime.datetime.now(datetime.UTC)
+    response = manager_client.post(url("decide", merger, pair_id=first.pk), {"decision": "rejected"})
+    assert response.status_code == 302
+    assert response["Location"] == url("review", merger)
+    first.refresh_from_db()
+    assert first.decision == CandidatePair.Decision.REJECTED
+    assert first.decided_by == manager
+    assert first.decided_by_label == "Sophie Bernard"
+    assert first.decided_at >= before
+    following = manager_client.get(url("review", merger))
+    assert following.context["pair"] is None or following.context["pair"].pk != first.pk
+    assert following.context["progress"]["decided"] == 1
+    assert "Sophie Bernard" in following.content.decode()  # the decisions log
+
+
+def test_an_htmx_decision_swaps_in_the_next_pair_and_the_log(manager_client: Client, merger: Merger):
+    first = manager_client.get(url("review", merger)).context["pair"]
+    response = manager_client.post(
+        url("decide", merger, pair_id=first.pk), {"decision": "accepted"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert next(t.name for t in response.templates) == "mergers/_review_panel.html"
+    page = response.content.decode()
+    assert page.startswith('<div id="review-panel"')
+    assert 'id="decision-log" hx-swap-oob="true"' in page
+    assert "1 / " in page
+    first.refresh_from_db()
+    assert first.decision == CandidatePair.Decision.ACCEPTED
+
+
+def test_skipping_moves_on_and_skipped_pairs_can_be_reviewed_again(manager_client: Client, merger: Merger):
+    pairs = review_pairs(merger)
+    for pair in pairs:
+        manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "skipped"})
+    page = manager_client.get(url("review", merger))
+    assert page.context["pair"] is None
+    assert "passée" in page.content.decode()
+    again = manager_client.get(url("review", merger) + "?passees=1")
+    assert again.context["pair"].decision == CandidatePair.Decision.SKIPPED
+
+
+def test_an_unknown_decision_changes_nothing(manager_client: Client, merger: Merger):
+    pair = review_pairs(merger)[0]
+    response = manager_client.post(
+        url("decide", merger, pair_id=pair.pk), {"decision": "peut-être"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 400
+    pair.refresh_from_db()
+    assert pair.decision == CandidatePair.Decision.PENDING
+
+
+def test_a_pair_of_another_merger_is_not_found(manager_client: Client, merger: Merger):
+    other = Merger.objects.create(
+        absorbing=merger.absorbing,
+        absorbed=merger.absorbing,
+        kind=Merger.Kind.DEDUPLICATION,
+        effective_on=scenario.EFFECTIVE,
+        status=Merger.Status.PLANNED,
+    )
+    stranger = CandidatePair.objects.create(
+        merger=other,
+        left_org_id=1,
+        right_org_id=2,
+        left_record_id="e1",
+        right_record_id="e2",
+        left_label="A",
+        right_label="B",
+        match_probability=0.5,
+        match_weight=0.0,
+        band=CandidatePair.Band.REVIEW,
+    )
+    response = manager_client.post(url("decide", merger, pair_id=stranger.pk), {"decision": "accepted"})
+    assert response.status_code == 404
+    assert manager_client.get(url("review", merger) + f"?paire={stranger.pk}").status_code == 404
+    stranger.refresh_from_db()
+    assert stranger.decision == CandidatePair.Decision.PENDING
+
+
+def test_bulk_accept_above_a_threshold(manager_client: Client, merger: Merger, manager):
+    pairs = review_pairs(merger)
+    threshold = min(pair.match_probability for pair in pairs)
+    response = manager_client.post(
+        url("accept_above", merger), {"threshold": f"{int(threshold * 100)}"}, follow=True
+    )
+    expected = sum(1 for pair in pairs if pair.match_probability >= int(threshold * 100) / 100)
+    page = response.content.decode()
+    assert f"{expected} paire" in page and "acceptée" in page
+    accepted = merger.pairs.filter(decision=CandidatePair.Decision.ACCEPTED)
+    assert accepted.count() == expected
+    assert all(pair.decided_by == manager for pair in accepted)
+
+
+def test_bulk_accept_refuses_a_threshold_out_of_range(manager_client: Client, merger: Merger):
+    response = manager_client.post(url("accept_above", merger), {"threshold": "20"}, follow=True)
+    assert "Seuil invalide" in response.content.decode()
+    assert not merger.pairs.filter(decision=CandidatePair.Decision.ACCEPTED).exists()
+
+
+def test_decisions_export_as_csv(manager_client: Client, merger: Merger):
+    pair = review_pairs(merger)[0]
+    manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "accepted"})
+    response = manager_client.get(url("decisions_csv", merger))
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("pair_id,")
+    assert any(line.startswith(f"{pair.pk},") and line.endswith("accepted") for line in lines)
+
+
+# -- apply and undo ---------------------------------------------------------------------------------------------
+
+
+def test_apply_asks_for_confirmation_first(manager_client: Client, merger: Merger):
+    response = manager_client.get(url("apply", merger))
+    assert response.status_code == 200
+    assert "Je confirme" in response.content.decode()
+    refused = manager_client.post(url("apply", merger), {"accept_auto_only": "on"})
+    assert refused.status_code == 400
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.PLANNED
+
+
+def test_apply_is_refused_while_pairs_await_review(manager_client: Client, merger: Merger):
+    response = manager_client.post(url("apply", merger), {"confirm": "on"})
+    assert response.status_code == 400
+    assert "paire(s) à vérifier sans décision" in response.content.decode()
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.PLANNED
+
+
+def test_apply_then_undo_through_the_pages(manager_client: Client, merger: Merger, manager):
+    for pair in review_pairs(merger):
+        manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "rejected"})
+    detail = manager_client.get(url("detail", merger))
+    assert not detail.context["apply_blocked"]
+    members_before = Association.objects.get(pk=merger.absorbing_id).memberships.count()
+
+    response = manager_client.post(url("apply", merger), {"confirm": "on"})
+    assert response.status_code == 302
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.APPLIED
+    assert merger.applied_by == manager
+    assert Association.objects.get(pk=merger.absorbing_id).memberships.count() > members_before
+    page = manager_client.get(url("detail", merger)).content.decode()
+    assert "Annuler la fusion…" in page
+    assert "Fusion appliquée au registre" in page
+
+    assert manager_client.get(url("undo", merger)).status_code == 200
+    response = manager_client.post(url("undo", merger), {"confirm": "on"})
+    assert response.status_code == 302
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.UNDONE
+    assert merger.undone_by == manager
+    assert Association.objects.get(pk=merger.absorbing_id).memberships.count() == members_before
+    assert merger.checksum_before  # the services measured the registry; undo restored it exactly
+
+
+def test_apply_keeping_only_the_sure_matches(manager_client: Client, merger: Merger):
+    assert review_pairs(merger)
+    response = manager_client.get(url("apply", merger) + "?sures=1")
+    assert 'name="accept_auto_only"' in response.content.decode()
+    response = manager_client.post(url("apply", merger), {"confirm": "on", "accept_auto_only": "on"})
+    assert response.status_code == 302
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.APPLIED
+
+
+def test_undo_shows_why_it_would_be_refused(manager_client: Client, merger: Merger):
+    manager_client.post(url("apply", merger), {"confirm": "on", "accept_auto_only": "on"})
+    organisation = Organisation.objects.filter(memberships__association=merger.absorbing).first()
+    organisation.name = f"{organisation.name} (renommée)"
+    organisation.save()
+    page = manager_client.get(url("detail", merger)).content.decode()
+    assert "Annulation impossible pour l'instant." in page
+    assert "ont changé depuis" in page
+    response = manager_client.post(url("undo", merger), {"confirm": "on"})
+    assert response.status_code == 400
+    assert "ont changé depuis" in response.content.decode()
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.APPLIED
+
+
+# -- report ---------------------------------------------------------------------------------------------------
+
+
+def test_the_report_page_shows_counts_before_and_after(manager_client: Client, merger: Merger):
+    manager_client.post(url("apply", merger), {"confirm": "on", "accept_auto_only": "on"})
+    response = manager_client.get(url("report", merger))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Rapport de fusion" in page
+    assert url("report_csv", merger) in page and url("report_pdf", merger) in page
+    assert "Par département" in page and "Journal" in page
+
+
+def test_the_report_downloads_as_csv_and_pdf(manager_client: Client, merger: Merger):
+    csv_response = manager_client.get(url("report_csv", merger))
+    assert csv_response.status_code == 200
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert (
+        f'filename="fusion-{merger.pk}-auvergne-tic-numelink-rapport.csv"'
+        in csv_response["Content-Disposition"]
+    )
+    assert csv_response.content
+
+    pdf_response = manager_client.get(url("report_pdf", merger))
+    assert pdf_response.status_code == 200
+    assert pdf_response["Content-Type"] == "application/pdf"
+    assert pdf_response["Content-Disposition"] == (
+        f'attachment; filename="fusion-{merger.pk}-auvergne-tic-numelink-rapport.pdf"'
+    )
+    assert pdf_response.content.startswith(b"%PDF")
