@@ -152,6 +152,7 @@ def build_small_registry() -> SmallRegistry:
         city="Valence",
         departement="26",
         naf_code="62.02A",
+        legal_form_code="5499",
         headcount_bracket="03",
         website="https://drome-logiciels.fr",
         website_domain="drome-logiciels.fr",

@@ -176,6 +176,7 @@ def test_organisation_detail_shows_identity_sites_people_memberships_and_provena
     content = response.content.decode()
     assert "Drôme Logiciels" in content
     assert "Programmation informatique" not in content and "62.02A" in content
+    assert "5499" in content and "Société à responsabilité limitée" in content  # the legal form's label
     assert "Claire Martin" in content and "représentant titulaire" in content
     assert "RhoneAlley" in content  # origin of the membership
     assert "adherents-rhonealley-2016.csv" in content and "ligne 2" in content

