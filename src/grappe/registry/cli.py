@@ -16,6 +16,7 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Sortie JSON pour les scripts."),
 ) -> None:
     """Affiche le nombre d'adhérents par association, territoire et département."""
+    from grappe.registry.models import Association
     from grappe.registry.stats import counts_as_json, registry_counts
 
     counts = registry_counts()
@@ -28,7 +29,12 @@ def stats(
         )
         return
     for item in counts:
-        status = "" if item.status == "active" else f" [dim]({item.status})[/]"
+        status = ""
+        if item.status != Association.Status.ACTIVE:
+            label = str(Association.Status(item.status).label)
+            if item.absorbed_on and item.absorbed_into:
+                label += f" le {item.absorbed_on:%d/%m/%Y} par {item.absorbed_into}"
+            status = f" [dim]({label})[/]"
         out_console.print(f"[bold]{item.association}[/]{status} : {item.members} adhérents")
         if item.by_territory:
             table = Table("Territoire", "Adhérents", box=None, padding=(0, 2))

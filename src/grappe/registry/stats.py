@@ -7,10 +7,11 @@ its membership's establishment (or, failing that, any of its establishments) sta
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 
 from grappe.france import geo
 from grappe.registry.models import Association, Establishment, Membership, Territory
@@ -23,6 +24,8 @@ class AssociationCounts:
     members: int
     by_departement: dict[str, int] = field(default_factory=dict)
     by_territory: dict[str, int] = field(default_factory=dict)
+    absorbed_on: datetime.date | None = None
+    absorbed_into: str | None = None
 
 
 def active_memberships(association: Association | None = None) -> QuerySet[Membership]:
@@ -90,13 +93,21 @@ def association_counts(association: Association) -> AssociationCounts:
         members=member_count(association),
         by_departement=members_by_departement(association),
         by_territory=members_by_territory(association),
+        absorbed_on=association.absorbed_on,
+        absorbed_into=association.absorbed_into.name if association.absorbed_into_id else None,
     )
 
 
 def registry_counts() -> list[AssociationCounts]:
-    associations = Association.objects.annotate(
-        n=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE))
-    ).order_by("status", "-n", "name")
+    # Networks in activity first, then those absorbed into them: the list reads as today's network.
+    associations = (
+        Association.objects.select_related("absorbed_into")
+        .annotate(
+            n=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE)),
+            absorbed_or_dissolved=Case(When(status=Association.Status.ACTIVE, then=0), default=1),
+        )
+        .order_by("absorbed_or_dissolved", "-n", "name")
+    )
     return [association_counts(a) for a in associations]
 
 
@@ -104,6 +115,7 @@ def counts_as_json(counts: list[AssociationCounts]) -> list[dict]:
     result = []
     for item in counts:
         data = asdict(item)
+        data["absorbed_on"] = item.absorbed_on.isoformat() if item.absorbed_on else None
         data["by_departement"] = [
             {"code": code, "name": _departement_name(code), "members": n}
             for code, n in item.by_departement.items()

@@ -1,0 +1,50 @@
+"""``grappe stats``: today's networks first, absorbed ones with their date and absorber, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from grappe import cli
+from grappe.registry.stats import member_count
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def runner() -> CliRunner:
+    cli._register_commands()
+    return CliRunner()
+
+
+def test_stats_lists_active_networks_first_and_says_when_and_into_what_the_others_were_absorbed(
+    registry, runner
+):
+    result = runner.invoke(cli.app, ["stats"])
+
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert text.index("Numélink :") < text.index("RhoneAlley (absorbée le 01/06/2016 par Numélink)")
+    assert f"Numélink : {member_count(registry.numelink)} adhérents" in text
+    assert "Département" in text and "42 Loire" in text
+
+
+def test_stats_json_gives_counts_by_departement_and_the_absorption(registry, runner):
+    result = runner.invoke(cli.app, ["stats", "--json"])
+
+    assert result.exit_code == 0, result.output
+    by_name = {item["association"]: item for item in json.loads(result.output)}
+    assert by_name["Numélink"]["status"] == "active" and by_name["Numélink"]["absorbed_into"] is None
+    assert by_name["RhoneAlley"]["absorbed_into"] == "Numélink"
+    assert by_name["RhoneAlley"]["absorbed_on"] == "2016-06-01"
+    loire = next(d for d in by_name["Numélink"]["by_departement"] if d["code"] == "42")
+    assert loire["name"] == "Loire" and loire["members"] >= 1
+
+
+def test_stats_on_an_empty_registry_says_how_to_fill_it(db, runner):
+    result = runner.invoke(cli.app, ["stats"])
+
+    assert result.exit_code == 0
+    assert "grappe import" in result.output and "grappe demo" in result.output
