@@ -27,7 +27,7 @@ from grappe.france.identifiers import check_siren, check_siret
 from grappe.france.problems import Problem
 from grappe.intake.reading import Row
 from grappe.intake.validation import RowValidator
-from grappe.registry.models import Membership
+from grappe.registry.models import Membership, Organisation
 
 LOCALE_DIR = Path(grappe.__file__).parent / "locale"
 EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
@@ -417,3 +417,11 @@ def test_model_choices_and_names_are_english_when_english_is_active():
         assert str(Membership._meta.verbose_name_plural) == "memberships"
     with translation.override("fr"):
         assert str(Membership._meta.verbose_name_plural) == "adhésions"
+
+
+def test_headcount_brackets_read_in_the_active_language():
+    organisation = Organisation(name="Forez Conseil", headcount_bracket="02")
+    with translation.override("en"):
+        assert organisation.get_headcount_bracket_display() == "3 to 5 employees"
+    with translation.override("fr"):
+        assert organisation.get_headcount_bracket_display() == "3 à 5 salariés"

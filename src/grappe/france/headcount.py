@@ -20,22 +20,22 @@ class HeadcountBracket:
 HEADCOUNT_BRACKETS: dict[str, HeadcountBracket] = {
     bracket.code: bracket
     for bracket in (
-        HeadcountBracket("NN", "Unité non employeuse", None, None),
-        HeadcountBracket("00", "0 salarié", 0, 0),
-        HeadcountBracket("01", "1 ou 2 salariés", 1, 2),
-        HeadcountBracket("02", "3 à 5 salariés", 3, 5),
-        HeadcountBracket("03", "6 à 9 salariés", 6, 9),
-        HeadcountBracket("11", "10 à 19 salariés", 10, 19),
-        HeadcountBracket("12", "20 à 49 salariés", 20, 49),
-        HeadcountBracket("21", "50 à 99 salariés", 50, 99),
-        HeadcountBracket("22", "100 à 199 salariés", 100, 199),
-        HeadcountBracket("31", "200 à 249 salariés", 200, 249),
-        HeadcountBracket("32", "250 à 499 salariés", 250, 499),
-        HeadcountBracket("41", "500 à 999 salariés", 500, 999),
-        HeadcountBracket("42", "1 000 à 1 999 salariés", 1000, 1999),
-        HeadcountBracket("51", "2 000 à 4 999 salariés", 2000, 4999),
-        HeadcountBracket("52", "5 000 à 9 999 salariés", 5000, 9999),
-        HeadcountBracket("53", "10 000 salariés et plus", 10000, None),
+        HeadcountBracket("NN", _("Unité non employeuse"), None, None),
+        HeadcountBracket("00", _("0 salarié"), 0, 0),
+        HeadcountBracket("01", _("1 ou 2 salariés"), 1, 2),
+        HeadcountBracket("02", _("3 à 5 salariés"), 3, 5),
+        HeadcountBracket("03", _("6 à 9 salariés"), 6, 9),
+        HeadcountBracket("11", _("10 à 19 salariés"), 10, 19),
+        HeadcountBracket("12", _("20 à 49 salariés"), 20, 49),
+        HeadcountBracket("21", _("50 à 99 salariés"), 50, 99),
+        HeadcountBracket("22", _("100 à 199 salariés"), 100, 199),
+        HeadcountBracket("31", _("200 à 249 salariés"), 200, 249),
+        HeadcountBracket("32", _("250 à 499 salariés"), 250, 499),
+        HeadcountBracket("41", _("500 à 999 salariés"), 500, 999),
+        HeadcountBracket("42", _("1 000 à 1 999 salariés"), 1000, 1999),
+        HeadcountBracket("51", _("2 000 à 4 999 salariés"), 2000, 4999),
+        HeadcountBracket("52", _("5 000 à 9 999 salariés"), 5000, 9999),
+        HeadcountBracket("53", _("10 000 salariés et plus"), 10000, None),
     )
 }
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.france.text import fold
 
 
@@ -42,7 +43,7 @@ class Association(models.Model):
         on_delete=models.PROTECT,
         related_name="absorbed_associations",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("association")
@@ -204,7 +205,13 @@ class Organisation(models.Model):
     legal_form_code = models.CharField(_("catégorie juridique"), max_length=4, blank=True)
     naf_code = models.CharField(_("code NAF/APE"), max_length=6, blank=True, db_index=True)
     naf_version = models.CharField(_("nomenclature NAF"), max_length=12, blank=True)
-    headcount_bracket = models.CharField(_("tranche d'effectif"), max_length=2, blank=True)
+    headcount_bracket = models.CharField(
+        _("tranche d'effectif"),
+        max_length=2,
+        blank=True,
+        # The labels are French text marked for translation in grappe.france (a pure core, no Django).
+        choices=[(code, _(bracket.label)) for code, bracket in HEADCOUNT_BRACKETS.items()],
+    )
     created_on = models.DateField(_("date de création"), null=True, blank=True)
     website = models.URLField(_("site web"), max_length=300, blank=True)
     website_domain = models.CharField(_("domaine"), max_length=200, blank=True, db_index=True)
@@ -212,8 +219,8 @@ class Organisation(models.Model):
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     is_startup = models.BooleanField(_("start-up"), default=False)
     skills = models.JSONField(_("compétences"), default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     objects = OrganisationManager()
 
@@ -252,7 +259,7 @@ class Establishment(models.Model):
     is_head_office = models.BooleanField(_("siège"), default=False)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("établissement")
@@ -272,7 +279,7 @@ class Person(models.Model):
     last_name = models.CharField(_("nom"), max_length=80)
     email = models.EmailField(_("e-mail"), blank=True, db_index=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("personne")
@@ -349,7 +356,7 @@ class Membership(models.Model):
     annual_fee = models.DecimalField(
         _("cotisation annuelle"), max_digits=10, decimal_places=2, null=True, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("adhésion")

@@ -53,7 +53,7 @@ def legal_form_label(code: str) -> str:
 @register.filter
 def headcount_label(code: str) -> str:
     bracket = HEADCOUNT_BRACKETS.get(code or "")
-    return bracket.label if bracket else code
+    return _(bracket.label) if bracket else code
 
 
 @register.filter
