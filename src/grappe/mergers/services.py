@@ -519,10 +519,7 @@ def projection(merger: Merger, pairs: Iterable[CandidatePair] | None = None) -> 
     members = set(
         active_memberships().filter(association__in=associations).values_list("organisation_id", flat=True)
     )
-    groups = _groups(
-        [p for p in pairs if p.is_match],
-        set() if merger.kind == Merger.Kind.DEDUPLICATION else member_ids(merger.absorbing),
-    )
+    groups = survivors(merger, pairs)
     departements = _departements(members)
     territories = _territories_after(merger)
     before = {}
@@ -535,6 +532,14 @@ def projection(merger: Merger, pairs: Iterable[CandidatePair] | None = None) -> 
     for org in members:
         folded[groups.get(org, org)].add(org)
     return {"before": before, "after": _counts(folded, departements, territories)}
+
+
+def survivors(merger: Merger, pairs: Iterable[CandidatePair] | None = None) -> dict[int, int]:
+    """Organisation → the organisation it ends in when ``merger`` applies now: the pairs that fold (sure and
+    pending, or accepted), grouped the way apply groups them. Organisations not folded are left out."""
+    pairs = merger.pairs.all() if pairs is None else pairs
+    anchors = set() if merger.kind == Merger.Kind.DEDUPLICATION else member_ids(merger.absorbing)
+    return _groups([p for p in pairs if p.is_match], anchors)
 
 
 def _groups(pairs: list[CandidatePair], anchors: set[int]) -> dict[int, int]:
@@ -1035,9 +1040,8 @@ def _apply(merger: Merger) -> dict[str, Any]:
     dedup = merger.kind == Merger.Kind.DEDUPLICATION
     absorber_ids = set() if dedup else member_ids(merger.absorbing)
     before = {a.name: _counts_json(association_counts(a), a) for a in {merger.absorbing, merger.absorbed}}
-    pairs = list(merger.pairs.all())
-    matching = [p for p in pairs if p.is_match]
-    groups = _groups(matching, absorber_ids)
+    matching = [p for p in merger.pairs.all() if p.is_match]
+    groups = survivors(merger, matching)
     members: dict[int, list[int]] = defaultdict(list)
     for org, root in groups.items():
         if org != root:
