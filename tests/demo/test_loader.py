@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from typer.testing import CliRunner
 
-from grappe import cli
 from grappe.demo import loader
 from grappe.demo.story import FUSION_NAME, NUMBERS
 from grappe.errors import UserError
+from grappe.mergers.models import Merger
 from grappe.registry.models import Association, Brand, Office, SourceRecord, StaffMember
 from grappe.registry.stats import member_count, members_by_departement
+
+from .loading import story_loaded
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-def test_story_figures_hold_after_loading(tmp_path):
-    report = loader.load_story(directory=tmp_path)
+@pytest.fixture(scope="module")
+def report(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The story as ``grappe demo`` loads it: the demo plays the reviewer on every review queue."""
+    with story_loaded(django_db_blocker, tmp_path_factory.mktemp("story")) as loaded:
+        yield loaded
 
+
+def test_story_figures_hold_after_loading(report):
     assert [step.members for step in report.steps] == [
         NUMBERS.after_rhonealley,
         NUMBERS.after_auvergne_tic,
@@ -40,26 +44,31 @@ def test_story_figures_hold_after_loading(tmp_path):
     assert StaffMember.objects.filter(office=bureau, left_on__isnull=True).count() == 1
     # Every exported row is kept verbatim.
     exported_rows = sum(
-        1 for line in (tmp_path / "truth.csv").read_text(encoding="utf-8").splitlines()[1:] if line
+        1 for line in (report.directory / "truth.csv").read_text(encoding="utf-8").splitlines()[1:] if line
     )
     assert SourceRecord.objects.count() == exported_rows
 
 
-def test_loading_twice_is_refused(tmp_path):
-    loader.load_story(directory=tmp_path)
+def test_with_the_reviewer_the_registry_is_exactly_the_truth(report):
+    """Row level: every exported row ends in the organisation of its company, and in no other's."""
+    assert [figures.label for figures in report.mergers] == [
+        "numelink-dedup",
+        "numelink-rhonealley-2015",
+        "numelink-auvergne-tic-2016",
+        "numelink-clustr-2017",
+    ]
+    for figures in report.mergers:
+        assert figures.holds, figures
+        assert figures.registry.f1 == 1.0, figures
+        assert figures.reviewed == figures.review_queue
+    final = report.registry
+    assert final.true_pairs == final.predicted_pairs == final.true_positive_pairs > 0
+    # Whole clusters too: as many organisations holding story rows as companies in the story.
+    assert final.cluster_precision == final.cluster_recall == 1.0
+    assert final.true_clusters == NUMBERS.after_clustr
+    assert Merger.objects.filter(status=Merger.Status.APPLIED).count() == 4
+
+
+def test_loading_twice_is_refused(report, tmp_path):
     with pytest.raises(UserError, match="déjà chargée"):
         loader.load_story(directory=tmp_path / "again")
-
-
-def test_demo_command_loads_without_serving_and_stats_reports_it(tmp_path, settings):
-    settings.DATA_DIR = tmp_path
-    cli._register_commands()
-    runner = CliRunner()
-    result = runner.invoke(cli.app, ["demo", "--no-serve"])
-    assert result.exit_code == 0, result.output
-    assert "direction" in result.output and "grappe-demo" in result.output
-
-    stats = runner.invoke(cli.app, ["stats", "--json"])
-    assert stats.exit_code == 0, stats.output
-    counts = {item["association"]: item["members"] for item in json.loads(stats.output)}
-    assert counts[FUSION_NAME] == NUMBERS.after_clustr

@@ -26,9 +26,11 @@ from grappe.demo import model as story_model
 from grappe.demo import story as plot
 from grappe.errors import UserError
 from grappe.intake.services import import_file
+from grappe.linkage.scoring import Scores, ratio, score_assignments
 from grappe.mergers import services as mergers
 from grappe.mergers.models import CandidatePair
 from grappe.mergers.models import Merger as MergerRecord
+from grappe.mergers.selectors import review_queue
 from grappe.registry.models import Association, Office, SourceRecord, StaffMember, Territory
 from grappe.registry.stats import member_count, members_by_departement
 
@@ -46,6 +48,7 @@ TERRITORIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 }
 
 Progress = Callable[[str], None]
+RowKey = tuple[str, str, int]  # (file, sheet, line) of an exported row, as truth.csv names it
 
 
 @dataclass(frozen=True)
@@ -58,36 +61,74 @@ class StepFigures:
 
 
 @dataclass(frozen=True)
-class LinkageFigures:
-    """How the linkage did on one merger, measured on the ground truth (pairs of organisations)."""
+class MergerFigures:
+    """One merger of the story (the first network's deduplication included), measured on the ground truth.
 
-    label: str
+    Every figure is about exported rows (``truth.csv``), not organisations: two rows are a true pair when they
+    are the same company, and a predicted pair when they ended in the same organisation. Counting rows keeps in
+    the measure what the import already folded (same valid SIREN) as well as what the merger folds.
+    """
+
+    label: str  # the story's key of the merger
+    title: str  # how the merger reads (« RhoneAlley → Numélink »)
     merger_id: int
-    auto_pairs: int
-    auto_precision: float
-    auto_recall: float
-    review_queue: int
-    true_pairs: int
-    f1: float
+    auto_pairs: int  # candidate pairs (of organisations) in the sure band
+    # The row pairs the sure band joins on its own (what apply folds without a reviewer, projected at plan time),
+    # among those this merger can join (at least one row in a member only the absorbed association brings):
+    auto_joined: int  # row pairs the band puts together
+    auto_right: int  # of which are one company
+    to_join: int  # row pairs of one company still apart before the merger
+    review_queue: int  # pairs a person is asked about (grappe.mergers.selectors.review_queue)
+    reviewed: int  # of which the demo decided (0 with the sure band alone)
+    registry: Scores  # every row loaded so far, after the merger is applied
+    members: int
+    expected_members: int
+
+    @property
+    def holds(self) -> bool:
+        return self.members == self.expected_members
+
+    @property
+    def auto_precision(self) -> float:
+        return ratio(self.auto_right, self.auto_joined)
+
+    @property
+    def auto_recall(self) -> float:
+        return ratio(self.auto_right, self.to_join)
 
 
 @dataclass
 class DemoReport:
     directory: Path
+    reviewed: bool = True  # the demo played the reviewer (False: the sure bands alone, nobody reviewing)
     steps: list[StepFigures] = field(default_factory=list)
-    linkage: list[LinkageFigures] = field(default_factory=list)
+    mergers: list[MergerFigures] = field(default_factory=list)
 
     @property
     def holds(self) -> bool:
-        return all(step.members == step.expected_members for step in self.steps)
+        return all(step.members == step.expected_members for step in self.steps) and all(
+            figures.holds for figures in self.mergers
+        )
+
+    @property
+    def registry(self) -> Scores:
+        """The final registry against the truth: every exported row of the story."""
+        return self.mergers[-1].registry
 
 
 def demo_is_loaded() -> bool:
     return Association.objects.filter(name=plot.FUSION_NAME).exists()
 
 
-def load_story(*, directory: Path, seed: int = 2016, progress: Progress | None = None) -> DemoReport:
-    """Write the story's exports to ``directory`` and load them; all or nothing."""
+def load_story(
+    *, directory: Path, seed: int = 2016, review: bool = True, progress: Progress | None = None
+) -> DemoReport:
+    """Write the story's exports to ``directory`` and load them; all or nothing.
+
+    ``review``: the demo plays the reviewer on every merger's review queue, from the ground truth; without it
+    only the sure band folds (``apply_merger(accept_auto_only=True)``) and the pairs to review stay apart, which
+    measures the linkage with nobody reviewing.
+    """
     say = progress or (lambda _message: None)
     if demo_is_loaded():
         raise UserError(
@@ -96,7 +137,7 @@ def load_story(*, directory: Path, seed: int = 2016, progress: Progress | None =
     story = generator.generate_story(seed)
     files = generator.write_story(story, directory)
     truth = _read_truth(files.truth)
-    report = DemoReport(directory=directory)
+    report = DemoReport(directory=directory, reviewed=review)
     with transaction.atomic():
         associations = {a.key: _create_association(a) for a in story.associations}
         loaded: list[str] = []
@@ -113,7 +154,15 @@ def load_story(*, directory: Path, seed: int = 2016, progress: Progress | None =
                 planned = mergers.plan_deduplication(
                     association=absorbing, effective_on=merger.effective_date
                 )
-                report.linkage.append(_review_and_apply(planned, truth, label=f"{merger.absorbing}-dedup"))
+                report.mergers.append(
+                    _review_and_apply(
+                        planned,
+                        truth,
+                        label=f"{merger.absorbing}-dedup",
+                        review=review,
+                        expected_members=story.association(merger.absorbing).member_count,
+                    )
+                )
             say(f"Fusion : {associations[merger.absorbed].name} → {absorbing.name}…")
             into = _apply_merger(story, merger, associations, files, truth, report)
             loaded.append(merger.absorbed)
@@ -130,7 +179,7 @@ def load_story(*, directory: Path, seed: int = 2016, progress: Progress | None =
     return report
 
 
-def _read_truth(path: Path) -> dict[tuple[str, str, int], str]:
+def _read_truth(path: Path) -> dict[RowKey, str]:
     with path.open(encoding="utf-8", newline="") as handle:
         return {
             (row["file"], row["sheet"], int(row["line"])): row["entity_id"] for row in csv.DictReader(handle)
@@ -195,82 +244,87 @@ def _grow(association: Association, data: story_model.Association, *, horizon: d
         )
 
 
-def _entities(org_ids: set[int], truth: dict[tuple[str, str, int], str]) -> dict[int, set[str]]:
-    """Which story companies each organisation holds, from its source rows and the ground truth."""
-    found: dict[int, set[str]] = defaultdict(set)
-    records = SourceRecord.objects.filter(organisation_id__in=sorted(org_ids)).values_list(
-        "source_file__original_name", "source_file__sheet", "line_number", "organisation_id"
+def _row_organisations(truth: dict[RowKey, str]) -> dict[RowKey, int | None]:
+    """Where each row of the exports loaded so far ended: its organisation, None when it is in none."""
+    records = {
+        (file_name, sheet, line): organisation_id
+        for file_name, sheet, line, organisation_id in SourceRecord.objects.values_list(
+            "source_file__original_name", "source_file__sheet", "line_number", "organisation_id"
+        )
+    }
+    files = {(file_name, sheet) for file_name, sheet, _ in records}
+    # A row of a loaded file that the import did not keep would be a row lost: it counts as in no organisation.
+    return {key: records.get(key) for key in truth if key[:2] in files}
+
+
+def _cluster(key: RowKey, organisation_id: int | None) -> object:
+    return organisation_id if organisation_id is not None else key  # a row in no organisation stands alone
+
+
+def _registry_scores(truth: dict[RowKey, str]) -> Scores:
+    rows = _row_organisations(truth)
+    return score_assignments((_cluster(key, org), truth[key], True) for key, org in rows.items())
+
+
+def _band_pairs(
+    rows: dict[RowKey, int | None], folded: dict[int, int], joinable: set[int], truth: dict[RowKey, str]
+) -> tuple[int, int, int]:
+    """Row pairs that ``folded`` (organisation → survivor) joins, of which right, and row pairs of one company
+    still apart, among the pairs with at least one row in a ``joinable`` organisation (the others were not this
+    merger's to join: two absorber organisations are never merged)."""
+
+    def scores(survivor: Callable[[int], int]) -> Scores:
+        return score_assignments(
+            (_cluster(key, org if org is None else survivor(org)), truth[key], org in joinable)
+            for key, org in rows.items()
+        )
+
+    apart, joined = scores(lambda org: org), scores(lambda org: folded.get(org, org))
+    return (
+        joined.predicted_pairs - apart.predicted_pairs,
+        joined.true_positive_pairs - apart.true_positive_pairs,
+        joined.true_pairs - apart.true_positive_pairs,
     )
-    for file_name, sheet, line, organisation_id in records:
-        entity = truth.get((file_name, sheet, line))
-        if entity:
-            found[organisation_id].add(entity)
-    return found
 
 
 def _review_and_apply(
-    merger: MergerRecord, truth: dict[tuple[str, str, int], str], *, label: str
-) -> LinkageFigures:
-    """The sure band is accepted as planned; the demo plays the reviewer on the rest, from the ground truth."""
+    merger: MergerRecord,
+    truth: dict[RowKey, str],
+    *,
+    label: str,
+    review: bool,
+    expected_members: int,
+) -> MergerFigures:
+    """Measure the sure band as planned, play the reviewer on the queue (``review``), apply, measure again."""
     dedup = merger.kind == MergerRecord.Kind.DEDUPLICATION
-    absorbed = mergers.member_ids(merger.absorbed)
     absorber = set() if dedup else mergers.member_ids(merger.absorbing)
-    involved = absorbed | absorber
-    entities = _entities(involved, truth)
-
-    def same(a: int, b: int) -> bool:
-        return bool(entities.get(a, set()) & entities.get(b, set()))
-
-    new = absorbed - absorber
-    by_entity: dict[str, set[int]] = defaultdict(set)
-    for org in involved:
-        for entity in entities.get(org, ()):
-            by_entity[entity].add(org)
-    true_pairs = {
-        (min(a, b), max(a, b))
-        for orgs in by_entity.values()
-        for a in orgs
-        for b in orgs
-        if a != b and (a in new or b in new)
-    }
-    pairs = list(merger.pairs.all())
-    auto = [p for p in pairs if p.band == CandidatePair.Band.AUTO_MATCH]
-    auto_true = sum(same(p.left_org_id, p.right_org_id) for p in auto)
-    # The review queue (grappe.mergers.selectors.review_queue): the review band and every flagged conflict.
-    queue = [
-        p
-        for p in pairs
-        if p.band == CandidatePair.Band.REVIEW or (p.conflicts and p.band == CandidatePair.Band.AUTO_MATCH)
-    ]
-    for pair in queue:
-        decision = "accepted" if same(pair.left_org_id, pair.right_org_id) else "rejected"
-        mergers.decide_pair(pair=pair, decision=decision, user=None)
-    predicted = {
-        (min(p.left_org_id, p.right_org_id), max(p.left_org_id, p.right_org_id))
-        for p in merger.pairs.all()
-        if p.is_match
-    }
-    hits = len(predicted & true_pairs)
-    precision = hits / len(predicted) if predicted else 1.0
-    recall = hits / len(true_pairs) if true_pairs else 1.0
-    mergers.apply_merger(merger=merger, user=None)
-    return LinkageFigures(
+    rows = _row_organisations(truth)
+    auto_joined, auto_right, to_join = _band_pairs(
+        rows, mergers.survivors(merger), mergers.member_ids(merger.absorbed) - absorber, truth
+    )
+    queue = list(review_queue(merger))
+    if review:
+        entities: dict[int, set[str]] = defaultdict(set)
+        for key, org in rows.items():
+            if org is not None:
+                entities[org].add(truth[key])
+        for pair in queue:
+            same = entities[pair.left_org_id] & entities[pair.right_org_id]
+            mergers.decide_pair(pair=pair, decision="accepted" if same else "rejected", user=None)
+    applied = mergers.apply_merger(merger=merger, user=None, accept_auto_only=not review)
+    return MergerFigures(
         label=label,
+        title=str(applied),
         merger_id=merger.pk,
-        auto_pairs=len(auto),
-        auto_precision=auto_true / len(auto) if auto else 1.0,
-        auto_recall=(
-            len(
-                {(min(p.left_org_id, p.right_org_id), max(p.left_org_id, p.right_org_id)) for p in auto}
-                & true_pairs
-            )
-            / len(true_pairs)
-            if true_pairs
-            else 1.0
-        ),
+        auto_pairs=merger.pairs.filter(band=CandidatePair.Band.AUTO_MATCH).count(),
+        auto_joined=auto_joined,
+        auto_right=auto_right,
+        to_join=to_join,
         review_queue=len(queue),
-        true_pairs=len(true_pairs),
-        f1=2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        reviewed=len(queue) if review else 0,
+        registry=_registry_scores(truth),
+        members=applied.outcome["members_after"],
+        expected_members=expected_members,
     )
 
 
@@ -279,7 +333,7 @@ def _apply_merger(
     merger: story_model.Merger,
     associations: dict[str, Association],
     files: generator.StoryFiles,
-    truth: dict[tuple[str, str, int], str],
+    truth: dict[RowKey, str],
     report: DemoReport,
 ) -> Association:
     absorbing, absorbed = associations[merger.absorbing], associations[merger.absorbed]
@@ -300,7 +354,11 @@ def _apply_merger(
         path=files.exports[merger.absorbed],
         sheet=export.sheet or None,
     )
-    report.linkage.append(_review_and_apply(planned, truth, label=merger.key))
+    report.mergers.append(
+        _review_and_apply(
+            planned, truth, label=merger.key, review=report.reviewed, expected_members=merger.members_after
+        )
+    )
     planned.refresh_from_db()
     if merger.kind == "fusion":
         into = planned.resulting_association
