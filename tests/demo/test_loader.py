@@ -8,6 +8,7 @@ from grappe.demo import loader
 from grappe.demo.story import FUSION_NAME, NUMBERS
 from grappe.errors import UserError
 from grappe.mergers.models import Merger
+from grappe.mergers.report import merger_report
 from grappe.registry.models import Association, Brand, Office, SourceRecord, StaffMember
 from grappe.registry.stats import member_count, members_by_departement
 
@@ -67,6 +68,23 @@ def test_with_the_reviewer_the_registry_is_exactly_the_truth(report):
     assert final.cluster_precision == final.cluster_recall == 1.0
     assert final.true_clusters == NUMBERS.after_clustr
     assert Merger.objects.filter(status=Merger.Status.APPLIED).count() == 4
+
+
+def test_each_merger_report_lists_the_story_s_shared_and_new_members(report):
+    """Shared members count those the import folded by SIREN, not only the pairs the linkage found."""
+    mergers = Merger.objects.exclude(kind=Merger.Kind.DEDUPLICATION).order_by("pk")
+    reports = [merger_report(merger) for merger in mergers]
+    assert [r.overlap_count for r in reports] == [
+        NUMBERS.numelink_rhonealley_shared,
+        NUMBERS.auvergne_tic_shared,
+        NUMBERS.clustr_shared,
+    ]
+    assert [len(r.new_members) for r in reports] == [
+        NUMBERS.after_rhonealley - NUMBERS.numelink_members,
+        NUMBERS.after_auvergne_tic - NUMBERS.after_rhonealley,
+        NUMBERS.after_clustr - NUMBERS.after_auvergne_tic,
+    ]
+    assert all(len(r.new_members) == r.merger.outcome["created"] for r in reports)
 
 
 def test_loading_twice_is_refused(report, tmp_path):

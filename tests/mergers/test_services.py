@@ -272,3 +272,29 @@ def test_deduplication_of_one_registry(world):
     assert merger.summary["counts"]["internal_duplicates"] == 1
     merger = services.apply_merger(merger=merger, accept_auto_only=True)
     assert len(services.member_ids(world.auvergne_tic)) == len(world_numelink_members) - 1
+
+
+def test_the_report_lists_every_shared_and_every_new_member_before_and_after_apply(world):
+    """Members the import already made one organisation (same SIREN) are overlaps though no pair names them;
+    new members are every member brought that folds into no existing one, each duplicate group once."""
+    from grappe.mergers.report import merger_report
+
+    merger = plan(world)
+    services.decide_pair(
+        pair=pair_between(merger, "Web Roanne Studio", "Web Roanne"), decision="rejected", user=None
+    )
+
+    def names(items):
+        return sorted(item["name"] for item in items)
+
+    planned = merger_report(merger)
+    assert names(planned.already_common) == ["Atelier Forézien"]
+    assert [pair.right_label.split(" — ")[0] for pair in planned.overlaps] == ["Loire Logiciels"]
+    assert [pair.left_label.split(" — ")[0] for pair in planned.duplicates] == ["Volcans Cloud"]
+    assert planned.overlap_count == 2
+    assert names(planned.new_members) == ["Puy Data", "Volcans Cloud", "Web Roanne Studio"]
+
+    applied = merger_report(services.apply_merger(merger=merger))
+    assert names(applied.new_members) == names(planned.new_members)
+    assert len(applied.new_members) == applied.merger.outcome["created"]
+    assert names(applied.already_common) == ["Atelier Forézien"] and applied.overlap_count == 2

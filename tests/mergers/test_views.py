@@ -526,6 +526,11 @@ def test_the_report_page_shows_counts_before_and_after(manager_client: Client, m
     assert "Rapport de fusion" in page
     assert url("report_csv", merger) in page and url("report_pdf", merger) in page
     assert "Par département" in page and "Journal" in page
+    # Atelier Forézien was one organisation from the import on (same SIREN): a shared member all the same.
+    assert "Recoupements : 2 membres communs" in page and "une seule organisation dès l'import" in page
+    assert "Atelier Forézien" in page
+    assert "1 doublon dans l'export de l'absorbée, fusionné" in page
+    assert "nouveaux membres" in page and "Puy Data" in page
 
 
 def test_the_report_downloads_as_csv_and_pdf(manager_client: Client, merger: Merger):
@@ -536,7 +541,7 @@ def test_the_report_downloads_as_csv_and_pdf(manager_client: Client, merger: Mer
         f'filename="fusion-{merger.pk}-auvergne-tic-numelink-rapport.csv"'
         in csv_response["Content-Disposition"]
     )
-    assert csv_response.content
+    assert "une seule organisation dès l'import" in csv_response.content.decode()
 
     pdf_response = manager_client.get(url("report_pdf", merger))
     assert pdf_response.status_code == 200

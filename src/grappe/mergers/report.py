@@ -32,13 +32,21 @@ def profile_counts(association: Association) -> dict[str, dict[str, int]]:
     return {"by_size": dict(sorted(sizes.items())), "by_naf_section": dict(sorted(sections.items()))}
 
 
+COMMON_AT_IMPORT = "une seule organisation dès l'import (même SIREN ou SIRET)"
+
+
 @dataclass
 class MergerReport:
     merger: Merger
     before: dict[str, dict[str, Any]]  # association name → counts (members, by_departement, by_territory, …)
     after: dict[str, Any]
     counts: dict[str, int]
+    # Pairs that fold: a member of the absorbed with one of the absorber (a deduplication: two of its members).
     overlaps: list[CandidatePair] = field(default_factory=list)
+    # Pairs that fold two members of the absorbed association's own export (a duplicate row): not overlaps.
+    duplicates: list[CandidatePair] = field(default_factory=list)
+    # Members of both networks already one organisation since the import (same SIREN or SIRET): overlaps too.
+    already_common: list[dict[str, Any]] = field(default_factory=list)
     new_members: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[CandidatePair] = field(default_factory=list)
@@ -48,9 +56,22 @@ class MergerReport:
     def applied(self) -> bool:
         return self.merger.status == Merger.Status.APPLIED
 
+    @property
+    def overlap_count(self) -> int:
+        return len(self.overlaps) + len(self.already_common)
+
+
+def _named(org_ids: list[int]) -> list[dict[str, Any]]:
+    """Organisations by name; one a later merger folded away keeps its number."""
+    names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name"))
+    rows = [
+        {"id": org, "name": names.get(org, f"organisation n° {org} (fusionnée depuis)")} for org in org_ids
+    ]
+    return sorted(rows, key=lambda row: (row["name"].casefold(), row["id"]))
+
 
 def merger_report(merger: Merger) -> MergerReport:
-    from grappe.mergers.services import projection
+    from grappe.mergers.services import new_members, projection
 
     applied = bool(merger.outcome)
     if applied:
@@ -74,21 +95,19 @@ def merger_report(merger: Merger) -> MergerReport:
         {"pair": None, "labels": [f"{r['name']} : {r['field']}"], "resolution": _field_resolution(r)}
         for r in resolutions
     ]
-    matched = {pair.left_org_id for pair in pairs if pair.is_match}
-    new_members = [
-        {"id": org, "name": label}
-        for org, label in sorted(
-            {(p.left_org_id, p.left_label) for p in pairs if p.left_org_id not in matched},
-            key=lambda item: item[1],
-        )
-    ]
+    folded = [pair for pair in pairs if pair.is_match]
+    dedup = merger.kind == Merger.Kind.DEDUPLICATION
+    # Measured by apply (the survivors of the new members' groups), projected from the decisions before that.
+    brought = merger.outcome["new_members"] if "new_members" in merger.outcome else new_members(merger)
     return MergerReport(
         merger=merger,
         before=before,
         after=after,
         counts=merger.summary.get("counts", {}),
-        overlaps=[pair for pair in pairs if pair.is_match],
-        new_members=new_members,
+        overlaps=[pair for pair in folded if dedup or pair.kind == CandidatePair.Kind.CROSS],
+        duplicates=[pair for pair in folded if not dedup and pair.kind == CandidatePair.Kind.INTERNAL],
+        already_common=_named(merger.summary.get("common", [])),
+        new_members=_named(brought),
         conflicts=conflicts,
         decisions=[pair for pair in pairs if pair.decided_at],
         audit=list(merger.audit.order_by("at", "pk")),
@@ -151,6 +170,14 @@ def write_report_csv(report: MergerReport, stream: TextIO) -> None:
         writer.writerow(
             ["", pair.left_label, pair.right_label, f"{pair.match_probability:.3f}", pair.decision]
         )
+    for item in report.already_common:
+        writer.writerow(["", item["name"], item["name"], "", COMMON_AT_IMPORT])
+    writer.writerow([])
+    writer.writerow(["doublons internes", "apportée", "doublon", "probabilité", "décision"])
+    for pair in report.duplicates:
+        writer.writerow(
+            ["", pair.left_label, pair.right_label, f"{pair.match_probability:.3f}", pair.decision]
+        )
     writer.writerow([])
     writer.writerow(["nouveaux adhérents", "id", "nom"])
     for item in report.new_members:
@@ -185,10 +212,16 @@ def report_html(report: MergerReport) -> str:
         table(["section", "clé", "avant", "après"], [list(row) for row in _count_rows(report)]),
         "<h2>Plan</h2>",
         table(["compte", "valeur"], [[k, v] for k, v in sorted(report.counts.items())]),
-        f"<h2>Recoupements ({len(report.overlaps)})</h2>",
+        f"<h2>Recoupements ({report.overlap_count})</h2>",
         table(
             ["apportée", "rapprochée", "probabilité"],
-            [[p.left_label, p.right_label, f"{p.match_probability:.3f}"] for p in report.overlaps],
+            [[p.left_label, p.right_label, f"{p.match_probability:.3f}"] for p in report.overlaps]
+            + [[item["name"], item["name"], COMMON_AT_IMPORT] for item in report.already_common],
+        ),
+        f"<h2>Doublons internes fusionnés ({len(report.duplicates)})</h2>",
+        table(
+            ["apportée", "doublon", "probabilité"],
+            [[p.left_label, p.right_label, f"{p.match_probability:.3f}"] for p in report.duplicates],
         ),
         f"<h2>Nouveaux adhérents ({len(report.new_members)})</h2>",
         table(["nom"], [[item["name"]] for item in report.new_members]),

@@ -492,6 +492,9 @@ def _summary(
     }
     return {
         "counts": counts,
+        # Members of both networks that the import already made one organisation (same SIREN or SIRET): the
+        # report lists them with the overlaps, though no candidate pair names them.
+        "common": sorted(common),
         **projection(merger, pairs),
         "membership_types": sorted(merger.membership_type_mapping),
         "linkage": {
@@ -540,6 +543,18 @@ def survivors(merger: Merger, pairs: Iterable[CandidatePair] | None = None) -> d
     pairs = merger.pairs.all() if pairs is None else pairs
     anchors = set() if merger.kind == Merger.Kind.DEDUPLICATION else member_ids(merger.absorbing)
     return _groups([p for p in pairs if p.is_match], anchors)
+
+
+def new_members(merger: Merger, groups: dict[int, int] | None = None) -> list[int]:
+    """The organisations the absorbed association brings that are not the absorber's: its members that were not
+    one organisation with an absorber member at import (same SIREN or SIRET) nor fold into one, each group of
+    its own duplicates once (by its survivor). ``groups``: ``survivors(merger)`` unless given. None for a
+    deduplication, which brings no one."""
+    if merger.kind == Merger.Kind.DEDUPLICATION:
+        return []
+    groups = survivors(merger) if groups is None else groups
+    absorber = member_ids(merger.absorbing)
+    return sorted({groups.get(org, org) for org in member_ids(merger.absorbed) - absorber} - absorber)
 
 
 def _groups(pairs: list[CandidatePair], anchors: set[int]) -> dict[int, int]:
@@ -1047,6 +1062,7 @@ def _apply(merger: Merger) -> dict[str, Any]:
         if org != root:
             members[root].append(org)
     kept_apart = [p.pk for p in matching if groups.get(p.left_org_id) != groups.get(p.right_org_id)]
+    brought = new_members(merger, groups)  # before folding: the memberships say who is whose
     policy = registry_services.Survivorship(recency=_recency(set(groups)))
     resolutions: list[dict[str, Any]] = []
     merged = internal_merged = 0
@@ -1107,6 +1123,7 @@ def _apply(merger: Merger) -> dict[str, Any]:
         "before": before,
         "after": after,
         "deduplicated_members": absorbed_total,
+        "new_members": brought,
     }
 
 
