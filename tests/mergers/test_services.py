@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 
 from grappe.errors import UserError
-from grappe.mergers import services
+from grappe.mergers import selectors, services
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PairDecision
 from grappe.mergers.snapshot import registry_checksum
 from grappe.registry.models import Association, Brand, Lineage, Membership, Organisation, Person, Role
@@ -26,7 +26,9 @@ def world(tmp_path):
 
 @pytest.fixture
 def manager(django_user_model):
-    user = django_user_model.objects.create_user("fusion", first_name="Sophie", last_name="Bernard")
+    user = django_user_model.objects.create_user(
+        "fusion", first_name="Sophie", last_name="Bernard", is_staff=True
+    )
     user.user_permissions.add(Permission.objects.get(codename="manage_merger"))
     return django_user_model.objects.get(pk=user.pk)
 
@@ -256,6 +258,18 @@ def test_permission_is_required(world, django_user_model):
         with pytest.raises(services.MergerForbidden):
             action()
     assert Merger.objects.get(pk=merger.pk).status == Merger.Status.PLANNED
+
+
+def test_the_merger_right_on_an_account_outside_the_staff_is_not_enough(world, django_user_model):
+    """A member company's account given the permission by mistake still cannot act on a merger."""
+    member = django_user_model.objects.create_user("representant", is_staff=False)
+    member.user_permissions.add(Permission.objects.get(codename="manage_merger"))
+    member = django_user_model.objects.get(pk=member.pk)
+    assert member.has_perm("mergers.manage_merger")
+    with pytest.raises(services.MergerForbidden, match="droit"):
+        plan(world, user=member)
+    assert not selectors.can_manage_mergers(member)
+    assert not selectors.mergers_for(member).exists()
 
 
 def test_accept_above_a_threshold(world, manager):

@@ -110,6 +110,20 @@ def test_staff_without_the_merger_right_get_403_on_the_list_and_404_on_a_merger(
     assert pair.decision == CandidatePair.Decision.PENDING
 
 
+def test_an_account_outside_the_staff_gets_nothing_even_with_the_merger_right(
+    django_user_model, merger: Merger
+):
+    member = django_user_model.objects.create_user("representant", is_staff=False)
+    member.user_permissions.add(
+        Permission.objects.get(codename="manage_merger", content_type__app_label="mergers")
+    )
+    client = Client()
+    client.force_login(member)
+    assert client.get(reverse("mergers:list")).status_code == 403
+    assert client.get(url("detail", merger)).status_code == 404
+    assert 'href="/fusions/"' not in client.get(reverse("login")).content.decode()
+
+
 def test_a_missing_merger_looks_like_a_forbidden_one(manager_client: Client, merger: Merger):
     assert (
         manager_client.get(reverse("mergers:detail", kwargs={"merger_id": merger.pk + 99})).status_code == 404

@@ -11,7 +11,14 @@ from grappe.mergers.models import AuditEntry, CandidatePair, Merger
 
 
 def can_manage_mergers(user: Any) -> bool:
-    return bool(user is not None and user.is_active and user.has_perm("mergers.manage_merger"))
+    """Only staff holding the merger right (or superusers, who hold every right) act on mergers: a member
+    company's account given the permission by mistake still cannot (the same rule as imports)."""
+    return bool(
+        user is not None
+        and user.is_active
+        and (user.is_staff or user.is_superuser)
+        and user.has_perm("mergers.manage_merger")
+    )
 
 
 def mergers_for(user: Any) -> QuerySet[Merger]:

@@ -25,6 +25,7 @@ from grappe.linkage import LinkageSettings, deduplicate, link
 from grappe.mergers import records as linkage_records
 from grappe.mergers import snapshot as snapshots
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger, MergerSnapshot, PairDecision
+from grappe.mergers.selectors import can_manage_mergers
 from grappe.registry import services as registry_services
 from grappe.registry.models import (
     Association,
@@ -65,11 +66,11 @@ def check_can_manage(user: Any) -> None:
     """Only staff with the merger right (or a superuser) act on mergers; ``None`` is the command line."""
     if user is None:
         return
-    if not (getattr(user, "is_active", False) and user.has_perm("mergers.manage_merger")):
+    if not can_manage_mergers(user):
         raise MergerForbidden(
             "Vous n'avez pas le droit de préparer, réviser, appliquer ou annuler une fusion.",
-            hint="Demandez à un administrateur la permission « Peut préparer, réviser, appliquer et annuler "
-            "une fusion ».",
+            hint="Il faut un compte de l'équipe (statut « équipe ») avec la permission « Peut préparer, "
+            "réviser, appliquer et annuler une fusion » : demandez-la à un administrateur.",
         )
 
 

@@ -18,7 +18,7 @@ register = template.Library()
 def can_manage_mergers(user: Any) -> bool:
     """Whether the menu shows "Fusions". The menu is on every page: when the user's permissions are not
     loaded yet, one query answers instead of the two that loading them costs (the pages still check)."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not (user and user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser)):
         return False
     if user.is_superuser or hasattr(user, "_perm_cache"):
         return selectors.can_manage_mergers(user)
