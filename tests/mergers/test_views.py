@@ -456,6 +456,52 @@ def test_decisions_export_as_csv(manager_client: Client, merger: Merger):
     assert any(line.startswith(f"{pair.pk},") and line.endswith("accepted") for line in lines)
 
 
+def test_decisions_filled_in_a_spreadsheet_come_back_through_the_review_page(
+    manager_client: Client, merger: Merger, manager
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pair = review_pairs(merger)[0]
+    exported = manager_client.get(url("decisions_csv", merger)).content.decode()
+    assert (
+        'action="' + url("import_decisions", merger) + '"'
+        in manager_client.get(url("review", merger)).content.decode()
+    )
+    filled = "\n".join(
+        line.rsplit(",", 1)[0] + ",non" if line.startswith(f"{pair.pk},") else line
+        for line in exported.splitlines()
+    )
+
+    response = manager_client.post(
+        url("import_decisions", merger),
+        {"file": SimpleUploadedFile("decisions.csv", filled.encode(), content_type="text/csv")},
+        follow=True,
+    )
+
+    assert "1 décision importée" in response.content.decode()
+    pair.refresh_from_db()
+    assert pair.decision == CandidatePair.Decision.REJECTED and pair.decided_by == manager
+    assert AuditEntry.objects.filter(merger=merger, action="import_decisions", user=manager).exists()
+
+
+def test_a_decisions_file_with_a_bad_line_is_refused_whole_with_the_line_named(
+    manager_client: Client, merger: Merger
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pair = review_pairs(merger)[0]
+    bad = f"pair_id,decision\n{pair.pk},oui\n{pair.pk},peut-être\n"
+    response = manager_client.post(
+        url("import_decisions", merger),
+        {"file": SimpleUploadedFile("decisions.csv", bad.encode(), content_type="text/csv")},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "peut-être" in page and "ligne 3" in page
+    pair.refresh_from_db()
+    assert pair.decision == CandidatePair.Decision.PENDING
+
+
 # -- apply and undo ---------------------------------------------------------------------------------------------
 
 

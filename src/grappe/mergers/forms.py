@@ -138,6 +138,16 @@ class AcceptAboveForm(forms.Form):
         return float(self.cleaned_data["threshold"]) / 100
 
 
+class ImportDecisionsForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier de décisions (CSV)"),
+        help_text=_(
+            "Le fichier exporté ci-dessus, colonne « decision » remplie : accepted, rejected, skipped, "
+            "pending (ou oui / non). Une ligne fausse refuse tout le fichier, avec son numéro de ligne."
+        ),
+    )
+
+
 class ApplyForm(forms.Form):
     accept_auto_only = forms.BooleanField(
         label=_("Appliquer en ne gardant que les correspondances sûres"),

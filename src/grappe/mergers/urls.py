@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:merger_id>/revue/<int:pair_id>/decision/", views.decide, name="decide"),
     path("<int:merger_id>/revue/acceptation-groupee/", views.accept_above, name="accept_above"),
     path("<int:merger_id>/decisions.csv", views.decisions_csv, name="decisions_csv"),
+    path("<int:merger_id>/revue/import-decisions/", views.import_decisions, name="import_decisions"),
     path("<int:merger_id>/appliquer/", views.apply, name="apply"),
     path("<int:merger_id>/annuler/", views.undo, name="undo"),
     path("<int:merger_id>/rapport/", views.report, name="report"),

@@ -34,6 +34,7 @@ from grappe.mergers.forms import (
     AcceptAboveForm,
     ApplyForm,
     DecisionForm,
+    ImportDecisionsForm,
     MembershipTypeMappingForm,
     PlanMergerForm,
     UndoForm,
@@ -310,6 +311,14 @@ def undo_refusal(merger: Merger) -> UserError | None:
     return None
 
 
+def _check_size(upload: UploadedFile) -> None:
+    if upload.size and upload.size > settings.GRAPPE_MAX_UPLOAD_BYTES:
+        raise UserError(
+            _("Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo.")
+            % {"name": upload.name, "limit": settings.GRAPPE_MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
+
+
 def _save_upload(upload: UploadedFile, folder: Path) -> Path:
     path = folder / Path(upload.name or "export").name
     with path.open("wb") as stream:
@@ -356,11 +365,7 @@ def _plan(request: HttpRequest, form: PlanMergerForm) -> Merger:
     upload = data.get("file")
     if not upload:
         return services.plan_merger(**arguments)
-    if upload.size and upload.size > settings.GRAPPE_MAX_UPLOAD_BYTES:
-        raise UserError(
-            _("Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo.")
-            % {"name": upload.name, "limit": settings.GRAPPE_MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
+    _check_size(upload)
     with tempfile.TemporaryDirectory(prefix="grappe-merger-") as folder:
         path = _save_upload(upload, Path(folder))
         return services.plan_merger(
@@ -449,6 +454,7 @@ def review(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
     context = _review_context(request, merger, _current_pair(request, merger))
     context["bulk_form"] = AcceptAboveForm()
+    context["import_form"] = ImportDecisionsForm()
     return render(request, "mergers/review.html", context)
 
 
@@ -511,6 +517,37 @@ def decisions_csv(request: HttpRequest, merger_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{_file_stem(merger)}-decisions.csv"'
     services.export_decisions(merger=merger, stream=response)
     return response
+
+
+@merger_access
+@require_POST
+def import_decisions(request: HttpRequest, merger_id: int) -> HttpResponse:
+    """Decisions taken in a spreadsheet (the CSV export, filled in): all or nothing, a bad row named."""
+    merger = selectors.merger_for(request.user, merger_id)
+    form = ImportDecisionsForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez le fichier CSV des décisions à importer."))
+        return redirect("mergers:review", merger_id=merger.pk)
+    upload = form.cleaned_data["file"]
+    try:
+        _check_size(upload)
+        with tempfile.TemporaryDirectory(prefix="grappe-decisions-") as folder:
+            changed = services.import_decisions(
+                merger=merger, path=_save_upload(upload, Path(folder)), user=request.user
+            )
+    except UserError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d décision importée (les autres lignes ne changeaient rien).",
+                "%(count)d décisions importées (les autres lignes ne changeaient rien).",
+                changed,
+            )
+            % {"count": changed},
+        )
+    return redirect("mergers:review", merger_id=merger.pk)
 
 
 # --------------------------------------------------------------------------------------------------------
