@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
+import re
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -151,3 +154,33 @@ def test_a_json_mapping_and_a_sheet_can_be_given(runner, association, write_xlsx
     assert result.exit_code == 0, result.output
     assert Organisation.objects.get().siren == ""
     assert siret(1) not in Organisation.objects.values_list("siren", flat=True)
+
+
+def test_on_a_terminal_both_stages_draw_a_progress_bar_with_an_end(
+    runner, association, write_csv, monkeypatch
+):
+    from rich.console import Console
+
+    from grappe.intake import cli as intake_cli
+    from grappe.intake import services
+
+    screen = io.StringIO()
+    # CliRunner's output is not a terminal, where rich draws no bars: give the command one that is.
+    monkeypatch.setattr(intake_cli, "out_console", Console(file=screen, force_terminal=True, width=120))
+    # rich redraws ten times a second: slow the rows down so that the bars are drawn between them.
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)
+    validate = services.RowValidator.validate
+
+    def slow_validate(self, row):
+        time.sleep(0.12)
+        return validate(self, row)
+
+    monkeypatch.setattr(services.RowValidator, "validate", slow_validate)
+
+    result = run(runner, write_csv([member_row(n) for n in range(1, 6)]), "--association", "Auvergne TIC")
+
+    assert result.exit_code == 0, result.output
+    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
+    assert re.search(r"Validation des lignes\W+━+ [1-4]/5", drawn) and "/?" not in drawn
+    assert re.search(r"Écriture dans le registre\W+━+ [1-4]/5", drawn)
+    assert "Import terminé" in drawn
