@@ -1,20 +1,32 @@
 """Run one benchmark job in its own process group and measure it: wall time, peak memory, and how it ended.
 
 Peak memory is the largest memory of the whole process tree (dedupe forks workers) — the sum of the processes'
-proportional set sizes, sampled from /proc every 0.2 s — and at least the child's own ``ru_maxrss`` (``wait4``). A job that goes over the time or memory
-cap is killed with its whole group and recorded as not finished, with the reason; the run goes on.
+proportional set sizes, sampled from /proc every 0.2 s — and at least the child's own ``ru_maxrss`` (``wait4``);
+both figures are kept apart too. A job that goes over the time or memory cap is killed with its whole group and
+recorded as not finished, with the reason; the run goes on.
+
+Shared by the benchmarks (``benchmarks/intake/run.py`` imports it from here). ``terminal=True`` runs the job
+under a pseudo-terminal, so that a command that draws progress bars only on a terminal draws them, and its log
+holds what a user at a console would have seen.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import platform
+import pty
 import resource
+import select
 import signal
+import struct
 import subprocess
+import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 GIB = 1024**3
 
@@ -24,8 +36,10 @@ class Outcome:
     finished: bool
     reason: str  # "" when finished, else "timeout 20 min" / "out of memory at 16.0 GiB" / "exit 1: …"
     wall_seconds: float
-    peak_rss_bytes: int
+    peak_rss_bytes: int  # the larger of the two below: what the tables show
     returncode: int | None
+    peak_pss_bytes: int = 0  # sampled sum over the process group
+    max_rss_bytes: int = 0  # the kernel's high-water mark of the child (and its reaped children)
 
 
 def _tree_memory(group: int) -> int:
@@ -59,6 +73,7 @@ def run(
     env: dict[str, str] | None = None,
     address_space_limit: bool = False,
     nice: int = 0,
+    terminal: bool = False,
 ) -> Outcome:
     """Run ``command``; kill its group past ``timeout`` seconds or ``memory_cap_bytes`` of resident memory."""
 
@@ -71,16 +86,27 @@ def run(
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with open(log, "wb") as output:
+        master = None
+        if terminal:
+            master, slave = pty.openpty()
+            # 120 columns: rich sizes its bars to the terminal, and a pty starts at 0 × 0.
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+            os.set_blocking(master, False)
         process = subprocess.Popen(
             command,
-            stdout=output,
-            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            stdout=slave if terminal else output,
+            stderr=slave if terminal else subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=limits,
             env=env,
         )
+        if terminal:
+            os.close(slave)
         peak, reason, status, usage = 0, "", None, None
         while True:
+            if master is not None:
+                _drain(master, output)
             pid, status_now, usage_now = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 status, usage = status_now, usage_now
@@ -96,10 +122,18 @@ def run(
                     os.killpg(process.pid, signal.SIGKILL)
                 _, status, usage = os.wait4(process.pid, 0)
                 break
-            time.sleep(0.2)
+            if master is None:
+                time.sleep(0.2)
+            else:  # wake as soon as the job writes, so a burst of output does not wait for the next sample
+                select.select([master], [], [], 0.2)
         process.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting
+        if master is not None:
+            _drain(master, output)
+            os.close(master)
     wall = time.perf_counter() - started
-    peak = max(peak, usage.ru_maxrss * 1024 if usage else 0)
+    pss = peak
+    max_rss = usage.ru_maxrss * 1024 if usage else 0
+    peak = max(peak, max_rss)
     code = process.returncode
     if not reason and code != 0:
         tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
@@ -107,4 +141,34 @@ def run(
             reason = f"out of memory at {peak / GIB:.1f} GiB ({tail[0][:80]})"
         else:
             reason = f"exit {code}: {tail[0][:160]}"
-    return Outcome(not reason, reason, wall, peak, code)
+    return Outcome(not reason, reason, wall, peak, code, peak_pss_bytes=pss, max_rss_bytes=max_rss)
+
+
+def _drain(master: int, output: BinaryIO) -> None:
+    """Copy what the job wrote to its terminal so far; the job would block once the pty's buffer is full."""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except (BlockingIOError, OSError):  # nothing more for now; EIO once the job has closed the terminal
+            return
+        if not chunk:
+            return
+        output.write(chunk)
+
+
+def machine() -> dict[str, Any]:
+    """Cores, CPU model and memory of this machine, for the header of a results table."""
+    meminfo = Path("/proc/meminfo").read_text().split()
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "ram_gib": round(int(meminfo[meminfo.index("MemTotal:") + 1]) / 1024**2, 1),
+        "cpu": cpu,
+    }
