@@ -3,9 +3,14 @@
 Each network's export goes through the real intake importer (``grappe.intake.services.import_file``), then the
 mergers happen in the order of the articles through the real merger workflow (``grappe.mergers.services``):
 plan by linkage, the sure band accepted automatically, then apply. **The demo plays the reviewer**: the pairs
-to review are decided from the story's ground truth (``truth.csv``), as a careful person would decide them;
-the same ground truth measures the automatic band (precision, recall) and the size of the review queue.
-The first network's own export is folded first by a deduplication (a merger of the network with itself).
+to review are decided from the story's ground truth (``truth.csv``), as a careful person would decide them
+(``review=False``: nobody reviews, only the sure band folds). The first network's own export is folded first
+by a deduplication (a merger of the network with itself).
+
+The same ground truth measures every merger (``MergerFigures``) by pairs of exported rows, each row followed
+to the organisation it ended in: what the import folded by SIREN counts as much as what the linkage folded, and
+a wrong fold of two big organisations costs every pair of their rows. Counting is ``grappe.linkage.scoring``,
+the linkage benchmark's rule; ``benchmarks/mergers`` runs it for several seeds.
 """
 
 from __future__ import annotations
