@@ -24,6 +24,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "linkage"))  # the shared measure.py (the machine, for the header)
+
+import measure  # noqa: E402
+
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 DEFAULT_SEEDS = (2016, 1, 2, 3, 4)
 F1_TARGET = 0.98
@@ -100,9 +104,11 @@ def header(seconds: float) -> str:
         state = f"{git('rev-parse', '--short', 'HEAD')}{dirty}"
     else:  # PYTHONPATH pointed elsewhere (e.g. a `git archive` of a commit): say so rather than guess
         state = f"from {source}"
+    box = measure.machine()
     return (
-        f"Run {datetime.date.today().isoformat()} on {os.cpu_count()} cores, python "
-        f"{platform.python_version()}, grappe {state}, SQLite; two loads per seed, {seconds / 60:.1f} min in all."
+        f"Run {datetime.date.today().isoformat()} on {box['nproc']} cores ({box['cpu']}), {box['ram_gib']} GiB "
+        f"RAM, shared with other work; python {platform.python_version()}, grappe {state}, SQLite; two loads "
+        f"per seed, {seconds / 60:.1f} min in all."
     )
 
 
