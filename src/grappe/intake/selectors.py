@@ -8,7 +8,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, QuerySet
 from django.http import Http404
@@ -19,6 +18,7 @@ from grappe.france.text import fold
 from grappe.intake.headers import FIELDS, normalise_header, suggest_mapping
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
 from grappe.intake.reading import Table
+from grappe.jobs import ProgressFile
 from grappe.registry.models import Association, SourceRecord
 
 IMPORT_PERMISSION = "intake.add_importjob"
@@ -161,15 +161,14 @@ def rejected_records(*, job: ImportJob) -> QuerySet[SourceRecord]:
     return SourceRecord.objects.filter(source_file_id=job.source_file_id, status=SourceRecord.Status.REJECTED)
 
 
+def job_progress_file(job: ImportJob) -> ProgressFile:
+    return ProgressFile.of("imports", job.pk)
+
+
 def progress_path(job: ImportJob) -> Path:
-    # Progress lives in a small file, not in the database: the import's own transaction would hide it from
-    # the page polling it (and on SQLite, hold the write lock it would need).
-    return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{job.pk}.json"
+    return job_progress_file(job).path
 
 
 def job_progress(job: ImportJob) -> dict[str, Any]:
     """``{"stage", "done", "total"}`` of a running job, empty when it is not running."""
-    try:
-        return json.loads(progress_path(job).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    return job_progress_file(job).read()

@@ -15,9 +15,6 @@ Rows are never all held in memory: both passes stream from ``Table.rows()`` and 
 
 from __future__ import annotations
 
-import json
-import logging
-import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,14 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, close_old_connections, connection, connections, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from grappe import jobs
 from grappe.errors import UserError
 from grappe.intake.headers import FIELDS, normalise_header
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
@@ -49,8 +48,6 @@ from grappe.registry.models import (
     SourceFile,
     SourceRecord,
 )
-
-logger = logging.getLogger(__name__)
 
 # (stage, rows done, rows in total). Stages: "validation", then "import". The total is None only before the
 # rows are counted (a web job's first state).
@@ -811,14 +808,14 @@ def set_job_mapping(
 
 
 def _check_job_idle(job: ImportJob) -> None:
-    """Refuse a second step while one runs (its progress file exists).
+    """Refuse a second step while one runs (its progress file names a live step).
 
-    A job still marked running without a progress file was interrupted (a server restart): its transaction
+    A job still marked running without a live step was interrupted (a server restart): its transaction
     rolled back, so it may simply be started again.
     """
-    from grappe.intake.selectors import progress_path
+    from grappe.intake.selectors import job_progress_file
 
-    if progress_path(job).exists():
+    if job_progress_file(job).is_running():
         raise UserError(_("Cet import est déjà en cours : attendez qu'il se termine."))
 
 
@@ -953,67 +950,39 @@ def start_job_step(
 ) -> bool:
     """Run ``step`` ("validate" or "import") now for small files, in a background thread for large ones.
 
-    Returns True when the step runs in the background (the page then polls its progress). A thread is the
-    simplest thing that works on SQLite and PostgreSQL alike without a worker process; a job interrupted by a
-    server restart rolls back (one transaction) and can simply be started again.
+    Returns True when the step runs in the background (the page then polls its progress). See ``grappe.jobs``:
+    a job interrupted by a server restart rolls back (one transaction) and can simply be started again.
     """
     if step not in {"validate", "import"}:
         raise ValueError(step)
     _check_job_idle(job)
-    from grappe.intake.selectors import progress_path
+    from grappe.intake.selectors import job_progress_file
 
-    path = progress_path(job)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The progress file exists for as long as the step runs: it is how other requests know the job is busy.
-    stage = STAGE_VALIDATION if step == "validate" else STAGE_IMPORT
-    path.write_text(json.dumps({"stage": stage, "done": 0, "total": None}), encoding="utf-8")
-    if job.size <= settings.GRAPPE_INTAKE_SYNC_MAX_BYTES:
-        _run_step(job=job, step=step, user=user, skip_invalid=skip_invalid)
-        return False
-    thread = threading.Thread(
-        target=_run_step_in_background,
-        kwargs={
-            "job_id": job.pk,
-            "step": step,
-            "user_id": user.pk if user else None,
-            "skip_invalid": skip_invalid,
-        },
-        name=f"grappe-import-{job.pk}",
-        daemon=True,
-    )
-    thread.start()
-    return True
+    background = job.size > settings.GRAPPE_INTAKE_SYNC_MAX_BYTES
+    user_id = user.pk if user else None
 
-
-def _run_step(*, job: ImportJob, step: str, user: AbstractBaseUser | None, skip_invalid: bool) -> None:
-    from grappe.intake.selectors import progress_path
-
-    path = progress_path(job)
-
-    def progress(stage: str, done: int, total: int | None) -> None:
-        path.write_text(json.dumps({"stage": stage, "done": done, "total": total}), encoding="utf-8")
-
-    try:
+    def run(progress: ProgressCallback) -> None:
+        # In a thread, the job and the user are read again through the thread's own connection.
+        current = (
+            ImportJob.objects.select_related("association", "created_by").get(pk=job.pk)
+            if background
+            else job
+        )
+        who = get_user_model().objects.filter(pk=user_id).first() if background and user_id else user
         if step == "validate":
-            _validate_job(job=job, progress=progress)
+            _validate_job(job=current, progress=progress)
         else:
-            _import_job(job=job, user=user, skip_invalid=skip_invalid, progress=progress)
-    finally:
-        path.unlink(missing_ok=True)
+            _import_job(job=current, user=who, skip_invalid=skip_invalid, progress=progress)
 
+    def record(error: Exception) -> None:
+        if isinstance(error, UserError):
+            ImportJob.objects.filter(pk=job.pk).update(failure=str(error))
 
-def _run_step_in_background(*, job_id: int, step: str, user_id: int | None, skip_invalid: bool) -> None:
-    from django.contrib.auth import get_user_model
-
-    close_old_connections()
-    try:
-        job = ImportJob.objects.select_related("association", "created_by").get(pk=job_id)
-        user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-        _run_step(job=job, step=step, user=user, skip_invalid=skip_invalid)
-    except UserError as error:
-        ImportJob.objects.filter(pk=job_id).update(failure=str(error))
-    except Exception:
-        logger.exception("Import job %s failed in the background", job_id)
-    finally:
-        # This thread's connections die with it: close them rather than leave sessions open on the server.
-        connections.close_all()
+    return jobs.start_step(
+        job_progress_file(job),
+        run,
+        stage=STAGE_VALIDATION if step == "validate" else STAGE_IMPORT,
+        background=background,
+        thread_name=f"grappe-import-{job.pk}",
+        on_error=record,
+    )
