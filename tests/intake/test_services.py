@@ -222,6 +222,32 @@ def test_an_exception_at_the_last_row_leaves_the_database_exactly_as_before(
     assert Organisation.objects.get().name == "Entreprise 1"
 
 
+def test_a_failure_in_the_last_write_of_a_batched_import_leaves_nothing_behind(
+    association, write_csv, counts, monkeypatch
+):
+    # The last batch's last write: by then every organisation and source record of the file is in the
+    # database (inside the import's transaction), and only the source file's counts remain to update.
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    path = write_csv([member_row(n) for n in range(1, 8)])  # 4 batches, the last one of a single row
+    insert_lineage = services._insert_lineage
+    calls = []
+
+    def failing_insert_lineage(rows):
+        calls.append(len(rows))
+        if len(calls) == 4:
+            raise RuntimeError("connection lost")
+        insert_lineage(rows)
+
+    monkeypatch.setattr(services, "_insert_lineage", failing_insert_lineage)
+    before = counts()
+
+    with pytest.raises(RuntimeError):
+        import_file(path=path, association=association)
+
+    assert len(calls) == 4 and SourceRecord.objects.count() == 0
+    assert counts() == before
+
+
 def test_the_same_file_is_imported_once(association, write_csv, counts, django_user_model):
     user = django_user_model.objects.create_user("alice")
     path = write_csv([member_row(1)])
