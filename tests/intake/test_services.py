@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
 from grappe.errors import NotFound, UserError
 from grappe.intake import services
@@ -93,6 +94,17 @@ def test_a_csv_export_creates_organisations_establishments_memberships_and_peopl
     )
     assert lineage_of(membership, "annual_fee")[0].value == "1200.00"
     assert lineage_of(role.person, "email")[0].column == "E-mail du contact"
+    assert siren_lineage.retained and source.imported_at <= siren_lineage.recorded_at <= timezone.now()
+
+
+def test_lineage_keeps_values_verbatim_whatever_their_characters(association, write_csv):
+    # PostgreSQL writes lineage with COPY, whose text format gives meaning to backslashes and tabs.
+    name = 'Atelier "L\'Œil" \\ Design ; 100 % \\N « Co »'
+    import_file(path=write_csv([member_row(1, **{"Raison sociale": name})]), association=association)
+
+    org = Organisation.objects.get()
+    assert org.name == name
+    assert [lin.value for lin in lineage_of(org, "name")] == [name]
 
 
 def test_an_xlsx_export_is_imported_from_its_sheet(association, write_xlsx):

@@ -486,21 +486,28 @@ _LINEAGE_COLUMNS = (
 
 
 def _insert_lineage(rows: list[tuple[Any, ...]]) -> None:
-    """Insert lineage rows with one prepared statement.
+    """Insert lineage rows with one prepared statement (SQLite) or one ``COPY`` (PostgreSQL).
 
     Lineage is most of what an import writes (one row per stored value, 15 to 30 per member). ``bulk_create``
     builds a model instance and compiles SQL for every 124 rows on SQLite (999 parameters per statement); a
-    single ``executemany`` writes the same rows about three times faster on both databases.
+    single ``executemany`` writes the same rows about three times faster. On PostgreSQL, ``executemany`` still
+    sends one statement per row; ``COPY`` streams a batch's 13,000 rows as one: about nine times faster again
+    (0.6 s → 0.07 s a batch here), over a third of a 200,000-row import's time (benchmarks/intake).
     """
     if not rows:
         return
     quote = connection.ops.quote_name
+    table = quote(Lineage._meta.db_table)
     columns = ", ".join(quote(Lineage._meta.get_field(name).column) for name in _LINEAGE_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(_LINEAGE_COLUMNS))
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {quote(Lineage._meta.db_table)} ({columns}) VALUES ({placeholders})", rows
-        )
+        if connection.vendor == "postgresql":
+            # Django's wrapper has no copy(); psycopg's own cursor, in the same transaction, has.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(_LINEAGE_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
 
 
 def _record_issue(issue: Issue) -> dict[str, str]:
