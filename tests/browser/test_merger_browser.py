@@ -142,6 +142,7 @@ def test_bulk_accept_above_a_threshold(live_server, page, merger, director):
 
 
 def test_the_report_page_shows_the_counts(live_server, page, merger, director):
+    services.set_membership_type_mapping(merger=merger, mapping={}, user=director)
     services.apply_merger(merger=merger, user=director, accept_auto_only=True)
     merger.refresh_from_db()
     _log_in(page, live_server, director)

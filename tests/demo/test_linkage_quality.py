@@ -47,6 +47,16 @@ def test_what_the_sure_bands_miss_waits_in_a_review_queue(auto_only):
     assert 0 <= final.members - final.expected_members <= left_apart
 
 
+def test_each_plan_counts_the_new_members_apply_brings(auto_only):
+    """Nobody decided between plan and apply: the plan's projection is exactly what apply did (a duplicate
+    inside an export counts once, a pair left to review brings its member)."""
+    absorptions = Merger.objects.exclude(kind=Merger.Kind.DEDUPLICATION).order_by("pk")
+    assert [m.summary["counts"]["new_members"] for m in absorptions] == [
+        len(m.outcome["new_members"]) for m in absorptions
+    ]
+    assert all(len(m.outcome["new_members"]) == m.outcome["created"] for m in absorptions)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="The sure band leaves apart the two establishments of one company when one row has no valid "

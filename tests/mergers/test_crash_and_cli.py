@@ -55,6 +55,7 @@ def test_a_killed_process_in_the_middle_of_apply_leaves_the_registry_unchanged(t
         world = scenario.build(Path({str(tmp_path)!r}))
         merger = services.plan_merger(absorbing=world.numelink, absorbed=world.auvergne_tic,
                                       effective_on=scenario.EFFECTIVE)
+        services.set_membership_type_mapping(merger=merger, mapping={{}}, user=None)
         print(merger.pk, registry_checksum())
         """,
     )
@@ -135,6 +136,17 @@ def test_cli_plan_decide_apply_report_and_undo(tmp_path, runner):
     assert imported.exit_code == 0, imported.output
     assert merger.pairs.get(decision="rejected").decided_by_label == services.COMMAND_LINE
 
+    unconfirmed = runner.invoke(cli.app, ["merge", "apply", str(merger.pk)])
+    assert unconfirmed.exit_code == 2 and "types d'adhésion" in unconfirmed.output
+    assert f"grappe merge mapping {merger.pk} --confirm" in " ".join(unconfirmed.output.split())
+    shown = runner.invoke(cli.app, ["merge", "mapping", str(merger.pk)])
+    assert "Membre actif → Membre actif" in shown.output and "non confirmée" in shown.output
+    confirmed = runner.invoke(
+        cli.app, ["merge", "mapping", str(merger.pk), "Membre actif=Entreprise", "--confirm"]
+    )
+    assert confirmed.exit_code == 0 and "Membre actif → Entreprise" in confirmed.output
+    assert "Confirmée." in confirmed.output
+
     applied = runner.invoke(cli.app, ["merge", "apply", str(merger.pk)])
     assert applied.exit_code == 0, applied.output
     assert "appliquée" in applied.output
@@ -164,6 +176,7 @@ def test_report_csv_and_pdf_hold_the_counts(tmp_path):
     merger = services.plan_merger(
         absorbing=world.numelink, absorbed=world.auvergne_tic, effective_on=scenario.EFFECTIVE
     )
+    services.set_membership_type_mapping(merger=merger, mapping={}, user=None)
     merger = services.apply_merger(merger=merger, accept_auto_only=True)
     report = merger_report(merger)
     stream = io.StringIO()

@@ -12,7 +12,16 @@ from grappe.errors import UserError
 from grappe.mergers import selectors, services
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PairDecision
 from grappe.mergers.snapshot import registry_checksum
-from grappe.registry.models import Association, Brand, Lineage, Membership, Organisation, Person, Role
+from grappe.registry.models import (
+    Association,
+    Brand,
+    Lineage,
+    Membership,
+    Organisation,
+    Person,
+    Role,
+    SourceFile,
+)
 
 from . import scenario
 
@@ -33,14 +42,20 @@ def manager(django_user_model):
     return django_user_model.objects.get(pk=user.pk)
 
 
-def plan(world, **kwargs):
-    return services.plan_merger(
+def plan(world, *, confirm_types=True, **kwargs):
+    """Auvergne TIC → Numélink, planned; its proposed membership types confirmed (apply requires it) unless
+    ``confirm_types`` is False."""
+    merger = services.plan_merger(
         absorbing=world.numelink,
         absorbed=world.auvergne_tic,
         effective_on=scenario.EFFECTIVE,
         keep_name_as_brand=True,
         **kwargs,
     )
+    if confirm_types:
+        services.set_membership_type_mapping(merger=merger, mapping={}, user=None)
+        merger.refresh_from_db()
+    return merger
 
 
 def org(siren):
@@ -112,7 +127,7 @@ def test_apply_refuses_undecided_pairs_unless_told(world):
 def test_apply_merges_with_survivorship_lineage_seniority_origin_and_brand(world):
     atelier, loire = org(scenario.SIREN_ATELIER), org(scenario.SIREN_LOIRE_LOGICIELS)
     loire_duplicate_id = Organisation.objects.get(name="Loire Logiciels SAS").pk
-    merger = plan(world)
+    merger = plan(world, confirm_types=False)
     services.set_membership_type_mapping(merger=merger, mapping={"Membre actif": "Entreprise"}, user=None)
     services.decide_pair(
         pair=pair_between(merger, "Web Roanne Studio", "Web Roanne"), decision="rejected", user=None
@@ -312,3 +327,132 @@ def test_the_report_lists_every_shared_and_every_new_member_before_and_after_app
     assert names(applied.new_members) == names(planned.new_members)
     assert len(applied.new_members) == applied.merger.outcome["created"]
     assert names(applied.already_common) == ["Atelier Forézien"] and applied.overlap_count == 2
+
+
+# -- membership types: confirmed before apply ----------------------------------------------------------------
+
+
+def test_apply_is_refused_until_the_membership_types_are_confirmed(world):
+    merger = plan(world, confirm_types=False)
+    assert merger.membership_type_mapping == {
+        "Membre actif": "Membre actif",
+        "Membre associé": "Membre associé",
+    }
+    before = registry_checksum()
+
+    with pytest.raises(services.MergerRefused) as refused:
+        services.apply_merger(merger=merger, accept_auto_only=True)
+
+    message = str(refused.value)
+    assert f"fusion n° {merger.pk} (Auvergne TIC → Numélink)" in message
+    assert "« Membre actif », « Membre associé »" in message and "n'est pas confirmée" in message
+    assert f"grappe merge mapping {merger.pk} --confirm" in message and "Rien n'a été modifié" in message
+    assert registry_checksum() == before
+    assert Merger.objects.get(pk=merger.pk).status == Merger.Status.PLANNED
+    assert not AuditEntry.objects.filter(merger=merger, action__in=["apply", "apply_failed"]).exists()
+
+    services.set_membership_type_mapping(merger=merger, mapping={}, user=None)  # the proposal, confirmed
+    assert services.apply_merger(merger=merger, accept_auto_only=True).status == Merger.Status.APPLIED
+
+
+def test_a_membership_type_that_appears_after_the_confirmation_refuses_apply(world):
+    merger = plan(world)
+    newcomer = Organisation.objects.create(name="Cantal Numérique")
+    Membership.objects.create(
+        organisation=newcomer,
+        association=world.auvergne_tic,
+        category="Bienfaiteur",
+        origin=world.auvergne_tic,
+    )
+
+    with pytest.raises(services.MergerRefused, match=r"« Bienfaiteur » .* est apparu depuis la confirmation"):
+        services.apply_merger(merger=merger, accept_auto_only=True)
+    assert services.unconfirmed_types(merger) == ["Bienfaiteur"]
+
+
+def test_a_partial_mapping_changes_only_the_types_it_names(world):
+    merger = plan(world, confirm_types=False)
+    services.set_membership_type_mapping(merger=merger, mapping={"Membre actif": "Entreprise"}, user=None)
+    services.set_membership_type_mapping(merger=merger, mapping={"Membre associé": "Start-up"}, user=None)
+    merger.refresh_from_db()
+    assert merger.membership_type_mapping == {"Membre actif": "Entreprise", "Membre associé": "Start-up"}
+    assert merger.mapping_confirmed
+
+
+def test_a_deduplication_carries_no_types_over_and_needs_no_mapping(world):
+    merger = services.plan_deduplication(association=world.auvergne_tic)
+    assert services.unconfirmed_types(merger) == []
+
+
+# -- the plan's projection agrees with apply ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("decision", ["accepted", "rejected"])
+def test_the_plan_counts_new_members_as_apply_counts_them(world, decision):
+    merger = plan(world)
+    # Web Roanne Studio (to review), Volcans Cloud (twice in the export: one member) and Puy Data.
+    assert merger.summary["counts"]["new_members"] == 3
+    services.decide_pair(
+        pair=pair_between(merger, "Web Roanne Studio", "Web Roanne"), decision=decision, user=None
+    )
+    projected = services.plan_counts(merger)["new_members"]
+    assert projected == (2 if decision == "accepted" else 3)
+
+    merger = services.apply_merger(merger=merger)
+
+    assert merger.outcome["created"] == len(merger.outcome["new_members"]) == projected
+    assert services.plan_counts(merger)["new_members"] == projected
+
+
+def test_a_plan_that_fails_after_the_import_leaves_the_export_not_imported(tmp_path, monkeypatch):
+    world = scenario.build(tmp_path, import_absorbed=False)
+    before = registry_checksum()
+    files = SourceFile.objects.count()
+
+    def broken_linkage(*args, **kwargs):
+        raise RuntimeError("moteur de rapprochement en panne")
+
+    monkeypatch.setattr(services, "link", broken_linkage)
+    with pytest.raises(RuntimeError):
+        plan(world, path=world.auvergne_export)
+
+    assert registry_checksum() == before and SourceFile.objects.count() == files
+    assert not Merger.objects.exists() and not AuditEntry.objects.filter(action="import").exists()
+
+
+# -- the report and the audit log read in French -------------------------------------------------------------
+
+
+def test_field_conflicts_in_the_report_name_the_field_and_the_organisation(world):
+    from grappe.mergers.report import merger_report, report_html
+
+    merger = plan(world)
+    services.decide_pair(
+        pair=pair_between(merger, "Web Roanne Studio", "Web Roanne"), decision="rejected", user=None
+    )
+    report = merger_report(services.apply_merger(merger=merger))
+
+    fields = [c for c in report.conflicts if c["pair"] is None]
+    assert {"organisation": "Loire Logiciels SAS", "labels": ["Raison sociale"]}.items() <= fields[0].items()
+    assert all(label != "name" for c in fields for label in c["labels"])
+    assert "retenu « Loire Logiciels SAS »" in fields[0]["resolution"]
+    html = report_html(report)
+    assert "Rapprochements sûrs" in html and "sure_matches" not in html
+
+
+def test_audit_details_read_as_labels_not_keys(world):
+    from grappe.mergers.labels import audit_details
+
+    merger = plan(world)
+    services.decide_pair(
+        pair=pair_between(merger, "Web Roanne Studio", "Web Roanne"), decision="rejected", user=None
+    )
+    services.accept_above(merger=merger, threshold=0.9, user=None)
+    decided = AuditEntry.objects.get(merger=merger, action="decide")
+    planned = AuditEntry.objects.get(merger=merger, action="plan")
+    bulk = AuditEntry.objects.get(merger=merger, action="bulk_accept")
+
+    assert audit_details(decided.details)[1] == ("Décision", "pas la même entreprise")
+    assert audit_details(decided.details)[0][0] == "Paire"
+    assert audit_details(planned.details)[0][1].startswith("Adhérents de l'absorbée 6, ")
+    assert audit_details(bulk.details) == [("Seuil", "90,0 %"), ("Paires acceptées", "0")]

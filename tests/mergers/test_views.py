@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from grappe.mergers import services
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger
+from grappe.mergers.snapshot import registry_checksum
 from grappe.registry.models import Association, Organisation
 
 from . import scenario
@@ -72,6 +73,13 @@ def url(name: str, merger: Merger, **kwargs: int) -> str:
 
 def review_pairs(merger: Merger) -> list[CandidatePair]:
     return list(services.undecided_pairs(merger).order_by("pk"))
+
+
+def confirm_types(client: Client, merger: Merger) -> None:
+    """The director confirms the proposed membership types on the plan page, as apply requires."""
+    form = client.get(url("detail", merger)).context["mapping_form"]
+    data = {name: field.initial for name, field in form.fields.items()}
+    assert client.post(url("mapping", merger), data).status_code == 302
 
 
 # -- who may see the pages ----------------------------------------------------------------------------------
@@ -523,9 +531,35 @@ def test_apply_is_refused_while_pairs_await_review(manager_client: Client, merge
     assert merger.status == Merger.Status.PLANNED
 
 
+def test_apply_is_refused_until_the_membership_types_are_confirmed(manager_client: Client, merger: Merger):
+    for pair in review_pairs(merger):
+        manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "rejected"})
+    detail = manager_client.get(url("detail", merger))
+    assert detail.context["types_refusal"] is not None
+    assert "Confirmez d'abord la correspondance des types d'adhésion." in detail.content.decode()
+    page = manager_client.get(url("apply", merger)).content.decode()
+    assert "n&#x27;est pas confirmée" in page and "Vérifier et confirmer la correspondance" in page
+    before = registry_checksum()
+
+    response = manager_client.post(url("apply", merger), {"confirm": "on"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "La fusion n'a pas été appliquée." in page
+    assert f"La fusion n° {merger.pk} (Auvergne TIC → Numélink) ne peut pas être appliquée" in page
+    assert "Rien n&#x27;a été modifié." in page
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.PLANNED and registry_checksum() == before
+
+    confirm_types(manager_client, merger)
+    assert manager_client.get(url("detail", merger)).context["types_refusal"] is None
+    assert manager_client.post(url("apply", merger), {"confirm": "on"}).status_code == 302
+
+
 def test_apply_then_undo_through_the_pages(manager_client: Client, merger: Merger, manager):
     for pair in review_pairs(merger):
         manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "rejected"})
+    confirm_types(manager_client, merger)
     detail = manager_client.get(url("detail", merger))
     assert not detail.context["apply_blocked"]
     members_before = Association.objects.get(pk=merger.absorbing_id).memberships.count()
@@ -552,6 +586,7 @@ def test_apply_then_undo_through_the_pages(manager_client: Client, merger: Merge
 
 def test_apply_keeping_only_the_sure_matches(manager_client: Client, merger: Merger):
     assert review_pairs(merger)
+    confirm_types(manager_client, merger)
     response = manager_client.get(url("apply", merger) + "?sures=1")
     assert 'name="accept_auto_only"' in response.content.decode()
     response = manager_client.post(url("apply", merger), {"confirm": "on", "accept_auto_only": "on"})
@@ -561,6 +596,7 @@ def test_apply_keeping_only_the_sure_matches(manager_client: Client, merger: Mer
 
 
 def test_undo_shows_why_it_would_be_refused(manager_client: Client, merger: Merger):
+    confirm_types(manager_client, merger)
     manager_client.post(url("apply", merger), {"confirm": "on", "accept_auto_only": "on"})
     organisation = Organisation.objects.filter(memberships__association=merger.absorbing).first()
     organisation.name = f"{organisation.name} (renommée)"
@@ -579,6 +615,7 @@ def test_undo_shows_why_it_would_be_refused(manager_client: Client, merger: Merg
 
 
 def test_the_report_page_shows_counts_before_and_after(manager_client: Client, merger: Merger):
+    confirm_types(manager_client, merger)
     manager_client.post(url("apply", merger), {"confirm": "on", "accept_auto_only": "on"})
     response = manager_client.get(url("report", merger))
     assert response.status_code == 200

@@ -4,8 +4,9 @@ Each network's export goes through the real intake importer (``grappe.intake.ser
 mergers happen in the order of the articles through the real merger workflow (``grappe.mergers.services``):
 plan by linkage, the sure band accepted automatically, then apply. **The demo plays the reviewer**: the pairs
 to review are decided from the story's ground truth (``truth.csv``), as a careful person would decide them
-(``review=False``: nobody reviews, only the sure band folds). The first network's own export is folded first
-by a deduplication (a merger of the network with itself).
+(``review=False``: nobody reviews, only the sure band folds). Before each apply the demo confirms the proposed
+mapping of membership types, as the director would. The first network's own export is folded first by a
+deduplication (a merger of the network with itself).
 
 The same ground truth measures every merger (``MergerFigures``) by pairs of exported rows, each row followed
 to the organisation it ended in: what the import folded by SIREN counts as much as what the linkage folded, and
@@ -316,6 +317,10 @@ def _review_and_apply(
         for pair in queue:
             same = entities[pair.left_org_id] & entities[pair.right_org_id]
             mergers.decide_pair(pair=pair, decision="accepted" if same else "rejected", user=None)
+    if not dedup and merger.membership_type_mapping:
+        # As a director would: read the proposed mapping of membership types and confirm it (apply refuses
+        # to carry the absorbed network's types over on a guess).
+        mergers.set_membership_type_mapping(merger=merger, mapping=merger.membership_type_mapping, user=None)
     applied = mergers.apply_merger(merger=merger, user=None, accept_auto_only=not review)
     return MergerFigures(
         label=label,

@@ -22,13 +22,6 @@ decisions_app = typer.Typer(help="Décisions de revue en CSV.", no_args_is_help=
 merge_app.add_typer(decisions_app, name="decisions")
 app.add_typer(merge_app, name="merge")
 
-_STAGES = {
-    "validation": "Validation du fichier",
-    "import": "Import du fichier",
-    "records": "Lecture du registre",
-    "pairs": "Enregistrement des paires",
-}
-
 
 def _date(value: str | None) -> datetime.date | None:
     from grappe.errors import UserError
@@ -68,13 +61,13 @@ def plan(
 ) -> None:
     """Planifie une fusion : rapprochement des adhérents, paires à vérifier, registre avant/après."""
     from grappe.intake.selectors import association_by_name
+    from grappe.mergers.labels import stage_label
     from grappe.mergers.services import plan_merger
 
     with _progress() as (progress, task):
 
         def report(stage: str, done: int, total: int | None) -> None:
-            label = _STAGES.get(stage, "Rapprochement : " + stage.split(":")[-1])
-            progress.update(task, description=label, completed=done, total=total)
+            progress.update(task, description=stage_label(stage), completed=done, total=total)
 
         merger = plan_merger(
             absorbing=association_by_name(into),
@@ -109,25 +102,16 @@ def _progress() -> Any:
     return managed()
 
 
-_COUNT_LABELS = {
-    "absorbed_members": "Adhérents de l'absorbée",
-    "absorber_members": "Adhérents de l'absorbante",
-    "already_common": "Déjà communs (même SIREN/SIRET à l'import)",
-    "sure_matches": "Rapprochements sûrs",
-    "to_review": "Paires à vérifier",
-    "new_members": "Nouveaux adhérents",
-    "conflicts": "Conflits",
-    "internal_duplicates": "Doublons dans l'export de l'absorbée",
-    "non_matches": "Différentes (décisions mémorisées)",
-}
-
-
 def _print_summary(merger: Any) -> None:
+    from grappe.mergers.labels import COUNT_LABELS
+    from grappe.mergers.services import plan_counts
+
     summary = merger.summary
+    counts = plan_counts(merger)
     out_console.print(f"[bold]Fusion n° {merger.pk}[/] : {merger} — {merger.get_status_display()}")
     table = Table("Plan", "Nombre", box=None, padding=(0, 2))
-    for key, label in _COUNT_LABELS.items():
-        table.add_row(label, str(summary.get("counts", {}).get(key, 0)))
+    for key, label in COUNT_LABELS.items():
+        table.add_row(str(label), str(counts.get(key, 0)))
     out_console.print(table)
     before, after = summary.get("before", {}), summary.get("after", {})
     if after:
@@ -199,23 +183,34 @@ def accept_above(
 def mapping(
     merger_id: int = typer.Argument(...),
     pairs: list[str] = typer.Argument(None, help="« Type de l'absorbée=Type de l'absorbante » …"),
+    confirm: bool = typer.Option(
+        False,
+        "--confirm",
+        help="Confirme la correspondance affichée telle quelle (des paires la confirment aussi).",
+    ),
 ) -> None:
-    """Montre ou confirme la correspondance des types d'adhésion."""
+    """Montre, change (paires) ou confirme (--confirm) la correspondance des types d'adhésion ; l'application
+    est refusée tant qu'elle n'est pas confirmée."""
     from grappe.errors import UserError
     from grappe.mergers.services import set_membership_type_mapping
 
     merger = _merger(merger_id)
-    if pairs:
-        wanted = {}
-        for item in pairs:
-            if "=" not in item:
-                raise UserError(f"« {item} » : écrivez « ancien type=nouveau type ».")
-            old, new = item.split("=", 1)
-            wanted[old.strip()] = new.strip()
+    wanted = {}
+    for item in pairs or []:
+        if "=" not in item:
+            raise UserError(f"« {item} » : écrivez « ancien type=nouveau type ».")
+        old, new = item.split("=", 1)
+        wanted[old.strip()] = new.strip()
+    if wanted or confirm:
         merger = set_membership_type_mapping(merger=merger, mapping=wanted, user=None)
     for old, new in merger.membership_type_mapping.items():
         out_console.print(f"{old} → {new}")
-    out_console.print("Confirmée." if merger.mapping_confirmed else "Proposée (non confirmée).")
+    if merger.mapping_confirmed:
+        out_console.print("Confirmée.")
+    else:
+        out_console.print(
+            f"Proposée, non confirmée : grappe merge mapping {merger.pk} --confirm pour la garder."
+        )
 
 
 @merge_app.command("apply")

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.france.naf import naf_section
+from grappe.mergers.labels import COUNT_LABELS, conflict_label, field_label
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger
-from grappe.mergers.services import CONFLICT_LABELS
 from grappe.registry.models import Association, Organisation
 from grappe.registry.stats import active_memberships
 
@@ -71,7 +72,7 @@ def _named(org_ids: list[int]) -> list[dict[str, Any]]:
 
 
 def merger_report(merger: Merger) -> MergerReport:
-    from grappe.mergers.services import new_members, projection
+    from grappe.mergers.services import new_members, plan_counts, projection
 
     applied = bool(merger.outcome)
     if applied:
@@ -85,14 +86,21 @@ def merger_report(merger: Merger) -> MergerReport:
     conflicts = [
         {
             "pair": pair,
-            "labels": [CONFLICT_LABELS.get(code, code) for code in pair.conflicts],
+            "organisation": "",
+            "labels": [conflict_label(code) for code in pair.conflicts],
             "resolution": _resolution(pair, pair.pk in kept_apart),
         }
         for pair in pairs
         if pair.conflicts
     ]
+    # Fields that apply had to choose between the values of two folded organisations.
     conflicts += [
-        {"pair": None, "labels": [f"{r['name']} : {r['field']}"], "resolution": _field_resolution(r)}
+        {
+            "pair": None,
+            "organisation": r["name"],
+            "labels": [field_label(r["field"])],
+            "resolution": _field_resolution(r),
+        }
         for r in resolutions
     ]
     folded = [pair for pair in pairs if pair.is_match]
@@ -103,7 +111,7 @@ def merger_report(merger: Merger) -> MergerReport:
         merger=merger,
         before=before,
         after=after,
-        counts=merger.summary.get("counts", {}),
+        counts=plan_counts(merger),
         overlaps=[pair for pair in folded if dedup or pair.kind == CandidatePair.Kind.CROSS],
         duplicates=[pair for pair in folded if not dedup and pair.kind == CandidatePair.Kind.INTERNAL],
         already_common=_named(merger.summary.get("common", [])),
@@ -115,20 +123,29 @@ def merger_report(merger: Merger) -> MergerReport:
 
 
 def _resolution(pair: CandidatePair, kept_apart: bool) -> str:
+    who = {"who": pair.decided_by_label}
     if kept_apart:
-        return "gardées séparées (une autre organisation de l'absorbante était plus proche)"
+        return _("gardées séparées (une autre organisation de l'absorbante était plus proche)")
     if pair.decision == CandidatePair.Decision.ACCEPTED:
-        return f"fusionnées (décision de {pair.decided_by_label})"
+        return _("fusionnées (décision de %(who)s)") % who
     if pair.decision == CandidatePair.Decision.REJECTED:
-        return f"gardées séparées (décision de {pair.decided_by_label})"
+        return _("gardées séparées (décision de %(who)s)") % who
     if pair.is_match:
-        return "fusionnées (rapprochement sûr)"
-    return "gardées séparées (sans décision)"
+        return _("fusionnées (rapprochement sûr)")
+    return _("gardées séparées (sans décision)")
 
 
 def _field_resolution(resolution: dict[str, Any]) -> str:
-    dropped = ", ".join(resolution["dropped"])
-    return f"retenu « {resolution['kept']} » ; gardé dans le lignage : {dropped}"
+    return _("retenu « %(kept)s » ; gardé dans la provenance : %(dropped)s") % {
+        "kept": resolution["kept"],
+        "dropped": ", ".join(resolution["dropped"]),
+    }
+
+
+def _labelled_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """The plan's counts under their names, in ``COUNT_LABELS`` order (a count nobody named reads as its key)."""
+    named = [(str(label), counts[key]) for key, label in COUNT_LABELS.items() if key in counts]
+    return named + [(key, value) for key, value in sorted(counts.items()) if key not in COUNT_LABELS]
 
 
 def _count_rows(report: MergerReport) -> list[tuple[str, str, str, str]]:
@@ -163,7 +180,7 @@ def write_report_csv(report: MergerReport, stream: TextIO) -> None:
     writer.writerows(_count_rows(report))
     writer.writerow([])
     writer.writerow(["plan", "compte"])
-    writer.writerows(sorted(report.counts.items()))
+    writer.writerows(_labelled_counts(report.counts))
     writer.writerow([])
     writer.writerow(["recoupements", "apportée", "rapprochée", "probabilité", "décision"])
     for pair in report.overlaps:
@@ -185,7 +202,7 @@ def write_report_csv(report: MergerReport, stream: TextIO) -> None:
     writer.writerow([])
     writer.writerow(["conflits", "nature", "résolution"])
     for conflict in report.conflicts:
-        label = str(conflict["pair"]) if conflict["pair"] else ""
+        label = str(conflict["pair"]) if conflict["pair"] else conflict["organisation"]
         writer.writerow([label, " ; ".join(conflict["labels"]), conflict["resolution"]])
     writer.writerow([])
     writer.writerow(["décisions", "paire", "décision", "par", "le"])
@@ -211,7 +228,7 @@ def report_html(report: MergerReport) -> str:
         "<h2>Adhérents avant et après</h2>",
         table(["section", "clé", "avant", "après"], [list(row) for row in _count_rows(report)]),
         "<h2>Plan</h2>",
-        table(["compte", "valeur"], [[k, v] for k, v in sorted(report.counts.items())]),
+        table(["compte", "valeur"], [[k, v] for k, v in _labelled_counts(report.counts)]),
         f"<h2>Recoupements ({report.overlap_count})</h2>",
         table(
             ["apportée", "rapprochée", "probabilité"],
@@ -228,7 +245,10 @@ def report_html(report: MergerReport) -> str:
         f"<h2>Conflits ({len(report.conflicts)})</h2>",
         table(
             ["paire", "nature", "résolution"],
-            [[str(c["pair"] or ""), " ; ".join(c["labels"]), c["resolution"]] for c in report.conflicts],
+            [
+                [str(c["pair"] or c["organisation"]), " ; ".join(c["labels"]), c["resolution"]]
+                for c in report.conflicts
+            ],
         ),
         f"<h2>Journal des décisions ({len(report.decisions)})</h2>",
         table(

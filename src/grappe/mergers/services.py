@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grappe.errors import Location, UserError
 from grappe.france.text import fold
@@ -105,14 +106,34 @@ def plan_merger(
     mapping: dict[int, str] | None = None,
     settings: LinkageSettings | None = None,
     progress: Progress | None = None,
+    skip_invalid: bool = False,
+    on_issue: Callable[[Any], None] | None = None,
 ) -> Merger:
     """Import the absorbed association's export if ``path`` is given and new, link its members to the
-    absorber's, and store the plan (candidate pairs and summary). Returns the merger, status "planned"."""
+    absorber's, and store the plan (candidate pairs and summary). Returns the merger, status "planned".
+
+    ``mapping``, ``skip_invalid`` and ``on_issue`` go to the import (``grappe.intake.services.import_file``)."""
     check_can_manage(user)
-    _check_plannable(absorbing=absorbing, absorbed=absorbed, kind=kind, resulting_name=resulting_name)
-    source_file = _import_export(absorbed, path, file_name, sheet, mapping, user, progress) if path else None
+    check_plannable(absorbing=absorbing, absorbed=absorbed, kind=kind, resulting_name=resulting_name)
     settings = settings or LinkageSettings()
+    # The import and the plan are one transaction: a plan that fails, or a process stopped half-way, leaves the
+    # registry as it was (the export not imported either), and the same plan can simply be run again.
     with transaction.atomic():
+        source_file = (
+            _import_export(
+                absorbed,
+                path,
+                file_name=file_name,
+                sheet=sheet,
+                mapping=mapping,
+                user=user,
+                progress=progress,
+                skip_invalid=skip_invalid,
+                on_issue=on_issue,
+            )
+            if path
+            else None
+        )
         merger = Merger.objects.create(
             absorbing=absorbing,
             absorbed=absorbed,
@@ -168,9 +189,7 @@ def replan_merger(
     return merger
 
 
-def _check_plannable(
-    *, absorbing: Association, absorbed: Association, kind: str, resulting_name: str
-) -> None:
+def check_plannable(*, absorbing: Association, absorbed: Association, kind: str, resulting_name: str) -> None:
     if kind not in Merger.Kind.values:
         raise MergerRefused(
             f"Type de fusion inconnu : « {kind} ».", hint=f"Types : {', '.join(Merger.Kind.values)}."
@@ -209,28 +228,38 @@ def _check_plannable(
 _LIVE = (Merger.Status.DRAFT, Merger.Status.PLANNED, Merger.Status.APPLIED)
 
 
+def imported_export(absorbed: Association, table: Any) -> SourceFile | None:
+    """The ``SourceFile`` of ``table`` (an ``open_table`` result) when it was already imported into
+    ``absorbed``; None when it is new; refused when another association imported it."""
+    existing = SourceFile.objects.filter(sha256=table.sha256, sheet=table.sheet).first()
+    if existing is not None and existing.association_id != absorbed.pk:
+        raise MergerRefused(
+            f"Le fichier « {table.file_name} » a déjà été importé pour « {existing.association} », "
+            f"pas pour « {absorbed} ».",
+            hint="Vérifiez le fichier ou l'association absorbée (--absorbed).",
+        )
+    return existing
+
+
 def _import_export(
     absorbed: Association,
     path: Path,
+    *,
     file_name: str | None,
     sheet: str | None,
     mapping: dict[int, str] | None,
     user: Any,
     progress: Progress | None,
+    skip_invalid: bool,
+    on_issue: Callable[[Any], None] | None,
 ) -> SourceFile:
     """The absorbed association's export, imported with the intake (all-or-nothing) unless already there."""
     from grappe.intake.reading import open_table
     from grappe.intake.services import import_file
 
     table = open_table(path, file_name=file_name, sheet=sheet)
-    existing = SourceFile.objects.filter(sha256=table.sha256, sheet=table.sheet).first()
+    existing = imported_export(absorbed, table)
     if existing is not None:
-        if existing.association_id != absorbed.pk:
-            raise MergerRefused(
-                f"Le fichier « {table.file_name} » a déjà été importé pour « {existing.association} », "
-                f"pas pour « {absorbed} ».",
-                hint="Vérifiez le fichier ou l'association absorbée (--absorbed).",
-            )
         return existing
     result = import_file(
         path=path,
@@ -239,7 +268,9 @@ def _import_export(
         user=user,
         file_name=file_name,
         sheet=sheet,
+        skip_invalid=skip_invalid,
         progress=progress,
+        on_issue=on_issue,
     )
     audit(
         None,
@@ -351,10 +382,11 @@ def _run_plan(merger: Merger, *, settings: LinkageSettings, progress: Progress |
         if done % 50 == 0:
             say("pairs", done, len(kept))
     CandidatePair.objects.bulk_create(pairs)
+    say("pairs", len(pairs), len(pairs))
     merger.status = Merger.Status.PLANNED
     merger.planned_at = timezone.now()
     merger.membership_type_mapping = merger.membership_type_mapping or proposed_type_mapping(merger)
-    merger.summary = _summary(merger, pairs, absorbed_ids, absorber_ids, common, new_ids, result)
+    merger.summary = _summary(merger, pairs, absorbed_ids, absorber_ids, common, result)
     merger.save()
 
 
@@ -409,13 +441,6 @@ def _conflicts(
     if several:
         found.append("several_targets")
     return found
-
-
-CONFLICT_LABELS = {
-    "siren_conflict": "deux SIREN valides différents",
-    "siret_conflict": "des SIRET de deux unités légales différentes",
-    "several_targets": "proche de plusieurs adhérents de l'absorbante",
-}
 
 
 def _carry_decision(pair: CandidatePair, previous: CandidatePair | None, remembered: str | None) -> None:
@@ -474,19 +499,18 @@ def _summary(
     absorbed_ids: set[int],
     absorber_ids: set[int],
     common: set[int],
-    new_ids: set[int],
     result: Any,
 ) -> dict[str, Any]:
     cross = [p for p in pairs if p.kind == CandidatePair.Kind.CROSS]
     internal = [p for p in pairs if p.kind == CandidatePair.Kind.INTERNAL]
-    matched = {p.left_org_id for p in cross if p.band != CandidatePair.Band.NON_MATCH}
     counts = {
         "absorbed_members": len(absorbed_ids),
         "absorber_members": len(absorber_ids),
         "already_common": len(common),
         "sure_matches": sum(p.band == CandidatePair.Band.AUTO_MATCH for p in cross),
         "to_review": sum(p.band == CandidatePair.Band.REVIEW for p in pairs),
-        "new_members": len(new_ids - matched),
+        # As apply would count them now: each group of duplicates once, the pairs to review left apart.
+        "new_members": len(new_members(merger, survivors(merger, pairs))),
         "conflicts": sum(bool(p.conflicts) for p in pairs),
         "internal_duplicates": sum(p.band == CandidatePair.Band.AUTO_MATCH for p in internal),
         "non_matches": sum(p.band == CandidatePair.Band.NON_MATCH for p in pairs),
@@ -556,6 +580,17 @@ def new_members(merger: Merger, groups: dict[int, int] | None = None) -> list[in
     groups = survivors(merger) if groups is None else groups
     absorber = member_ids(merger.absorbing)
     return sorted({groups.get(org, org) for org in member_ids(merger.absorbed) - absorber} - absorber)
+
+
+def plan_counts(merger: Merger) -> dict[str, int]:
+    """The plan's counts (``summary["counts"]``, stored at plan time) with ``new_members`` as apply counts
+    them: measured once applied, projected from the current decisions while planned."""
+    counts = dict((merger.summary or {}).get("counts", {}))
+    if "new_members" in (merger.outcome or {}):
+        counts["new_members"] = len(merger.outcome["new_members"])
+    elif counts and merger.status == Merger.Status.PLANNED:
+        counts["new_members"] = len(new_members(merger))
+    return counts
 
 
 def _groups(pairs: list[CandidatePair], anchors: set[int]) -> dict[int, int]:
@@ -741,7 +776,8 @@ def accept_above(*, merger: Merger, threshold: float, user: Any) -> int:
 
 
 def set_membership_type_mapping(*, merger: Merger, mapping: dict[str, str], user: Any) -> Merger:
-    """Confirm how the absorbed association's membership types become the absorber's."""
+    """Confirm how the absorbed association's membership types become the absorber's: the types ``mapping``
+    names get their new target, the others keep the one shown (the proposal, or an earlier choice)."""
     check_can_manage(user)
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=merger.pk)
@@ -753,7 +789,12 @@ def set_membership_type_mapping(*, merger: Merger, mapping: dict[str, str], user
                 f"Type(s) d'adhésion inconnu(s) chez « {merger.absorbed} » : {', '.join(unknown)}.",
                 hint=f"Types présents : {', '.join(known) or '(aucun)'}.",
             )
-        merger.membership_type_mapping = {**known, **{k: v.strip() or k for k, v in mapping.items()}}
+        shown = {k: v for k, v in merger.membership_type_mapping.items() if k in known}
+        merger.membership_type_mapping = {
+            **known,
+            **shown,
+            **{k: v.strip() or k for k, v in mapping.items()},
+        }
         merger.mapping_confirmed = True
         merger.save(update_fields=["membership_type_mapping", "mapping_confirmed"])
         audit(merger, user, AuditEntry.Action.MAPPING, mapping=merger.membership_type_mapping)
@@ -854,6 +895,52 @@ def undecided_pairs(merger: Merger) -> Any:
     )
 
 
+def unconfirmed_types(merger: Merger) -> list[str]:
+    """The absorbed association's membership types that apply would carry over without a confirmed target:
+    all of them until the mapping is confirmed, then any type that appeared since. None for a deduplication."""
+    if merger.kind == Merger.Kind.DEDUPLICATION:
+        return []
+    present = proposed_type_mapping(merger)
+    if not merger.mapping_confirmed:
+        return sorted(present)
+    return sorted(set(present) - set(merger.membership_type_mapping))
+
+
+def check_membership_types(merger: Merger) -> None:
+    """Refuse (``MergerRefused``) while the absorbed association's membership types have no confirmed target:
+    a member's type decides its dues and its college, and nobody should find it changed by a guess."""
+    missing = unconfirmed_types(merger)
+    if not missing:
+        return
+    arguments = {
+        "id": merger.pk,
+        "merger": merger,
+        "absorbed": merger.absorbed,
+        "absorbing": merger.absorbing,
+        "types": ", ".join(f"« {name} »" for name in missing),
+    }
+    if merger.mapping_confirmed:
+        message = _(
+            "La fusion n° %(id)s (%(merger)s) ne peut pas être appliquée : le type d'adhésion %(types)s de "
+            "« %(absorbed)s » est apparu depuis la confirmation de la correspondance et n'a pas de type chez "
+            "« %(absorbing)s »."
+        )
+    else:
+        message = _(
+            "La fusion n° %(id)s (%(merger)s) ne peut pas être appliquée : la correspondance des types "
+            "d'adhésion de « %(absorbed)s » (%(types)s) vers ceux de « %(absorbing)s » n'est pas confirmée."
+        )
+    raise MergerRefused(
+        message % arguments,
+        hint=_(
+            "Vérifiez-la puis confirmez-la sur la page de la fusion (section « Types d'adhésion »), ou en ligne "
+            "de commande : « grappe merge mapping %(id)s --confirm » garde la correspondance affichée, "
+            '« grappe merge mapping %(id)s "Ancien type=Nouveau type" » la change. Rien n\'a été modifié.'
+        )
+        % arguments,
+    )
+
+
 def apply_merger(*, merger: Merger, user: Any = None, accept_auto_only: bool = False) -> Merger:
     """Apply a planned merger in one transaction: fold the matching organisations (survivorship, lineage),
     map membership types, de-duplicate contacts, then carry the absorbed association over. Undoable."""
@@ -869,6 +956,7 @@ def apply_merger(*, merger: Merger, user: Any = None, accept_auto_only: bool = F
                     hint="Décidez-les (file de revue, grappe merge decisions import) ou appliquez avec "
                     "--accept-auto-only : elles deviendront de nouveaux adhérents.",
                 )
+            check_membership_types(merger)
             _check_plannable_at_apply(merger)
             checksum_before = snapshots.registry_checksum()
             scope = _scope(merger)
@@ -1087,7 +1175,7 @@ def _apply(merger: Merger) -> dict[str, Any]:
                 "field": c.field,
                 "kept": c.kept,
                 "kept_from": c.kept_from,
-                "dropped": [v for _, v in c.dropped],
+                "dropped": [v for _org, v in c.dropped],
             }
             for c in choices
         ]

@@ -28,8 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grappe.errors import NotFound, UserError
 from grappe.france import geo
+from grappe.mergers import labels, selectors, services
 from grappe.mergers import report as merger_reports
-from grappe.mergers import selectors, services
 from grappe.mergers.forms import (
     AcceptAboveForm,
     ApplyForm,
@@ -233,13 +233,6 @@ def evidence_rows(evidence: Iterable[Mapping[str, Any]]) -> tuple[list[EvidenceR
     return rows, rules
 
 
-CONFLICT_LABELS = {
-    "siren_conflict": gettext_lazy("Deux SIREN valides différents"),
-    "siret_conflict": gettext_lazy("Deux SIRET valides différents pour le même site"),
-    "several_targets": gettext_lazy("Proche de plusieurs membres de l'absorbante"),
-}
-
-
 RULE_EFFECTS = {
     "match": gettext_lazy("impose le rapprochement"),
     "non_match": gettext_lazy("impose la séparation"),
@@ -255,10 +248,6 @@ def rule_rows(rules: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
         }
         for rule in rules
     ]
-
-
-def conflict_labels(codes: Iterable[str]) -> list[str]:
-    return [str(CONFLICT_LABELS[code]) if code in CONFLICT_LABELS else code for code in codes]
 
 
 def absorber_membership_types(merger: Merger) -> list[str]:
@@ -300,15 +289,24 @@ def review_progress(merger: Merger) -> dict[str, int]:
     }
 
 
-def undo_refusal(merger: Merger) -> UserError | None:
-    """Why undoing would be refused now, or None when it would run."""
-    if merger.status != Merger.Status.APPLIED:
-        return None
+def refusal(check: Callable[[Merger], None], merger: Merger) -> UserError | None:
+    """Why ``check`` (a service's ``check_*``) would refuse now, or None when the action would run."""
     try:
-        services.check_undo(merger)
+        check(merger)
     except UserError as error:
         return error
     return None
+
+
+def undo_refusal(merger: Merger) -> UserError | None:
+    return refusal(services.check_undo, merger) if merger.status == Merger.Status.APPLIED else None
+
+
+def types_refusal(merger: Merger) -> UserError | None:
+    """Apply's refusal while the membership types are not confirmed (shown before anyone clicks apply)."""
+    if merger.status != Merger.Status.PLANNED:
+        return None
+    return refusal(services.check_membership_types, merger)
 
 
 def _check_size(upload: UploadedFile) -> None:
@@ -384,13 +382,14 @@ def _detail_context(merger: Merger, **extra: Any) -> dict[str, Any]:
     progress = review_progress(merger)
     context = {
         "merger": merger,
-        "counts": (merger.summary or {}).get("counts", {}),
+        "counts": services.plan_counts(merger),
         "outcome": merger.outcome or {},
         "comparison": registry_comparison(merger),
         "mapping_form": mapping_form(merger),
         "progress": progress,
         "apply_blocked": progress["undecided"] > 0,
         "undo_refusal": undo_refusal(merger),
+        "types_refusal": types_refusal(merger),
         "audit": list(selectors.audit_log(merger).order_by("-at", "-pk")[:10]),
     }
     context.update(extra)
@@ -443,7 +442,7 @@ def _review_context(request: HttpRequest, merger: Merger, pair: CandidatePair | 
             "fields": compare_values(pair.left_values or {}, pair.right_values or {}),
             "evidence": evidence,
             "rules": rule_rows(rules),
-            "conflicts": conflict_labels(pair.conflicts or []),
+            "conflicts": [labels.conflict_label(code) for code in pair.conflicts or []],
         }
     return context
 

@@ -1,4 +1,5 @@
-"""Presentation helpers of the merger pages: the permission test for the menu, percentages, signed weights."""
+"""Presentation helpers of the merger pages: the permission test for the menu, percentages, signed weights,
+audit details."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils.formats import number_format
 
-from grappe.mergers import selectors
+from grappe.mergers import labels, selectors
 
 register = template.Library()
 
@@ -48,15 +49,6 @@ def signed(value: float | int | None, digits: int = 1) -> str:
 
 
 @register.filter
-def details_text(details: Any) -> str:
-    """An audit entry's details on one line: "counts : sure_matches 1, to_review 4 · pair : 12"."""
-    if not isinstance(details, dict):
-        return str(details or "")
-    parts = []
-    for key, value in details.items():
-        if isinstance(value, dict):
-            value = ", ".join(f"{k} {v}" for k, v in value.items())
-        elif isinstance(value, list):
-            value = ", ".join(str(item) for item in value)
-        parts.append(f"{key} : {value}")
-    return " · ".join(parts)
+def audit_details(details: Any) -> list[tuple[str, str]]:
+    """An audit entry's details as (label, text) pairs: « Paire : Web Roanne Studio ↔ Web Roanne »."""
+    return labels.audit_details(details)

@@ -1,0 +1,150 @@
+"""How the merger workflow's codes read to people, in one place for the pages, the report, the CLI and the audit
+log: plan counts, conflicts, the stages of a plan, registry fields, and the details of an audit entry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.formats import number_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# ``Merger.summary["counts"]``, in the order a reader takes them.
+COUNT_LABELS: dict[str, Any] = {
+    "absorbed_members": gettext_lazy("Adhérents de l'absorbée"),
+    "absorber_members": gettext_lazy("Adhérents de l'absorbante"),
+    "already_common": gettext_lazy("Déjà communs (même SIREN ou SIRET à l'import)"),
+    "sure_matches": gettext_lazy("Rapprochements sûrs"),
+    "to_review": gettext_lazy("Paires à vérifier"),
+    "new_members": gettext_lazy("Nouveaux adhérents"),
+    "conflicts": gettext_lazy("Conflits"),
+    "internal_duplicates": gettext_lazy("Doublons dans l'export de l'absorbée"),
+    "non_matches": gettext_lazy("Différentes (décisions mémorisées)"),
+}
+
+# ``CandidatePair.conflicts``.
+CONFLICT_LABELS: dict[str, Any] = {
+    "siren_conflict": gettext_lazy("Deux SIREN valides différents"),
+    "siret_conflict": gettext_lazy("Des SIRET de deux unités légales différentes"),
+    "several_targets": gettext_lazy("Proche de plusieurs membres de l'absorbante"),
+}
+
+# The steps of a plan as its progress reports them: the import's two passes (with a file), then the linkage.
+PLAN_STEPS: list[tuple[str, Any]] = [
+    ("validation", gettext_lazy("Validation du fichier")),
+    ("import", gettext_lazy("Import du fichier")),
+    ("records", gettext_lazy("Lecture des deux registres")),
+    ("linkage", gettext_lazy("Rapprochement")),
+    ("pairs", gettext_lazy("Enregistrement des paires candidates")),
+]
+# The linkage engine's own stages ("linkage:<stage>" in the plan's progress).
+LINKAGE_STAGES: dict[str, Any] = {
+    "normalisation": gettext_lazy("normalisation des noms, adresses et identifiants"),
+    "scoring": gettext_lazy("comparaison des paires"),
+    "rules": gettext_lazy("règles d'identifiant"),
+    "clustering": gettext_lazy("regroupement"),
+}
+
+# Keys of ``AuditEntry.details``.
+DETAIL_LABELS: dict[str, Any] = {
+    "file": gettext_lazy("Fichier"),
+    "association": gettext_lazy("Association"),
+    "rows": gettext_lazy("Lignes"),
+    "counts": gettext_lazy("Plan"),
+    "replan": gettext_lazy("Nouveau rapprochement"),
+    "pair_label": gettext_lazy("Paire"),
+    "pair": gettext_lazy("Paire n°"),
+    "decision": gettext_lazy("Décision"),
+    "threshold": gettext_lazy("Seuil"),
+    "accepted": gettext_lazy("Paires acceptées"),
+    "changed": gettext_lazy("Décisions modifiées"),
+    "mapping": gettext_lazy("Types d'adhésion"),
+    "merged": gettext_lazy("Rapprochés d'un membre existant"),
+    "internal_merged": gettext_lazy("Doublons internes fusionnés"),
+    "created": gettext_lazy("Nouveaux membres"),
+    "people_merged": gettext_lazy("Contacts dédoublonnés"),
+    "members_after": gettext_lazy("Adhérents après"),
+    "error": gettext_lazy("Erreur"),
+    "restored": gettext_lazy("Lignes restaurées"),
+    "csv": gettext_lazy("CSV"),
+    "pdf": gettext_lazy("PDF"),
+}
+
+
+def stage_label(stage: str) -> str:
+    """« Rapprochement : comparaison des paires » for "linkage:scoring"; a stage nobody named reads as itself."""
+    step, _sep, detail = stage.partition(":")
+    label = str(dict(PLAN_STEPS).get(step, step))
+    if detail:
+        return f"{label} : {LINKAGE_STAGES.get(detail, detail)}"
+    return label
+
+
+def conflict_label(code: str) -> str:
+    return str(CONFLICT_LABELS.get(code, code))
+
+
+def field_label(code: str) -> str:
+    """An organisation field's name as the registry pages show it (« Raison sociale » for "name")."""
+    try:
+        field = apps.get_model("registry", "Organisation")._meta.get_field(code)
+    except FieldDoesNotExist:
+        return code
+    return str(capfirst(getattr(field, "verbose_name", code)))
+
+
+def audit_details(details: Any) -> list[tuple[str, str]]:
+    """An audit entry's details as (label, text) pairs a person reads; empty values are left out."""
+    if not isinstance(details, Mapping):
+        return [("", str(details))] if details else []
+    if details.get("pair_label"):
+        details = {key: value for key, value in details.items() if key != "pair"}
+    order = list(DETAIL_LABELS)
+    rows = []
+    for key, value in sorted(details.items(), key=lambda item: _rank(order, item[0])):
+        text = _detail_value(key, value)
+        if text:
+            rows.append((str(DETAIL_LABELS.get(key, key)), text))
+    return rows
+
+
+def _rank(order: list[str], key: str) -> int:
+    return order.index(key) if key in order else len(order)
+
+
+def _detail_value(key: str, value: Any) -> str:
+    from grappe.mergers.models import CandidatePair
+
+    if value is None or value == "" or value == [] or value == {}:
+        return ""
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    if key == "decision" and value in CandidatePair.Decision.values:
+        return str(CandidatePair.Decision(value).label)
+    if key == "threshold" and isinstance(value, int | float):
+        return f"{number_format(value * 100, decimal_pos=1)} %"
+    # PostgreSQL's jsonb does not keep the keys' order: each kind of mapping reads in an order of its own.
+    if key == "counts" and isinstance(value, Mapping):
+        order = list(COUNT_LABELS)
+        ranked = sorted(value.items(), key=lambda item: (_rank(order, item[0]), item[0]))
+        return ", ".join(f"{COUNT_LABELS.get(k, k)} {v}" for k, v in ranked)
+    if key == "restored" and isinstance(value, Mapping):
+        return ", ".join(f"{_model_label(k)} {v}" for k, v in sorted(value.items()) if v)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} → {v}" for k, v in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _model_label(label: str) -> str:
+    """ "registry.Organisation" → « organisations »; a label that is not a model reads as itself."""
+    app_label, _dot, name = label.partition(".")
+    try:
+        return str(apps.get_model(app_label, name)._meta.verbose_name_plural)
+    except (LookupError, ValueError):
+        return name or label
