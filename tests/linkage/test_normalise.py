@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from grappe.linkage.normalise import prepare
+from grappe.linkage.normalise import prepare, singular
 from grappe.linkage.records import to_table
 from grappe.linkage.settings import LinkageSettings
+from grappe.linkage.vocabulary import (
+    GENERIC_WORDS,
+    LEGAL_FORM_WORDS,
+    NAME_ABBREVIATIONS,
+    STOPWORDS,
+    TRAILING_LEGAL_FORM_WORDS,
+)
 
 from .conftest import record
 
@@ -118,3 +127,70 @@ def test_address_normalisation() -> None:
     assert rows["3"]["city_norm"] == "lyon"
     assert rows["4"]["postcode"] == "01000"
     assert rows["4"]["departement"] == "01"
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("* AKZO NOBEL N.V.", "Akzo Nobel NV"),
+        ("Robert Bosch GmbH", "ROBERT BOSCH G.M.B.H."),
+        ("Siemens Aktiengesellschaft", "Siemens AG"),
+        ("Toyota Kabushiki Kaisha", "TOYOTA K.K."),
+        ("Canon Europa Naamloze Vennootschap", "Canon Europa N. V."),
+        ("Basell Poliolefine Italia S.p.A.", "Basell Poliolefine Italia SpA"),
+        ("Nokia Oyj", "NOKIA OY"),
+        ("Volvo AB", "Volvo Aktiebolag"),
+        ("Air Products and Chemicals, Inc.", "AIR PRODUCTS & CHEMICALS INCORPORATED"),
+        ("Koninklijke Philips Electronics N.V.", "Philips Electronics NV"),
+        ("N.V.PHILIPS' GLOEILAMPENFABRIEKEN", "Philips Gloeilampenfabrieken"),
+        ("D S M N. V.", "DSM NV"),
+        ("Gist-Brocades N.V., Delft, NL", "GIST BROCADES BV"),
+        ("Canon Europa Naamlooze Vennootshap", "Canon Europa"),  # misspelt by one letter
+        ("Koninklike Philips", "Philips"),
+    ],
+)
+def test_foreign_legal_forms_and_seats_normalise_alike(left: str, right: str) -> None:
+    rows = features(record("l", left), record("r", right))
+    assert rows["l"]["name_norm"] == rows["r"]["name_norm"]
+    assert rows["l"]["name_norm"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("AB Conseil", "ab conseil"),  # French initials that are also a Swedish legal form
+        ("A.S. Informatique", "as informatique"),
+        ("Kaliop SE", "kaliop"),  # …dropped only where a legal form is written: at the end
+        ("Dupont SA, filiale de Durand", "dupont"),
+        ("Société Holdin", "holdin"),  # too short to be taken for a misspelt "holding"
+    ],
+)
+def test_short_foreign_forms_are_dropped_only_at_the_end(raw: str, expected: str) -> None:
+    assert features(record("x", raw))["x"]["name_norm"] == expected
+
+
+# Words of at least two letters (single letters are initials, joined with their neighbours by design), of a
+# length a misspelt legal form cannot have, and never a word of the lists themselves.
+_KNOWN = LEGAL_FORM_WORDS | TRAILING_LEGAL_FORM_WORDS | GENERIC_WORDS | STOPWORDS | set(NAME_ABBREVIATIONS)
+_KNOWN = _KNOWN | {singular(word) for word in _KNOWN}
+_own_words = st.text(alphabet="bcdfgkmnprtvzaeiou", min_size=3, max_size=7).filter(
+    lambda w: w not in _KNOWN and singular(w) not in _KNOWN
+)
+_forms = st.sampled_from(
+    ["SARL", "S.A.R.L.", "N.V.", "B. V.", "GmbH", "AG", "Inc.", "Ltd", "S.p.A.", "Oy", "AB", "K.K.", "PLC",
+     "LLC", "Corp.", "S.A.", "Naamloze Vennootschap", "Aktiengesellschaft", "Société"]
+)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(words=st.lists(_own_words, min_size=1, max_size=3), before=st.lists(_forms, max_size=2),
+       after=st.lists(_forms, max_size=2), star=st.booleans(), upper=st.booleans())  # fmt: skip
+def test_legal_forms_never_empty_a_name_and_normalising_twice_changes_nothing(
+    words: list[str], before: list[str], after: list[str], star: bool, upper: bool
+) -> None:
+    raw = " ".join([*before, *words, *after])
+    raw = ("* " if star else "") + (raw.upper() if upper else raw)
+    once = features(record("x", raw))["x"]["name_norm"]
+    assert once is not None
+    assert set(singular(word) for word in words) <= set(once.split())
+    assert features(record("x", once))["x"]["name_norm"] == once

@@ -4,9 +4,11 @@ The work is set-based SQL (DuckDB, vectorised, multi-threaded) rather than a Pyt
 names normalise in seconds this way. The output is an Arrow table any engine can take, so Spark scores the
 very same features DuckDB does.
 
-Names: folded (case, accents, "œ"), "&" → "et", elisions (d', l') dropped, dotted and spaced initials joined
-("S.A.R.L." → "sarl", "A B C" → "abc"), abbreviations and plurals mapped onto one form, legal forms, generic
-words and stopwords removed. Each remaining token gets an inverse document frequency weight: the comparisons
+Names: folded (case, accents, "œ"), "&" → "et", possessives and elisions (d', l') dropped, dotted and spaced
+initials joined ("S.A.R.L." → "sarl", "A B C" → "abc", "N.V.PHILIPS" → "nv philips"), a seat written after
+the legal form and a comma cut off ("Gist-Brocades N.V., Delft"), abbreviations and plurals mapped onto one
+form, legal forms (French and foreign, spelt out or not, misspelt by one letter when long), generic words
+and stopwords removed. Each remaining token gets an inverse document frequency weight: the comparisons
 count shared *rare* words ("kaliop") far more than shared common ones ("conseil", "digital", "solution").
 """
 
@@ -24,9 +26,11 @@ from .vocabulary import (
     GENERIC_WORDS,
     LEGAL_FORM_WORDS,
     NAME_ABBREVIATIONS,
+    NOT_A_FORM_ON_ITS_OWN,
     SHARED_WEBSITE_HOSTS,
     STOPWORDS,
     STREET_ABBREVIATIONS,
+    TRAILING_LEGAL_FORM_WORDS,
     WEBMAIL_DOMAINS,
 )
 
@@ -35,6 +39,10 @@ TOP_TOKENS = 4  # rarest tokens kept per name for the weighted-overlap compariso
 # three records where a name appears twice, its share (2/3) would make an exact name match count *against*
 # a match. Frequencies are taken over at least this many records.
 MIN_FREQUENCY_POPULATION = 1_000
+# Long words of the lists are recognised through one typo (one letter missing, extra, wrong or two swapped,
+# the first letter right): misspelt, "Koninklike" or "Vennootshap" would otherwise become the rarest word of
+# its name, the one that weighs most. Shorter words are not: "holdin" may be a name, "societe" has neighbours.
+MIN_MISSPELT_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,8 @@ def prepare(
 ) -> Prepared:
     """Features of ``records``. With ``reference`` (a prepared registry), frequencies count both sets."""
     con.register("__input", records)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __base AS {_base_sql()}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __cleaned AS {_cleaned_sql()}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __base AS {_base_sql(misspellings(con))}")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE __tokens AS "
         "SELECT record_id, unnest(list_distinct(name_tokens)) AS token FROM __base"
@@ -85,6 +94,40 @@ def prepare(
         _unregister(con, name)
     return Prepared(
         features=features, token_counts=_arrow(con.sql("SELECT token, df FROM __counts")), record_count=total
+    )
+
+
+@dataclass(frozen=True)
+class Misspellings:
+    """Words of a set's names that misspell a long legal-form word or a long generic word."""
+
+    legal_forms: frozenset[str] = frozenset()
+    generic: frozenset[str] = frozenset()
+
+
+def misspellings(con: duckdb.DuckDBPyConnection) -> Misspellings:
+    """The words of ``__cleaned``'s names that misspell a long legal-form or generic word."""
+    known = LEGAL_FORM_WORDS | GENERIC_WORDS | STOPWORDS
+    known = known | {singular(word) for word in known}
+    vocabulary = [
+        (singular(word), kind)
+        for kind, words in (("legal", LEGAL_FORM_WORDS), ("generic", GENERIC_WORDS))
+        for word in sorted(words)
+        if len(word) >= MIN_MISSPELT_LENGTH
+    ]
+    rows = con.execute(
+        f"""
+        WITH words AS (SELECT DISTINCT unnest(words) AS word FROM __cleaned),
+          vocabulary AS (SELECT unnest(?) AS known, unnest(?) AS kind)
+        SELECT DISTINCT w.word, v.kind FROM words w JOIN vocabulary v
+          ON left(w.word, 1) = left(v.known, 1) AND abs(length(w.word) - length(v.known)) <= 1
+        WHERE NOT list_contains({_list(known)}, w.word) AND damerau_levenshtein(w.word, v.known) <= 1
+        """,
+        [[word for word, _ in vocabulary], [kind for _, kind in vocabulary]],
+    ).fetchall()
+    return Misspellings(
+        legal_forms=frozenset(word for word, kind in rows if kind == "legal"),
+        generic=frozenset(word for word, kind in rows if kind == "generic"),
     )
 
 
@@ -141,6 +184,28 @@ def _join_single_letters(text: str) -> str:
     return text
 
 
+def _without_seat(text: str) -> str:
+    """The name without what follows a legal form and a comma: "Gist-Brocades N.V., Delft, NL" or "Acme
+    Inc., Boston" is how registries and patent offices write a company and its seat, and the seat is not
+    part of the name."""
+    forms = sorted((LEGAL_FORM_WORDS | TRAILING_LEGAL_FORM_WORDS) - NOT_A_FORM_ON_ITS_OWN)
+    spelled = [" ".join(word) for word in forms if 2 <= len(word) <= 4 and word.isalpha()]  # "b v,"
+    alternatives = "|".join(sorted(set(forms) | set(spelled), key=len, reverse=True))
+    return f"regexp_replace({text}, '^(.*?[a-z0-9].*?\\s(?:{alternatives}))\\.?\\s*,.*$', '\\1')"
+
+
+def _without_spaced_form(text: str) -> str:
+    """Spaced text without a legal form typed letter by letter at its end ("D S M N V" → "d s m"): joined
+    with the initials before it, the form would make them another name ("dsmnv")."""
+    forms = sorted(
+        word
+        for word in LEGAL_FORM_WORDS | TRAILING_LEGAL_FORM_WORDS
+        if 2 <= len(word) <= 4 and word.isalpha()
+    )
+    spelled = "|".join(" ".join(word) for word in forms)
+    return f"regexp_replace({text}, ' (?:{spelled})$', '')"
+
+
 def singular(word: str) -> str:
     """The plural rule of the SQL below, in Python, so the word lists can be matched after it."""
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
@@ -152,6 +217,18 @@ def _canonical_word(word: str) -> str:
     plural = f"CASE WHEN length({word}) > 3 AND suffix({word}, 's') AND NOT suffix({word}, 'ss') "
     plural += f"THEN left({word}, length({word}) - 1) ELSE {word} END"
     return f"coalesce({_map(NAME_ABBREVIATIONS)}[{plural}], {plural})"
+
+
+def _without_trailing_forms(words: str) -> str:
+    """The word list without the legal-form codes that are also initials, where they end a longer name
+    ("Nokia Oy Ab" → "nokia", but "AB Conseil" keeps its initials). Two passes: forms come in pairs at most."""
+    forms = _list(TRAILING_LEGAL_FORM_WORDS)
+    for _ in range(2):
+        words = (
+            f"(CASE WHEN len({words}) > 1 AND list_contains({forms}, {words}[-1]) "
+            f"THEN list_slice({words}, 1, len({words}) - 1) ELSE {words} END)"
+        )
+    return words
 
 
 def _luhn_ok(digits: str, length: int) -> str:
@@ -179,22 +256,16 @@ def _identifier(raw: str, length: int) -> str:
     )
 
 
-def _base_sql() -> str:
-    # Words never kept in a compared name; their canonical forms too, since mapping happens first.
-    dropped = LEGAL_FORM_WORDS | GENERIC_WORDS | STOPWORDS
-    dropped = dropped | {singular(word) for word in dropped}
-    no_initial = LEGAL_FORM_WORDS | STOPWORDS
-    no_initial = no_initial | {singular(word) for word in no_initial}
+def _cleaned_sql() -> str:
+    """Each record's fields cleaned, its name as a list of canonical words (the first, set-wide pass)."""
     name = _folded("name")
     name = f"regexp_replace({name}, '&', ' et ', 'g')"
+    name = f"regexp_replace({name}, '([a-z])[''’`]s\\b', '\\1', 'g')"  # possessives: Philip's, McDonald's
     name = f"regexp_replace({name}, '\\b[dl][''’]', ' ', 'g')"  # elisions: d'Électricité, l'Étoile
+    # An initial glued to the next word is still an initial: "N.V.PHILIPS" is "N.V. PHILIPS".
+    name = f"regexp_replace({name}, '\\b([a-z])\\.([a-z]{{2,}})', '\\1. \\2', 'g')"
     name = f"regexp_replace({name}, '\\b([a-z0-9])\\.', '\\1', 'g')"  # S.A.R.L. → sarl
-    street_words = (
-        f"list_transform({_words(_folded('street'))}, lambda w: coalesce({_map(STREET_ABBREVIATIONS)}[w], w))"
-    )
-    city = f"regexp_replace({_folded('city')}, '\\bcedex\\b.*$', '')"
-    city = f"regexp_replace({city}, '\\s\\d+\\s*(e|er|eme)?\\s*$', '')"  # Lyon 03, Lyon 3ème
-    city_words = f"list_transform({_words(city)}, lambda w: coalesce({_map(CITY_ABBREVIATIONS)}[w], w))"
+    name = _without_seat(name)
     email = "lower(trim(email))"
     host = "lower(trim(website))"
     host = f"regexp_replace({host}, '^[a-z][a-z0-9+.-]*://', '')"
@@ -203,12 +274,12 @@ def _base_sql() -> str:
     international = "regexp_matches(trim(coalesce(phone, '')), '^(\\+|00)')"
     naf = "regexp_replace(upper(coalesce(naf_code, '')), '[^0-9A-Z]', '', 'g')"
     return f"""
-    WITH cleaned AS MATERIALIZED (
       SELECT
         record_id,
         coalesce(organisation_id, record_id) AS organisation_id,
         name AS name_raw,
-        list_transform({_words(_join_single_letters(_spaced(name)))}, lambda w: {_canonical_word("w")}) AS words,
+        list_transform({_words(_join_single_letters(_without_spaced_form(_spaced(name))))},
+                       lambda w: {_canonical_word("w")}) AS words,
         {_identifier("siren", 9)} AS siren_digits,
         {_identifier("siret", 14)} AS siret_digits,
         regexp_extract(coalesce(postcode, ''), '\\b[0-9]{{4,5}}\\b') AS postcode_digits,
@@ -220,7 +291,25 @@ def _base_sql() -> str:
         {international} AS phone_international,
         {naf} AS naf_clean
       FROM __input
-    ),
+    """
+
+
+def _base_sql(misspelt: Misspellings) -> str:
+    """Features of ``__cleaned``. ``misspelt``: the set's own misspellings of legal forms and generic words,
+    dropped as the words they misspell."""
+    # Words never kept in a compared name; their canonical forms too, since mapping happens first.
+    dropped = LEGAL_FORM_WORDS | GENERIC_WORDS | STOPWORDS
+    dropped = dropped | {singular(word) for word in dropped} | misspelt.legal_forms | misspelt.generic
+    no_initial = LEGAL_FORM_WORDS | STOPWORDS
+    no_initial = no_initial | {singular(word) for word in no_initial} | misspelt.legal_forms
+    street_words = (
+        f"list_transform({_words(_folded('street'))}, lambda w: coalesce({_map(STREET_ABBREVIATIONS)}[w], w))"
+    )
+    city = f"regexp_replace({_folded('city')}, '\\bcedex\\b.*$', '')"
+    city = f"regexp_replace({city}, '\\s\\d+\\s*(e|er|eme)?\\s*$', '')"  # Lyon 03, Lyon 3ème
+    city_words = f"list_transform({_words(city)}, lambda w: coalesce({_map(CITY_ABBREVIATIONS)}[w], w))"
+    return f"""
+    WITH
     -- Cities and streets repeat: normalise each distinct value once.
     cities AS (
       SELECT city, nullif(array_to_string({city_words}, ' '), '') AS city_norm
@@ -230,11 +319,17 @@ def _base_sql() -> str:
       SELECT street, nullif(array_to_string({street_words}, ' '), '') AS street_norm
       FROM (SELECT DISTINCT street FROM __input WHERE street IS NOT NULL)
     ),
-    named AS MATERIALIZED (
+    kept AS MATERIALIZED (
       SELECT *,
-        list_filter(words, lambda w: NOT list_contains({_list(dropped)}, w)) AS name_tokens,
-        list_filter(words, lambda w: NOT list_contains({_list(no_initial)}, w)) AS initial_words
-      FROM cleaned LEFT JOIN cities USING (city) LEFT JOIN streets USING (street)
+        list_filter(words, lambda w: NOT list_contains({_list(dropped)}, w)) AS kept_words,
+        list_filter(words, lambda w: NOT list_contains({_list(no_initial)}, w)) AS kept_initial_words
+      FROM __cleaned LEFT JOIN cities USING (city) LEFT JOIN streets USING (street)
+    ),
+    named AS (
+      SELECT *,
+        {_without_trailing_forms("kept_words")} AS name_tokens,
+        {_without_trailing_forms("kept_initial_words")} AS initial_words
+      FROM kept
     )
     SELECT
       record_id, organisation_id, name_raw, name_tokens,

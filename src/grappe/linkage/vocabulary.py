@@ -16,13 +16,33 @@ LEGAL_FORM_WORDS = frozenset(
         "inc", "corp", "corporation", "llc", "plc", "gmbh", "ag", "bv", "nv", "srl", "spa", "sl", "co",
         "anonyme", "simplifiee", "actions", "responsabilite", "limitee", "unipersonnelle", "unipersonnel",
         "par", "a",
+        # Foreign legal forms: members' subsidiaries abroad, and any registry of foreign companies. Codes that
+        # are also plausible French initials (AB, AS, SE…) are in TRAILING_LEGAL_FORM_WORDS instead.
+        "incorporated", "ltda", "lda", "llp", "pty", "pte", "bhd", "sdn", "pvt", "pjsc", "ojsc",
+        "mbh", "kgaa", "ohg", "gbr", "bvba", "sprl", "scrl", "cvba", "asbl", "vzw", "slu", "sau",
+        "sro", "spzoo", "kft", "zrt", "nyrt", "doo", "ooo", "zao", "oao", "aps", "asa", "oyj", "publ",
+        # … and spelled out: "naamloze vennootschap" is N.V., "Aktiengesellschaft" AG, "Kabushiki Kaisha" K.K.
+        "naamloze", "naamlooze", "besloten", "vennootschap", "aktiengesellschaft", "gesellschaft",
+        "beschrankter", "beschraenkter", "haftung", "aktiebolag", "aktiebolaget", "aktieselskab",
+        "aksjeselskap", "osakeyhtio", "kabushiki", "kaisha", "kaisya", "societa", "azioni", "sociedad",
+        "anonima", "anonim", "sirketi", "limitada", "limitata", "responsabilita",
     }
 )  # fmt: skip
+# Legal-form codes that are also initials a French company may bear ("AB Conseil"): dropped only as the last
+# word of a longer name, where a legal form is written ("Volvo AB", "Nokia Oy", "BASF SE", "Müller KG").
+TRAILING_LEGAL_FORM_WORDS = frozenset({"ab", "as", "oy", "kk", "se", "kg", "ug", "lp"})
+# Words of LEGAL_FORM_WORDS that are not a legal form on their own: none ends a name before a seat
+# ("Kaliop SARL, Lyon" is Kaliop of Lyon; "Société par actions, …" is not cut after "actions").
+NOT_A_FORM_ON_ITS_OWN = frozenset({"a", "par", "actions", "loi", "1901"})
 # Generic words of company names: dropped from the compared name, kept for initials ("Compagnie Générale
 # d'Électricité" → "CGE").
+# "Koninklijke" (royal) is the Dutch crown's predicate, worn or dropped at will: "Koninklijke Philips" is Philips.
 GENERIC_WORDS = frozenset(
-    {"societe", "ste", "soc", "groupe", "group", "holding", "cie", "compagnie", "etablissements", "ets"}
-)
+    {
+        "societe", "ste", "soc", "groupe", "group", "holding", "cie", "compagnie", "company",
+        "etablissements", "ets", "koninklijke",
+    }
+)  # fmt: skip
 # Words that carry no identity: articles, prepositions, "et" (from "&").
 STOPWORDS = frozenset(
     {
@@ -81,6 +101,7 @@ NAME_ABBREVIATIONS = {
     "inter": "international",
     "assoc": "association",
     "fr": "france",
+    "koninkl": "koninklijke",
 }
 STREET_ABBREVIATIONS = {
     "r": "rue",
