@@ -1,4 +1,5 @@
-"""A network director reviews a merger in the browser: keyboard decisions, bulk accept, then the report.
+"""A network director plans a merger from the web (its progress page polls, then lands on the plan), reviews it
+in the browser (keyboard decisions, bulk accept), then reads the report.
 
 Auvergne TIC's export (``tests/mergers/scenario.py``) gets three more rows that share a name, an address and a
 phone with Numélink members but carry another valid SIREN: four pairs land in the review queue.
@@ -155,3 +156,29 @@ def test_the_report_page_shows_the_counts(live_server, page, merger, director):
     expect(page.get_by_role("link", name="Télécharger (PDF)")).to_have_attribute(
         "href", f"/fusions/{merger.pk}/rapport.pdf"
     )
+
+
+def test_planning_from_the_web_shows_its_progress_then_lands_on_the_plan(
+    live_server, page, director, tmp_path
+):
+    world = scenario.build(tmp_path, import_absorbed=False)
+    visited: list[str] = []
+    page.on("request", lambda request: visited.append(request.url))
+    _log_in(page, live_server, director)
+    page.get_by_label("Association absorbée").select_option(label="Auvergne TIC")
+    page.get_by_label("Association absorbante").select_option(label="Numélink")
+    page.get_by_label("Date d'effet").fill("2016-03-31")
+    page.get_by_label("Export des adhérents de l'absorbée (facultatif)").set_input_files(
+        str(world.auvergne_export)
+    )
+    page.get_by_role("button", name="Préparer le plan").click()
+
+    # The plan runs in its thread; the progress page polls until it is ready, then reloads onto the plan.
+    expect(page.get_by_role("heading", name="Absorption de Auvergne TIC par Numélink")).to_be_visible(
+        timeout=90_000
+    )
+    expect(page.get_by_text("Plan prêt : vérifiez-le avant de l'appliquer.")).to_be_visible()
+    merger = Merger.objects.get()
+    assert page.url == f"{live_server.url}/fusions/{merger.pk}/"
+    assert any("/fusions/plans/" in url for url in visited)
+    assert merger.source_file.original_name == "auvergne-tic.csv"

@@ -26,24 +26,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def manager(django_user_model):
-    user = django_user_model.objects.create_user(
-        "direction", first_name="Sophie", last_name="Bernard", is_staff=True
-    )
-    user.user_permissions.add(
-        Permission.objects.get(codename="manage_merger", content_type__app_label="mergers")
-    )
-    return user
-
-
-@pytest.fixture
-def manager_client(manager) -> Client:
-    client = Client()
-    client.force_login(manager)
-    return client
-
-
-@pytest.fixture
 def outsider_client(django_user_model) -> Client:
     """A signed-in staff member without the merger right."""
     client = Client()
@@ -167,99 +149,6 @@ def test_the_list_shows_each_merger_with_its_counts(manager_client: Client, merg
     assert "planifiée" in page
     assert "31/03/2016" in page
     assert "Préparer une fusion" in page
-
-
-def test_planning_from_the_form_without_a_file_creates_a_planned_merger(
-    manager_client: Client, world, manager
-):
-    response = manager_client.post(
-        reverse("mergers:list"),
-        {
-            "absorbed": world.auvergne_tic.pk,
-            "absorbing": world.numelink.pk,
-            "kind": "absorption",
-            "effective_on": "2016-03-31",
-            "keep_name_as_brand": "on",
-        },
-    )
-    merger = Merger.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == url("detail", merger)
-    assert merger.status == Merger.Status.PLANNED
-    assert merger.created_by == manager
-    assert merger.keep_name_as_brand
-    assert merger.summary["counts"]["absorbed_members"] > 0
-
-
-def test_planning_with_the_export_imports_it_first(manager_client: Client, tmp_path: Path, manager):
-    world = scenario.build(tmp_path, import_absorbed=False)
-    with world.auvergne_export.open("rb") as export:
-        response = manager_client.post(
-            reverse("mergers:list"),
-            {
-                "absorbed": world.auvergne_tic.pk,
-                "absorbing": world.numelink.pk,
-                "kind": "absorption",
-                "effective_on": "2016-03-31",
-                "file": export,
-            },
-        )
-    assert response.status_code == 302, response.content.decode()
-    merger = Merger.objects.get()
-    assert merger.source_file is not None
-    assert merger.source_file.original_name == "auvergne-tic.csv"
-    assert Organisation.objects.filter(memberships__association=world.auvergne_tic).exists()
-
-
-def test_a_bad_export_is_refused_with_its_location_and_nothing_is_planned(
-    manager_client: Client, tmp_path: Path
-):
-    world = scenario.build(tmp_path, import_absorbed=False)
-    bad = tmp_path / "auvergne-abime.csv"
-    rows = [list(row) for row in scenario.AUVERGNE_ROWS]
-    rows[1][0] = ""  # a row without a company name cannot be imported
-    scenario.write_csv(bad, rows)
-    organisations = Organisation.objects.count()
-    with bad.open("rb") as export:
-        response = manager_client.post(
-            reverse("mergers:list"),
-            {
-                "absorbed": world.auvergne_tic.pk,
-                "absorbing": world.numelink.pk,
-                "kind": "absorption",
-                "effective_on": "2016-03-31",
-                "file": export,
-            },
-        )
-    assert response.status_code == 400
-    page = response.content.decode()
-    assert "La fusion n'a pas pu être préparée." in page
-    assert "Rien n&#x27;a été modifié." in page  # the import's own message
-    assert "1 ligne(s) en erreur sur 6." in page
-    assert 'href="/imports/"' in page  # where to see each issue or import the valid rows only
-    assert not Merger.objects.exists()
-    assert Organisation.objects.count() == organisations
-
-
-def test_an_unreadable_export_is_refused_with_the_file_named(manager_client: Client, tmp_path: Path):
-    world = scenario.build(tmp_path, import_absorbed=False)
-    broken = tmp_path / "adherents.xlsx"
-    broken.write_bytes(b"PK\x03\x04 not really a workbook")
-    with broken.open("rb") as export:
-        response = manager_client.post(
-            reverse("mergers:list"),
-            {
-                "absorbed": world.auvergne_tic.pk,
-                "absorbing": world.numelink.pk,
-                "kind": "absorption",
-                "effective_on": "2016-03-31",
-                "file": export,
-            },
-        )
-    assert response.status_code == 400
-    page = response.content.decode()
-    assert "Où :" in page and "adherents.xlsx" in page
-    assert not Merger.objects.exists()
 
 
 def test_the_plan_form_refuses_an_association_absorbing_itself(manager_client: Client, world):

@@ -50,12 +50,21 @@ class PlanMergerForm(forms.Form):
         label=_("Export des adhérents de l'absorbée (facultatif)"),
         required=False,
         help_text=_(
-            "CSV, XLSX ou ODS : il est d'abord importé dans l'absorbée (tout ou rien), avec la "
-            "correspondance de colonnes suggérée. Sans fichier, le plan part du registre tel qu'il est."
+            "CSV, XLSX ou ODS : il est d'abord importé dans l'absorbée (tout ou rien). Ses colonnes sont lues "
+            "d'après leurs en-têtes, corrigées par la dernière correspondance enregistrée pour l'absorbée (page "
+            "Imports). Sans fichier, le plan part du registre tel qu'il est."
         ),
     )
     sheet = forms.CharField(
         label=_("Feuille"), required=False, max_length=120, help_text=_("Par défaut, la première feuille.")
+    )
+    review_mapping = forms.BooleanField(
+        label=_("Vérifier la correspondance des colonnes avant l'import"),
+        required=False,
+        help_text=_(
+            "Sans cette case, la page de correspondance ne s'ouvre que si une colonne n'est pas reconnue ou "
+            "si un champ obligatoire manque."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -155,6 +164,12 @@ class ApplyForm(forms.Form):
         help_text=_("Les paires encore à vérifier sont laissées de côté : leurs membres restent distincts."),
     )
     confirm = forms.BooleanField(label=_("Je confirme l'application de cette fusion au registre"))
+
+
+class RestartPlanForm(forms.Form):
+    """Start a failed or interrupted plan again; ``skip_invalid`` imports only the export's valid rows."""
+
+    skip_invalid = forms.BooleanField(required=False)
 
 
 class UndoForm(forms.Form):

@@ -277,3 +277,92 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.actor} : {self.get_action_display()}"
+
+
+class PlanJob(models.Model):
+    """A plan asked for from the web, run in the background: the form's choices, the uploaded export and its
+    column mapping, then the plan's failure (located, nothing changed) or the merger it made.
+
+    The plan itself is ``services.plan_merger``, one transaction: a job interrupted by a restart rolled back,
+    and is started again from its page (``grappe.jobs`` tells a live step from one a dead process left)."""
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("correspondance des colonnes à vérifier")
+        READY = "ready", _("prêt à lancer")
+        RUNNING = "running", _("en cours")
+        PLANNED = "planned", _("plan prêt")
+        FAILED = "failed", _("échec")
+
+    class MappingSource(models.TextChoices):
+        RECOGNISED = "recognised", _("en-têtes reconnus")
+        SAVED = "saved", _("correspondance enregistrée")
+        CHECKED = "checked", _("vérifiée sur la page de correspondance")
+
+    absorbing = models.ForeignKey(
+        Association, verbose_name=_("association absorbante"), on_delete=models.PROTECT, related_name="+"
+    )
+    absorbed = models.ForeignKey(
+        Association, verbose_name=_("association absorbée"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(
+        _("type"), max_length=20, choices=Merger.Kind.choices, default=Merger.Kind.ABSORPTION
+    )
+    resulting_name = models.CharField(
+        _("nom de l'association issue de la fusion"), max_length=200, blank=True
+    )
+    vote_on = models.DateField(_("date du vote"), null=True, blank=True)
+    effective_on = models.DateField(_("date d'effet"))
+    keep_name_as_brand = models.BooleanField(_("garder le nom comme marque"), default=False)
+    file = models.FileField(_("export"), upload_to="mergers/exports/%Y/%m/", max_length=300, blank=True)
+    original_name = models.CharField(_("nom du fichier"), max_length=255, blank=True)
+    sheet = models.CharField(_("feuille"), max_length=120, blank=True)
+    headers = models.JSONField(_("en-têtes"), default=list, blank=True)
+    # Column index (as text: JSON keys are strings) → field name of grappe.intake.headers.FIELDS.
+    mapping = models.JSONField(_("correspondance des colonnes"), default=dict, blank=True)
+    mapping_source = models.CharField(
+        _("origine de la correspondance"),
+        max_length=12,
+        choices=MappingSource.choices,
+        default=MappingSource.RECOGNISED,
+    )
+    mapping_name = models.CharField(_("correspondance enregistrée"), max_length=120, blank=True)
+    # Set when the export was imported into the absorbed association before: the plan reads the registry.
+    source_file = models.ForeignKey(
+        SourceFile,
+        verbose_name=_("fichier déjà importé"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    skip_invalid = models.BooleanField(_("n'importer que les lignes valides"), default=False)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.READY)
+    # {"message", "hint", "location", "code", "summary": {rows, invalid_rows, errors, warnings} | None,
+    #  "issues": [{line, column, value, expected, message, severity}, …] (the first ones), "issues_total"}.
+    failure = models.JSONField(_("échec"), default=dict, blank=True)
+    merger = models.ForeignKey(
+        Merger, verbose_name=_("fusion"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    started_at = models.DateTimeField(_("lancé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("préparation de plan")
+        verbose_name_plural = _("préparations de plan")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Plan {self.absorbed} → {self.absorbing} ({self.get_status_display()})"
+
+    @property
+    def column_mapping(self) -> dict[int, str]:
+        return {int(index): field for index, field in self.mapping.items()}
+
+    @property
+    def imports_the_export(self) -> bool:
+        """Whether the plan imports the export first (a file given, and not imported before)."""
+        return bool(self.file) and self.source_file_id is None

@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import F, FloatField, Func, QuerySet, Value
 
 from grappe.errors import NotFound
-from grappe.mergers.models import AuditEntry, CandidatePair, Merger
+from grappe.jobs import ProgressFile
+from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PlanJob
 
 
 def can_manage_mergers(user: Any) -> bool:
@@ -66,3 +67,30 @@ def decision_log(merger: Merger) -> QuerySet[CandidatePair]:
 
 def audit_log(merger: Merger) -> QuerySet[AuditEntry]:
     return merger.audit.select_related("user").order_by("at", "pk")
+
+
+def plan_jobs_for(user: Any) -> QuerySet[PlanJob]:
+    """Plans asked for from the web that ``user`` may follow (all with the merger right, none otherwise)."""
+    queryset = PlanJob.objects.select_related("absorbing", "absorbed", "merger", "created_by")
+    return queryset if can_manage_mergers(user) else queryset.none()
+
+
+def plan_job_for(user: Any, job_id: int) -> PlanJob:
+    job = plan_jobs_for(user).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(f"Préparation de plan n° {job_id} introuvable.")
+    return job
+
+
+def plan_progress_file(job: PlanJob) -> ProgressFile:
+    return ProgressFile.of("mergers", job.pk)
+
+
+def plan_progress(job: PlanJob) -> dict[str, Any]:
+    """``{"stage", "done", "total"}`` of a plan running now; empty when it does not run."""
+    return plan_progress_file(job).read()
+
+
+def plan_interrupted(job: PlanJob) -> bool:
+    """Marked running, yet no step runs: the process stopped mid-plan (a restart); it rolled back."""
+    return job.status == PlanJob.Status.RUNNING and not plan_progress(job)

@@ -5,6 +5,10 @@ from grappe.mergers import views
 app_name = "mergers"
 urlpatterns = [
     path("", views.merger_list, name="list"),
+    path("plans/<int:job_id>/", views.plan_job, name="plan_job"),
+    path("plans/<int:job_id>/correspondance/", views.plan_mapping, name="plan_mapping"),
+    path("plans/<int:job_id>/progression/", views.plan_progress, name="plan_progress"),
+    path("plans/<int:job_id>/relancer/", views.plan_restart, name="plan_restart"),
     path("<int:merger_id>/", views.merger_detail, name="detail"),
     path("<int:merger_id>/types-adhesion/", views.membership_mapping, name="mapping"),
     path("<int:merger_id>/revue/", views.review, name="review"),

@@ -28,7 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grappe.errors import NotFound, UserError
 from grappe.france import geo
-from grappe.mergers import labels, selectors, services
+from grappe.intake.forms import ApplySavedMappingForm, MappingForm
+from grappe.mergers import labels, planning, selectors, services
 from grappe.mergers import report as merger_reports
 from grappe.mergers.forms import (
     AcceptAboveForm,
@@ -37,9 +38,10 @@ from grappe.mergers.forms import (
     ImportDecisionsForm,
     MembershipTypeMappingForm,
     PlanMergerForm,
+    RestartPlanForm,
     UndoForm,
 )
-from grappe.mergers.models import CandidatePair, Merger
+from grappe.mergers.models import CandidatePair, Merger, PlanJob
 from grappe.registry.models import Membership
 
 View = Callable[..., HttpResponse]
@@ -338,37 +340,180 @@ def merger_list(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            merger = _plan(request, form)
+            job = _ask_for_plan(request, form)
         except UserError as caught:
             error = caught
         else:
-            messages.success(request, _("Plan prêt : vérifiez-le avant de l'appliquer."))
-            return redirect("mergers:detail", merger_id=merger.pk)
-    context = {"form": form, "error": error, "mergers": selectors.mergers_for(request.user)}
+            if job.status == PlanJob.Status.MAPPING:
+                return redirect("mergers:plan_mapping", job_id=job.pk)
+            return redirect("mergers:plan_job", job_id=job.pk)
+    context = {
+        "form": form,
+        "error": error,
+        "mergers": selectors.mergers_for(request.user),
+        # Plans asked for and not (yet) ready: running, failed, interrupted or waiting on their mapping.
+        "plan_jobs": [
+            (job, selectors.plan_interrupted(job))
+            for job in selectors.plan_jobs_for(request.user).exclude(status=PlanJob.Status.PLANNED)[:10]
+        ],
+    }
     return render(request, "mergers/list.html", context, status=400 if error or form.errors else 200)
 
 
-def _plan(request: HttpRequest, form: PlanMergerForm) -> Merger:
+def _ask_for_plan(request: HttpRequest, form: PlanMergerForm) -> PlanJob:
+    """Record the plan; start it at once unless its export's columns wait for a person."""
     data = form.cleaned_data
-    arguments = {
-        "absorbing": data["absorbing"],
-        "absorbed": data["absorbed"],
-        "effective_on": data["effective_on"],
-        "vote_on": data["vote_on"],
-        "kind": data["kind"],
-        "resulting_name": data["resulting_name"] if data["kind"] == Merger.Kind.FUSION else "",
-        "keep_name_as_brand": data["keep_name_as_brand"],
-        "user": request.user,
-    }
     upload = data.get("file")
-    if not upload:
-        return services.plan_merger(**arguments)
-    _check_size(upload)
-    with tempfile.TemporaryDirectory(prefix="grappe-merger-") as folder:
-        path = _save_upload(upload, Path(folder))
-        return services.plan_merger(
-            **arguments, path=path, file_name=Path(upload.name or path.name).name, sheet=data["sheet"] or None
+    if upload:
+        _check_size(upload)
+    job = planning.create_plan_job(
+        absorbing=data["absorbing"],
+        absorbed=data["absorbed"],
+        effective_on=data["effective_on"],
+        vote_on=data["vote_on"],
+        kind=data["kind"],
+        resulting_name=data["resulting_name"] if data["kind"] == Merger.Kind.FUSION else "",
+        keep_name_as_brand=data["keep_name_as_brand"],
+        upload=upload or None,
+        sheet=data["sheet"] or None,
+        review_mapping=data["review_mapping"],
+        user=request.user,
+    )
+    if job.status == PlanJob.Status.READY:
+        planning.start_plan_job(job=job, user=request.user)
+    return job
+
+
+# --------------------------------------------------------------------------------------------------------
+# A plan asked for from the web: its column mapping, its progress, its failure
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One line of a plan's progress: a step of ``labels.PLAN_STEPS``, done, running now or still to come."""
+
+    label: str
+    state: str  # "done", "current" or "todo"
+    done: int = 0
+    total: int | None = None
+    detail: str = ""  # the linkage engine's own stage, while the linkage runs
+
+    @property
+    def percent(self) -> int | None:
+        return min(100, round(self.done / self.total * 100)) if self.total else None
+
+
+def plan_steps(job: PlanJob, progress: Mapping[str, Any]) -> list[PlanStep]:
+    """The steps of ``job``'s plan (the import's two passes only when it imports its export) against the
+    stage its progress reports: the steps before it are done."""
+    names = dict(labels.PLAN_STEPS)
+    keys = [key for key in names if job.imports_the_export or key not in ("validation", "import")]
+    step, _sep, detail = str(progress.get("stage", "")).partition(":")
+    current = keys.index(step) if step in keys else -1
+    return [
+        PlanStep(str(names[key]), "done")
+        if index < current
+        else PlanStep(
+            str(names[key]),
+            "current",
+            done=int(progress.get("done") or 0),
+            total=progress.get("total"),
+            detail=str(labels.LINKAGE_STAGES.get(detail, detail)),
         )
+        if index == current
+        else PlanStep(str(names[key]), "todo")
+        for index, key in enumerate(keys)
+    ]
+
+
+def _plan_job_context(job: PlanJob) -> dict[str, Any]:
+    current = selectors.plan_progress(job)
+    return {
+        "job": job,
+        "progress": current,
+        "steps": plan_steps(job, current),
+        "interrupted": selectors.plan_interrupted(job),
+        "failure": job.failure if job.status == PlanJob.Status.FAILED else {},
+    }
+
+
+@merger_access
+@require_GET
+def plan_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A plan's progress (polled), its failure, or, once ready, the plan itself."""
+    job = selectors.plan_job_for(request.user, job_id)
+    if job.status == PlanJob.Status.PLANNED and job.merger_id:
+        messages.success(request, _("Plan prêt : vérifiez-le avant de l'appliquer."))
+        return redirect("mergers:detail", merger_id=job.merger_id)
+    if job.status == PlanJob.Status.MAPPING:
+        return redirect("mergers:plan_mapping", job_id=job.pk)
+    return render(request, "mergers/plan_job.html", _plan_job_context(job))
+
+
+@merger_access
+@require_GET
+def plan_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The fragment the progress page polls; once the plan stops running, the whole page reloads."""
+    job = selectors.plan_job_for(request.user, job_id)
+    context = _plan_job_context(job)
+    response = render(request, "mergers/_plan_progress.html", context)
+    if not context["progress"]:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@merger_access
+@require_POST
+def plan_restart(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.plan_job_for(request.user, job_id)
+    form = RestartPlanForm(request.POST)
+    only_valid = form.is_valid() and form.cleaned_data["skip_invalid"]
+    try:
+        planning.start_plan_job(job=job, user=request.user, skip_invalid=True if only_valid else None)
+    except UserError as error:
+        messages.error(request, str(error))
+    return redirect("mergers:plan_job", job_id=job.pk)
+
+
+@merger_access
+@require_http_methods(["GET", "POST"])
+def plan_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The intake's mapping step for the export of a plan: check each column's field, then plan."""
+    from grappe.intake import selectors as intake_selectors
+    from grappe.intake.reading import open_table
+
+    job = selectors.plan_job_for(request.user, job_id)
+    if job.status == PlanJob.Status.PLANNED or not job.imports_the_export or selectors.plan_progress(job):
+        return redirect("mergers:plan_job", job_id=job.pk)
+    headers = tuple(job.headers)
+    initial = job.column_mapping
+    saved_form = ApplySavedMappingForm(request.POST or None, association=job.absorbed)
+    if "apply_saved" in request.POST and saved_form.is_valid():
+        initial = intake_selectors.mapping_from_saved(headers=headers, saved=saved_form.cleaned_data["saved"])
+    form = MappingForm(
+        request.POST if "plan" in request.POST else None, headers=job.headers, initial_mapping=initial
+    )
+    error = None
+    if form.is_bound and form.is_valid():
+        try:
+            planning.set_plan_job_mapping(
+                job=job, mapping=form.mapping(), save_as=form.cleaned_data["save_as"], user=request.user
+            )
+            planning.start_plan_job(job=job, user=request.user)
+        except UserError as caught:
+            error = caught
+        else:
+            return redirect("mergers:plan_job", job_id=job.pk)
+    try:
+        table = open_table(Path(job.file.path), file_name=job.original_name, sheet=job.sheet or None)
+        samples = intake_selectors.sample_rows(table=table)
+    except UserError as caught:
+        samples, error = [], error or caught
+    columns = [
+        (bound, [row[index] for row in samples if index < len(row)]) for index, bound in form.column_fields()
+    ]
+    context = {"job": job, "form": form, "saved_form": saved_form, "columns": columns, "error": error}
+    return render(request, "mergers/plan_mapping.html", context, status=400 if error else 200)
 
 
 @merger_access
