@@ -129,6 +129,36 @@ def test_keyboard_accept_and_reject_in_the_review_queue(live_server, page, merge
     assert third.decision == CandidatePair.Decision.PENDING
 
 
+def test_keyboard_skip_moves_on_and_the_skipped_pair_comes_back_at_the_end(
+    live_server, page, merger, director
+):
+    total = services.undecided_pairs(merger).count()
+    assert total >= 2
+    _log_in(page, live_server, director)
+    page.goto(f"{live_server.url}/fusions/{merger.pk}/revue/")
+
+    skipped = _shown_pair(page)
+    page.keyboard.press("s")
+    expect(page.locator(".review-progress")).to_contain_text("1 passée")
+    expect(page.locator("#review-progress")).to_have_text(f"0 / {total} décidées")  # skipping decides nothing
+    skipped.refresh_from_db()
+    assert skipped.decision == CandidatePair.Decision.SKIPPED and skipped.decided_by == director
+    assert services.undecided_pairs(merger).filter(pk=skipped.pk).exists()  # apply still waits on it
+    assert _shown_pair(page).pk != skipped.pk
+
+    for done in range(1, total):
+        page.keyboard.press("a")
+        expect(page.locator("#review-progress")).to_have_text(f"{done} / {total} décidées")
+    expect(page.get_by_text("Plus aucune paire en attente.")).to_be_visible()
+    page.get_by_role("link", name="Revoir la paire passée").click()
+    expect(page.locator(f'[data-pair="{skipped.pk}"]')).to_be_visible()
+    page.keyboard.press("r")
+    expect(page.locator("#review-progress")).to_have_text(f"{total} / {total} décidées")
+    skipped.refresh_from_db()
+    assert skipped.decision == CandidatePair.Decision.REJECTED
+    assert not services.undecided_pairs(merger).exists()
+
+
 def test_bulk_accept_above_a_threshold(live_server, page, merger, director):
     pending = services.undecided_pairs(merger).count()
     _log_in(page, live_server, director)
