@@ -101,17 +101,14 @@ class _RecordingEngine(DuckDBEngine):
         super().__init__()
         self.calls: list[dict] = []
 
-    def score(self, model, *, new, registry, name_frequencies, settings, training=None):
+    def score(self, model, *, registry, training=None, **arguments):
         self.calls.append(
             {
                 "registry": set(registry["record_id"].to_pylist()) if registry is not None else None,
                 "training": training.num_rows if training is not None else None,
             }
         )
-        return super().score(
-            model, new=new, registry=registry, name_frequencies=name_frequencies, settings=settings,
-            training=training,
-        )  # fmt: skip
+        return super().score(model, registry=registry, training=training, **arguments)
 
 
 def test_only_registry_records_sharing_a_blocking_key_reach_the_engine(registry, incoming) -> None:

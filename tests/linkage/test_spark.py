@@ -37,3 +37,11 @@ def test_same_pairs_on_duckdb_and_spark(spark_engine) -> None:
 def test_incremental_link_on_spark(spark_engine, kaliop_pair) -> None:
     registry, new = kaliop_pair[:1] + kaliop_pair[2:], kaliop_pair[1:2]
     assert pairs(link(new, registry, engine=spark_engine)) == pairs(link(new, registry))
+
+
+def test_copies_are_scored_alike_on_spark(spark_engine, kaliop_pair) -> None:
+    copies = [{**kaliop_pair[0], "record_id": f"a1-copy-{i}"} for i in range(3)]
+    records = [*kaliop_pair, *copies]
+    on_spark, on_duckdb = deduplicate(records, engine=spark_engine), deduplicate(records, engine="duckdb")
+    assert on_duckdb.stats["copies"] == 3
+    assert pairs(on_spark) == pairs(on_duckdb)

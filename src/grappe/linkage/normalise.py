@@ -37,21 +37,43 @@ from .vocabulary import (
 TOP_TOKENS = 4  # rarest tokens kept per name for the weighted-overlap comparison
 # Name frequencies measured on fewer records than this say more about the sample than about names: in a set of
 # three records where a name appears twice, its share (2/3) would make an exact name match count *against*
-# a match. Frequencies are taken over at least this many records.
+# a match. Frequencies are taken over at least this many profiles.
 MIN_FREQUENCY_POPULATION = 1_000
+# Values whose agreement counts for less the more organisations share them (tf_<column>: their frequency):
+# "Conseil Informatique" twice is weaker evidence than "Kaliop" twice.
+FREQUENCY_COLUMNS = ("name_norm",)
 # Long words of the lists are recognised through one typo (one letter missing, extra, wrong or two swapped,
 # the first letter right): misspelt, "Koninklike" or "Vennootshap" would otherwise become the rarest word of
 # its name, the one that weighs most. Shorter words are not: "holdin" may be a name, "societe" has neighbours.
 MIN_MISSPELT_LENGTH = 8
 
+# What makes two records the same observation: every prepared field the comparisons read. Records equal on
+# all of them are exact copies (one row exported twice, or a name with nothing else typed again and again).
+# The organisation a registry record already belongs to is part of it: copies kept in two organisations
+# were kept apart by someone.
+PROFILE_COLUMNS = (
+    "organisation_given", "name_norm", "siren_checked", "siret", "postcode", "departement_raw", "city_norm",
+    "street_norm", "email", "website_domain", "phone_raw_e164", "naf",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Prepared:
-    """Normalised records ready for blocking and scoring, with the token statistics they were built with."""
+    """Normalised records ready for blocking and scoring, with the token statistics they were built with.
+
+    Frequencies (of names, of name tokens) count *profiles*, distinct records, not rows: a frequency says how
+    many different organisations bear a name, and 300 copies of "AKZO NOBEL N.V." are one observation of it,
+    not 300 companies called Akzo Nobel. Counting them 300 times made every duplicated name look common and
+    its exact match worthless, precisely where duplicates are the most numerous. In a registry of noisy
+    duplicates (another phone, another address) nothing changes: each row is a profile of its own. Value-
+    specific u probabilities (Fellegi and Sunter, 1969) take frequencies in files where each entity appears
+    once; counting profiles removes the one kind of duplicate that can be told without the model.
+    """
 
     features: pa.Table
-    token_counts: pa.Table  # token, df: how many records hold each name token
+    token_counts: pa.Table  # token, df: how many profiles hold each name token
     record_count: int
+    profile_count: int  # distinct profiles (see PROFILE_COLUMNS) the frequencies were counted over
 
     @property
     def ids(self) -> pa.ChunkedArray:
@@ -65,18 +87,29 @@ def prepare(
     *,
     reference: Prepared | None = None,
 ) -> Prepared:
-    """Features of ``records``. With ``reference`` (a prepared registry), frequencies count both sets."""
+    """Features of ``records``. With ``reference`` (a prepared registry), frequencies count both sets.
+
+    A profile held by both sets counts twice in token frequencies and in the population they are divided by
+    (the registry's are kept as counts): a slight over-count, on the side of caution, for the few re-imported
+    rows. Name frequencies are counted exactly over both sets.
+    """
     con.register("__input", records)
     con.execute(f"CREATE OR REPLACE TEMP TABLE __cleaned AS {_cleaned_sql()}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __base AS {_base_sql(misspellings(con))}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE __base AS "
+        f"SELECT *, (hash({', '.join(PROFILE_COLUMNS)}) >> 1)::BIGINT AS profile "
+        f"FROM ({_base_sql(misspellings(con))})"
+    )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE __tokens AS "
-        "SELECT record_id, unnest(list_distinct(name_tokens)) AS token FROM __base"
+        "SELECT record_id, profile, unnest(list_distinct(name_tokens)) AS token FROM __base"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE __own_counts AS SELECT token, count(*)::BIGINT AS df FROM __tokens GROUP BY token"
+        "CREATE OR REPLACE TEMP TABLE __own_counts AS "
+        "SELECT token, count(DISTINCT profile)::BIGINT AS df FROM __tokens GROUP BY token"
     )
-    total = records.num_rows + (reference.record_count if reference else 0)
+    (own_profiles,) = con.execute("SELECT count(DISTINCT profile) FROM __base").fetchall()[0]
+    profiles = own_profiles + (reference.profile_count if reference else 0)
     if reference is not None:
         con.register("__reference", reference.features)
         con.register("__reference_counts", reference.token_counts)
@@ -87,13 +120,16 @@ def prepare(
     else:
         counts_sql = "SELECT * FROM __own_counts"
     con.execute(f"CREATE OR REPLACE TEMP TABLE __counts AS {counts_sql}")
-    for statement in _features_sql(settings, total=total, with_reference=reference is not None):
+    for statement in _features_sql(settings, total=profiles, with_reference=reference is not None):
         con.execute(statement)
     features = _arrow(con.sql("SELECT * FROM __features"))
     for name in ("__input", "__reference", "__reference_counts"):
         _unregister(con, name)
     return Prepared(
-        features=features, token_counts=_arrow(con.sql("SELECT token, df FROM __counts")), record_count=total
+        features=features,
+        token_counts=_arrow(con.sql("SELECT token, df FROM __counts")),
+        record_count=records.num_rows + (reference.record_count if reference else 0),
+        profile_count=profiles,
     )
 
 
@@ -277,6 +313,7 @@ def _cleaned_sql() -> str:
       SELECT
         record_id,
         coalesce(organisation_id, record_id) AS organisation_id,
+        organisation_id AS organisation_given,
         name AS name_raw,
         list_transform({_words(_join_single_letters(_without_spaced_form(_spaced(name))))},
                        lambda w: {_canonical_word("w")}) AS words,
@@ -332,7 +369,7 @@ def _base_sql(misspelt: Misspellings) -> str:
       FROM kept
     )
     SELECT
-      record_id, organisation_id, name_raw, name_tokens,
+      record_id, organisation_id, organisation_given, name_raw, name_tokens,
       nullif(array_to_string(name_tokens, ' '), '') AS name_norm,
       CASE WHEN len(initial_words) >= 2
         THEN array_to_string(list_transform(initial_words, lambda w: w[1]), '') END AS name_initials,
@@ -362,6 +399,17 @@ def _base_sql(misspelt: Misspellings) -> str:
     """
 
 
+def _profile_counts(column: str, with_reference: bool) -> str:
+    """How many distinct profiles hold each value of ``column`` that a record of this set holds."""
+    held = f"SELECT {column}, profile FROM __f WHERE {column} IS NOT NULL"
+    if with_reference:
+        held += (
+            f" UNION ALL SELECT {column}, profile FROM __reference"
+            f" WHERE {column} IN (SELECT {column} FROM __f)"
+        )
+    return f"SELECT {column}, count(DISTINCT profile) AS n FROM ({held}) GROUP BY {column}"
+
+
 def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool) -> list[str]:
     """Statements building ``__features``: token weights, then blocking keys capped at max_block_size.
 
@@ -386,7 +434,9 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
     )
     keys = []
     for index, rule in enumerate(settings.blocking_rules):
-        raw = f"CASE WHEN {' AND '.join(f'{c} IS NOT NULL' for c in rule)} THEN "
+        raw = (
+            f"CASE WHEN record_id = representative AND {' AND '.join(f'{c} IS NOT NULL' for c in rule)} THEN "
+        )
         raw += f"(hash(concat_ws('|', {', '.join(rule)})) >> 1)::BIGINT END"
         keys.append(f"{raw} AS raw_key_{index}")
     statements = [
@@ -413,7 +463,7 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
     CREATE OR REPLACE TEMP TABLE __f AS
     WITH f AS MATERIALIZED (
       SELECT
-        b.record_id, b.organisation_id, b.name_raw, b.name_norm,
+        b.record_id, b.organisation_id, b.profile, b.name_raw, b.name_norm,
         replace(b.name_norm, ' ', '') AS name_compact,
         b.name_initials,
         {tokens_select}, {weights_select}, r.name_weight_total,
@@ -427,16 +477,17 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
       CASE WHEN length(name_compact) >= 3 THEN left(name_compact, 4) END AS name_prefix
     FROM f
     """,
-        f"CREATE OR REPLACE TEMP TABLE __k AS SELECT record_id, {', '.join(keys)} FROM __f",
+        # One record per profile stands for all its copies: it alone gets blocking keys (so 300 copies of a
+        # name are one record of a block, not 300) and the engine compares the copies to it once.
+        "CREATE OR REPLACE TEMP TABLE __representatives AS "
+        "SELECT profile, min(record_id) AS representative FROM __f GROUP BY profile",
+        f"CREATE OR REPLACE TEMP TABLE __k AS SELECT record_id, representative, {', '.join(keys)} "
+        "FROM __f JOIN __representatives USING (profile)",
     ]
-    name_counts = "SELECT name_norm, count(*) AS n FROM __f WHERE name_norm IS NOT NULL GROUP BY name_norm"
-    if with_reference:
-        name_counts = f"""
-        SELECT o.name_norm, o.n + coalesce(r.n, 0) AS n FROM ({name_counts}) o
-        LEFT JOIN (SELECT name_norm, count(*) AS n FROM __reference
-                   WHERE name_norm IN (SELECT name_norm FROM __f) GROUP BY name_norm) r USING (name_norm)
-        """
-    statements.append(f"CREATE OR REPLACE TEMP TABLE __names AS {name_counts}")
+    for column in FREQUENCY_COLUMNS:
+        statements.append(
+            f"CREATE OR REPLACE TEMP TABLE __frequency_{column} AS {_profile_counts(column, with_reference)}"
+        )
     capped = []
     for index in range(len(settings.blocking_rules)):
         own = f"SELECT raw_key_{index} AS k, count(*) AS n FROM __k WHERE raw_key_{index} IS NOT NULL GROUP BY 1"
@@ -454,11 +505,14 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
             f"CASE WHEN k.raw_key_{index} IN (SELECT k FROM __over_{index}) THEN NULL "
             f"ELSE k.raw_key_{index} END AS bk_{index}"
         )
+    population = float(max(total, MIN_FREQUENCY_POPULATION))
+    frequencies = ", ".join(f"coalesce(q_{c}.n, 0) / {population} AS tf_{c}" for c in FREQUENCY_COLUMNS)
+    frequency_joins = " ".join(f"LEFT JOIN __frequency_{c} q_{c} USING ({c})" for c in FREQUENCY_COLUMNS)
     statements.append(
         f"""
     CREATE OR REPLACE TEMP TABLE __features AS
-    SELECT f.*, coalesce(n.n, 0) / {float(max(total, MIN_FREQUENCY_POPULATION))} AS tf_name_norm, {", ".join(capped)}
-    FROM __f f JOIN __k k USING (record_id) LEFT JOIN __names n USING (name_norm)
+    SELECT f.*, k.representative, {frequencies}, {", ".join(capped)}
+    FROM __f f JOIN __k k USING (record_id) {frequency_joins}
     """
     )
     return statements

@@ -12,13 +12,14 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import clustering
 from .comparisons import comparison_specs, level_labels
 from .engines import Engine, get_engine
 from .errors import LinkageInputError, LinkageSettingsError
 from .model import blocking_key_columns, prior, splink_settings
-from .normalise import Prepared, _arrow, prepare
+from .normalise import FREQUENCY_COLUMNS, Prepared, _arrow, prepare
 from .records import Records, check_disjoint_ids, to_table
 from .result import LinkageResult
 from .settings import LinkageSettings, Parameters
@@ -94,6 +95,7 @@ def run(
             left_count=new.features.num_rows,
             right_count=reference.features.num_rows if reference is not None else None,
         )
+        copies = _copies(new.features)
         if new.features.num_rows == 0 or (new.features.num_rows == 1 and reference is None):
             scored_pairs, model, estimated = None, {}, False
         else:
@@ -103,20 +105,20 @@ def run(
                 # Only registry records sharing a blocking key with a new record can be in a pair: the engine
                 # gets those (a few hundred rows rather than the whole registry), and the whole registry only
                 # when u is to be estimated on it.
-                candidates = _for_engine(
-                    _registry_candidates(con, new.features, reference.features, settings)
-                )
+                candidates = _registry_candidates(con, new.features, reference.features, settings)
                 if settings.estimate_u and reference.features.num_rows >= settings.min_records_for_estimation:
                     training = _for_engine(reference.features)
             scored = chosen.score(
                 splink_settings(settings, dialect=chosen.dialect, probability=probability),
                 new=_for_engine(new.features),
-                registry=candidates,
-                name_frequencies=_name_frequencies(con, new.features),
+                registry=_for_engine(candidates) if candidates is not None else None,
+                frequencies=_frequencies(con, new.features, candidates),
                 settings=settings,
                 training=training,
+                copies=copies,
             )
-            scored_pairs, model, estimated = scored.pairs, scored.model, scored.estimated
+            scored_pairs = _stand_in_for_representatives(con, scored.pairs, new.features, settings)
+            model, estimated = scored.model, scored.estimated
             if estimated and isinstance(registry, PreparedRegistry):
                 registry.estimated_parameters = parameters_from_model(model, settings.parameters)
         lap("scoring")
@@ -131,6 +133,7 @@ def run(
         "records": new.features.num_rows,
         "registry_records": reference.features.num_rows if reference is not None else 0,
         "pairs": pairs.num_rows,
+        "copies": copies[0].num_rows,  # records compared through the identical record standing for them
         "prior": probability,
         "estimated_u": estimated,
         "seconds": timings,
@@ -146,12 +149,69 @@ def run(
     )
 
 
-ENGINE_DROPPED_COLUMNS = ("tf_name_norm", "name_raw")
+ENGINE_DROPPED_COLUMNS = (*(f"tf_{c}" for c in FREQUENCY_COLUMNS), "name_raw", "representative")
 
 
 def _for_engine(features: pa.Table) -> pa.Table:
     """Features the engine needs: frequencies go through the lookup table, raw names stay here."""
     return features.drop_columns([c for c in ENGINE_DROPPED_COLUMNS if c in features.column_names])
+
+
+def _copies(features: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """(copies, representatives): records whose profile another record stands for, and those records."""
+    ids, representatives = features.column("record_id"), features.column("representative")
+    is_copy = pc.not_equal(ids, representatives)
+    copied = pc.unique(pc.filter(representatives, is_copy))
+    stands_for_copies = pc.and_(pc.invert(is_copy), pc.is_in(ids, value_set=copied))
+    return _for_engine(features.filter(is_copy)), _for_engine(features.filter(stands_for_copies))
+
+
+def _stand_in_for_representatives(
+    con: duckdb.DuckDBPyConnection, scored: pa.Table, features: pa.Table, settings: LinkageSettings
+) -> pa.Table:
+    """Scored pairs, plus each pair of a representative repeated for its copies that it does not match.
+
+    A copy that matches its representative follows it into its cluster. One that does not (a name too
+    common to match on its own, and nothing else) would still have matched what its representative matches,
+    had it been compared: the representative's pairs in the review band or above are repeated for it,
+    with the same scores (the comparison vector of identical records is the same).
+    """
+    con.register("__stand_scored", scored)
+    con.register("__stand_features", features.select(["record_id", "representative"]))
+    weak = f"""
+      SELECT c.record_id AS copy, c.representative
+      FROM (SELECT * FROM __stand_features WHERE record_id <> representative) c
+      JOIN __stand_scored s
+        ON least(s.record_id_l, s.record_id_r) = least(c.record_id, c.representative)
+       AND greatest(s.record_id_l, s.record_id_r) = greatest(c.record_id, c.representative)
+      WHERE s.match_probability < {settings.match_threshold}
+        AND coalesce(s.gamma_identifiers NOT IN (1, 2), TRUE)
+    """
+    (count,) = con.execute(f"SELECT count(*) FROM ({weak})").fetchall()[0]
+    if count == 0:
+        result = scored
+    else:
+        columns = [c for c in scored.column_names if c not in ("record_id_l", "record_id_r")]
+        rest = ", ".join(f"s.{c}" for c in columns)
+        strong = (
+            f"SELECT * FROM __stand_scored WHERE match_probability >= {settings.review_threshold} "
+            "AND record_id_l NOT IN (SELECT copy FROM weak) AND record_id_r NOT IN (SELECT copy FROM weak)"
+        )
+        result = _arrow(
+            con.sql(
+                f"""
+            WITH weak AS ({weak}), strong AS ({strong})
+            SELECT * FROM __stand_scored
+            UNION ALL BY NAME
+            SELECT w.copy AS record_id_l, s.record_id_r, {rest} FROM strong s JOIN weak w ON s.record_id_l = w.representative
+            UNION ALL BY NAME
+            SELECT s.record_id_l, w.copy AS record_id_r, {rest} FROM strong s JOIN weak w ON s.record_id_r = w.representative
+            """
+            )
+        )
+    con.unregister("__stand_scored")
+    con.unregister("__stand_features")
+    return result
 
 
 def _registry_candidates(
@@ -172,13 +232,28 @@ def _registry_candidates(
     return table
 
 
-def _name_frequencies(con: duckdb.DuckDBPyConnection, features: pa.Table) -> pa.Table:
-    con.register("__named", features)
-    table = con.sql(
-        "SELECT name_norm, max(tf_name_norm) AS tf_name_norm FROM __named WHERE name_norm IS NOT NULL "
-        "GROUP BY name_norm"
-    ).arrow()
-    return table.read_all() if hasattr(table, "read_all") else table
+def _frequencies(
+    con: duckdb.DuckDBPyConnection, features: pa.Table, candidates: pa.Table | None
+) -> dict[str, pa.Table]:
+    """Column → (value, tf_<column>) for the values the run's records hold, counted when preparing (over
+    both sets for a link), registry candidates' values included."""
+    con.register("__frequency_new", features)
+    sources = ["__frequency_new"]
+    if candidates is not None:
+        con.register("__frequency_candidates", candidates)
+        sources.append("__frequency_candidates")
+    lookups = {}
+    for column in FREQUENCY_COLUMNS:
+        held = " UNION ALL ".join(f"SELECT {column}, tf_{column} FROM {source}" for source in sources)
+        lookups[column] = _arrow(
+            con.sql(
+                f"SELECT {column}, max(tf_{column}) AS tf_{column} FROM ({held}) "
+                f"WHERE {column} IS NOT NULL GROUP BY {column}"
+            )
+        )
+    for source in sources:
+        con.unregister(source)
+    return lookups
 
 
 def _registry_features(
@@ -314,7 +389,9 @@ def _empty_scored(labels: dict[str, dict[int, str]]) -> pa.Table:
     for name in labels:
         columns[f"gamma_{name}"] = pa.array([], pa.int32())
         columns[f"mw_{name}"] = pa.array([], pa.float64())
-    columns["mw_tf_adj_name"] = pa.array([], pa.float64())
+    for spec in comparison_specs("duckdb"):
+        if any(level.tf_column for level in spec.levels):
+            columns[f"mw_tf_adj_{spec.name}"] = pa.array([], pa.float64())
     return pa.table(columns)
 
 

@@ -19,8 +19,12 @@ from .settings import LinkageSettings
 class LinkageResult:
     """``pairs``: one row per candidate pair kept (left_id, right_id, match_probability, match_weight, band,
     identifier_rule, same_establishment, decision, kind, and ``<comparison>_level`` / ``<comparison>_weight``
-    for each comparison). ``clusters``: record_id → cluster_id (a registry organisation's id when the cluster
-    holds a registry record)."""
+    for each comparison). A record equal to another on every compared field (a copy) is paired with the one
+    record standing for its copies, and shares that record's cluster when they match: it is not paired again
+    with everything the other is paired with (a copy that does not match it gets the other's pairs in the
+    review band or above, scores unchanged). ``clusters``: record_id → cluster_id (a registry
+    organisation's id when the cluster holds a registry record). ``stats``: records, pairs, copies, prior
+    (λ), estimated_u, seconds per stage."""
 
     pairs: pa.Table
     clusters: pa.Table

@@ -41,19 +41,25 @@ class Engine(ABC):
         *,
         new: pa.Table,
         registry: pa.Table | None,
-        name_frequencies: pa.Table,
+        frequencies: dict[str, pa.Table],
         settings: LinkageSettings,
         training: pa.Table | None = None,
+        copies: tuple[pa.Table, pa.Table] | None = None,
     ) -> Scored:
         """Pairs within ``new``, plus ``new`` × ``registry`` when given (never registry × registry).
 
-        ``name_frequencies`` (name_norm, tf_name_norm) holds the relative frequency of each name of ``new``,
-        counted over both sets when preparing: Splink reads it as a term-frequency lookup instead of counting
-        names again (which, for an incremental link, would mean scanning the whole registry).
+        ``frequencies``: column → (value, tf_<column>), the relative frequency of each value the records hold,
+        counted when preparing (over both sets for a link): Splink reads them as term-frequency lookups
+        instead of counting values again (which, for an incremental link, would mean scanning the whole
+        registry).
 
         ``training``: the records u is estimated on when they are not ``registry`` (or ``new``) themselves:
         an incremental link passes only the registry records that share a blocking key with a new record as
         ``registry``, and the whole registry here the one time u is estimated on it.
+
+        ``copies``: (copies, their representatives), records of ``new`` equal to another on every compared
+        field (same ``profile``). They have no blocking keys; each is scored against its representative
+        only, by the same model, and stands in for the representative's other pairs.
         """
         db_api = self._db_api()
         # Spark keeps temporary views per session, across runs: each run names its tables afresh.
@@ -69,9 +75,11 @@ class Engine(ABC):
             training_frame = registry_frame if registry_frame is not None else new_frame
             training_rows = registry.num_rows if registry is not None else new.num_rows
         linker = Linker(training_frame, model, log_level=logging.WARNING)
-        linker.table_management.register_term_frequency_lookup(
-            self._register(db_api, name_frequencies, f"grappe_tf_name_norm_{run}"), "name_norm"
-        )
+        lookups = {
+            column: self._register(db_api, lookup, f"grappe_tf_{column}_{run}")
+            for column, lookup in frequencies.items()
+        }
+        _use_frequencies(linker, lookups)
         estimated = settings.estimate_u and training_rows >= settings.min_records_for_estimation
         if estimated:
             # u is what random pairs look like: with thousands of records, sampling measures it better
@@ -92,11 +100,41 @@ class Engine(ABC):
                 ).as_pyarrow_table()
             )
         model_json = linker.misc.save_model_to_json()
+        if copies is not None and copies[0].num_rows:
+            parts.append(self._score_copies(db_api, model_json, new_frame, lookups, copies, run))
         return Scored(pairs=_concat(parts), model=model_json, estimated=estimated)
+
+    def _score_copies(
+        self,
+        db_api: Any,
+        model_json: dict[str, Any],
+        frame: Any,
+        lookups: dict[str, Any],
+        copies: tuple[pa.Table, pa.Table],
+        run: str,
+    ) -> pa.Table:
+        """Each copy against its representative: the trained model, blocked on the profile alone."""
+        rule = {"blocking_rule": "l.profile = r.profile", "sql_dialect": model_json["sql_dialect"]}
+        same_profile = dict(model_json, blocking_rules_to_generate_predictions=[rule])
+        linker = Linker(frame, same_profile, log_level=logging.WARNING)
+        _use_frequencies(linker, lookups)
+        copies_frame = self._register(db_api, copies[0], f"grappe_copies_{run}")
+        representatives_frame = self._register(db_api, copies[1], f"grappe_representatives_{run}")
+        return linker.inference.predict_between(
+            copies_frame, representatives_frame, warning_mode="never"
+        ).as_pyarrow_table()
+
+
+def _use_frequencies(linker: Linker, lookups: dict[str, Any]) -> None:
+    for column, lookup in lookups.items():
+        linker.table_management.register_term_frequency_lookup(lookup, column)
 
 
 def _concat(parts: list[pa.Table]) -> pa.Table:
     if len(parts) == 1:
         return parts[0]
-    schema = parts[0].schema
-    return pa.concat_tables([part.select(schema.names).cast(schema) for part in parts])
+    # Blocking columns differ between predictions (the copies are blocked on the profile alone): keep the
+    # columns every part has, which hold all the scores.
+    names = [name for name in parts[0].schema.names if all(name in part.schema.names for part in parts)]
+    schema = parts[0].select(names).schema
+    return pa.concat_tables([part.select(names).cast(schema) for part in parts])
