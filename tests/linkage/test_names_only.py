@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pyarrow as pa
 
@@ -60,3 +62,13 @@ def test_an_import_finds_a_registry_company_written_with_a_foreign_legal_form() 
     incoming = [record("n1", "* AKZO NOBEL NV, Arnhem", postcode="42000", city="St-Étienne")]
     result = link(incoming, registry)
     assert _cluster_of(result.clusters)["n1"] == "ORG-1"
+
+
+def test_a_company_s_shared_domain_keeps_its_fixed_weight_in_a_small_registry() -> None:
+    # In 300 rows, a domain held by two sites of one company is held by 2 of 300 records, which says nothing
+    # about how common it is: its frequency is not used below min_records_for_estimation.
+    records = [record("a", "Kaliop", website="kaliop.fr", postcode="42000"),
+               record("b", "Kaliop", website="www.kaliop.fr", postcode="26000")]  # fmt: skip
+    result = deduplicate(records, settings=LinkageSettings(keep_threshold=0.0))
+    m, u = LinkageSettings().parameters["domain"]["même domaine (site ou e-mail)"]
+    assert math.isclose(_scored_pair(result, "a", "b")["domain_weight"], math.log2(m / u))

@@ -125,10 +125,11 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
                     " AND NOT coalesce(email_l = email_r, FALSE) AND NOT coalesce(website_domain_l = website_domain_r OR email_domain_l = email_domain_r OR website_domain_l = email_domain_r OR email_domain_l = website_domain_r, FALSE)",
                     is_null=True,
                 ),
-                Level("même adresse e-mail", "email_l = email_r"),
+                Level("même adresse e-mail", "email_l = email_r", tf_column="email"),
                 Level(
                     "même domaine (site ou e-mail)",
                     "website_domain_l = website_domain_r OR email_domain_l = email_domain_r OR website_domain_l = email_domain_r OR email_domain_l = website_domain_r",
+                    tf_column="domain",
                 ),
                 Level("domaines différents", ""),
             ),
@@ -178,9 +179,15 @@ def splink_comparisons(settings: LinkageSettings, dialect: str) -> list[CustomCo
                 "label_for_charts": level.label,
             }
             if level.tf_column:
-                # u of an exact name match comes from how common the name is (tf_<column>, computed when
-                # preparing), so "Conseil Informatique" twice counts far less than "Kaliop" twice.
-                options.update(tf_adjustment_column=level.tf_column, tf_adjustment_weight=1.0)
+                # u of the level comes from how common the agreeing value is (tf_<column>, computed when
+                # preparing), so "Conseil Informatique" twice counts far less than "Kaliop" twice, and a
+                # group's domain held by twenty subsidiaries less than a company's own. The level's own u is
+                # the one the frequency replaces (Splink would look for an exact-match level on the column).
+                options.update(
+                    tf_adjustment_column=level.tf_column,
+                    tf_adjustment_weight=1.0,
+                    disable_tf_exact_match_detection=True,
+                )
             levels.append(creator.configure(**options))
         comparisons.append(
             CustomComparison(levels, output_column_name=spec.name, comparison_description=spec.description)

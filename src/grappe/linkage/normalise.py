@@ -40,8 +40,12 @@ TOP_TOKENS = 4  # rarest tokens kept per name for the weighted-overlap compariso
 # a match. Frequencies are taken over at least this many profiles.
 MIN_FREQUENCY_POPULATION = 1_000
 # Values whose agreement counts for less the more organisations share them (tf_<column>: their frequency):
-# "Conseil Informatique" twice is weaker evidence than "Kaliop" twice.
-FREQUENCY_COLUMNS = ("name_norm",)
+# a common name, a group's mail domain used by its twenty subsidiaries, an accountant's address given for
+# every client company.
+FREQUENCY_COLUMNS = ("name_norm", "domain", "email")
+# Names are weighed by their frequency in any set; domains and addresses only in sets large enough to
+# estimate u (pipeline._frequencies_measured).
+ALWAYS_FREQUENCY_COLUMNS = ("name_norm",)
 # Long words of the lists are recognised through one typo (one letter missing, extra, wrong or two swapped,
 # the first letter right): misspelt, "Koninklike" or "Vennootshap" would otherwise become the rarest word of
 # its name, the one that weighs most. Shorter words are not: "holdin" may be a name, "societe" has neighbours.
@@ -91,7 +95,7 @@ def prepare(
 
     A profile held by both sets counts twice in token frequencies and in the population they are divided by
     (the registry's are kept as counts): a slight over-count, on the side of caution, for the few re-imported
-    rows. Name frequencies are counted exactly over both sets.
+    rows. Name, domain and e-mail frequencies are counted exactly over both sets.
     """
     con.register("__input", records)
     con.execute(f"CREATE OR REPLACE TEMP TABLE __cleaned AS {_cleaned_sql()}")
@@ -469,7 +473,8 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
         {tokens_select}, {weights_select}, r.name_weight_total,
         coalesce(b.siren_checked, left(b.siret, 9)) AS siren,
         b.siret, b.postcode, {departement} AS departement, b.city_norm, b.street_norm,
-        b.email, b.email_domain, b.website_domain, {phone} AS phone, b.naf,
+        b.email, b.email_domain, b.website_domain, coalesce(b.website_domain, b.email_domain) AS domain,
+        {phone} AS phone, b.naf,
         left(b.naf, 2) AS naf_division
       FROM __base b LEFT JOIN __ranked r USING (record_id)
     )

@@ -19,7 +19,7 @@ from .comparisons import comparison_specs, level_labels
 from .engines import Engine, get_engine
 from .errors import LinkageInputError, LinkageSettingsError
 from .model import blocking_key_columns, prior, splink_settings
-from .normalise import FREQUENCY_COLUMNS, Prepared, _arrow, prepare
+from .normalise import ALWAYS_FREQUENCY_COLUMNS, FREQUENCY_COLUMNS, Prepared, _arrow, prepare
 from .records import Records, check_disjoint_ids, to_table
 from .result import LinkageResult
 from .settings import LinkageSettings, Parameters
@@ -112,7 +112,9 @@ def run(
                 splink_settings(settings, dialect=chosen.dialect, probability=probability),
                 new=_for_engine(new.features),
                 registry=_for_engine(candidates) if candidates is not None else None,
-                frequencies=_frequencies(con, new.features, candidates),
+                frequencies=_frequencies(
+                    con, new.features, candidates, measured=_frequencies_measured(new, reference, settings)
+                ),
                 settings=settings,
                 training=training,
                 copies=copies,
@@ -232,11 +234,22 @@ def _registry_candidates(
     return table
 
 
+def _frequencies_measured(new: Prepared, reference: Prepared | None, settings: LinkageSettings) -> bool:
+    """Whether the run is large enough for the frequencies of domains and addresses to replace their fixed
+    u: the same rule as u estimation. In a 300-row registry a domain held by a company's two sites is held
+    by 2 of 300 records, which says nothing about how common it is in the world, and weighing it at 2/1 000
+    instead of the fixed 1/10 000 would cost their pair four bits."""
+    records = new.features.num_rows + (reference.features.num_rows if reference is not None else 0)
+    return settings.estimate_u and records >= settings.min_records_for_estimation
+
+
 def _frequencies(
-    con: duckdb.DuckDBPyConnection, features: pa.Table, candidates: pa.Table | None
+    con: duckdb.DuckDBPyConnection, features: pa.Table, candidates: pa.Table | None, *, measured: bool
 ) -> dict[str, pa.Table]:
     """Column → (value, tf_<column>) for the values the run's records hold, counted when preparing (over
-    both sets for a link), registry candidates' values included."""
+    both sets for a link). Registry candidates bring their own values: the domain a new record shares with
+    one may be the candidate's e-mail domain and the new record's website. Unless ``measured``, only names
+    get theirs (the other lookups are empty: no adjustment)."""
     con.register("__frequency_new", features)
     sources = ["__frequency_new"]
     if candidates is not None:
@@ -245,10 +258,11 @@ def _frequencies(
     lookups = {}
     for column in FREQUENCY_COLUMNS:
         held = " UNION ALL ".join(f"SELECT {column}, tf_{column} FROM {source}" for source in sources)
+        kept = "" if measured or column in ALWAYS_FREQUENCY_COLUMNS else "AND FALSE"
         lookups[column] = _arrow(
             con.sql(
                 f"SELECT {column}, max(tf_{column}) AS tf_{column} FROM ({held}) "
-                f"WHERE {column} IS NOT NULL GROUP BY {column}"
+                f"WHERE {column} IS NOT NULL {kept} GROUP BY {column}"
             )
         )
     for source in sources:

@@ -2,8 +2,9 @@
 
 The fixed m/u parameters are what makes a 300-row registry work out of the box: there is no way to learn
 twelve comparisons' parameters from a few hundred records, so the defaults below encode what French company
-registries look like (see ``DEFAULT_PARAMETERS``). Estimation (u by random sampling) only replaces them when
-the data holds enough records for the counts to mean something.
+registries look like (see ``DEFAULT_PARAMETERS``). Estimation (u by random sampling, the frequencies of
+domains and e-mail addresses) only replaces them when the data holds enough records for the counts to mean
+something.
 """
 
 from __future__ import annotations
