@@ -1,20 +1,139 @@
-"""Exact copies and names with nothing else: one record stands for its copies."""
+"""Names and nothing else: foreign legal forms, very uneven clusters, exact copies, the prior from the data."""
 
 from __future__ import annotations
 
 import math
+import random
+from itertools import combinations
 
 import duckdb
 import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grappe.linkage import LinkageSettings, deduplicate, link
+from grappe.linkage.model import _rule_pairs
 from grappe.linkage.pipeline import _stand_in_for_representatives
 
 from .conftest import record
 
+# How registries and patent offices write one foreign company: legal form spelt several ways, a seat after a
+# comma, a leading asterisk, upper or title case.
+_FORMS = ("N.V.", "NV", "N. V.", "B.V.", "BV", "GmbH", "AG", "Inc.", "Ltd", "S.p.A.", "Oy", "AB", "K.K.")
+_SEATS = ("Amsterdam", "Delft, NL", "Eindhoven")
+
+
+def _coined(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        word = "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(rng.randint(2, 4)))
+        if word not in taken:
+            taken.add(word)
+            return word.capitalize()
+
+
+def _written(name: str, form: str, rng: random.Random) -> str:
+    text = f"{name} {form}"
+    if rng.random() < 0.3:
+        text += f", {rng.choice(_SEATS)}"
+    if rng.random() < 0.2:
+        text = "* " + text
+    return text.upper() if rng.random() < 0.5 else text
+
+
+def names_only_registry(seed: int = 3) -> tuple[list[dict], dict[str, str]]:
+    """~1 400 applicants: a few companies with hundreds of rows each, a long tail of small ones, singletons."""
+    rng = random.Random(seed)
+    taken: set[str] = set()
+    sizes = [400, 150, 80, 40, 20] + [rng.randint(2, 12) for _ in range(60)] + [1] * 300
+    records, truth = [], {}
+    for company, size in enumerate(sizes):
+        name = f"{_coined(rng, taken)} {_coined(rng, taken)}"
+        form = rng.choice(_FORMS)
+        for _ in range(size):
+            record_id = str(len(records))
+            records.append(record(record_id, _written(name, rng.choice((form, *_FORMS)), rng)))
+            truth[record_id] = f"company-{company}"
+    return records, truth
+
 
 def _cluster_of(clusters: pa.Table) -> dict[str, str]:
     return dict(zip(clusters["record_id"].to_pylist(), clusters["cluster_id"].to_pylist(), strict=True))
+
+
+def _pairwise(clusters: pa.Table, truth: dict[str, str]) -> tuple[float, float]:
+    found = _cluster_of(clusters)
+    same = {(a, b) for a, b in combinations(sorted(truth), 2) if truth[a] == truth[b]}
+    grouped = {(a, b) for a, b in combinations(sorted(found), 2) if found[a] == found[b]}
+    hits = len(same & grouped)
+    return hits / max(len(grouped), 1), hits / len(same)
+
+
+@pytest.fixture(scope="module")
+def applicants() -> tuple[list[dict], dict[str, str]]:
+    return names_only_registry()
+
+
+def test_a_names_only_list_with_foreign_legal_forms_clusters_by_company(applicants) -> None:
+    records, truth = applicants
+    result = deduplicate(records)
+    precision, recall = _pairwise(result.clusters, truth)
+    assert precision == 1.0 and recall == 1.0
+    # One company fills a quarter of the rows: λ is counted from the data, not taken from a duplicate rate.
+    assert result.stats["prior_source"] == "estimated"
+    assert result.prior_probability > 100 * 0.2 / (len(records) - 1)
+
+
+def test_with_the_fixed_prior_a_name_alone_is_never_enough(applicants) -> None:
+    records, truth = applicants
+    result = deduplicate(records, settings=LinkageSettings(estimate_prior=False))
+    assert result.stats["prior_source"] == "fixed"
+    assert _pairwise(result.clusters, truth)[1] < 0.01
+
+
+def test_small_sets_keep_the_fixed_prior() -> None:
+    records = [record(str(i), "Akzo Nobel N.V." if i % 2 else "AKZO NOBEL NV") for i in range(300)]
+    result = deduplicate(records)
+    assert result.stats["prior_source"] == "fixed"
+    assert math.isclose(result.prior_probability, 0.2 / 299)
+
+
+def test_a_member_registry_keeps_the_fixed_prior() -> None:
+    # Same-name pairs give its records fewer than one partner each: the fixed rate describes it, and the
+    # fixed m/u values were set together with it.
+    generator = pytest.importorskip("grappe.demo.generator")
+    sample = generator.generate_registry(1_500, seed=11, duplicate_rate=0.3)
+    result = deduplicate(sample.table.drop_columns(["entity_id"]))
+    assert result.stats["prior_source"] == "fixed"
+    assert 0 < result.stats["prior_rule_pairs"] < 1_500 / 2
+
+
+_name = st.sampled_from(["kaliop", "dupont", None])
+_departement = st.sampled_from(["42", "69", None])
+_rows = st.lists(st.tuples(_name, _departement), max_size=12)
+
+
+def _table(rows: list[tuple[str | None, str | None]]) -> pa.Table:
+    return pa.table(
+        {
+            "name_norm": pa.array([name for name, _ in rows], pa.string()),
+            "departement": pa.array([departement for _, departement in rows], pa.string()),
+        }
+    )
+
+
+def _compatible(a: tuple, b: tuple) -> bool:
+    return a[0] is not None and a[0] == b[0] and (a[1] is None or b[1] is None or a[1] == b[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(new=_rows, registry=_rows)
+def test_counting_the_rule_s_pairs_is_listing_them(new, registry) -> None:
+    within = sum(_compatible(a, b) for a, b in combinations(new, 2))
+    across = sum(_compatible(a, b) for a in new for b in registry)
+    with duckdb.connect() as con:
+        assert _rule_pairs(con, _table(new), None) == (within, 0)
+        assert _rule_pairs(con, _table(new), _table(registry)) == (within, across)
 
 
 def test_exact_copies_beyond_the_block_cap_are_one_organisation() -> None:

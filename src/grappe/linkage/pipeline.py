@@ -18,7 +18,7 @@ from . import clustering
 from .comparisons import comparison_specs, level_labels
 from .engines import Engine, get_engine
 from .errors import LinkageInputError, LinkageSettingsError
-from .model import blocking_key_columns, prior, splink_settings
+from .model import blocking_key_columns, run_prior, splink_settings
 from .normalise import ALWAYS_FREQUENCY_COLUMNS, FREQUENCY_COLUMNS, Prepared, _arrow, prepare
 from .records import Records, check_disjoint_ids, to_table
 from .result import LinkageResult
@@ -90,11 +90,10 @@ def run(
         new = prepare(con, new_table, settings, reference=reference)
         lap("normalisation")
         decision_table = _decisions(decisions)
-        probability = prior(
-            settings,
-            left_count=new.features.num_rows,
-            right_count=reference.features.num_rows if reference is not None else None,
+        chosen_prior = run_prior(
+            con, new.features, reference.features if reference is not None else None, settings
         )
+        probability = chosen_prior.probability
         copies = _copies(new.features)
         if new.features.num_rows == 0 or (new.features.num_rows == 1 and reference is None):
             scored_pairs, model, estimated = None, {}, False
@@ -136,7 +135,7 @@ def run(
         "registry_records": reference.features.num_rows if reference is not None else 0,
         "pairs": pairs.num_rows,
         "copies": copies[0].num_rows,  # records compared through the identical record standing for them
-        "prior": probability,
+        **chosen_prior.stats(),
         "estimated_u": estimated,
         "seconds": timings,
     }

@@ -24,7 +24,7 @@ class LinkageResult:
     with everything the other is paired with (a copy that does not match it gets the other's pairs in the
     review band or above, scores unchanged). ``clusters``: record_id → cluster_id (a registry
     organisation's id when the cluster holds a registry record). ``stats``: records, pairs, copies, prior
-    (λ), estimated_u, seconds per stage."""
+    (λ), prior_source ("estimated" or "fixed"), prior_rule_pairs, estimated_u, seconds per stage."""
 
     pairs: pa.Table
     clusters: pa.Table

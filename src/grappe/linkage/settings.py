@@ -4,7 +4,8 @@ The fixed m/u parameters are what makes a 300-row registry work out of the box: 
 twelve comparisons' parameters from a few hundred records, so the defaults below encode what French company
 registries look like (see ``DEFAULT_PARAMETERS``). Estimation (u by random sampling, the frequencies of
 domains and e-mail addresses) only replaces them when the data holds enough records for the counts to mean
-something.
+something. The prior λ comes from ``expected_duplicate_rate`` unless the data show records with more than one
+same-name partner each, which that rate cannot describe: then it is counted (``model.run_prior``).
 """
 
 from __future__ import annotations
@@ -103,8 +104,14 @@ class LinkageSettings:
     parameters: Parameters = field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PARAMETERS.items()}
     )
-    # Share of records expected to have a duplicate; sets the prior (λ) from the number of possible pairs.
+    # Share of records expected to have a duplicate; sets the prior (λ) from the number of possible pairs
+    # when λ is not estimated (small sets, or estimate_prior off).
     expected_duplicate_rate: float = 0.2
+    # λ counted from the data (model.run_prior) when records have more than one same-name partner each,
+    # which the fixed rate cannot describe, and the run holds this many records: in a handful of rows,
+    # one pair more or less would move λ by a large factor.
+    estimate_prior: bool = True
+    min_records_for_prior_estimation: int = 1_000
     # u by random sampling replaces the fixed u values when there are at least this many records.
     estimate_u: bool = True
     min_records_for_estimation: int = 5_000
@@ -172,6 +179,8 @@ def check_settings(settings: LinkageSettings) -> None:
         raise LinkageSettingsError(
             "Il faut au moins une règle de blocage, chacune avec au moins une colonne."
         )
+    if settings.min_records_for_prior_estimation < 2:
+        raise LinkageSettingsError("min_records_for_prior_estimation doit valoir au moins 2.")
     _check_parameters(settings.parameters)
 
 
