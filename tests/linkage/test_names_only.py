@@ -174,6 +174,13 @@ def _scored_pair(result, a: str, b: str) -> dict | None:
     return None
 
 
+def test_records_without_a_postcode_still_block_on_the_name_s_first_letters() -> None:
+    records = [record("a", "UNILEVER N.V."), record("b", "Uniliver NV"), record("c", "Unilver")]
+    result = deduplicate(records, settings=LinkageSettings(keep_threshold=0.0))
+    row = _scored_pair(result, "a", "b")
+    assert row is not None and row["name_level"].startswith("nom très proche")
+
+
 def test_an_import_finds_a_registry_company_written_with_a_foreign_legal_form() -> None:
     registry = [
         record("r1", "Akzo Nobel N.V.", organisation_id="ORG-1", postcode="42000", city="Saint-Étienne")

@@ -479,7 +479,10 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
       FROM __base b LEFT JOIN __ranked r USING (record_id)
     )
     SELECT *,
-      CASE WHEN length(name_compact) >= 3 THEN left(name_compact, 4) END AS name_prefix
+      CASE WHEN length(name_compact) >= 3 THEN left(name_compact, 4) END AS name_prefix,
+      -- For blocking only: records without a postcode make a place of their own, so that a names-only list
+      -- still blocks on the name's first letters (scoring treats the missing place as no evidence).
+      coalesce(postcode, '-') AS postcode_block
     FROM f
     """,
         # One record per profile stands for all its copies: it alone gets blocking keys (so 300 copies of a

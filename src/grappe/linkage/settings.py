@@ -78,7 +78,7 @@ DEFAULT_BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("name_norm",),
     ("name_token_1",),
     ("name_token_2",),
-    ("postcode", "name_prefix"),
+    ("postcode_block", "name_prefix"),
     ("postcode", "name_initials"),
 )
 
