@@ -47,6 +47,30 @@ def test_name_variants_normalise_alike(left: str, right: str) -> None:
     assert rows["l"]["name_norm"]
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Action Conseil", "action conseil"),  # "actions" is a legal word only in "société par actions"
+        ("Actions Numériques SAS", "action numerique"),
+        ("La Coopérative Numérique", "cooperative numerique"),
+        ("Responsabilité Sociale Conseil", "responsabilite sociale conseil"),
+        ("Studio 1901", "studio 1901"),
+        ("Kaliop Société par actions simplifiée", "kaliop"),
+        ("KALIOP SOCIETE PAR ACTION SIMPLIFIEE", "kaliop"),
+        ("Dupont Société à responsabilité limitée", "dupont"),
+        ("Dupont SARL unipersonnelle", "dupont"),
+        ("Sté Anonyme Durand", "durand"),
+        ("Société coopérative d'intérêt collectif Tilia", "tilia"),
+        ("Association Numélink (loi 1901)", "numelink"),
+        ("Kaliop Société Anonyme, Lyon", "kaliop"),  # a seat after a spelled-out form, cut as after "SA,"
+    ],
+)
+def test_spelled_out_legal_forms_go_as_phrases_and_their_words_stay_elsewhere(
+    raw: str, expected: str
+) -> None:
+    assert features(record("x", raw))["x"]["name_norm"] == expected
+
+
 def test_legal_form_alone_leaves_no_name() -> None:
     assert features(record("x", "S.A.R.L."))["x"]["name_norm"] is None
 

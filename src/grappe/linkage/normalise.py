@@ -24,9 +24,9 @@ from .settings import LinkageSettings
 from .vocabulary import (
     CITY_ABBREVIATIONS,
     GENERIC_WORDS,
+    LEGAL_FORM_PHRASES,
     LEGAL_FORM_WORDS,
     NAME_ABBREVIATIONS,
-    NOT_A_FORM_ON_ITS_OWN,
     SHARED_WEBSITE_HOSTS,
     STOPWORDS,
     STREET_ABBREVIATIONS,
@@ -147,7 +147,10 @@ class Misspellings:
 
 def misspellings(con: duckdb.DuckDBPyConnection) -> Misspellings:
     """The words of ``__cleaned``'s names that misspell a long legal-form or generic word."""
-    known = LEGAL_FORM_WORDS | GENERIC_WORDS | STOPWORDS
+    # The words of the French phrases are words of their own ("responsabilité" is not a misspelt
+    # "responsabilità", Italian's legal word).
+    phrase_words = {word for phrase in LEGAL_FORM_PHRASES for word in phrase.split()}
+    known = LEGAL_FORM_WORDS | GENERIC_WORDS | STOPWORDS | phrase_words
     known = known | {singular(word) for word in known}
     vocabulary = [
         (singular(word), kind)
@@ -228,10 +231,34 @@ def _without_seat(text: str) -> str:
     """The name without what follows a legal form and a comma: "Gist-Brocades N.V., Delft, NL" or "Acme
     Inc., Boston" is how registries and patent offices write a company and its seat, and the seat is not
     part of the name."""
-    forms = sorted((LEGAL_FORM_WORDS | TRAILING_LEGAL_FORM_WORDS) - NOT_A_FORM_ON_ITS_OWN)
+    forms = sorted(LEGAL_FORM_WORDS | TRAILING_LEGAL_FORM_WORDS)
     spelled = [" ".join(word) for word in forms if 2 <= len(word) <= 4 and word.isalpha()]  # "b v,"
     alternatives = "|".join(sorted(set(forms) | set(spelled), key=len, reverse=True))
+    alternatives = _form_phrases(separator="\\s+") + "|" + alternatives
     return f"regexp_replace({text}, '^(.*?[a-z0-9].*?\\s(?:{alternatives}))\\.?\\s*,.*$', '\\1')"
+
+
+def _form_phrases(separator: str = " ") -> str:
+    """LEGAL_FORM_PHRASES as one regular-expression alternation (see there for the variants accepted)."""
+
+    def word(text: str) -> str:
+        if text in ("d", "l"):  # an elision the name may have kept: "d interet"
+            return f"(?:{text}{separator})?"
+        if text == "societe":
+            return "(?:societe|ste|soc)" + separator
+        if len(text) > 3 and text.isalpha():
+            return text.removesuffix("s") + "s?" + separator
+        return text + separator
+
+    phrases = sorted(LEGAL_FORM_PHRASES, key=len, reverse=True)
+    patterns = ["".join(word(w) for w in phrase.split())[: -len(separator)] for phrase in phrases]
+    return "|".join(f"(?:{pattern})" for pattern in patterns)
+
+
+def _without_form_phrases(text: str) -> str:
+    """Spaced text without the spelled-out legal forms ("société par actions simplifiée"), removed as whole
+    phrases: their words are ordinary words elsewhere ("Action Conseil")."""
+    return f"regexp_replace({text}, '\\b(?:{_form_phrases()})\\b', ' ', 'g')"
 
 
 def _without_spaced_form(text: str) -> str:
@@ -319,7 +346,7 @@ def _cleaned_sql() -> str:
         coalesce(organisation_id, record_id) AS organisation_id,
         organisation_id AS organisation_given,
         name AS name_raw,
-        list_transform({_words(_join_single_letters(_without_spaced_form(_spaced(name))))},
+        list_transform({_words(_join_single_letters(_without_form_phrases(_without_spaced_form(_spaced(name)))))},
                        lambda w: {_canonical_word("w")}) AS words,
         {_identifier("siren", 9)} AS siren_digits,
         {_identifier("siret", 14)} AS siret_digits,

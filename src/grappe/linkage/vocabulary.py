@@ -6,16 +6,17 @@ form, "société", "groupe") is a matching decision, not reference data.
 
 from __future__ import annotations
 
-# Legal forms and the words that go with them, removed from names: "Dupont SARL" and "SARL Dupont" are one
-# name. Dotted and spaced forms ("S.A.R.L.", "S A R L") are collapsed into these before the removal.
+# Legal forms, removed from names wherever they stand: "Dupont SARL" and "SARL Dupont" are one name. Dotted
+# and spaced forms ("S.A.R.L.", "S A R L") are collapsed into these before the removal. Only words that are a
+# legal form on their own: the words of a spelled-out form that are also ordinary words ("actions",
+# "anonyme", "limitée", "coopérative", "loi"…) are removed with their phrase (LEGAL_FORM_PHRASES), so that
+# "Action Conseil" or "La Coopérative Numérique" keep their names.
 LEGAL_FORM_WORDS = frozenset(
     {
         "sa", "sas", "sasu", "sarl", "sarlu", "eurl", "snc", "scs", "sca", "sci", "scp", "scop", "scic", "sem",
         "spl", "gie", "gip", "sel", "selarl", "selas", "selafa", "ei", "eirl", "earl", "gaec", "scea",
-        "association", "asso", "assoc", "loi", "1901", "cooperative", "ltd", "limited",
+        "association", "asso", "assoc", "ltd", "limited",
         "inc", "corp", "corporation", "llc", "plc", "gmbh", "ag", "bv", "nv", "srl", "spa", "sl", "co",
-        "anonyme", "simplifiee", "actions", "responsabilite", "limitee", "unipersonnelle", "unipersonnel",
-        "par", "a",
         # Foreign legal forms: members' subsidiaries abroad, and any registry of foreign companies. Codes that
         # are also plausible French initials (AB, AS, SE…) are in TRAILING_LEGAL_FORM_WORDS instead.
         "incorporated", "ltda", "lda", "llp", "pty", "pte", "bhd", "sdn", "pvt", "pjsc", "ojsc",
@@ -28,12 +29,40 @@ LEGAL_FORM_WORDS = frozenset(
         "anonima", "anonim", "sirketi", "limitada", "limitata", "responsabilita",
     }
 )  # fmt: skip
+# Spelled-out French legal forms, removed as whole phrases (folded words, elisions dropped as the names are:
+# "d'intérêt" is "interet", "d interet" typed without the apostrophe is accepted too). Each word may take or
+# lose a plural "s"; "societe" stands for its abbreviations ("Sté", "Soc.") as well. Longest first, so that
+# "société par actions simplifiée unipersonnelle" goes as one.
+LEGAL_FORM_PHRASES = (
+    "societe par actions simplifiee unipersonnelle",
+    "societe par actions simplifiee a associe unique",
+    "societe par actions simplifiee",
+    "societe en commandite par actions",
+    "societe par actions",
+    "par actions simplifiee",
+    "societe anonyme a conseil d administration",
+    "societe anonyme a directoire",
+    "societe anonyme",
+    "entreprise unipersonnelle a responsabilite limitee",
+    "entreprise individuelle a responsabilite limitee",
+    "societe a responsabilite limitee unipersonnelle",
+    "societe a responsabilite limitee",
+    "a responsabilite limitee",
+    "sarl unipersonnelle",
+    "sas unipersonnelle",
+    "societe cooperative ouvriere de production",
+    "societe cooperative d interet collectif",
+    "societe cooperative",
+    "cooperative ouvriere de production",
+    "association loi de 1901",
+    "association loi 1901",
+    "loi du 1er juillet 1901",
+    "loi de 1901",
+    "loi 1901",
+)
 # Legal-form codes that are also initials a French company may bear ("AB Conseil"): dropped only as the last
 # word of a longer name, where a legal form is written ("Volvo AB", "Nokia Oy", "BASF SE", "Müller KG").
 TRAILING_LEGAL_FORM_WORDS = frozenset({"ab", "as", "oy", "kk", "se", "kg", "ug", "lp"})
-# Words of LEGAL_FORM_WORDS that are not a legal form on their own: none ends a name before a seat
-# ("Kaliop SARL, Lyon" is Kaliop of Lyon; "Société par actions, …" is not cut after "actions").
-NOT_A_FORM_ON_ITS_OWN = frozenset({"a", "par", "actions", "loi", "1901"})
 # Generic words of company names: dropped from the compared name, kept for initials ("Compagnie Générale
 # d'Électricité" → "CGE").
 # "Koninklijke" (royal) is the Dutch crown's predicate, worn or dropped at will: "Koninklijke Philips" is Philips.
@@ -60,6 +89,8 @@ STOPWORDS = frozenset(
         "aux",
         "sur",
         "pour",
+        "par",
+        "a",  # "à", folded
         "the",
         "and",
         "of",
