@@ -29,6 +29,7 @@ from grappe.demo.generator import (
     split_for_linkage,
     write_story,
 )
+from grappe.demo.companies import WEBMAIL_DOMAINS
 from grappe.demo.identifiers import luhn_key
 from grappe.demo.registry import COLUMNS
 from grappe.demo.story import AUVERGNE_TIC, CLUSTR, NUMBERS, NUMELINK, RHONEALLEY, SEVEN_DEPARTEMENTS
@@ -354,6 +355,23 @@ def test_registry_noise_and_identifiers(sample) -> None:  # type: ignore[no-unty
             owners[siren].add(entity)
     assert all(len(entities) == 1 for entities in owners.values())
     assert len(owners) > 5_800  # entities whose every record lost its SIRET are left out
+
+
+def test_registry_namesakes_have_domains_of_their_own() -> None:
+    # Names are drawn at random, so a large registry has namesakes; a domain is registered once, so two
+    # organisations never share one (webmail addresses aside).
+    table = generate_registry(30_000, seed=3).table
+    holders: dict[str, set[int]] = defaultdict(set)
+    names: dict[str, set[int]] = defaultdict(set)
+    for row in table.select(["entity_id", "name", "email", "website"]).to_pylist():
+        names[row["name"].lower()].add(row["entity_id"])
+        domains = {row["email"].split("@")[-1]} if row["email"] else set()
+        if row["website"]:
+            domains.add(row["website"].split("//")[-1].split("/")[0].lower().removeprefix("www."))
+        for domain in domains - set(WEBMAIL_DOMAINS):
+            holders[domain].add(row["entity_id"])
+    assert sum(len(entities) > 1 for entities in names.values()) > 100  # namesakes there are
+    assert all(len(entities) == 1 for entities in holders.values())
 
 
 def test_split_for_linkage(sample, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
