@@ -3,6 +3,17 @@
 Each comparison is a list of levels, most specific first; a pair falls in the first level whose condition
 holds. The SQL reads the prepared columns (``normalise.py``) and is plain enough for both DuckDB and Spark;
 the only dialect difference, the Jaro-Winkler function's name, is passed in.
+
+The street and the phone are weighed *given the place* (``given_place``). Fellegi–Sunter multiplies the
+comparisons' Bayes factors as if they were independent, and where an establishment is, which street it is in
+and which switchboard answers are one fact: two sites of one company, or two companies in two towns, differ
+on all three at once. Counted three times, another site of the same company weighed as much against it as a
+different name. So the place keeps its own comparison, and the street and the phone are compared within the
+place's outcome: a different street in the same commune is evidence against (an establishment has one
+address); at two different places it is what another site looks like, for one company as for two, and says
+nothing; the same switchboard counts everywhere, a different one mostly where the address is the same.
+Their m and u are conditional probabilities (P(level | match, place)), so they are never re-estimated by
+random sampling, which can only measure how often a level occurs among all pairs (see ``fixed_u``).
 """
 
 from __future__ import annotations
@@ -16,6 +27,12 @@ from .normalise import TOP_TOKENS
 from .settings import LinkageSettings
 
 JARO_WINKLER = {"duckdb": "jaro_winkler_similarity", "spark": "jaro_winkler"}
+
+# The same place: same postcode, or same commune where the départements do not say otherwise. The place's
+# second level; the street and the phone are weighed given it.
+SAME_PLACE = "(postcode_l = postcode_r OR (city_norm_l = city_norm_r AND coalesce(departement_l = departement_r, TRUE)))"
+# Two known and different places (the place's levels "même département" and "départements différents").
+TWO_PLACES = f"departement_l IS NOT NULL AND departement_r IS NOT NULL AND NOT coalesce({SAME_PLACE}, FALSE)"
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,14 @@ class ComparisonSpec:
     description: str
     shown: tuple[str, ...]  # prepared columns an explanation shows for this comparison
     levels: tuple[Level, ...]
+    # The levels' m and u are conditional on another comparison's outcome (the place), on both sides of it:
+    # u estimation by random sampling would replace P(level | place) by the share of all pairs in the level
+    # (for "different phone at the same place", the share of random pairs at the same place, ~0.5 %: a
+    # disagreement turned into evidence for). Such levels keep the u of the settings.
+    fixed_u: bool = False
+    # How an explanation names the null level when both values are there but the comparison does not apply
+    # to the pair (two streets in two communes): not a missing value, no evidence either way.
+    not_compared: str | None = None
 
 
 def _overlap(threshold: float) -> str:
@@ -94,25 +119,30 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
                     "même code postal et même commune",
                     "postcode_l = postcode_r AND city_norm_l = city_norm_r",
                 ),
-                Level(
-                    "même code postal ou même commune",
-                    "postcode_l = postcode_r OR (city_norm_l = city_norm_r"
-                    " AND coalesce(departement_l = departement_r, TRUE))",
-                ),
+                Level("même code postal ou même commune", SAME_PLACE),
                 Level("même département", "departement_l = departement_r"),
                 Level("départements différents", ""),
             ),
         ),
         ComparisonSpec(
             "street",
-            "adresse (voie)",
+            "adresse (voie), comparée dans une même commune",
             ("street_norm",),
             (
-                Level("adresse absente", "street_norm_l IS NULL OR street_norm_r IS NULL", is_null=True),
+                # In two communes (or where a place is unknown) two records have two streets, whether they
+                # are two sites of one company or two companies: the street is not compared there. As the
+                # null level, those pairs also stay out of u estimation, which then measures u among pairs
+                # at the same place, P(level | same place), the probability this comparison needs.
+                Level(
+                    "adresse absente ou non comparée",
+                    f"street_norm_l IS NULL OR street_norm_r IS NULL OR NOT coalesce({SAME_PLACE}, FALSE)",
+                    is_null=True,
+                ),
                 Level("même adresse", "street_norm_l = street_norm_r"),
                 Level("adresse très proche", f"{jw}(street_norm_l, street_norm_r) >= 0.88"),
-                Level("adresses différentes", ""),
+                Level("autre adresse dans la même commune", ""),
             ),
+            not_compared="adresses non comparées : autre commune ou lieu inconnu",
         ),
         ComparisonSpec(
             "domain",
@@ -136,13 +166,16 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
         ),
         ComparisonSpec(
             "phone",
-            "téléphone (E.164)",
+            "téléphone (E.164), selon le lieu",
             ("phone",),
             (
                 Level("téléphone absent", "phone_l IS NULL OR phone_r IS NULL", is_null=True),
-                Level("même téléphone", "phone_l = phone_r"),
-                Level("téléphones différents", ""),
+                Level("même téléphone", f"phone_l = phone_r AND NOT ({TWO_PLACES})"),
+                Level("même téléphone dans deux communes", "phone_l = phone_r"),
+                Level("téléphones différents", f"NOT ({TWO_PLACES})"),
+                Level("téléphones différents dans deux communes", ""),
             ),
+            fixed_u=True,
         ),
         ComparisonSpec(
             "naf",
@@ -177,6 +210,7 @@ def splink_comparisons(settings: LinkageSettings, dialect: str) -> list[CustomCo
                 "m_probability": m,
                 "u_probability": u,
                 "label_for_charts": level.label,
+                "fix_u_probability": spec.fixed_u,
             }
             if level.tf_column:
                 # u of the level comes from how common the agreeing value is (tf_<column>, computed when

@@ -88,6 +88,10 @@ class LinkageResult:
         level = row[f"{spec.name}_level"]
         is_null = level == next(level.label for level in spec.levels if level.is_null)
         status = "missing" if is_null else "agree" if weight > 0 else "disagree" if weight < 0 else "neutral"
+        left_value, right_value = _shown(left, spec.shown), _shown(right, spec.shown)
+        if is_null and spec.not_compared and left_value and right_value:
+            # Both values are there: the comparison does not apply to this pair (another commune's street).
+            level, status = spec.not_compared, "neutral"
         return FieldEvidence(
             comparison=spec.name,
             description=spec.description,
@@ -95,8 +99,8 @@ class LinkageResult:
             status=status,
             bayes_factor=math.pow(2, weight),
             weight=weight,
-            left_value=_shown(left, spec.shown),
-            right_value=_shown(right, spec.shown),
+            left_value=left_value,
+            right_value=right_value,
         )
 
     @staticmethod

@@ -36,16 +36,31 @@ DEFAULT_PARAMETERS: Parameters = {
         "nom vaguement proche": (0.025, 0.03),
         "noms différents": (0.015, 0.9656),
     },
+    # The place of each record's establishment. Among the true pairs of member registries, most are one
+    # establishment entered twice (same postcode and commune, give or take a Cedex or an arrondissement), but
+    # not all: a company that moved, and a company that is a member through several establishments — the
+    # very members two networks of neighbouring départements share. So about one true pair in eight is in two
+    # communes, and half of those in two départements: with m = 0.07, two sites in two départements weigh
+    # −3.7 bits, a warning rather than the verdict the former 0.02 made of it (−5.5 bits, on top of the
+    # street's and the phone's, each counted again). u: shares of random pairs over France.
     "place": {
-        "même code postal et même commune": (0.85, 2e-3),
-        "même code postal ou même commune": (0.08, 3e-3),
-        "même département": (0.05, 0.08),
-        "départements différents": (0.02, 0.915),
+        "même code postal et même commune": (0.80, 2e-3),
+        "même code postal ou même commune": (0.07, 3e-3),
+        "même département": (0.06, 0.08),
+        "départements différents": (0.07, 0.915),
     },
+    # The street and the phone are weighed given the place (comparisons.py). The street is compared within
+    # one commune only, so its m and u are probabilities among pairs at the same place. There, two records
+    # of one company are nearly always one establishment: the same street (m 0.85; a typo or another wording
+    # 0.08; 0.07 another address: a move within the town, a second site there). Two companies of one commune
+    # share an exact street address about one pair in a hundred (business parks and centres, shared
+    # buildings) and a street, numbers apart, a few times more: a different street in the same commune
+    # weighs −3.8 bits. With enough records u is measured (random sampling leaves out the pairs the street is
+    # not compared on, so it measures exactly these shares).
     "street": {
-        "même adresse": (0.80, 5e-4),
-        "adresse très proche": (0.08, 1e-3),
-        "adresses différentes": (0.12, 0.9985),
+        "même adresse": (0.85, 0.01),
+        "adresse très proche": (0.08, 0.03),
+        "autre adresse dans la même commune": (0.07, 0.96),
     },
     # E-mail and website in one comparison: a company's mail domain and site domain are the same fact, and
     # counting them twice would let two namesakes sharing a domain outweigh every other disagreement.
@@ -54,9 +69,18 @@ DEFAULT_PARAMETERS: Parameters = {
         "même domaine (site ou e-mail)": (0.45, 1e-4),
         "domaines différents": (0.05, 0.99989),
     },
+    # The phone is weighed given the place too, on both sides of it, so its m and u are conditional
+    # probabilities that random sampling cannot measure: they stay fixed. At one place (or where a place is
+    # unknown) a company's records give the same number 85 % of the time (the switchboard against a direct
+    # line or a mobile otherwise). In two communes the true pairs are a moved company (a mobile or a regional
+    # number kept), another site (its own switchboard, or the group's), or a place typed wrong: about one in
+    # four keeps the number, so a different number there weighs −0.4 bits, not the −2.7 of a different
+    # number at one address. u: two organisations share a number one pair in 100 000 at most.
     "phone": {
         "même téléphone": (0.85, 1e-5),
+        "même téléphone dans deux communes": (0.25, 1e-5),
         "téléphones différents": (0.15, 0.99999),
+        "téléphones différents dans deux communes": (0.75, 0.99999),
     },
     "naf": {
         "même code NAF": (0.92, 0.05),
