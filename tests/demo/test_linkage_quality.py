@@ -57,14 +57,10 @@ def test_each_plan_counts_the_new_members_apply_brings(auto_only):
     assert all(len(m.outcome["new_members"]) == m.outcome["created"] for m in absorptions)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The sure band leaves apart the two establishments of one company when one row has no valid "
-    "identifier (different site: place, street and phone disagree together, each weighed as independent "
-    "evidence); the pair waits in the review queue (p ≈ 0.92) and the member count is one too high. "
-    "See benchmarks/mergers/README.md.",
-)
 def test_the_sure_bands_alone_give_the_exact_member_count(auto_only):
+    """Including the companies that are members through two establishments in two départements with one row
+    without a valid identifier: the street and the phone of another site are weighed given the place, so
+    the pair is in the sure band, not in review (benchmarks/mergers/README.md)."""
     assert [figures.members for figures in auto_only.mergers] == [
         figures.expected_members for figures in auto_only.mergers
     ]
