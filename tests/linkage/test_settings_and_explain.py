@@ -25,6 +25,23 @@ def test_settings_refuse_unknown_keys_and_levels() -> None:
         LinkageSettings(parameters=parameters)
 
 
+def test_settings_stored_before_the_site_comparisons_read_back_with_today_s_levels() -> None:
+    # A merger planned before the street and the phone were weighed given the place kept their old levels.
+    stored = LinkageSettings().to_dict()
+    stored["parameters"]["street"] = {
+        "même adresse": [0.80, 5e-4],
+        "adresse très proche": [0.08, 1e-3],
+        "adresses différentes": [0.12, 0.9985],
+    }
+    stored["parameters"]["phone"] = {"même téléphone": [0.85, 1e-5], "téléphones différents": [0.15, 0.99999]}
+    settings = LinkageSettings.from_dict(stored)
+    assert settings.parameters["street"] == DEFAULT_PARAMETERS["street"]
+    assert settings.parameters["phone"] == DEFAULT_PARAMETERS["phone"]
+    stored["parameters"]["street"] = {"même adresse": [0.80, 5e-4]}  # not a set of levels that ever was
+    with pytest.raises(LinkageSettingsError, match="street"):
+        LinkageSettings.from_dict(stored)
+
+
 def test_explanation_sums_to_the_match_weight(kaliop_pair) -> None:
     result = deduplicate(kaliop_pair)
     explanation = result.explain("b1", "a1")

@@ -4,7 +4,7 @@ The fixed m/u parameters are what makes a 300-row registry work out of the box: 
 twelve comparisons' parameters from a few hundred records, so the defaults below encode what French company
 registries look like (see ``DEFAULT_PARAMETERS``). Estimation (u by random sampling, the frequencies of
 domains and e-mail addresses) only replaces them when the data holds enough records for the counts to mean
-something. The prior λ comes from ``expected_duplicate_rate`` unless the data show records with more than one
+something, and never for the phone, whose levels are probabilities given the place (``comparisons.py``). The prior λ comes from ``expected_duplicate_rate`` unless the data show records with more than one
 same-name partner each, which that rate cannot describe: then it is counted (``model.run_prior``).
 """
 
@@ -87,6 +87,15 @@ DEFAULT_PARAMETERS: Parameters = {
         "même division NAF": (0.04, 0.15),
         "codes NAF différents": (0.04, 0.80),
     },
+}
+
+# Level sets of earlier versions of a comparison, as settings stored with a run still hold them (a merger keeps
+# the settings it was planned with). Read back, they are that comparison's current defaults: the levels they
+# describe no longer exist. Any other set of levels that is not the current one is refused.
+RETIRED_LEVELS: dict[str, tuple[frozenset[str], ...]] = {
+    # Until 2026-12-01 the street and the phone were weighed independently of the place.
+    "street": (frozenset({"même adresse", "adresse très proche", "adresses différentes"}),),
+    "phone": (frozenset({"même téléphone", "téléphones différents"}),),
 }
 
 # Each rule is a list of prepared columns that must all be equal (and not null) for a pair to be compared.
@@ -174,7 +183,9 @@ class LinkageSettings:
             values["blocking_rules"] = tuple(tuple(rule) for rule in values["blocking_rules"])
         if "parameters" in values:
             values["parameters"] = {
-                comparison: {label: (float(mu[0]), float(mu[1])) for label, mu in levels.items()}
+                comparison: _current_levels(
+                    comparison, {label: (float(mu[0]), float(mu[1])) for label, mu in levels.items()}
+                )
                 for comparison, levels in values["parameters"].items()
             }
         return cls(**values)
@@ -182,6 +193,15 @@ class LinkageSettings:
     @classmethod
     def from_json(cls, text: str) -> LinkageSettings:
         return cls.from_dict(json.loads(text))
+
+
+def _current_levels(
+    comparison: str, levels: dict[str, tuple[float, float]]
+) -> dict[str, tuple[float, float]]:
+    """Stored parameters of a comparison, or its current defaults where they describe retired levels."""
+    if frozenset(levels) in RETIRED_LEVELS.get(comparison, ()):
+        return dict(DEFAULT_PARAMETERS[comparison])
+    return levels
 
 
 def check_settings(settings: LinkageSettings) -> None:
