@@ -20,6 +20,7 @@ from stdnum.fr import siren as siren_check
 from stdnum.fr import siret as siret_check
 
 from grappe.demo import noise
+from grappe.demo.companies import WEBMAIL_DOMAINS
 from grappe.demo.generator import (
     NoiseRates,
     Story,
@@ -29,7 +30,6 @@ from grappe.demo.generator import (
     split_for_linkage,
     write_story,
 )
-from grappe.demo.companies import WEBMAIL_DOMAINS
 from grappe.demo.identifiers import luhn_key
 from grappe.demo.registry import COLUMNS
 from grappe.demo.story import AUVERGNE_TIC, CLUSTR, NUMBERS, NUMELINK, RHONEALLEY, SEVEN_DEPARTEMENTS
