@@ -11,6 +11,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
@@ -232,6 +233,15 @@ def test_the_review_page_shows_one_pair_side_by_side_with_its_evidence(
     assert 'class="is-same"' in page or 'class="is-different"' in page
     assert response.context["evidence"], "the engine's per-field evidence is shown"
     assert "<kbd>a</kbd>" in page and 'data-shortcut="r"' in page and 'data-shortcut="s"' in page
+
+
+def test_the_engine_evidence_reads_in_english_when_english_is_chosen(manager_client: Client, merger: Merger):
+    manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = manager_client.get(url("review", merger))
+    page = response.content.decode()
+    assert "normalised company name" in page and "raison sociale normalisée" not in page
+    levels = {row.level for row in response.context["evidence"]}
+    assert levels and not levels & {"nom identique", "noms différents", "départements différents"}
 
 
 def test_the_most_uncertain_pair_comes_first(manager_client: Client, merger: Merger):

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from splink import comparison_level_library as cll
 from splink.comparison_library import CustomComparison
 
+from grappe.france.problems import _
+
 from .normalise import TOP_TOKENS
 from .settings import LinkageSettings
 
@@ -80,53 +82,55 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
     return (
         ComparisonSpec(
             "identifiers",
-            "SIREN / SIRET (valides)",
+            _("SIREN / SIRET (valides)"),
             ("siren", "siret"),
             (
-                Level("identifiant absent", "siren_l IS NULL OR siren_r IS NULL", is_null=True),
-                Level("SIRET identique", "siret_l = siret_r"),
-                Level("SIREN identique, SIRET différent ou absent", "siren_l = siren_r"),
-                Level("SIREN différents", ""),
+                Level(_("identifiant absent"), "siren_l IS NULL OR siren_r IS NULL", is_null=True),
+                Level(_("SIRET identique"), "siret_l = siret_r"),
+                Level(_("SIREN identique, SIRET différent ou absent"), "siren_l = siren_r"),
+                Level(_("SIREN différents"), ""),
             ),
         ),
         ComparisonSpec(
             "name",
-            "raison sociale normalisée",
+            _("raison sociale normalisée"),
             ("name_raw", "name_norm"),
             (
-                Level("nom absent", "name_norm_l IS NULL OR name_norm_r IS NULL", is_null=True),
-                Level("nom identique", "name_norm_l = name_norm_r", tf_column="name_norm"),
-                Level("sigle ou initiales", acronym),
-                Level("mots rares en commun (≥ 80 %)", _overlap(0.8)),
-                Level("nom très proche (Jaro-Winkler ≥ 0,92)", f"{jw}(name_norm_l, name_norm_r) >= 0.92"),
-                Level("mots rares en commun (≥ 50 %)", _overlap(0.5)),
-                Level("nom vaguement proche", f"{jw}(name_norm_l, name_norm_r) >= 0.8 OR {_overlap(0.25)}"),
-                Level("noms différents", ""),
+                Level(_("nom absent"), "name_norm_l IS NULL OR name_norm_r IS NULL", is_null=True),
+                Level(_("nom identique"), "name_norm_l = name_norm_r", tf_column="name_norm"),
+                Level(_("sigle ou initiales"), acronym),
+                Level(_("mots rares en commun (≥ 80 %)"), _overlap(0.8)),
+                Level(_("nom très proche (Jaro-Winkler ≥ 0,92)"), f"{jw}(name_norm_l, name_norm_r) >= 0.92"),
+                Level(_("mots rares en commun (≥ 50 %)"), _overlap(0.5)),
+                Level(
+                    _("nom vaguement proche"), f"{jw}(name_norm_l, name_norm_r) >= 0.8 OR {_overlap(0.25)}"
+                ),
+                Level(_("noms différents"), ""),
             ),
         ),
         ComparisonSpec(
             "place",
-            "code postal, commune, département",
+            _("code postal, commune, département"),
             ("postcode", "city_norm", "departement"),
             (
                 Level(
-                    "lieu absent",
+                    _("lieu absent"),
                     "(departement_l IS NULL OR departement_r IS NULL)"
                     " AND NOT coalesce(city_norm_l = city_norm_r, FALSE)",
                     is_null=True,
                 ),
                 Level(
-                    "même code postal et même commune",
+                    _("même code postal et même commune"),
                     "postcode_l = postcode_r AND city_norm_l = city_norm_r",
                 ),
-                Level("même code postal ou même commune", SAME_PLACE),
-                Level("même département", "departement_l = departement_r"),
-                Level("départements différents", ""),
+                Level(_("même code postal ou même commune"), SAME_PLACE),
+                Level(_("même département"), "departement_l = departement_r"),
+                Level(_("départements différents"), ""),
             ),
         ),
         ComparisonSpec(
             "street",
-            "adresse (voie), comparée dans une même commune",
+            _("adresse (voie), comparée dans une même commune"),
             ("street_norm",),
             (
                 # In two communes (or where a place is unknown) two records have two streets, whether they
@@ -134,58 +138,58 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
                 # null level, those pairs also stay out of u estimation, which then measures u among pairs
                 # at the same place, P(level | same place), the probability this comparison needs.
                 Level(
-                    "adresse absente ou non comparée",
+                    _("adresse absente ou non comparée"),
                     f"street_norm_l IS NULL OR street_norm_r IS NULL OR NOT coalesce({SAME_PLACE}, FALSE)",
                     is_null=True,
                 ),
-                Level("même adresse", "street_norm_l = street_norm_r"),
-                Level("adresse très proche", f"{jw}(street_norm_l, street_norm_r) >= 0.88"),
-                Level("autre adresse dans la même commune", ""),
+                Level(_("même adresse"), "street_norm_l = street_norm_r"),
+                Level(_("adresse très proche"), f"{jw}(street_norm_l, street_norm_r) >= 0.88"),
+                Level(_("autre adresse dans la même commune"), ""),
             ),
-            not_compared="adresses non comparées : autre commune ou lieu inconnu",
+            not_compared=_("adresses non comparées : autre commune ou lieu inconnu"),
         ),
         ComparisonSpec(
             "domain",
-            "e-mail et domaine du site web (messageries grand public ignorées)",
+            _("e-mail et domaine du site web (messageries grand public ignorées)"),
             ("email", "website_domain"),
             (
                 Level(
-                    "e-mail et site absents",
+                    _("e-mail et site absents"),
                     "(coalesce(email_l, website_domain_l) IS NULL OR coalesce(email_r, website_domain_r) IS NULL)"
                     " AND NOT coalesce(email_l = email_r, FALSE) AND NOT coalesce(website_domain_l = website_domain_r OR email_domain_l = email_domain_r OR website_domain_l = email_domain_r OR email_domain_l = website_domain_r, FALSE)",
                     is_null=True,
                 ),
-                Level("même adresse e-mail", "email_l = email_r", tf_column="email"),
+                Level(_("même adresse e-mail"), "email_l = email_r", tf_column="email"),
                 Level(
-                    "même domaine (site ou e-mail)",
+                    _("même domaine (site ou e-mail)"),
                     "website_domain_l = website_domain_r OR email_domain_l = email_domain_r OR website_domain_l = email_domain_r OR email_domain_l = website_domain_r",
                     tf_column="domain",
                 ),
-                Level("domaines différents", ""),
+                Level(_("domaines différents"), ""),
             ),
         ),
         ComparisonSpec(
             "phone",
-            "téléphone (E.164), selon le lieu",
+            _("téléphone (E.164), selon le lieu"),
             ("phone",),
             (
-                Level("téléphone absent", "phone_l IS NULL OR phone_r IS NULL", is_null=True),
-                Level("même téléphone", f"phone_l = phone_r AND NOT ({TWO_PLACES})"),
-                Level("même téléphone dans deux communes", "phone_l = phone_r"),
-                Level("téléphones différents", f"NOT ({TWO_PLACES})"),
-                Level("téléphones différents dans deux communes", ""),
+                Level(_("téléphone absent"), "phone_l IS NULL OR phone_r IS NULL", is_null=True),
+                Level(_("même téléphone"), f"phone_l = phone_r AND NOT ({TWO_PLACES})"),
+                Level(_("même téléphone dans deux communes"), "phone_l = phone_r"),
+                Level(_("téléphones différents"), f"NOT ({TWO_PLACES})"),
+                Level(_("téléphones différents dans deux communes"), ""),
             ),
             fixed_u=True,
         ),
         ComparisonSpec(
             "naf",
-            "code d'activité NAF",
+            _("code d'activité NAF"),
             ("naf",),
             (
-                Level("NAF absent", "naf_l IS NULL OR naf_r IS NULL", is_null=True),
-                Level("même code NAF", "naf_l = naf_r"),
-                Level("même division NAF", "naf_division_l = naf_division_r"),
-                Level("codes NAF différents", ""),
+                Level(_("NAF absent"), "naf_l IS NULL OR naf_r IS NULL", is_null=True),
+                Level(_("même code NAF"), "naf_l = naf_r"),
+                Level(_("même division NAF"), "naf_division_l = naf_division_r"),
+                Level(_("codes NAF différents"), ""),
             ),
         ),
     )

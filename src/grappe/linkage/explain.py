@@ -11,6 +11,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from grappe.france.problems import _  # marks the labels for the interface's catalogs
+
 
 @dataclass(frozen=True)
 class FieldEvidence:
@@ -81,14 +83,16 @@ def prior_weight(probability: float) -> float:
 
 
 RULE_LABELS = {
-    "siret_equal": "SIRET identique : même établissement",
-    "siren_equal": "SIREN identique : même unité légale",
+    "siret_equal": _("SIRET identique : même établissement"),
+    "siren_equal": _("SIREN identique : même unité légale"),
     "siren_equal_other_establishment": (
-        "SIREN identique, SIRET différents : même organisation, établissements distincts (à ne pas fusionner)"
+        _(
+            "SIREN identique, SIRET différents : même organisation, établissements distincts (à ne pas fusionner)"
+        )
     ),
     "siren_conflict": (
-        "SIREN valides et différents : indice fort contre ; jamais rapprochés sans décision d'une personne"
+        _("SIREN valides et différents : indice fort contre ; jamais rapprochés sans décision d'une personne")
     ),
-    "decision_match": "décision d'une personne : même entreprise",
-    "decision_non_match": "décision d'une personne : pas la même entreprise",
+    "decision_match": _("décision d'une personne : même entreprise"),
+    "decision_non_match": _("décision d'une personne : pas la même entreprise"),
 }

@@ -222,8 +222,9 @@ def evidence_rows(evidence: Iterable[Mapping[str, Any]]) -> tuple[list[EvidenceR
     rows = [
         EvidenceRow(
             comparison=str(item.get("comparison", "")),
-            description=str(item.get("description", "")),
-            level=str(item.get("level", "")),
+            # The engine writes its labels in French (a pure core); the catalog gives them in English.
+            description=_(str(item.get("description", ""))),
+            level=_(str(item.get("level", ""))),
             status=str(item.get("status", "")),
             weight=float(item.get("weight") or 0),
             left_value=_plain(item.get("left_value")),
@@ -245,7 +246,7 @@ RULE_EFFECTS = {
 def rule_rows(rules: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     return [
         {
-            "label": str(rule.get("label") or rule.get("code", "")),
+            "label": _(str(rule.get("label") or rule.get("code", ""))),
             "effect": str(RULE_EFFECTS.get(rule.get("effect", ""), rule.get("effect", ""))),
         }
         for rule in rules
