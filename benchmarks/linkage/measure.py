@@ -1,9 +1,12 @@
 """Run one benchmark job in its own process group and measure it: wall time, peak memory, and how it ended.
 
 Peak memory is the largest memory of the whole process tree (dedupe forks workers) — the sum of the processes'
-proportional set sizes, sampled from /proc every 0.2 s — and at least the child's own ``ru_maxrss`` (``wait4``);
-both figures are kept apart too. A job that goes over the time or memory cap is killed with its whole group and
-recorded as not finished, with the reason; the run goes on.
+proportional set sizes, sampled from /proc every 0.2 s — and at least the largest high-water RSS (``VmHWM``)
+of one of its processes, which the kernel keeps between samples; both figures are kept apart too. The child's
+``ru_maxrss`` (``wait4``) is no measure of the job: Linux carries the parent's high-water mark into a child
+through fork and exec, so a runner holding 240 MiB of data gave every job a "peak" of 240 MiB. ``VmHWM`` is
+read while the job runs, so a new high reached in its last 0.2 s is missed. A job that goes over the time or
+memory cap is killed with its whole group and recorded as not finished, with the reason; the run goes on.
 
 Shared by the benchmarks (``benchmarks/intake/run.py`` imports it from here). ``terminal=True`` runs the job
 under a pseudo-terminal, so that a command that draws progress bars only on a terminal draws them, and its log
@@ -39,13 +42,14 @@ class Outcome:
     peak_rss_bytes: int  # the larger of the two below: what the tables show
     returncode: int | None
     peak_pss_bytes: int = 0  # sampled sum over the process group
-    max_rss_bytes: int = 0  # the kernel's high-water mark of the child (and its reaped children)
+    max_rss_bytes: int = 0  # the largest high-water RSS (VmHWM) of one process of the group, as last read
 
 
-def _tree_memory(group: int) -> int:
-    """Proportional set size (PSS) summed over the process group: forked workers share their parent's pages,
-    and summing their RSS would count those pages once per worker."""
-    total = 0
+def _tree_memory(group: int) -> tuple[int, int]:
+    """Proportional set size (PSS) summed over the process group — forked workers share their parent's pages,
+    and summing their RSS would count those pages once per worker — and the largest high-water RSS of one of
+    the group's processes."""
+    total, high_water = 0, 0
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -54,14 +58,20 @@ def _tree_memory(group: int) -> int:
                 fields = handle.read().rsplit(b")", 1)[1].split()
             if int(fields[2]) != group:  # after "pid (comm)": state ppid pgrp …
                 continue
-            with open(f"/proc/{entry.name}/smaps_rollup", "rb") as handle:
-                for line in handle:
-                    if line.startswith(b"Pss:"):
-                        total += int(line.split()[1]) * 1024
-                        break
+            total += _kib(f"/proc/{entry.name}/smaps_rollup", b"Pss:")
+            high_water = max(high_water, _kib(f"/proc/{entry.name}/status", b"VmHWM:"))
         except (OSError, IndexError, ValueError):
             continue
-    return total
+    return total, high_water
+
+
+def _kib(path: str, key: bytes) -> int:
+    """The figure of the line ``key`` of a /proc file (in kB there), in bytes; 0 when it has none."""
+    with open(path, "rb") as handle:
+        for line in handle:
+            if line.startswith(key):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def run(
@@ -103,15 +113,16 @@ def run(
         )
         if terminal:
             os.close(slave)
-        peak, reason, status, usage = 0, "", None, None
+        peak, high_water, reason, status = 0, 0, "", None
         while True:
             if master is not None:
                 _drain(master, output)
-            pid, status_now, usage_now = os.wait4(process.pid, os.WNOHANG)
+            pid, status_now, _ = os.wait4(process.pid, os.WNOHANG)
             if pid:
-                status, usage = status_now, usage_now
+                status = status_now
                 break
-            peak = max(peak, _tree_memory(process.pid))
+            pss, hwm = _tree_memory(process.pid)
+            peak, high_water = max(peak, pss), max(high_water, hwm)
             elapsed = time.perf_counter() - started
             if not reason and elapsed > timeout:
                 reason = f"timeout {timeout / 60:g} min"
@@ -120,7 +131,7 @@ def run(
             if reason:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                _, status, usage = os.wait4(process.pid, 0)
+                _, status, _ = os.wait4(process.pid, 0)
                 break
             if master is None:
                 time.sleep(0.2)
@@ -132,8 +143,7 @@ def run(
             os.close(master)
     wall = time.perf_counter() - started
     pss = peak
-    max_rss = usage.ru_maxrss * 1024 if usage else 0
-    peak = max(peak, max_rss)
+    peak = max(peak, high_water)
     code = process.returncode
     if not reason and code != 0:
         tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
@@ -141,7 +151,7 @@ def run(
             reason = f"out of memory at {peak / GIB:.1f} GiB ({tail[0][:80]})"
         else:
             reason = f"exit {code}: {tail[0][:160]}"
-    return Outcome(not reason, reason, wall, peak, code, peak_pss_bytes=pss, max_rss_bytes=max_rss)
+    return Outcome(not reason, reason, wall, peak, code, peak_pss_bytes=pss, max_rss_bytes=high_water)
 
 
 def _drain(master: int, output: BinaryIO) -> None:
