@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import random
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grappe.demo.model import Export
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -51,10 +56,22 @@ def path_for(size: int, seed: int = SEED) -> Path:
     return DATA / f"federation-{size}-s{seed}.csv"
 
 
+def generator_fingerprint() -> str:
+    """A digest of the demo package's code: a cached export is rebuilt once the generator has changed."""
+    import grappe.demo
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(grappe.demo.__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def ensure(size: int, seed: int = SEED) -> Path:
     """The export of ``size`` rows, written unless cached; its facts sit beside it in ``.json``."""
     path = path_for(size, seed)
-    if path.exists() and path.with_suffix(".json").exists():
+    facts_path = path.with_suffix(".json")
+    fingerprint = generator_fingerprint()
+    if path.exists() and facts_path.exists() and facts(size, seed).get("generator") == fingerprint:
         return path
     DATA.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -65,7 +82,7 @@ def ensure(size: int, seed: int = SEED) -> Path:
     partial = path.with_suffix(".partial")
     partial.write_bytes(content)
     partial.replace(path)
-    facts = {
+    written = {
         "rows": size,
         "bytes": len(content),
         "seed": seed,
@@ -73,16 +90,18 @@ def ensure(size: int, seed: int = SEED) -> Path:
         "encoding": export.encoding,
         "delimiter": export.delimiter,
         "built_seconds": round(time.perf_counter() - started, 1),
+        "generator": fingerprint,
     }
-    path.with_suffix(".json").write_text(json.dumps(facts, indent=2) + "\n")
+    facts_path.write_text(json.dumps(written, indent=2) + "\n")
     return path
 
 
 def facts(size: int, seed: int = SEED) -> dict[str, object]:
-    return json.loads(ensure(size, seed).with_suffix(".json").read_text())
+    """What ``ensure`` recorded about the export it wrote (rows, bytes, seed, generator…)."""
+    return json.loads(path_for(size, seed).with_suffix(".json").read_text())
 
 
-def build(size: int, seed: int = SEED) -> object:
+def build(size: int, seed: int = SEED) -> Export:
     """The export as a ``grappe.demo.model.Export`` (Numélink's layout), rows in registry order."""
     from grappe.demo import exports, names, noise
     from grappe.demo.companies import HEADCOUNT_BRACKETS, headcount, mobile

@@ -126,7 +126,8 @@ def run_job(
     memory_gib: float,
     nice: int,
 ) -> dict[str, Any]:
-    data = export.ensure(size)
+    # Built (or found) once for the whole run by main(): every job of a run reads the same file.
+    data = export.path_for(size)
     facts = export.facts(size)
     out = OUT / f"{database}-{stage_pass}-{size}"
     out.mkdir(parents=True, exist_ok=True)
@@ -135,6 +136,7 @@ def run_job(
         "pass": stage_pass,
         "rows": size,
         "file_bytes": facts["bytes"],
+        "data_generator": facts.get("generator", ""),
         "date": datetime.date.today().isoformat(),
         "grappe": code_version(),
     }
@@ -306,6 +308,8 @@ def versions(rows: list[dict[str, Any]]) -> dict[str, str]:
     for row in rows:
         found.update(row.get("server") or {})
     found["grappe"] = code_summary(rows)
+    # The exports are rebuilt when the demo's code changes (export.generator_fingerprint): which ones ran.
+    found["export generator"] = ", ".join(dict.fromkeys(row.get("data_generator") or "?" for row in rows))
     return found
 
 
