@@ -113,23 +113,6 @@ def run_job(
     return row
 
 
-def machine() -> dict[str, Any]:
-    meminfo = Path("/proc/meminfo").read_text().split()
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "nproc": os.cpu_count(),
-        "ram_gib": round(int(meminfo[meminfo.index("MemTotal:") + 1]) / 1024**2, 1),
-        "cpu": cpu,
-    }
-
-
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     probe = "import importlib.metadata as m, json, sys; print(json.dumps({p: m.version(p) for p in sys.argv[1:]}))"
@@ -230,7 +213,7 @@ def main() -> None:
 
     rows = ordered(results)
     dates = sorted({row["date"] for row in rows})
-    info = machine()
+    info = measure.machine()
     header = (
         f"Run {', '.join(dates)} on {info['nproc']} cores ({info['cpu']}), {info['ram_gib']} GiB RAM, shared with "
         f"other work, jobs at nice {args.nice}. Versions: "
