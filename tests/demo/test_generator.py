@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 import os
+import random
 import subprocess
 import sys
 from collections import defaultdict
@@ -14,13 +15,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 from stdnum import luhn
 from stdnum.fr import siren as siren_check
 from stdnum.fr import siret as siret_check
 
 from grappe.demo import noise
-from grappe.demo.companies import WEBMAIL_DOMAINS
+from grappe.demo.companies import WEBMAIL_DOMAINS, mobile
 from grappe.demo.generator import (
     NoiseRates,
     Story,
@@ -33,6 +36,7 @@ from grappe.demo.generator import (
 from grappe.demo.identifiers import luhn_key
 from grappe.demo.registry import COLUMNS
 from grappe.demo.story import AUVERGNE_TIC, CLUSTR, NUMBERS, NUMELINK, RHONEALLEY, SEVEN_DEPARTEMENTS
+from grappe.france.contact import check_phone
 from grappe.intake.headers import suggest_mapping
 
 # Per export: (identifier header, identifier digits, name header, contact e-mail header).
@@ -387,3 +391,10 @@ def test_split_for_linkage(sample, tmp_path: Path) -> None:  # type: ignore[no-u
     assert pq.read_table(path).equals(split.incoming.table)
     csv_path = split.incoming.write_csv(tmp_path / "incoming.csv")
     assert csv_path.read_text(encoding="utf-8").count("\n") == 301
+
+
+@given(st.integers(min_value=0, max_value=2**32))
+def test_made_up_mobile_numbers_are_in_allocated_ranges(seed):
+    # An unallocated number is refused at import like a typo: the demo's clean values must pass the check.
+    number = mobile(random.Random(seed))
+    assert check_phone(number).ok, number

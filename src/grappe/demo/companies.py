@@ -145,7 +145,17 @@ def landline(rng: random.Random, departement: str) -> str:
 
 
 def mobile(rng: random.Random) -> str:
-    return f"0{rng.choice('667')}{rng.randrange(0, 100_000_000):08d}"
+    """A number in the allocated mobile ranges (06 00–06 38, 06 40–06 89, 07 30–07 99): a made-up number
+    outside them would be refused at import like a typo, which the noise model adds on purpose elsewhere.
+    One draw either way, so the rest of a seeded story does not move."""
+    prefix, number = rng.choice("667"), rng.randrange(0, 100_000_000)
+    if prefix == "6":
+        number %= 89_000_000  # 06 00 … 06 88
+        if number >= 39_000_000:  # 06 39 is not a metropolitan mobile range: 06 40 … 06 89
+            number += 1_000_000
+    else:
+        number = 30_000_000 + number % 70_000_000  # 07 30 … 07 99
+    return f"0{prefix}{number:08d}"
 
 
 def address_at(rng: random.Random, place: Place) -> Address:
