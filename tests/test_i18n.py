@@ -177,7 +177,7 @@ def test_no_english_translation_is_left_in_french(catalog):
         "imports", "Association", "association", "associations", "Associations", "format", "options",
         "code", "Contact", "contact", "Type", "type", "Administration", "Pagination", "Organisation",
         "organisation", "organisations", "Organisations", "Grappe — administration", "Département",
-        "département", "départements", "Départements", "commune", "Page %(number)s / %(total)s",
+        "département", "départements", "Départements", "commune", "Page %(number)s / %(total)s", "section", "id",
     }  # fmt: skip
     copied = [
         _where(entry)

@@ -7,7 +7,9 @@ imported by the intake, then planned (``tests/mergers/scenario.py``).
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 from pathlib import Path
 
 import pytest
@@ -15,9 +17,11 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from grappe.mergers import services
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger
+from grappe.mergers.report import merger_report, report_html
 from grappe.mergers.snapshot import registry_checksum
 from grappe.registry.models import Association, Organisation
 
@@ -425,7 +429,9 @@ def test_apply_asks_for_confirmation_first(manager_client: Client, merger: Merge
 def test_apply_is_refused_while_pairs_await_review(manager_client: Client, merger: Merger):
     response = manager_client.post(url("apply", merger), {"confirm": "on"})
     assert response.status_code == 400
-    assert "paire(s) à vérifier sans décision" in response.content.decode()
+    undecided = services.undecided_pairs(merger).count()
+    pairs = "paire" if undecided == 1 else "paires"
+    assert f"a encore {undecided} {pairs} à vérifier sans décision" in response.content.decode()
     merger.refresh_from_db()
     assert merger.status == Merger.Status.PLANNED
 
@@ -510,6 +516,20 @@ def test_undo_shows_why_it_would_be_refused(manager_client: Client, merger: Merg
     assert merger.status == Merger.Status.APPLIED
 
 
+def test_the_refused_undo_explains_itself_in_english_when_english_is_chosen(
+    manager_client: Client, merger: Merger
+):
+    confirm_types(manager_client, merger)
+    manager_client.post(url("apply", merger), {"confirm": "on", "accept_auto_only": "on"})
+    organisation = Organisation.objects.filter(memberships__association=merger.absorbing).first()
+    organisation.name = f"{organisation.name} (renommée)"
+    organisation.save()
+    manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = manager_client.post(url("undo", merger), {"confirm": "on"}).content.decode()
+    assert f"Merger no. {merger.pk}" in page and "cannot be undone: data it changed has changed since" in page
+    assert "ne peut pas être annulée" not in page
+
+
 # -- report ---------------------------------------------------------------------------------------------------
 
 
@@ -546,3 +566,20 @@ def test_the_report_downloads_as_csv_and_pdf(manager_client: Client, merger: Mer
         f'attachment; filename="fusion-{merger.pk}-auvergne-tic-numelink-rapport.pdf"'
     )
     assert pdf_response.content.startswith(b"%PDF")
+
+
+def test_the_report_downloads_read_in_english_when_english_is_chosen(manager_client: Client, merger: Merger):
+    confirm_types(manager_client, merger)
+    manager_client.post(url("apply", merger), {"confirm": "on", "accept_auto_only": "on"})
+    manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    rows = list(csv.reader(io.StringIO(manager_client.get(url("report_csv", merger)).content.decode())))
+    assert ["section", "key", "before", "after"] in rows
+    assert rows[0][0] == "merger" and any(row[:1] == ["members"] for row in rows)
+    assert ["overlaps", "brought in", "matched with", "probability", "decision"] in rows
+    assert not any("adhérents" in cell or "recoupements" in cell for row in rows for cell in row)
+    page = manager_client.get(url("report", merger)).content.decode()
+    assert "By département" in page and "Par département" not in page
+    with translation.override("en"):
+        html = report_html(merger_report(merger))
+    assert "<html lang='en'>" in html and f"Merger report no. {merger.pk}" in html
+    assert "Overlaps (" in html and "Recoupements" not in html

@@ -11,7 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from django.utils.formats import date_format
 from django.utils.html import escape
+from django.utils.timezone import localtime
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from grappe.france.headcount import HEADCOUNT_BRACKETS
@@ -21,6 +24,9 @@ from grappe.mergers.models import AuditEntry, CandidatePair, Merger
 from grappe.registry.models import Association, Organisation
 from grappe.registry.stats import active_memberships
 
+# The key of members without a size or a NAF code: stored in French, read through the catalog.
+NOT_GIVEN = gettext_noop("non renseignée")
+
 
 def profile_counts(association: Association) -> dict[str, dict[str, int]]:
     """Members by headcount bracket and by NAF section."""
@@ -28,12 +34,9 @@ def profile_counts(association: Association) -> dict[str, dict[str, int]]:
     sizes: Counter[str] = Counter()
     sections: Counter[str] = Counter()
     for bracket, naf in Organisation.objects.filter(pk__in=ids).values_list("headcount_bracket", "naf_code"):
-        sizes[HEADCOUNT_BRACKETS[bracket].label if bracket in HEADCOUNT_BRACKETS else "non renseignée"] += 1
-        sections[naf_section(naf) or "non renseignée"] += 1
+        sizes[HEADCOUNT_BRACKETS[bracket].label if bracket in HEADCOUNT_BRACKETS else NOT_GIVEN] += 1
+        sections[naf_section(naf) or NOT_GIVEN] += 1
     return {"by_size": dict(sorted(sizes.items())), "by_naf_section": dict(sorted(sections.items()))}
-
-
-COMMON_AT_IMPORT = "une seule organisation dès l'import (même SIREN ou SIRET)"
 
 
 @dataclass
@@ -149,68 +152,88 @@ def _labelled_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 
 def _count_rows(report: MergerReport) -> list[tuple[str, str, str, str]]:
-    """(section, key, before, after) for every count of the report."""
+    """(section, key, before, after) for every count of the report, in the active language."""
     rows: list[tuple[str, str, str, str]] = []
     after = report.after
     names = list(report.before)
     total_before = sum(report.before[name]["members"] for name in names)
-    rows.append(("adhérents", " + ".join(names), str(total_before), str(after["members"])))
+    rows.append((_("adhérents"), " + ".join(names), str(total_before), str(after["members"])))
     for section, key in (
-        ("département", "by_departement"),
-        ("territoire", "by_territory"),
-        ("taille", "by_size"),
-        ("section NAF", "by_naf_section"),
+        (_("département"), "by_departement"),
+        (_("territoire"), "by_territory"),
+        (_("taille"), "by_size"),
+        (_("section NAF"), "by_naf_section"),
     ):
         combined: Counter[str] = Counter()
         for name in names:
             combined.update(report.before[name].get(key, {}))
         for item in sorted({*combined, *after.get(key, {})}):
-            rows.append((section, item, str(combined.get(item, 0)), str(after.get(key, {}).get(item, 0))))
+            before_count, after_count = combined.get(item, 0), after.get(key, {}).get(item, 0)
+            rows.append((section, count_label(key, item), str(before_count), str(after_count)))
     return rows
 
 
+def count_label(key: str, item: str) -> str:
+    """Sizes are stored under their French INSEE label and a missing value as « non renseignée »: both are
+    catalogued, so they read in the active language; départements, territories and NAF sections are names."""
+    if key == "by_size" or item == NOT_GIVEN:
+        return _(item)
+    return item
+
+
+def _common_at_import() -> str:
+    return _("une seule organisation dès l'import (même SIREN ou SIRET)")
+
+
 def write_report_csv(report: MergerReport, stream: TextIO) -> None:
+    """The report as one CSV of titled blocks (a spreadsheet opens it as it is), in the active language."""
     writer = csv.writer(stream)
     merger = report.merger
     writer.writerow(
-        ["fusion", merger.pk, str(merger), merger.get_status_display(), merger.effective_on.isoformat()]
+        [_("fusion"), merger.pk, str(merger), merger.get_status_display(), merger.effective_on.isoformat()]
     )
     writer.writerow([])
-    writer.writerow(["section", "clé", "avant", "après"])
+    writer.writerow([_("section"), _("clé"), _("avant"), _("après")])
     writer.writerows(_count_rows(report))
     writer.writerow([])
-    writer.writerow(["plan", "compte"])
+    writer.writerow([_("plan"), _("nombre")])
     writer.writerows(_labelled_counts(report.counts))
     writer.writerow([])
-    writer.writerow(["recoupements", "apportée", "rapprochée", "probabilité", "décision"])
+    writer.writerow([_("recoupements"), _("apportée"), _("rapprochée"), _("probabilité"), _("décision")])
     for pair in report.overlaps:
-        writer.writerow(
-            ["", pair.left_label, pair.right_label, f"{pair.match_probability:.3f}", pair.decision]
-        )
+        writer.writerow(["", *_pair_cells(pair), pair.get_decision_display()])
     for item in report.already_common:
-        writer.writerow(["", item["name"], item["name"], "", COMMON_AT_IMPORT])
+        writer.writerow(["", item["name"], item["name"], "", _common_at_import()])
     writer.writerow([])
-    writer.writerow(["doublons internes", "apportée", "doublon", "probabilité", "décision"])
+    writer.writerow([_("doublons internes"), _("apportée"), _("doublon"), _("probabilité"), _("décision")])
     for pair in report.duplicates:
-        writer.writerow(
-            ["", pair.left_label, pair.right_label, f"{pair.match_probability:.3f}", pair.decision]
-        )
+        writer.writerow(["", *_pair_cells(pair), pair.get_decision_display()])
     writer.writerow([])
-    writer.writerow(["nouveaux adhérents", "id", "nom"])
+    writer.writerow([_("nouveaux adhérents"), _("id"), _("nom")])
     for item in report.new_members:
         writer.writerow(["", item["id"], item["name"]])
     writer.writerow([])
-    writer.writerow(["conflits", "nature", "résolution"])
+    writer.writerow([_("conflits"), _("nature"), _("résolution")])
     for conflict in report.conflicts:
-        label = str(conflict["pair"]) if conflict["pair"] else conflict["organisation"]
-        writer.writerow([label, " ; ".join(conflict["labels"]), conflict["resolution"]])
+        writer.writerow([_conflict_subject(conflict), " ; ".join(conflict["labels"]), conflict["resolution"]])
     writer.writerow([])
-    writer.writerow(["décisions", "paire", "décision", "par", "le"])
+    writer.writerow([_("décisions"), _("paire"), _("décision"), _("par"), _("le")])
     for pair in report.decisions:
-        writer.writerow(["", str(pair), pair.decision, pair.decided_by_label, pair.decided_at.isoformat()])
+        writer.writerow(
+            ["", str(pair), pair.get_decision_display(), pair.decided_by_label, pair.decided_at.isoformat()]
+        )
+
+
+def _pair_cells(pair: CandidatePair) -> list[str]:
+    return [pair.left_label, pair.right_label, f"{pair.match_probability:.3f}"]
+
+
+def _conflict_subject(conflict: dict[str, Any]) -> str:
+    return str(conflict["pair"]) if conflict["pair"] else conflict["organisation"]
 
 
 def report_html(report: MergerReport) -> str:
+    """The page WeasyPrint prints, in the active language."""
     merger = report.merger
 
     def table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -218,54 +241,61 @@ def report_html(report: MergerReport) -> str:
         body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
+    def heading(text: str, count: int | None = None) -> str:
+        return f"<h2>{escape(text)}{'' if count is None else f' ({count})'}</h2>"
+
+    title = _("Rapport de fusion n° %(number)s : %(merger)s") % {"number": merger.pk, "merger": merger}
+    status = _("Statut : %(status)s — date d'effet : %(date)s") % {
+        "status": merger.get_status_display(),
+        "date": date_format(merger.effective_on, "SHORT_DATE_FORMAT"),
+    }
     parts = [
-        "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>Rapport de fusion</title><style>"
+        f"<!doctype html><html lang='{escape(get_language() or 'fr')}'><head><meta charset='utf-8'>"
+        f"<title>{escape(_('Rapport de fusion'))}</title><style>"
         "body{font-family:sans-serif;font-size:10pt} table{border-collapse:collapse;margin:0 0 1em}"
         "td,th{border:1px solid #999;padding:2px 6px;text-align:left} h1{font-size:16pt} h2{font-size:12pt}"
         "</style></head><body>",
-        f"<h1>Rapport de fusion n° {merger.pk} : {escape(str(merger))}</h1>",
-        f"<p>Statut : {escape(merger.get_status_display())} — date d'effet : {merger.effective_on:%d/%m/%Y}</p>",
-        "<h2>Adhérents avant et après</h2>",
-        table(["section", "clé", "avant", "après"], [list(row) for row in _count_rows(report)]),
-        "<h2>Plan</h2>",
-        table(["compte", "valeur"], [[k, v] for k, v in _labelled_counts(report.counts)]),
-        f"<h2>Recoupements ({report.overlap_count})</h2>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{escape(status)}</p>",
+        heading(_("Adhérents avant et après")),
+        table([_("section"), _("clé"), _("avant"), _("après")], [list(row) for row in _count_rows(report)]),
+        heading(_("Plan")),
+        table([_("plan"), _("nombre")], [[k, v] for k, v in _labelled_counts(report.counts)]),
+        heading(_("Recoupements"), report.overlap_count),
         table(
-            ["apportée", "rapprochée", "probabilité"],
-            [[p.left_label, p.right_label, f"{p.match_probability:.3f}"] for p in report.overlaps]
-            + [[item["name"], item["name"], COMMON_AT_IMPORT] for item in report.already_common],
+            [_("apportée"), _("rapprochée"), _("probabilité")],
+            [_pair_cells(p) for p in report.overlaps]
+            + [[item["name"], item["name"], _common_at_import()] for item in report.already_common],
         ),
-        f"<h2>Doublons internes fusionnés ({len(report.duplicates)})</h2>",
+        heading(_("Doublons internes fusionnés"), len(report.duplicates)),
+        table([_("apportée"), _("doublon"), _("probabilité")], [_pair_cells(p) for p in report.duplicates]),
+        heading(_("Nouveaux adhérents"), len(report.new_members)),
+        table([_("nom")], [[item["name"]] for item in report.new_members]),
+        heading(_("Conflits"), len(report.conflicts)),
         table(
-            ["apportée", "doublon", "probabilité"],
-            [[p.left_label, p.right_label, f"{p.match_probability:.3f}"] for p in report.duplicates],
+            [_("paire"), _("nature"), _("résolution")],
+            [[_conflict_subject(c), " ; ".join(c["labels"]), c["resolution"]] for c in report.conflicts],
         ),
-        f"<h2>Nouveaux adhérents ({len(report.new_members)})</h2>",
-        table(["nom"], [[item["name"]] for item in report.new_members]),
-        f"<h2>Conflits ({len(report.conflicts)})</h2>",
+        heading(_("Journal des décisions"), len(report.decisions)),
         table(
-            ["paire", "nature", "résolution"],
+            [_("paire"), _("décision"), _("par"), _("le")],
             [
-                [str(c["pair"] or c["organisation"]), " ; ".join(c["labels"]), c["resolution"]]
-                for c in report.conflicts
-            ],
-        ),
-        f"<h2>Journal des décisions ({len(report.decisions)})</h2>",
-        table(
-            ["paire", "décision", "par", "le"],
-            [
-                [str(p), p.get_decision_display(), p.decided_by_label, f"{p.decided_at:%d/%m/%Y %H:%M}"]
+                [str(p), p.get_decision_display(), p.decided_by_label, _when(p.decided_at)]
                 for p in report.decisions
             ],
         ),
-        "<h2>Journal des actions</h2>",
+        heading(_("Journal des actions")),
         table(
-            ["le", "auteur", "action"],
-            [[f"{a.at:%d/%m/%Y %H:%M}", a.actor, a.get_action_display()] for a in report.audit],
+            [_("le"), _("auteur"), _("action")],
+            [[_when(a.at), a.actor, a.get_action_display()] for a in report.audit],
         ),
         "</body></html>",
     ]
     return "".join(parts)
+
+
+def _when(moment: Any) -> str:
+    return date_format(localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def render_report_pdf(report: MergerReport) -> bytes:

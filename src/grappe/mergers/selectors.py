@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, FloatField, Func, QuerySet, Value
+from django.utils.translation import gettext as _
 
 from grappe.errors import NotFound
 from grappe.jobs import ProgressFile
@@ -31,7 +32,7 @@ def mergers_for(user: Any) -> QuerySet[Merger]:
 def merger_for(user: Any, merger_id: int) -> Merger:
     merger = mergers_for(user).filter(pk=merger_id).first()
     if merger is None:
-        raise NotFound(f"Fusion n° {merger_id} introuvable.")
+        raise NotFound(_("Fusion n° %(id)s introuvable.") % {"id": merger_id})
     return merger
 
 
@@ -40,7 +41,7 @@ def pair_for(user: Any, pair_id: int) -> CandidatePair:
     if can_manage_mergers(user):
         pair = CandidatePair.objects.select_related("merger").filter(pk=pair_id).first()
     if pair is None:
-        raise NotFound(f"Paire n° {pair_id} introuvable.")
+        raise NotFound(_("Paire n° %(id)s introuvable.") % {"id": pair_id})
     return pair
 
 
@@ -78,7 +79,7 @@ def plan_jobs_for(user: Any) -> QuerySet[PlanJob]:
 def plan_job_for(user: Any, job_id: int) -> PlanJob:
     job = plan_jobs_for(user).filter(pk=job_id).first()
     if job is None:
-        raise NotFound(f"Préparation de plan n° {job_id} introuvable.")
+        raise NotFound(_("Préparation de plan n° %(id)s introuvable.") % {"id": job_id})
     return job
 
 

@@ -18,7 +18,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from grappe.errors import Location, UserError
 from grappe.france.text import fold
@@ -69,9 +71,11 @@ def check_can_manage(user: Any) -> None:
         return
     if not can_manage_mergers(user):
         raise MergerForbidden(
-            "Vous n'avez pas le droit de préparer, réviser, appliquer ou annuler une fusion.",
-            hint="Il faut un compte de l'équipe (statut « équipe ») avec la permission « Peut préparer, "
-            "réviser, appliquer et annuler une fusion » : demandez-la à un administrateur.",
+            _("Vous n'avez pas le droit de préparer, réviser, appliquer ou annuler une fusion."),
+            hint=_(
+                "Il faut un compte de l'équipe (statut « équipe ») avec la permission « Peut préparer, "
+                "réviser, appliquer et annuler une fusion » : demandez-la à un administrateur."
+            ),
         )
 
 
@@ -180,7 +184,7 @@ def replan_merger(
 ) -> Merger:
     """Run the linkage again (new settings, new decisions remembered); decisions already taken are kept."""
     check_can_manage(user)
-    _check_status(merger, Merger.Status.PLANNED, "planifier à nouveau")
+    _check_status(merger, Merger.Status.PLANNED, "replan")
     settings = settings or LinkageSettings.from_dict(merger.settings)
     with transaction.atomic():
         merger.settings = settings.to_dict()
@@ -192,25 +196,38 @@ def replan_merger(
 def check_plannable(*, absorbing: Association, absorbed: Association, kind: str, resulting_name: str) -> None:
     if kind not in Merger.Kind.values:
         raise MergerRefused(
-            f"Type de fusion inconnu : « {kind} ».", hint=f"Types : {', '.join(Merger.Kind.values)}."
+            _("Type de fusion inconnu : « %(kind)s ».") % {"kind": kind},
+            hint=_("Types : %(kinds)s.") % {"kinds": ", ".join(Merger.Kind.values)},
         )
     if kind == Merger.Kind.DEDUPLICATION:
         if absorbing.pk != absorbed.pk:
-            raise MergerRefused("Un dédoublonnage porte sur une seule association.")
+            raise MergerRefused(_("Un dédoublonnage porte sur une seule association."))
     elif absorbing.pk == absorbed.pk:
-        raise MergerRefused(f"« {absorbed} » ne peut pas s'absorber elle-même.")
+        raise MergerRefused(
+            _("« %(association)s » ne peut pas s'absorber elle-même.") % {"association": absorbed}
+        )
     for association in {absorbing, absorbed}:
         if association.status != Association.Status.ACTIVE:
-            when = f" le {association.absorbed_on:%d/%m/%Y}" if association.absorbed_on else ""
+            status = association.get_status_display()
+            if association.absorbed_on:
+                status = _("%(status)s le %(date)s") % {
+                    "status": status,
+                    "date": date_format(association.absorbed_on, "SHORT_DATE_FORMAT"),
+                }
             raise MergerRefused(
-                f"« {association} » n'est plus active ({association.get_status_display()}{when}) : "
-                "aucune fusion ne peut la concerner.",
-                hint="Annulez d'abord la fusion qui l'a absorbée (grappe merge undo) si c'était une erreur.",
+                _("« %(association)s » n'est plus active (%(status)s) : aucune fusion ne peut la concerner.")
+                % {"association": association, "status": status},
+                hint=_(
+                    "Annulez d'abord la fusion qui l'a absorbée (grappe merge undo) si c'était une erreur."
+                ),
             )
     if kind == Merger.Kind.FUSION and not resulting_name.strip():
-        raise MergerRefused("Une fusion crée une nouvelle association : donnez son nom.")
+        raise MergerRefused(_("Une fusion crée une nouvelle association : donnez son nom."))
     if kind == Merger.Kind.FUSION and Association.objects.filter(name=resulting_name.strip()).exists():
-        raise MergerRefused(f"Une association s'appelle déjà « {resulting_name} » : choisissez un autre nom.")
+        raise MergerRefused(
+            _("Une association s'appelle déjà « %(name)s » : choisissez un autre nom.")
+            % {"name": resulting_name}
+        )
     if kind != Merger.Kind.DEDUPLICATION:
         live = (
             Merger.objects.filter(absorbed=absorbed, status__in=_LIVE)
@@ -219,9 +236,13 @@ def check_plannable(*, absorbing: Association, absorbed: Association, kind: str,
         )
         if live:
             raise MergerRefused(
-                f"La fusion n° {live.pk} ({live}) existe déjà ({live.get_status_display()}) : "
-                f"« {absorbed} » ne peut pas être absorbée deux fois.",
-                hint=f"Reprenez la fusion n° {live.pk} (grappe merge show {live.pk}) ou annulez-la.",
+                _(
+                    "La fusion n° %(id)s (%(merger)s) existe déjà (%(status)s) : « %(absorbed)s » ne peut pas "
+                    "être absorbée deux fois."
+                )
+                % {"id": live.pk, "merger": live, "status": live.get_status_display(), "absorbed": absorbed},
+                hint=_("Reprenez la fusion n° %(id)s (grappe merge show %(id)s) ou annulez-la.")
+                % {"id": live.pk},
             )
 
 
@@ -234,9 +255,9 @@ def imported_export(absorbed: Association, table: Any) -> SourceFile | None:
     existing = SourceFile.objects.filter(sha256=table.sha256, sheet=table.sheet).first()
     if existing is not None and existing.association_id != absorbed.pk:
         raise MergerRefused(
-            f"Le fichier « {table.file_name} » a déjà été importé pour « {existing.association} », "
-            f"pas pour « {absorbed} ».",
-            hint="Vérifiez le fichier ou l'association absorbée (--absorbed).",
+            _("Le fichier « %(file)s » a déjà été importé pour « %(other)s », pas pour « %(absorbed)s ».")
+            % {"file": table.file_name, "other": existing.association, "absorbed": absorbed},
+            hint=_("Vérifiez le fichier ou l'association absorbée (--absorbed)."),
         )
     return existing
 
@@ -685,20 +706,39 @@ _DECISION_WORDS = {
 }
 
 
+# What a refused action was, as the infinitive of the refusal « Impossible de … la fusion ».
+_DOING = {
+    "replan": gettext_lazy("planifier à nouveau"),
+    "review": gettext_lazy("réviser"),
+    "edit": gettext_lazy("modifier"),
+    "apply": gettext_lazy("appliquer"),
+    "undo": gettext_lazy("annuler"),
+}
+
+
 def _check_status(merger: Merger, wanted: str, doing: str) -> None:
     if merger.status != wanted:
         raise MergerRefused(
-            f"Impossible de {doing} la fusion n° {merger.pk} ({merger}) : elle est "
-            f"« {merger.get_status_display()} », il faut qu'elle soit « {Merger.Status(wanted).label} ».",
+            _(
+                "Impossible de %(doing)s la fusion n° %(id)s (%(merger)s) : elle est « %(status)s », il faut "
+                "qu'elle soit « %(wanted)s »."
+            )
+            % {
+                "doing": _DOING[doing],
+                "id": merger.pk,
+                "merger": merger,
+                "status": merger.get_status_display(),
+                "wanted": Merger.Status(wanted).label,
+            },
             hint=_status_hint(merger),
         )
 
 
 def _status_hint(merger: Merger) -> str:
     if merger.status == Merger.Status.APPLIED:
-        return f"Pour la refaire, annulez-la d'abord (grappe merge undo {merger.pk})."
+        return _("Pour la refaire, annulez-la d'abord (grappe merge undo %(id)s).") % {"id": merger.pk}
     if merger.status == Merger.Status.UNDONE:
-        return "Planifiez une nouvelle fusion (grappe merge plan)."
+        return _("Planifiez une nouvelle fusion (grappe merge plan).")
     return ""
 
 
@@ -708,7 +748,7 @@ def decide_pair(*, pair: CandidatePair, decision: str, user: Any) -> CandidatePa
     wanted = _decision(decision)
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=pair.merger_id)
-        _check_status(merger, Merger.Status.PLANNED, "réviser")
+        _check_status(merger, Merger.Status.PLANNED, "review")
         _set_decision([pair], wanted, user)
         audit(merger, user, AuditEntry.Action.DECIDE, pair=pair.pk, decision=wanted, pair_label=str(pair))
     return pair
@@ -718,8 +758,8 @@ def _decision(value: str) -> str:
     key = (value or "").strip().lower()
     if key not in _DECISION_WORDS:
         raise UserError(
-            f"Décision inconnue : « {value} ».",
-            hint="Décisions : accepted, rejected, skipped, pending (ou oui/non).",
+            _("Décision inconnue : « %(value)s ».") % {"value": value},
+            hint=_("Décisions : accepted, rejected, skipped, pending (ou oui/non)."),
         )
     return _DECISION_WORDS[key]
 
@@ -759,10 +799,13 @@ def accept_above(*, merger: Merger, threshold: float, user: Any) -> int:
     """Accept every pending pair to review whose probability is at least ``threshold``; returns how many."""
     check_can_manage(user)
     if not 0 < threshold <= 1:
-        raise UserError(f"Seuil {threshold} invalide : il faut un nombre entre 0 et 1 (ex. 0.9).")
+        raise UserError(
+            _("Seuil %(threshold)s invalide : il faut un nombre entre 0 et 1 (ex. 0.9).")
+            % {"threshold": threshold}
+        )
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=merger.pk)
-        _check_status(merger, Merger.Status.PLANNED, "réviser")
+        _check_status(merger, Merger.Status.PLANNED, "review")
         pairs = list(
             merger.pairs.filter(
                 band=CandidatePair.Band.REVIEW,
@@ -781,13 +824,14 @@ def set_membership_type_mapping(*, merger: Merger, mapping: dict[str, str], user
     check_can_manage(user)
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=merger.pk)
-        _check_status(merger, Merger.Status.PLANNED, "modifier")
+        _check_status(merger, Merger.Status.PLANNED, "edit")
         known = proposed_type_mapping(merger)
         unknown = sorted(set(mapping) - set(known))
         if unknown:
             raise UserError(
-                f"Type(s) d'adhésion inconnu(s) chez « {merger.absorbed} » : {', '.join(unknown)}.",
-                hint=f"Types présents : {', '.join(known) or '(aucun)'}.",
+                _("Type(s) d'adhésion inconnu(s) chez « %(absorbed)s » : %(types)s.")
+                % {"absorbed": merger.absorbed, "types": ", ".join(unknown)},
+                hint=_("Types présents : %(types)s.") % {"types": ", ".join(known) or _("(aucun)")},
             )
         shown = {k: v for k, v in merger.membership_type_mapping.items() if k in known}
         merger.membership_type_mapping = {
@@ -844,9 +888,10 @@ def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
         missing = [c for c in ("pair_id", "decision") if c not in (reader.fieldnames or [])]
         if missing:
             raise UserError(
-                f"colonne(s) absente(s) : {', '.join(missing)}.",
+                _("colonne(s) absente(s) : %(columns)s.") % {"columns": ", ".join(missing)},
                 location=Location(file=name, line=1),
-                hint=f"Colonnes attendues : {', '.join(DECISION_COLUMNS)} (grappe merge decisions export).",
+                hint=_("Colonnes attendues : %(columns)s (grappe merge decisions export).")
+                % {"columns": ", ".join(DECISION_COLUMNS)},
             )
         pairs = {pair.pk: pair for pair in merger.pairs.all()}
         wanted: list[tuple[CandidatePair, str]] = []
@@ -856,12 +901,13 @@ def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
                 pair_id = int((row.get("pair_id") or "").strip())
             except ValueError:
                 raise UserError(
-                    f"pair_id « {row.get('pair_id')} » n'est pas un numéro.",
+                    _("pair_id « %(value)s » n'est pas un numéro.") % {"value": row.get("pair_id")},
                     location=Location(file=name, line=line, column="pair_id"),
                 ) from None
             if pair_id not in pairs:
                 raise UserError(
-                    f"la paire n° {pair_id} n'appartient pas à la fusion n° {merger.pk}.",
+                    _("la paire n° %(pair)s n'appartient pas à la fusion n° %(id)s.")
+                    % {"pair": pair_id, "id": merger.pk},
                     location=Location(file=name, line=line, column="pair_id"),
                 )
             try:
@@ -873,7 +919,7 @@ def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
             wanted.append((pairs[pair_id], decision))
     with transaction.atomic():
         locked = Merger.objects.select_for_update().get(pk=merger.pk)
-        _check_status(locked, Merger.Status.PLANNED, "réviser")
+        _check_status(locked, Merger.Status.PLANNED, "review")
         by_decision: dict[str, list[CandidatePair]] = defaultdict(list)
         for pair, decision in wanted:
             if pair.decision != decision:
@@ -948,13 +994,20 @@ def apply_merger(*, merger: Merger, user: Any = None, accept_auto_only: bool = F
     try:
         with transaction.atomic():
             merger = Merger.objects.select_for_update().get(pk=merger.pk)
-            _check_status(merger, Merger.Status.PLANNED, "appliquer")
+            _check_status(merger, Merger.Status.PLANNED, "apply")
             undecided = undecided_pairs(merger).count()
             if undecided and not accept_auto_only:
                 raise MergerRefused(
-                    f"La fusion n° {merger.pk} a encore {undecided} paire(s) à vérifier sans décision.",
-                    hint="Décidez-les (file de revue, grappe merge decisions import) ou appliquez avec "
-                    "--accept-auto-only : elles deviendront de nouveaux adhérents.",
+                    ngettext(
+                        "La fusion n° %(id)s a encore %(count)d paire à vérifier sans décision.",
+                        "La fusion n° %(id)s a encore %(count)d paires à vérifier sans décision.",
+                        undecided,
+                    )
+                    % {"id": merger.pk, "count": undecided},
+                    hint=_(
+                        "Décidez-les (file de revue, grappe merge decisions import) ou appliquez avec "
+                        "--accept-auto-only : elles deviendront de nouveaux adhérents."
+                    ),
                 )
             check_membership_types(merger)
             _check_plannable_at_apply(merger)
@@ -1016,7 +1069,8 @@ def _check_plannable_at_apply(merger: Merger) -> None:
         association.refresh_from_db()
         if association.status != Association.Status.ACTIVE:
             raise MergerRefused(
-                f"« {association} » n'est plus active : la fusion n° {merger.pk} ne peut plus s'appliquer."
+                _("« %(association)s » n'est plus active : la fusion n° %(id)s ne peut plus s'appliquer.")
+                % {"association": association, "id": merger.pk}
             )
 
 
@@ -1335,7 +1389,7 @@ def _fold_person(kept: Person, other: Person, role: Role, person_type: ContentTy
 
 def check_undo(merger: Merger) -> None:
     """Raise ``MergerRefused`` with the reason when ``merger`` cannot be undone."""
-    _check_status(merger, Merger.Status.APPLIED, "annuler")
+    _check_status(merger, Merger.Status.APPLIED, "undo")
     networks = [
         merger.absorbing_id,
         merger.absorbed_id,
@@ -1348,15 +1402,20 @@ def check_undo(merger: Merger) -> None:
         .order_by("applied_at")
     )
     if later:
-        names = ", ".join(f"n° {m.pk} ({m})" for m in later)
+        names = ", ".join(_("n° %(id)s (%(merger)s)") % {"id": m.pk, "merger": m} for m in later)
         raise MergerRefused(
-            f"La fusion n° {merger.pk} ({merger}) ne peut pas être annulée : la fusion {names}, appliquée après, "
-            "en dépend.",
-            hint="Annulez d'abord les fusions postérieures, de la plus récente à la plus ancienne.",
+            _(
+                "La fusion n° %(id)s (%(merger)s) ne peut pas être annulée : la fusion %(later)s, appliquée après, "
+                "en dépend."
+            )
+            % {"id": merger.pk, "merger": merger, "later": names},
+            hint=_("Annulez d'abord les fusions postérieures, de la plus récente à la plus ancienne."),
         )
     snap = MergerSnapshot.objects.filter(merger=merger).first()
     if snap is None:
-        raise MergerRefused(f"La fusion n° {merger.pk} n'a pas d'instantané : elle ne peut pas être annulée.")
+        raise MergerRefused(
+            _("La fusion n° %(id)s n'a pas d'instantané : elle ne peut pas être annulée.") % {"id": merger.pk}
+        )
     if snapshots.scope_checksum(snap.data["after_scope"]) != snap.touched_checksum:
         changed = [
             label.split(".")[1]
@@ -1364,9 +1423,12 @@ def check_undo(merger: Merger) -> None:
             if snapshots.scope_checksum({label: pks}) != snap.data["after_checksums"].get(label)
         ]
         raise MergerRefused(
-            f"La fusion n° {merger.pk} ({merger}) ne peut pas être annulée : des données qu'elle a modifiées ont "
-            f"changé depuis ({', '.join(changed)}).",
-            hint="Une annulation écraserait ces changements ; corrigez plutôt le registre à la main.",
+            _(
+                "La fusion n° %(id)s (%(merger)s) ne peut pas être annulée : des données qu'elle a modifiées ont "
+                "changé depuis (%(tables)s)."
+            )
+            % {"id": merger.pk, "merger": merger, "tables": ", ".join(changed)},
+            hint=_("Une annulation écraserait ces changements ; corrigez plutôt le registre à la main."),
         )
 
 

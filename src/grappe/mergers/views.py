@@ -122,6 +122,10 @@ def departement_label(code: str) -> str:
     return f"{code} — {item.name}" if item else (code or _("(sans département)"))
 
 
+def _count_label(key: str) -> Callable[[str], str]:
+    return lambda item: merger_reports.count_label(key, item)
+
+
 def registry_comparison(merger: Merger) -> dict[str, Any]:
     """The registry before (each network apart) and after: measured at apply, projected from the pairs before."""
     outcome = merger.outcome or {}
@@ -148,8 +152,8 @@ def comparison_tables(
         "members_before": list(zip(before, members.befores, strict=True)),
         "departements": compare_counts(before, after, "by_departement", label=departement_label),
         "territories": compare_counts(before, after, "by_territory"),
-        "sizes": compare_counts(before, after, "by_size"),
-        "naf_sections": compare_counts(before, after, "by_naf_section"),
+        "sizes": compare_counts(before, after, "by_size", label=_count_label("by_size")),
+        "naf_sections": compare_counts(before, after, "by_naf_section", label=_count_label("by_naf_section")),
     }
 
 
