@@ -156,6 +156,30 @@ def test_the_list_shows_each_merger_with_its_counts(manager_client: Client, merg
     assert "Préparer une fusion" in page
 
 
+def test_the_list_counts_follow_the_decisions_and_the_apply(manager_client: Client, merger: Merger):
+    def row() -> tuple[dict[str, int], list[str]]:
+        response = manager_client.get(reverse("mergers:list"))
+        (_merger, counts), *_ = response.context["mergers"]
+        page = response.content.decode()
+        cells = page.split("Auvergne TIC → Numélink", 1)[1].split("</tr>", 1)[0]
+        return counts, [cell.split("</td", 1)[0].strip() for cell in cells.split('<td class="num">')[1:]]
+
+    to_review = merger.summary["counts"]["to_review"]
+    assert to_review >= 1
+    counts, cells = row()
+    assert f"{to_review}</span> / {to_review}" in cells[1]
+    for pair in review_pairs(merger):  # every pair decided: nothing left undecided, the plan's figure stays
+        manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "rejected"})
+    counts, cells = row()
+    assert cells[1] == str(to_review)
+    confirm_types(manager_client, merger)
+    manager_client.post(url("apply", merger), {"confirm": "on", "accept_auto_only": "on"})
+    merger.refresh_from_db()
+    counts, cells = row()
+    assert counts["new_members"] == len(merger.outcome["new_members"])
+    assert cells[2] == str(len(merger.outcome["new_members"]))
+
+
 def test_the_plan_form_refuses_an_association_absorbing_itself(manager_client: Client, world):
     response = manager_client.post(
         reverse("mergers:list"),

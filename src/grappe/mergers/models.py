@@ -138,6 +138,9 @@ class CandidatePair(models.Model):
         REJECTED = "rejected", _("pas la même entreprise")
         SKIPPED = "skipped", _("passée")
 
+    # Still waiting for a person: never decided, or put aside with « passer ».
+    UNDECIDED = (Decision.PENDING, Decision.SKIPPED)
+
     merger = models.ForeignKey(
         Merger, verbose_name=_("fusion"), on_delete=models.CASCADE, related_name="pairs"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, FloatField, Func, QuerySet, Value
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from grappe.errors import NotFound
@@ -24,8 +24,14 @@ def can_manage_mergers(user: Any) -> bool:
 
 
 def mergers_for(user: Any) -> QuerySet[Merger]:
-    """The mergers ``user`` may see (all of them with the merger right, none otherwise)."""
-    queryset = Merger.objects.select_related("absorbing", "absorbed", "resulting_association")
+    """The mergers ``user`` may see (all of them with the merger right, none otherwise), each with
+    ``undecided``: its pairs to review still without a decision (pending or skipped)."""
+    queryset = Merger.objects.select_related("absorbing", "absorbed", "resulting_association").annotate(
+        undecided=Count(
+            "pairs",
+            filter=Q(pairs__band=CandidatePair.Band.REVIEW, pairs__decision__in=CandidatePair.UNDECIDED),
+        )
+    )
     return queryset if can_manage_mergers(user) else queryset.none()
 
 
@@ -51,9 +57,7 @@ def review_queue(merger: Merger, *, include_decided: bool = False) -> QuerySet[C
         conflicts=[]
     ).exclude(band=CandidatePair.Band.NON_MATCH)
     if not include_decided:
-        queryset = queryset.filter(
-            decision__in=[CandidatePair.Decision.PENDING, CandidatePair.Decision.SKIPPED]
-        )
+        queryset = queryset.filter(decision__in=CandidatePair.UNDECIDED)
     uncertainty = Func(F("match_probability") - Value(0.5), function="ABS", output_field=FloatField())
     return queryset.distinct().annotate(uncertainty=uncertainty).order_by("decision", "uncertainty", "pk")
 

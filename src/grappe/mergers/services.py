@@ -809,7 +809,7 @@ def accept_above(*, merger: Merger, threshold: float, user: Any) -> int:
         pairs = list(
             merger.pairs.filter(
                 band=CandidatePair.Band.REVIEW,
-                decision__in=[CandidatePair.Decision.PENDING, CandidatePair.Decision.SKIPPED],
+                decision__in=CandidatePair.UNDECIDED,
                 match_probability__gte=threshold,
             )
         )
@@ -937,7 +937,7 @@ def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
 def undecided_pairs(merger: Merger) -> Any:
     return merger.pairs.filter(
         band=CandidatePair.Band.REVIEW,
-        decision__in=[CandidatePair.Decision.PENDING, CandidatePair.Decision.SKIPPED],
+        decision__in=CandidatePair.UNDECIDED,
     )
 
 

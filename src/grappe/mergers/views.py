@@ -355,7 +355,9 @@ def merger_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "error": error,
-        "mergers": selectors.mergers_for(request.user),
+        # Each with its counts as they stand: new members measured once applied, projected from the decisions
+        # while planned; the pairs to review with those still undecided.
+        "mergers": [(merger, services.plan_counts(merger)) for merger in selectors.mergers_for(request.user)],
         # Plans asked for and not (yet) ready: running, failed, interrupted or waiting on their mapping.
         "plan_jobs": [
             (job, selectors.plan_interrupted(job))
