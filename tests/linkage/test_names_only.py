@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grappe.linkage import LinkageSettings, deduplicate, link
+from grappe.linkage.errors import LinkageInputError
 from grappe.linkage.model import _rule_pairs
 from grappe.linkage.pipeline import _stand_in_for_representatives
 
@@ -149,6 +150,26 @@ def test_exact_copies_beyond_the_block_cap_are_one_organisation() -> None:
     assert result.pairs.num_rows == 59  # each copy against c00, not 1 770 pairs
     explanation = result.explain("c17", "c00")
     assert explanation.band == "match"
+
+
+def test_a_pair_with_a_copy_is_explained_through_the_record_standing_for_it() -> None:
+    # Three copies of Kaliop's row are compared to c00 only; c00 is compared to the other Kaliop record. The
+    # copies have c00's evidence against it (they are equal on every compared field), not "not compared".
+    row = {"name": "Kaliop SARL", "postcode": "42000", "city": "Saint-Étienne", "phone": "04 77 12 34 56"}
+    records = [record(f"c{i:02d}", **row) for i in range(4)]
+    records.append(record("kaliop-roanne", "Kaliop", postcode="42300", city="Roanne", phone="04 77 12 34 56"))
+    result = deduplicate(records)
+    assert result.stats["copies"] == 3
+    through = result.explain("c00", "kaliop-roanne")
+    for copy in ("c01", "c03"):
+        explanation = result.explain(copy, "kaliop-roanne")
+        assert {explanation.left_id, explanation.right_id} == {copy, "kaliop-roanne"}
+        assert explanation.match_weight == through.match_weight and explanation.fields == through.fields
+        reversed_ = result.explain("kaliop-roanne", copy)
+        assert {reversed_.left_id, reversed_.right_id} == {copy, "kaliop-roanne"}
+    assert result.explain("c01", "c02").band == result.explain("c01", "c00").band == "match"
+    with pytest.raises(LinkageInputError, match="n'a pas été comparée"):
+        result.explain("c01", "nobody")
 
 
 def test_a_copy_its_representative_does_not_match_still_gets_the_representative_s_pairs() -> None:

@@ -61,17 +61,33 @@ class LinkageResult:
         )
 
     def _pair(self, a: str, b: str) -> dict[str, Any]:
+        """The scored row of ``a`` – ``b``. A copy is compared only to the record standing for its copies;
+        being equal to it on every compared field, it has that record's evidence against any other, so a
+        pair with a copy reads through its representative (the ids asked for are kept)."""
+        stand_ins = [(a, b), (self._representative(a), b), (a, self._representative(b))]
+        stand_ins.append((stand_ins[1][0], stand_ins[2][1]))
+        for left_id, right_id in dict.fromkeys(stand_ins):
+            if left_id == right_id:
+                continue
+            row = self._scored(left_id, right_id)
+            if row is not None:
+                swapped = row["left_id"] != left_id
+                return {**row, "left_id": b if swapped else a, "right_id": a if swapped else b}
+        raise LinkageInputError(
+            f"La paire {a} – {b} n'a pas été comparée (hors blocage ou probabilité sous keep_threshold).",
+            hint="Seules les paires présentes dans result.pairs peuvent être expliquées.",
+        )
+
+    def _scored(self, a: str, b: str) -> dict[str, Any] | None:
         left, right = self.pairs.column("left_id"), self.pairs.column("right_id")
         mask = pc.or_(
             pc.and_(pc.equal(left, a), pc.equal(right, b)), pc.and_(pc.equal(left, b), pc.equal(right, a))
         )
         rows = self.pairs.filter(mask).to_pylist()
-        if not rows:
-            raise LinkageInputError(
-                f"La paire {a} – {b} n'a pas été comparée (hors blocage ou probabilité sous keep_threshold).",
-                hint="Seules les paires présentes dans result.pairs peuvent être expliquées.",
-            )
-        return rows[0]
+        return rows[0] if rows else None
+
+    def _representative(self, record_id: str) -> str:
+        return self._feature_row(record_id).get("representative") or record_id
 
     def _feature_row(self, record_id: str) -> dict[str, Any]:
         for table in self.features:
