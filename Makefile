@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test install browser lint format clean
+.PHONY: demo test install browser lint format messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The English catalog: extract the French messages, then (once translated) compile it. Needs gettext (msgfmt).
+messages: install
+	cd src/grappe && GRAPPE_DATA_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=grappe.settings \
+	  $(abspath $(BIN))/django-admin makemessages -l en --no-obsolete && \
+	  GRAPPE_DATA_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=grappe.settings $(abspath $(BIN))/django-admin compilemessages -l en
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
