@@ -64,12 +64,12 @@ class LinkageResult:
         """The scored row of ``a`` – ``b``. A copy is compared only to the record standing for its copies;
         being equal to it on every compared field, it has that record's evidence against any other, so a
         pair with a copy reads through its representative (the ids asked for are kept)."""
-        stand_ins = [(a, b), (self._representative(a), b), (a, self._representative(b))]
-        stand_ins.append((stand_ins[1][0], stand_ins[2][1]))
-        for left_id, right_id in dict.fromkeys(stand_ins):
-            if left_id == right_id:
-                continue
-            row = self._scored(left_id, right_id)
+        row = self._scored(a, b)
+        if row is not None:
+            return row
+        stand_a, stand_b = self._representative(a), self._representative(b)
+        for left_id, right_id in dict.fromkeys([(stand_a, b), (a, stand_b), (stand_a, stand_b)]):
+            row = self._scored(left_id, right_id) if left_id != right_id else None
             if row is not None:
                 swapped = row["left_id"] != left_id
                 return {**row, "left_id": b if swapped else a, "right_id": a if swapped else b}

@@ -188,6 +188,13 @@ class CandidatePair(models.Model):
     def __str__(self) -> str:
         return f"{self.left_label} ↔ {self.right_label} ({self.match_probability:.2f})"
 
+    @staticmethod
+    def undecided(prefix: str = "") -> models.Q:
+        """Pairs to review still waiting for a person; ``prefix`` reaches them from another model ("pairs__")."""
+        return models.Q(
+            **{f"{prefix}band": CandidatePair.Band.REVIEW, f"{prefix}decision__in": CandidatePair.UNDECIDED}
+        )
+
     @property
     def is_match(self) -> bool:
         """Whether apply folds the two: accepted, or sure and not rejected."""

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.timezone import localtime
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 
 from grappe.france.headcount import HEADCOUNT_BRACKETS
@@ -26,6 +26,7 @@ from grappe.registry.stats import active_memberships
 
 # The key of members without a size or a NAF code: stored in French, read through the catalog.
 NOT_GIVEN = gettext_noop("non renseignée")
+COMMON_AT_IMPORT = gettext_lazy("une seule organisation dès l'import (même SIREN ou SIRET)")
 
 
 def profile_counts(association: Association) -> dict[str, dict[str, int]]:
@@ -181,10 +182,6 @@ def count_label(key: str, item: str) -> str:
     return item
 
 
-def _common_at_import() -> str:
-    return _("une seule organisation dès l'import (même SIREN ou SIRET)")
-
-
 def write_report_csv(report: MergerReport, stream: TextIO) -> None:
     """The report as one CSV of titled blocks (a spreadsheet opens it as it is), in the active language."""
     writer = csv.writer(stream)
@@ -203,7 +200,7 @@ def write_report_csv(report: MergerReport, stream: TextIO) -> None:
     for pair in report.overlaps:
         writer.writerow(["", *_pair_cells(pair), pair.get_decision_display()])
     for item in report.already_common:
-        writer.writerow(["", item["name"], item["name"], "", _common_at_import()])
+        writer.writerow(["", item["name"], item["name"], "", COMMON_AT_IMPORT])
     writer.writerow([])
     writer.writerow([_("doublons internes"), _("apportée"), _("doublon"), _("probabilité"), _("décision")])
     for pair in report.duplicates:
@@ -265,7 +262,7 @@ def report_html(report: MergerReport) -> str:
         table(
             [_("apportée"), _("rapprochée"), _("probabilité")],
             [_pair_cells(p) for p in report.overlaps]
-            + [[item["name"], item["name"], _common_at_import()] for item in report.already_common],
+            + [[item["name"], item["name"], COMMON_AT_IMPORT] for item in report.already_common],
         ),
         heading(_("Doublons internes fusionnés"), len(report.duplicates)),
         table([_("apportée"), _("doublon"), _("probabilité")], [_pair_cells(p) for p in report.duplicates]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import Count, F, FloatField, Func, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from grappe.errors import NotFound
@@ -27,10 +27,7 @@ def mergers_for(user: Any) -> QuerySet[Merger]:
     """The mergers ``user`` may see (all of them with the merger right, none otherwise), each with
     ``undecided``: its pairs to review still without a decision (pending or skipped)."""
     queryset = Merger.objects.select_related("absorbing", "absorbed", "resulting_association").annotate(
-        undecided=Count(
-            "pairs",
-            filter=Q(pairs__band=CandidatePair.Band.REVIEW, pairs__decision__in=CandidatePair.UNDECIDED),
-        )
+        undecided=Count("pairs", filter=CandidatePair.undecided("pairs__"))
     )
     return queryset if can_manage_mergers(user) else queryset.none()
 

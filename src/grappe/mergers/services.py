@@ -806,13 +806,7 @@ def accept_above(*, merger: Merger, threshold: float, user: Any) -> int:
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=merger.pk)
         _check_status(merger, Merger.Status.PLANNED, "review")
-        pairs = list(
-            merger.pairs.filter(
-                band=CandidatePair.Band.REVIEW,
-                decision__in=CandidatePair.UNDECIDED,
-                match_probability__gte=threshold,
-            )
-        )
+        pairs = list(merger.pairs.filter(CandidatePair.undecided(), match_probability__gte=threshold))
         _set_decision(pairs, CandidatePair.Decision.ACCEPTED, user)
         audit(merger, user, AuditEntry.Action.BULK_ACCEPT, threshold=threshold, accepted=len(pairs))
     return len(pairs)
@@ -935,10 +929,7 @@ def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
 
 
 def undecided_pairs(merger: Merger) -> Any:
-    return merger.pairs.filter(
-        band=CandidatePair.Band.REVIEW,
-        decision__in=CandidatePair.UNDECIDED,
-    )
+    return merger.pairs.filter(CandidatePair.undecided())
 
 
 def unconfirmed_types(merger: Merger) -> list[str]:
