@@ -72,6 +72,17 @@ def _overlap(threshold: float) -> str:
     return f"(2 * ({shared}) >= {threshold} * {total} AND {total} > 0)"
 
 
+def _contained(inner: str, outer: str) -> str:
+    """Every kept word of one name is a word of the other ("Katsu" in "Restaurant Katsu", "Philips" in
+    "Koninklijke Philips Electronics"): the longer one adds a qualifier, a site or an activity."""
+    others = ", ".join(f"name_token_{j}_{outer}" for j in range(1, TOP_TOKENS + 1))
+    each = " AND ".join(
+        f"(name_token_{i}_{inner} IS NULL OR name_token_{i}_{inner} IN ({others}))"
+        for i in range(1, TOP_TOKENS + 1)
+    )
+    return f"(name_token_1_{inner} IS NOT NULL AND {each})"
+
+
 def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
     jw = JARO_WINKLER[dialect]
     acronym = (
@@ -102,6 +113,7 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
                 Level(_("mots rares en commun (≥ 80 %)"), _overlap(0.8)),
                 Level(_("nom très proche (Jaro-Winkler ≥ 0,92)"), f"{jw}(name_norm_l, name_norm_r) >= 0.92"),
                 Level(_("mots rares en commun (≥ 50 %)"), _overlap(0.5)),
+                Level(_("un nom contenu dans l'autre"), f"{_contained('l', 'r')} OR {_contained('r', 'l')}"),
                 Level(
                     _("nom vaguement proche"), f"{jw}(name_norm_l, name_norm_r) >= 0.8 OR {_overlap(0.25)}"
                 ),
@@ -149,6 +161,30 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
             not_compared=_("adresses non comparées : autre commune ou lieu inconnu"),
         ),
         ComparisonSpec(
+            # Where the place is unknown on one side (no postcode, a commune written another way), the street
+            # still says where the establishment is: two records at "12224 ventura blvd" are one place,
+            # postcode or not. A comparison of its own, so that the street's u (estimated among pairs at one
+            # place) keeps its meaning; these levels are probabilities given an unknown place, u fixed.
+            "street_unplaced",
+            _("adresse (voie), lieu non précisé d'un côté"),
+            ("street_norm",),
+            (
+                Level(
+                    _("adresse absente ou lieu connu"),
+                    f"street_norm_l IS NULL OR street_norm_r IS NULL OR coalesce({SAME_PLACE}, FALSE)"
+                    f" OR {TWO_PLACES}",
+                    is_null=True,
+                ),
+                Level(_("même adresse, lieu non précisé"), "street_norm_l = street_norm_r"),
+                Level(
+                    _("adresse très proche, lieu non précisé"), f"{jw}(street_norm_l, street_norm_r) >= 0.88"
+                ),
+                Level(_("autre adresse, lieu non précisé"), ""),
+            ),
+            fixed_u=True,
+            not_compared=_("adresses comparées selon le lieu (ligne précédente)"),
+        ),
+        ComparisonSpec(
             "domain",
             _("e-mail et domaine du site web (messageries grand public ignorées)"),
             ("email", "website_domain"),
@@ -176,6 +212,9 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
                 Level(_("téléphone absent"), "phone_l IS NULL OR phone_r IS NULL", is_null=True),
                 Level(_("même téléphone"), f"phone_l = phone_r AND NOT ({TWO_PLACES})"),
                 Level(_("même téléphone dans deux communes"), "phone_l = phone_r"),
+                # One side written without its area code ("386-5286" and "(773) 386-5286"), or read by
+                # another country's plan: the same subscriber number.
+                Level(_("même numéro local (indicatif absent)"), "phone_local_l = phone_local_r"),
                 Level(_("téléphones différents"), f"NOT ({TWO_PLACES})"),
                 Level(_("téléphones différents dans deux communes"), ""),
             ),

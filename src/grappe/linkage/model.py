@@ -115,14 +115,16 @@ def blocking_key_columns(settings: LinkageSettings) -> list[str]:
     return [f"bk_{index}" for index in range(len(settings.blocking_rules))]
 
 
-def splink_settings(settings: LinkageSettings, *, dialect: str, probability: float) -> SettingsCreator:
+def splink_settings(
+    settings: LinkageSettings, *, dialect: str, probability: float, blocking_columns: list[str] | None = None
+) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="record_id",
         comparisons=splink_comparisons(settings, dialect),
         # Blocking keys were built (and capped at max_block_size) when preparing, one column per rule.
         blocking_rules_to_generate_predictions=[
-            block_on(column) for column in blocking_key_columns(settings)
+            block_on(column) for column in (blocking_columns or blocking_key_columns(settings))
         ],
         probability_two_random_records_match=probability,
         # Matching columns are the only way Splink 5 keeps the gamma (level) columns; the pairs kept are

@@ -23,6 +23,7 @@ import pyarrow as pa
 from .settings import LinkageSettings
 from .vocabulary import (
     CITY_ABBREVIATIONS,
+    COUNTRY_NAMES,
     GENERIC_WORDS,
     LEGAL_FORM_PHRASES,
     LEGAL_FORM_WORDS,
@@ -57,7 +58,7 @@ MIN_MISSPELT_LENGTH = 8
 # were kept apart by someone.
 PROFILE_COLUMNS = (
     "organisation_given", "name_norm", "siren_checked", "siret", "postcode", "departement_raw", "city_norm",
-    "street_norm", "email", "website_domain", "phone_raw_e164", "naf",
+    "street_norm", "email", "website_domain", "phone_read", "naf", "country_code",
 )  # fmt: skip
 
 
@@ -98,7 +99,8 @@ def prepare(
     rows. Name, domain and e-mail frequencies are counted exactly over both sets.
     """
     con.register("__input", records)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __cleaned AS {_cleaned_sql()}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __cleaned AS {_cleaned_sql(settings.default_country)}")
+    con.register("__foreign_phones", foreign_phones(con))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE __base AS "
         f"SELECT *, (hash({', '.join(PROFILE_COLUMNS)}) >> 1)::BIGINT AS profile "
@@ -127,7 +129,7 @@ def prepare(
     for statement in _features_sql(settings, total=profiles, with_reference=reference is not None):
         con.execute(statement)
     features = _arrow(con.sql("SELECT * FROM __features"))
-    for name in ("__input", "__reference", "__reference_counts"):
+    for name in ("__input", "__reference", "__reference_counts", "__foreign_phones"):
         _unregister(con, name)
     return Prepared(
         features=features,
@@ -323,7 +325,45 @@ def _identifier(raw: str, length: int) -> str:
     )
 
 
-def _cleaned_sql() -> str:
+def foreign_phones(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """(phone, country_code, e164) for the phones of ``__cleaned``'s records outside France, read by their
+    country's numbering plan (``phonenumbers``). French numbers are read in SQL (every row of a French
+    registry); the few foreign ones, once per distinct value, here."""
+    import phonenumbers
+
+    rows = con.execute(
+        "SELECT DISTINCT phone, country_code FROM __cleaned "
+        "WHERE country_code <> 'FR' AND phone IS NOT NULL AND NOT phone_international"
+    ).fetchall()
+    phones, countries, numbers = [], [], []
+    for phone, country in rows:
+        try:
+            number = phonenumbers.parse(phone, country)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            phones.append(phone)
+            countries.append(country)
+            numbers.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return pa.table(
+        {
+            "phone": pa.array(phones, pa.string()),
+            "country_code": pa.array(countries, pa.string()),
+            "e164": pa.array(numbers, pa.string()),
+        }
+    )
+
+
+def _country(default: str) -> str:
+    """The record's country as ISO alpha-2: a code as given, a name through COUNTRY_NAMES, else ``default``."""
+    given = f"trim(regexp_replace({_folded('country')}, '[^a-z]+', ' ', 'g'))"
+    return (
+        f"coalesce({_map(COUNTRY_NAMES)}[{given}], "
+        f"CASE WHEN regexp_full_match({given}, '[a-z]{{2}}') THEN upper({given}) END, {_quote(default)})"
+    )
+
+
+def _cleaned_sql(default_country: str) -> str:
     """Each record's fields cleaned, its name as a list of canonical words (the first, set-wide pass)."""
     name = _folded("name")
     name = f"regexp_replace({name}, '&', ' et ', 'g')"
@@ -351,6 +391,9 @@ def _cleaned_sql() -> str:
         {_identifier("siren", 9)} AS siren_digits,
         {_identifier("siret", 14)} AS siret_digits,
         regexp_extract(coalesce(postcode, ''), '\\b[0-9]{{4,5}}\\b') AS postcode_digits,
+        nullif(regexp_replace(upper(coalesce(postcode, '')), '[^0-9A-Z]', '', 'g'), '') AS postcode_text,
+        {_country(default_country)} AS country_code,
+        phone,
         upper(trim(departement)) AS departement_raw,
         city, street,
         CASE WHEN regexp_full_match({email}, '[^@\\s]+@[^@\\s]+\\.[a-z]{{2,}}') THEN {email} END AS email_clean,
@@ -393,11 +436,23 @@ def _base_sql(misspelt: Misspellings) -> str:
         list_filter(words, lambda w: NOT list_contains({_list(no_initial)}, w)) AS kept_initial_words
       FROM __cleaned LEFT JOIN cities USING (city) LEFT JOIN streets USING (street)
     ),
+    read AS (
+      SELECT *,
+        CASE
+          WHEN phone_international AND left(phone_digits, 2) = '00' THEN '+' || substr(phone_digits, 3)
+          WHEN phone_international THEN '+' || phone_digits
+          WHEN country_code <> 'FR' THEN e164
+          WHEN length(phone_digits) = 10 AND left(phone_digits, 1) = '0' THEN '+33' || substr(phone_digits, 2)
+          WHEN length(phone_digits) = 9 AND left(phone_digits, 1) <> '0' THEN '+33' || phone_digits
+          WHEN length(phone_digits) = 11 AND left(phone_digits, 2) = '33' THEN '+' || phone_digits
+        END AS phone_e164
+      FROM kept LEFT JOIN __foreign_phones USING (phone, country_code)
+    ),
     named AS (
       SELECT *,
         {_without_trailing_forms("kept_words")} AS name_tokens,
         {_without_trailing_forms("kept_initial_words")} AS initial_words
-      FROM kept
+      FROM read
     )
     SELECT
       record_id, organisation_id, organisation_given, name_raw, name_tokens,
@@ -408,8 +463,12 @@ def _base_sql(misspelt: Misspellings) -> str:
       CASE WHEN siret_digits IS NOT NULL AND ({_luhn_ok("siret_digits", 14)}
              OR (left(siret_digits, 9) = '356000000' AND ({_digit_sum("siret_digits", 14)}) % 5 = 0))
         THEN siret_digits END AS siret,
-      CASE WHEN length(postcode_digits) = 5 THEN postcode_digits
+      -- Only a French postcode is a French place: a US zip 60610 is not in the Oise. A foreign one keeps its
+      -- country, so that it equals only the same postcode of the same country.
+      CASE WHEN country_code <> 'FR' THEN country_code || '-' || postcode_text
+           WHEN length(postcode_digits) = 5 THEN postcode_digits
            WHEN length(postcode_digits) = 4 THEN '0' || postcode_digits END AS postcode,
+      country_code,
       departement_raw, city_norm, street_norm,
       email_clean AS email,
       CASE WHEN email_clean IS NOT NULL
@@ -417,13 +476,14 @@ def _base_sql(misspelt: Misspellings) -> str:
         THEN split_part(email_clean, '@', 2) END AS email_domain,
       CASE WHEN host LIKE '%.%' AND NOT list_contains({_list(SHARED_WEBSITE_HOSTS)}, host)
             AND NOT list_contains({_list(WEBMAIL_DOMAINS)}, host) THEN host END AS website_domain,
-      CASE
-        WHEN phone_international AND left(phone_digits, 2) = '00' THEN '+' || substr(phone_digits, 3)
-        WHEN phone_international THEN '+' || phone_digits
-        WHEN length(phone_digits) = 10 AND left(phone_digits, 1) = '0' THEN '+33' || substr(phone_digits, 2)
-        WHEN length(phone_digits) = 9 AND left(phone_digits, 1) <> '0' THEN '+33' || phone_digits
-        WHEN length(phone_digits) = 11 AND left(phone_digits, 2) = '33' THEN '+' || phone_digits
-      END AS phone_raw_e164,
+      -- The number in E.164 where the record's country's plan reads it (France in SQL, other countries
+      -- through foreign_phones); otherwise its digits as written, a local number without its area code
+      -- included: still the same number when typed alike, and compared on its last digits (phone_local).
+      coalesce(
+        CASE WHEN phone_e164 LIKE '+330%' AND length(phone_e164) = 13 THEN '+33' || substr(phone_e164, 5)
+             WHEN length(phone_e164) BETWEEN 9 AND 16 THEN phone_e164 END,
+        CASE WHEN length(phone_digits) BETWEEN 7 AND 15 THEN phone_digits END
+      ) AS phone_read,
       CASE WHEN regexp_full_match(naf_clean, '[0-9]{{4}}[A-Z]')
         THEN left(naf_clean, 2) || '.' || substr(naf_clean, 3) END AS naf
     FROM named
@@ -450,13 +510,13 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
     tokens_select = ", ".join(f"toks[{i}] AS name_token_{i}" for i in range(1, TOP_TOKENS + 1))
     weights_select = ", ".join(f"ws[{i}] AS name_weight_{i}" for i in range(1, TOP_TOKENS + 1))
     # "+33 (0)4 77…" keeps a trunk zero after the country code: drop it.
-    phone = (
-        "CASE WHEN phone_raw_e164 LIKE '+330%' AND length(phone_raw_e164) = 13 "
-        "THEN '+33' || substr(phone_raw_e164, 5) "
-        "WHEN length(phone_raw_e164) BETWEEN 9 AND 16 THEN phone_raw_e164 END"
-    )
+    # A foreign record's place is its country (where it has a postcode or a town): another country is another
+    # place, and a département
+    # column is read for French records only.
     departement = (
-        "CASE WHEN regexp_full_match(departement_raw, '[0-9]{1,3}|2A|2B') "
+        "CASE WHEN country_code <> 'FR' AND coalesce(postcode, city_norm) IS NULL THEN NULL "
+        "WHEN country_code <> 'FR' THEN country_code "
+        "WHEN regexp_full_match(departement_raw, '[0-9]{1,3}|2A|2B') "
         "THEN CASE WHEN length(departement_raw) = 1 THEN '0' || departement_raw ELSE departement_raw END "
         "WHEN postcode IS NULL THEN NULL "
         "WHEN left(postcode, 2) = '97' THEN left(postcode, 3) "
@@ -501,7 +561,10 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
         coalesce(b.siren_checked, left(b.siret, 9)) AS siren,
         b.siret, b.postcode, {departement} AS departement, b.city_norm, b.street_norm,
         b.email, b.email_domain, b.website_domain, coalesce(b.website_domain, b.email_domain) AS domain,
-        {phone} AS phone, b.naf,
+        b.phone_read AS phone,
+        CASE WHEN length(regexp_replace(b.phone_read, '[^0-9]', '', 'g')) >= 7
+          THEN right(regexp_replace(b.phone_read, '[^0-9]', '', 'g'), 7) END AS phone_local,
+        b.country_code, b.naf,
         left(b.naf, 2) AS naf_division
       FROM __base b LEFT JOIN __ranked r USING (record_id)
     )

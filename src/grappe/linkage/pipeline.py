@@ -6,6 +6,7 @@ here on the engine's output, locally, so DuckDB and Spark runs end in exactly th
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from . import clustering
 from .comparisons import comparison_specs, level_labels
 from .engines import Engine, get_engine
 from .errors import LinkageInputError, LinkageSettingsError
+from .learning import Learned, fit, labelled_pairs, shift_sql, shifted_prior
 from .model import blocking_key_columns, run_prior, splink_settings
 from .normalise import ALWAYS_FREQUENCY_COLUMNS, FREQUENCY_COLUMNS, Prepared, _arrow, prepare
 from .records import Records, check_disjoint_ids, to_table
@@ -93,8 +95,9 @@ def run(
         chosen_prior = run_prior(
             con, new.features, reference.features if reference is not None else None, settings
         )
-        probability = chosen_prior.probability
         copies = _copies(new.features)
+        learned: Learned | None = None
+        probability = shifted_prior(chosen_prior.probability, settings.learned_prior_bits)
         if new.features.num_rows == 0 or (new.features.num_rows == 1 and reference is None):
             scored_pairs, model, estimated = None, {}, False
         else:
@@ -107,18 +110,38 @@ def run(
                 candidates = _registry_candidates(con, new.features, reference.features, settings)
                 if settings.estimate_u and reference.features.num_rows >= settings.min_records_for_estimation:
                     training = _for_engine(reference.features)
+            frequencies = _frequencies(
+                con, new.features, candidates, measured=_frequencies_measured(new, reference, settings)
+            )
+            if settings.learn_from_decisions and decision_table.num_rows:
+                # Learnt anew from the model's own weights each time, never on top of an earlier learning.
+                settings = settings.with_changes(learned_weights={}, learned_prior_bits=0.0)
+                learned = fit(
+                    _labelled(
+                        con,
+                        chosen,
+                        settings,
+                        chosen_prior.probability,
+                        new,
+                        reference,
+                        decision_table,
+                        frequencies,
+                    ),
+                    settings,
+                )
+                settings = learned.as_settings(settings)
+            probability = shifted_prior(chosen_prior.probability, settings.learned_prior_bits)
             scored = chosen.score(
                 splink_settings(settings, dialect=chosen.dialect, probability=probability),
                 new=_for_engine(new.features),
                 registry=_for_engine(candidates) if candidates is not None else None,
-                frequencies=_frequencies(
-                    con, new.features, candidates, measured=_frequencies_measured(new, reference, settings)
-                ),
+                frequencies=frequencies,
                 settings=settings,
                 training=training,
                 copies=copies,
             )
-            scored_pairs = _stand_in_for_representatives(con, scored.pairs, new.features, settings)
+            shifted = _apply_learned(con, scored.pairs, settings)
+            scored_pairs = _stand_in_for_representatives(con, shifted, new.features, settings)
             model, estimated = scored.model, scored.estimated
             if estimated and isinstance(registry, PreparedRegistry):
                 registry.estimated_parameters = parameters_from_model(model, settings.parameters)
@@ -136,7 +159,11 @@ def run(
         "pairs": pairs.num_rows,
         "copies": copies[0].num_rows,  # records compared through the identical record standing for them
         **chosen_prior.stats(),
+        "prior": probability,
         "estimated_u": estimated,
+        # Where the model's numbers came from, as the plan shows it: fixed defaults or estimated from
+        # the data (u, λ), and how many human decisions refined it.
+        "parameters": _parameter_sources(settings, chosen_prior.source, estimated, learned),
         "seconds": timings,
     }
     return LinkageResult(
@@ -213,6 +240,101 @@ def _stand_in_for_representatives(
     con.unregister("__stand_scored")
     con.unregister("__stand_features")
     return result
+
+
+def _labelled(
+    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
+    settings: LinkageSettings,
+    probability: float,
+    new: Prepared,
+    reference: Prepared | None,
+    decisions: pa.Table,
+    frequencies: dict[str, pa.Table],
+) -> list:
+    """The decided pairs scored by the run's model, wherever they are (blocked or not, above keep_threshold
+    or not): each pair's two records face each other alone, through a pair key."""
+    con.register("__labels", decisions)
+    con.register("__labels_new", _for_engine(new.features))
+    held = "SELECT * FROM __labels_new"
+    if reference is not None:
+        con.register("__labels_registry", _for_engine(reference.features))
+        held += " UNION ALL BY NAME SELECT * FROM __labels_registry"
+    numbered = "SELECT row_number() OVER (ORDER BY a, b) AS pair_key, a, b, decision FROM __labels"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __labels_numbered AS {numbered}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE __labels_held AS SELECT * FROM ({held}) "
+        "WHERE record_id IN (SELECT a FROM __labels UNION SELECT b FROM __labels)"
+    )
+
+    def side(column: str, suffix: str) -> pa.Table:
+        return _arrow(
+            con.sql(
+                f"SELECT f.* REPLACE (d.pair_key::VARCHAR || '{suffix}' AS record_id), d.pair_key "
+                f"FROM __labels_numbered d JOIN __labels_held f ON f.record_id = d.{column}"
+            )
+        )
+
+    left, right = side("a", "l"), side("b", "r")
+    for name in ("__labels", "__labels_new", "__labels_registry"):
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
+    if not left.num_rows or not right.num_rows:
+        return []
+    scored = engine.score_pairs(
+        splink_settings(
+            settings, dialect=engine.dialect, probability=probability, blocking_columns=["pair_key"]
+        ),
+        left=left,
+        right=right,
+        frequencies=frequencies,
+    )
+    con.register("__labels_scored", scored)
+    answered = _arrow(
+        con.sql(
+            "SELECT s.*, d.decision FROM __labels_scored s JOIN __labels_numbered d "
+            "ON d.pair_key::VARCHAR || 'l' = s.record_id_l"
+        )
+    )
+    con.unregister("__labels_scored")
+    return labelled_pairs(answered, [spec.name for spec in comparison_specs("duckdb")])
+
+
+def _apply_learned(con: duckdb.DuckDBPyConnection, scored: pa.Table, settings: LinkageSettings) -> pa.Table:
+    """The engine's pairs with the learned shift of each level added to its comparison's weight and to the
+    match weight; pairs the shifts bring below keep_threshold are dropped, as the engine drops the others."""
+    if not settings.learned_weights:
+        return scored
+    names = [spec.name for spec in comparison_specs("duckdb") if settings.learned_weights.get(spec.name)]
+    con.register("__learned_scored", scored)
+    total = " + ".join(shift_sql(settings, name) for name in names)
+    replaced = ", ".join(f"mw_{name} + {shift_sql(settings, name)} AS mw_{name}" for name in names)
+    result = _arrow(
+        con.sql(
+            f"""
+            WITH s AS (SELECT * REPLACE ({replaced}, match_weight + {total} AS match_weight)
+                       FROM __learned_scored)
+            SELECT * REPLACE (1 / (1 + pow(2, -match_weight)) AS match_probability) FROM s
+            WHERE 1 / (1 + pow(2, -match_weight)) >= {settings.keep_threshold}
+            """
+        )
+    )
+    con.unregister("__learned_scored")
+    return result
+
+
+def _parameter_sources(
+    settings: LinkageSettings, prior_source: str, estimated_u: bool, learned: Learned | None
+) -> dict[str, Any]:
+    return {
+        "m": "fixed",
+        "u": "estimated" if estimated_u else "fixed",
+        "prior": prior_source,
+        "decisions_learned": learned.labels if learned else 0,
+        "decisions_matches": learned.matches if learned else 0,
+        "learned_levels": sum(len(levels) for levels in settings.learned_weights.values()),
+        "learned_prior_bits": settings.learned_prior_bits,
+    }
 
 
 def _registry_candidates(
@@ -429,10 +551,14 @@ def _clusters(
           SELECT n.record_id, min(r.record_id) FROM __new n JOIN __registry r ON r.siren = n.siren
           GROUP BY n.record_id
         """
+    # Records equal on every field they have (copies: one profile) are one organisation whatever their
+    # score: nothing in them tells them apart, and a person who typed a row twice meant one company.
+    copy_edges = "SELECT record_id AS a, representative AS b FROM __new WHERE record_id <> representative"
     edges_sql = f"""
       SELECT a, b FROM (
         SELECT a, b, 0 AS stage, 1.0 AS p FROM __decisions WHERE decision = 'match'
         UNION ALL SELECT a, b, 1, 1.0 FROM ({identifier_edges}) WHERE a <> b
+        UNION ALL SELECT a, b, 1, 1.0 FROM ({copy_edges})
         UNION ALL SELECT left_id, right_id, 2, match_probability FROM __pairs WHERE band = 'match'
       )
       ORDER BY stage, p DESC, a, b

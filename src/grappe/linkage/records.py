@@ -26,6 +26,9 @@ OPTIONAL_COLUMNS = (
     "website",
     "phone",
     "naf_code",
+    # ISO 3166 alpha-2 (or a common name: "Suisse", "Belgium"); a record without one is taken to be in
+    # ``LinkageSettings.default_country``. Postcodes and phones are read by their country's rules.
+    "country",
     # Registry side only: the organisation a record already belongs to (defaults to its record_id).
     "organisation_id",
 )

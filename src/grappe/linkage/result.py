@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from .comparisons import comparison_specs
 from .errors import LinkageInputError
 from .explain import RULE_LABELS, Explanation, FieldEvidence, RuleEvidence, prior_weight
+from .learning import question_order
 from .settings import LinkageSettings
 
 
@@ -39,6 +40,13 @@ class LinkageResult:
         """Pairs of one legal unit (same SIREN) at different establishments (different SIRETs): the same
         organisation, but sites to keep apart when merging."""
         return self.pairs.filter(pc.equal(self.pairs.column("same_establishment"), False))
+
+    def questions(self, limit: int | None = None) -> list[tuple[str, str]]:
+        """Undecided pairs to put to a reviewer, the answer that teaches the model most first: least
+        predictable first, one per combination of comparison levels before a second (learning.py).
+        Decisions passed to the next run refine its model."""
+        order = question_order(self.pairs)
+        return order if limit is None else order[:limit]
 
     def band_counts(self) -> dict[str, int]:
         counts = pc.value_counts(self.pairs.column("band")).to_pylist()

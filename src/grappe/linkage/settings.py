@@ -33,8 +33,12 @@ DEFAULT_PARAMETERS: Parameters = {
         "mots rares en commun (≥ 80 %)": (0.22, 5e-5),
         "nom très proche (Jaro-Winkler ≥ 0,92)": (0.10, 3e-4),
         "mots rares en commun (≥ 50 %)": (0.05, 1e-3),
-        "nom vaguement proche": (0.025, 0.03),
-        "noms différents": (0.015, 0.9656),
+        # Below half of the rare words in common, but one name whole within the other: a qualifier added
+        # ("Restaurant Katsu", "Philips Gloeilampenfabrieken"). Namesakes do this too ("Alpha" and
+        # "Alpha Conseil Lyon" — its generic words are already gone), so it weighs as a hint, not a match.
+        "un nom contenu dans l'autre": (0.03, 1e-3),
+        "nom vaguement proche": (0.02, 0.03),
+        "noms différents": (0.01, 0.9656),
     },
     # The place of each record's establishment. Among the true pairs of member registries, most are one
     # establishment entered twice (same postcode and commune, give or take a Cedex or an arrondissement), but
@@ -62,6 +66,14 @@ DEFAULT_PARAMETERS: Parameters = {
         "adresse très proche": (0.08, 0.03),
         "autre adresse dans la même commune": (0.07, 0.96),
     },
+    # The street where the place is unknown on one side: two records of one establishment still give the
+    # same street (m as above); two organisations anywhere share an exact street address about one pair in
+    # 10 000 (a business centre, "1 place de la gare" in every town), a very close one a few times more.
+    "street_unplaced": {
+        "même adresse, lieu non précisé": (0.85, 1e-4),
+        "adresse très proche, lieu non précisé": (0.08, 5e-4),
+        "autre adresse, lieu non précisé": (0.07, 0.9994),
+    },
     # E-mail and website in one comparison: a company's mail domain and site domain are the same fact, and
     # counting them twice would let two namesakes sharing a domain outweigh every other disagreement.
     "domain": {
@@ -79,6 +91,11 @@ DEFAULT_PARAMETERS: Parameters = {
     "phone": {
         "même téléphone": (0.85, 1e-5),
         "même téléphone dans deux communes": (0.25, 1e-5),
+        # The last seven digits alike and the full numbers not: one side lacks its area code (a local
+        # number) or was read by another plan. Rare among the records of one company written in one
+        # registry, and among two organisations about one pair in 10^6 (seven digits), 10^4 with the
+        # areas' reuse of subscriber numbers.
+        "même numéro local (indicatif absent)": (0.04, 1e-4),
         "téléphones différents": (0.15, 0.99999),
         "téléphones différents dans deux communes": (0.75, 0.99999),
     },
@@ -93,10 +110,26 @@ DEFAULT_PARAMETERS: Parameters = {
 # the settings it was planned with). Read back, they are that comparison's current defaults: the levels they
 # describe no longer exist. Any other set of levels that is not the current one is refused.
 RETIRED_LEVELS: dict[str, tuple[frozenset[str], ...]] = {
-    # Until 2026-12-01 the street and the phone were weighed independently of the place.
+    # Until 2026-12-01 the street and the phone were weighed independently of the place; until 2026-12-04
+    # the phone's local number was not compared. A comparison settings do not hold yet (the street where the
+    # place is unknown, since 2026-12-04) is read back with its defaults.
     "street": (frozenset({"même adresse", "adresse très proche", "adresses différentes"}),),
-    "phone": (frozenset({"même téléphone", "téléphones différents"}),),
+    "phone": (
+        frozenset({"même téléphone", "téléphones différents"}),
+        frozenset(
+            {
+                "même téléphone",
+                "même téléphone dans deux communes",
+                "téléphones différents",
+                "téléphones différents dans deux communes",
+            }
+        ),
+    ),
 }
+
+# Comparisons added after settings were first stored with runs: settings without them read back with their
+# defaults (any other missing comparison is still refused).
+ADDED_COMPARISONS = frozenset({"street_unplaced"})
 
 # Each rule is a list of prepared columns that must all be equal (and not null) for a pair to be compared.
 # Initials are blocked within a postcode, not a département: at a million records, (département, initials)
@@ -150,6 +183,21 @@ class LinkageSettings:
     min_records_for_estimation: int = 5_000
     estimation_max_pairs: int = 1_000_000
     seed: int = 42
+    # The country of records that do not say theirs (ISO 3166 alpha-2): their postcodes and phones are read
+    # by its rules. Only French postcodes give a département; a foreign record's place is its country.
+    default_country: str = "FR"
+    # Human decisions passed to a run are labels: the level weights and the prior are refined from them
+    # (learning.py). Each level's shift has a Gaussian prior of this spread (bits) around the model's own
+    # weight: one label moves a level a fraction of a bit; a level in which 25 answers agree against the model
+    # moves by several bits. The prior's spread is wider: the share of duplicates is the least known
+    # parameter of a new data set.
+    learn_from_decisions: bool = True
+    learning_spread_bits: float = 2.0
+    learning_prior_spread_bits: float = 3.0
+    # What a run learned (comparison → level label → shift in bits; the prior's shift), stored with the
+    # settings so the run says which model scored it. Filled by the run itself from its decisions.
+    learned_weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    learned_prior_bits: float = 0.0
 
     def __post_init__(self) -> None:
         check_settings(self)
@@ -182,12 +230,16 @@ class LinkageSettings:
         if "blocking_rules" in values:
             values["blocking_rules"] = tuple(tuple(rule) for rule in values["blocking_rules"])
         if "parameters" in values:
-            values["parameters"] = {
+            stored = {
                 comparison: _current_levels(
                     comparison, {label: (float(mu[0]), float(mu[1])) for label, mu in levels.items()}
                 )
                 for comparison, levels in values["parameters"].items()
             }
+            added = {
+                name: dict(levels) for name, levels in DEFAULT_PARAMETERS.items() if name in ADDED_COMPARISONS
+            }
+            values["parameters"] = {**added, **stored}
         return cls(**values)
 
     @classmethod
@@ -225,7 +277,26 @@ def check_settings(settings: LinkageSettings) -> None:
         )
     if settings.min_records_for_prior_estimation < 2:
         raise LinkageSettingsError("min_records_for_prior_estimation doit valoir au moins 2.")
+    if not (
+        len(settings.default_country) == 2
+        and settings.default_country.isalpha()
+        and settings.default_country.isupper()
+    ):
+        raise LinkageSettingsError(
+            f"default_country « {settings.default_country} » n'est pas un code pays ISO à deux lettres.",
+            hint="Par exemple FR, CH, BE, IT.",
+        )
+    if settings.learning_spread_bits <= 0 or settings.learning_prior_spread_bits <= 0:
+        raise LinkageSettingsError("learning_spread_bits et learning_prior_spread_bits doivent être > 0.")
     _check_parameters(settings.parameters)
+    for comparison, shifts in settings.learned_weights.items():
+        known = DEFAULT_PARAMETERS.get(comparison, {})
+        unknown = sorted(set(shifts) - set(known))
+        if unknown:
+            raise LinkageSettingsError(
+                f"Poids appris pour un niveau inconnu de « {comparison} » : {', '.join(unknown)}.",
+                hint=f"Niveaux possibles : {', '.join(known) or '(comparaison inconnue)'}.",
+            )
 
 
 def _check_parameters(parameters: Parameters) -> None:

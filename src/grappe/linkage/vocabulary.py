@@ -188,3 +188,16 @@ SHARED_WEBSITE_HOSTS = frozenset(
         "sites.google.com",
     }
 )
+
+# Country names as exports write them (folded, punctuation as spaces) → ISO 3166 alpha-2. Codes themselves
+# pass as they are; a value neither a code nor listed here is unknown, and the record keeps the default.
+COUNTRY_NAMES = {
+    "france": "FR", "fra": "FR", "suisse": "CH", "switzerland": "CH", "schweiz": "CH", "svizzera": "CH",
+    "che": "CH", "belgique": "BE", "belgium": "BE", "belgie": "BE", "bel": "BE", "italie": "IT",
+    "italy": "IT", "italia": "IT", "ita": "IT", "allemagne": "DE", "germany": "DE", "deutschland": "DE",
+    "deu": "DE", "espagne": "ES", "spain": "ES", "espana": "ES", "esp": "ES", "luxembourg": "LU",
+    "lux": "LU", "monaco": "MC", "royaume uni": "GB", "united kingdom": "GB", "uk": "GB", "angleterre": "GB",
+    "pays bas": "NL", "netherlands": "NL", "nederland": "NL", "etats unis": "US", "usa": "US",
+    "united states": "US", "united states of america": "US", "canada": "CA", "portugal": "PT",
+    "autriche": "AT", "austria": "AT",
+}  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 from splink import Linker, SettingsCreator
 
+from ..learning import most_positive_shift
 from ..settings import LinkageSettings
 
 
@@ -87,7 +88,7 @@ class Engine(ABC):
             linker.training.estimate_u_using_random_sampling(
                 max_pairs=settings.estimation_max_pairs, seed=settings.seed
             )
-        threshold = settings.keep_threshold or None
+        threshold = _keep_threshold(settings)
         parts = [
             linker.inference.predict_within(
                 new_frame, threshold_match_probability=threshold, warning_mode="never"
@@ -103,6 +104,25 @@ class Engine(ABC):
         if copies is not None and copies[0].num_rows:
             parts.append(self._score_copies(db_api, model_json, new_frame, lookups, copies, run))
         return Scored(pairs=_concat(parts), model=model_json, estimated=estimated)
+
+    def score_pairs(
+        self, model: SettingsCreator, *, left: pa.Table, right: pa.Table, frequencies: dict[str, pa.Table]
+    ) -> pa.Table:
+        """Given pairs only: row i of ``left`` against row i of ``right``, through their ``pair_key``
+        (the model's blocking replaced by it). Scores the pairs a reviewer decided, wherever they are."""
+        db_api = self._db_api()
+        run = uuid.uuid4().hex[:8]
+        left_frame = self._register(db_api, left, f"grappe_pairs_l_{run}")
+        right_frame = self._register(db_api, right, f"grappe_pairs_r_{run}")
+        linker = Linker(left_frame, model, log_level=logging.WARNING)
+        lookups = {
+            column: self._register(db_api, lookup, f"grappe_tf_{column}_{run}")
+            for column, lookup in frequencies.items()
+        }
+        _use_frequencies(linker, lookups)
+        return linker.inference.predict_between(
+            left_frame, right_frame, warning_mode="never"
+        ).as_pyarrow_table()
 
     def _score_copies(
         self,
@@ -123,6 +143,18 @@ class Engine(ABC):
         return linker.inference.predict_between(
             copies_frame, representatives_frame, warning_mode="never"
         ).as_pyarrow_table()
+
+
+def _keep_threshold(settings: LinkageSettings) -> float | None:
+    """keep_threshold as the engine applies it: lower by what learned shifts may add to a pair's weight, so
+    that no pair learning lifts above the threshold is dropped before the shifts are applied."""
+    if not settings.keep_threshold:
+        return None
+    raised = most_positive_shift(settings)
+    if not raised:
+        return settings.keep_threshold
+    odds = settings.keep_threshold / (1 - settings.keep_threshold) / 2**raised
+    return odds / (1 + odds)
 
 
 def _use_frequencies(linker: Linker, lookups: dict[str, Any]) -> None:
