@@ -154,15 +154,32 @@ def list_mergers() -> None:
 @user_command
 def show(merger_id: int = typer.Argument(..., help="Numéro de la fusion.")) -> None:
     """Montre le plan d'une fusion et l'état de sa revue."""
+    from grappe.mergers.labels import linkage_model_lines
     from grappe.mergers.services import undecided_pairs
 
     merger = _merger(merger_id)
     _print_summary(merger)
+    for line in linkage_model_lines(merger.summary or {}):
+        out_console.print(line)
     out_console.print(f"Paires à vérifier sans décision : {undecided_pairs(merger).count()}")
     if merger.outcome:
         out_console.print(
             f"Appliquée : {merger.outcome['members_after']} adhérents dans {merger.outcome['resulting_association']}."
         )
+
+
+@merge_app.command("recompute")
+@user_command
+def recompute(merger_id: int = typer.Argument(..., help="Numéro de la fusion.")) -> None:
+    """Recalcule le plan : le modèle apprend des décisions déjà prises, qui restent acquises."""
+    from grappe.mergers.labels import linkage_model_lines
+    from grappe.mergers.services import replan_merger, undecided_pairs
+
+    merger = replan_merger(merger=_merger(merger_id), user=None)
+    _print_summary(merger)
+    for line in linkage_model_lines(merger.summary or {}):
+        out_console.print(line)
+    out_console.print(f"Paires à vérifier sans décision : {undecided_pairs(merger).count()}")
 
 
 @merge_app.command("accept-above")

@@ -148,3 +148,46 @@ def _model_label(label: str) -> str:
         return str(apps.get_model(app_label, name)._meta.verbose_name_plural)
     except (LookupError, ValueError):
         return name or label
+
+
+def linkage_model_lines(summary: Mapping[str, Any]) -> list[str]:
+    """Where the linkage model's numbers came from, for the plan: fixed defaults or measured on the data,
+    and how many of the reviewer's decisions refined it."""
+    linkage = summary.get("linkage") or {}
+    sources = linkage.get("parameters")
+    if not sources:
+        return []
+    records = int(linkage.get("records", 0)) + int(linkage.get("registry_records", 0))
+    lines = [
+        _("Probabilités m : valeurs par défaut du modèle (registres d'adhérents français).")
+        if sources.get("m") == "fixed"
+        else _("Probabilités m : estimées sur les données."),
+        _("Probabilités u : estimées par tirage de paires au hasard (%(records)s enregistrements).")
+        % {"records": number_format(records, force_grouping=True)}
+        if sources.get("u") == "estimated"
+        else _(
+            "Probabilités u : valeurs par défaut (%(records)s enregistrements : trop peu pour les mesurer)."
+        )
+        % {"records": number_format(records, force_grouping=True)},
+        _("Probabilité a priori λ : comptée sur les données (%(prior)s).")
+        % {"prior": f"{float(linkage.get('prior', 0)):.3g}"}
+        if sources.get("prior") == "estimated"
+        else _("Probabilité a priori λ : tirée du taux de doublons attendu (%(prior)s).")
+        % {"prior": f"{float(linkage.get('prior', 0)):.3g}"},
+    ]
+    learned = int(sources.get("decisions_learned", 0))
+    if learned:
+        lines.append(
+            _(
+                "Affiné par %(count)s décisions de la revue (%(matches)s « même entreprise ») : "
+                "%(levels)s niveaux de comparaison réajustés."
+            )
+            % {
+                "count": learned,
+                "matches": sources.get("decisions_matches", 0),
+                "levels": sources.get("learned_levels", 0),
+            }
+        )
+    else:
+        lines.append(_("Aucune décision de revue n'a encore affiné le modèle."))
+    return lines

@@ -157,6 +157,9 @@ class CandidatePair(models.Model):
     match_weight = models.FloatField(_("poids"))
     band = models.CharField(_("bande"), max_length=12, choices=Band.choices)
     identifier_rule = models.CharField(_("règle d'identifiant"), max_length=40, blank=True)
+    # Place in the engine's order of questions (the answer that teaches the model most first); None for a
+    # pair the engine would not ask (decided, or settled by an identifier rule).
+    question_rank = models.PositiveIntegerField(_("rang de la question"), null=True, blank=True)
     evidence = models.JSONField(_("éléments de preuve"), default=list, blank=True)
     conflicts = models.JSONField(
         _("conflits"),

@@ -49,14 +49,20 @@ def pair_for(user: Any, pair_id: int) -> CandidatePair:
 
 
 def review_queue(merger: Merger, *, include_decided: bool = False) -> QuerySet[CandidatePair]:
-    """Pairs for a person: the review band and every pair with a conflict, most uncertain first."""
+    """Pairs for a person: the review band and every pair with a conflict, the answer that teaches the
+    model most first (the engine's question order: least predictable first, one per combination of
+    comparison levels before a second), then the most uncertain."""
     queryset = merger.pairs.filter(band=CandidatePair.Band.REVIEW) | merger.pairs.exclude(
         conflicts=[]
     ).exclude(band=CandidatePair.Band.NON_MATCH)
     if not include_decided:
         queryset = queryset.filter(decision__in=CandidatePair.UNDECIDED)
     uncertainty = Func(F("match_probability") - Value(0.5), function="ABS", output_field=FloatField())
-    return queryset.distinct().annotate(uncertainty=uncertainty).order_by("decision", "uncertainty", "pk")
+    return (
+        queryset.distinct()
+        .annotate(uncertainty=uncertainty)
+        .order_by("decision", F("question_rank").asc(nulls_last=True), "uncertainty", "pk")
+    )
 
 
 def pairs_in_band(merger: Merger, band: str) -> QuerySet[CandidatePair]:

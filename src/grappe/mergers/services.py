@@ -182,7 +182,9 @@ def replan_merger(
     settings: LinkageSettings | None = None,
     progress: Progress | None = None,
 ) -> Merger:
-    """Run the linkage again (new settings, new decisions remembered); decisions already taken are kept."""
+    """Run the linkage again (new settings, new decisions remembered); decisions already taken are kept,
+    and the engine learns from them: every accepted or rejected pair refines its model (the « recalculer
+    avec mes décisions » action)."""
     check_can_manage(user)
     _check_status(merger, Merger.Status.PLANNED, "replan")
     settings = settings or LinkageSettings.from_dict(merger.settings)
@@ -376,6 +378,9 @@ def _run_plan(merger: Merger, *, settings: LinkageSettings, progress: Progress |
     for (a, b), row in kept.items():
         if b in absorber_ids and row["_band"] != "non_match":
             targets[a].add(b)
+    questions = {
+        frozenset(pair): rank for rank, pair in enumerate(result.questions() if result is not None else [])
+    }
     pairs = []
     for done, ((a, b), row) in enumerate(
         sorted(kept.items(), key=lambda item: -item[1]["match_probability"])
@@ -395,6 +400,7 @@ def _run_plan(merger: Merger, *, settings: LinkageSettings, progress: Progress |
             match_weight=float(row["match_weight"]),
             band=_BANDS[row["_band"]],
             identifier_rule=row.get("identifier_rule") or "",
+            question_rank=questions.get(frozenset((row["left_id"], row["right_id"]))),
             evidence=_evidence(result, row) if result is not None else [],
             conflicts=_conflicts(row, values.get(a, {}), values.get(b, {}), several=len(targets[a]) > 1),
         )

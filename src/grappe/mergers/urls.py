@@ -10,6 +10,7 @@ urlpatterns = [
     path("plans/<int:job_id>/progression/", views.plan_progress, name="plan_progress"),
     path("plans/<int:job_id>/relancer/", views.plan_restart, name="plan_restart"),
     path("<int:merger_id>/", views.merger_detail, name="detail"),
+    path("<int:merger_id>/recalculer/", views.recompute, name="recompute"),
     path("<int:merger_id>/types-adhesion/", views.membership_mapping, name="mapping"),
     path("<int:merger_id>/revue/", views.review, name="review"),
     path("<int:merger_id>/revue/<int:pair_id>/decision/", views.decide, name="decide"),

@@ -543,6 +543,7 @@ def _detail_context(merger: Merger, **extra: Any) -> dict[str, Any]:
         "undo_refusal": undo_refusal(merger),
         "types_refusal": types_refusal(merger),
         "audit": list(selectors.audit_log(merger).order_by("-at", "-pk")[:10]),
+        "model_lines": labels.linkage_model_lines(merger.summary or {}),
     }
     context.update(extra)
     return context
@@ -658,6 +659,24 @@ def accept_above(request: HttpRequest, merger_id: int) -> HttpResponse:
             % {"count": accepted, "threshold": threshold},
         )
     return redirect("mergers:review", merger_id=merger.pk)
+
+
+@merger_access
+@require_POST
+def recompute(request: HttpRequest, merger_id: int) -> HttpResponse:
+    """Run the plan's linkage again; the engine learns from the decisions taken so far."""
+    merger = selectors.merger_for(request.user, merger_id)
+    try:
+        services.replan_merger(merger=merger, user=request.user)
+    except UserError as error:
+        messages.error(request, str(error))
+    else:
+        lines = labels.linkage_model_lines(merger.summary or {})
+        messages.success(
+            request,
+            _("Plan recalculé avec vos décisions. %(model)s") % {"model": lines[-1] if lines else ""},
+        )
+    return redirect("mergers:detail", merger_id=merger.pk)
 
 
 @merger_access
