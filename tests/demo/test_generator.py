@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import io
 import json
 import os
@@ -22,7 +23,7 @@ from stdnum import luhn
 from stdnum.fr import siren as siren_check
 from stdnum.fr import siret as siret_check
 
-from grappe.demo import noise
+from grappe.demo import noise, registry
 from grappe.demo.companies import WEBMAIL_DOMAINS, mobile
 from grappe.demo.generator import (
     NoiseRates,
@@ -398,3 +399,43 @@ def test_made_up_mobile_numbers_are_in_allocated_ranges(seed):
     # An unallocated number is refused at import like a typo: the demo's clean values must pass the check.
     number = mobile(random.Random(seed))
     assert check_phone(number).ok, number
+
+
+# --- pinned outputs ----------------------------------------------------------------------------------------
+# Benchmarks, the intake and linkage tests and the story's exact member counts rest on these draws: a new
+# option of the generator must leave its default output exactly as it was (digests taken on 2026-12-04, before
+# the real-exports profile was added). Change a digest only on purpose, and say so in NOISE.md.
+
+
+def _registry_digest(sample) -> str:  # type: ignore[no-untyped-def]
+    digest = hashlib.sha256()
+    for row in sample.table.to_pylist():
+        digest.update(repr(sorted(row.items())).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def test_default_registry_output_is_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _registry_digest(generate_registry(2_000, seed=3, duplicate_rate=0.3)) == (
+        "0894ee59817103129d7248c9e4d17b4da7c40d99e468f92131c9fe8c941a883a"
+    )
+    assert _registry_digest(generate_registry(2_000, seed=5, duplicate_rate=0.1)) == (
+        "3e7f3203cc5c7db2f4fc1ec445fbacc72a1a317909f14f772b8b490b844ab041"
+    )
+    # Several chunks (small ones here, to stay fast): domains handed out across chunks, per-chunk draws.
+    monkeypatch.setattr(registry, "_CHUNK", 500)
+    assert _registry_digest(generate_registry(1_200, seed=9)) == (
+        "251c795af34ce92d88ac7727e2254d8881cfc044243b91c5f9acbd7e28b6da1c"
+    )
+
+
+def test_story_rows_are_pinned(story: Story) -> None:
+    digest = hashlib.sha256()
+    for export in story.exports:
+        digest.update(repr((export.association, export.file_name, export.sheet, export.headers)).encode())
+        for row in export.rows:
+            digest.update(
+                repr((row.line, row.entity_id, row.establishment_id, row.cells, row.noise)).encode()
+            )
+            digest.update(b"\n")
+    assert digest.hexdigest() == "5177ac81bb93468f0d27cdc163b3bcc50ad43f31ff1a4d731c3e92f6ed4b3062"
