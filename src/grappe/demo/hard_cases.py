@@ -405,7 +405,6 @@ class Owners:
     bases: Sequence[str]
     forms: Sequence[str]
     domains: Sequence[str]
-    streets: Sequence[str]
     cities: Sequence[str]
     phones: Sequence[str]  # "04 77 12 34 56", or "" when the company gave none
 

@@ -3,7 +3,9 @@
 ``generate_registry(size, seed=…, duplicate_rate=0.3)`` makes ``size`` organisation records over all of
 France, of which ``round(size × duplicate_rate)`` are extra records of an entity already present (the same
 company entered again, by another network or another person), with the noise model of the story
-(``grappe.demo.noise``) applied to all records at its rates.
+(``grappe.demo.noise``) applied to all records at its rates. ``hard_cases=True`` adds, on top, what real
+exports hold and our default registries do not (``grappe.demo.hard_cases``, the "real-exports" profile), and a
+``country`` column; ``sample.records()`` gives the rows as dicts with the linkage engine's column names.
 
 It must make a million records in seconds and in modest memory, so it works column-wise, in chunks: Python
 lists for one chunk, converted to Arrow arrays before the next one (Arrow strings cost a fraction of Python
@@ -342,7 +344,7 @@ def _chunk(
     }
     _apply_noise(rng, rates, columns, [bases[owner] for owner in owners], [forms[owner] for owner in owners])
     if hard_cases is not None and hard_rng is not None:
-        clean = hard.Owners(bases, forms, domains, streets, [postal_city(c) for c in cities], phones)
+        clean = hard.Owners(bases, forms, domains, cities, phones)
         chunk_counts = hard.apply(hard_rng, hard_cases, columns, owners, clean, taken_domains)
         if hard_counts is not None:
             for kind, count in chunk_counts.items():
