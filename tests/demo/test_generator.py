@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import io
 import json
 import os
 import random
+import re
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import openpyxl
@@ -22,7 +24,7 @@ from stdnum import luhn
 from stdnum.fr import siren as siren_check
 from stdnum.fr import siret as siret_check
 
-from grappe.demo import noise
+from grappe.demo import noise, registry
 from grappe.demo.companies import WEBMAIL_DOMAINS, mobile
 from grappe.demo.generator import (
     NoiseRates,
@@ -33,8 +35,9 @@ from grappe.demo.generator import (
     split_for_linkage,
     write_story,
 )
+from grappe.demo.hard_cases import JUNK_EMAILS, JUNK_WEBSITES, SHARED_EMAILS, HardCases
 from grappe.demo.identifiers import luhn_key
-from grappe.demo.registry import COLUMNS
+from grappe.demo.registry import COLUMNS, HARD_CASE_COLUMNS, LINKAGE_COLUMNS, real_exports_records
 from grappe.demo.story import AUVERGNE_TIC, CLUSTR, NUMBERS, NUMELINK, RHONEALLEY, SEVEN_DEPARTEMENTS
 from grappe.france.contact import check_phone
 from grappe.intake.headers import suggest_mapping
@@ -398,3 +401,225 @@ def test_made_up_mobile_numbers_are_in_allocated_ranges(seed):
     # An unallocated number is refused at import like a typo: the demo's clean values must pass the check.
     number = mobile(random.Random(seed))
     assert check_phone(number).ok, number
+
+
+# --- pinned outputs ----------------------------------------------------------------------------------------
+# Benchmarks, the intake and linkage tests and the story's exact member counts rest on these draws: a new
+# option of the generator must leave its default output exactly as it was (digests taken on 2026-12-04, before
+# the real-exports profile was added). Change a digest only on purpose, and say so in NOISE.md.
+
+
+def _registry_digest(sample) -> str:  # type: ignore[no-untyped-def]
+    digest = hashlib.sha256()
+    for row in sample.table.to_pylist():
+        digest.update(repr(sorted(row.items())).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def test_default_registry_output_is_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _registry_digest(generate_registry(2_000, seed=3, duplicate_rate=0.3)) == (
+        "0894ee59817103129d7248c9e4d17b4da7c40d99e468f92131c9fe8c941a883a"
+    )
+    assert _registry_digest(generate_registry(2_000, seed=5, duplicate_rate=0.1)) == (
+        "3e7f3203cc5c7db2f4fc1ec445fbacc72a1a317909f14f772b8b490b844ab041"
+    )
+    # Several chunks (small ones here, to stay fast): domains handed out across chunks, per-chunk draws.
+    monkeypatch.setattr(registry, "_CHUNK", 500)
+    assert _registry_digest(generate_registry(1_200, seed=9)) == (
+        "251c795af34ce92d88ac7727e2254d8881cfc044243b91c5f9acbd7e28b6da1c"
+    )
+
+
+def test_story_rows_are_pinned(story: Story) -> None:
+    digest = hashlib.sha256()
+    for export in story.exports:
+        digest.update(repr((export.association, export.file_name, export.sheet, export.headers)).encode())
+        for row in export.rows:
+            digest.update(
+                repr((row.line, row.entity_id, row.establishment_id, row.cells, row.noise)).encode()
+            )
+            digest.update(b"\n")
+    assert digest.hexdigest() == "5177ac81bb93468f0d27cdc163b3bcc50ad43f31ff1a4d731c3e92f6ed4b3062"
+
+
+# --- the real-exports profile (hard cases) -----------------------------------------------------------------
+
+HARD_SIZE = 6_000
+HARD_ENTITIES = HARD_SIZE - round(HARD_SIZE * 0.3)
+
+
+@pytest.fixture(scope="module")
+def hard():  # type: ignore[no-untyped-def]
+    return generate_registry(HARD_SIZE, seed=3, duplicate_rate=0.3, hard_cases=True)
+
+
+@pytest.fixture(scope="module")
+def hard_rows(hard) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    return hard.records()
+
+
+def _phone_digits(value: object) -> str:
+    return "".join(ch for ch in str(value) if ch.isdigit())
+
+
+def test_hard_cases_are_opt_in_and_keep_the_truth(hard, sample) -> None:  # type: ignore[no-untyped-def]
+    default = generate_registry(HARD_SIZE, seed=3, duplicate_rate=0.3)
+    assert hard.table.column_names == list(HARD_CASE_COLUMNS)
+    # Same organisations, same records: only cells change, never which entity a record belongs to.
+    assert hard.table["entity_id"].equals(default.table["entity_id"])
+    assert hard.table["record_id"].equals(default.table["record_id"])
+    assert hard.hard_cases == HardCases.real_exports()
+    assert generate_registry(HARD_SIZE, seed=3, hard_cases="real-exports").table.equals(hard.table)
+    assert generate_registry(HARD_SIZE, seed=3, hard_cases=HardCases()).table.equals(hard.table)
+    assert sample.hard_cases is None and "country" not in sample.table.column_names
+    with pytest.raises(ValueError, match="unknown hard-cases profile"):
+        generate_registry(10, seed=1, hard_cases="clean")
+
+
+def test_records_have_the_linkage_engine_column_names(hard_rows, sample) -> None:  # type: ignore[no-untyped-def]
+    assert all(tuple(row) == LINKAGE_COLUMNS for row in hard_rows[:50])
+    default_rows = sample.records()
+    assert tuple(default_rows[0]) == LINKAGE_COLUMNS
+    assert {row["country"] for row in default_rows} == {"FR"}
+    assert len(real_exports_records(500, seed=1)) == 500
+    assert {row["country"] for row in hard_rows} == {"FR", "CH", "BE", "IT", "US"}
+
+
+def test_a_third_of_rows_have_no_postcode(hard, hard_rows) -> None:  # type: ignore[no-untyped-def]
+    rates = hard.hard_cases
+    nowhere = [row for row in hard_rows if not row["postcode"] and row["city"]]
+    assert len(nowhere) == round(rates.no_postcode * HARD_SIZE) == hard.hard_case_counts["no_postcode"]
+    # The département is read from the postcode: without one, it is unknown too.
+    assert all(not row["departement"] for row in hard_rows if not row["postcode"])
+    assert sum(not row["postcode"] for row in hard_rows) / HARD_SIZE == pytest.approx(0.41, abs=0.01)
+
+
+def test_one_field_addresses(hard, hard_rows) -> None:  # type: ignore[no-untyped-def]
+    one_field = [row for row in hard_rows if not row["city"]]
+    assert len(one_field) == round(hard.hard_cases.one_field_address * HARD_SIZE)
+    assert all(not row["postcode"] and not row["departement"] for row in one_field)
+    french = [row for row in one_field if row["country"] == "FR"]
+    # "12 rue X 42000 Saint-Étienne", "…, 42000 Saint-Étienne", "… - 42000 SAINT-ETIENNE"
+    assert all(re.search(r"\d{5} \S", str(row["street"])) for row in french)
+    assert any(re.fullmatch(r"\d+ .+ \d{5} [A-ZÉ][a-zé].*", str(row["street"])) for row in french)
+    foreign = [row for row in one_field if row["country"] != "FR"]
+    assert foreign and all(re.search(r"\b\d{4,5}\b", str(row["street"])) for row in foreign)
+
+
+def test_foreign_members_have_their_own_postcodes_and_phone_plans(hard, hard_rows) -> None:  # type: ignore[no-untyped-def]
+    import phonenumbers
+
+    countries: dict[int, set[str]] = defaultdict(set)
+    for row in hard_rows:
+        countries[row["entity_id"]].add(row["country"])
+    assert all(len(found) == 1 for found in countries.values())  # an organisation is in one country
+    per_country = Counter(next(iter(found)) for found in countries.values())
+    for country, rate in hard.hard_cases.foreign_rates.items():
+        assert per_country[country] == round(rate * HARD_ENTITIES), country
+    postcode = {"FR": r"\d{5}", "CH": r"\d{4}", "BE": r"\d{4}", "IT": r"\d{5}", "US": r"\d{5}"}
+    us_local = re.compile(r"\d{3}[- ]?\d{4}")
+    phones: dict[str, list[str]] = defaultdict(list)
+    for row in hard_rows:
+        country = str(row["country"])
+        if row["postcode"]:
+            assert re.fullmatch(postcode[country], str(row["postcode"])), row
+        if country == "FR":
+            continue
+        assert not row["siren"] and not row["siret"] and not row["departement"]
+        phone = str(row["phone"])
+        if not phone or (country == "US" and us_local.fullmatch(phone)):
+            continue
+        assert phonenumbers.is_valid_number(phonenumbers.parse(phone, country)), row
+        phones[country].append(phone)
+    # The issue's examples: "+41 22 345 67 89", "022 345 67 89", "(773) 251-1196", "773-251-1196", "7732511196".
+    for country, style in (
+        ("CH", r"\+41 \d\d \d{3} \d\d \d\d"),
+        ("CH", r"0\d\d \d{3} \d\d \d\d"),
+        ("US", r"\(\d{3}\) \d{3}-\d{4}"),
+        ("US", r"\d{3}-\d{3}-\d{4}"),
+        ("US", r"\d{10}"),
+        ("BE", r"\+32 .+"),
+        ("IT", r"\+39 0.+"),
+    ):
+        assert any(re.fullmatch(style, phone) for phone in phones[country]), (country, style)
+
+
+def test_local_phones_without_area_code(hard, hard_rows) -> None:  # type: ignore[no-untyped-def]
+    us_local = [row for row in hard_rows if re.fullmatch(r"\d{3}[- ]?\d{4}", str(row["phone"]))]
+    french_local = [
+        row
+        for row in hard_rows
+        if re.fullmatch(r"[1-9][ .]\d\d[ .]\d\d[ .]\d\d[ .]\d\d|[1-9]\d\d \d\d \d\d \d\d", str(row["phone"]))
+    ]
+    assert {row["country"] for row in us_local} == {"US"} and {row["country"] for row in french_local} == {
+        "FR"
+    }
+    assert len(us_local) + len(french_local) == round(hard.hard_cases.local_phone * HARD_SIZE)
+    assert us_local and len(french_local) > 0.8 * round(hard.hard_cases.local_phone * HARD_SIZE)
+
+
+def test_franchises_share_a_name_and_a_phone_across_towns_but_stay_distinct(hard, hard_rows) -> None:  # type: ignore[no-untyped-def]
+    holders: dict[str, set[int]] = defaultdict(set)
+    for row in hard_rows:
+        if row["phone"]:
+            holders[_phone_digits(row["phone"])[-9:]].add(row["entity_id"])
+    groups = [entities for entities in holders.values() if len(entities) > 1]
+    expected = round(hard.hard_cases.franchise * HARD_ENTITIES)
+    assert (
+        expected - 1 <= sum(len(group) for group in groups) == hard.hard_case_counts["franchise"] <= expected
+    )
+    for group in groups:
+        rows = [row for row in hard_rows if row["entity_id"] in group]
+        # One brand name across the outlets (a record may still carry its own typo or abbreviation).
+        holders_of_name = Counter(name for _, name in {(row["entity_id"], row["name"]) for row in rows})
+        assert holders_of_name.most_common(1)[0][1] == len(group), rows
+        cities = {row["entity_id"]: row["city"] for row in rows if row["city"]}
+        assert len(set(cities.values())) == len(cities)  # one town each
+        sirens = {(row["entity_id"], row["siren"]) for row in rows if siren_check.is_valid(str(row["siren"]))}
+        assert len({siren for _, siren in sirens}) == len(sirens)  # distinct companies, each its own SIREN
+
+
+def test_names_and_streets_abbreviated_and_misspelt(hard, hard_rows) -> None:  # type: ignore[no-untyped-def]
+    counts, rates = hard.hard_case_counts, hard.hard_cases
+    for kind in ("name_abbreviation", "name_typo_extra", "street_abbreviation", "street_typo"):
+        assert counts[kind] == round(getattr(rates, kind) * HARD_SIZE), kind
+    assert counts["name_article"] == round(rates.name_article * HARD_ENTITIES)
+    names_ = [str(row["name"]) for row in hard_rows]
+    societe = sum(bool(re.match(r"(Ste|Sté|STE)\.? ", name)) for name in names_)
+    assert 0.15 * counts["name_abbreviation"] < societe < 0.6 * counts["name_abbreviation"]
+    article = re.compile(r"(Le |La |L'|The )", re.IGNORECASE)
+    with_article = {row["entity_id"] for row in hard_rows if article.match(str(row["name"]))}
+    dropped = {
+        row["entity_id"]
+        for row in hard_rows
+        if row["entity_id"] in with_article and not article.match(str(row["name"]))
+    }
+    # (Not all: "SAS Novalys" or "Société Novalys", the form written first, takes no article.)
+    assert len(with_article) >= 0.85 * counts["name_article"] and dropped
+    streets = [str(row["street"]) for row in hard_rows]
+    short = re.compile(
+        r"\b(bd|Bd|BD|blvd|bld|av\.|Av\.|ave|r\.|R\.|ch\.|chem\.|rte|imp\.|pl\.|Chée|str\.)(\s|$)"
+    )
+    assert sum(bool(short.search(street)) for street in streets) > 0.3 * counts["street_abbreviation"]
+
+
+def test_junk_and_shared_contact_columns(hard, hard_rows) -> None:  # type: ignore[no-untyped-def]
+    rates = hard.hard_cases
+    emails = [row["email"] for row in hard_rows]
+    assert sum(email in JUNK_EMAILS for email in emails) == round(rates.junk_email * HARD_SIZE)
+    assert sum(email in SHARED_EMAILS for email in emails) == round(rates.shared_email * HARD_SIZE)
+    sharing = {row["entity_id"] for row in hard_rows if row["email"] == "contact@gmail.com"}
+    assert len(sharing) > 10  # one generic address, many unrelated organisations
+    websites = [row["website"] for row in hard_rows]
+    assert sum(website in JUNK_WEBSITES for website in websites) == round(rates.junk_website * HARD_SIZE)
+
+
+def test_hard_cases_over_several_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "_CHUNK", 500)
+    sample = generate_registry(1_200, seed=9, hard_cases=True)
+    assert sample.table["entity_id"].equals(generate_registry(1_200, seed=9).table["entity_id"])
+    assert sample.hard_case_counts["no_postcode"] == 3 * round(400 / 3)  # exact counts, chunk by chunk
+    split = split_for_linkage(sample, new_count=100)
+    assert split.incoming.hard_cases == sample.hard_cases
+    assert "country" in split.registry.table.column_names

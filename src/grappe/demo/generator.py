@@ -9,6 +9,7 @@ Public API::
     story = generate_story(seed=2016)          # everything as data (dataclasses in grappe.demo.model)
     files = write_story(story, Path("demo"))   # four exports + truth.csv + story.json
     sample = generate_registry(1_000_000, seed=1)   # benchmarks: see grappe.demo.registry
+    rows = generate_registry(5_000, seed=1, hard_cases=True).records()   # the hard cases of real exports
 
 Same seed, same bytes: every random draw comes from a ``random.Random`` seeded with the seed and a purpose
 label, and file timestamps are pinned to the export dates.
@@ -27,6 +28,7 @@ from pathlib import Path
 from grappe.demo import exports
 from grappe.demo import story as plot
 from grappe.demo.companies import Address, Company, CompanyFactory, Contact, Establishment
+from grappe.demo.hard_cases import HardCases
 from grappe.demo.model import (
     Association,
     Export,
@@ -40,7 +42,7 @@ from grappe.demo.model import (
     StoryNumbers,
 )
 from grappe.demo.noise import NoiseRates
-from grappe.demo.registry import RegistrySample, generate_registry, split_for_linkage
+from grappe.demo.registry import RegistrySample, generate_registry, real_exports_records, split_for_linkage
 from grappe.demo.writers import write_export
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "Establishment",
     "Export",
     "ExportRow",
+    "HardCases",
     "Membership",
     "Merger",
     "NoiseRates",
@@ -62,6 +65,7 @@ __all__ = [
     "StoryNumbers",
     "generate_registry",
     "generate_story",
+    "real_exports_records",
     "split_for_linkage",
     "story_summary",
     "write_story",

@@ -3,7 +3,9 @@
 ``generate_registry(size, seed=…, duplicate_rate=0.3)`` makes ``size`` organisation records over all of
 France, of which ``round(size × duplicate_rate)`` are extra records of an entity already present (the same
 company entered again, by another network or another person), with the noise model of the story
-(``grappe.demo.noise``) applied to all records at its rates.
+(``grappe.demo.noise``) applied to all records at its rates. ``hard_cases=True`` adds, on top, what real
+exports hold and our default registries do not (``grappe.demo.hard_cases``, the "real-exports" profile), and a
+``country`` column; ``sample.records()`` gives the rows as dicts with the linkage engine's column names.
 
 It must make a million records in seconds and in modest memory, so it works column-wise, in chunks: Python
 lists for one chunk, converted to Arrow arrays before the next one (Arrow strings cost a fraction of Python
@@ -21,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grappe.demo import hard_cases as hard
 from grappe.demo import names, noise
 from grappe.demo.companies import NAF_CODES, NAF_WEIGHTS, WEBMAIL_DOMAINS, mobile
+from grappe.demo.hard_cases import HardCases
 from grappe.demo.identifiers import luhn_key, siret
 from grappe.demo.noise import NoiseRates
 from grappe.demo.places import departement_regions, national_picker, picker_for, postal_city, street_address
@@ -45,6 +49,25 @@ COLUMNS = (
     "phone",
     "naf_code",
 )
+# With the real-exports profile (``hard_cases=``), the ISO 3166 alpha-2 country of each record comes last.
+HARD_CASE_COLUMNS = (*COLUMNS, "country")
+# The linkage engine's column names (``grappe.linkage``), in its order, then the truth: what ``records()`` gives.
+LINKAGE_COLUMNS = (
+    "record_id",
+    "name",
+    "siren",
+    "siret",
+    "street",
+    "postcode",
+    "city",
+    "departement",
+    "email",
+    "website",
+    "phone",
+    "naf_code",
+    "country",
+    "entity_id",
+)
 _CHUNK = 100_000
 _SIREN_SPACE = 70_000_000  # heads 30000000–99999999: the range of companies registered since the 1970s
 # First digit after 0 of a landline, by région: 1 Île-de-France, 2 north-west, 3 north-east, 4 south-east,
@@ -57,12 +80,18 @@ _PHONE_ZONES = {
 
 @dataclass(frozen=True)
 class RegistrySample:
-    """Records as an Arrow table (columns ``COLUMNS``; ids are integers) and how they were made."""
+    """Records as an Arrow table (columns ``COLUMNS``; ids are integers) and how they were made.
+
+    With the real-exports profile, ``hard_cases`` holds its rates, the table has a ``country`` column too
+    (``HARD_CASE_COLUMNS``) and ``hard_case_counts`` says how many organisations or rows got each case.
+    """
 
     table: pa.Table
     seed: int
     duplicate_rate: float
     noise: NoiseRates = field(default_factory=NoiseRates)
+    hard_cases: HardCases | None = None
+    hard_case_counts: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -78,6 +107,19 @@ class RegistrySample:
 
     def to_pydict(self) -> dict[str, list[Any]]:
         return self.table.to_pydict()
+
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per record with the linkage engine's column names (``LINKAGE_COLUMNS``), truth last.
+
+        Cells are text as an export holds them (an empty cell is ""); ``record_id`` and ``entity_id`` are
+        integers. A registry made without the hard cases is French throughout: its ``country`` is "FR".
+        """
+        table = self.table
+        if "country" not in table.column_names:
+            import pyarrow as pa
+
+            table = table.append_column("country", pa.array(["FR"] * table.num_rows, pa.string()))
+        return table.select(list(LINKAGE_COLUMNS)).to_pylist()
 
     def to_pandas(self) -> Any:
         """A pandas DataFrame (pandas must be installed; it is not a dependency of Grappe)."""
@@ -115,14 +157,26 @@ class LinkageSplit:
 
 
 def generate_registry(
-    size: int, *, seed: int, duplicate_rate: float = 0.3, noise_rates: NoiseRates | None = None
+    size: int,
+    *,
+    seed: int,
+    duplicate_rate: float = 0.3,
+    noise_rates: NoiseRates | None = None,
+    hard_cases: HardCases | str | bool | None = None,
 ) -> RegistrySample:
-    """``size`` records of ``size - round(size × duplicate_rate)`` distinct organisations, shuffled."""
+    """``size`` records of ``size - round(size × duplicate_rate)`` distinct organisations, shuffled.
+
+    ``hard_cases=True`` (or ``"real-exports"``, or a ``HardCases`` of one's own rates) adds what real exports
+    hold on top of the default noise (``grappe.demo.hard_cases``); without it the output is the default one,
+    draw for draw.
+    """
     import pyarrow as pa
 
     if size < 0 or not 0 <= duplicate_rate < 1:
         raise ValueError("size must be >= 0 and duplicate_rate in [0, 1)")
     rates = noise_rates or NoiseRates()
+    profile = hard.profile(hard_cases)
+    counts: dict[str, int] = {}
     entities = size - round(size * duplicate_rate)
     if size and not entities:
         entities = 1
@@ -147,12 +201,29 @@ def generate_registry(
             records=chunk_records,
             first_record=done_records,
             taken_domains=taken_domains,
+            hard_cases=profile,
+            # A generator of its own: the default draws above stay exactly as they were.
+            hard_rng=random.Random(f"{seed}:registry:{chunk}:hard-cases") if profile else None,
+            hard_counts=counts,
         )
-        batches.append(pa.table(columns, schema=_schema()))
+        batches.append(pa.table(columns, schema=_schema(with_country=profile is not None)))
         done_entities += chunk_entities
         done_records += chunk_records
-    table = pa.concat_tables(batches) if batches else _schema().empty_table()
-    return RegistrySample(table=table, seed=seed, duplicate_rate=duplicate_rate, noise=rates)
+    schema = _schema(with_country=profile is not None)
+    table = pa.concat_tables(batches) if batches else schema.empty_table()
+    return RegistrySample(
+        table=table,
+        seed=seed,
+        duplicate_rate=duplicate_rate,
+        noise=rates,
+        hard_cases=profile,
+        hard_case_counts=counts,
+    )
+
+
+def real_exports_records(size: int, *, seed: int, duplicate_rate: float = 0.3) -> list[dict[str, Any]]:
+    """A registry with the real-exports hard cases, as dicts with the linkage engine's column names."""
+    return generate_registry(size, seed=seed, duplicate_rate=duplicate_rate, hard_cases=True).records()
 
 
 def split_for_linkage(
@@ -179,16 +250,21 @@ def split_for_linkage(
     incoming = sample.table.filter(pa.array(mask))
     registry = sample.table.filter(pa.array([not flag for flag in mask]))
     return LinkageSplit(
-        registry=RegistrySample(registry, sample.seed, sample.duplicate_rate, sample.noise),
-        incoming=RegistrySample(incoming, sample.seed, sample.duplicate_rate, sample.noise),
+        registry=RegistrySample(
+            registry, sample.seed, sample.duplicate_rate, sample.noise, sample.hard_cases
+        ),
+        incoming=RegistrySample(
+            incoming, sample.seed, sample.duplicate_rate, sample.noise, sample.hard_cases
+        ),
     )
 
 
-def _schema() -> pa.Schema:
+def _schema(*, with_country: bool = False) -> pa.Schema:
     import pyarrow as pa
 
+    names_ = HARD_CASE_COLUMNS if with_country else COLUMNS
     return pa.schema(
-        [(name, pa.int64() if name in ("record_id", "entity_id") else pa.string()) for name in COLUMNS]
+        [(name, pa.int64() if name in ("record_id", "entity_id") else pa.string()) for name in names_]
     )
 
 
@@ -217,6 +293,9 @@ def _chunk(
     records: int,
     first_record: int,
     taken_domains: set[str],
+    hard_cases: HardCases | None = None,
+    hard_rng: random.Random | None = None,
+    hard_counts: dict[str, int] | None = None,
 ) -> dict[str, list[Any]]:
     picker = national_picker()
     regions = departement_regions()
@@ -224,6 +303,7 @@ def _chunk(
     bases, forms, sirens, streets, postcodes, cities, deps, emails, websites, phones, nafs = (
         [] for _ in range(11)
     )
+    domains: list[str] = []  # kept for the hard cases; no draw
     for entity in range(first_entity, first_entity + entities):
         base = names.company_base_name(rng)
         form = names.legal_form(rng).short
@@ -231,6 +311,7 @@ def _chunk(
         place = picker.pick(rng)
         domain = _own_domain(names.slug(base)[:24], top_level, place.name, taken_domains)
         postcode = rng.choice(place.postcodes)
+        domains.append(domain)
         bases.append(base)
         forms.append(form)
         sirens.append(siren_of(entity))
@@ -262,6 +343,12 @@ def _chunk(
         "naf_code": [nafs[owner] for owner in owners],
     }
     _apply_noise(rng, rates, columns, [bases[owner] for owner in owners], [forms[owner] for owner in owners])
+    if hard_cases is not None and hard_rng is not None:
+        clean = hard.Owners(bases, forms, domains, cities, phones)
+        chunk_counts = hard.apply(hard_rng, hard_cases, columns, owners, clean, taken_domains)
+        if hard_counts is not None:
+            for kind, count in chunk_counts.items():
+                hard_counts[kind] = hard_counts.get(kind, 0) + count
     return columns
 
 
