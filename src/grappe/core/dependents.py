@@ -29,6 +29,7 @@ relation its model declares.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,7 @@ class Relation:
     target: type[models.Model]
     column: str  # attname: "organisation_id", "object_id"
     field: models.Field | None  # None for a generic relation
-    generic_filter: tuple[tuple[str, Any], ...] = ()
+    content_type_field: str = ""  # a generic relation: the rows whose content type is the target's
     same: tuple[str, ...] | None = None
 
     @property
@@ -108,7 +109,14 @@ class Relation:
         return self.model._meta.label
 
     def rows(self) -> models.QuerySet:
-        return self.model._base_manager.filter(**dict(self.generic_filter))
+        rows = self.model._base_manager.all()
+        if self.content_type_field:
+            from django.contrib.contenttypes.models import ContentType
+
+            # Looked up each time (Django caches it): content type ids change when a test flushes the database.
+            kind = ContentType.objects.get_for_model(self.target, for_concrete_model=False)
+            rows = rows.filter(**{self.content_type_field: kind})
+        return rows
 
     def pointing_at(self, ids: Iterable[int]) -> Iterable[models.QuerySet]:
         for chunk in chunked(sorted(set(ids))):
@@ -125,6 +133,7 @@ def declare(app_label: str, declarations: Iterable[Dependent]) -> None:
         if declaration.model.split(".")[0] != app_label:
             raise ValueError(f"{app_label} declares {declaration.model}: an app declares only its own models")
     _declared[app_label] = declarations
+    _resolved.cache_clear()
 
 
 def declarations() -> tuple[Dependent, ...]:
@@ -138,8 +147,7 @@ def folded_models() -> list[type[models.Model]]:
 
 def relations(target: type[models.Model] | None = None) -> list[Relation]:
     """The declared relations resolved, those pointing at ``target`` only when given."""
-    found = [relation for declaration in declarations() for relation in _resolve(declaration)]
-    return [r for r in found if target is None or r.target is target]
+    return [r for r in _resolved() if target is None or r.target is target]
 
 
 def dependent_models() -> list[type[models.Model]]:
@@ -156,24 +164,20 @@ def placing_relation(model: type[models.Model]) -> Relation | None:
     return None
 
 
+@functools.cache
+def _resolved() -> tuple[Relation, ...]:
+    # Resolved once (a merger folds thousands of groups); declare() clears it.
+    return tuple(relation for declaration in declarations() for relation in _resolve(declaration))
+
+
 def _resolve(declaration: Dependent) -> list[Relation]:
     model = apps.get_model(declaration.model)
     field = model._meta.get_field(declaration.field)
     folded = folded_models()
     if isinstance(field, GenericForeignKey):
-        from django.contrib.contenttypes.models import ContentType
-
-        types = ContentType.objects.get_for_models(*folded, for_concrete_models=False)
+        column = model._meta.get_field(field.fk_field).attname
         return [
-            Relation(
-                declaration,
-                model,
-                target,
-                model._meta.get_field(field.fk_field).attname,
-                None,
-                ((field.ct_field, types[target]),),
-                declaration.same,
-            )
+            Relation(declaration, model, target, column, None, field.ct_field, declaration.same)
             for target in folded
         ]
     if field.many_to_many:
@@ -183,14 +187,14 @@ def _resolve(declaration: Dependent) -> list[Relation]:
         for end in ends:
             if end.related_model in folded:
                 others = tuple(other.name for other in ends if other is not end)
-                found.append(Relation(declaration, through, end.related_model, end.attname, end, (), others))
+                found.append(Relation(declaration, through, end.related_model, end.attname, end, "", others))
         if not found:
             raise ValueError(f"{declaration.model}.{declaration.field} does not point at a folded model")
         return found
     if not field.is_relation or field.related_model not in folded:
         raise ValueError(f"{declaration.model}.{declaration.field} does not point at a folded model")
     same = () if field.one_to_one and declaration.same is None else declaration.same
-    return [Relation(declaration, model, field.related_model, field.attname, field, (), same)]
+    return [Relation(declaration, model, field.related_model, field.attname, field, "", same)]
 
 
 # -- folding -------------------------------------------------------------------------------------------------
