@@ -170,12 +170,19 @@ def _restore_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None
     to_insert = [obj for obj in objects if obj.pk not in existing]
     updatable = [field.name for field in fields if not field.primary_key]
     if to_update and updatable:
-        model._base_manager.bulk_update(to_update, updatable, batch_size=200)
-    # At most 200 rows a statement, fewer when their columns would pass the database's limit on variables.
-    size = max(1, min(200, connections[router.db_for_write(model)].ops.bulk_batch_size(fields, to_insert)))
-    for chunk in chunked(to_insert, size):
+        # An UPDATE … CASE binds each row's id and value per column, and its id once more in the WHERE.
+        model._base_manager.bulk_update(
+            to_update, updatable, batch_size=_rows_per_statement(model, 2 * len(updatable) + 1)
+        )
+    for chunk in chunked(to_insert, _rows_per_statement(model, len(fields))):
         # raw=True: the stored values go in as they are (no auto_now / auto_now_add), ids included.
         model._base_manager._insert(chunk, fields=fields, raw=True)
+
+
+def _rows_per_statement(model: type[models.Model], variables_per_row: int) -> int:
+    """At most 200 rows a statement, fewer when they would pass the database's limit on bound variables."""
+    limit = connections[router.db_for_write(model)].features.max_query_params
+    return max(1, min(200, limit // variables_per_row)) if limit else 200
 
 
 def _instance(model: type[models.Model], fields: list[models.Field], row: dict[str, Any]) -> models.Model:
