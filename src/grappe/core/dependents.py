@@ -180,6 +180,10 @@ def _resolve(declaration: Dependent) -> list[Relation]:
             Relation(declaration, model, target, column, None, field.ct_field, declaration.same)
             for target in folded
         ]
+    if declaration.fold is Fold.KEEP_BOTH and (field.many_to_many or getattr(field, "one_to_one", False)):
+        raise ValueError(
+            f"{declaration.model}.{declaration.field}: one row per parent cannot KEEP_BOTH; MOVE it"
+        )
     if field.many_to_many:
         through = field.remote_field.through
         ends = [f for f in through._meta.concrete_fields if f.is_relation]
