@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from grappe.core.chunks import chunked
 from grappe.registry.models import Establishment, Organisation
 
 
@@ -23,7 +24,7 @@ def organisation_records(organisation_ids: Iterable[int]) -> list[dict[str, Any]
     records: list[dict[str, Any]] = []
     with_sites: set[int] = set()
     establishments = Establishment.objects.filter(organisation_id__in=ids).order_by("pk")
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         for site in establishments.filter(organisation_id__in=chunk):
             org = organisations[site.organisation_id]
             with_sites.add(org.pk)
@@ -80,7 +81,7 @@ def organisation_values(organisation_ids: Iterable[int]) -> dict[int, dict[str, 
             "places": [],
             "departements": [],
         }
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         for site in Establishment.objects.filter(organisation_id__in=chunk).order_by("pk"):
             entry = values[site.organisation_id]
             if site.siret:
@@ -108,12 +109,6 @@ def pair_decision_records(
     return rows
 
 
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    # SQLite limits the number of parameters of one statement.
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
 def _in_chunks(manager: Any, ids: list[int]) -> Iterable[Any]:
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         yield from manager.filter(pk__in=chunk)

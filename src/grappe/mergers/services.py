@@ -22,6 +22,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from grappe.core import dependents
+from grappe.core.chunks import chunked
 from grappe.errors import Location, UserError
 from grappe.france.text import fold
 from grappe.linkage import LinkageSettings, deduplicate, link
@@ -45,6 +47,7 @@ from grappe.registry.models import (
     StaffMember,
     Territory,
 )
+from grappe.registry.services import deduplicate_people
 
 COMMAND_LINE = "ligne de commande"
 Progress = Callable[[str, int, int | None], None]
@@ -490,10 +493,9 @@ def _carry_decision(pair: CandidatePair, previous: CandidatePair | None, remembe
 
 
 def _remembered_decisions(org_ids: set[int]) -> list[tuple[int, int, str]]:
-    ids = sorted(org_ids)
     found = []
-    for start in range(0, len(ids), 400):
-        chunk = ids[start : start + 400]
+    # The chunk is bound twice in one statement: 2 × 400 stays under SQLite's oldest limit (999).
+    for chunk in chunked(sorted(org_ids), 400):
         found += PairDecision.objects.filter(Q(low_org_id__in=chunk) | Q(high_org_id__in=chunk)).values_list(
             "low_org_id", "high_org_id", "decision"
         )
@@ -649,10 +651,9 @@ def _groups(pairs: list[CandidatePair], anchors: set[int]) -> dict[int, int]:
 
 def _departements(org_ids: set[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = defaultdict(set)
-    ids = sorted(org_ids)
-    for start in range(0, len(ids), 500):
+    for chunk in chunked(sorted(org_ids)):
         for org_id, code in (
-            Establishment.objects.filter(organisation_id__in=ids[start : start + 500])
+            Establishment.objects.filter(organisation_id__in=chunk)
             .exclude(departement_code="")
             .values_list("organisation_id", "departement_code")
         ):
@@ -1108,7 +1109,7 @@ def _scope(merger: Merger) -> dict[str, set[int]]:
         (Membership, memberships),
     ):
         lineage |= _ids(Lineage.objects.filter(content_type=types[model]), "object_id", ids)
-    return {
+    scope = {
         "registry.Association": set(associations),
         "registry.Territory": territories,
         "registry.Office": set(
@@ -1131,15 +1132,19 @@ def _scope(merger: Merger) -> dict[str, set[int]]:
         "registry.SourceRecord": _ids(SourceRecord.objects, "organisation_id", orgs),
         "registry.Lineage": lineage,
     }
+    # Every declared dependent of these organisations, sites, people and memberships, whichever app owns it.
+    folded = {Organisation: orgs, Establishment: establishments, Person: people, Membership: memberships}
+    for relation in dependents.relations():
+        pks = scope.setdefault(relation.label, set())
+        for rows in relation.pointing_at(folded[relation.target]):
+            pks |= set(rows.values_list("pk", flat=True))
+    return scope
 
 
 def _ids(queryset: Any, field: str, values: set[int]) -> set[int]:
     found: set[int] = set()
-    ordered = sorted(values)
-    for start in range(0, len(ordered), 500):
-        found |= set(
-            queryset.filter(**{f"{field}__in": ordered[start : start + 500]}).values_list("pk", flat=True)
-        )
+    for chunk in chunked(sorted(values)):
+        found |= set(queryset.filter(**{f"{field}__in": chunk}).values_list("pk", flat=True))
     return found
 
 
@@ -1149,11 +1154,8 @@ def _existing(orgs: set[int]) -> set[int]:
 
 def _people(roles: set[int]) -> set[int]:
     found: set[int] = set()
-    ordered = sorted(roles)
-    for start in range(0, len(ordered), 500):
-        found |= set(
-            Role.objects.filter(pk__in=ordered[start : start + 500]).values_list("person_id", flat=True)
-        )
+    for chunk in chunked(sorted(roles)):
+        found |= set(Role.objects.filter(pk__in=chunk).values_list("person_id", flat=True))
     return found
 
 
@@ -1164,9 +1166,7 @@ def _label_checksums(scope: dict[str, list[int]]) -> dict[str, str]:
 def _recency(org_ids: set[int]) -> dict[int, Any]:
     """How recent each organisation's data is: its latest imported row, else its latest membership start."""
     recency: dict[int, Any] = {}
-    ids = sorted(org_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in chunked(sorted(org_ids)):
         for row in (
             Membership.objects.filter(organisation_id__in=chunk)
             .values("organisation_id")
@@ -1318,67 +1318,6 @@ def _absorb(merger: Merger) -> Association:
         )
     merger.resulting_association = into
     return into
-
-
-def _person_keys(person: Person) -> list[str]:
-    keys = []
-    if person.email:
-        keys.append(f"@{person.email.strip().lower()}")
-    name = fold(f"{person.first_name} {person.last_name}")
-    if name.strip():
-        keys.append(f"n:{name}")
-    return keys
-
-
-def deduplicate_people(org_ids: set[int]) -> int:
-    """Within each organisation, contacts with the same e-mail or the same full name are one person."""
-    person_type = ContentType.objects.get_for_model(Person)
-    merged = 0
-    roles = (
-        Role.objects.filter(organisation_id__in=sorted(org_ids))
-        .select_related("person")
-        .order_by("organisation_id", "person_id", "pk")
-    )
-    by_org: dict[int, list[Role]] = defaultdict(list)
-    for role in roles:
-        by_org[role.organisation_id].append(role)
-    for org_roles in by_org.values():
-        seen: dict[str, Person] = {}
-        for role in org_roles:
-            person = role.person
-            kept = next(
-                (seen[key] for key in _person_keys(person) if key in seen and seen[key].pk != person.pk), None
-            )
-            if kept is None:
-                for key in _person_keys(person):
-                    seen.setdefault(key, person)
-                continue
-            _fold_person(kept, person, role, person_type)
-            for key in _person_keys(person):
-                seen.setdefault(key, kept)
-            merged += 1
-    return merged
-
-
-def _fold_person(kept: Person, other: Person, role: Role, person_type: ContentType) -> None:
-    if Role.objects.filter(person=kept, organisation_id=role.organisation_id, kind=role.kind).exists():
-        role.delete()
-    else:
-        Role.objects.filter(pk=role.pk).update(person=kept)
-    changed = []
-    for field in ("first_name", "last_name", "email", "phone"):
-        if not getattr(kept, field) and getattr(other, field):
-            setattr(kept, field, getattr(other, field))
-            changed.append(field)
-    if changed:
-        kept.save(update_fields=changed)
-    if not Role.objects.filter(person=other).exists():
-        lineage = Lineage.objects.filter(content_type=person_type, object_id=other.pk)
-        for field in ("first_name", "last_name", "email", "phone"):
-            value = getattr(kept, field)
-            lineage.filter(field=field).exclude(value=value).update(retained=False)
-        lineage.update(object_id=kept.pk)
-        other.delete()
 
 
 # -- undo ----------------------------------------------------------------------------------------------------

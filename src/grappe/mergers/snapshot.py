@@ -1,12 +1,13 @@
 """Undo made exact: the rows a merger will touch, dumped before it runs and written back on undo.
 
-A snapshot is plain data: for each registry model, the full rows (every concrete column, by attname) of the
+A snapshot is plain data: for each registry model and each model another app declared as a dependent of an
+organisation, establishment, person or membership (``grappe.core.dependents``), the full rows (every concrete column, by attname) of the
 scope — the primary keys apply may change or delete — and the highest primary key before apply, which tells
 apart the rows apply created. Restoring updates the rows that still exist, re-inserts the deleted ones with
 their former ids (raw insert: ``auto_now`` fields keep their old values) and deletes the created ones.
 
-``registry_checksum`` hashes a canonical dump of every registry table: the tests compare it before apply and
-after undo.
+``registry_checksum`` hashes a canonical dump of every registry table and every declared dependent table: the
+tests compare it before apply and after undo.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.apps import apps
-from django.db import models
+from django.db import connections, models, router
+
+from grappe.core import dependents
+from grappe.core.chunks import chunked
 
 Scope = dict[str, set[int]]
 
@@ -42,11 +46,23 @@ _ORDER = (
 
 
 def registry_models() -> list[type[models.Model]]:
-    """Every table of the registry app, many-to-many tables included, in a stable order."""
-    found: list[type[models.Model]] = []
-    for model in apps.get_app_config("registry").get_models(include_auto_created=True):
-        found.append(model)
-    return sorted(found, key=lambda m: m._meta.label)
+    """Every table of the registry app, many-to-many tables included, and every declared dependent table of
+    the other apps, in a stable order."""
+    found = {
+        model._meta.label: model
+        for model in apps.get_app_config("registry").get_models(include_auto_created=True)
+    }
+    for model in dependents.dependent_models():
+        found.setdefault(model._meta.label, model)
+    return [found[label] for label in sorted(found)]
+
+
+def restore_order() -> tuple[str, ...]:
+    """The registry's tables parents first, then the other apps' dependent tables (they point at the registry)."""
+    others = sorted(
+        model._meta.label for model in dependents.dependent_models() if model._meta.label not in _ORDER
+    )
+    return (*_ORDER, *others)
 
 
 def model_for(label: str) -> type[models.Model]:
@@ -73,10 +89,9 @@ def dump_rows(model: type[models.Model], pks: Iterable[int] | None = None) -> li
     if pks is None:
         return [dict(zip(names, map(_plain, row), strict=True)) for row in queryset.values_list(*names)]
     rows: list[dict[str, Any]] = []
-    ordered = sorted(set(pks))
-    for start in range(0, len(ordered), 500):
-        chunk = queryset.filter(pk__in=ordered[start : start + 500]).values_list(*names)
-        rows += [dict(zip(names, map(_plain, row), strict=True)) for row in chunk]
+    for chunk in chunked(sorted(set(pks))):
+        found = queryset.filter(pk__in=chunk).values_list(*names)
+        rows += [dict(zip(names, map(_plain, row), strict=True)) for row in found]
     return sorted(rows, key=lambda row: row[model._meta.pk.attname])
 
 
@@ -101,7 +116,10 @@ def scope_checksum(scope: Mapping[str, Iterable[int]]) -> str:
 
 
 def max_pks() -> dict[str, int]:
-    return {label: model_for(label)._base_manager.aggregate(n=models.Max("pk"))["n"] or 0 for label in _ORDER}
+    return {
+        label: model_for(label)._base_manager.aggregate(n=models.Max("pk"))["n"] or 0
+        for label in restore_order()
+    }
 
 
 def take_snapshot(scope: Scope) -> dict[str, Any]:
@@ -128,30 +146,43 @@ def created_since(snapshot: Mapping[str, Any]) -> dict[str, list[int]]:
 def restore_snapshot(snapshot: Mapping[str, Any], created: Mapping[str, list[int]]) -> None:
     """Write the snapshot's rows back and delete the rows created since. Run inside a transaction."""
     rows_by_label: dict[str, list[dict[str, Any]]] = snapshot["rows"]
-    for label in _ORDER:
+    order = restore_order()
+    for label in order:
         if label in rows_by_label:
             _restore_rows(model_for(label), rows_by_label[label])
-    for label in reversed(_ORDER):
+    for label in reversed(order):
         if created.get(label):
-            model = model_for(label)
-            model._base_manager.filter(pk__in=created[label]).delete()
+            manager = model_for(label)._base_manager
+            for chunk in chunked(created[label]):
+                manager.filter(pk__in=chunk).delete()
 
 
 def _restore_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     fields = _fields(model)
     pk_name = model._meta.pk.attname
     objects = [_instance(model, fields, row) for row in rows]
-    existing = set(
-        model._base_manager.filter(pk__in=[row[pk_name] for row in rows]).values_list("pk", flat=True)
-    )
+    existing = {
+        pk
+        for chunk in chunked(row[pk_name] for row in rows)
+        for pk in model._base_manager.filter(pk__in=chunk).values_list("pk", flat=True)
+    }
     to_update = [obj for obj in objects if obj.pk in existing]
     to_insert = [obj for obj in objects if obj.pk not in existing]
     updatable = [field.name for field in fields if not field.primary_key]
     if to_update and updatable:
-        model._base_manager.bulk_update(to_update, updatable, batch_size=200)
-    for start in range(0, len(to_insert), 200):
+        # An UPDATE … CASE binds each row's id and value per column, and its id once more in the WHERE.
+        model._base_manager.bulk_update(
+            to_update, updatable, batch_size=_rows_per_statement(model, 2 * len(updatable) + 1)
+        )
+    for chunk in chunked(to_insert, _rows_per_statement(model, len(fields))):
         # raw=True: the stored values go in as they are (no auto_now / auto_now_add), ids included.
-        model._base_manager._insert(to_insert[start : start + 200], fields=fields, raw=True)
+        model._base_manager._insert(chunk, fields=fields, raw=True)
+
+
+def _rows_per_statement(model: type[models.Model], variables_per_row: int) -> int:
+    """At most 200 rows a statement, fewer when they would pass the database's limit on bound variables."""
+    limit = connections[router.db_for_write(model)].features.max_query_params
+    return max(1, min(200, limit // variables_per_row)) if limit else 200
 
 
 def _instance(model: type[models.Model], fields: list[models.Field], row: dict[str, Any]) -> models.Model:

@@ -10,6 +10,9 @@ these functions:
   (establishments, roles, people, memberships, source rows, lineage);
 - anyone else gets no registry access at all (``require_registry_access`` raises ``PermissionDenied``).
 
+Another app's model declared as a dependent (``grappe.core.dependents``) is visible when the row it hangs off
+(its first declared relation) is.
+
 A single object outside the user's scope is looked up exactly like a missing one (``Http404``), so a page
 never reveals that it exists. The network's own structure (associations, territories, offices, staff, brands)
 is shared with every staff member: a permanent needs to know who to call in the other antennas.
@@ -29,6 +32,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, pre
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from grappe.core import dependents
 from grappe.france import geo
 from grappe.france.text import fold
 from grappe.registry import stats
@@ -157,8 +161,15 @@ def restrict(user: User, queryset: QuerySet) -> QuerySet:
         return queryset.filter(Exists(records))
     if model in _STRUCTURE:
         return queryset
+    relation = dependents.placing_relation(model)
+    if relation is not None:
+        # Another app's dependent: visible when what it hangs off (its first declared relation) is.
+        placed = restrict(user, relation.target._base_manager.filter(pk=OuterRef(relation.column)))
+        return queryset.filter(Exists(placed))
     raise TypeError(
-        f"No visibility rule for {model.__name__}: add one to grappe.registry.selectors.restrict."
+        f"No visibility rule for {model.__name__}: declare it as a dependent of an organisation, an "
+        "establishment, a person or a membership (grappe.core.dependents), or add a rule to "
+        "grappe.registry.selectors.restrict."
     )
 
 

@@ -6,14 +6,19 @@ Each function is atomic: it runs inside ``transaction.atomic`` so that a failure
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count
 
+from grappe.core import dependents
+from grappe.core.chunks import chunked
 from grappe.errors import UserError
+from grappe.france.text import fold
 from grappe.registry.models import (
     Association,
     Brand,
@@ -22,8 +27,8 @@ from grappe.registry.models import (
     Membership,
     Office,
     Organisation,
+    Person,
     Role,
-    SourceRecord,
     StaffMember,
     Territory,
 )
@@ -120,7 +125,9 @@ def merge_organisations(
 ) -> Organisation:
     """Fold ``duplicates`` into ``survivor``: the survivor's id never changes, nothing is lost.
 
-    Establishments, roles, memberships, source records and lineage move to the survivor. Without
+    Whatever hangs off the duplicates moves to the survivor as its app declared (``grappe.core.dependents``:
+    establishments, roles, memberships, source records, lineage, …), or the merge is refused with the
+    declaration's message before anything changes. Without
     ``survivorship``, empty survivor fields are filled from the duplicates; with it, each field follows the
     policy, and the values not retained stay visible in lineage (``retained=False``). ``choices``, when given,
     receives one ``FieldChoice`` per field where distinct values competed.
@@ -128,9 +135,8 @@ def merge_organisations(
     others = [org for org in duplicates if org.pk != survivor.pk]
     if not others:
         return survivor
+    dependents.check_fold(survivor=survivor, others=others)
     other_ids = [org.pk for org in others]
-    from django.contrib.contenttypes.models import ContentType
-
     org_type = ContentType.objects.get_for_model(Organisation)
     made: list[FieldChoice] = []
     if survivorship is None:
@@ -146,11 +152,8 @@ def merge_organisations(
     # Free the unique SIREN before the survivor takes it over.
     Organisation.objects.filter(pk__in=other_ids).update(siren="")
     survivor.save()
-    Establishment.objects.filter(organisation_id__in=other_ids).update(organisation=survivor)
-    Role.objects.filter(organisation_id__in=other_ids).update(organisation=survivor)
-    Membership.objects.filter(organisation_id__in=other_ids).update(organisation=survivor)
-    SourceRecord.objects.filter(organisation_id__in=other_ids).update(organisation=survivor)
-    Lineage.objects.filter(content_type=org_type, object_id__in=other_ids).update(object_id=survivor.pk)
+    # Establishments, roles, memberships, source rows, lineage and every other app's declared dependents.
+    dependents.fold_dependents(survivor=survivor, others=others)
     for choice in made:
         lineage = Lineage.objects.filter(content_type=org_type, object_id=survivor.pk, field=choice.field)
         lineage.exclude(value=choice.kept).update(retained=False)
@@ -208,6 +211,7 @@ def collapse_memberships(*, organisation: Organisation) -> None:
         if any(m.status == Membership.Status.ACTIVE for m in memberships):
             kept.status = Membership.Status.ACTIVE
         kept.save()
+        dependents.fold_dependents(survivor=kept, others=extra)
         Membership.objects.filter(pk__in=[m.pk for m in extra]).delete()
 
 
@@ -288,3 +292,74 @@ def transfer_structure(*, absorbed: Association, into: Association) -> dict[int,
     taken = set(into.brands.values_list("name", flat=True))
     Brand.objects.filter(association=absorbed).exclude(name__in=taken).update(association=into)
     return carried_over
+
+
+# -- people --------------------------------------------------------------------------------------------------
+
+
+def _person_keys(person: Person) -> list[str]:
+    keys = []
+    if person.email:
+        keys.append(f"@{person.email.strip().lower()}")
+    name = fold(f"{person.first_name} {person.last_name}")
+    if name.strip():
+        keys.append(f"n:{name}")
+    return keys
+
+
+@transaction.atomic
+def deduplicate_people(org_ids: set[int]) -> int:
+    """Within each organisation, contacts with the same e-mail or the same full name are one person.
+
+    Returns how many contacts were folded into another."""
+    person_type = ContentType.objects.get_for_model(Person)
+    merged = 0
+    roles = (
+        role
+        for chunk in chunked(sorted(org_ids))
+        for role in Role.objects.filter(organisation_id__in=chunk)
+        .select_related("person")
+        .order_by("organisation_id", "person_id", "pk")
+    )
+    by_org: dict[int, list[Role]] = defaultdict(list)
+    for role in roles:
+        by_org[role.organisation_id].append(role)
+    for org_roles in by_org.values():
+        seen: dict[str, Person] = {}
+        for role in org_roles:
+            person = role.person
+            kept = next(
+                (seen[key] for key in _person_keys(person) if key in seen and seen[key].pk != person.pk), None
+            )
+            if kept is None:
+                for key in _person_keys(person):
+                    seen.setdefault(key, person)
+                continue
+            _fold_person(kept, person, role, person_type)
+            for key in _person_keys(person):
+                seen.setdefault(key, kept)
+            merged += 1
+    return merged
+
+
+def _fold_person(kept: Person, other: Person, role: Role, person_type: ContentType) -> None:
+    """``other``'s role at one organisation goes to ``kept``; ``other``, left with no role, folds into it."""
+    if Role.objects.filter(person=kept, organisation_id=role.organisation_id, kind=role.kind).exists():
+        role.delete()
+    else:
+        Role.objects.filter(pk=role.pk).update(person=kept)
+    changed = []
+    for field in ("first_name", "last_name", "email", "phone"):
+        if not getattr(kept, field) and getattr(other, field):
+            setattr(kept, field, getattr(other, field))
+            changed.append(field)
+    if changed:
+        kept.save(update_fields=changed)
+    if not Role.objects.filter(person=other).exists():
+        lineage = Lineage.objects.filter(content_type=person_type, object_id=other.pk)
+        for field in ("first_name", "last_name", "email", "phone"):
+            value = getattr(kept, field)
+            lineage.filter(field=field).exclude(value=value).update(retained=False)
+        # Lineage, and every other app's declared dependents (mandates, proxies…), follow the person.
+        dependents.fold_dependents(survivor=kept, others=[other])
+        other.delete()
