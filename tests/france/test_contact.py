@@ -127,3 +127,73 @@ def test_contact_checks_never_raise(text):
         assert checked.ok or checked.value is None
         if checked.problem:
             assert checked.problem.render()
+
+
+# -- phones read by the rules of the row's country ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("(773) 251-1196", "+17732511196"), ("7732511196", "+17732511196"), ("773.251.1196", "+17732511196")],
+)
+def test_us_numbers_with_their_area_code_become_e164(raw, expected):
+    outcome = check_phone(raw, "US")
+
+    assert outcome.value == expected and outcome.ok and outcome.note is None
+
+
+@pytest.mark.parametrize("raw", ["3865286", "386-5286"])
+def test_a_us_local_number_without_area_code_is_kept_as_its_digits_with_a_note(raw):
+    outcome = check_phone(raw, "US")
+
+    assert outcome.ok and outcome.value == "3865286"
+    assert outcome.note.code == "phone.local" and "US" in outcome.note.render()
+
+
+def test_the_three_us_forms_are_refused_as_french_numbers():
+    assert all(check_phone(raw).problem for raw in ("3865286", "(773) 251-1196", "7732511196"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("022 310 22 55", "CH", "+41223102255"),
+        ("+41 22 310 22 55", "CH", "+41223102255"),
+        ("+41 22 310 22 55", "FR", "+41223102255"),  # a country code is read whatever the region
+        ("0041 22 310 22 55", "US", "+41223102255"),
+        ("02 555 12 34", "BE", "+3225551234"),
+        ("06 1234 5678", "IT", "+390612345678"),
+        ("04 77 12 34 56", "FR", "+33477123456"),
+    ],
+)
+def test_national_numbers_are_read_with_the_region(raw, region, expected):
+    assert check_phone(raw, region).value == expected
+
+
+def test_with_an_unknown_country_only_numbers_with_their_country_code_are_read():
+    assert check_phone("+41 22 310 22 55", None).value == "+41223102255"
+    refused = check_phone("022 310 22 55", None)
+    assert refused.value is None and refused.problem.code == "phone.no_country"
+
+
+def test_a_number_invalid_for_its_country_is_refused_and_says_which_country():
+    outcome = check_phone("12", "CH")
+
+    assert outcome.value is None and outcome.problem.code == "phone.invalid_for_country"
+    assert "CH" in outcome.problem.render()
+
+
+@given(st.text(max_size=30), st.sampled_from(["FR", "US", "CH", "BE", "IT", "GB", None]))
+def test_check_phone_never_raises_and_keeps_only_e164_or_local_digits(raw, region):
+    outcome = check_phone(raw, region)
+
+    if outcome.value is not None:
+        assert outcome.value.startswith("+") or (outcome.note is not None and outcome.value.isdigit())
+        assert outcome.value.lstrip("+").isdigit() and len(outcome.value) <= 20
+
+
+@given(st.from_regex(r"[2-9]\d{2}[ .-]?\d{4}", fullmatch=True))
+def test_any_seven_digit_us_number_is_kept_never_refused(raw):
+    outcome = check_phone(raw, "US")
+
+    assert outcome.ok and outcome.value is not None

@@ -188,3 +188,44 @@ def test_every_big_commune_is_found_by_its_own_name_and_postcode(item):
     found = find_commune(item.name.upper(), item.postcodes[0])
     assert found is not None
     assert found == item or found.parent == item.code
+
+
+# -- places outside France ------------------------------------------------------------------------------------
+
+
+def test_a_us_zip_with_country_us_is_never_the_oise():
+    place = check_place("60610", "Chicago", "US")
+
+    assert place.ok and place.value == geo.Place("60610", "Chicago", None, None)
+    # Without its country, the same zip is read as French (and then disagrees with the city).
+    assert check_place("60610", "Chicago").value.departement == "60"
+
+
+def test_a_swiss_postcode_keeps_its_four_digits_and_gets_no_departement():
+    place = check_place("1201", "1201 Genève", "CH").value
+
+    assert (place.postcode, place.city, place.commune, place.departement) == ("1201", "Genève", None, None)
+
+
+def test_a_four_digit_postcode_is_still_french_by_default_and_belgian_in_belgium():
+    nice = check_place("6000", "Nice").value
+    assert nice.postcode == "06000" and nice.departement == "06" and nice.commune.name == "Nice"
+    charleroi = check_place("6000", "Charleroi", "BE").value
+    assert (charleroi.postcode, charleroi.departement, charleroi.commune) == ("6000", None, None)
+
+
+def test_an_unknown_country_keeps_the_place_as_written():
+    place = check_place("sw1a 1aa", "London", None).value
+
+    assert place.postcode == "SW1A 1AA" and place.departement is None
+
+
+@given(
+    st.text(max_size=12), st.text(max_size=30), st.sampled_from(["CH", "BE", "US", "IT", "GB", "DE", None])
+)
+def test_a_foreign_place_never_becomes_a_french_commune_or_departement(postcode, city, country):
+    outcome = check_place(postcode, city, country)
+
+    assert outcome.ok
+    if outcome.value is not None:
+        assert outcome.value.commune is None and outcome.value.departement is None

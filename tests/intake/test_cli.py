@@ -108,9 +108,12 @@ def test_the_report_option_writes_every_issue_as_csv(runner, association, write_
     assert "les 20 premières sur 30" in result.text and "Rien n'a été écrit" in result.text
     with report.open(encoding="utf-8-sig", newline="") as stream:
         lines = list(csv.DictReader(stream, delimiter=";"))
-    assert len(lines) == 30
+    assert len(lines) == 31  # every issue, then one count per column
     assert lines[0]["ligne"] == "2" and lines[0]["colonne"] == "E-mail" and lines[0]["valeur"] == "faux"
     assert lines[0]["gravité"] == "avertissement" and lines[0]["attendu"]
+    assert lines[-1]["ligne"] == "" and lines[-1]["colonne"] == "E-mail"
+    assert lines[-1]["gravité"] == "synthèse" and lines[-1]["code"] == "summary.unread"
+    assert "30 valeurs illisibles" in lines[-1]["anomalie"] and "rapprochement" in lines[-1]["anomalie"]
     assert Organisation.objects.count() == 0
 
 

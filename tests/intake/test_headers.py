@@ -28,6 +28,7 @@ CONTRACT_FIELDS = [
     "street2",
     "postcode",
     "city",
+    "country",
     "email",
     "phone",
     "website",

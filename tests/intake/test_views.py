@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from grappe.intake import views
 from grappe.intake.models import ImportJob, SavedMapping
@@ -128,8 +129,16 @@ def test_the_report_filters_paginates_and_downloads_as_csv(staff_client, associa
     download = staff_client.get(reverse("intake:report_csv", args=[job.pk]))
     text = b"".join(download.streaming_content).decode("utf-8-sig")
     lines = list(csv.DictReader(io.StringIO(text), delimiter=";"))
-    assert download["Content-Type"].startswith("text/csv") and len(lines) == 12
+    assert download["Content-Type"].startswith("text/csv") and len(lines) == 12 + 2  # + a count per column
     assert lines[0]["fichier"] == "membres.csv" and lines[0]["ligne"] == "2"
+    counts = {line["colonne"]: line["anomalie"] for line in lines if line["code"] == "summary.unread"}
+    assert set(counts) == {"E-mail", "Téléphone"}
+    assert (
+        "6 valeurs illisibles" in counts["Téléphone"]
+        and "ne servent pas au rapprochement" in counts["Téléphone"]
+    )
+    shown = [count.message for count in first.context["reading_counts"]]
+    assert counts["Téléphone"] in shown and escape(counts["Téléphone"]) in first.content.decode()
 
 
 def test_rows_with_errors_need_the_explicit_choice_to_import_the_valid_ones(

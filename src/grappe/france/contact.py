@@ -14,7 +14,7 @@ import idna
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from .problems import Checked, _, empty, refused
+from .problems import Checked, _, empty, noted, refused
 from .text import clean_text
 
 # Personal mailboxes: an address there says nothing about the company's domain (linkage must not use it).
@@ -138,9 +138,10 @@ def _phone_digits(text: str) -> str:
 
 
 def _parse_phone(digits: str) -> phonenumbers.PhoneNumber | None:
+    """A French number (metropolitan or overseas), or any number written with its country code."""
     if digits.isdigit() and len(digits) == 9 and digits[0] != "0":
         digits = "0" + digits  # a spreadsheet read "04 77 …" as the number 477…
-    regions = ("FR",) if digits.startswith(("+", "00")) else ("FR", *_OVERSEAS_REGIONS)
+    regions = ("FR",) if _is_international(digits) else ("FR", *_OVERSEAS_REGIONS)
     for region in regions:
         try:
             number = phonenumbers.parse(digits, region)
@@ -151,8 +152,19 @@ def _parse_phone(digits: str) -> phonenumbers.PhoneNumber | None:
     return None
 
 
-def check_phone(raw: str | None) -> Checked[str]:
-    """A phone number in E.164 form ("04 77 12 34 56" → "+33477123456"); French unless prefixed."""
+def _is_international(digits: str) -> bool:
+    return digits.startswith(("+", "00"))
+
+
+def check_phone(raw: str | None, region: str | None = "FR") -> Checked[str]:
+    """A phone number in E.164 form, read by the rules of ``region`` (ISO alpha-2; France by default).
+
+    "04 77 12 34 56" → "+33477123456"; with ``region="US"``, "(773) 251-1196" → "+17732511196". A number
+    written with its country code ("+41 22 …", "0041 22 …") is read whatever the region. A local number
+    without its area code (a US "386-5286") cannot become E.164: it is kept as its digits ("3865286"), with a
+    note, and is read with the row's country by whoever uses it. ``region=None`` (the country is unknown):
+    only numbers written with their country code are read.
+    """
     text = clean_text(raw)
     if not text:
         return empty()
@@ -174,7 +186,19 @@ def check_phone(raw: str | None) -> Checked[str]:
             ),
             value=_shown(text),
         )
-    number = _parse_phone(digits)
+    if region == "FR" or _is_international(digits):
+        number = _parse_phone(digits)
+    elif region is None:
+        return refused(
+            "phone.no_country",
+            _(
+                "Numéro de téléphone « %(value)s » non lu : le pays de la ligne est inconnu, l'indicatif du "
+                "pays est donc attendu (+41 …)."
+            ),
+            value=_shown(text),
+        )
+    else:
+        return _foreign_phone(text, digits, region)
     if number is None:
         return refused(
             "phone.invalid",
@@ -185,6 +209,39 @@ def check_phone(raw: str | None) -> Checked[str]:
             value=_shown(text),
         )
     return Checked(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _foreign_phone(text: str, digits: str, region: str) -> Checked[str]:
+    try:
+        number = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_valid_number(number):
+        return Checked(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    if (
+        number is not None
+        and phonenumbers.is_possible_number_with_reason(number)
+        == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY
+    ):
+        return noted(
+            digits,
+            "phone.local",
+            _(
+                "Numéro local « %(value)s » gardé tel quel (%(country)s) : sans indicatif de zone, il ne peut "
+                "pas être écrit au format international."
+            ),
+            value=_shown(text),
+            country=region,
+        )
+    return refused(
+        "phone.invalid_for_country",
+        _(
+            "Numéro de téléphone « %(value)s » invalide pour le pays %(country)s : un numéro de ce pays, ou "
+            "l'indicatif d'un autre pays (+33 …), est attendu."
+        ),
+        value=_shown(text),
+        country=region,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------

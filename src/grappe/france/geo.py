@@ -439,16 +439,22 @@ def _served_names(items: tuple[Commune, ...], limit: int = 6) -> str:
 
 def _strip_postcode(city: str, digits: str) -> str:
     """Some files put "42000 Saint-Étienne" in the city column: drop the repeated postcode."""
-    return re.sub(rf"^\s*{digits}\s+|\s+{digits}\s*$", "", city)
+    code = re.escape(digits)
+    return re.sub(rf"^\s*{code}\s+|\s+{code}\s*$", "", city, flags=re.IGNORECASE)
 
 
-def check_place(postcode_raw: str | None, city_raw: str | None) -> Checked[Place]:
-    """A postcode and a city, checked against each other.
+def check_place(postcode_raw: str | None, city_raw: str | None, country: str | None = "FR") -> Checked[Place]:
+    """A postcode and a city, checked against each other when ``country`` is France ("FR", the default).
 
     On disagreement the value is still a :class:`Place` (commune left empty, département from the postcode)
     together with a ``place.mismatch`` problem, so callers can show what was read next to the problem.
+
+    Any other country (or ``None``: the country is unknown) keeps the postcode and the city as written, with
+    no commune and no département: a US zip 60610 is not the Oise, a Belgian 6100 is not Nice.
     """
     city = clean_text(city_raw)
+    if country != "FR":
+        return _foreign_place(clean_text(postcode_raw).upper(), city)
     postcode = check_postcode(postcode_raw)
     if postcode.problem:
         return Checked(None, postcode.problem)
@@ -460,6 +466,14 @@ def check_place(postcode_raw: str | None, city_raw: str | None) -> Checked[Place
         return Checked(Place("", city, found, found.departement if found else None))
     city = _strip_postcode(city, digits)
     return _place_with_postcode(digits, city)
+
+
+def _foreign_place(postcode: str, city: str) -> Checked[Place]:
+    if not (postcode or city):
+        return empty()
+    if postcode:
+        city = _strip_postcode(city, postcode)
+    return Checked(Place(postcode, city, None, None))
 
 
 def _place_with_postcode(digits: str, city: str) -> Checked[Place]:

@@ -47,10 +47,15 @@ class Problem:
 
 @dataclass(frozen=True)
 class Checked(Generic[T]):
-    """The outcome of a check: ``value`` is normalised, or ``None`` when the cell is empty or refused."""
+    """The outcome of a check: ``value`` is normalised, or ``None`` when the cell is empty or refused.
+
+    ``note`` is a remark on a value that was kept as written rather than normalised (a local phone number
+    without its area code): nothing is refused, but the report says so.
+    """
 
     value: T | None
     problem: Problem | None = None
+    note: Problem | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,3 +75,8 @@ def problem(code: str, message: str, **params: object) -> Problem:
 def refused(code: str, message: str, **params: object) -> Checked[T]:
     """A refused value: no value, one problem."""
     return Checked(None, problem(code, message, **params))
+
+
+def noted(kept: T, code: str, message: str, /, **params: object) -> Checked[T]:
+    """A kept value with a remark for the report."""
+    return Checked(kept, note=problem(code, message, **params))

@@ -46,6 +46,12 @@ def import_command(
         None, "--report", help="Écrire le rapport complet des anomalies (CSV)."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Valider seulement, sans rien écrire."),
+    country: str = typer.Option(
+        "FR",
+        "--country",
+        help="Pays des lignes sans colonne « Pays » (code ISO : FR, CH, BE, US… ou nom) ; "
+        "leurs codes postaux et téléphones sont lus selon ce pays.",
+    ),
 ) -> None:
     """Importe l'export des adhérents d'une association (tout ou rien).
 
@@ -53,11 +59,12 @@ def import_command(
     lignes ont des erreurs, 2 refusé (fichier illisible, déjà importé, lignes en erreur…) : rien n'a changé.
     """
     from grappe.intake.reading import open_table
-    from grappe.intake.report import ReportCollector
+    from grappe.intake.report import ReportCollector, columns_of
     from grappe.intake.selectors import association_by_name, resolve_mapping
-    from grappe.intake.services import ImportRefused, import_file
+    from grappe.intake.services import ImportRefused, import_file, read_default_country
 
     target = association_by_name(association)
+    default_country = read_default_country(country)
     if not file.is_file():
         fail(f"fichier introuvable : {file}.")
     # Opened once here to resolve the mapping on its headers; the service opens it again (cheap: no rows read).
@@ -67,6 +74,7 @@ def import_command(
     collector = ReportCollector(
         file_name=table.file_name, sheet=table.sheet, stream=stream, keep=SHOWN_ISSUES
     )
+    field_columns = columns_of(table.headers, columns)
     try:
         with _progress_bar() as progress:
             result = import_file(
@@ -79,15 +87,19 @@ def import_command(
                 dry_run=dry_run,
                 progress=progress,
                 on_issue=collector,
+                country=default_country,
             )
     except ImportRefused as refused:
-        _print_issues(collector, rows=refused.summary.rows)
+        _finish_report(collector, stream, field_columns)
+        _print_issues(collector, rows=refused.summary.rows, columns=field_columns)
         _report_written(report)
         fail(str(refused))
-    finally:
+    except BaseException:
         if stream:
             stream.close()
-    _print_issues(collector, rows=result.summary.rows)
+        raise
+    _finish_report(collector, stream, field_columns)
+    _print_issues(collector, rows=result.summary.rows, columns=field_columns)
     _report_written(report)
     summary = result.summary
     if dry_run:
@@ -143,17 +155,29 @@ def _progress_bar() -> Any:
     return _Bar()
 
 
-def _print_issues(collector: Any, *, rows: int) -> None:
+def _finish_report(collector: Any, stream: Any, columns: dict[str, str]) -> None:
+    collector.write_counts(columns)
+    if stream:
+        stream.close()
+
+
+def _print_issues(collector: Any, *, rows: int, columns: dict[str, str]) -> None:
     if not collector.total:
         out_console.print(f"{rows} lignes lues, aucune anomalie.")
         return
+    _print_table(collector, rows=rows)
+    for count in collector.counts(columns):
+        out_console.print(f"• {count.message}", highlight=False)
+
+
+def _print_table(collector: Any, *, rows: int) -> None:
     from grappe.intake.report import severity_label
 
     table = RichTable(title=f"Anomalies (les {len(collector.first)} premières sur {collector.total})")
     for header in ("Ligne", "Colonne", "Valeur", "Anomalie", "Gravité"):
         table.add_column(header, overflow="fold")
     for issue in collector.first:
-        style = "red" if issue.is_error else "yellow"
+        style = "red" if issue.is_error else "yellow" if issue.severity == "warning" else "cyan"
         table.add_row(
             str(issue.line),
             issue.column,
@@ -163,9 +187,11 @@ def _print_issues(collector: Any, *, rows: int) -> None:
         )
     out_console.print(table)
     errors, warnings = collector.by_severity.get("error", 0), collector.by_severity.get("warning", 0)
+    notes = collector.by_severity.get("info", 0)
     by_column = ", ".join(f"{column} : {n}" for column, n in collector.by_column.most_common(8))
     out_console.print(
-        f"{rows} lignes lues ; {errors} erreur(s), {warnings} avertissement(s). Par colonne : {by_column}.",
+        f"{rows} lignes lues ; {errors} erreur(s), {warnings} avertissement(s), {notes} remarque(s)."
+        + (f" Par colonne : {by_column}." if by_column else ""),
         highlight=False,
     )
 

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grappe.france.countries import FRANCE, country_codes, country_name
+from grappe.france.text import fold
 from grappe.intake.headers import FIELDS
 from grappe.intake.models import ImportIssue, SavedMapping
 from grappe.registry.models import Association
@@ -27,6 +29,30 @@ class UploadForm(forms.Form):
         min_value=1,
         help_text=_("À indiquer seulement si la détection automatique se trompe."),
     )
+    country = forms.ChoiceField(
+        label=_("Pays par défaut des adhérents"),
+        initial=FRANCE,
+        required=False,  # not given: France
+        help_text=_(
+            "Pays des lignes sans colonne « Pays » : leurs codes postaux et téléphones sont lus selon ce pays. "
+            "Une colonne « Pays » du fichier l'emporte."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()
+
+    def clean_country(self) -> str:
+        return self.cleaned_data.get("country") or FRANCE
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country by its French name, France first."""
+    others = sorted(
+        (fold(country_name(code)), country_name(code), code) for code in country_codes() if code != FRANCE
+    )
+    return [(FRANCE, country_name(FRANCE)), *((code, name) for _key, name, code in others)]
 
 
 def field_choices() -> list[tuple[str, str]]:

@@ -119,6 +119,8 @@ class ImportIssue(models.Model):
     class Severity(models.TextChoices):
         ERROR = "error", _("erreur")
         WARNING = "warning", _("avertissement")
+        # A value kept as written, not refused (a local phone number): said in the report, counted apart.
+        INFO = "info", _("remarque")
 
     job = models.ForeignKey(
         ImportJob, verbose_name=_("import"), on_delete=models.CASCADE, related_name="issues"

@@ -18,6 +18,7 @@ from grappe.france.text import fold
 from grappe.intake.headers import FIELDS, normalise_header, suggest_mapping
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
 from grappe.intake.reading import Table
+from grappe.intake.report import ReadingCount, columns_of, reading_counts
 from grappe.jobs import ProgressFile
 from grappe.registry.models import Association, SourceRecord
 
@@ -172,3 +173,12 @@ def progress_path(job: ImportJob) -> Path:
 def job_progress(job: ImportJob) -> dict[str, Any]:
     """``{"stage", "done", "total"}`` of a running job, empty when it is not running."""
     return job_progress_file(job).read()
+
+
+def job_reading_counts(job: ImportJob) -> list[ReadingCount]:
+    """Per column, the values the job's validation could not read, and those kept as written."""
+    return reading_counts(
+        unread=job.options.get("unread", {}),
+        kept_local=job.options.get("kept_local", {}),
+        columns=columns_of(job.headers, job.column_mapping),
+    )

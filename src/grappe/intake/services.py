@@ -33,10 +33,11 @@ from django.utils.translation import gettext as _
 
 from grappe import jobs
 from grappe.errors import UserError
+from grappe.france.countries import FRANCE, check_country
 from grappe.intake.headers import FIELDS, normalise_header
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
 from grappe.intake.reading import Table, open_table
-from grappe.intake.validation import Issue, RowResult, RowValidator, Value, serialisable
+from grappe.intake.validation import INFO, Issue, RowResult, RowValidator, Value, serialisable
 from grappe.registry.models import (
     Association,
     Establishment,
@@ -87,6 +88,10 @@ class ValidationSummary:
     errors: int = 0
     warnings: int = 0
     by_column: Counter[str] = field(default_factory=Counter)
+    # Field name → values that could not be read (a WARNING refused them: not stored, not used to match)…
+    unread: Counter[str] = field(default_factory=Counter)
+    # …and values kept as written rather than normalised (an INFO: local phone numbers).
+    kept_local: Counter[str] = field(default_factory=Counter)
 
     @property
     def valid_rows(self) -> int:
@@ -101,10 +106,14 @@ class ValidationSummary:
         if result.has_errors:
             self.invalid_rows += 1
         for issue in result.issues:
+            if issue.severity == INFO:
+                self.kept_local[issue.field] += 1
+                continue
             if issue.is_error:
                 self.errors += 1
             else:
                 self.warnings += 1
+                self.unread[issue.field] += 1
             self.by_column[issue.column or _("(ligne entière)")] += 1
 
 
@@ -169,6 +178,20 @@ def check_mapping(*, headers: tuple[str, ...], mapping: Mapping[int, str]) -> No
         )
 
 
+def read_default_country(value: str | None) -> str:
+    """The default country an import was given (« CH », « Suisse », "Switzerland"…) as ISO alpha-2; "FR"
+    when none is given. An unreadable one refuses the import: rows would be read by the wrong rules."""
+    outcome = check_country(value)
+    if outcome.problem:
+        raise UserError(
+            _(
+                "Pays par défaut « %(value)s » non reconnu : indiquez un code ISO (FR, CH, BE, US…) ou un nom de pays."
+            )
+            % {"value": value}
+        )
+    return outcome.value or FRANCE
+
+
 def check_association_open(*, association: Association) -> None:
     """Members are imported into a living network: an absorbed one's members now belong to its absorber."""
     if association.status != Association.Status.ABSORBED:
@@ -231,10 +254,13 @@ def validate_table(
     mapping: Mapping[int, str],
     on_issue: IssueCallback | None = None,
     progress: ProgressCallback | None = None,
+    country: str = FRANCE,
 ) -> ValidationSummary:
-    """Validate every row of ``table`` without writing anything; stream the issues to ``on_issue``."""
+    """Validate every row of ``table`` without writing anything; stream the issues to ``on_issue``.
+
+    ``country`` (ISO alpha-2) reads the rows that have no « Pays » cell of their own."""
     check_mapping(headers=table.headers, mapping=mapping)
-    validator = RowValidator(headers=table.headers, mapping=mapping)
+    validator = RowValidator(headers=table.headers, mapping=mapping, country=country)
     summary = ValidationSummary(file_name=table.file_name, sheet=table.sheet)
     total = None
     if progress:
@@ -272,8 +298,12 @@ def import_file(
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
     on_issue: IssueCallback | None = None,
+    country: str = FRANCE,
 ) -> ImportResult:
     """Validate, then import the member export at ``path`` into ``association``, all or nothing.
+
+    ``country`` (ISO alpha-2, France by default) is the country of the rows without a « Pays » cell: their
+    postcodes and phones are read by its rules.
 
     ``mapping`` (column index → field of ``grappe.intake.headers.FIELDS``) defaults to the suggested one.
     Rows with errors refuse the whole import (``ImportRefused``) unless ``skip_invalid``: they are then kept
@@ -286,7 +316,9 @@ def import_file(
 
         mapping = resolve_mapping(headers=table.headers, association=association)
     check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
-    summary = validate_table(table=table, mapping=mapping, on_issue=on_issue, progress=progress)
+    summary = validate_table(
+        table=table, mapping=mapping, on_issue=on_issue, progress=progress, country=country
+    )
     if dry_run:
         return ImportResult(summary=summary, dry_run=True)
     check_importable(summary=summary, skip_invalid=skip_invalid)
@@ -298,6 +330,7 @@ def import_file(
         summary=summary,
         skip_invalid=skip_invalid,
         progress=progress,
+        country=country,
     )
 
 
@@ -342,6 +375,7 @@ def write_table(
     summary: ValidationSummary,
     skip_invalid: bool,
     progress: ProgressCallback | None = None,
+    country: str = FRANCE,
 ) -> ImportResult:
     """Pass 2: write ``table`` (already validated into ``summary``) in one transaction."""
     check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
@@ -360,6 +394,9 @@ def write_table(
                 mapping={table.headers[index]: name for index, name in sorted(mapping.items())},
                 association=association,
                 imported_by=user if user and user.is_authenticated else None,
+                default_country=country,
+                unread_values=dict(summary.unread),
+                local_values=dict(summary.kept_local),
             )
     except IntegrityError:
         # Another import of the same file committed between our check and this insert.
@@ -367,7 +404,7 @@ def write_table(
         raise
     result = ImportResult(summary=summary, source_file=source_file)
     writer = _BatchWriter(source_file=source_file, association=association, result=result)
-    validator = RowValidator(headers=table.headers, mapping=mapping)
+    validator = RowValidator(headers=table.headers, mapping=mapping, country=country)
     batch: list[RowResult] = []
     done = 0
     if progress:
@@ -598,7 +635,8 @@ class _BatchPlanner:
             self.writer.result.rows_matched += 1
         self._apply(item, org, org_values)
         if establishment is None:
-            establishment = Establishment(organisation=org)
+            # The row's country, its own or the import's default; "" when its cell could not be read.
+            establishment = Establishment(organisation=org, country=row.country or "")
             self.new[Establishment].append(establishment)
             if siret:
                 self.establishment_by_siret[siret.value] = establishment
@@ -742,9 +780,13 @@ def create_import_job(
     user: AbstractBaseUser | None = None,
     sheet: str | None = None,
     header_line: int | None = None,
+    country: str = FRANCE,
 ) -> ImportJob:
-    """Store an uploaded export under MEDIA_ROOT/imports/ and read its shape; an unreadable file is not kept."""
+    """Store an uploaded export under MEDIA_ROOT/imports/ and read its shape; an unreadable file is not kept.
+
+    ``country``: the default country of its rows (``options["country"]``)."""
     check_association_open(association=association)
+    country = read_default_country(country)
     if upload.size and upload.size > settings.GRAPPE_MAX_UPLOAD_BYTES:
         raise UserError(
             _("Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo.")
@@ -772,7 +814,7 @@ def create_import_job(
     job.header_line = table.header_line
     job.headers = list(table.headers)
     job.mapping = _mapping_as_json(suggest_job_mapping(job=job, table=table))
-    job.options = {"sheets": list(table.sheets)}
+    job.options = {"sheets": list(table.sheets), "country": country}
     job.save()
     return job
 
@@ -789,6 +831,11 @@ def suggest_job_mapping(*, job: ImportJob, table: Table) -> dict[int, str]:
 
 def _mapping_as_json(mapping: Mapping[int, str]) -> dict[str, str]:
     return {str(index): name for index, name in sorted(mapping.items())}
+
+
+def job_country(job: ImportJob) -> str:
+    """The default country the job's rows are read by (jobs from before it existed: France)."""
+    return job.options.get("country") or FRANCE
 
 
 def open_job_table(job: ImportJob) -> Table:
@@ -859,7 +906,13 @@ def _validate_job(*, job: ImportJob, progress: ProgressCallback | None) -> Impor
 
     try:
         table = open_job_table(job)
-        summary = validate_table(table=table, mapping=job.column_mapping, on_issue=keep, progress=progress)
+        summary = validate_table(
+            table=table,
+            mapping=job.column_mapping,
+            on_issue=keep,
+            progress=progress,
+            country=job_country(job),
+        )
         ImportIssue.objects.bulk_create(buffer)
     except UserError as error:
         _fail_job(job, error)
@@ -869,6 +922,7 @@ def _validate_job(*, job: ImportJob, progress: ProgressCallback | None) -> Impor
     job.invalid_row_count = summary.invalid_rows
     job.error_count = summary.errors
     job.warning_count = summary.warnings
+    job.options = {**job.options, "unread": dict(summary.unread), "kept_local": dict(summary.kept_local)}
     job.status = ImportJob.Status.VALIDATED
     job.failure = ""
     job.save()
@@ -909,6 +963,8 @@ def _import_job(
         invalid_rows=job.invalid_row_count,
         errors=job.error_count,
         warnings=job.warning_count,
+        unread=Counter(job.options.get("unread", {})),
+        kept_local=Counter(job.options.get("kept_local", {})),
     )
     check_importable(summary=summary, skip_invalid=skip_invalid)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING)
@@ -925,6 +981,7 @@ def _import_job(
             summary=summary,
             skip_invalid=skip_invalid,
             progress=progress,
+            country=job_country(job),
         )
     except UserError:
         # The file itself is fine (it validated): go back to "validated" so the user can act on the message.

@@ -2,7 +2,14 @@
 
 Severity model: an ERROR makes the row unimportable (no company name, a row that is not a record); a WARNING
 refuses one value — it is not stored in the registry, it stays verbatim in the ``SourceRecord`` and the report
-says why. Every check comes from ``grappe.france``: this module only wires cells to checks.
+says why; an INFO keeps a value as written and says so (a local phone number without its area code). Every
+check comes from ``grappe.france``: this module only wires cells to checks.
+
+Each row is read by the rules of its country: the row's own « Pays » column, else the import's default
+country (France unless told). Only French rows have their postcode looked up as a French commune and
+département; phones are read with the country's numbering plan. A country that cannot be read is a WARNING
+and leaves the row's country unknown: its postcode is kept as written, and only phones written with their
+country code are read — nothing is guessed.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grappe.france.amounts import check_amount
 from grappe.france.contact import check_email, check_phone, check_website
+from grappe.france.countries import FRANCE, check_country
 from grappe.france.dates import check_date
 from grappe.france.geo import check_place
 from grappe.france.headcount import check_headcount
@@ -33,6 +41,7 @@ from grappe.registry.models import Establishment, Membership, Organisation, Pers
 
 ERROR = ImportIssue.Severity.ERROR.value
 WARNING = ImportIssue.Severity.WARNING.value
+INFO = ImportIssue.Severity.INFO.value
 
 # What a column of each field should hold, shown next to every issue ("what was expected").
 EXPECTED: dict[str, Any] = {
@@ -47,10 +56,11 @@ EXPECTED: dict[str, Any] = {
     "joined_on": _("une date (31/03/2016)"),
     "postcode": _("un code postal et une commune qui se correspondent"),
     "city": _("un code postal et une commune qui se correspondent"),
+    "country": _("un pays (France, Suisse, Belgique…) ou son code ISO (FR, CH, BE…)"),
     "email": _("une adresse e-mail (nom@domaine.fr)"),
     "contact_email": _("une adresse e-mail (nom@domaine.fr)"),
-    "phone": _("un numéro de téléphone (04 77 12 34 56)"),
-    "contact_phone": _("un numéro de téléphone (04 77 12 34 56)"),
+    "phone": _("un numéro de téléphone (04 77 12 34 56, ou +41 22 … hors de France)"),
+    "contact_phone": _("un numéro de téléphone (04 77 12 34 56, ou +41 22 … hors de France)"),
     "website": _("une adresse de site web (www.exemple.fr)"),
     "annual_fee": _("un montant en euros (1 200,00 €)"),
     "member_status": _("à jour, en attente, non renouvelée ou terminée"),
@@ -141,6 +151,9 @@ class RowResult:
     cells: tuple[str, ...]
     values: dict[str, Value] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    # The country the row was read by (ISO alpha-2): its own cell, else the import's default; None when its
+    # cell could not be read.
+    country: str | None = FRANCE
 
     @property
     def has_errors(self) -> bool:
@@ -175,8 +188,10 @@ _MAX_FEE = decimal.Decimal("99999999.99")
 class RowValidator:
     """Validates the rows of one table under one column mapping (column index → field name)."""
 
-    def __init__(self, *, headers: Sequence[str], mapping: Mapping[int, str]):
+    def __init__(self, *, headers: Sequence[str], mapping: Mapping[int, str], country: str = FRANCE):
+        """``country``: the ISO alpha-2 code rows without a country of their own are read by."""
         self.headers = tuple(headers)
+        self.country = country
         self.column_of = {field_name: index for index, field_name in mapping.items()}
         self.folded_headers = tuple(fold(header) for header in self.headers)
 
@@ -194,6 +209,8 @@ class _RowCheck:
         self.row = row
         self.result = RowResult(line=row.line, cells=tuple(row.cells))
         self._texts: dict[str, str] = {}
+        # The row's country (ISO alpha-2), None when its « Pays » cell could not be read.
+        self.country: str | None = validator.country
 
     # -- reading cells and recording outcomes --------------------------------------------------------------
 
@@ -250,14 +267,19 @@ class _RowCheck:
         return True
 
     def checked(self, field_name: str, check: Callable[[str | None], Checked[Any]]) -> Any:
-        """Run ``check`` on the field's cell; a refusal becomes a warning and gives ``None``."""
+        """Run ``check`` on the field's cell; a refusal becomes a warning and gives ``None``, a note an info."""
         if field_name not in self.validator.column_of:
             return None
         outcome = check(self.raw(field_name))
         if outcome.problem:
             self.problem(field_name, outcome.problem)
             return None
+        if outcome.note:
+            self.problem(field_name, outcome.note, INFO)
         return outcome.value
+
+    def phone(self, raw: str | None) -> Checked[str]:
+        return check_phone(raw, self.country)
 
     # -- the checks ---------------------------------------------------------------------------------------
 
@@ -271,6 +293,7 @@ class _RowCheck:
                 column="",
             )
             return
+        self.check_country()
         self.check_name()
         self.check_identifiers()
         self.check_organisation()
@@ -287,6 +310,14 @@ class _RowCheck:
         folded = tuple(fold(cell) for cell in self.row.cells)
         matching = sum(1 for cell, header in zip(folded, headers, strict=False) if cell and cell == header)
         return matching >= max(2, len([h for h in headers if h]) // 2)
+
+    def check_country(self) -> None:
+        # A country from a cell is a stored value with its lineage; the import's default is recorded once, on
+        # the SourceFile, and given to the row's new establishment through ``RowResult.country``.
+        if self.text("country"):
+            self.country = self.checked("country", check_country)
+            self.store("establishment.country", self.country, "country")
+        self.result.country = self.country
 
     def check_name(self) -> None:
         name = self.text("name") or self.text("trade_name")
@@ -364,7 +395,7 @@ class _RowCheck:
         self.store("organisation.headcount_bracket", self.checked("headcount", check_headcount), "headcount")
         self.store("organisation.created_on", self.checked("created_on", check_date), "created_on")
         self.store("organisation.email", self.checked("email", check_email), "email")
-        self.store("organisation.phone", self.checked("phone", check_phone), "phone")
+        self.store("organisation.phone", self.checked("phone", self.phone), "phone")
         website = self.checked("website", check_website)
         if website and self.store("organisation.website", website.url, "website"):
             self.store("organisation.website_domain", website.domain, "website")
@@ -401,7 +432,7 @@ class _RowCheck:
             self.store("establishment.street", street or street2, "street" if street else "street2")
         if "postcode" not in self.validator.column_of and "city" not in self.validator.column_of:
             return
-        outcome = check_place(self.raw("postcode"), self.raw("city"))
+        outcome = check_place(self.raw("postcode"), self.raw("city"), self.country)
         if outcome.problem:
             # Postcode and city disagree: neither is trusted, both stay verbatim in the source record.
             on_postcode = (
@@ -458,7 +489,7 @@ class _RowCheck:
             self.store("person.first_name", first, "contact_first_name")
             self.store("person.last_name", last, "contact_last_name")
         self.store("person.email", self.checked("contact_email", check_email), "contact_email")
-        self.store("person.phone", self.checked("contact_phone", check_phone), "contact_phone")
+        self.store("person.phone", self.checked("contact_phone", self.phone), "contact_phone")
         job_title = self.text("contact_job_title")
         if self.result.group("person"):
             self.store("role.job_title", job_title, "contact_job_title")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grappe.errors import UserError
+from grappe.france.countries import country_name
 from grappe.intake import selectors, services
 from grappe.intake.forms import ApplySavedMappingForm, IssueFilterForm, MappingForm, RunImportForm, UploadForm
 from grappe.intake.models import ImportJob
@@ -52,6 +53,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 sheet=form.cleaned_data["sheet"] or None,
                 header_line=form.cleaned_data["header_line"],
+                country=form.cleaned_data["country"],
             )
         except UserError as caught:
             error = caught
@@ -122,6 +124,8 @@ def report(request: HttpRequest, job_id: int) -> HttpResponse:
         "columns": selectors.issue_columns(job=job),
         "severity": severity,
         "column": column,
+        "reading_counts": selectors.job_reading_counts(job),
+        "default_country": country_name(services.job_country(job)),
         # An import interrupted by a restart rolled back: it may be started again from here.
         "can_run": job.status in {ImportJob.Status.VALIDATED, ImportJob.Status.IMPORTING}
         and not selectors.job_progress(job),
@@ -134,8 +138,9 @@ def report(request: HttpRequest, job_id: int) -> HttpResponse:
 def report_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     job = selectors.job_for_user(request.user, job_id)
     issues = selectors.job_issues(job=job).iterator(chunk_size=2000)
+    counts = selectors.job_reading_counts(job)
     response = StreamingHttpResponse(
-        iter_report_csv(issues, file_name=job.original_name, sheet=job.sheet),
+        iter_report_csv(issues, file_name=job.original_name, sheet=job.sheet, counts=counts),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="rapport-import-{job.pk}.csv"'
@@ -163,7 +168,12 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     rejected = Paginator(selectors.rejected_records(job=job), RECORDS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    context = {"job": job, "rejected": rejected, "progress": selectors.job_progress(job)}
+    context = {
+        "job": job,
+        "rejected": rejected,
+        "progress": selectors.job_progress(job),
+        "reading_counts": selectors.job_reading_counts(job),
+    }
     return render(request, "intake/job.html", context)
 
 

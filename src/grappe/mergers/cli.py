@@ -58,12 +58,19 @@ def plan(
     resulting_name: str = typer.Option("", "--name", help="Fusion : nom de la nouvelle association."),
     keep_brand: bool = typer.Option(False, "--keep-brand", help="Garder le nom de l'absorbée comme marque."),
     sheet: str | None = typer.Option(None, "--sheet", help="Feuille du classeur."),
+    country: str = typer.Option(
+        "FR",
+        "--country",
+        help="Pays des lignes de l'export sans colonne « Pays » (code ISO : FR, CH, BE, US… ou nom).",
+    ),
 ) -> None:
     """Planifie une fusion : rapprochement des adhérents, paires à vérifier, registre avant/après."""
     from grappe.intake.selectors import association_by_name
+    from grappe.intake.services import read_default_country
     from grappe.mergers.labels import stage_label
     from grappe.mergers.services import plan_merger
 
+    default_country = read_default_country(country)
     with _progress() as (progress, task):
 
         def report(stage: str, done: int, total: int | None) -> None:
@@ -79,6 +86,7 @@ def plan(
             path=file,
             sheet=sheet,
             progress=report,
+            country=default_country,
         )
     _print_summary(merger)
 
@@ -103,6 +111,7 @@ def _progress() -> Any:
 
 
 def _print_summary(merger: Any) -> None:
+    from grappe.intake.report import source_file_counts
     from grappe.mergers.labels import COUNT_LABELS
     from grappe.mergers.services import plan_counts
 
@@ -113,6 +122,8 @@ def _print_summary(merger: Any) -> None:
     for key, label in COUNT_LABELS.items():
         table.add_row(str(label), str(counts.get(key, 0)))
     out_console.print(table)
+    for count in source_file_counts(merger.source_file):
+        out_console.print(f"Export de l'absorbée — {count.message}", highlight=False)
     before, after = summary.get("before", {}), summary.get("after", {})
     if after:
         out_console.print(

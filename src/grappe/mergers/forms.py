@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grappe.france.countries import FRANCE
+from grappe.intake.forms import country_choices
 from grappe.mergers.models import CandidatePair, Merger
 from grappe.registry.models import Association
 
@@ -58,6 +60,14 @@ class PlanMergerForm(forms.Form):
     sheet = forms.CharField(
         label=_("Feuille"), required=False, max_length=120, help_text=_("Par défaut, la première feuille.")
     )
+    country = forms.ChoiceField(
+        label=_("Pays par défaut des adhérents de l'export"),
+        required=False,  # not given: France
+        initial=FRANCE,
+        help_text=_(
+            "Pays des lignes sans colonne « Pays » : leurs codes postaux et téléphones sont lus selon ce pays."
+        ),
+    )
     review_mapping = forms.BooleanField(
         label=_("Vérifier la correspondance des colonnes avant l'import"),
         required=False,
@@ -71,6 +81,10 @@ class PlanMergerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["absorbed"].queryset = _active_associations()
         self.fields["absorbing"].queryset = _active_associations()
+        self.fields["country"].choices = country_choices()
+
+    def clean_country(self) -> str:
+        return self.cleaned_data.get("country") or FRANCE
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -349,6 +349,8 @@ class PlanJob(models.Model):
         related_name="+",
     )
     skip_invalid = models.BooleanField(_("n'importer que les lignes valides"), default=False)
+    # The country of the export's rows that have no « Pays » column (ISO alpha-2).
+    country = models.CharField(_("pays par défaut"), max_length=2, default="FR")
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.READY)
     # {"message", "hint", "location", "code", "summary": {rows, invalid_rows, errors, warnings} | None,
     #  "issues": [{line, column, value, expected, message, severity}, …] (the first ones), "issues_total"}.

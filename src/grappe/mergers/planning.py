@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from grappe import jobs
 from grappe.errors import UserError
+from grappe.intake.services import read_default_country
 from grappe.jobs import ProgressCallback
 from grappe.mergers import selectors, services
 from grappe.mergers.models import Merger, PlanJob
@@ -56,6 +57,7 @@ def create_plan_job(
     upload: UploadedFile | None = None,
     sheet: str | None = None,
     review_mapping: bool = False,
+    country: str = "FR",
 ) -> PlanJob:
     """Record a plan asked for from the web. With an export, store it and read its headers; the job then waits
     on its column mapping (status "mapping") when they need a person or ``review_mapping``, else it is ready."""
@@ -69,6 +71,7 @@ def create_plan_job(
         effective_on=effective_on,
         resulting_name=resulting_name,
         keep_name_as_brand=keep_name_as_brand,
+        country=read_default_country(country),
         created_by=user if user is not None and user.is_authenticated else None,
         status=PlanJob.Status.READY,
     )
@@ -229,6 +232,7 @@ def run_plan_job(*, job_id: int, user_id: int | None, progress: ProgressCallback
                 skip_invalid=job.skip_invalid,
                 on_issue=issues.keep,
                 progress=progress,
+                country=job.country,
             )
             _finish(job, PlanJob.Status.PLANNED, failure={})
     except UserError as error:

@@ -1,6 +1,10 @@
 """The registry as linkage records: one record per establishment (``e<id>``), grouped by organisation (``o<id>``).
 
 An organisation without any establishment still gets one record (``n<id>``) so that it can be linked.
+
+Each establishment's record carries its ``country`` (ISO alpha-2) and its phone as stored: E.164, or the local
+digits kept as written (a US "3865286"), which only the country can read. A site whose country an import could
+not read is "ZZ", the unknown region of CLDR and phonenumbers, never France by default.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from typing import Any
 
 from grappe.core.chunks import chunked
 from grappe.registry.models import Establishment, Organisation
+
+UNKNOWN_COUNTRY = "ZZ"
 
 
 def record_org_id(record_id: str) -> int:
@@ -39,6 +45,7 @@ def organisation_records(organisation_ids: Iterable[int]) -> list[dict[str, Any]
                     "postcode": site.postcode or None,
                     "city": site.city or None,
                     "departement": site.departement_code or None,
+                    "country": site.country or UNKNOWN_COUNTRY,
                     "email": site.email or org.email or None,
                     "website": org.website or None,
                     "phone": site.phone or org.phone or None,
@@ -86,7 +93,7 @@ def organisation_values(organisation_ids: Iterable[int]) -> dict[int, dict[str, 
             entry = values[site.organisation_id]
             if site.siret:
                 entry["sirets"].append(site.siret)
-            place = f"{site.postcode} {site.city}".strip()
+            place = site.place
             if place and place not in entry["places"]:
                 entry["places"].append(place)
             if site.departement_code and site.departement_code not in entry["departements"]:

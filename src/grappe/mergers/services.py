@@ -115,11 +115,13 @@ def plan_merger(
     progress: Progress | None = None,
     skip_invalid: bool = False,
     on_issue: Callable[[Any], None] | None = None,
+    country: str = "FR",
 ) -> Merger:
     """Import the absorbed association's export if ``path`` is given and new, link its members to the
     absorber's, and store the plan (candidate pairs and summary). Returns the merger, status "planned".
 
-    ``mapping``, ``skip_invalid`` and ``on_issue`` go to the import (``grappe.intake.services.import_file``)."""
+    ``mapping``, ``skip_invalid``, ``on_issue`` and ``country`` (the default country of the export's rows) go
+    to the import (``grappe.intake.services.import_file``)."""
     check_can_manage(user)
     check_plannable(absorbing=absorbing, absorbed=absorbed, kind=kind, resulting_name=resulting_name)
     settings = settings or LinkageSettings()
@@ -137,6 +139,7 @@ def plan_merger(
                 progress=progress,
                 skip_invalid=skip_invalid,
                 on_issue=on_issue,
+                country=country,
             )
             if path
             else None
@@ -278,6 +281,7 @@ def _import_export(
     progress: Progress | None,
     skip_invalid: bool,
     on_issue: Callable[[Any], None] | None,
+    country: str,
 ) -> SourceFile:
     """The absorbed association's export, imported with the intake (all-or-nothing) unless already there."""
     from grappe.intake.reading import open_table
@@ -297,6 +301,7 @@ def _import_export(
         skip_invalid=skip_invalid,
         progress=progress,
         on_issue=on_issue,
+        country=country,
     )
     audit(
         None,

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grappe.errors import NotFound, UserError
 from grappe.france import geo
 from grappe.intake.forms import ApplySavedMappingForm, MappingForm
+from grappe.intake.report import source_file_counts
 from grappe.mergers import labels, planning, selectors, services
 from grappe.mergers import report as merger_reports
 from grappe.mergers.forms import (
@@ -384,6 +385,7 @@ def _ask_for_plan(request: HttpRequest, form: PlanMergerForm) -> PlanJob:
         upload=upload or None,
         sheet=data["sheet"] or None,
         review_mapping=data["review_mapping"],
+        country=data["country"],
         user=request.user,
     )
     if job.status == PlanJob.Status.READY:
@@ -535,6 +537,7 @@ def _detail_context(merger: Merger, **extra: Any) -> dict[str, Any]:
     context = {
         "merger": merger,
         "counts": services.plan_counts(merger),
+        "reading_counts": source_file_counts(merger.source_file),
         "outcome": merger.outcome or {},
         "comparison": registry_comparison(merger),
         "mapping_form": mapping_form(merger),

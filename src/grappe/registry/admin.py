@@ -149,7 +149,7 @@ class StaffMemberAdmin(ScopedAdmin):
 
 class EstablishmentInline(ScopedInline):
     model = Establishment
-    fields = ["siret", "name", "street", "postcode", "city", "departement_code", "is_head_office"]
+    fields = ["siret", "name", "street", "postcode", "city", "country", "departement_code", "is_head_office"]
 
 
 class OrganisationRoleInline(ScopedInline):
@@ -191,8 +191,8 @@ class OrganisationAdmin(ScopedAdmin):
 
 @admin.register(Establishment)
 class EstablishmentAdmin(ScopedAdmin):
-    list_display = ["__str__", "siret", "postcode", "city", "departement_code", "is_head_office"]
-    list_filter = ["is_head_office"]
+    list_display = ["__str__", "siret", "postcode", "city", "country", "departement_code", "is_head_office"]
+    list_filter = ["is_head_office", "country"]
     search_fields = ["=siret", "city", "=postcode", "organisation__name"]
     list_select_related = ["organisation"]
     autocomplete_fields = ["organisation"]

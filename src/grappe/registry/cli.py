@@ -15,7 +15,7 @@ from grappe.cli import app, out_console, user_command
 def stats(
     as_json: bool = typer.Option(False, "--json", help="Sortie JSON pour les scripts."),
 ) -> None:
-    """Affiche le nombre d'adhérents par association, territoire et département."""
+    """Affiche le nombre d'adhérents par association, territoire et département, et hors de France par pays."""
     from grappe.registry.models import Association
     from grappe.registry.stats import counts_as_json, registry_counts
 
@@ -45,5 +45,10 @@ def stats(
             table = Table("Département", "Adhérents", box=None, padding=(0, 2))
             for entry in counts_as_json([item])[0]["by_departement"]:
                 table.add_row(f"{entry['code']} {entry['name']}", str(entry["members"]))
+            out_console.print(table)
+        if item.abroad:
+            table = Table("Hors de France", "Adhérents", box=None, padding=(0, 2))
+            for entry in counts_as_json([item])[0]["abroad"]:
+                table.add_row(f"{entry['country'] or '?'} {entry['name']}", str(entry["members"]))
             out_console.print(table)
         out_console.print()

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from grappe.france.countries import country_name
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.france.text import fold
 
@@ -252,8 +253,12 @@ class Establishment(models.Model):
     siret = models.CharField(_("SIRET"), max_length=14, blank=True, db_index=True)
     name = models.CharField(_("enseigne"), max_length=250, blank=True)
     street = models.CharField(_("adresse"), max_length=250, blank=True)
-    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    # As written outside France (Swiss "1201", UK "SW1A 1AA", US "60610-1234"); five digits in France.
+    postcode = models.CharField(_("code postal"), max_length=12, blank=True)
     city = models.CharField(_("commune"), max_length=120, blank=True)
+    # ISO 3166 alpha-2; "" when an import could not read it. Only French sites have a commune code and a
+    # département: a foreign postcode is never looked up as a French one.
+    country = models.CharField(_("pays"), max_length=2, default="FR", blank=True, db_index=True)
     commune_code = models.CharField(_("code commune INSEE"), max_length=5, blank=True)
     departement_code = models.CharField(_("département"), max_length=3, blank=True, db_index=True)
     is_head_office = models.BooleanField(_("siège"), default=False)
@@ -270,8 +275,21 @@ class Establishment(models.Model):
         ]
 
     def __str__(self) -> str:
-        place = f"{self.postcode} {self.city}".strip()
+        place = self.place
         return f"{self.organisation.name} — {place}" if place else self.organisation.name
+
+    @property
+    def country_name(self) -> str:
+        """The country in French (« Suisse »), « pays inconnu » when an import could not read it."""
+        return country_name(self.country) if self.country else str(_("pays inconnu"))
+
+    @property
+    def place(self) -> str:
+        """ "42000 Saint-Étienne", or "1201 Genève (Suisse)" outside France."""
+        place = f"{self.postcode} {self.city}".strip()
+        if self.country == "FR":
+            return place
+        return f"{place} ({self.country_name})" if place else self.country_name
 
 
 class Person(models.Model):
@@ -395,6 +413,12 @@ class SourceFile(models.Model):
     row_count = models.PositiveIntegerField(_("lignes"), default=0)
     imported_count = models.PositiveIntegerField(_("lignes importées"), default=0)
     rejected_count = models.PositiveIntegerField(_("lignes rejetées"), default=0)
+    # The country rows without a « Pays » cell were read by (ISO alpha-2).
+    default_country = models.CharField(_("pays par défaut"), max_length=2, default="FR")
+    # Field name → how many values could not be read (refused: not stored, so not used to match members)…
+    unread_values = models.JSONField(_("valeurs illisibles"), default=dict, blank=True)
+    # …and how many were kept as written (local phone numbers without their area code).
+    local_values = models.JSONField(_("valeurs gardées telles quelles"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("fichier source")

@@ -2,7 +2,9 @@
 
 One place for the counting rule, used by ``grappe stats``, the staff dashboard and the demo's checks: a member is
 an organisation with an active membership; it counts once per association, and once in each département where
-its membership's establishment (or, failing that, any of its establishments) stands.
+its membership's establishment (or, failing that, any of its establishments) stands. A member with a site
+outside France counts apart, once in each country where it has one (« hors de France »): a foreign site has no
+département, so it is never counted in a French one.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from django.db.models import Case, Count, Q, QuerySet, When
+from django.utils.translation import gettext_lazy as _
 
 from grappe.france import geo
+from grappe.france.countries import country_name
 from grappe.registry.models import Association, Establishment, Membership, Territory
 
 
@@ -24,6 +28,8 @@ class AssociationCounts:
     members: int
     by_departement: dict[str, int] = field(default_factory=dict)
     by_territory: dict[str, int] = field(default_factory=dict)
+    # ISO alpha-2 (or "" when an import could not read it) → members with a site in that country, France apart.
+    abroad: dict[str, int] = field(default_factory=dict)
     absorbed_on: datetime.date | None = None
     absorbed_into: str | None = None
 
@@ -53,6 +59,18 @@ def count_by_departement(
         .order_by("departement_code")
     )
     return {row["departement_code"]: row["n"] for row in rows}
+
+
+def count_abroad(memberships: QuerySet[Membership]) -> dict[str, int]:
+    """Distinct member organisations per country of their establishments outside France ("" = unknown)."""
+    rows = (
+        Establishment.objects.filter(organisation_id__in=memberships.values("organisation_id"))
+        .exclude(country="FR")
+        .values("country")
+        .annotate(n=Count("organisation_id", distinct=True))
+        .order_by("country")
+    )
+    return {row["country"]: row["n"] for row in rows}
 
 
 def count_in_departements(memberships: QuerySet[Membership], codes: Iterable[str]) -> int:
@@ -93,6 +111,7 @@ def association_counts(association: Association) -> AssociationCounts:
         members=member_count(association),
         by_departement=members_by_departement(association),
         by_territory=members_by_territory(association),
+        abroad=count_abroad(active_memberships(association)),
         absorbed_on=association.absorbed_on,
         absorbed_into=association.absorbed_into.name if association.absorbed_into_id else None,
     )
@@ -120,8 +139,15 @@ def counts_as_json(counts: list[AssociationCounts]) -> list[dict]:
             {"code": code, "name": _departement_name(code), "members": n}
             for code, n in item.by_departement.items()
         ]
+        data["abroad"] = [
+            {"country": code, "name": _country_name(code), "members": n} for code, n in item.abroad.items()
+        ]
         result.append(data)
     return result
+
+
+def _country_name(code: str) -> str:
+    return country_name(code) if code else str(_("pays inconnu"))
 
 
 def _departement_name(code: str) -> str:
