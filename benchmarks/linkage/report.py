@@ -70,8 +70,9 @@ def main_table(results: list[dict[str, Any]]) -> str:
             note = row.get("note", "")
             info = row.get("info") or {}
             best_pair = info.get("best_pair_probability")
-            if row["tool"] == "splink" and s.get("f1", 1) == 0 and best_pair is not None:
-                note = f"no pair reaches 0.95: the best pair's match probability is {best_pair:.3f}"
+            if row["tool"] == "splink" and s.get("recall", 1) < 0.1 and best_pair is not None:
+                # Why the default scores (next to) nothing: almost no pair reaches the clustering threshold.
+                note = f"almost no pair reaches 0.95: the best pair's match probability is {best_pair:.3f}"
             lines.append(_scored_line(row["dataset"], tool_label(row), s, row, note))
             best = best_threshold(row) if row["tool"] == "splink" else None
             if best:
@@ -100,16 +101,18 @@ def main_table(results: list[dict[str, Any]]) -> str:
 CURVE = (0, 25, 50, 100, 200)
 
 
-def curve(results: list[dict[str, Any]], dataset: str) -> dict[str, dict[int, str]]:
-    """tool → budget → F1 cell, for the learning-curve table (with how many were asked when fewer)."""
+def curve(results: list[dict[str, Any]], dataset: str) -> tuple[dict[str, dict[int, str]], list[str]]:
+    """tool → budget → F1 cell, for the learning-curve table (with how many were asked when fewer), and the
+    reasons of the jobs that did not finish."""
     cells: dict[str, dict[int, str]] = {"grappe": {}, "dedupe": {}}
+    notes = []
     for row in results:
         if row["dataset"] != dataset or row["task"] != "dedupe":
             continue
         if row["tool"] == "grappe" and row.get("variant") == "curve":
             if not row.get("finished"):
-                cells["grappe"] = {n: "did not finish" for n in CURVE}
-                cells["grappe"][0] = f"did not finish: {row.get('reason', '')}"
+                cells["grappe"].update({n: "did not finish" for n in CURVE[1:]})
+                notes.append(f"{dataset_label(dataset)}, Grappe's curve: {row.get('reason', '')}")
                 continue
             asked = (row.get("info") or {}).get("asked_at", {})
             for n in CURVE:
@@ -118,11 +121,14 @@ def curve(results: list[dict[str, Any]], dataset: str) -> dict[str, dict[int, st
                 cells["grappe"][n] = (
                     "–" if scores is None else _f(scores["f1"]) + (f" ({given} asked)" if given != n else "")
                 )
+        elif row["tool"] == "grappe" and not row.get("variant") and row.get("finished"):
+            # 0 decisions is the default run: the same call, shown when the curve's own run is missing.
+            cells["grappe"].setdefault(0, _f(row["scores"]["f1"]))
         elif row["tool"] == "dedupe" and str(row.get("variant", "")).startswith("labels="):
             n = int(row["variant"].split("=")[1])
             cells["dedupe"][n] = _f(row["scores"]["f1"]) if row.get("finished") else "did not finish"
     cells["dedupe"][0] = "impossible (needs labels)"
-    return cells
+    return cells, notes
 
 
 def curve_table(results: list[dict[str, Any]]) -> str:
@@ -131,8 +137,10 @@ def curve_table(results: list[dict[str, Any]]) -> str:
         "| data set | tool | " + " | ".join(f"N = {n}" for n in CURVE) + " |",
         "|---|---|" + "---:|" * len(CURVE),
     ]
+    notes: list[str] = []
     for name in datasets:
-        cells = curve(results, name)
+        cells, reasons = curve(results, name)
+        notes += reasons
         for tool, unit in (("grappe", "decisions"), ("dedupe", "labels")):
             row = cells[tool]
             lines.append(
@@ -140,7 +148,7 @@ def curve_table(results: list[dict[str, Any]]) -> str:
                 + " | ".join(row.get(n, "–") for n in CURVE)
                 + " |"
             )
-    return "\n".join(lines)
+    return "\n".join(lines + ([""] if notes else []) + [f"- {note}" for note in notes])
 
 
 def _f1(row: dict[str, Any] | None, extra: str | None = None) -> float | None:

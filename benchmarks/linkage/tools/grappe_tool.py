@@ -42,10 +42,8 @@ def _curve(records: pa.Table) -> tuple[pa.Table, dict[str, Any]]:
     labels: list[dict[str, str]] = []
     result = run(records)
     if not hasattr(result, "questions"):
-        raise SystemExit(
-            "grappe.linkage: LinkageResult.questions(limit=...) is missing — the learning curve needs the "
-            "review-queue API (deduplicate(records, decisions=labels); result.questions(limit=25))"
-        )
+        # Kept short: the runner records a crash's last line, cut at 160 characters (measure.py).
+        raise SystemExit("grappe.linkage: LinkageResult.questions() is missing (the review-queue API)")
     extra = {"decisions=0": result.clusters.select(["record_id", "cluster_id"])}
     asked_at: dict[int, int] = {0: 0}
     exhausted = False
