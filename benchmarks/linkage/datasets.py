@@ -4,6 +4,8 @@ Every data set is a directory holding:
 
 - ``records.parquet``: what a tool is given (``record_id`` plus the fields, all text, no truth);
 - ``truth.parquet``: ``record_id`` → ``entity_id`` (the ground truth, read only by the scorer);
+- ``truth_pairs.parquet`` (``left_id``, ``right_id``) where the truth is a list of pairs rather than whole
+  entities (restaurants: the 112 cross-list pairs; within-list pairs are unknown, so they are not scored);
 - for the linkage cases, ``new.parquet`` and ``registry.parquet`` instead of ``records.parquet``
   (``registry.parquet`` has an ``organisation_id``: the registry is already resolved, as in production).
 
@@ -27,7 +29,14 @@ import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-PATSTAT = HERE.parents[1].parent / "shared" / "data" / "er" / "patstat"
+# ``shared/data/er`` beside the checkout (``../shared`` from the repository; a worktree may sit deeper).
+SHARED_ER = next(
+    (p / "shared" / "data" / "er" for p in HERE.parents if (p / "shared" / "data" / "er").is_dir()),
+    HERE.parents[1].parent / "shared" / "data" / "er",
+)
+PATSTAT = SHARED_ER / "patstat"
+RESTAURANTS = SHARED_ER / "restaurants"
+REAL = ("restaurants", "patstat")  # real data nobody here generated, in the order the tables show them
 SEED = 20160301
 FIELDS = (
     "name", "siren", "siret", "street", "postcode", "city", "departement",
@@ -62,6 +71,8 @@ def ensure(name: str) -> Path:
         _write_link300(target, size, seed)
     elif name == "patstat":
         _write_patstat(target)
+    elif name == "restaurants":
+        _write_restaurants(target)
     elif name == "auvergne-tic":
         _write_auvergne_tic(target)
     else:
@@ -88,7 +99,7 @@ def _write_generated(target: Path, size: int, seed: int) -> None:
     table = _text(sample.table)
     pq.write_table(table.select(["record_id", *FIELDS]), target / "records.parquet")
     pq.write_table(table.select(["record_id", "entity_id"]), target / "truth.parquet")
-    _meta(target, records=size, entities=sample.entity_count, seed=seed, duplicate_rate=0.3)
+    _meta(target, kind="generated", records=size, entities=sample.entity_count, seed=seed, duplicate_rate=0.3)
 
 
 def _write_link300(target: Path, size: int, seed: int) -> None:
@@ -143,7 +154,53 @@ def _write_patstat(target: Path) -> None:
     pq.write_table(
         pa.table({"record_id": ids, "entity_id": [truth[i] for i in ids]}), target / "truth.parquet"
     )
-    _meta(target, records=len(ids), entities=len(set(truth.values())))
+    _meta(target, kind="patstat", records=len(ids), entities=len(set(truth.values())))
+
+
+def _write_restaurants(target: Path) -> None:
+    """Fodors–Zagat: both lists in one set to de-duplicate, ``f``/``z``-prefixed ids (the two lists number
+    their rows independently), the fields name, street (``addr``), city and phone. ``type`` (the cuisine) is
+    left out for every tool. The truth is the 112 cross-list pairs (one-to-one: each is an entity of two
+    records, every other record an entity of its own)."""
+    ids: list[str] = []
+    fields: dict[str, list[str | None]] = {"name": [], "street": [], "city": [], "phone": []}
+    for prefix, file in (("f", "fodors.csv"), ("z", "zagats.csv")):
+        with open(RESTAURANTS / file, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                ids.append(f"{prefix}{row['id']}")
+                for field, column in (
+                    ("name", "name"),
+                    ("street", "addr"),
+                    ("city", "city"),
+                    ("phone", "phone"),
+                ):
+                    fields[field].append(row[column].strip() or None)
+    with open(RESTAURANTS / "matches_fodors_zagats.csv", newline="", encoding="utf-8") as handle:
+        pairs = [(f"f{row['fodors_id']}", f"z{row['zagats_id']}") for row in csv.DictReader(handle)]
+    entity = {record_id: record_id for record_id in ids}
+    for left, right in pairs:
+        entity[right] = entity[left]
+    records: dict[str, list[str | None]] = {"record_id": list(ids)}
+    for column in FIELDS:
+        records[column] = fields.get(column, [None] * len(ids))
+    pq.write_table(pa.table(records), target / "records.parquet")
+    pq.write_table(
+        pa.table({"record_id": ids, "entity_id": [entity[i] for i in ids]}), target / "truth.parquet"
+    )
+    pq.write_table(
+        pa.table({"left_id": [a for a, _ in pairs], "right_id": [b for _, b in pairs]}),
+        target / "truth_pairs.parquet",
+    )
+    _meta(
+        target,
+        kind="restaurants",
+        records=len(ids),
+        fodors=sum(i.startswith("f") for i in ids),
+        zagats=sum(i.startswith("z") for i in ids),
+        true_pairs=len(pairs),
+        scoring="cross-list pairs",
+        sides=["f", "z"],
+    )
 
 
 # Export headers of the story's networks → linkage fields (what the intake header mapping does for a user).

@@ -1,12 +1,16 @@
 """dedupe 3.0.3, set up as its csv_example: pre-processed fields, active learning, then ``partition``.
 
-Nobody sits at the console here: the oracle that answers ``uncertain_pairs()`` is the ground truth, the way
-benchmarks train dedupe. It starts, like ``console_label`` after a few answers, from 10 true duplicate pairs
-and 10 distinct pairs drawn from the truth (``mark_pairs``), then answers up to 60 of dedupe's own questions
-(uncertain pairs) — far more than the "at least 10 positive and 10 negative" the docs ask for.
+Nobody sits at the console here: the oracle that answers is the ground truth, the way benchmarks train dedupe,
+and it answers exactly ``labels=N`` questions in all (the variant; 80 by default). It starts, like
+``console_label`` after a few answers, from true duplicate pairs and distinct pairs drawn from the truth
+(``mark_pairs``; N // 8 of each, between 2 and 10 — these count in N), then answers dedupe's own questions
+(``uncertain_pairs()``) until N labels are given. dedupe cannot run on 0 labels: ``train()`` needs examples of
+both classes.
 
-Fields: name (String), street (String), postcode (ShortString), SIREN (Exact), all with missing values;
-PATSTAT: name (String) and coordinates (LatLong), as dedupe's own patent example. ``num_cores=2``.
+Fields by kind (tools/common.py), as its documentation's variable types advise: a name, a street, an e-mail and
+a web domain ``String``; a city, a postcode, a département and a NAF code ``ShortString`` (short strings
+compared whole, as its docs' zip codes); SIREN, SIRET and phone ``Exact``; coordinates ``LatLong`` (its patent
+example); all ``has_missing``. ``partition(threshold=0.5)``, ``num_cores=2``.
 """
 
 from __future__ import annotations
@@ -15,92 +19,75 @@ import random
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from .common import standardise
+from .common import FIELD_KINDS, cleaned, columns, truth
 
-SEED_PAIRS = 10
-QUESTIONS = 60
+DEFAULT_LABELS = 80
 
 
-def _truth(kind: str) -> dict[str, str]:
-    import os
-    from pathlib import Path
-
-    data = Path(os.environ["BENCH_DATA_DIR"])
-    table = pq.read_table(data / "truth.parquet")
-    return dict(
-        zip(
-            table["record_id"].cast(pa.string()).to_pylist(),
-            table["entity_id"].cast(pa.string()).to_pylist(),
-            strict=True,
-        )
-    )
-
-
-def deduplicate(records: pa.Table, *, kind: str) -> tuple[pa.Table, dict[str, Any]]:
-    import dedupe
+def _variable(field: str) -> Any:
     from dedupe import variables
 
-    rows = records.to_pylist()
+    kind = FIELD_KINDS[field]
+    if kind in ("name", "text", "email") or field == "website":
+        return variables.String(field, has_missing=True)
+    if kind in ("short", "code"):
+        return variables.ShortString(field, has_missing=True)
+    if kind == "latlong":
+        return variables.LatLong(field, has_missing=True)
+    return variables.Exact(field, has_missing=True)
+
+
+def label_budget(variant: str) -> int:
+    return int(variant.split("=", 1)[1]) if variant.startswith("labels=") else DEFAULT_LABELS
+
+
+def deduplicate(records: pa.Table, *, kind: str, variant: str = "") -> tuple[pa.Table, dict[str, Any]]:
+    import dedupe
+
+    budget = label_budget(variant)
+    fields = columns(kind, "coords" if "coords" in variant else "")
+    table = cleaned(records, kind, "coords" if "coords" in variant else "")
     data: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        if kind == "patstat":
-            location = None
-            if row.get("location"):
-                lat, lng = row["location"].split(",")
-                location = (float(lat), float(lng))
-            data[str(row["record_id"])] = {
-                "_id": str(row["record_id"]),
-                "name": standardise(row["name"]),
-                "location": location,
-            }
-        else:
-            data[str(row["record_id"])] = {
-                "_id": str(row["record_id"]),
-                "name": standardise(row["name"]),
-                "street": standardise(row["street"]),
-                "postcode": standardise(row["postcode"]),
-                "siren": standardise(row["siren"]),
-            }
-    if kind == "patstat":
-        fields = [variables.String("name"), variables.LatLong("location", has_missing=True)]
-    else:
-        fields = [
-            variables.String("name", has_missing=True),
-            variables.String("street", has_missing=True),
-            variables.ShortString("postcode", has_missing=True),
-            variables.Exact("siren", has_missing=True),
-        ]
-    truth = _truth(kind)
+    for number, record_id in enumerate(table["record_id"]):
+        row: dict[str, Any] = {"_id": record_id}
+        for field in fields:
+            value = table[field][number]
+            if field == "location" and value:
+                lat, lng = str(value).split(",")
+                value = (float(lat), float(lng))
+            row[field] = value
+        data[str(record_id)] = row
+
+    entity = truth()
     rng = random.Random(1)
+    seeds = max(2, min(10, budget // 8))
     by_entity: dict[str, list[str]] = {}
     for record_id in data:
-        by_entity.setdefault(truth[record_id], []).append(record_id)
+        by_entity.setdefault(entity[record_id], []).append(record_id)
     groups = [ids for ids in by_entity.values() if len(ids) > 1]
     matches = []
-    for ids in rng.sample(groups, min(SEED_PAIRS, len(groups))):
+    for ids in rng.sample(groups, min(seeds, len(groups))):
         a, b = rng.sample(ids, 2)
         matches.append((data[a], data[b]))
     keys = list(data)
     distinct = []
-    while len(distinct) < SEED_PAIRS:
+    while len(distinct) < seeds:
         a, b = rng.sample(keys, 2)
-        if truth[a] != truth[b]:
+        if entity[a] != entity[b]:
             distinct.append((data[a], data[b]))
 
-    deduper = dedupe.Dedupe(fields, num_cores=2)
+    deduper = dedupe.Dedupe([_variable(field) for field in fields], num_cores=2)
     deduper.mark_pairs({"match": matches, "distinct": distinct})
     deduper.prepare_training(data, sample_size=1500)
     answered = {"match": len(matches), "distinct": len(distinct)}
-    for _ in range(QUESTIONS):
+    while sum(answered.values()) < budget:
         pair = deduper.uncertain_pairs()
         if not pair:
             break
         left, right = pair[0]
-        same = truth[left["_id"]] == truth[right["_id"]]
-        label = "match" if same else "distinct"
-        answered[label] += 1
+        same = entity[left["_id"]] == entity[right["_id"]]
+        answered["match" if same else "distinct"] += 1
         deduper.mark_pairs({"match": pair if same else [], "distinct": [] if same else pair})
     deduper.train()
     clustered = deduper.partition(data, threshold=0.5)
@@ -109,4 +96,4 @@ def deduplicate(records: pa.Table, *, kind: str) -> tuple[pa.Table, dict[str, An
         for record_id in members:
             ids.append(str(record_id))
             cluster_ids.append(str(number))
-    return pa.table({"record_id": ids, "cluster_id": cluster_ids}), {"labels": answered}
+    return pa.table({"record_id": ids, "cluster_id": cluster_ids}), {"labels": answered, "budget": budget}

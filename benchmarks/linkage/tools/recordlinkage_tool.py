@@ -1,9 +1,12 @@
 """The Python Record Linkage Toolkit (recordlinkage 0.16), set up as its documentation's examples are.
 
-- Pre-processing with ``recordlinkage.preprocessing.clean`` (lower case, no accents or punctuation).
-- Index: blocking on the postcode (PATSTAT: the coordinates) plus a sorted neighbourhood on the cleaned name
-  (window 5), the two methods its "Indexing" page introduces, combined.
-- Compare: name Jaro-Winkler ≥ 0.85, exact postcode (PATSTAT: coordinates), exact SIREN (French registries).
+- Pre-processing as its ``preprocessing.clean`` does (tools/common.py: lower case, no accents or punctuation;
+  identifiers and phones as digits).
+- Index: blocking on a place (French registries: the postcode; restaurants: the city; PATSTAT "coords": the
+  coordinates) plus a sorted neighbourhood on the name (window 5), the two methods its "Indexing" page
+  introduces, combined; PATSTAT's name only: the sorted neighbourhood alone.
+- Compare, by kind of field: name, street and city ``string`` Jaro-Winkler ≥ 0.85; every identifier, code,
+  phone, e-mail and the coordinates ``exact``.
 - Classify: the unsupervised ``ECMClassifier`` on the binary comparison vectors (its docs' choice when there
   is no training data), then connected components of the predicted links (the toolkit stops at pairs).
 """
@@ -14,30 +17,32 @@ from typing import Any
 
 import pyarrow as pa
 
-from .common import connected_components, place_column
+from .common import FIELD_KINDS, cleaned, columns, connected_components
+
+BLOCK = {"generated": "postcode", "restaurants": "city", "patstat": "location"}
 
 
-def deduplicate(records: pa.Table, *, kind: str) -> tuple[pa.Table, dict[str, Any]]:
-    import numpy as np
+def deduplicate(records: pa.Table, *, kind: str, variant: str = "") -> tuple[pa.Table, dict[str, Any]]:
+    import pandas as pd
     import recordlinkage as rl
-    from recordlinkage.preprocessing import clean
 
-    place = place_column(kind)
-    df = records.to_pandas().set_index("record_id")
-    df["name_clean"] = clean(df["name"].fillna(""))
-    # pandas joins missing keys with each other: give a missing place a key of its own so it blocks nothing.
-    placed = df[place].fillna("").str.strip()
-    df["place"] = placed.where(placed != "", "__missing__" + df.index.astype(str))
+    fields = columns(kind, variant)
+    df = pd.DataFrame(cleaned(records, kind, variant)).set_index("record_id")
     indexer = rl.Index()
-    indexer.block("place")
-    indexer.sortedneighbourhood("name_clean", window=5)
+    block = BLOCK[kind]
+    if block in fields:
+        # pandas joins missing keys with each other: a missing place gets a key of its own, so it blocks nothing.
+        df["__block"] = df[block].where(df[block].notna(), "__missing__" + df.index.astype(str))
+        indexer.block("__block")
+    df["__name"] = df["name"].fillna("")
+    indexer.sortedneighbourhood("__name", window=5)
     pairs = indexer.index(df)
     compare = rl.Compare(n_jobs=2)
-    compare.string("name_clean", "name_clean", method="jarowinkler", threshold=0.85, label="name")
-    compare.exact("place", "place", label="place")
-    if kind != "patstat":
-        df["siren"] = df["siren"].replace("", np.nan)
-        compare.exact("siren", "siren", label="siren")
+    for field in fields:
+        if FIELD_KINDS[field] in ("name", "text", "short"):
+            compare.string(field, field, method="jarowinkler", threshold=0.85, label=field)
+        else:
+            compare.exact(field, field, label=field)
     features = compare.compute(pairs, df)
     classifier = rl.ECMClassifier()
     matches = classifier.fit_predict(features)
