@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mergers', '0002_planjob'),
+        ('mergers', '0003_planjob_country'),
     ]
 
     operations = [
