@@ -33,9 +33,13 @@ demo: install
 test: install browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+# Types: the pure cores and the services (where the rules live) are checked in CI.
+TYPED := src/grappe/france src/grappe/linkage $(wildcard src/grappe/*/services.py)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(TYPED)
 
 format: install
 	$(BIN)/ruff format .

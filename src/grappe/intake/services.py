@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
@@ -204,7 +204,7 @@ def check_association_open(*, association: Association) -> None:
         % {
             "name": association.name,
             "into": association.absorbed_into,
-            "date": date_format(association.absorbed_on, "d/m/Y"),
+            "date": date_format(association.absorbed_on, "d/m/Y") if association.absorbed_on else "",
         }
     )
 
@@ -290,7 +290,7 @@ def import_file(
     path: Path | str,
     association: Association,
     mapping: Mapping[int, str] | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     file_name: str | None = None,
     sheet: str | None = None,
     header_line: int | None = None,
@@ -371,7 +371,7 @@ def write_table(
     table: Table,
     mapping: Mapping[int, str],
     association: Association,
-    user: AbstractBaseUser | None,
+    user: User | None,
     summary: ValidationSummary,
     skip_invalid: bool,
     progress: ProgressCallback | None = None,
@@ -522,6 +522,13 @@ _LINEAGE_COLUMNS = (
 )
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    """The database column of a concrete field of ``model``."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return field.column
+
+
 def _insert_lineage(rows: list[tuple[Any, ...]]) -> None:
     """Insert lineage rows with one prepared statement (SQLite) or one ``COPY`` (PostgreSQL).
 
@@ -535,7 +542,7 @@ def _insert_lineage(rows: list[tuple[Any, ...]]) -> None:
         return
     quote = connection.ops.quote_name
     table = quote(Lineage._meta.db_table)
-    columns = ", ".join(quote(Lineage._meta.get_field(name).column) for name in _LINEAGE_COLUMNS)
+    columns = ", ".join(quote(_column(Lineage, name)) for name in _LINEAGE_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Django's wrapper has no copy(); psycopg's own cursor, in the same transaction, has.
@@ -709,20 +716,23 @@ class _BatchPlanner:
     def save(self) -> None:
         result = self.writer.result
         for membership in self.new[Membership]:
+            assert isinstance(membership, Membership)
             membership.status = membership.status or Membership.Status.ACTIVE
         for model in (Organisation, Establishment, Person, Role, Membership):
             # Foreign keys were assigned unsaved objects; Django reads their new primary keys at bulk_create.
-            model.objects.bulk_create(self.new[model])
+            model.objects.bulk_create(self.new[model])  # type: ignore[arg-type]
         result.organisations_created += len(self.new[Organisation])
         result.establishments_created += len(self.new[Establishment])
         result.people_created += len(self.new[Person])
         result.memberships_created += len(self.new[Membership])
-        for model, changes in self.changed.items():
+        for changed_model, changes in self.changed.items():
             if not changes:
                 continue
-            objects = [obj for obj in self.existing.values() if type(obj) is model and obj.pk in changes]
+            objects = [
+                obj for obj in self.existing.values() if type(obj) is changed_model and obj.pk in changes
+            ]
             fields = sorted(set().union(*changes.values()))
-            model.objects.bulk_update(objects, fields)
+            changed_model._default_manager.bulk_update(objects, fields)
 
 
 def _person_keys(email: str, first_name: str, last_name: str) -> list[str]:
@@ -748,7 +758,7 @@ def save_mapping(
     name: str,
     headers: tuple[str, ...],
     mapping: Mapping[int, str],
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> SavedMapping:
     """Save ``mapping`` under ``name`` for ``association``, by normalised header (reusable across exports)."""
     name = name.strip()
@@ -769,15 +779,15 @@ def save_mapping(
     return saved
 
 
-def _user_or_none(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
-    return user if user is not None and user.is_authenticated else None
+def _user_or_none(user: User | AnonymousUser | None) -> User | None:
+    return user if isinstance(user, User) and user.is_authenticated else None
 
 
 def create_import_job(
     *,
     association: Association,
     upload: UploadedFile,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     sheet: str | None = None,
     header_line: int | None = None,
     country: str = FRANCE,
@@ -845,7 +855,7 @@ def open_job_table(job: ImportJob) -> Table:
 
 
 def set_job_mapping(
-    *, job: ImportJob, mapping: Mapping[int, str], save_as: str = "", user: AbstractBaseUser | None = None
+    *, job: ImportJob, mapping: Mapping[int, str], save_as: str = "", user: User | None = None
 ) -> ImportJob:
     """Record the mapping the user chose (and optionally save it by name); the job must be validated again."""
     _check_job_idle(job)
@@ -939,7 +949,7 @@ def _fail_job(job: ImportJob, error: Exception) -> None:
 def run_import_job(
     *,
     job: ImportJob,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     skip_invalid: bool = False,
     progress: ProgressCallback | None = None,
 ) -> ImportJob:
@@ -949,7 +959,7 @@ def run_import_job(
 
 
 def _import_job(
-    *, job: ImportJob, user: AbstractBaseUser | None, skip_invalid: bool, progress: ProgressCallback | None
+    *, job: ImportJob, user: User | None, skip_invalid: bool, progress: ProgressCallback | None
 ) -> ImportJob:
     # IMPORTING here means an import interrupted by a restart (it rolled back): it may run again.
     if job.status not in {ImportJob.Status.VALIDATED, ImportJob.Status.IMPORTING}:
@@ -1010,7 +1020,7 @@ def _import_job(
 
 
 def start_job_step(
-    *, job: ImportJob, step: str, user: AbstractBaseUser | None = None, skip_invalid: bool = False
+    *, job: ImportJob, step: str, user: User | None = None, skip_invalid: bool = False
 ) -> bool:
     """Run ``step`` ("validate" or "import") now for small files, in a background thread for large ones.
 

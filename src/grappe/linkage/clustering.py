@@ -151,9 +151,9 @@ def cluster_labels(
                 group_of[node] = "\x00" + forest.find(node)  # apart from the plain roots' names
     label: dict[str, str] = {}
     for node, group in group_of.items():
-        anchor = anchors.get(node)
-        if anchor is not None:
-            label[group] = "\x01" + anchor  # an organisation's id wins over any record id
+        organisation = anchors.get(node)
+        if organisation is not None:
+            label[group] = "\x01" + organisation  # an organisation's id wins over any record id
         elif group not in label or (not label[group].startswith("\x01") and node < label[group]):
             label[group] = node
     return {node: label[group].removeprefix("\x01") for node, group in group_of.items()}

@@ -19,8 +19,11 @@ random sampling, which can only measure how often a level occurs among all pairs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from splink import comparison_level_library as cll
+from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.comparison_library import CustomComparison
 
 from grappe.france.problems import _
@@ -234,11 +237,11 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
     )
 
 
-def splink_comparisons(settings: LinkageSettings, dialect: str) -> list[CustomComparison]:
+def splink_comparisons(settings: LinkageSettings, dialect: str) -> list[ComparisonCreator | dict[str, Any]]:
     """Splink comparisons with the m/u values of ``settings`` (the fixed defaults unless overridden)."""
-    comparisons = []
+    comparisons: list[ComparisonCreator | dict[str, Any]] = []
     for spec in comparison_specs(dialect):
-        levels = []
+        levels: list[ComparisonLevelCreator | dict[str, Any]] = []
         for level in spec.levels:
             if level.is_null:
                 levels.append(
@@ -249,7 +252,7 @@ def splink_comparisons(settings: LinkageSettings, dialect: str) -> list[CustomCo
             creator = (
                 cll.ElseLevel() if not level.sql else cll.CustomLevel(level.sql, label_for_charts=level.label)
             )
-            options: dict[str, object] = {
+            options: dict[str, Any] = {
                 "m_probability": m,
                 "u_probability": u,
                 "label_for_charts": level.label,

@@ -311,6 +311,7 @@ def _import_export(
         association=absorbed.name,
         rows=result.imported_rows,
     )
+    assert result.source_file is not None  # an import that is not a dry run keeps its file
     return result.source_file
 
 
@@ -498,7 +499,7 @@ def _carry_decision(pair: CandidatePair, previous: CandidatePair | None, remembe
 
 
 def _remembered_decisions(org_ids: set[int]) -> list[tuple[int, int, str]]:
-    found = []
+    found: list[tuple[int, int, str]] = []
     # The chunk is bound twice in one statement: 2 × 400 stays under SQLite's oldest limit (999).
     for chunk in chunked(sorted(org_ids), 400):
         found += PairDecision.objects.filter(Q(low_org_id__in=chunk) | Q(high_org_id__in=chunk)).values_list(
