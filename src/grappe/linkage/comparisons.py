@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from splink import comparison_level_library as cll
+from splink.comparison_library import CustomComparison
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
-from splink.comparison_library import CustomComparison
 
 from grappe.france.problems import _
 
