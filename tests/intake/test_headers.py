@@ -201,3 +201,10 @@ def test_suggest_mapping_never_fails_and_maps_each_field_once(headers):
     assert set(mapping) <= set(range(len(headers)))
     assert len(set(mapping.values())) == len(mapping)
     assert set(mapping.values()) <= set(FIELDS)
+
+
+@pytest.mark.parametrize(
+    "header", ["Pays", "Country", "Pays (code)", "Code pays", "Land", "COUNTRY CODE", "pays"]
+)
+def test_country_headers_are_recognised(header):
+    assert suggest_mapping(["Raison sociale", header, "Ville"]) == {0: "name", 1: "country", 2: "city"}

@@ -82,3 +82,20 @@ def test_organisation_autocomplete_is_scoped(registry, territorial_user):
     )
     names = {item["text"] for item in response.json()["results"]}
     assert names == {"Ardèche Data", "Drôme Logiciels", "Multisite Industries"}
+
+
+def test_establishments_show_and_filter_by_country(registry, admin_client):
+    from grappe.registry.models import Establishment
+
+    site = Establishment.objects.filter(organisation=registry.drome_logiciels).first()
+    Establishment.objects.filter(pk=site.pk).update(country="CH", departement_code="")
+    url = reverse("admin:registry_establishment_changelist")
+
+    swiss = admin_client.get(url, {"country": "CH"})
+
+    assert swiss.status_code == 200 and list(swiss.context["cl"].result_list) == [site]
+    assert "column-country" in swiss.content.decode()
+    organisation = admin_client.get(
+        reverse("admin:registry_organisation_change", args=[site.organisation_id])
+    )
+    assert 'name="establishments-0-country"' in organisation.content.decode()

@@ -48,3 +48,19 @@ def test_stats_on_an_empty_registry_says_how_to_fill_it(db, runner):
 
     assert result.exit_code == 0
     assert "grappe import" in result.output and "grappe demo" in result.output
+
+
+def test_stats_counts_members_outside_france_apart_never_in_a_french_departement(registry, runner):
+    from grappe.registry.models import Establishment
+
+    site = Establishment.objects.filter(organisation=registry.drome_logiciels).first()
+    Establishment.objects.filter(pk=site.pk).update(
+        country="CH", postcode="1201", city="Genève", departement_code="", commune_code=""
+    )
+
+    text = " ".join(runner.invoke(cli.app, ["stats"]).output.split())
+    data = json.loads(runner.invoke(cli.app, ["stats", "--json"]).output)
+
+    assert "Hors de France" in text and "CH Suisse 1" in text
+    abroad = {item["association"]: item["abroad"] for item in data}
+    assert [{"country": "CH", "name": "Suisse", "members": 1}] in abroad.values()

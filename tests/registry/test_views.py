@@ -185,6 +185,21 @@ def test_organisation_detail_shows_identity_sites_people_memberships_and_provena
     assert "colonne « Raison sociale »" in content
 
 
+def test_organisation_detail_shows_each_establishments_country(registry, hq_client):
+    from grappe.registry.models import Establishment
+
+    site = Establishment.objects.filter(organisation=registry.drome_logiciels).first()
+    Establishment.objects.filter(pk=site.pk).update(
+        country="CH", postcode="1201", city="Genève", departement_code=""
+    )
+
+    content = hq_client.get(
+        reverse("registry:organisation_detail", args=[registry.drome_logiciels.pk])
+    ).content.decode()
+
+    assert 'data-country="CH">Suisse' in content and "1201 Genève" in content and "hors de France" in content
+
+
 def test_organisation_detail_query_count_is_fixed(registry, hq_client, django_assert_max_num_queries):
     with django_assert_max_num_queries(14):
         hq_client.get(reverse("registry:organisation_detail", args=[registry.drome_logiciels.pk]))
