@@ -162,3 +162,14 @@ def test_a_link_reads_the_new_records_countries() -> None:
     result = link(new, registry)
     assert pair(result, "n1", "r1")["place_level"] == "même code postal et même commune"
     assert pc.all(pc.equal(result.features[0].column("country_code"), "CH")).as_py()
+
+
+def test_a_country_nobody_could_read_is_an_unknown_place() -> None:
+    """The registry sends ZZ for a site whose country cell could not be read: neither France nor a country."""
+    rows = [
+        record("a", "Alpes Digital", postcode="1201", city="Genève", country="ZZ"),
+        record("b", "Alpes Digital", postcode="1201", city="Geneve", country="CH"),
+    ]
+    features = {row["record_id"]: row for row in deduplicate(rows).features[0].to_pylist()}
+    assert features["a"]["departement"] is None
+    assert features["a"]["country_code"] == "ZZ"

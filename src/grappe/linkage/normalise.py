@@ -514,7 +514,8 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
     # place, and a département
     # column is read for French records only.
     departement = (
-        "CASE WHEN country_code <> 'FR' AND coalesce(postcode, city_norm) IS NULL THEN NULL "
+        "CASE WHEN country_code = 'ZZ' THEN NULL "  # a country nobody could read: the place is unknown
+        "WHEN country_code <> 'FR' AND coalesce(postcode, city_norm) IS NULL THEN NULL "
         "WHEN country_code <> 'FR' THEN country_code "
         "WHEN regexp_full_match(departement_raw, '[0-9]{1,3}|2A|2B') "
         "THEN CASE WHEN length(departement_raw) = 1 THEN '0' || departement_raw ELSE departement_raw END "
