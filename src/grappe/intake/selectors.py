@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from grappe.errors import NotFound, UserError
@@ -137,7 +136,7 @@ def job_for_user(user: AbstractBaseUser | AnonymousUser, job_id: int) -> ImportJ
     """Look up and authorise in one call: a job the user may not see looks exactly like a missing one."""
     job = jobs_for_user(user).filter(pk=job_id).first()
     if job is None:
-        raise Http404(_("Import introuvable."))
+        raise NotFound(_("Import introuvable."))
     return job
 
 

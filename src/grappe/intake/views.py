@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from grappe.core.access import staff_view
 from grappe.errors import UserError
 from grappe.france.countries import country_name
 from grappe.intake import selectors, services
@@ -26,18 +21,11 @@ ISSUES_PER_PAGE = 50
 RECORDS_PER_PAGE = 50
 
 
-def import_permission_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous users go to the login page; signed-in users without the import permission get a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not selectors.can_import(request.user):
-            raise PermissionDenied(_("Importer des fichiers est réservé à l'équipe habilitée."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Anonymous users go to the login page; signed-in users without the import permission get a 403.
+import_permission_required = staff_view(
+    capability=selectors.can_import,
+    denied=gettext_lazy("Importer des fichiers est réservé à l'équipe habilitée."),
+)
 
 
 @import_permission_required

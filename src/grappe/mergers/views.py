@@ -10,22 +10,21 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from grappe.core.access import staff_view
 from grappe.errors import NotFound, UserError
 from grappe.france import geo
 from grappe.intake.forms import ApplySavedMappingForm, MappingForm
@@ -62,19 +61,9 @@ COMPARED_FIELDS: list[tuple[str, Any]] = [
 DECISION_LOG_SIZE = 100
 
 
-def merger_access(view: View) -> View:
-    """Anonymous users go to the login page; a merger the user may not manage is a plain 404."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from error
-
-    return wrapper
+# Anonymous users go to the login page; a merger the user may not manage is a plain 404 (its selectors raise
+# NotFound), the list a 403 for staff without the merger right (grappe.core.access).
+merger_access = staff_view()
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
-from django.shortcuts import get_object_or_404
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grappe.core import dependents
+from grappe.errors import NotFound
 from grappe.france import geo
 from grappe.france.text import fold
 from grappe.registry import stats
@@ -55,6 +56,8 @@ from grappe.registry.models import (
 User = AbstractBaseUser | AnonymousUser
 
 _SCOPE_CACHE_ATTRIBUTE = "_grappe_registry_scope"
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -346,8 +349,17 @@ def with_list_relations(organisations: list[Organisation]) -> list[Organisation]
     return organisations
 
 
+def visible(queryset: QuerySet[M], pk: int, missing: str) -> M:
+    """The object ``pk`` of a scoped queryset, or NotFound: outside the user's scope looks exactly like
+    missing (a 404 on every page, grappe.core.access)."""
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(missing % {"id": pk})
+    return found
+
+
 def get_organisation(user: User, pk: int) -> Organisation:
-    return get_object_or_404(visible_organisations(user), pk=pk)
+    return visible(visible_organisations(user), pk, _("Organisation n° %(id)s introuvable."))
 
 
 @dataclass
@@ -498,7 +510,7 @@ def with_person_roles(user: User, people: list[Person]) -> list[Person]:
 
 
 def get_person(user: User, pk: int) -> Person:
-    return get_object_or_404(visible_people(user), pk=pk)
+    return visible(visible_people(user), pk, _("Personne n° %(id)s introuvable."))
 
 
 def person_roles(user: User, person: Person) -> list[Role]:
@@ -574,7 +586,11 @@ class AssociationDetail:
 
 
 def association_detail(user: User, pk: int) -> AssociationDetail:
-    association = get_object_or_404(visible_associations(user).select_related("absorbed_into"), pk=pk)
+    association = visible(
+        visible_associations(user).select_related("absorbed_into"),
+        pk,
+        _("Association n° %(id)s introuvable."),
+    )
     return AssociationDetail(
         association=association,
         territories=list(association.territories.order_by("name")),
@@ -619,7 +635,9 @@ class TerritoryDetail:
 
 
 def territory_detail(user: User, pk: int) -> TerritoryDetail:
-    territory = get_object_or_404(visible_territories(user).select_related("association"), pk=pk)
+    territory = visible(
+        visible_territories(user).select_related("association"), pk, _("Territoire n° %(id)s introuvable.")
+    )
     codes = list(territory.departement_codes or ())
     by_departement = members_by_departement(user, association=territory.association, codes=codes)
     scope = require_registry_access(user)

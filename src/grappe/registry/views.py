@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
+from grappe.core.access import staff_view
 from grappe.registry import selectors
 from grappe.registry.forms import MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 
@@ -18,16 +18,10 @@ PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
 
 
-def staff_required(view: View) -> View:
-    """Logged-in network staff only: anonymous users go to the login page, anyone else gets a 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        selectors.require_registry_access(request.user)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Logged-in network staff only: anonymous users go to the login page, anyone else gets a 403 (grappe.core.access).
+staff_required = staff_view(
+    capability=selectors.has_registry_access, denied=_("Accès réservé aux salariés du réseau.")
+)
 
 
 def _page(request: HttpRequest, queryset: object) -> Page:

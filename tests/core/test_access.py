@@ -1,0 +1,64 @@
+"""One access layer for every staff page (grappe.core.access): login first, a capability answered 403, and an
+object outside the user's scope looked up exactly like a missing one, 404 in every app."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import Http404, HttpResponse
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from grappe.core.access import staff_view
+from grappe.errors import NotFound
+
+APPS = ("grappe.registry", "grappe.intake", "grappe.mergers")
+
+
+def _views(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _views(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def test_every_staff_page_goes_through_the_access_layer() -> None:
+    pages = [
+        (route, view)
+        for route, view in _views(get_resolver().url_patterns)
+        if view.__module__.startswith(APPS)
+    ]
+    assert pages, "the apps' pages are routed"
+    missing = [route for route, view in pages if not getattr(view, "grappe_access", False)]
+    assert missing == []
+
+
+def test_anonymous_visitors_go_to_the_login_page(rf: RequestFactory) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    request = rf.get("/quelque-part/")
+    request.user = AnonymousUser()
+    response = staff_view()(lambda request: HttpResponse("ok"))(request)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_a_missing_capability_is_a_403_and_a_missing_object_a_404(
+    rf: RequestFactory, django_user_model
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    request = rf.get("/")
+    request.user = django_user_model.objects.create_user("salarie", is_staff=True)
+    refused = staff_view(capability=lambda user: False, denied="Réservé à la direction.")(
+        lambda r: HttpResponse()
+    )
+    with pytest.raises(PermissionDenied, match=r"Réservé à la direction\."):
+        refused(request)
+
+    def lookup(request):
+        raise NotFound("Fusion n° 9 introuvable.")
+
+    with pytest.raises(Http404, match=r"Fusion n° 9 introuvable\."):
+        staff_view()(lookup)(request)
