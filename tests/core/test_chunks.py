@@ -31,11 +31,13 @@ def test_a_chunk_has_at_least_one_item():
 
 @pytest.fixture
 def old_sqlite_limit():
-    """The variable limit of older SQLite builds (999) on this connection, for the length of the test."""
+    """The variable limit of older SQLite builds (999) on this connection, for the length of the test. On
+    PostgreSQL (no such limit) the test still runs, as a check that chunking changes nothing."""
     from django.db import connection
 
     if connection.vendor != "sqlite":
-        pytest.skip("SQLite's limit on variables")
+        yield
+        return
     import sqlite3
 
     connection.ensure_connection()

@@ -43,17 +43,24 @@ def detect_delimiter(sample: str) -> tuple[str, int]:
 
 
 def _consistency(sample: str, delimiter: str) -> tuple[int, int]:
-    """(how many records share the most common field count, that count), for counts above one."""
+    """(how many lines the records of the most common field count span, that count), for counts above one.
+
+    Lines, not records: a wrong delimiter cuts a quoted multi-line cell ("; … ;" in a comma file) into many
+    short records of one width, which would outnumber the few whole records the right delimiter reads."""
+    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+    spans: Counter[int] = Counter()
     try:
-        widths = Counter(
-            len(fields) for fields in csv.reader(io.StringIO(sample), delimiter=delimiter) if len(fields) > 1
-        )
+        start = 0
+        for fields in reader:
+            if len(fields) > 1:
+                spans[len(fields)] += reader.line_num - start
+            start = reader.line_num
     except csv.Error:
         return (0, 1)
-    if not widths:
+    if not spans:
         return (0, 1)
-    width, records = max(widths.items(), key=lambda item: (item[1], item[0]))
-    return (records, width)
+    width, lines = max(spans.items(), key=lambda item: (item[1], item[0]))
+    return (lines, width)
 
 
 def read_records(
