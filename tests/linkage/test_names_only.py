@@ -230,3 +230,13 @@ def test_a_company_s_shared_domain_keeps_its_fixed_weight_in_a_small_registry() 
     result = deduplicate(records, settings=LinkageSettings(keep_threshold=0.0))
     m, u = LinkageSettings().parameters["domain"]["même domaine (site ou e-mail)"]
     assert math.isclose(_scored_pair(result, "a", "b")["domain_weight"], math.log2(m / u))
+
+
+def test_a_list_dominated_by_one_company_keeps_the_fixed_u(applicants) -> None:
+    """Random pairs of such a list are often the same company: sampling them would not measure chance."""
+    records, _ = applicants
+    settings = LinkageSettings(min_records_for_estimation=100)
+    result = deduplicate(records, settings=settings)
+    assert result.stats["prior"] > settings.max_prior_for_u_estimation
+    assert result.stats["parameters"]["u_kept_fixed_for_a_dominant_entity"] is True
+    assert result.stats["estimated_u"] is False

@@ -98,6 +98,17 @@ def run(
         copies = _copies(new.features)
         learned: Learned | None = None
         probability = shifted_prior(chosen_prior.probability, settings.learned_prior_bits)
+        # u by random sampling assumes random pairs are nearly all non-matches. Where λ was counted high (one
+        # company filling a quarter of a list, as PATSTAT's Philips), random pairs are matches one time in
+        # ten and sampling would measure the matches' agreement as if it were chance: keep the fixed u.
+        records = new.features.num_rows + (reference.features.num_rows if reference is not None else 0)
+        dominated = (
+            settings.estimate_u
+            and records >= settings.min_records_for_estimation
+            and chosen_prior.probability > settings.max_prior_for_u_estimation
+        )
+        if dominated:
+            settings = settings.with_changes(estimate_u=False)
         if new.features.num_rows == 0 or (new.features.num_rows == 1 and reference is None):
             scored_pairs, model, estimated = None, {}, False
         else:
@@ -163,7 +174,10 @@ def run(
         "estimated_u": estimated,
         # Where the model's numbers came from, as the plan shows it: fixed defaults or estimated from
         # the data (u, λ), and how many human decisions refined it.
-        "parameters": _parameter_sources(settings, chosen_prior.source, estimated, learned),
+        "parameters": {
+            **_parameter_sources(settings, chosen_prior.source, estimated, learned),
+            "u_kept_fixed_for_a_dominant_entity": dominated,
+        },
         "seconds": timings,
     }
     return LinkageResult(

@@ -181,6 +181,9 @@ class LinkageSettings:
     # u by random sampling replaces the fixed u values when there are at least this many records.
     estimate_u: bool = True
     min_records_for_estimation: int = 5_000
+    # ... and only while λ stays below this: random pairs must be nearly all non-matches for sampling to
+    # measure u (a member registry's λ is about 1e-5 to 1e-3; a list dominated by one entity's rows, 0.1).
+    max_prior_for_u_estimation: float = 0.01
     estimation_max_pairs: int = 1_000_000
     seed: int = 42
     # The country of records that do not say theirs (ISO 3166 alpha-2): their postcodes and phones are read

@@ -166,6 +166,11 @@ def linkage_model_lines(summary: Mapping[str, Any]) -> list[str]:
         % {"records": number_format(records, force_grouping=True)}
         if sources.get("u") == "estimated"
         else _(
+            "Probabilités u : valeurs par défaut (une même entreprise remplit une grande part des lignes : "
+            "des paires tirées au hasard seraient souvent la même, le tirage ne mesurerait pas le hasard)."
+        )
+        if sources.get("u_kept_fixed_for_a_dominant_entity")
+        else _(
             "Probabilités u : valeurs par défaut (%(records)s enregistrements : trop peu pour les mesurer)."
         )
         % {"records": number_format(records, force_grouping=True)},
