@@ -175,3 +175,56 @@ def history(*objects: models.Model, extra: Q | None = None) -> QuerySet[AuditEve
     if extra is not None:
         condition |= extra
     return AuditEvent.objects.filter(condition).select_related("object_type").order_by("-at", "-pk")
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+
+# Keys of ``AuditEvent.details`` as people read them.
+DETAIL_LABELS: dict[str, Any] = {
+    "association": _("association"),
+    "rows": _("lignes lues"),
+    "imported": _("lignes importées"),
+    "rejected": _("lignes rejetées"),
+    "organisations_created": _("organisations créées"),
+    "rows_matched": _("lignes rattachées à une organisation existante"),
+    "establishments_created": _("établissements créés"),
+    "memberships_created": _("adhésions créées"),
+    "people_created": _("personnes créées"),
+    "folded": _("fiches fusionnées dans celle-ci"),
+    "into": _("absorbée par"),
+    "effective_on": _("à compter du"),
+    "memberships_moved": _("adhésions transférées"),
+}
+
+
+def _text(value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return str(_("oui") if value else _("non"))
+    if isinstance(value, list):
+        return ", ".join(_text(item.get("name", item) if isinstance(item, dict) else item) for item in value)
+    return str(value)
+
+
+def field_label(event: AuditEvent, name: str) -> str:
+    """A changed field's French name (« raison sociale » for ``name``), its code name when unknown."""
+    model = event.object_type.model_class() if event.object_type_id else None
+    try:
+        return str(model._meta.get_field(name).verbose_name) if model else name
+    except Exception:  # a field since removed
+        return name
+
+
+def described_changes(event: AuditEvent) -> list[tuple[str, str, str]]:
+    """(field, old, new) as people read them."""
+    return [(field_label(event, name), _text(old), _text(new)) for name, (old, new) in event.changes.items()]
+
+
+def described_details(event: AuditEvent) -> list[tuple[str, str]]:
+    """(label, text) for each detail worth showing; empty values left out."""
+    return [
+        (str(DETAIL_LABELS.get(key, key)), _text(value))
+        for key, value in event.details.items()
+        if value not in (None, "", [], {})
+    ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -43,6 +44,19 @@ class CheckedForm(forms.ModelForm):
     establishments): each refusal shows on its field, with the fix."""
 
     check: Any = None
+    # Typed values longer than the stored ones ("4,12E+13", "FR 40 303 265 045"): the check, not a bare
+    # « at most 9 characters », says what is wrong and how to fix it.
+    LENIENT = ("siren", "siret", "vat_number", "postcode", "phone")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.LENIENT:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            field.max_length = None
+            field.widget.attrs.pop("maxlength", None)
+            field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -44,7 +44,8 @@ class EditRefused(UserError):
 
 def _field_label(model: type[models.Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name).capitalize()
+        label = str(model._meta.get_field(name).verbose_name)
+        return label[:1].upper() + label[1:]
     except Exception:  # a derived key ("postcode/city") has no field of its own
         return name
 

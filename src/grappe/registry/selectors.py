@@ -29,10 +29,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from grappe.core import dependents
+from grappe.core import audit, dependents
+from grappe.core.models import AuditEvent
 from grappe.france import geo
 from grappe.france.text import fold
 from grappe.registry import stats
@@ -748,3 +750,61 @@ def dashboard(user: User) -> Dashboard:
         ),
         today=timezone.localdate(),
     )
+
+
+# --- History (the audit log, per object) ---------------------------------------------------------------------
+
+# URL word → model whose history has a page.
+HISTORY_MODELS: dict[str, type] = {
+    "organisation": Organisation,
+    "etablissement": Establishment,
+    "personne": Person,
+    "adhesion": Membership,
+}
+
+
+@dataclass
+class HistoryEntry:
+    event: AuditEvent
+    action: str
+    # The object the event is about when it is not the page's own (« établissement Valence »).
+    about: str
+    changes: list[tuple[str, str, str]]
+    details: list[tuple[str, str]]
+
+
+def object_history(user: User, kind: str, pk: int) -> tuple[Any, QuerySet[AuditEvent]]:
+    """The object (through the visibility rule: not visible is 404) and its events, newest first: its own,
+    those of what hangs off it (establishments, memberships, roles), and for an organisation the imports
+    that fed it; for a person, the events of their roles."""
+    model = HISTORY_MODELS.get(kind)
+    if model is None:
+        raise Http404
+    obj = get_object_or_404(restrict(user, model.objects.all()), pk=pk)
+    extra = Q(pk__in=[])
+    if model is Organisation:
+        files = obj.source_records.values_list("source_file_id", flat=True).distinct()
+        extra = audit.within(SourceFile, files) & Q(action="import")
+    elif model is Person:
+        role_type = ContentType.objects.get_for_model(Role)
+        extra = Q(object_type=role_type, object_id__in=list(obj.roles.values_list("pk", flat=True)))
+    return obj, audit.history(obj, extra=extra)
+
+
+def history_entries(obj: Any, events: list[AuditEvent]) -> list[HistoryEntry]:
+    """One page of events as the history page shows them."""
+    own_type = ContentType.objects.get_for_model(obj)
+    entries = []
+    for event in events:
+        own = event.object_type_id == own_type.pk and event.object_id == obj.pk
+        kind = event.object_type.name if event.object_type_id else ""
+        entries.append(
+            HistoryEntry(
+                event=event,
+                action=audit.action_label(event.action),
+                about="" if own else f"{kind} « {event.object_label} »".strip(),
+                changes=audit.described_changes(event),
+                details=audit.described_details(event),
+            )
+        )
+    return entries
