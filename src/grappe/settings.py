@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "grappe.core",
     "grappe.registry",
     "grappe.intake",
     "grappe.demo",

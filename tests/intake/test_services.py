@@ -410,3 +410,25 @@ def test_a_mapping_without_the_company_name_or_with_a_field_twice_is_refused(ass
         import_file(path=path, association=association, mapping={1: "siret"})
     with pytest.raises(UserError, match="toutes deux"):
         import_file(path=path, association=association, mapping={0: "name", 1: "siret", 2: "siret"})
+
+
+def test_an_import_leaves_one_audit_event_with_its_counts_not_one_per_row(association, write_csv, importer):
+    from grappe.core.models import AuditEvent
+
+    path = write_csv([member_row(1), member_row(2), member_row(3)])
+    result = import_file(path=path, association=association, user=importer)
+
+    event = AuditEvent.objects.get()
+    assert (event.action, event.user, event.object_label) == ("import", importer, "membres.csv")
+    assert event.context_id == result.source_file.pk
+    assert event.details["rows"] == 3 and event.details["imported"] == 3
+    assert event.details["organisations_created"] == 3 and event.details["association"] == "Auvergne TIC"
+
+
+def test_a_refused_import_leaves_no_audit_event(association, write_csv):
+    from grappe.core.models import AuditEvent
+
+    path = write_csv([member_row(1), member_row(2, **{"Raison sociale": ""})])
+    with pytest.raises(ImportRefused):
+        import_file(path=path, association=association)
+    assert not AuditEvent.objects.exists()

@@ -456,3 +456,27 @@ def test_audit_details_read_as_labels_not_keys(world):
     assert audit_details(decided.details)[0][0] == "Paire"
     assert audit_details(planned.details)[0][1].startswith("Adhérents de l'absorbée 6, ")
     assert audit_details(bulk.details) == [("Seuil", "90,0 %"), ("Paires acceptées", "0")]
+
+
+def test_apply_leaves_exactly_the_expected_audit_events(world, manager):
+    from grappe.core.models import AuditEvent
+
+    merger = plan(world)
+    last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    merger = services.apply_merger(merger=merger, accept_auto_only=True, user=manager)
+
+    events = list(AuditEvent.objects.filter(pk__gt=last).order_by("pk"))
+    actions = [event.action for event in events]
+    folds = [event for event in events if event.action == "organisation.merge"]
+    assert actions == [*["organisation.merge"] * len(folds), "association.absorb", "merger.apply"]
+    assert folds and sum(len(event.details["folded"]) for event in folds) == (
+        merger.outcome["merged"] + merger.outcome["internal_merged"]
+    )
+    assert {(event.user_id, event.context_id) for event in events} == {(manager.pk, merger.pk)}
+    absorbed = events[-2]
+    assert (absorbed.object_id, absorbed.changes["status"]) == (world.auvergne_tic.pk, ["active", "absorbed"])
+    assert events[-1].details["merged"] == merger.outcome["merged"]
+    # Undo is one more event; nothing recorded is taken back.
+    services.undo_merger(merger=merger, user=manager)
+    assert AuditEvent.objects.filter(pk__gt=last).count() == len(events) + 1
+    assert AuditEvent.objects.order_by("-pk").first().action == "merger.undo"

@@ -1,1 +1,2 @@
-"""What every app shares (DESIGN.md, "The parts"): the registry of dependents and small database helpers."""
+"""What every app shares (DESIGN.md, "The parts"): the registry of dependents, the audit log
+(``audit.record_event``) and small database helpers."""

@@ -32,6 +32,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from grappe import jobs
+from grappe.core.audit import record_event
 from grappe.errors import UserError
 from grappe.france.countries import FRANCE, check_country
 from grappe.intake.headers import FIELDS, normalise_header
@@ -430,9 +431,31 @@ def write_table(
     source_file.imported_count = result.imported_rows
     source_file.rejected_count = result.rejected_rows
     source_file.save(update_fields=["row_count", "imported_count", "rejected_count"])
+    _record_import(source_file, result, user)
     if progress:
         progress(STAGE_IMPORT, done, done)
     return result
+
+
+def _record_import(source_file: SourceFile, result: ImportResult, user: User | None) -> None:
+    """One audit event per import, with its counts (the rows themselves are in the source records)."""
+    record_event(
+        action="import",
+        user=user,
+        target=source_file,
+        context=source_file,
+        details={
+            "association": source_file.association.name,
+            "rows": source_file.row_count,
+            "imported": result.imported_rows,
+            "rejected": result.rejected_rows,
+            "organisations_created": result.organisations_created,
+            "rows_matched": result.rows_matched,
+            "establishments_created": result.establishments_created,
+            "memberships_created": result.memberships_created,
+            "people_created": result.people_created,
+        },
+    )
 
 
 # Fields an import may set on an existing object only when it has no value yet: a registry value is never

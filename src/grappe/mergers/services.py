@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from grappe.core import audit as core_audit
 from grappe.core import dependents
 from grappe.core.chunks import chunked
 from grappe.errors import Location, UserError
@@ -49,7 +50,7 @@ from grappe.registry.models import (
 )
 from grappe.registry.services import deduplicate_people
 
-COMMAND_LINE = "ligne de commande"
+COMMAND_LINE = core_audit.COMMAND_LINE
 Progress = Callable[[str, int, int | None], None]
 Pair = CandidatePair
 
@@ -83,12 +84,14 @@ def check_can_manage(user: Any) -> None:
 
 
 def actor_label(user: Any) -> str:
-    if user is None:
-        return COMMAND_LINE
-    return user.get_full_name() or user.get_username()
+    return core_audit.actor_label(user)
 
 
 def audit(merger: Merger | None, user: Any, action: str, **details: Any) -> AuditEntry:
+    """The merger's own log (its pages and report read it) and the core audit log, in one call."""
+    core_audit.record_event(
+        action=f"merger.{action}", user=user, target=merger, details=details, context=merger
+    )
     return AuditEntry.objects.create(
         merger=merger, user=user, actor=actor_label(user), action=action, details=details
     )
@@ -1018,7 +1021,7 @@ def apply_merger(*, merger: Merger, user: Any = None, accept_auto_only: bool = F
             checksum_before = snapshots.registry_checksum()
             scope = _scope(merger)
             data = snapshots.take_snapshot(scope)
-            outcome = _apply(merger)
+            outcome = _apply(merger, user)
             created = snapshots.created_since(data)
             after_scope = {
                 label: sorted({*data["scope"].get(label, []), *created.get(label, [])})
@@ -1195,7 +1198,7 @@ def _fault(point: str, index: int) -> None:
         FAULT_HOOK(point, index)
 
 
-def _apply(merger: Merger) -> dict[str, Any]:
+def _apply(merger: Merger, user: Any) -> dict[str, Any]:
     from grappe.registry.stats import association_counts
 
     dedup = merger.kind == Merger.Kind.DEDUPLICATION
@@ -1220,6 +1223,8 @@ def _apply(merger: Merger) -> dict[str, Any]:
             duplicates=[organisations[o] for o in sorted(others)],
             survivorship=policy,
             choices=choices,
+            user=user,
+            context=merger,
         )
         if root in absorber_ids:
             merged += len(others)
@@ -1240,7 +1245,7 @@ def _apply(merger: Merger) -> dict[str, Any]:
     mapped = _map_membership_types(merger)
     people_merged = deduplicate_people(set(members) | set(groups.values()))
     _fault("associations", 0)
-    into = _absorb(merger)
+    into = _absorb(merger, user)
     after = _counts_json(association_counts(into), into)
     absorbed_total = len(member_ids(merger.absorbed)) if dedup else None
     created = (
@@ -1296,7 +1301,7 @@ def _map_membership_types(merger: Merger) -> int:
     return changed
 
 
-def _absorb(merger: Merger) -> Association:
+def _absorb(merger: Merger, user: Any) -> Association:
     if merger.kind == Merger.Kind.DEDUPLICATION:
         return merger.absorbing
     if merger.kind == Merger.Kind.ABSORPTION:
@@ -1306,6 +1311,8 @@ def _absorb(merger: Merger) -> Association:
             effective_on=merger.effective_on,
             keep_name_as_brand=merger.keep_name_as_brand,
             brand_territories=list(merger.absorbed.territories.all()),
+            user=user,
+            context=merger,
         )
         return merger.absorbing
     into = Association.objects.create(
@@ -1321,6 +1328,8 @@ def _absorb(merger: Merger) -> Association:
             effective_on=merger.effective_on,
             keep_name_as_brand=merger.keep_name_as_brand,
             brand_territories=list(network.territories.all()),
+            user=user,
+            context=merger,
         )
     merger.resulting_association = into
     return into

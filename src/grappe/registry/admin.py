@@ -1,19 +1,23 @@
 """Back office of the registry. Every changelist reads through ``selectors.restrict`` (same rule as the pages);
-provenance (source files, rows, lineage) is shown but never editable: it is append-only."""
+every save and delete goes through ``registry.editing`` (the import's checks for organisations and
+establishments, lineage « saisie manuelle », one audit event with old → new values); provenance (source files,
+rows, lineage) is shown but never editable: it is append-only."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db import models
+from django.core.validators import MaxLengthValidator
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from grappe.registry import selectors
+from grappe.registry import editing, selectors
 from grappe.registry.models import (
     Association,
     Brand,
@@ -35,13 +39,80 @@ admin.site.site_title = _("Grappe — administration")
 admin.site.index_title = _("Registre et paramètres")
 
 
+class CheckedForm(forms.ModelForm):
+    """A form whose changed values pass the registry's checks (``check``: the import's, for organisations and
+    establishments): each refusal shows on its field, with the fix."""
+
+    check: Any = None
+    # Typed values longer than the stored ones ("4,12E+13", "FR 40 303 265 045"): the check, not a bare
+    # « at most 9 characters », says what is wrong and how to fix it.
+    LENIENT = ("siren", "siret", "vat_number", "postcode", "phone")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.LENIENT:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            field.max_length = None
+            field.widget.attrs.pop("maxlength", None)
+            field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.check is None:
+            return cleaned
+        values = {name: cleaned[name] for name in self.changed_data if name in cleaned}
+        try:
+            normalised = type(self).check(values, self.instance)
+        except editing.EditRefused as refused:
+            for name, message in refused.errors.items():
+                self.add_error(name if name in self.fields else None, message)
+            return cleaned
+        cleaned.update({name: value for name, value in normalised.items() if name in values})
+        return cleaned
+
+
+class OrganisationForm(CheckedForm):
+    @staticmethod
+    def check(values: dict[str, Any], instance: Any) -> dict[str, Any]:
+        return editing.check_organisation_values(values, organisation=instance)
+
+
+class EstablishmentForm(CheckedForm):
+    @staticmethod
+    def check(values: dict[str, Any], instance: Any) -> dict[str, Any]:
+        return editing.check_establishment_values(values, establishment=instance)
+
+
 class ScopedAdmin(admin.ModelAdmin):
-    """Lists, searches, autocompletes and change pages only reach what the user's scope allows."""
+    """Lists, searches, autocompletes and change pages only reach what the user's scope allows; saves and
+    deletes, inlines included, go through ``registry.editing`` (checked, audited, lineage kept)."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return selectors.restrict(request.user, super().get_queryset(request))
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        editing.save_manual_edit(obj=obj, user=request.user, fields=form.changed_data)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        editing.delete_record(obj=obj, user=request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            editing.delete_record(obj=obj, user=request.user)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            editing.delete_record(obj=obj, user=request.user)
+        changed = {id(inline.instance): inline.changed_data for inline in formset.forms}
+        for obj in instances:
+            editing.save_manual_edit(obj=obj, user=request.user, fields=changed.get(id(obj), ()))
+        formset.save_m2m()
 
 
 class ReadOnlyAdmin(ScopedAdmin):
@@ -149,6 +220,7 @@ class StaffMemberAdmin(ScopedAdmin):
 
 class EstablishmentInline(ScopedInline):
     model = Establishment
+    form = EstablishmentForm
     fields = ["siret", "name", "street", "postcode", "city", "country", "departement_code", "is_head_office"]
 
 
@@ -173,6 +245,7 @@ class MembershipInline(ScopedInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ScopedAdmin):
+    form = OrganisationForm
     list_display = ["name", "siren", "naf_code", "headcount_bracket", "is_startup", "updated_at"]
     list_filter = ["is_startup", "memberships__association", "memberships__status", "headcount_bracket"]
     search_fields = ["name", "=siren", "=establishments__siret", "website_domain"]
@@ -191,6 +264,7 @@ class OrganisationAdmin(ScopedAdmin):
 
 @admin.register(Establishment)
 class EstablishmentAdmin(ScopedAdmin):
+    form = EstablishmentForm
     list_display = ["__str__", "siret", "postcode", "city", "country", "departement_code", "is_head_office"]
     list_filter = ["is_head_office", "country"]
     search_fields = ["=siret", "city", "=postcode", "organisation__name"]

@@ -471,11 +471,37 @@ class SourceRecord(models.Model):
 
 
 class Lineage(models.Model):
-    """Which source record gave which stored value, including values not retained when records merged."""
+    """Which source gave which stored value, including values not retained when records merged.
+
+    The source is an imported row (``source_record``) or a person typing it (« saisie manuelle »: ``author``,
+    through ``registry.services.update_organisation`` and friends, with an audit event of the same change).
+    """
+
+    class Source(models.TextChoices):
+        IMPORT = "import", _("import")
+        MANUAL = "manual", _("saisie manuelle")
 
     source_record = models.ForeignKey(
-        SourceRecord, verbose_name=_("ligne source"), on_delete=models.CASCADE, related_name="lineage"
+        SourceRecord,
+        verbose_name=_("ligne source"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="lineage",
     )
+    # db_default: imports write lineage with raw INSERT / COPY naming only the import's columns.
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.IMPORT, db_default=Source.IMPORT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saisi par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    author_label = models.CharField(_("auteur"), max_length=150, blank=True, db_default="")
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("content_type", "object_id")
@@ -489,6 +515,14 @@ class Lineage(models.Model):
         verbose_name = _("lignage")
         verbose_name_plural = _("lignages")
         indexes = [models.Index(fields=["content_type", "object_id", "field"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="import", source_record__isnull=False) | Q(source="manual"),
+                name="lineage_import_has_source_record",
+            )
+        ]
 
     def __str__(self) -> str:
+        if self.source == self.Source.MANUAL:
+            return f"{self.field} ← {self.get_source_display()} ({self.author_label})"
         return f"{self.field} ← {self.source_record}"

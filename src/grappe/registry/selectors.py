@@ -13,7 +13,7 @@ these functions:
 Another app's model declared as a dependent (``grappe.core.dependents``) is visible when the row it hangs off
 (its first declared relation) is.
 
-A single object outside the user's scope is looked up exactly like a missing one (``Http404``), so a page
+A single object outside the user's scope is looked up exactly like a missing one (``NotFound``, a 404), so a page
 never reveals that it exists. The network's own structure (associations, territories, offices, staff, brands)
 is shared with every staff member: a permanent needs to know who to call in the other antennas.
 """
@@ -32,7 +32,8 @@ from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QueryS
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grappe.core import dependents
+from grappe.core import audit, dependents
+from grappe.core.models import AuditEvent
 from grappe.errors import NotFound
 from grappe.france import geo
 from grappe.france.text import fold
@@ -766,3 +767,61 @@ def dashboard(user: User) -> Dashboard:
         ),
         today=timezone.localdate(),
     )
+
+
+# --- History (the audit log, per object) ---------------------------------------------------------------------
+
+# URL word → model whose history has a page.
+HISTORY_MODELS: dict[str, type] = {
+    "organisation": Organisation,
+    "etablissement": Establishment,
+    "personne": Person,
+    "adhesion": Membership,
+}
+
+
+@dataclass
+class HistoryEntry:
+    event: AuditEvent
+    action: str
+    # The object the event is about when it is not the page's own (« établissement Valence »).
+    about: str
+    changes: list[tuple[str, str, str]]
+    details: list[tuple[str, str]]
+
+
+def object_history(user: User, kind: str, pk: int) -> tuple[Any, QuerySet[AuditEvent]]:
+    """The object (through the visibility rule: not visible is 404) and its events, newest first: its own,
+    those of what hangs off it (establishments, memberships, roles), and for an organisation the imports
+    that fed it; for a person, the events of their roles."""
+    model = HISTORY_MODELS.get(kind)
+    if model is None:
+        raise NotFound(_("Historique introuvable."))
+    obj = visible(restrict(user, model.objects.all()), pk, _("Objet n° %(id)s introuvable."))
+    extra = Q(pk__in=[])
+    if model is Organisation:
+        files = obj.source_records.values_list("source_file_id", flat=True).distinct()
+        extra = audit.within(SourceFile, files) & Q(action="import")
+    elif model is Person:
+        role_type = ContentType.objects.get_for_model(Role)
+        extra = Q(object_type=role_type, object_id__in=list(obj.roles.values_list("pk", flat=True)))
+    return obj, audit.history(obj, extra=extra)
+
+
+def history_entries(obj: Any, events: list[AuditEvent]) -> list[HistoryEntry]:
+    """One page of events as the history page shows them."""
+    own_type = ContentType.objects.get_for_model(obj)
+    entries = []
+    for event in events:
+        own = event.object_type_id == own_type.pk and event.object_id == obj.pk
+        kind = event.object_type.name if event.object_type_id else ""
+        entries.append(
+            HistoryEntry(
+                event=event,
+                action=audit.action_label(event.action),
+                about="" if own else f"{kind} « {event.object_label} »".strip(),
+                changes=audit.described_changes(event),
+                details=audit.described_details(event),
+            )
+        )
+    return entries

@@ -15,10 +15,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count
 
-from grappe.core import dependents
+from grappe.core import audit, dependents
 from grappe.core.chunks import chunked
 from grappe.errors import UserError
 from grappe.france.text import fold
+from grappe.registry.editing import (  # noqa: F401 — manual edits are registry services too
+    EditRefused,
+    check_establishment_values,
+    check_organisation_values,
+    create_establishment,
+    create_organisation,
+    delete_record,
+    save_record,
+    update_establishment,
+    update_organisation,
+)
 from grappe.registry.models import (
     Association,
     Brand,
@@ -122,6 +133,8 @@ def merge_organisations(
     duplicates: Sequence[Organisation],
     survivorship: Survivorship | None = None,
     choices: list[FieldChoice] | None = None,
+    user: Any = None,
+    context: Any = None,
 ) -> Organisation:
     """Fold ``duplicates`` into ``survivor``: the survivor's id never changes, nothing is lost.
 
@@ -131,11 +144,15 @@ def merge_organisations(
     ``survivorship``, empty survivor fields are filled from the duplicates; with it, each field follows the
     policy, and the values not retained stay visible in lineage (``retained=False``). ``choices``, when given,
     receives one ``FieldChoice`` per field where distinct values competed.
+
+    One audit event « fusion de fiches en double » on the survivor (by ``user``, within ``context``: the
+    merger) keeps the folded organisations' names and the survivor's old → new values.
     """
     others = [org for org in duplicates if org.pk != survivor.pk]
     if not others:
         return survivor
     dependents.check_fold(survivor=survivor, others=others)
+    before = audit.values_of(survivor)
     other_ids = [org.pk for org in others]
     org_type = ContentType.objects.get_for_model(Organisation)
     made: list[FieldChoice] = []
@@ -160,6 +177,14 @@ def merge_organisations(
         lineage.filter(value=choice.kept).update(retained=True)
     Organisation.objects.filter(pk__in=other_ids).delete()
     collapse_memberships(organisation=survivor)
+    audit.record_event(
+        action="organisation.merge",
+        user=user,
+        target=survivor,
+        changes=audit.changes_between(before, audit.values_of(survivor), Organisation),
+        details={"folded": [{"id": org.pk, "name": org.name} for org in others]},
+        context=context,
+    )
     if choices is not None:
         choices.extend(made)
     return survivor
@@ -223,6 +248,8 @@ def absorb_association(
     effective_on: datetime.date,
     keep_name_as_brand: bool = False,
     brand_territories: Iterable[Territory] = (),
+    user: Any = None,
+    context: Any = None,
 ) -> None:
     """Mark ``absorbed`` as absorbed on ``effective_on`` and carry its members over to ``into``.
 
@@ -236,6 +263,7 @@ def absorb_association(
             f"« {absorbed} » a déjà été absorbée par « {absorbed.absorbed_into} » le {absorbed.absorbed_on:%d/%m/%Y}."
         )
     memberships = Membership.objects.filter(association=absorbed)
+    moved, previous_status = memberships.count(), absorbed.status
     memberships.filter(origin__isnull=True).update(origin=absorbed)
     moved_org_ids = list(memberships.values_list("organisation_id", flat=True).distinct())
     memberships.update(association=into)
@@ -260,6 +288,14 @@ def absorb_association(
             defaults={"origin_association": absorbed, "since": effective_on},
         )
         brand.territories.add(*{carried_over.get(t.pk, t).pk for t in brand_territories})
+    audit.record_event(
+        action="association.absorb",
+        user=user,
+        target=absorbed,
+        changes={"status": (str(previous_status), str(Association.Status.ABSORBED))},
+        details={"into": into.name, "effective_on": effective_on, "memberships_moved": moved},
+        context=context,
+    )
 
 
 @transaction.atomic

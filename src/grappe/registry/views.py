@@ -119,3 +119,17 @@ def territory_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def office_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/office_list.html", {"offices": selectors.office_list(request.user)})
+
+
+@staff_required
+def history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """« Historique »: who changed what on an object, newest first (not visible to the user: 404)."""
+    obj, events = selectors.object_history(request.user, kind, pk)
+    page = _page(request, events)
+    context = {
+        "object": obj,
+        "kind": kind,
+        "page": page,
+        "entries": selectors.history_entries(obj, list(page.object_list)),
+    }
+    return render(request, "registry/history.html", context)
