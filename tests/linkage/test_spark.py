@@ -45,3 +45,23 @@ def test_copies_are_scored_alike_on_spark(spark_engine, kaliop_pair) -> None:
     on_spark, on_duckdb = deduplicate(records, engine=spark_engine), deduplicate(records, engine="duckdb")
     assert on_duckdb.stats["copies"] == 3
     assert pairs(on_spark) == pairs(on_duckdb)
+
+
+def test_learning_from_decisions_and_foreign_records_alike_on_spark(spark_engine) -> None:
+    """The decided pairs are scored by the engine and the shifts applied after it: both engines learn alike;
+    the countries, local phones and the street without a place compare alike too."""
+    generator = pytest.importorskip("grappe.demo.generator")
+    rows = [
+        {**row, "record_id": str(row["record_id"])} for row in generator.real_exports_records(300, seed=2)
+    ]
+    truth = {row["record_id"]: row["entity_id"] for row in rows}
+    records = [{k: v for k, v in row.items() if k not in ("entity_id", "siren", "siret")} for row in rows]
+    asked = deduplicate(records).questions(limit=15)
+    decisions = [
+        {"left_id": a, "right_id": b, "decision": "match" if truth[a] == truth[b] else "non_match"}
+        for a, b in asked
+    ]
+    on_spark = deduplicate(records, engine=spark_engine, decisions=decisions)
+    on_duckdb = deduplicate(records, engine="duckdb", decisions=decisions)
+    assert on_spark.settings.learned_weights == on_duckdb.settings.learned_weights
+    assert pairs(on_spark) == pairs(on_duckdb)
