@@ -1300,8 +1300,10 @@ def _counts_json(counts: Any, association: Association) -> dict[str, Any]:
 
 def _map_membership_types(merger: Merger) -> int:
     """Point the absorbed association's memberships at the absorber's types the mapping names (created like
-    the absorbed type when the absorber has none of that name). The absorbed association's own types stay as
-    they were. Returns how many memberships changed type name."""
+    the absorbed type when the absorber has none of that name), and at the target type's default college when
+    it has one: the absorbed network's colleges are not the absorber's (without one, the member's college
+    carries over under its name, ``absorb_association``). The absorbed association's own types and colleges
+    stay as they were (its history; undo needs them). Returns how many memberships changed type name."""
     if merger.kind == Merger.Kind.DEDUPLICATION:
         return 0
     changed = 0
@@ -1312,8 +1314,11 @@ def _map_membership_types(merger: Merger) -> int:
         if source is None:
             continue
         target = _absorber_type(merger.absorbing, new or old, like=source)
+        changes: dict[str, Any] = {"membership_type": target}
+        if target.default_college_id:
+            changes["college_id"] = target.default_college_id
         moved = Membership.objects.filter(association=merger.absorbed, membership_type=source).update(
-            membership_type=target
+            **changes
         )
         if target.name != old:
             changed += moved
