@@ -90,3 +90,34 @@ def test_each_merger_report_lists_the_story_s_shared_and_new_members(report):
 def test_loading_twice_is_refused(report, tmp_path):
     with pytest.raises(UserError, match="déjà chargée"):
         loader.load_story(directory=tmp_path / "again")
+
+
+def test_every_network_has_its_types_and_colleges_and_the_cluster_speaks_the_federal_ones(report):
+    from grappe.demo.membership_types import ENTREPRISES, FORMATION_RECHERCHE, PARTENAIRES
+    from grappe.registry.models import College, Membership, MembershipType
+
+    rhonealley = Association.objects.get(name="RhoneAlley")
+    assert set(MembershipType.objects.filter(association=rhonealley).values_list("name", flat=True)) >= {
+        "Membre actif",
+        "Jeune pousse",
+    }
+    cluster = Association.objects.get(name=FUSION_NAME)
+    members = Membership.objects.filter(association=cluster)
+    assert not members.filter(membership_type=None).exists()
+    # The absorbed networks' words were mapped onto Numélink's, which the fusion carried into the cluster.
+    assert set(members.values_list("membership_type__name", flat=True)) <= {
+        "Entreprise",
+        "Start-up",
+        "Établissement de formation ou de recherche",
+        "Collectivité",
+        "Association partenaire",
+    }
+    assert not members.exclude(membership_type__association=cluster).exists()
+    assert not members.exclude(college__association=cluster).exists()
+    # The colleges its members vote in (a fusion carries those in use).
+    assert ENTREPRISES in set(College.objects.filter(association=cluster).values_list("name", flat=True))
+    assert set(College.objects.filter(association=cluster).values_list("name", flat=True)) <= {
+        ENTREPRISES,
+        FORMATION_RECHERCHE,
+        PARTENAIRES,
+    }

@@ -17,6 +17,7 @@ from grappe.registry.models import (
     Brand,
     Lineage,
     Membership,
+    MembershipType,
     Organisation,
     Person,
     Role,
@@ -361,7 +362,7 @@ def test_a_membership_type_that_appears_after_the_confirmation_refuses_apply(wor
     Membership.objects.create(
         organisation=newcomer,
         association=world.auvergne_tic,
-        category="Bienfaiteur",
+        membership_type=MembershipType.objects.create(association=world.auvergne_tic, name="Bienfaiteur"),
         origin=world.auvergne_tic,
     )
 

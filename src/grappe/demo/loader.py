@@ -30,6 +30,7 @@ from django.db import transaction
 from grappe.demo import generator
 from grappe.demo import model as story_model
 from grappe.demo import story as plot
+from grappe.demo.membership_types import TYPE_MAPPINGS, give_types
 from grappe.errors import UserError
 from grappe.intake.services import import_file
 from grappe.linkage.scoring import Scores, ratio, score_assignments
@@ -155,6 +156,7 @@ def load_story(
                 import_file(
                     path=files.exports[merger.absorbing], association=absorbing, sheet=export.sheet or None
                 )
+                give_types(absorbing, merger.absorbing)
                 loaded.append(merger.absorbing)
                 say(f"Dédoublonnage du registre de {absorbing.name}…")
                 planned = mergers.plan_deduplication(
@@ -364,6 +366,11 @@ def _apply_merger(
         path=files.exports[merger.absorbed],
         sheet=export.sheet or None,
     )
+    # The absorbed export was imported by the plan: its members get their types, which the director maps.
+    give_types(absorbed, merger.absorbed)
+    held = mergers.proposed_type_mapping(planned)  # the types its members hold
+    mapping = {old: new for old, new in TYPE_MAPPINGS.get(merger.absorbed, {}).items() if old in held}
+    planned = mergers.set_membership_type_mapping(merger=planned, mapping=mapping, user=None)
     report.mergers.append(
         _review_and_apply(
             planned, truth, label=merger.key, review=report.reviewed, expected_members=merger.members_after

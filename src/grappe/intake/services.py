@@ -39,6 +39,7 @@ from grappe.intake.headers import FIELDS, normalise_header
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
 from grappe.intake.reading import Table, open_table
 from grappe.intake.validation import INFO, Issue, RowResult, RowValidator, Value, serialisable
+from grappe.registry import services as registry_services
 from grappe.registry.models import (
     Association,
     Establishment,
@@ -460,6 +461,10 @@ def _record_import(source_file: SourceFile, result: ImportResult, user: User | N
 
 # Fields an import may set on an existing object only when it has no value yet: a registry value is never
 # overwritten by an import; a differing value is kept as lineage with retained=False.
+# Membership fields given as text in a file and stored as rows of the association (type, college).
+_NAMED_FIELDS = ("membership_type", "college")
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value is False
 
@@ -484,6 +489,21 @@ class _BatchWriter:
         self.content_types = ContentType.objects.get_for_models(
             Organisation, Establishment, Membership, Person, Role
         )
+        # The association's membership types and colleges by name, looked up or created once per import.
+        self.named: dict[tuple[str, str], models.Model | None] = {}
+
+    def named_row(self, field_name: str, text: str) -> models.Model | None:
+        """The association's membership type (``field_name`` "membership_type") or college ("college") called
+        ``text`` exactly: a new spelling becomes a new row, so the registry keeps the file's own words."""
+        key = (field_name, text)
+        if key not in self.named:
+            lookup = (
+                registry_services.membership_type_named
+                if field_name == "membership_type"
+                else registry_services.college_named
+            )
+            self.named[key] = lookup(association=self.association, name=text)
+        return self.named[key]
 
     def write(self, batch: list[RowResult]) -> None:
         valid = [row for row in batch if not row.has_errors]
@@ -621,6 +641,7 @@ class _BatchPlanner:
         for membership in (
             Membership.objects.filter(association=self.writer.association, organisation_id__in=self.org_by_pk)
             .exclude(status=Membership.Status.ENDED)
+            .select_related("membership_type", "college")
             .order_by("-starts_on", "pk")
         ):
             self.membership_by_org[id(self.org_by_pk[membership.organisation_id])] = membership
@@ -691,7 +712,24 @@ class _BatchPlanner:
             )
             self.new[Membership].append(membership)
             self.membership_by_org[id(org)] = membership
-        self._apply(item, membership, row.group("membership"))
+        values = row.group("membership")
+        named = {name: values.pop(name) for name in _NAMED_FIELDS if name in values}
+        self._apply(item, membership, values)
+        for name, value in named.items():
+            self._apply_named(item, membership, name, value)
+
+    def _apply_named(self, item: _Planned, membership: Membership, name: str, value: Value) -> None:
+        """Like ``_apply`` for a type or college: the row its text names fills an empty one; lineage keeps
+        the text."""
+        current = getattr(membership, name)
+        if current is not None:
+            item.lineage.append((membership, name, value, current.name == value.value))
+            return
+        setattr(membership, name, self.writer.named_row(name, value.value))
+        item.lineage.append((membership, name, value, True))
+        if membership.pk is not None:
+            self.changed[Membership].setdefault(membership.pk, set()).add(name)
+            self.existing[id(membership)] = membership
 
     def _plan_person(self, item: _Planned, row: RowResult, org: Organisation) -> None:
         person_values = row.group("person")

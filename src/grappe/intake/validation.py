@@ -37,7 +37,15 @@ from grappe.france.problems import Checked, Problem
 from grappe.france.text import clean_text, fold
 from grappe.intake.models import ImportIssue
 from grappe.intake.reading import Row
-from grappe.registry.models import Establishment, Membership, Organisation, Person, Role
+from grappe.registry.models import (
+    College,
+    Establishment,
+    Membership,
+    MembershipType,
+    Organisation,
+    Person,
+    Role,
+)
 
 ERROR = ImportIssue.Severity.ERROR.value
 WARNING = ImportIssue.Severity.WARNING.value
@@ -177,6 +185,9 @@ def _max_lengths() -> dict[str, int]:
         for model_field in model._meta.get_fields():
             if isinstance(model_field, models.CharField | models.URLField | models.EmailField):
                 lengths[f"{label}.{model_field.name}"] = model_field.max_length
+    # A membership's type and college are named by text: the rows' names hold it.
+    lengths["membership.membership_type"] = MembershipType._meta.get_field("name").max_length
+    lengths["membership.college"] = College._meta.get_field("name").max_length
     return lengths
 
 
@@ -464,7 +475,7 @@ class _RowCheck:
             fee = None
         if fee is not None:
             self.store("membership.annual_fee", fee.quantize(decimal.Decimal("0.01")), "annual_fee")
-        self.store("membership.category", self.text("membership_type"), "membership_type")
+        self.store("membership.membership_type", self.text("membership_type"), "membership_type")
         self.store("membership.college", self.text("college"), "college")
         word = fold(self.raw("member_status"))
         if word:

@@ -39,6 +39,7 @@ from grappe.registry.models import (
     Establishment,
     Lineage,
     Membership,
+    MembershipType,
     Office,
     Organisation,
     Person,
@@ -511,21 +512,26 @@ def _remembered_decisions(org_ids: set[int]) -> list[tuple[int, int, str]]:
     return [row for row in dict.fromkeys(found) if row[0] in org_ids and row[1] in org_ids]
 
 
-def proposed_type_mapping(merger: Merger) -> dict[str, str]:
-    """Each membership type of the absorbed association → the absorber's type of the same folded name, else
-    itself. The user confirms or changes it before apply (``set_membership_type_mapping``)."""
-
-    def types(association: Association) -> list[str]:
-        return sorted(
-            set(
-                Membership.objects.filter(association=association)
-                .exclude(category="")
-                .values_list("category", flat=True)
-            )
+def types_in_use(association: Association) -> list[str]:
+    """The names of the membership types ``association``'s memberships hold, sorted."""
+    return sorted(
+        set(
+            Membership.objects.filter(association=association)
+            .exclude(membership_type=None)
+            .values_list("membership_type__name", flat=True)
         )
+    )
 
-    theirs = {fold(name): name for name in types(merger.absorbing)}
-    return {name: theirs.get(fold(name), name) for name in types(merger.absorbed)}
+
+def proposed_type_mapping(merger: Merger) -> dict[str, str]:
+    """Each membership type of the absorbed association (by name, as its members hold them) → the absorber's
+    type of the same folded name, else itself (apply then creates it at the absorber, like the absorbed one).
+    The user confirms or changes it before apply (``set_membership_type_mapping``)."""
+    absorber = MembershipType.objects.filter(association=merger.absorbing).order_by("order", "name", "pk")
+    theirs: dict[str, str] = {}
+    for name in absorber.values_list("name", flat=True):
+        theirs.setdefault(fold(name), name)
+    return {name: theirs.get(fold(name), name) for name in types_in_use(merger.absorbed)}
 
 
 # -- projection: the registry before and after ------------------------------------------------------------
@@ -828,6 +834,9 @@ def accept_above(*, merger: Merger, threshold: float, user: Any) -> int:
     return len(pairs)
 
 
+_TYPE_NAME_LENGTH = MembershipType._meta.get_field("name").max_length or 80
+
+
 def set_membership_type_mapping(*, merger: Merger, mapping: dict[str, str], user: Any) -> Merger:
     """Confirm how the absorbed association's membership types become the absorber's: the types ``mapping``
     names get their new target, the others keep the one shown (the proposal, or an earlier choice)."""
@@ -842,6 +851,12 @@ def set_membership_type_mapping(*, merger: Merger, mapping: dict[str, str], user
                 _("Type(s) d'adhésion inconnu(s) chez « %(absorbed)s » : %(types)s.")
                 % {"absorbed": merger.absorbed, "types": ", ".join(unknown)},
                 hint=_("Types présents : %(types)s.") % {"types": ", ".join(known) or _("(aucun)")},
+            )
+        too_long = sorted(v for v in mapping.values() if len(v.strip()) > _TYPE_NAME_LENGTH)
+        if too_long:
+            raise UserError(
+                _("Nom de type d'adhésion trop long (%(limit)d caractères au plus) : %(types)s.")
+                % {"limit": _TYPE_NAME_LENGTH, "types": ", ".join(too_long)}
             )
         shown = {k: v for k, v in merger.membership_type_mapping.items() if k in known}
         merger.membership_type_mapping = {
@@ -1290,15 +1305,38 @@ def _counts_json(counts: Any, association: Association) -> dict[str, Any]:
 
 
 def _map_membership_types(merger: Merger) -> int:
+    """Point the absorbed association's memberships at the absorber's types the mapping names (created like
+    the absorbed type when the absorber has none of that name), and at the target type's default college when
+    it has one: the absorbed network's colleges are not the absorber's (without one, the member's college
+    carries over under its name, ``absorb_association``). The absorbed association's own types and colleges
+    stay as they were (its history; undo needs them). Returns how many memberships changed type name."""
     if merger.kind == Merger.Kind.DEDUPLICATION:
         return 0
     changed = 0
+    sources = MembershipType.objects.filter(association=merger.absorbed).select_related("default_college")
+    by_name = {kind.name: kind for kind in sources}
     for old, new in merger.membership_type_mapping.items():
-        if new and new != old:
-            changed += Membership.objects.filter(association=merger.absorbed, category=old).update(
-                category=new
-            )
+        source = by_name.get(old)
+        if source is None:
+            continue
+        target = _absorber_type(merger.absorbing, new or old, like=source)
+        changes: dict[str, Any] = {"membership_type": target}
+        if target.default_college_id:
+            changes["college_id"] = target.default_college_id
+        moved = Membership.objects.filter(association=merger.absorbed, membership_type=source).update(
+            **changes
+        )
+        if target.name != old:
+            changed += moved
     return changed
+
+
+def _absorber_type(absorber: Association, name: str, *, like: MembershipType) -> MembershipType:
+    """The absorber's type called ``name`` exactly (the proposal already matched folded names; a type kept
+    under its own spelling stays so), else a new one like the absorbed type."""
+    created = registry_services.membership_type_named(association=absorber, name=name, like=like)
+    assert created is not None  # a non-empty name
+    return created
 
 
 def _absorb(merger: Merger, user: Any) -> Association:

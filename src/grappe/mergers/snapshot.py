@@ -35,6 +35,8 @@ _ORDER = (
     "registry.StaffMember",
     "registry.Brand",
     "registry.Brand_territories",
+    "registry.College",
+    "registry.MembershipType",
     "registry.Organisation",
     "registry.Establishment",
     "registry.Person",

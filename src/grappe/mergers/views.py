@@ -42,7 +42,7 @@ from grappe.mergers.forms import (
     UndoForm,
 )
 from grappe.mergers.models import CandidatePair, Merger, PlanJob
-from grappe.registry.models import Membership
+from grappe.registry.models import MembershipType
 
 View = Callable[..., HttpResponse]
 
@@ -248,15 +248,13 @@ def rule_rows(rules: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
 
 
 def absorber_membership_types(merger: Merger) -> list[str]:
-    """The membership types (``Membership.category``) in use at the absorbing association."""
-    values = (
-        Membership.objects.filter(association=merger.absorbing)
-        .exclude(category="")
-        .values_list("category", flat=True)
-        .distinct()
-        .order_by("category")
+    """The absorbing association's membership types a member may be given: those it offers or still uses."""
+    offered = set(
+        MembershipType.objects.filter(association=merger.absorbing, is_active=True).values_list(
+            "name", flat=True
+        )
     )
-    return list(values)
+    return sorted(offered | set(services.types_in_use(merger.absorbing)))
 
 
 def mapping_form(merger: Merger, data: Any = None) -> MembershipTypeMappingForm:

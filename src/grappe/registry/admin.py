@@ -21,9 +21,11 @@ from grappe.registry import editing, selectors
 from grappe.registry.models import (
     Association,
     Brand,
+    College,
     Establishment,
     Lineage,
     Membership,
+    MembershipType,
     Office,
     Organisation,
     Person,
@@ -239,7 +241,16 @@ class PersonRoleInline(ScopedInline):
 class MembershipInline(ScopedInline):
     model = Membership
     fk_name = "organisation"
-    fields = ["association", "status", "starts_on", "ends_on", "origin", "category", "college", "annual_fee"]
+    fields = [
+        "association",
+        "status",
+        "starts_on",
+        "ends_on",
+        "origin",
+        "membership_type",
+        "college",
+        "annual_fee",
+    ]
     autocomplete_fields = ["association", "origin"]
 
 
@@ -300,15 +311,32 @@ class MembershipAdmin(ScopedAdmin):
         "starts_on",
         "ends_on",
         "origin",
-        "category",
+        "membership_type",
+        "college",
         "annual_fee",
     ]
-    list_filter = ["status", "association", "origin"]
-    search_fields = ["organisation__name", "=organisation__siren"]
-    list_select_related = ["organisation", "association", "origin"]
+    list_filter = ["status", "association", "origin", "membership_type__fee_category"]
+    search_fields = ["organisation__name", "=organisation__siren", "membership_type__name"]
+    list_select_related = ["organisation", "association", "origin", "membership_type", "college"]
     autocomplete_fields = ["organisation", "establishment", "association", "origin"]
     date_hierarchy = "starts_on"
     show_full_result_count = False
+
+
+@admin.register(MembershipType)
+class MembershipTypeAdmin(ScopedAdmin):
+    list_display = ["name", "association", "fee_category", "default_college", "is_active", "order"]
+    list_filter = ["association", "fee_category", "is_active"]
+    search_fields = ["name", "association__name"]
+    list_select_related = ["association", "default_college"]
+
+
+@admin.register(College)
+class CollegeAdmin(ScopedAdmin):
+    list_display = ["name", "association", "order"]
+    list_filter = ["association"]
+    search_fields = ["name", "association__name"]
+    list_select_related = ["association"]
 
 
 # --- Provenance (read-only) -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -336,6 +337,78 @@ class Role(models.Model):
         return f"{self.person} — {self.get_kind_display()} — {self.organisation}"
 
 
+class College(models.Model):
+    """A voting college of an association (« Entreprises », « Établissements de formation et de recherche »…):
+    members vote, and seats are apportioned, by college when the statutes say so."""
+
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="colleges"
+    )
+    name = models.CharField(_("nom"), max_length=80)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("collège")
+        verbose_name_plural = _("collèges")
+        ordering = ["association__name", "order", "name"]
+        constraints = [models.UniqueConstraint(fields=["association", "name"], name="unique_college_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipType(models.Model):
+    """A kind of membership an association offers (« Entreprise », « Start-up », « Membre associé »…): its fee
+    category says which fee rule applies to it, its default college where its members vote.
+
+    The name is the text an association's registry used: a type imported or migrated from free text keeps
+    that text exactly, so nothing it said is lost."""
+
+    class FeeCategory(models.TextChoices):
+        # Empty: not said yet. Dues refuse to guess one (the fee schedule is the statutes' data, not ours).
+        UNSET = "", _("non renseignée")
+        COMPANY = "company", _("entreprise (selon la tranche d'effectif)")
+        STARTUP = "startup", _("start-up")
+        EDUCATION_RESEARCH = "education_research", _("établissement de formation ou de recherche")
+        PUBLIC_BODY = "public_body", _("collectivité ou organisme public")
+        ASSOCIATION = "association", _("association")
+        INDIVIDUAL = "individual", _("personne physique")
+        HONORARY = "honorary", _("membre d'honneur (sans cotisation)")
+
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="membership_types"
+    )
+    name = models.CharField(_("nom"), max_length=80)
+    fee_category = models.CharField(
+        _("catégorie de cotisation"), max_length=30, choices=FeeCategory.choices, blank=True, default=""
+    )
+    default_college = models.ForeignKey(
+        College,
+        verbose_name=_("collège par défaut"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="default_for_types",
+    )
+    is_active = models.BooleanField(
+        _("proposé"),
+        default=True,
+        help_text=_("Décochez pour ne plus proposer ce type aux nouveaux membres."),
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("type d'adhésion")
+        verbose_name_plural = _("types d'adhésion")
+        ordering = ["association__name", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["association", "name"], name="unique_membership_type_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Membership(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("à jour")
@@ -369,8 +442,22 @@ class Membership(models.Model):
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     starts_on = models.DateField(_("adhérent depuis"), null=True, blank=True)
     ends_on = models.DateField(_("jusqu'au"), null=True, blank=True)
-    college = models.CharField(_("collège"), max_length=80, blank=True)
-    category = models.CharField(_("type d'adhésion"), max_length=80, blank=True)
+    membership_type = models.ForeignKey(
+        MembershipType,
+        verbose_name=_("type d'adhésion"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    college = models.ForeignKey(
+        College,
+        verbose_name=_("collège"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
     annual_fee = models.DecimalField(
         _("cotisation annuelle"), max_digits=10, decimal_places=2, null=True, blank=True
     )
@@ -384,6 +471,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} ∈ {self.association}"
+
+    def clean(self) -> None:
+        # A type or college belongs to one association: a member of another cannot hold it.
+        for name in ("membership_type", "college"):
+            row = getattr(self, name)
+            if row is not None and self.association_id and row.association_id != self.association_id:
+                raise ValidationError(
+                    {
+                        name: _("« %(row)s » n'appartient pas à « %(association)s ».")
+                        % {"row": row, "association": self.association}
+                    }
+                )
+
+    @property
+    def category(self) -> str:
+        """The membership type's name, "" when none (read-only: set ``membership_type``)."""
+        return self.membership_type.name if self.membership_type_id else ""
+
+    @property
+    def college_name(self) -> str:
+        return self.college.name if self.college_id else ""
 
 
 class SourceFile(models.Model):

@@ -41,9 +41,11 @@ from grappe.registry import stats
 from grappe.registry.models import (
     Association,
     Brand,
+    College,
     Establishment,
     Lineage,
     Membership,
+    MembershipType,
     Office,
     Organisation,
     Person,
@@ -145,7 +147,8 @@ _ORGANISATION_REF: dict[type, str] = {
     SourceRecord: "organisation_id",
     Lineage: "source_record__organisation_id",
 }
-_STRUCTURE = (Association, Territory, Brand, Office, StaffMember)
+# The network's own structure and vocabulary: the same for every staff member of the network.
+_STRUCTURE = (Association, Territory, Brand, Office, StaffMember, MembershipType, College)
 
 
 def restrict(user: User, queryset: QuerySet) -> QuerySet:
@@ -422,9 +425,9 @@ def organisation_detail(user: User, pk: int) -> OrganisationDetail:
         )
     )
     memberships = list(
-        organisation.memberships.select_related("association", "origin", "establishment").order_by(
-            "-status", "starts_on", "pk"
-        )
+        organisation.memberships.select_related(
+            "association", "origin", "establishment", "membership_type", "college"
+        ).order_by("-status", "starts_on", "pk")
     )
     records_qs = organisation.source_records.all()
     record_count = records_qs.count()
@@ -545,14 +548,16 @@ def search_memberships(user: User, filters: MembershipFilters) -> QuerySet[Membe
     if filters.since_year:
         queryset = queryset.filter(starts_on__year=filters.since_year)
     return (
-        queryset.select_related("organisation", "association", "origin")
+        queryset.select_related("organisation", "association", "origin", "membership_type", "college")
         .only(
             "pk",
             "status",
             "starts_on",
             "ends_on",
             "college",
-            "category",
+            "college__name",
+            "membership_type",
+            "membership_type__name",
             "annual_fee",
             "organisation__name",
             "organisation__siren",

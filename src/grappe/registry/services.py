@@ -33,9 +33,11 @@ from grappe.registry.editing import (  # noqa: F401 — manual edits are registr
 from grappe.registry.models import (
     Association,
     Brand,
+    College,
     Establishment,
     Lineage,
     Membership,
+    MembershipType,
     Office,
     Organisation,
     Person,
@@ -231,8 +233,10 @@ def collapse_memberships(*, organisation: Organisation) -> None:
         starts = [m.starts_on for m in memberships if m.starts_on]
         kept.starts_on = min(starts) if starts else None
         kept.annual_fee = kept.annual_fee or next((m.annual_fee for m in extra if m.annual_fee), None)
-        kept.category = kept.category or next((m.category for m in extra if m.category), "")
-        kept.college = kept.college or next((m.college for m in extra if m.college), "")
+        kept.membership_type_id = kept.membership_type_id or next(
+            (m.membership_type_id for m in extra if m.membership_type_id), None
+        )
+        kept.college_id = kept.college_id or next((m.college_id for m in extra if m.college_id), None)
         if any(m.status == Membership.Status.ACTIVE for m in memberships):
             kept.status = Membership.Status.ACTIVE
         kept.save()
@@ -267,6 +271,7 @@ def absorb_association(
     memberships.filter(origin__isnull=True).update(origin=absorbed)
     moved_org_ids = list(memberships.values_list("organisation_id", flat=True).distinct())
     memberships.update(association=into)
+    carry_types_and_colleges(into=into)
     shared = (
         Membership.objects.filter(organisation_id__in=moved_org_ids, association=into)
         .values("organisation_id")
@@ -296,6 +301,68 @@ def absorb_association(
         details={"into": into.name, "effective_on": effective_on, "memberships_moved": moved},
         context=context,
     )
+
+
+# -- membership types and colleges ---------------------------------------------------------------------------
+
+
+def college_named(*, association: Association, name: str, like: College | None = None) -> College | None:
+    """``association``'s college called ``name`` exactly, created (after ``like``) when it has none; None for
+    an empty name. The name is kept as given: an imported spelling is the registry's own text."""
+    if not name:
+        return None
+    college, _ = College.objects.get_or_create(
+        association=association, name=name, defaults={"order": like.order if like else 0}
+    )
+    return college
+
+
+def membership_type_named(
+    *, association: Association, name: str, like: MembershipType | None = None
+) -> MembershipType | None:
+    """``association``'s membership type called ``name`` exactly, created when it has none (with ``like``'s
+    fee category, default college, order and active flag, when given); None for an empty name."""
+    if not name:
+        return None
+    found = MembershipType.objects.filter(association=association, name=name).first()
+    if found is not None:
+        return found
+    defaults: dict[str, Any] = {}
+    if like is not None:
+        defaults = {
+            "fee_category": like.fee_category,
+            "is_active": like.is_active,
+            "order": like.order,
+            "default_college": like.default_college
+            and college_named(
+                association=association, name=like.default_college.name, like=like.default_college
+            ),
+        }
+    return MembershipType.objects.create(association=association, name=name, **defaults)
+
+
+@transaction.atomic
+def carry_types_and_colleges(*, into: Association) -> int:
+    """Memberships of ``into`` whose type or college belongs to another association (they just moved in) get
+    ``into``'s type or college of the same name, created like theirs when ``into`` has none. The other
+    association's rows stay as they were (its history). Returns how many memberships changed."""
+    changed = 0
+    memberships = Membership.objects.filter(association=into)
+    foreign_types = MembershipType.objects.filter(
+        pk__in=memberships.exclude(membership_type__association=into)
+        .exclude(membership_type=None)
+        .values("membership_type_id")
+    ).select_related("default_college")
+    for kind in foreign_types.order_by("pk"):
+        own = membership_type_named(association=into, name=kind.name, like=kind)
+        changed += memberships.filter(membership_type=kind).update(membership_type=own)
+    foreign_colleges = College.objects.filter(
+        pk__in=memberships.exclude(college__association=into).exclude(college=None).values("college_id")
+    )
+    for college in foreign_colleges.order_by("pk"):
+        own_college = college_named(association=into, name=college.name, like=college)
+        changed += memberships.filter(college=college).update(college=own_college)
+    return changed
 
 
 @transaction.atomic
