@@ -105,6 +105,7 @@ def run(
         dominated = (
             settings.estimate_u
             and records >= settings.min_records_for_estimation
+            and chosen_prior.source == "estimated"
             and chosen_prior.probability > settings.max_prior_for_u_estimation
         )
         if dominated:
