@@ -69,6 +69,9 @@ def start_step(
     queued. ``JobBusy`` when a step holds ``progress_file``. Now, its errors reach the caller; queued, they go to
     ``on_error(error, **arguments)`` (a module-level function; unexpected errors are logged too)."""
     arguments = arguments or {}
+    if background:
+        for function in (step, on_error):
+            _check_module_level(function)
     report = progress_file.claim(stage)
     if not background:
         try:
@@ -87,6 +90,19 @@ def start_step(
         progress_file.release()
         raise
     return True
+
+
+def _check_module_level(function: Callable[..., Any] | None) -> None:
+    """A worker finds a queued step by its dotted path: refuse a closure or a lambda before queueing it."""
+    if function is None:
+        return
+    path = get_module_path(function)
+    try:
+        found = import_string(path)
+    except ImportError:
+        found = None
+    if found is not function:
+        raise ValueError(f"{path}: a queued step must be a function defined at module level")
 
 
 def enqueue_step(
