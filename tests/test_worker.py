@@ -22,7 +22,9 @@ from typer.testing import CliRunner
 from grappe import cli, jobs
 from grappe.jobs import worker
 
-pytestmark = pytest.mark.django_db
+# The worker loop checks its connections as a server does: outside a test's transaction (PostgreSQL closes one
+# whose autocommit differs from its settings).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 NOTES: list[str] = []
 RUNS: list[int] = []
