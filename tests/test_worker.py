@@ -167,3 +167,11 @@ def test_grappe_worker_runs_the_queue(database_queue):
 
     assert result.exit_code == 0, result.output
     assert NOTES == ["depuis la commande"]
+
+
+def test_grappe_worker_refuses_a_backend_without_a_queue():
+    cli._register_commands()  # the suite's settings: the immediate backend
+
+    result = CliRunner().invoke(cli.app, ["worker", "--batch"])
+
+    assert result.exit_code == 2 and "GRAPPE_TASKS_BACKEND" in result.output

@@ -15,8 +15,10 @@ import socket
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, task
 
+from grappe.errors import UserError
 from grappe.jobs.queue import schedule, worker_is_gone
 
 HOUSEKEEPING_EVERY = datetime.timedelta(days=1)
@@ -35,6 +37,7 @@ def run_worker(
 ) -> None:
     """Run queued tasks until stopped (SIGTERM or Ctrl+C lets the running task finish), or, with ``batch``,
     until none is ready."""
+    check_database_queue()
     recover_interrupted_tasks()
     ensure_housekeeping()
     call_command(
@@ -48,6 +51,22 @@ def run_worker(
         startup_delay=False,
         verbosity=verbosity,
     )
+
+
+def check_database_queue() -> None:
+    """A worker has something to run only when tasks are queued in the database."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db import DatabaseBackend
+
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if not isinstance(backend, DatabaseBackend):
+        raise UserError(
+            _(
+                "Les tâches ne sont pas mises en file dans la base (TASKS utilise %(backend)s) : il n'y a rien à "
+                "exécuter. Retirez GRAPPE_TASKS_BACKEND de l'environnement pour utiliser la file en base."
+            )
+            % {"backend": type(backend).__name__}
+        )
 
 
 def recover_interrupted_tasks() -> int:
