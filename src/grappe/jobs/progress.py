@@ -62,13 +62,13 @@ class ProgressFile:
     def is_running(self) -> bool:
         return bool(self.read())
 
-    def claim(self, stage: str, *, thread_name: str | None = None) -> ProgressCallback:
+    def claim(self, stage: str) -> ProgressCallback:
         """Create the file for a step about to run in this thread; ``JobBusy`` when a live step holds it.
         Returns the step's progress callback, which keeps the owner in the file."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and not self.is_running():
             self.path.unlink(missing_ok=True)  # left behind by a step whose owner is gone
-        owner = this_thread() | ({"thread": thread_name} if thread_name else {})
+        owner = this_thread()
         try:
             # Exclusive creation: of two requests starting the same step at once, one wins.
             with self.path.open("x", encoding="utf-8") as stream:

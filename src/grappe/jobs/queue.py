@@ -117,7 +117,7 @@ def enqueue_step(
     """Queue ``run_step`` for a claimed progress file, which then names the task. The file is handed over in
     the transaction that queues the task, so a worker never sees the task before the file names it."""
     target = run_step if run_after is None else run_step.using(run_after=run_after)
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "step": step,
         "on_error": on_error,
         "folder": progress_file.folder,

@@ -74,7 +74,7 @@ def recover_interrupted_tasks() -> int:
     from django_tasks_db.models import DBTaskResult
 
     recovered = 0
-    for result in DBTaskResult.objects.running():
+    for result in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING):
         if result.worker_ids and worker_is_gone(result.worker_ids[-1]):
             result.set_failed(WorkerDied(f"worker {result.worker_ids[-1]} died while running this task"))
             recovered += 1
@@ -88,7 +88,8 @@ def prune_finished_tasks() -> int:
     from django_tasks_db.models import DBTaskResult
 
     cutoff = timezone.now() - datetime.timedelta(days=settings.GRAPPE_TASKS_KEEP_DAYS)
-    deleted, _by_model = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    finished = DBTaskResult.objects.filter(status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED])
+    deleted, _by_model = finished.filter(finished_at__lt=cutoff).delete()
     schedule(prune_finished_tasks, after=HOUSEKEEPING_EVERY)
     return deleted
 
