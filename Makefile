@@ -27,6 +27,7 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# `grappe demo` serves the web pages and runs `grappe worker` (the background tasks) beside them; Ctrl+C stops both.
 demo: install
 	$(BIN)/grappe demo --host $(HOST) --port $(PORT)
 

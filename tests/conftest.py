@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import datetime
 import os
+import signal
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
 
+import psycopg
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
@@ -357,3 +364,51 @@ def territorial_client(territorial_user: AbstractBaseUser) -> Client:
 @pytest.fixture
 def nonstaff_client(nonstaff_user: AbstractBaseUser) -> Client:
     return _client_for(nonstaff_user)
+
+
+@pytest.fixture
+def shared_database(tmp_path: Path) -> Iterator[str]:
+    """A database of its own, on the backend the suite runs on, for processes that outlive each other: a
+    SQLite file, or a PostgreSQL database created for the test and dropped after it (the server then rolls
+    back what the killed process's connection left open, as it would in production)."""
+    default = settings.DATABASES["default"]
+    if default["ENGINE"] != "django.db.backends.postgresql":
+        yield f"sqlite:///{tmp_path / 'grappe.sqlite3'}"
+        return
+    name = f"grappe_killed_{uuid.uuid4().hex[:12]}"
+    server = {
+        "host": default["HOST"] or "localhost",
+        "port": int(default["PORT"] or 5432),
+        "user": default["USER"],
+        "password": default["PASSWORD"] or None,
+    }
+    with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        password = f":{quote(server['password'])}" if server["password"] else ""
+        yield f"postgres://{quote(server['user'])}{password}@{server['host']}:{server['port']}/{name}"
+    finally:
+        with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_queue(settings) -> Callable[[], None]:
+    """The queue as production runs it: django-tasks' database backend instead of the suite's immediate one.
+    Returns ``work_off``, a worker loop (``grappe worker --batch``) run here until no task is ready."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+    def work_off() -> None:
+        from grappe.jobs.worker import run_worker
+
+        # The worker installs its own SIGINT/SIGTERM handlers (finish the running task, then stop).
+        handlers = {
+            number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+        }
+        try:
+            run_worker(batch=True, verbosity=0)
+        finally:
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
+
+    return work_off

@@ -79,6 +79,20 @@ def migrate() -> None:
     out_console.print("Base de données à jour.")
 
 
+@app.command()
+@user_command
+def worker(
+    batch: bool = typer.Option(False, "--batch", help="Exécuter les tâches prêtes, puis s'arrêter."),
+    max_tasks: int | None = typer.Option(None, "--max-tasks", help="S'arrêter après ce nombre de tâches."),
+    interval: float = typer.Option(1.0, help="Attente (secondes) entre deux regards sur une file vide."),
+) -> None:
+    """Exécute les traitements en arrière-plan (gros imports, plans de fusion, tâches planifiées) ; à lancer à
+    côté du serveur web. SIGTERM ou Ctrl+C : la tâche en cours se termine, puis le processus s'arrête."""
+    from grappe.jobs.worker import run_worker
+
+    run_worker(batch=batch, max_tasks=max_tasks, interval=interval)
+
+
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 )

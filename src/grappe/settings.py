@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "grappe.core",
+    "django_tasks",
+    "django_tasks_db",
     "grappe.registry",
     "grappe.intake",
     "grappe.demo",
@@ -123,8 +125,22 @@ WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 GRAPPE_MAX_UPLOAD_BYTES = int(os.environ.get("GRAPPE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
-# Web imports of files above this size validate and import in a background thread with a progress page.
+# Web imports of files above this size validate and import on the task queue with a progress page.
 GRAPPE_INTAKE_SYNC_MAX_BYTES = int(os.environ.get("GRAPPE_INTAKE_SYNC_MAX_BYTES", 2 * 1024 * 1024))
+
+# Background work (grappe.jobs): a task queue in the database, run by `grappe worker`. GRAPPE_TASKS_BACKEND may
+# name django-tasks' ImmediateBackend to run queued steps in the request instead (no worker; the test suite's).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("GRAPPE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A step failing on a transient database error (locked, deadlock, dropped connection) runs again this many times,
+# after GRAPPE_TASKS_RETRY_DELAY seconds, doubled each time; finished tasks are kept GRAPPE_TASKS_KEEP_DAYS days.
+GRAPPE_TASKS_RETRIES = int(os.environ.get("GRAPPE_TASKS_RETRIES", "3"))
+GRAPPE_TASKS_RETRY_DELAY = float(os.environ.get("GRAPPE_TASKS_RETRY_DELAY", "5"))
+GRAPPE_TASKS_KEEP_DAYS = int(os.environ.get("GRAPPE_TASKS_KEEP_DAYS", "30"))
 
 EMAIL_BACKEND = os.environ.get("GRAPPE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("GRAPPE_EMAIL_HOST", "localhost")

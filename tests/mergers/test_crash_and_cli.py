@@ -8,14 +8,9 @@ import os
 import subprocess
 import sys
 import textwrap
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
-import psycopg
 import pytest
-from django.conf import settings
 from typer.testing import CliRunner
 
 from grappe import cli
@@ -43,32 +38,6 @@ def _run(tmp_path: Path, database_url: str, body: str) -> subprocess.CompletedPr
     env = {**os.environ, "DATABASE_URL": database_url, "GRAPPE_DATA_DIR": str(tmp_path)}
     code = _SETUP.format(tests=str(TESTS_DIR)) + textwrap.dedent(body)
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=240)
-
-
-@pytest.fixture
-def shared_database(tmp_path: Path) -> Iterator[str]:
-    """A database of its own, on the backend the suite runs on, for processes that outlive each other: a
-    SQLite file, or a PostgreSQL database created for the test and dropped after it (the server then rolls
-    back what the killed process's connection left open, as it would in production)."""
-    default = settings.DATABASES["default"]
-    if default["ENGINE"] != "django.db.backends.postgresql":
-        yield f"sqlite:///{tmp_path / 'grappe.sqlite3'}"
-        return
-    name = f"grappe_killed_{uuid.uuid4().hex[:12]}"
-    server = {
-        "host": default["HOST"] or "localhost",
-        "port": int(default["PORT"] or 5432),
-        "user": default["USER"],
-        "password": default["PASSWORD"] or None,
-    }
-    with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        password = f":{quote(server['password'])}" if server["password"] else ""
-        yield f"postgres://{quote(server['user'])}{password}@{server['host']}:{server['port']}/{name}"
-    finally:
-        with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_a_killed_process_in_the_middle_of_apply_leaves_the_registry_unchanged(tmp_path, shared_database):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +16,8 @@ from grappe.cli import app, out_console, user_command
 
 if TYPE_CHECKING:
     from grappe.demo.loader import DemoReport
+
+WORKER_STOP_SECONDS = 30
 
 
 @app.command()
@@ -27,6 +33,11 @@ def demo(
         "--auto-only",
         help="Ne pas jouer le relecteur : seuls les rapprochements sûrs sont fusionnés, les paires à vérifier "
         "restent séparées (mesure du rapprochement automatique seul).",
+    ),
+    worker: bool = typer.Option(
+        True,
+        "--worker/--no-worker",
+        help="Démarrer aussi le processus des traitements en arrière-plan (grappe worker) avec le serveur.",
     ),
     host: str = typer.Option("127.0.0.1", help="Adresse d'écoute du serveur."),
     port: int = typer.Option(8000, help="Port du serveur."),
@@ -75,7 +86,28 @@ def demo(
     )
     if serve:
         out_console.print(f"Grappe est servi sur http://{host}:{port}/ (Ctrl+C pour arrêter).")
-        call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=True)
+        with _worker_beside(enabled=worker):
+            call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=True)
+
+
+@contextmanager
+def _worker_beside(*, enabled: bool) -> Iterator[None]:
+    """``grappe worker`` in a process of its own while the web server runs, stopped with it (SIGTERM lets its
+    running task finish; it is killed if it does not stop within ``WORKER_STOP_SECONDS``)."""
+    if not enabled:
+        yield
+        return
+    process = subprocess.Popen([sys.executable, "-m", "grappe.cli", "worker"])
+    out_console.print(f"Traitements en arrière-plan : grappe worker (processus {process.pid}).")
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _mark(ok: bool) -> str:

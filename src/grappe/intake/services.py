@@ -1060,7 +1060,8 @@ def _import_job(
         job.save(update_fields=["status", "options"])
         raise
     except Exception as error:
-        _fail_job(job, error)
+        if not jobs.will_retry(error):  # a retry finds the job as it was: importing
+            _fail_job(job, error)
         raise
     job.source_file = result.source_file
     job.imported_count = result.imported_rows
@@ -1083,41 +1084,44 @@ def _import_job(
 def start_job_step(
     *, job: ImportJob, step: str, user: User | None = None, skip_invalid: bool = False
 ) -> bool:
-    """Run ``step`` ("validate" or "import") now for small files, in a background thread for large ones.
+    """Run ``step`` ("validate" or "import") now for small files, on the task queue for large ones.
 
-    Returns True when the step runs in the background (the page then polls its progress). See ``grappe.jobs``:
-    a job interrupted by a server restart rolls back (one transaction) and can simply be started again.
+    Returns True when the step is queued (the page then polls its progress). See ``grappe.jobs``: a job
+    interrupted by a restart or a killed worker rolls back (one transaction) and can simply be started again.
     """
     if step not in {"validate", "import"}:
         raise ValueError(step)
     _check_job_idle(job)
     from grappe.intake.selectors import job_progress_file
 
-    background = job.size > settings.GRAPPE_INTAKE_SYNC_MAX_BYTES
-    user_id = user.pk if user else None
-
-    def run(progress: ProgressCallback) -> None:
-        # In a thread, the job and the user are read again through the thread's own connection.
-        current = (
-            ImportJob.objects.select_related("association", "created_by").get(pk=job.pk)
-            if background
-            else job
-        )
-        who = get_user_model().objects.filter(pk=user_id).first() if background and user_id else user
-        if step == "validate":
-            _validate_job(job=current, progress=progress)
-        else:
-            _import_job(job=current, user=who, skip_invalid=skip_invalid, progress=progress)
-
-    def record(error: Exception) -> None:
-        if isinstance(error, UserError):
-            ImportJob.objects.filter(pk=job.pk).update(failure=str(error))
-
     return jobs.start_step(
         job_progress_file(job),
-        run,
+        run_job_step,
         stage=STAGE_VALIDATION if step == "validate" else STAGE_IMPORT,
-        background=background,
-        thread_name=f"grappe-import-{job.pk}",
-        on_error=record,
+        background=job.size > settings.GRAPPE_INTAKE_SYNC_MAX_BYTES,
+        arguments={
+            "job_id": job.pk,
+            "step": step,
+            "user_id": user.pk if user is not None and user.is_authenticated else None,
+            "skip_invalid": skip_invalid,
+        },
+        on_error=record_job_step_failure,
     )
+
+
+def run_job_step(
+    *, job_id: int, step: str, user_id: int | None, skip_invalid: bool, progress: ProgressCallback
+) -> None:
+    """A job's step, wherever it runs: the job and the user are read again through this thread's connection."""
+    job = ImportJob.objects.select_related("association", "created_by").get(pk=job_id)
+    if step == "validate":
+        _validate_job(job=job, progress=progress)
+        return
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    _import_job(job=job, user=user, skip_invalid=skip_invalid, progress=progress)
+
+
+def record_job_step_failure(error: Exception, *, job_id: int, **_arguments: object) -> None:
+    """A queued step's refusal, kept on the job for its page (no one else is there to hear it)."""
+    if isinstance(error, UserError):
+        ImportJob.objects.filter(pk=job_id).update(failure=str(error))

@@ -1,6 +1,6 @@
 """Planning a merger from the web: the form's choices and the absorbed network's export become a ``PlanJob``,
 whose column mapping is checked when the headers need a person, then ``services.plan_merger`` runs in the
-background (``grappe.jobs``) while the page polls its progress.
+background on the task queue (``grappe.jobs``) while the page polls its progress.
 
 The steps, whichever page calls them:
 
@@ -39,8 +39,8 @@ ISSUES_KEPT = 100  # blocking issues kept on a failed job for its page; all are 
 
 
 def plans_in_background() -> bool:
-    """Plans from the web run in a thread (``GRAPPE_MERGERS_PLAN_IN_BACKGROUND``, on by default); tests may run
-    them in the request instead, through the same steps."""
+    """Plans from the web are queued for the worker (``GRAPPE_MERGERS_PLAN_IN_BACKGROUND``, on by default);
+    tests may run them in the request instead, through the same steps."""
     return bool(getattr(settings, "GRAPPE_MERGERS_PLAN_IN_BACKGROUND", True))
 
 
@@ -174,10 +174,10 @@ def start_plan_job(*, job: PlanJob, user: Any, skip_invalid: bool | None = None)
     user_id = user.pk if user is not None and user.is_authenticated else None
     return jobs.start_step(
         selectors.plan_progress_file(job),
-        lambda progress: run_plan_job(job_id=job.pk, user_id=user_id, progress=progress),
+        run_plan_job,
         stage="validation" if job.imports_the_export else "records",
         background=plans_in_background(),
-        thread_name=f"grappe-plan-{job.pk}",
+        arguments={"job_id": job.pk, "user_id": user_id},
     )
 
 
@@ -240,6 +240,8 @@ def run_plan_job(*, job_id: int, user_id: int | None, progress: ProgressCallback
         _finish(job, PlanJob.Status.FAILED, failure=_failure(error, issues))
     except Exception as error:
         job.merger = None
+        if jobs.will_retry(error):
+            raise  # run again shortly: the job stays running
         message = _(
             "Le plan a échoué sur une erreur inattendue (%(error)s). Rien n'a été modifié : relancez-le ; si "
             "l'erreur revient, transmettez ce message à l'équipe technique."
