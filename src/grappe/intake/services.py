@@ -33,8 +33,10 @@ from django.utils.translation import gettext as _
 
 from grappe import jobs
 from grappe.core.audit import record_event
+from grappe.core.uploads import check_upload_size, keep_upload, upload_name
 from grappe.errors import UserError
 from grappe.france.countries import FRANCE, check_country
+from grappe.intake import mapping as mapping_rules
 from grappe.intake.headers import FIELDS, normalise_header
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
 from grappe.intake.reading import Table, open_table
@@ -858,33 +860,27 @@ def create_import_job(
     ``country``: the default country of its rows (``options["country"]``)."""
     check_association_open(association=association)
     country = read_default_country(country)
-    if upload.size and upload.size > settings.GRAPPE_MAX_UPLOAD_BYTES:
-        raise UserError(
-            _("Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo.")
-            % {"name": upload.name, "limit": settings.GRAPPE_MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
+    check_upload_size(upload)
     job = ImportJob(
         association=association,
         created_by=_user_or_none(user),
-        original_name=Path(upload.name or "fichier").name[:255],
+        original_name=upload_name(upload, "fichier"),
         size=upload.size or 0,
     )
-    job.file.save(job.original_name, upload, save=False)
-    try:
-        table = open_table(
-            Path(job.file.path), file_name=job.original_name, sheet=sheet, header_line=header_line
-        )
+
+    def read(path: Path) -> Table:
+        table = open_table(path, file_name=job.original_name, sheet=sheet, header_line=header_line)
         check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
-    except Exception:
-        job.file.delete(save=False)
-        raise
+        return table
+
+    table = keep_upload(job.file, upload, job.original_name, read)
     job.sha256 = table.sha256
     job.size = table.size
     job.file_format = table.file_format
     job.sheet = table.sheet
     job.header_line = table.header_line
     job.headers = list(table.headers)
-    job.mapping = _mapping_as_json(suggest_job_mapping(job=job, table=table))
+    job.mapping = mapping_rules.as_json(suggest_job_mapping(job=job, table=table))
     job.options = {"sheets": list(table.sheets), "country": country}
     job.save()
     return job
@@ -892,16 +888,7 @@ def create_import_job(
 
 def suggest_job_mapping(*, job: ImportJob, table: Table) -> dict[int, str]:
     """The suggested mapping, corrected by the association's most recently saved one when there is one."""
-    from grappe.intake.selectors import resolve_mapping, saved_mappings
-
-    latest = saved_mappings(association=job.association).order_by("-updated_at").first()
-    return resolve_mapping(
-        headers=table.headers, association=job.association, spec=latest.name if latest else None
-    )
-
-
-def _mapping_as_json(mapping: Mapping[int, str]) -> dict[str, str]:
-    return {str(index): name for index, name in sorted(mapping.items())}
+    return mapping_rules.starting_mapping(job.association, table.headers).mapping
 
 
 def job_country(job: ImportJob) -> str:
@@ -922,11 +909,9 @@ def set_job_mapping(
     _check_job_idle(job)
     if job.status == ImportJob.Status.IMPORTED:
         raise UserError(_("Cet import est terminé : sa correspondance ne peut plus changer."))
-    headers = tuple(job.headers)
-    check_mapping(headers=headers, mapping=mapping)
-    if save_as.strip():
-        save_mapping(association=job.association, name=save_as, headers=headers, mapping=mapping, user=user)
-    job.mapping = _mapping_as_json(mapping)
+    job.mapping = mapping_rules.record_mapping(
+        association=job.association, headers=tuple(job.headers), mapping=mapping, save_as=save_as, user=user
+    )
     job.status = ImportJob.Status.UPLOADED
     job.save(update_fields=["mapping", "status"])
     return job

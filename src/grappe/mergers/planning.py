@@ -28,7 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grappe import jobs
+from grappe.core.uploads import keep_upload, upload_name
 from grappe.errors import UserError
+from grappe.intake import mapping as mapping_rules
 from grappe.intake.services import read_default_country
 from grappe.jobs import ProgressCallback
 from grappe.mergers import selectors, services
@@ -84,10 +86,14 @@ def create_plan_job(
 def _store_export(job: PlanJob, upload: UploadedFile, *, sheet: str | None, review_mapping: bool) -> None:
     from grappe.intake.reading import open_table
 
-    job.original_name = Path(upload.name or "export").name[:255]
-    job.file.save(job.original_name, upload, save=False)
+    job.original_name = upload_name(upload, "export")
+    table = keep_upload(
+        job.file,
+        upload,
+        job.original_name,
+        lambda path: open_table(path, file_name=job.original_name, sheet=sheet),
+    )
     try:
-        table = open_table(Path(job.file.path), file_name=job.original_name, sheet=sheet)
         job.source_file = services.imported_export(job.absorbed, table)
     except Exception:
         job.file.delete(save=False)
@@ -96,54 +102,25 @@ def _store_export(job: PlanJob, upload: UploadedFile, *, sheet: str | None, revi
     job.headers = list(table.headers)
     if job.source_file is not None:
         return  # imported before: the plan reads the registry, and the mapping used then stands
-    mapping, saved_name = _starting_mapping(job.absorbed, table.headers)
-    job.mapping = _as_json(mapping)
-    job.mapping_source = PlanJob.MappingSource.SAVED if saved_name else PlanJob.MappingSource.RECOGNISED
-    job.mapping_name = saved_name
-    if review_mapping or mapping_needs_review(headers=table.headers, mapping=mapping):
+    start = mapping_rules.starting_mapping(job.absorbed, table.headers)
+    job.mapping = mapping_rules.as_json(start.mapping)
+    job.mapping_source = PlanJob.MappingSource.SAVED if start.saved_name else PlanJob.MappingSource.RECOGNISED
+    job.mapping_name = start.saved_name
+    if review_mapping or mapping_rules.needs_review(headers=table.headers, mapping=start.mapping):
         job.status = PlanJob.Status.MAPPING
-
-
-def _starting_mapping(association: Association, headers: tuple[str, ...]) -> tuple[dict[int, str], str]:
-    """The intake's rule: the recognised headers, corrected by the association's most recently saved mapping."""
-    from grappe.intake.selectors import resolve_mapping, saved_mappings
-
-    latest = saved_mappings(association=association).order_by("-updated_at").first()
-    name = latest.name if latest else ""
-    return resolve_mapping(headers=headers, association=association, spec=name or None), name
-
-
-def mapping_needs_review(*, headers: tuple[str, ...], mapping: dict[int, str]) -> bool:
-    """A person looks at the mapping when it misses a required field or leaves a named column out: that
-    column's values would reach the registry nowhere (they stay verbatim in the imported rows)."""
-    from grappe.intake.services import check_mapping
-
-    try:
-        check_mapping(headers=headers, mapping=mapping)
-    except UserError:
-        return True
-    return any(header.strip() and index not in mapping for index, header in enumerate(headers))
-
-
-def _as_json(mapping: dict[int, str]) -> dict[str, str]:
-    return {str(index): name for index, name in sorted(mapping.items())}
 
 
 def set_plan_job_mapping(*, job: PlanJob, mapping: dict[int, str], user: Any, save_as: str = "") -> PlanJob:
     """Record the column mapping a person checked (optionally saved under a name for the next exports)."""
-    from grappe.intake.services import check_mapping, save_mapping
-
     services.check_can_manage(user)
     _check_changeable(job)
     if not job.imports_the_export:
         raise UserError(
             _("Ce plan n'importe pas de fichier : il n'y a pas de correspondance de colonnes à vérifier.")
         )
-    headers = tuple(job.headers)
-    check_mapping(headers=headers, mapping=mapping)
-    if save_as.strip():
-        save_mapping(association=job.absorbed, name=save_as, headers=headers, mapping=mapping, user=user)
-    job.mapping = _as_json(mapping)
+    job.mapping = mapping_rules.record_mapping(
+        association=job.absorbed, headers=tuple(job.headers), mapping=mapping, save_as=save_as, user=user
+    )
     job.mapping_source = PlanJob.MappingSource.SAVED if save_as.strip() else PlanJob.MappingSource.CHECKED
     job.mapping_name = save_as.strip()[:120]
     job.status = PlanJob.Status.READY

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
@@ -25,6 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grappe.core.access import staff_view
+from grappe.core.uploads import check_upload_size, upload_on_disk
 from grappe.errors import NotFound, UserError
 from grappe.france import geo
 from grappe.intake.forms import ApplySavedMappingForm, MappingForm
@@ -304,22 +303,6 @@ def types_refusal(merger: Merger) -> UserError | None:
     return refusal(services.check_membership_types, merger)
 
 
-def _check_size(upload: UploadedFile) -> None:
-    if upload.size and upload.size > settings.GRAPPE_MAX_UPLOAD_BYTES:
-        raise UserError(
-            _("Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo.")
-            % {"name": upload.name, "limit": settings.GRAPPE_MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
-
-
-def _save_upload(upload: UploadedFile, folder: Path) -> Path:
-    path = folder / Path(upload.name or "export").name
-    with path.open("wb") as stream:
-        for chunk in upload.chunks():
-            stream.write(chunk)
-    return path
-
-
 # --------------------------------------------------------------------------------------------------------
 # List and plan
 
@@ -360,7 +343,7 @@ def _ask_for_plan(request: HttpRequest, form: PlanMergerForm) -> PlanJob:
     data = form.cleaned_data
     upload = data.get("file")
     if upload:
-        _check_size(upload)
+        check_upload_size(upload)
     job = planning.create_plan_job(
         absorbing=data["absorbing"],
         absorbed=data["absorbed"],
@@ -690,11 +673,12 @@ def import_decisions(request: HttpRequest, merger_id: int) -> HttpResponse:
         return redirect("mergers:review", merger_id=merger.pk)
     upload = form.cleaned_data["file"]
     try:
-        _check_size(upload)
-        with tempfile.TemporaryDirectory(prefix="grappe-decisions-") as folder:
-            changed = services.import_decisions(
-                merger=merger, path=_save_upload(upload, Path(folder)), user=request.user
-            )
+        check_upload_size(upload)
+        with (
+            tempfile.TemporaryDirectory(prefix="grappe-decisions-") as folder,
+            upload_on_disk(upload, Path(folder)) as path,
+        ):
+            changed = services.import_decisions(merger=merger, path=path, user=request.user)
     except UserError as error:
         messages.error(request, str(error))
     else:
