@@ -73,6 +73,11 @@ def main_table(results: list[dict[str, Any]]) -> str:
             if row["tool"] == "splink" and s.get("recall", 1) < 0.1 and best_pair is not None:
                 # Why the default scores (next to) nothing: almost no pair reaches the clustering threshold.
                 note = f"almost no pair reaches 0.95: the best pair's match probability is {best_pair:.3f}"
+            if info.get("em_sessions_failed"):
+                note = (note + "; " if note else "") + (
+                    f"{len(info['em_sessions_failed'])} EM session(s) stopped (an m below 1e-300): "
+                    "the model kept the other sessions' estimates"
+                )
             lines.append(_scored_line(row["dataset"], tool_label(row), s, row, note))
             best = best_threshold(row) if row["tool"] == "splink" else None
             if best:

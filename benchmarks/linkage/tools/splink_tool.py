@@ -86,9 +86,16 @@ def deduplicate(records: pa.Table, *, kind: str, variant: str = "") -> tuple[pa.
     linker = Linker(frame, settings, log_level=logging.WARNING)
     linker.training.estimate_probability_two_random_records_match([deterministic], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=1)
+    failed_sessions = []
     for rule in em_rules:
         # Sampled down to 1e7 pairs, as Splink 5 allows (max_pairs), so it stays feasible at 1M records.
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=1e7)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=1e7)
+        except ValueError as error:
+            # With every column compared, EM can drive a level almost never seen in its sample to an m below
+            # what Splink accepts (1e-300) and stop. Splink's own remedy is to train on other blocking rules:
+            # the model keeps what the other sessions (and the u sampling) estimated — its best honest run.
+            failed_sessions.append(f"{rule!r}: {str(error)[:80]}")
     predictions = linker.inference.predict(threshold_match_probability=min(SWEEP))
     scored = predictions.as_duckdbpyrelation()
     pair_count, best = scored.aggregate("count(*), max(match_probability)").fetchall()[0]
@@ -104,5 +111,6 @@ def deduplicate(records: pa.Table, *, kind: str, variant: str = "") -> tuple[pa.
     return clusters_at(DEFAULT_THRESHOLD), {
         "pairs_scored_above_0_01": pair_count,
         "best_pair_probability": best,
+        "em_sessions_failed": failed_sessions,
         "extra_clusters": extra,
     }
