@@ -66,7 +66,8 @@ def test_a_killed_process_in_the_middle_of_apply_leaves_the_registry_unchanged(t
         def die(point, index):
             if point == "associations":
                 os._exit(1)  # the process dies with the transaction open
-        services.FAULT_HOOK = die
+        from grappe.mergers import apply
+        apply.FAULT_HOOK = die
         services.apply_merger(merger=Merger.objects.get(pk={merger_id}), accept_auto_only=True)
         print("not reached")
         """,

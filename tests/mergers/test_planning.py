@@ -351,7 +351,7 @@ def test_an_unexpected_failure_in_the_background_is_recorded_and_changes_nothing
     def broken_linkage(*args, **kwargs):
         raise RuntimeError("moteur de rapprochement en panne")
 
-    monkeypatch.setattr(services, "link", broken_linkage)
+    monkeypatch.setattr("grappe.mergers.plan.link", broken_linkage)
     ask_for_plan(manager_client, world, world.auvergne_export)
     job = PlanJob.objects.get()
     wait_for_the_plan(job)

@@ -198,7 +198,7 @@ def test_crash_in_the_middle_of_apply_changes_nothing(world, monkeypatch):
         if point == "associations":
             raise RuntimeError("panne simulée")
 
-    monkeypatch.setattr(services, "FAULT_HOOK", crash)
+    monkeypatch.setattr("grappe.mergers.apply.FAULT_HOOK", crash)
     with pytest.raises(RuntimeError):
         services.apply_merger(merger=merger, accept_auto_only=True)
 
@@ -413,7 +413,7 @@ def test_a_plan_that_fails_after_the_import_leaves_the_export_not_imported(tmp_p
     def broken_linkage(*args, **kwargs):
         raise RuntimeError("moteur de rapprochement en panne")
 
-    monkeypatch.setattr(services, "link", broken_linkage)
+    monkeypatch.setattr("grappe.mergers.plan.link", broken_linkage)
     with pytest.raises(RuntimeError):
         plan(world, path=world.auvergne_export)
 

@@ -1,6 +1,7 @@
 """Planning a merger from the web: the form's choices and the absorbed network's export become a ``PlanJob``,
-whose column mapping is checked when the headers need a person, then ``services.plan_merger`` runs in the
-background on the task queue (``grappe.jobs``) while the page polls its progress.
+whose column mapping is checked when the headers need a person, then ``services.plan_merger`` (the plan
+itself, in ``grappe.mergers.plan``) runs in the background on the task queue (``grappe.jobs``) while the page
+polls its progress.
 
 The steps, whichever page calls them:
 

@@ -1,0 +1,98 @@
+"""Who may act on a merger, in which status, and the trace each action leaves: the small helpers every step of
+the workflow (``plan``, ``review``, ``apply``, ``undo``) shares.
+
+Errors are ``UserError``s that name the merger, the problem and the fix: ``MergerForbidden`` when the user lacks
+the right, ``MergerRefused`` when the merger cannot take that step now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grappe.core import audit as core_audit
+from grappe.errors import UserError
+from grappe.mergers.models import AuditEntry, Merger
+from grappe.mergers.selectors import can_manage_mergers
+
+COMMAND_LINE = core_audit.COMMAND_LINE
+
+
+class MergerForbidden(UserError):
+    code = "grappe.forbidden"
+
+
+class MergerRefused(UserError):
+    code = "grappe.merger.refused"
+
+
+# -- permissions and audit ---------------------------------------------------------------------------------
+
+
+def check_can_manage(user: Any) -> None:
+    """Only staff with the merger right (or a superuser) act on mergers; ``None`` is the command line."""
+    if user is None:
+        return
+    if not can_manage_mergers(user):
+        raise MergerForbidden(
+            _("Vous n'avez pas le droit de préparer, réviser, appliquer ou annuler une fusion."),
+            hint=_(
+                "Il faut un compte de l'équipe (statut « équipe ») avec la permission « Peut préparer, "
+                "réviser, appliquer et annuler une fusion » : demandez-la à un administrateur."
+            ),
+        )
+
+
+def actor_label(user: Any) -> str:
+    return core_audit.actor_label(user)
+
+
+def audit(merger: Merger | None, user: Any, action: str, **details: Any) -> AuditEntry:
+    """The merger's own log (its pages and report read it) and the core audit log, in one call."""
+    core_audit.record_event(
+        action=f"merger.{action}", user=user, target=merger, details=details, context=merger
+    )
+    return AuditEntry.objects.create(
+        merger=merger, user=user, actor=actor_label(user), action=action, details=details
+    )
+
+
+# -- status ------------------------------------------------------------------------------------------------
+
+
+# What a refused action was, as the infinitive of the refusal « Impossible de … la fusion ».
+_DOING = {
+    "replan": gettext_lazy("planifier à nouveau"),
+    "review": gettext_lazy("réviser"),
+    "edit": gettext_lazy("modifier"),
+    "apply": gettext_lazy("appliquer"),
+    "undo": gettext_lazy("annuler"),
+}
+
+
+def check_status(merger: Merger, wanted: str, doing: str) -> None:
+    if merger.status != wanted:
+        raise MergerRefused(
+            _(
+                "Impossible de %(doing)s la fusion n° %(id)s (%(merger)s) : elle est « %(status)s », il faut "
+                "qu'elle soit « %(wanted)s »."
+            )
+            % {
+                "doing": _DOING[doing],
+                "id": merger.pk,
+                "merger": merger,
+                "status": merger.get_status_display(),
+                "wanted": Merger.Status(wanted).label,
+            },
+            hint=_status_hint(merger),
+        )
+
+
+def _status_hint(merger: Merger) -> str:
+    if merger.status == Merger.Status.APPLIED:
+        return _("Pour la refaire, annulez-la d'abord (grappe merge undo %(id)s).") % {"id": merger.pk}
+    if merger.status == Merger.Status.UNDONE:
+        return _("Planifiez une nouvelle fusion (grappe merge plan).")
+    return ""
