@@ -75,3 +75,16 @@ def test_every_code_and_its_french_name_read_back(code):
     assert check_country(code).value == expected
     assert check_country(code.lower()).value == expected
     assert check_country(country_name(code)).value == expected
+
+
+def test_the_vendored_country_names_are_phonenumbers_own() -> None:
+    """data/countries.json is extracted from the installed phonenumbers (rebuild it when this fails)."""
+    import json
+    from pathlib import Path
+
+    import grappe.france.countries as countries
+
+    stored = json.loads(
+        (Path(countries.__file__).parent / "data" / "countries.json").read_text(encoding="utf-8")
+    )
+    assert stored["names"] == countries.extract_names()
