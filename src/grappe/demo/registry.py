@@ -30,6 +30,7 @@ from grappe.demo.hard_cases import HardCases
 from grappe.demo.identifiers import luhn_key, siret
 from grappe.demo.noise import NoiseRates
 from grappe.demo.places import departement_regions, national_picker, picker_for, postal_city, street_address
+from grappe.linkage.records import COLUMNS as LINKAGE_INPUT_COLUMNS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -52,22 +53,7 @@ COLUMNS = (
 # With the real-exports profile (``hard_cases=``), the ISO 3166 alpha-2 country of each record comes last.
 HARD_CASE_COLUMNS = (*COLUMNS, "country")
 # The linkage engine's column names (``grappe.linkage``), in its order, then the truth: what ``records()`` gives.
-LINKAGE_COLUMNS = (
-    "record_id",
-    "name",
-    "siren",
-    "siret",
-    "street",
-    "postcode",
-    "city",
-    "departement",
-    "email",
-    "website",
-    "phone",
-    "naf_code",
-    "country",
-    "entity_id",
-)
+LINKAGE_COLUMNS = (*(name for name in LINKAGE_INPUT_COLUMNS if name != "organisation_id"), "entity_id")
 _CHUNK = 100_000
 _SIREN_SPACE = 70_000_000  # heads 30000000–99999999: the range of companies registered since the 1970s
 # First digit after 0 of a landline, by région: 1 Île-de-France, 2 north-west, 3 north-east, 4 south-east,
