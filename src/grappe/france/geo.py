@@ -437,10 +437,16 @@ def _served_names(items: tuple[Commune, ...], limit: int = 6) -> str:
     return ", ".join(names[:limit]) + f" et {len(names) - limit} autres"
 
 
-def _strip_postcode(city: str, digits: str) -> str:
-    """Some files put "42000 Saint-Étienne" in the city column: drop the repeated postcode."""
-    code = re.escape(digits)
-    return re.sub(rf"^\s*{code}\s+|\s+{code}\s*$", "", city, flags=re.IGNORECASE)
+def _strip_postcode(city: str, code: str) -> str:
+    """Some files put "42000 Saint-Étienne" in the city column: drop the repeated postcode (a word of its own
+    at either end, in any case). String tests rather than a pattern per postcode: thousands of postcodes
+    overflow the regular-expression cache, and every row paid a compilation."""
+    text, folded, size = city.strip(), city.strip().upper(), len(code)
+    if code and folded.startswith(code.upper()) and text[size : size + 1].isspace():
+        return text[size:].strip()
+    if code and folded.endswith(code.upper()) and text[-size - 1 : -size].isspace():
+        return text[:-size].strip()
+    return city
 
 
 def check_place(postcode_raw: str | None, city_raw: str | None, country: str | None = "FR") -> Checked[Place]:

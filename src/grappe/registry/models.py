@@ -601,6 +601,8 @@ class Lineage(models.Model):
     source = models.CharField(
         _("source"), max_length=10, choices=Source.choices, default=Source.IMPORT, db_default=Source.IMPORT
     )
+    # No index: lineage is read by object, never by author, and an index on a column that is NULL for every
+    # imported value cost each of an import's millions of lineage rows a write (benchmarks/intake).
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("saisi par"),
@@ -608,6 +610,7 @@ class Lineage(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     author_label = models.CharField(_("auteur"), max_length=150, blank=True, db_default="")
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
