@@ -82,9 +82,15 @@ def test_the_vendored_country_names_are_phonenumbers_own() -> None:
     import json
     from pathlib import Path
 
+    import phonenumbers
+
     import grappe.france.countries as countries
 
     stored = json.loads(
         (Path(countries.__file__).parent / "data" / "countries.json").read_text(encoding="utf-8")
     )
-    assert stored["names"] == countries.extract_names()
+    current = countries.extract_names()
+    if stored["source"].startswith(f"phonenumbers {phonenumbers.__version__},"):
+        assert stored["names"] == current
+    else:  # another release may reword a name; the regions themselves must not have moved
+        assert set(stored["names"]) == set(current)
