@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from . import scenario
+
 
 @pytest.fixture
 def manager(django_user_model):
@@ -23,3 +25,23 @@ def manager_client(manager) -> Client:
     client = Client()
     client.force_login(manager)
     return client
+
+
+@pytest.fixture
+def world(tmp_path):
+    """Numélink and Auvergne TIC imported through the intake (``scenario.py``)."""
+    return scenario.build(tmp_path)
+
+
+@pytest.fixture
+def merger(world, manager):
+    """Auvergne TIC planned into Numélink, as the director would from the plan page."""
+    from grappe.mergers import services
+
+    return services.plan_merger(
+        absorbing=world.numelink,
+        absorbed=world.auvergne_tic,
+        effective_on=scenario.EFFECTIVE,
+        keep_name_as_brand=True,
+        user=manager,
+    )

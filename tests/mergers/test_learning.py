@@ -4,8 +4,6 @@ says where the model's parameters come from."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -13,21 +11,7 @@ from django.urls import reverse
 from grappe.mergers import selectors, services
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger
 
-from . import scenario
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def merger(tmp_path: Path, manager) -> Merger:
-    world = scenario.build(tmp_path)
-    return services.plan_merger(
-        absorbing=world.numelink,
-        absorbed=world.auvergne_tic,
-        effective_on=scenario.EFFECTIVE,
-        keep_name_as_brand=True,
-        user=manager,
-    )
 
 
 def detail(merger: Merger) -> str:

@@ -17,11 +17,6 @@ from . import scenario
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world(tmp_path):
-    return scenario.build(tmp_path)
-
-
 def plan(world, **kwargs):
     return services.plan_merger(
         absorbing=world.numelink, absorbed=world.auvergne_tic, effective_on=scenario.EFFECTIVE, **kwargs

@@ -30,11 +30,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(tmp_path):
-    return scenario.build(tmp_path)
-
-
-@pytest.fixture
 def manager(django_user_model):
     user = django_user_model.objects.create_user(
         "fusion", first_name="Sophie", last_name="Bernard", is_staff=True

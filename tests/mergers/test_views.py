@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -36,22 +35,6 @@ def outsider_client(django_user_model) -> Client:
     client = Client()
     client.force_login(django_user_model.objects.create_user("stagiaire", is_staff=True))
     return client
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> scenario.Scenario:
-    return scenario.build(tmp_path)
-
-
-@pytest.fixture
-def merger(world: scenario.Scenario, manager) -> Merger:
-    return services.plan_merger(
-        absorbing=world.numelink,
-        absorbed=world.auvergne_tic,
-        effective_on=scenario.EFFECTIVE,
-        keep_name_as_brand=True,
-        user=manager,
-    )
 
 
 def url(name: str, merger: Merger, **kwargs: int) -> str:

@@ -157,29 +157,38 @@ def linkage_model_lines(summary: Mapping[str, Any]) -> list[str]:
     sources = linkage.get("parameters")
     if not sources:
         return []
-    records = int(linkage.get("records", 0)) + int(linkage.get("registry_records", 0))
-    lines = [
-        _("Probabilités m : valeurs par défaut du modèle (registres d'adhérents français).")
-        if sources.get("m") == "fixed"
-        else _("Probabilités m : estimées sur les données."),
-        _("Probabilités u : estimées par tirage de paires au hasard (%(records)s enregistrements).")
-        % {"records": number_format(records, force_grouping=True)}
-        if sources.get("u") == "estimated"
-        else _(
+    records = {
+        "records": number_format(
+            int(linkage.get("records", 0)) + int(linkage.get("registry_records", 0)), force_grouping=True
+        )
+    }
+    prior = {"prior": f"{float(linkage.get('prior', 0)):.3g}"}
+    if sources.get("m") == "fixed":
+        m_line = _("Probabilités m : valeurs par défaut du modèle (registres d'adhérents français).")
+    else:
+        m_line = _("Probabilités m : estimées sur les données.")
+    if sources.get("u") == "estimated":
+        u_line = (
+            _("Probabilités u : estimées par tirage de paires au hasard (%(records)s enregistrements).")
+            % records
+        )
+    elif sources.get("u_kept_fixed_for_a_dominant_entity"):
+        u_line = _(
             "Probabilités u : valeurs par défaut (une même entreprise remplit une grande part des lignes : "
             "des paires tirées au hasard seraient souvent la même, le tirage ne mesurerait pas le hasard)."
         )
-        if sources.get("u_kept_fixed_for_a_dominant_entity")
-        else _(
-            "Probabilités u : valeurs par défaut (%(records)s enregistrements : trop peu pour les mesurer)."
+    else:
+        u_line = (
+            _(
+                "Probabilités u : valeurs par défaut (%(records)s enregistrements : trop peu pour les mesurer)."
+            )
+            % records
         )
-        % {"records": number_format(records, force_grouping=True)},
-        _("Probabilité a priori λ : comptée sur les données (%(prior)s).")
-        % {"prior": f"{float(linkage.get('prior', 0)):.3g}"}
-        if sources.get("prior") == "estimated"
-        else _("Probabilité a priori λ : tirée du taux de doublons attendu (%(prior)s).")
-        % {"prior": f"{float(linkage.get('prior', 0)):.3g}"},
-    ]
+    if sources.get("prior") == "estimated":
+        prior_line = _("Probabilité a priori λ : comptée sur les données (%(prior)s).") % prior
+    else:
+        prior_line = _("Probabilité a priori λ : tirée du taux de doublons attendu (%(prior)s).") % prior
+    lines = [m_line, u_line, prior_line]
     learned = int(sources.get("decisions_learned", 0))
     if learned:
         lines.append(
