@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from grappe.france.identifiers import complete_siren, complete_siret
@@ -57,6 +58,14 @@ if os.environ.get("CI"):
 def fast_password_hashing(settings) -> None:
     """Tests create many accounts: a deliberately slow production hasher would dominate their run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def french_after_each_test() -> Iterator[None]:
+    """A request with an English cookie leaves English active in the worker's thread: put French back after each test
+    so that a test's outcome never depends on which test ran before it in the same worker."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @dataclass
