@@ -35,7 +35,7 @@ test: install browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # Types: the pure cores and the services (where the rules live) are checked in CI.
-TYPED := src/grappe/france src/grappe/linkage $(wildcard src/grappe/*/services.py) \
+TYPED := src/grappe/france src/grappe/linkage src/grappe/registry/insights.py $(wildcard src/grappe/*/services.py) \
 	$(addprefix src/grappe/mergers/,access.py plan.py review.py projections.py apply.py undo.py)
 
 lint: install

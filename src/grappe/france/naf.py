@@ -90,6 +90,16 @@ def naf_section(code: str) -> str:
     return entry["section"]["code"] if entry else ""
 
 
+def naf_section_label(section: str) -> str | None:
+    """The French label of a section letter ("J" → "Information et communication"), or None if unknown."""
+    for entry in _table().values():
+        if entry["section"]["code"] == section:
+            return (
+                entry["section"]["description"].strip().capitalize()
+            )  # the source writes sections in capitals
+    return None
+
+
 def is_digital(code: str) -> bool:
     return _normalise(code) in DIGITAL_NAF_CODES
 

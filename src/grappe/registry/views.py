@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import staff_view
-from grappe.registry import selectors
+from grappe.registry import insights, selectors
 from grappe.registry.forms import MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 
 PAGE_SIZE = 50
@@ -37,7 +37,8 @@ def _render_list(request: HttpRequest, template: str, results_template: str, con
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/home.html", {"dashboard": selectors.dashboard(request.user)})
+    context = {"dashboard": selectors.dashboard(request.user), "insights": insights.insights(request.user)}
+    return render(request, "registry/home.html", context)
 
 
 @staff_required
