@@ -588,5 +588,5 @@ def test_the_report_downloads_read_in_english_when_english_is_chosen(manager_cli
     assert "By département" in page and "Par département" not in page
     with translation.override("en"):
         html = report_html(merger_report(merger))
-    assert "<html lang='en'>" in html and f"Merger report no. {merger.pk}" in html
-    assert "Overlaps (" in html and "Recoupements" not in html
+    assert '<html lang="en">' in html and f"Merger report no. {merger.pk}" in html
+    assert "Annex A — Overlaps" in html and "Recoupements" not in html

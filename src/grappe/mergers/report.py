@@ -9,16 +9,17 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any, TextIO
 
-from django.utils.formats import date_format
-from django.utils.html import escape
+from django.template.loader import render_to_string
 from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 
+from grappe.france import geo, maps
 from grappe.france.headcount import HEADCOUNT_BRACKETS
-from grappe.france.naf import naf_section
+from grappe.france.naf import naf_section, naf_section_label
 from grappe.mergers.labels import COUNT_LABELS, conflict_label, field_label
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger
 from grappe.registry.models import Association, Organisation
@@ -179,6 +180,9 @@ def count_label(key: str, item: str) -> str:
     catalogued, so they read in the active language; départements, territories and NAF sections are names."""
     if key == "by_size" or item == NOT_GIVEN:
         return _(item)
+    if key == "by_naf_section":  # a section letter alone means nothing to a board: « J — Information et… »
+        label = naf_section_label(item)
+        return f"{item} — {label}" if label else item
     return item
 
 
@@ -229,73 +233,88 @@ def _conflict_subject(conflict: dict[str, Any]) -> str:
     return str(conflict["pair"]) if conflict["pair"] else conflict["organisation"]
 
 
+# Fill colours of the map's classes in the PDF (WeasyPrint draws the SVG with attributes, not the site's CSS).
+MAP_FILLS = ("#eeeef2", "#c6d3f2", "#93aee6", "#5f86d6", "#3560bd", "#11285f")
+
+
+@dataclass(frozen=True)
+class DepartementLine:
+    code: str
+    name: str
+    before: tuple[int, ...]  # one figure per association, in ``MergerReport.before`` order
+    after: int
+
+
+def _departement_lines(report: MergerReport) -> list[DepartementLine]:
+    names = list(report.before)
+    after = report.after.get("by_departement", {})
+    codes = {code for name in names for code in report.before[name].get("by_departement", {})} | set(after)
+    lines = [
+        DepartementLine(
+            code=code,
+            name=_departement_name(code),
+            before=tuple(int(report.before[name].get("by_departement", {}).get(code, 0)) for name in names),
+            after=int(after.get(code, 0)),
+        )
+        for code in codes
+    ]
+    return sorted(lines, key=lambda line: (-line.after, line.code))
+
+
+def _departement_name(code: str) -> str:
+    found = geo.departement(code)
+    return found.name if found else code
+
+
+def _decisions_by_person(report: MergerReport) -> list[dict[str, Any]]:
+    by_person: dict[str, Counter[str]] = {}
+    for pair in report.decisions:
+        by_person.setdefault(pair.decided_by_label or _("sans nom"), Counter())[pair.decision] += 1
+    return [
+        {
+            "who": who,
+            "accepted": counts[CandidatePair.Decision.ACCEPTED],
+            "rejected": counts[CandidatePair.Decision.REJECTED],
+        }
+        for who, counts in sorted(by_person.items(), key=lambda item: (-item[1].total(), item[0]))
+    ]
+
+
+def report_document(report: MergerReport) -> dict[str, Any]:
+    """What the printed report shows: a one-page summary a board can read (figures, map, where members are
+    before and after, overlaps, conflicts and who decided), then the annexes with every name."""
+    after = report.after
+    names = list(report.before)
+    member_map = maps.choropleth(after.get("by_departement", {}))
+    resolutions = Counter(conflict["resolution"] for conflict in report.conflicts)
+    return {
+        "report": report,
+        "merger": report.merger,
+        "names": names,
+        "members_before": [(name, report.before[name]["members"]) for name in names],
+        "members_after": after["members"],
+        "departements": _departement_lines(report),
+        "map": member_map,
+        "map_fills": MAP_FILLS,
+        "map_attribution": maps.ATTRIBUTION,
+        "decisions_by_person": _decisions_by_person(report),
+        "conflict_resolutions": resolutions.most_common(),
+        "plan_counts": _labelled_counts(report.counts),
+        "other_counts": [row for row in _count_rows(report) if row[0] != _("département")][1:],
+        "generated_at": localtime(),
+        "language": get_language() or "fr",
+    }
+
+
 def report_html(report: MergerReport) -> str:
     """The page WeasyPrint prints, in the active language."""
-    merger = report.merger
-
-    def table(headers: list[str], rows: list[list[Any]]) -> str:
-        head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-        body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-    def heading(text: str, count: int | None = None) -> str:
-        return f"<h2>{escape(text)}{'' if count is None else f' ({count})'}</h2>"
-
-    title = _("Rapport de fusion n° %(number)s : %(merger)s") % {"number": merger.pk, "merger": merger}
-    status = _("Statut : %(status)s — date d'effet : %(date)s") % {
-        "status": merger.get_status_display(),
-        "date": date_format(merger.effective_on, "SHORT_DATE_FORMAT"),
-    }
-    parts = [
-        f"<!doctype html><html lang='{escape(get_language() or 'fr')}'><head><meta charset='utf-8'>"
-        f"<title>{escape(_('Rapport de fusion'))}</title><style>"
-        "body{font-family:sans-serif;font-size:10pt} table{border-collapse:collapse;margin:0 0 1em}"
-        "td,th{border:1px solid #999;padding:2px 6px;text-align:left} h1{font-size:16pt} h2{font-size:12pt}"
-        "</style></head><body>",
-        f"<h1>{escape(title)}</h1>",
-        f"<p>{escape(status)}</p>",
-        heading(_("Adhérents avant et après")),
-        table([_("section"), _("clé"), _("avant"), _("après")], [list(row) for row in _count_rows(report)]),
-        heading(_("Plan")),
-        table([_("plan"), _("nombre")], [[k, v] for k, v in _labelled_counts(report.counts)]),
-        heading(_("Recoupements"), report.overlap_count),
-        table(
-            [_("apportée"), _("rapprochée"), _("probabilité")],
-            [_pair_cells(p) for p in report.overlaps]
-            + [[item["name"], item["name"], COMMON_AT_IMPORT] for item in report.already_common],
-        ),
-        heading(_("Doublons internes fusionnés"), len(report.duplicates)),
-        table([_("apportée"), _("doublon"), _("probabilité")], [_pair_cells(p) for p in report.duplicates]),
-        heading(_("Nouveaux adhérents"), len(report.new_members)),
-        table([_("nom")], [[item["name"]] for item in report.new_members]),
-        heading(_("Conflits"), len(report.conflicts)),
-        table(
-            [_("paire"), _("nature"), _("résolution")],
-            [[_conflict_subject(c), " ; ".join(c["labels"]), c["resolution"]] for c in report.conflicts],
-        ),
-        heading(_("Journal des décisions"), len(report.decisions)),
-        table(
-            [_("paire"), _("décision"), _("par"), _("le")],
-            [
-                [str(p), p.get_decision_display(), p.decided_by_label, _when(p.decided_at)]
-                for p in report.decisions
-            ],
-        ),
-        heading(_("Journal des actions")),
-        table(
-            [_("le"), _("auteur"), _("action")],
-            [[_when(a.at), a.actor, a.get_action_display()] for a in report.audit],
-        ),
-        "</body></html>",
-    ]
-    return "".join(parts)
-
-
-def _when(moment: Any) -> str:
-    return date_format(localtime(moment), "SHORT_DATETIME_FORMAT")
+    return render_to_string("mergers/report_pdf.html", report_document(report))
 
 
 def render_report_pdf(report: MergerReport) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
-    return HTML(string=report_html(report)).write_pdf()
+    stylesheet = CSS(
+        string=(resources.files("grappe.mergers") / "static/mergers/report_pdf.css").read_text("utf-8")
+    )
+    return HTML(string=report_html(report)).write_pdf(stylesheets=[stylesheet])
