@@ -194,6 +194,7 @@ DETAIL_LABELS: dict[str, Any] = {
     "into": _("absorbée par"),
     "effective_on": _("à compter du"),
     "memberships_moved": _("adhésions transférées"),
+    "end_reason": _("motif du départ"),
 }
 
 

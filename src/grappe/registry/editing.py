@@ -7,23 +7,34 @@ The admin calls these functions, and so will the staff's editing pages (issue 10
   ``EditRefused`` with one message per field, each naming the problem and the fix;
 - ``update_organisation`` / ``update_establishment`` (and ``create_*``): check, save, record lineage and one
   audit event with the changed fields' old → new values, in one transaction;
-- ``save_record`` / ``delete_record``: any other registry object saved or deleted by hand, audited.
+- ``save_record`` / ``delete_record``: any other registry object saved or deleted by hand, audited;
+- ``create_member``: a new member organisation, its head office and (optionally) its membership at once,
+  refused whole when any part is wrong; ``save_membership`` (start, type, status, end and the reason for
+  leaving, kept in the audit event) and ``save_contact`` (a person and their role in an organisation);
+- the territory rule for writes: territorial staff only change what they see, and cannot move an
+  organisation out of their territory by an edit (``EditRefused`` on the postcode, as any other value).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grappe.core import audit
 from grappe.errors import UserError
 from grappe.france.contact import check_email, check_phone, check_website
+from grappe.france.dates import check_date
 from grappe.france.geo import check_place
+from grappe.france.headcount import check_headcount_code
 from grappe.france.identifiers import check_siren, check_siret, check_vat, siren_of_siret, vat_of_siren
+from grappe.france.legal_forms import check_legal_form
+from grappe.france.naf import NAF_VERSION, check_naf
 from grappe.france.problems import Checked
 from grappe.registry.models import Establishment, Lineage, Membership, Organisation, Person, Role
 
@@ -36,18 +47,40 @@ class EditRefused(UserError):
 
     code = "grappe.registry.edit_refused"
 
-    def __init__(self, errors: Mapping[str, str], model: type[models.Model]):
+    def __init__(self, errors: Mapping[str, str], model: type[models.Model] | tuple[type[models.Model], ...]):
         self.errors = dict(errors)
-        lines = [f"{_field_label(model, name)} : {message}" for name, message in self.errors.items()]
+        models_ = model if isinstance(model, tuple) else (model,)
+        lines = [f"{_field_label(models_, name)} : {message}" for name, message in self.errors.items()]
         super().__init__(" ".join(lines), hint=_("Corrigez la saisie : rien n'a été enregistré."))
 
 
-def _field_label(model: type[models.Model], name: str) -> str:
-    try:
-        label = str(model._meta.get_field(name).verbose_name)
-        return label[:1].upper() + label[1:]
-    except Exception:  # a derived key ("postcode/city") has no field of its own
-        return name
+class MemberRefused(UserError):
+    """A new member refused whole: ``parts`` maps « organisation », « établissement », « adhésion » to what
+    was wrong in each (an ``EditRefused``)."""
+
+    code = "grappe.registry.member_refused"
+
+    def __init__(self, parts: Mapping[str, EditRefused]):
+        self.parts = dict(parts)
+        super().__init__(
+            " ".join(part.message for part in self.parts.values()),
+            hint=_("Corrigez la saisie : rien n'a été enregistré."),
+        )
+
+
+# Values a form sends that are no model field: their label.
+_EXTRA_LABELS = {"end_reason": gettext_lazy("motif du départ")}
+
+
+def _field_label(models_: tuple[type[models.Model], ...], name: str) -> str:
+    for model in models_:
+        try:
+            label = str(model._meta.get_field(name).verbose_name)
+            return label[:1].upper() + label[1:]
+        except Exception:  # a derived key ("postcode/city") has no field of its own
+            continue
+    label = str(_EXTRA_LABELS.get(name, name))
+    return label[:1].upper() + label[1:]
 
 
 def _text(value: Any) -> str:
@@ -96,6 +129,11 @@ def check_organisation_values(
             _("Le numéro de TVA %(vat)s ne correspond pas au SIREN %(siren)s (attendu : %(expected)s).")
             % {"vat": vat, "siren": siren, "expected": vat_of_siren(siren)},
         )
+    checker.check("legal_form_code", check_legal_form)
+    if "naf_code" in checker.given:
+        naf = checker.check("naf_code", check_naf)
+        checker.values["naf_version"] = NAF_VERSION if naf else ""
+    checker.check("headcount_bracket", check_headcount_code)
     checker.check("email", check_email)
     checker.check("phone", check_phone)
     if "website" in checker.given:
@@ -127,10 +165,11 @@ def _check_unique_siren(checker: _Checker, organisation: Organisation | None) ->
 
 
 def check_establishment_values(
-    values: Mapping[str, Any], *, establishment: Establishment | None = None
+    values: Mapping[str, Any], *, establishment: Establishment | None = None, user: Any = None
 ) -> dict[str, Any]:
     """``values`` normalised, or ``EditRefused``. The postcode, city and country are checked together (as
-    the import does), and the commune code and département follow from them."""
+    the import does), and the commune code and département follow from them. With ``user``, territorial
+    staff are held to their territory (``_check_territory``)."""
     checker = _Checker(values)
     siret = checker.check("siret", check_siret)
     organisation = checker.values.get("organisation") or _organisation_of(establishment)
@@ -162,9 +201,45 @@ def check_establishment_values(
         _check_place(checker, establishment, country)
     checker.check("email", check_email)
     checker.check("phone", lambda raw: check_phone(raw, country))
+    if (
+        establishment is None
+        or establishment.pk is None
+        or {"postcode", "city", "country"} & set(checker.given)
+    ):
+        _check_territory(checker, user, establishment, organisation)
     if checker.errors:
         raise EditRefused(checker.errors, Establishment)
     return checker.values
+
+
+def _check_territory(
+    checker: _Checker, user: Any, establishment: Establishment | None, organisation: Organisation | None
+) -> None:
+    """Territorial staff edit what they see: the organisation must keep a site in their territory, or it
+    would vanish from their pages (and they would have written outside their territory)."""
+    if user is None or not getattr(user, "is_authenticated", False) or "postcode" in checker.errors:
+        return
+    from grappe.registry.selectors import scope_for  # selectors read models only; imported late to stay apart
+
+    scope = scope_for(user)
+    if scope is None or scope.everything:
+        return
+    codes = scope.departement_codes
+    departement = checker.values.get("departement_code", _current("departement_code", checker, establishment))
+    if departement in codes:
+        return
+    if organisation is not None and organisation.pk is not None:
+        others = Establishment.objects.filter(organisation=organisation, departement_code__in=sorted(codes))
+        if others.exclude(pk=getattr(establishment, "pk", None)).exists():
+            return
+    checker.refuse(
+        "postcode",
+        _(
+            "Ce lieu est hors de votre territoire « %(territory)s » (départements %(codes)s) : la fiche n'y "
+            "aurait plus d'établissement. Demandez au siège d'enregistrer ce changement."
+        )
+        % {"territory": scope.label, "codes": ", ".join(sorted(codes))},
+    )
 
 
 def _organisation_of(establishment: Establishment | None) -> Organisation | None:
@@ -244,10 +319,18 @@ def _lineage_value(value: Any) -> str:
 
 
 @transaction.atomic
-def save_record(*, obj: models.Model, user: Any, values: Mapping[str, Any] | None = None) -> models.Model:
+def save_record(
+    *,
+    obj: models.Model,
+    user: Any,
+    values: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> models.Model:
     """Save ``obj`` (new or changed, ``values`` applied first) and record who changed what: one audit event
-    (« création » or « modification », with old → new values) and, for members' data, lineage « saisie
-    manuelle ». A save that changes nothing records nothing."""
+    (« création » or « modification », with old → new values, and ``details`` such as a reason for leaving)
+    and, for members' data, lineage « saisie manuelle ». A save that changes nothing and says nothing
+    records nothing."""
+    details = {key: value for key, value in (details or {}).items() if value not in (None, "")}
     before = _before(obj)
     for name, value in (values or {}).items():
         setattr(obj, name, value)
@@ -256,7 +339,7 @@ def save_record(*, obj: models.Model, user: Any, values: Mapping[str, Any] | Non
     changes = audit.changes_between(before, audit.values_of(obj), type(obj))
     if created:
         changes = {name: pair for name, pair in changes.items() if pair[1] not in ("", None, [], False)}
-    if not created and not changes:
+    if not created and not changes and not details:
         return obj
     _record_manual_lineage(obj, changes, user)
     audit.record_event(
@@ -264,6 +347,7 @@ def save_record(*, obj: models.Model, user: Any, values: Mapping[str, Any] | Non
         user=user,
         target=obj,
         changes={name: tuple(pair) for name, pair in changes.items()},
+        details=details,
         parent=_parent(obj),
     )
     return obj
@@ -312,7 +396,7 @@ def update_establishment(
 ) -> Establishment:
     """Check ``values`` as an import would (``EditRefused`` otherwise, nothing saved), then save them with
     lineage « saisie manuelle » by ``user`` and one audit event. An unsaved ``establishment`` is created."""
-    checked = check_establishment_values(values, establishment=establishment)
+    checked = check_establishment_values(values, establishment=establishment, user=user)
     return save_record(obj=establishment, user=user, values=checked)
 
 
@@ -322,3 +406,183 @@ def create_establishment(
     return update_establishment(
         establishment=Establishment(organisation=organisation), user=user, values=values
     )
+
+
+# -- memberships ------------------------------------------------------------------------------------------
+
+
+def _check_dates(checker: _Checker, start: str, end: str, instance: models.Model | None) -> None:
+    """Dates typed as text are read as the import reads them; the end cannot come before the start."""
+    for name in (start, end):
+        if isinstance(checker.given.get(name), str):
+            checker.check(name, check_date)
+        elif name in checker.given and checker.given[name] is None:
+            checker.values[name] = None
+    starts_on = checker.values.get(start, getattr(instance, start, None))
+    ends_on = checker.values.get(end, getattr(instance, end, None))
+    if (
+        isinstance(starts_on, datetime.date)
+        and isinstance(ends_on, datetime.date)
+        and ends_on < starts_on
+        and end not in checker.errors
+    ):
+        checker.refuse(
+            end,
+            _("La fin (%(end)s) précède le début (%(start)s) : corrigez l'une des deux dates.")
+            % {"end": ends_on.strftime("%d/%m/%Y"), "start": starts_on.strftime("%d/%m/%Y")},
+        )
+
+
+def check_membership_values(
+    values: Mapping[str, Any], *, membership: Membership | None = None, end_reason: str = ""
+) -> dict[str, Any]:
+    """``values`` (association, membership_type, status, starts_on, ends_on…) checked, or ``EditRefused``:
+    the type belongs to the association, the end does not precede the start, an ended membership says when
+    it ended, and a reason for leaving goes with an end date."""
+    checker = _Checker(values)
+    current = membership if membership is not None and membership.association_id else None
+    association = checker.given.get("association", current.association if current else None)
+    if association is None:
+        checker.refuse("association", _("Choisissez l'association dont l'organisation est adhérente."))
+    if "status" in checker.given and checker.given["status"] not in Membership.Status.values:
+        checker.refuse(
+            "status",
+            _("Statut « %(value)s » inconnu : %(choices)s attendu.")
+            % {"value": checker.given["status"], "choices": ", ".join(map(str, Membership.Status.labels))},
+        )
+    membership_type = checker.given.get("membership_type", getattr(current, "membership_type", None))
+    if (
+        membership_type is not None
+        and association is not None
+        and membership_type.association_id != association.pk
+    ):
+        checker.refuse(
+            "membership_type",
+            _("Le type « %(type)s » n'est pas un type d'adhésion de « %(association)s ».")
+            % {"type": membership_type, "association": association},
+        )
+    _check_dates(checker, "starts_on", "ends_on", membership)
+    ends_on = checker.values.get("ends_on", getattr(membership, "ends_on", None))
+    status = checker.values.get("status", getattr(membership, "status", Membership.Status.ACTIVE))
+    if status == Membership.Status.ENDED and not ends_on and "ends_on" not in checker.errors:
+        checker.refuse("ends_on", _("Une adhésion terminée a une date de fin : indiquez-la."))
+    if end_reason.strip() and not ends_on and "ends_on" not in checker.errors:
+        checker.refuse(
+            "end_reason",
+            _("Un motif de départ va avec une date de fin : indiquez la date, ou videz le motif."),
+        )
+    if checker.errors:
+        raise EditRefused(checker.errors, Membership)
+    return checker.values
+
+
+def save_membership(
+    *, membership: Membership, user: Any, values: Mapping[str, Any], end_reason: str = ""
+) -> Membership:
+    """Record a membership (an unsaved one is created) or its change, checked by ``check_membership_values``.
+    The reason for leaving has no column of its own: it is kept in the change's audit event (« motif du
+    départ »), which the organisation's timeline shows."""
+    checked = check_membership_values(values, membership=membership, end_reason=end_reason)
+    return save_record(obj=membership, user=user, values=checked, details={"end_reason": end_reason.strip()})
+
+
+# -- contacts ---------------------------------------------------------------------------------------------
+
+
+def check_contact_values(
+    person_values: Mapping[str, Any], role_values: Mapping[str, Any], *, role: Role | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A person (name, e-mail, phone checked as an import does) and their role in an organisation (a known
+    kind, the end not before the start), or ``EditRefused`` naming each wrong field."""
+    person_checker = _Checker(person_values)
+    if "last_name" in person_checker.given and not _text(person_checker.given["last_name"]).strip():
+        person_checker.refuse("last_name", _("Le nom de la personne est obligatoire."))
+    person_checker.check("email", check_email)
+    person_checker.check("phone", check_phone)
+    role_checker = _Checker(role_values)
+    if "kind" in role_checker.given and role_checker.given["kind"] not in Role.Kind.values:
+        role_checker.refuse(
+            "kind",
+            _("Rôle « %(value)s » inconnu : %(choices)s attendu.")
+            % {"value": role_checker.given["kind"], "choices": ", ".join(map(str, Role.Kind.labels))},
+        )
+    _check_dates(role_checker, "starts_on", "ends_on", role)
+    errors = {**person_checker.errors, **role_checker.errors}
+    if errors:
+        raise EditRefused(errors, (Person, Role))
+    return person_checker.values, role_checker.values
+
+
+@transaction.atomic
+def save_contact(
+    *, role: Role, user: Any, person_values: Mapping[str, Any], role_values: Mapping[str, Any]
+) -> Role:
+    """A contact of an organisation: the person (created with ``role`` when it has none) and their role, each
+    saved with lineage and its own audit event; nothing saved when any value is refused."""
+    person_checked, role_checked = check_contact_values(person_values, role_values, role=role)
+    person = role.person if role.person_id else Person()
+    save_record(obj=person, user=user, values=person_checked)
+    role.person = person
+    return save_record(obj=role, user=user, values=role_checked)
+
+
+# -- a new member -----------------------------------------------------------------------------------------
+
+
+def _refusal(check: Callable[[], Any]) -> tuple[Any, EditRefused | None]:
+    try:
+        return check(), None
+    except EditRefused as refusal:
+        return None, refusal
+
+
+@transaction.atomic
+def create_member(
+    *,
+    user: Any,
+    organisation_values: Mapping[str, Any],
+    establishment_values: Mapping[str, Any],
+    membership_values: Mapping[str, Any] | None = None,
+) -> Organisation:
+    """A new organisation with its head office and, when ``membership_values`` are given, its membership:
+    every part checked first as an import would (a SIREN or a SIRET already in the registry is refused:
+    complete that organisation instead), ``MemberRefused`` naming each wrong field, nothing saved; then one
+    audit event and lineage « saisie manuelle » per object."""
+    organisation_values = {"name": "", **organisation_values}  # a new organisation needs its name
+    siret = check_siret(_text(establishment_values.get("siret"))).value
+    if siret and not _text(organisation_values.get("siren")).strip():
+        # As an import does: the SIRET gives the SIREN, which is then checked (a duplicate is refused).
+        organisation_values["siren"] = siren_of_siret(siret)
+    organisation_checked, organisation_error = _refusal(
+        lambda: check_organisation_values(organisation_values)
+    )
+    # The SIRET is checked against the SIREN only once that SIREN is known good.
+    draft = Organisation(
+        name=_text(organisation_values["name"]),
+        siren=(organisation_checked or {}).get("siren") or "",
+    )
+    establishment_checked, establishment_error = _refusal(
+        lambda: check_establishment_values({**establishment_values, "organisation": draft}, user=user)
+    )
+    membership_checked, membership_error = (
+        _refusal(lambda: check_membership_values(membership_values))
+        if membership_values is not None
+        else (None, None)
+    )
+    refusals = {
+        "organisation": organisation_error,
+        "establishment": establishment_error,
+        "membership": membership_error,
+    }
+    if any(refusals.values()):
+        raise MemberRefused({part: error for part, error in refusals.items() if error is not None})
+    organisation = save_record(obj=Organisation(), user=user, values=organisation_checked)
+    establishment_checked.pop("organisation", None)
+    save_record(
+        obj=Establishment(organisation=organisation, is_head_office=True),
+        user=user,
+        values=establishment_checked,
+    )
+    if membership_checked is not None:
+        save_record(obj=Membership(organisation=organisation), user=user, values=membership_checked)
+    return organisation

@@ -830,3 +830,55 @@ def history_entries(obj: Any, events: list[AuditEvent]) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+# --- Editing (issue 10): who may change the registry, and what ----------------------------------------------
+
+EDIT_PERMISSION = "registry.change_organisation"
+
+
+def can_edit_registry(user: User) -> bool:
+    """Staff of the network holding the right to change organisations (superusers hold every right) edit the
+    registry, within what they see (their territory for an antenna's staff); the others only read it."""
+    return scope_for(user) is not None and user.has_perm(EDIT_PERMISSION)
+
+
+def editable_organisation(user: User, pk: int) -> Organisation:
+    """The organisation ``pk`` for editing: outside the user's territory looks exactly like missing (404), a
+    reader without the right is refused before (``staff_view``'s capability: 403)."""
+    if not can_edit_registry(user):
+        raise PermissionDenied(_("Modification réservée aux salariés du réseau qui en ont le droit."))
+    return get_organisation(user, pk)
+
+
+def editable_part(user: User, queryset: QuerySet[M], pk: int, missing: str) -> M:
+    """An establishment, role or membership for editing, through the same visibility rule."""
+    if not can_edit_registry(user):
+        raise PermissionDenied(_("Modification réservée aux salariés du réseau qui en ont le droit."))
+    return visible(restrict(user, queryset), pk, missing)
+
+
+@dataclass(frozen=True)
+class ExistingOrganisation:
+    """An organisation already in the registry under a SIREN or SIRET someone is about to add.
+    ``organisation`` is None when it lies outside the user's territory: they learn that it exists (the
+    registry refuses a duplicate anyway), not what it is."""
+
+    identifier: str
+    organisation: Organisation | None
+
+
+def existing_organisation(user: User, *, siren: str = "", siret: str = "") -> ExistingOrganisation | None:
+    """The organisation already holding ``siren``, ``siret`` or the SIREN of ``siret`` (values normalised)."""
+    condition = Q(pk__in=[])
+    if siren:
+        condition |= Q(siren=siren)
+    if siret:
+        condition |= Q(siren=siret[:9]) | Q(
+            pk__in=Establishment.objects.filter(siret=siret).values("organisation_id")
+        )
+    found = Organisation.objects.filter(condition).order_by("pk").first()
+    if found is None:
+        return None
+    shown = visible_organisations(user).filter(pk=found.pk).first()
+    return ExistingOrganisation(identifier=siret or siren, organisation=shown)

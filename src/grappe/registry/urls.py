@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grappe.registry import views
+from grappe.registry import edit_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -24,4 +24,21 @@ urlpatterns = [
     path("territoires/", views.territory_list, name="territory_list"),
     path("territoires/<int:pk>/", views.territory_detail, name="territory_detail"),
     path("implantations/", views.office_list, name="office_list"),
+    # -- Editing and the member's life (issue 10): registry/edit_views.py ------------------------------------
+    path("organisations/nouvelle/", edit_views.organisation_create, name="organisation_create"),
+    path("organisations/<int:pk>/modifier/", edit_views.organisation_edit, name="organisation_edit"),
+    path(
+        "organisations/<int:pk>/etablissements/nouveau/",
+        edit_views.establishment_create,
+        name="establishment_create",
+    ),
+    path("etablissements/<int:pk>/modifier/", edit_views.establishment_edit, name="establishment_edit"),
+    path("organisations/<int:pk>/contacts/nouveau/", edit_views.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/modifier/", edit_views.contact_edit, name="contact_edit"),
+    path(
+        "organisations/<int:pk>/adhesions/nouvelle/", edit_views.membership_create, name="membership_create"
+    ),
+    path("adhesions/<int:pk>/modifier/", edit_views.membership_edit, name="membership_edit"),
+    path("organisations/<int:pk>/chronologie/", edit_views.organisation_timeline, name="timeline"),
+    # -- end of editing ------------------------------------------------------------------------------------
 ]
