@@ -21,6 +21,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.models import AuditEvent
@@ -217,9 +218,32 @@ def field_label(event: AuditEvent, name: str) -> str:
         return name
 
 
+def _readable(event: AuditEvent, name: str, value: Any) -> Any:
+    """A stored value as people read it: a choice by its label (« terminée », not ``ended``), a date in
+    words; anything else as stored."""
+    model = event.object_type.model_class() if event.object_type_id else None
+    try:
+        field = model._meta.get_field(name) if model else None
+    except Exception:  # a field since removed
+        return value
+    if field is None or value in (None, ""):
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        try:
+            return date_format(datetime.date.fromisoformat(str(value)))
+        except ValueError:
+            return value
+    return value
+
+
 def described_changes(event: AuditEvent) -> list[tuple[str, str, str]]:
     """(field, old, new) as people read them."""
-    return [(field_label(event, name), _text(old), _text(new)) for name, (old, new) in event.changes.items()]
+    return [
+        (field_label(event, name), _text(_readable(event, name, old)), _text(_readable(event, name, new)))
+        for name, (old, new) in event.changes.items()
+    ]
 
 
 def described_details(event: AuditEvent) -> list[tuple[str, str]]:

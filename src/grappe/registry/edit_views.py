@@ -205,7 +205,7 @@ def _identifiers(text: str) -> tuple[str, str]:
 def organisation_create(request: HttpRequest) -> HttpResponse:
     """Add a member: first the SIREN or SIRET is looked up (an existing organisation is shown, never
     duplicated), then the organisation, its head office and its membership are created in one service call."""
-    lookup = LookupForm(request.GET or None)
+    lookup = LookupForm(request.GET if "identifiant" in request.GET else None)
     existing = None
     initial: dict[str, str] = {}
     if lookup.is_valid():
