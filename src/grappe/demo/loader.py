@@ -416,6 +416,8 @@ def _create_users(story: story_model.Story, associations: dict[str, Association]
         user.first_name, user.last_name = permanent.first_name, permanent.last_name
         user.save()
         view = Permission.objects.filter(content_type__app_label="registry", codename__startswith="view_")
-        user.user_permissions.add(*view)
+        # The permanent keeps their territory's members up to date (the staff's editing pages, issue 10).
+        edit = Permission.objects.filter(content_type__app_label="registry", codename="change_organisation")
+        user.user_permissions.add(*view, *edit)
         permanent.user = user
         permanent.save(update_fields=["user"])
