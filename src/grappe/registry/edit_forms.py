@@ -56,7 +56,7 @@ class OrganisationForm(EditForm):
     headcount_bracket = forms.ChoiceField(
         label=_("Tranche d'effectif"),
         required=False,
-        choices=[("", _("Inconnue")), *Organisation._meta.get_field("headcount_bracket").choices],
+        choices=[("", _("Inconnue")), *(Organisation._meta.get_field("headcount_bracket").choices or [])],
     )
     email = _text(_("E-mail"), max_length=254, type="email", autocomplete="email")
     phone = _text(_("Téléphone"), max_length=40, type="tel", autocomplete="tel")
@@ -123,7 +123,9 @@ class MembershipForm(EditForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["membership_type"].label_from_instance = lambda t: f"{t.association} — {t.name}"
+        field = self.fields["membership_type"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.label_from_instance = lambda t: f"{t.association} — {t.name}"  # type: ignore[method-assign,assignment]
 
     @classmethod
     def of(cls, membership: Membership, data: Any = None, **kwargs: Any) -> MembershipForm:
@@ -150,8 +152,10 @@ class NewMembershipForm(MembershipForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["association"].required = False
-        self.fields["association"].empty_label = _("Aucune pour l'instant")
+        field = self.fields["association"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.required = False
+        field.empty_label = _("Aucune pour l'instant")
         del self.fields["ends_on"], self.fields["end_reason"]
 
     def values(self) -> dict[str, Any] | None:  # type: ignore[override]

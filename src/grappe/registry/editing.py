@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -37,6 +37,8 @@ from grappe.france.legal_forms import check_legal_form
 from grappe.france.naf import NAF_VERSION, check_naf
 from grappe.france.problems import Checked
 from grappe.registry.models import Establishment, Lineage, Membership, Organisation, Person, Role
+
+M = TypeVar("M", bound=models.Model)
 
 # Models whose stored values carry lineage (what an import writes lineage for).
 _WITH_LINEAGE = (Organisation, Establishment, Person, Membership)
@@ -321,11 +323,11 @@ def _lineage_value(value: Any) -> str:
 @transaction.atomic
 def save_record(
     *,
-    obj: models.Model,
+    obj: M,
     user: Any,
     values: Mapping[str, Any] | None = None,
     details: Mapping[str, Any] | None = None,
-) -> models.Model:
+) -> M:
     """Save ``obj`` (new or changed, ``values`` applied first) and record who changed what: one audit event
     (« création » or « modification », with old → new values, and ``details`` such as a reason for leaving)
     and, for members' data, lineage « saisie manuelle ». A save that changes nothing and says nothing

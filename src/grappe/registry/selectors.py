@@ -840,7 +840,7 @@ EDIT_PERMISSION = "registry.change_organisation"
 def can_edit_registry(user: User) -> bool:
     """Staff of the network holding the right to change organisations (superusers hold every right) edit the
     registry, within what they see (their territory for an antenna's staff); the others only read it."""
-    return scope_for(user) is not None and user.has_perm(EDIT_PERMISSION)
+    return scope_for(user) is not None and user.has_perm(EDIT_PERMISSION)  # type: ignore[union-attr]
 
 
 def editable_organisation(user: User, pk: int) -> Organisation:

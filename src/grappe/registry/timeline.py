@@ -72,7 +72,12 @@ def _end_reasons(events: list[AuditEvent]) -> dict[int, str]:
     reasons: dict[int, str] = {}
     for event in events:
         reason = event.details.get("end_reason")
-        if reason and event.object_type_id == membership_type.pk and event.object_id not in reasons:
+        if (
+            reason
+            and event.object_type_id == membership_type.pk
+            and event.object_id is not None
+            and event.object_id not in reasons
+        ):
             reasons[event.object_id] = reason
     return reasons
 
@@ -83,8 +88,8 @@ def _membership_entries(organisation: Organisation, reasons: dict[int, str]) -> 
     for membership in memberships.order_by("pk"):
         association = membership.association.name
         if membership.starts_on:
-            lines = [membership.membership_type.name] if membership.membership_type_id else []
-            if membership.origin_id:
+            lines = [membership.category] if membership.category else []
+            if membership.origin is not None:
                 lines.append(_("apportée par %(origin)s") % {"origin": membership.origin.name})
             entries.append(
                 TimelineEntry(
@@ -158,21 +163,21 @@ def _import_entries(organisation: Organisation) -> list[TimelineEntry]:
 def _field_label(content_type_id: int, name: str) -> str:
     model = ContentType.objects.get_for_id(content_type_id).model_class()
     try:
-        return str(model._meta.get_field(name).verbose_name) if model else name
+        return str(getattr(model._meta.get_field(name), "verbose_name", name)) if model else name
     except Exception:  # a field since removed
         return name
 
 
 def _event_entry(event: AuditEvent) -> TimelineEntry:
     title = audit.action_label(event.action).capitalize()
-    if event.object_label and event.object_type_id:
+    if event.object_label and event.object_type is not None:
         title = f"{title} — {event.object_type.name} « {event.object_label} »"
     lines = [f"{label} : {old} → {new}" for label, old, new in audit.described_changes(event)]
     lines += [f"{label} : {text}" for label, text in audit.described_details(event)]
     if event.context_label:
         lines.append(_("dans le cadre de : %(context)s") % {"context": event.context_label})
     merger = event.action.startswith(("merger.", "organisation.merge", "association.")) or (
-        event.context_type_id is not None and event.context_type.model == "merger"
+        event.context_type is not None and event.context_type.model == "merger"
     )
     return TimelineEntry(
         kind="merger" if merger else "edit", title=title, when=event.at, who=event.actor, lines=lines
