@@ -14,9 +14,11 @@ from django.urls import reverse
 
 from grappe.core.models import AuditEvent
 from grappe.france.identifiers import complete_siren, complete_siret
+from grappe.registry import editing, selectors
 from grappe.registry.models import (
     Establishment,
     Lineage,
+    Membership,
     MembershipType,
     Organisation,
     Person,
@@ -434,3 +436,54 @@ def test_the_timeline_shows_memberships_imports_and_edits_with_who(registry, hq_
     assert "Modification" in content and "Sophie Bernard" in content and "info@drome-logiciels.fr" in content
     newest_first = [content.index("Modification"), content.index("Import de"), content.index("Adhésion à")]
     assert newest_first == sorted(newest_first)
+
+
+def test_a_membership_reopened_loses_its_end_date(registry, hq_editor):
+    membership = registry.drome_logiciels.memberships.get()
+    membership.status, membership.ends_on = "ended", datetime.date(2025, 12, 31)
+    membership.save()
+    response = hq_editor.post(
+        reverse("registry:membership_edit", args=[membership.pk]),
+        {"association": registry.numelink.pk, "status": "active", "starts_on": "2015-03-01", "ends_on": ""},
+    )
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.status == "active" and membership.ends_on is None
+
+
+def test_a_membership_of_an_absorbed_network_can_still_be_edited(registry, hq_editor):
+    old = Membership.objects.create(
+        organisation=registry.drome_logiciels,
+        association=registry.rhonealley,
+        status="ended",
+        starts_on=datetime.date(2010, 1, 1),
+        ends_on=datetime.date(2016, 6, 1),
+    )
+    response = hq_editor.post(
+        reverse("registry:membership_edit", args=[old.pk]),
+        {
+            "association": registry.rhonealley.pk,
+            "status": "ended",
+            "starts_on": "2010-01-01",
+            "ends_on": "2016-06-01",
+            "end_reason": "Absorption de RhoneAlley par Numélink",
+        },
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.get().details == {"end_reason": "Absorption de RhoneAlley par Numélink"}
+
+
+def test_a_duplicate_created_at_the_same_moment_is_refused_not_a_crash(registry, hq_editor, monkeypatch):
+    # The check passed for both people; the database's unique SIREN stops the second.
+    monkeypatch.setattr(editing, "_check_unique_siren", lambda checker, organisation: None)
+    monkeypatch.setattr(selectors, "existing_organisation", lambda user, **numbers: None)
+    before = Organisation.objects.count()
+    response = hq_editor.post(
+        reverse("registry:organisation_create"),
+        new_member(
+            **{"org-siren": registry.drome_logiciels.siren, "site-postcode": "26000", "site-city": "Valence"}
+        ),
+    )
+    assert response.status_code == 200
+    assert "vient d&#x27;être enregistré" in response.content.decode()
+    assert Organisation.objects.count() == before and not AuditEvent.objects.exists()

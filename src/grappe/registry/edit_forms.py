@@ -101,7 +101,8 @@ class HeadOfficeForm(EstablishmentForm):
 class MembershipForm(EditForm):
     association = forms.ModelChoiceField(
         label=_("Association"),
-        queryset=Association.objects.filter(status=Association.Status.ACTIVE).order_by("name"),
+        # Absorbed networks too: a membership held before a merger is part of the member's history.
+        queryset=Association.objects.order_by("name"),
         empty_label=_("Choisissez…"),
     )
     membership_type = forms.ModelChoiceField(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -418,8 +418,8 @@ def _check_dates(checker: _Checker, start: str, end: str, instance: models.Model
     for name in (start, end):
         if isinstance(checker.given.get(name), str):
             checker.check(name, check_date)
-        elif name in checker.given and checker.given[name] is None:
-            checker.values[name] = None
+        if name in checker.values and checker.values[name] in ("", None):
+            checker.values[name] = None  # a date cleared: no date, not an empty text
     starts_on = checker.values.get(start, getattr(instance, start, None))
     ends_on = checker.values.get(end, getattr(instance, end, None))
     if (
@@ -578,6 +578,24 @@ def create_member(
     }
     if any(refusals.values()):
         raise MemberRefused({part: error for part, error in refusals.items() if error is not None})
+    try:
+        with transaction.atomic():
+            return _save_member(user, organisation_checked, establishment_checked, membership_checked)
+    except IntegrityError as error:
+        # Two people adding the same company at the same moment: the second is told, as for any duplicate.
+        refusal = EditRefused(
+            {"siren": _("Ce SIREN ou ce SIRET vient d'être enregistré : recherchez-le avant de le saisir.")},
+            Organisation,
+        )
+        raise MemberRefused({"organisation": refusal}) from error
+
+
+def _save_member(
+    user: Any,
+    organisation_checked: dict[str, Any],
+    establishment_checked: dict[str, Any],
+    membership_checked: dict[str, Any] | None,
+) -> Organisation:
     organisation = save_record(obj=Organisation(), user=user, values=organisation_checked)
     establishment_checked.pop("organisation", None)
     save_record(

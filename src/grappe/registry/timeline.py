@@ -128,12 +128,17 @@ def _import_entries(organisation: Organisation) -> list[TimelineEntry]:
     if not lines_by_file:
         return []
     fields_by_file: dict[int, set[str]] = defaultdict(set)
-    lineage = Lineage.objects.filter(source_record_id__in=list(file_of)).values_list(
+    # Joined, not a list of ids: an organisation fed by thousands of rows must not hit SQLite's variable limit.
+    lineage = Lineage.objects.filter(source_record__organisation=organisation).values_list(
         "source_record_id", "content_type_id", "field"
     )
     for record_id, content_type_id, name in lineage.distinct():
         fields_by_file[file_of[record_id]].add(_field_label(content_type_id, name))
-    files = SourceFile.objects.filter(pk__in=list(lines_by_file)).select_related("association", "imported_by")
+    files = (
+        SourceFile.objects.filter(records__organisation=organisation)
+        .distinct()
+        .select_related("association", "imported_by")
+    )
     entries = []
     for source_file in files:
         numbers = sorted(lines_by_file[source_file.pk])
