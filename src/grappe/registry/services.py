@@ -21,11 +21,17 @@ from grappe.errors import UserError
 from grappe.france.text import fold
 from grappe.registry.editing import (  # noqa: F401 — manual edits are registry services too
     EditRefused,
+    MemberRefused,
+    check_contact_values,
     check_establishment_values,
+    check_membership_values,
     check_organisation_values,
     create_establishment,
+    create_member,
     create_organisation,
     delete_record,
+    save_contact,
+    save_membership,
     save_record,
     update_establishment,
     update_organisation,
