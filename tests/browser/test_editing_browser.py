@@ -57,7 +57,7 @@ def test_staff_member_adds_a_member_and_edits_it(live_server, page, registry, hq
 
     # Refused on its field, nothing created, what was typed kept.
     expect(page.get_by_text("Rien n'a été enregistré")).to_be_visible()
-    expect(page.locator("#id_site-postcode_errors")).to_be_visible()
+    expect(page.locator("#id_site-postcode_error")).to_be_visible()
     expect(page.get_by_label("Raison sociale")).to_have_value("Forez Robotique")
     assert not Organisation.objects.filter(siren=NEW_SIREN).exists()
 

@@ -180,7 +180,7 @@ def test_wrong_values_of_a_new_member_are_shown_on_their_fields_and_nothing_is_c
     content = response.content.decode()
     assert "Rien n'a été enregistré" in content
     for field in ("org-siren", "org-naf_code", "site-postcode"):
-        assert f'id="id_{field}_errors"' in content, field
+        assert f'id="id_{field}_error"' in content, field
     assert (Organisation.objects.count(), Establishment.objects.count()) == before
     assert not AuditEvent.objects.exists() and not Lineage.objects.filter(source="manual").exists()
 
@@ -225,9 +225,9 @@ def test_invalid_values_give_located_errors_and_change_nothing(registry, hq_edit
     )
     assert response.status_code == 200
     content = response.content.decode()
-    assert 'id="id_siren_errors"' in content and "Atelier Numérique Forézien" in content
-    assert 'id="id_email_errors"' in content
-    assert 'id="id_name_errors"' not in content
+    assert 'id="id_siren_error"' in content and "Atelier Numérique Forézien" in content
+    assert 'id="id_email_error"' in content
+    assert 'id="id_name_error"' not in content
     drome.refresh_from_db()
     assert drome.name == "Drôme Logiciels"
     assert not AuditEvent.objects.exists()
@@ -244,7 +244,7 @@ def test_establishments_are_added_and_edited_with_the_imports_place_check(regist
             "country": "FR",
         },
     )
-    assert 'id="id_siret_errors"' in response.content.decode()
+    assert 'id="id_siret_error"' in response.content.decode()
     assert drome.establishments.count() == 1
     hq_editor.post(
         reverse("registry:establishment_create", args=[drome.pk]),
@@ -273,7 +273,7 @@ def test_contacts_are_added_and_edited(registry, hq_editor):
     drome = registry.drome_logiciels
     url = reverse("registry:contact_create", args=[drome.pk])
     response = hq_editor.post(url, {"last_name": "Petit", "email": "pas-un-mail", "kind": "billing"})
-    assert 'id="id_email_errors"' in response.content.decode()
+    assert 'id="id_email_error"' in response.content.decode()
     assert not Person.objects.filter(last_name="Petit").exists()
     hq_editor.post(
         url,
@@ -309,9 +309,9 @@ def test_a_membership_ends_with_its_date_and_reason_shown_in_the_timeline(regist
     url = reverse("registry:membership_edit", args=[membership.pk])
     data = {"association": registry.numelink.pk, "status": "ended", "starts_on": "2015-03-01"}
     response = hq_editor.post(url, data)
-    assert 'id="id_ends_on_errors"' in response.content.decode()  # an ended membership has an end date
+    assert 'id="id_ends_on_error"' in response.content.decode()  # an ended membership has an end date
     response = hq_editor.post(url, {**data, "ends_on": "2014-12-31", "end_reason": "Cessation d'activité"})
-    assert 'id="id_ends_on_errors"' in response.content.decode()  # before its start
+    assert 'id="id_ends_on_error"' in response.content.decode()  # before its start
     membership.refresh_from_db()
     assert membership.status == "active" and membership.ends_on is None
     response = hq_editor.post(url, {**data, "ends_on": "31/12/2025", "end_reason": "Cessation d'activité"})
@@ -332,7 +332,7 @@ def test_a_membership_type_of_another_association_is_refused(registry, hq_editor
         reverse("registry:membership_create", args=[registry.drome_logiciels.pk]),
         {"association": registry.numelink.pk, "membership_type": other_type.pk, "status": "active"},
     )
-    assert 'id="id_membership_type_errors"' in response.content.decode()
+    assert 'id="id_membership_type_error"' in response.content.decode()
     assert registry.drome_logiciels.memberships.count() == 1
 
 
@@ -347,7 +347,7 @@ def test_a_reason_without_an_end_date_is_refused(registry, hq_editor):
             "end_reason": "Départ",
         },
     )
-    assert 'id="id_end_reason_errors"' in response.content.decode()
+    assert 'id="id_end_reason_error"' in response.content.decode()
     assert not AuditEvent.objects.exists()
 
 
@@ -415,7 +415,7 @@ def test_territorial_staff_cannot_move_an_organisation_out_of_their_territory(re
         reverse("registry:establishment_edit", args=[site.pk]),
         {"siret": site.siret, "postcode": "42000", "city": "Saint-Étienne", "country": "FR"},
     )
-    assert 'id="id_postcode_errors"' in response.content.decode()
+    assert 'id="id_postcode_error"' in response.content.decode()
     site.refresh_from_db()
     assert site.departement_code == "26"
 
