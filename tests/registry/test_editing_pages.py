@@ -487,3 +487,18 @@ def test_a_duplicate_created_at_the_same_moment_is_refused_not_a_crash(registry,
     assert response.status_code == 200
     assert "vient d&#x27;être enregistré" in response.content.decode()
     assert Organisation.objects.count() == before and not AuditEvent.objects.exists()
+
+
+def test_a_new_head_office_replaces_the_former_one(registry, hq_editor):
+    drome = registry.drome_logiciels
+    former = drome.establishments.get()
+    hq_editor.post(
+        reverse("registry:establishment_create", args=[drome.pk]),
+        {"postcode": "07000", "city": "Privas", "country": "FR", "is_head_office": "on"},
+    )
+    assert list(drome.establishments.filter(is_head_office=True).values_list("city", flat=True)) == ["Privas"]
+    former.refresh_from_db()
+    assert not former.is_head_office
+    assert AuditEvent.objects.filter(object_id=former.pk, action="change").get().changes == {
+        "is_head_office": [True, False]
+    }

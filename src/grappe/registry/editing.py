@@ -399,7 +399,14 @@ def update_establishment(
     """Check ``values`` as an import would (``EditRefused`` otherwise, nothing saved), then save them with
     lineage « saisie manuelle » by ``user`` and one audit event. An unsaved ``establishment`` is created."""
     checked = check_establishment_values(values, establishment=establishment, user=user)
-    return save_record(obj=establishment, user=user, values=checked)
+    with transaction.atomic():
+        saved = save_record(obj=establishment, user=user, values=checked)
+        if checked.get("is_head_office"):
+            # One head office per organisation: the former one becomes a plain site, audited as a change too.
+            former = Establishment.objects.filter(organisation_id=saved.organisation_id, is_head_office=True)
+            for other in former.exclude(pk=saved.pk):
+                save_record(obj=other, user=user, values={"is_head_office": False})
+        return saved
 
 
 def create_establishment(
