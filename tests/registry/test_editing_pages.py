@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from grappe.core.models import AuditEvent
 from grappe.france.identifiers import complete_siren, complete_siret
-from grappe.registry import editing, selectors
+from grappe.registry import editing, selectors, services
 from grappe.registry.models import (
     Establishment,
     Lineage,
@@ -502,3 +502,30 @@ def test_a_new_head_office_replaces_the_former_one(registry, hq_editor):
     assert AuditEvent.objects.filter(object_id=former.pk, action="change").get().changes == {
         "is_head_office": [True, False]
     }
+
+
+def test_the_timeline_shows_a_merge_of_duplicates_as_a_merger(registry, hq_editor, hq_user):
+    drome = registry.drome_logiciels
+    duplicate = Organisation.objects.create(name="DROME LOGICIELS")
+    services.merge_organisations(survivor=drome, duplicates=[duplicate], user=hq_user)
+    content = hq_editor.get(reverse("registry:timeline", args=[drome.pk])).content.decode()
+    assert "timeline__entry--merger" in content
+    assert "Fusion de fiches en double" in content and "DROME LOGICIELS" in content
+
+
+def test_the_timeline_reads_a_fixed_number_of_queries(
+    registry, hq_editor, hq_user, django_assert_max_num_queries
+):
+    drome = registry.drome_logiciels
+    for n in range(25):
+        services.update_organisation(
+            organisation=drome, user=hq_user, values={"name": f"Drôme Logiciels {n}"}
+        )
+        services.save_membership(
+            membership=Membership(organisation=drome),
+            user=hq_user,
+            values={"association": registry.auvergne_tic, "starts_on": f"{n + 1:02d}/01/2020"},
+        )
+    with django_assert_max_num_queries(9):
+        response = hq_editor.get(reverse("registry:timeline", args=[drome.pk]))
+    assert response.content.decode().count("timeline__entry--membership") == 26
