@@ -529,3 +529,37 @@ def test_the_timeline_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(9):
         response = hq_editor.get(reverse("registry:timeline", args=[drome.pk]))
     assert response.content.decode().count("timeline__entry--membership") == 26
+
+
+def test_the_admin_holds_territorial_staff_to_their_territory_on_the_field(
+    registry, territorial_user, django_user_model
+):
+    territorial_user.is_staff = True
+    territorial_user.save()
+    territorial_user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="registry", codename__in=["view_establishment", "change_establishment"]
+        )
+    )
+    client = Client()
+    client.force_login(territorial_user)
+    site = registry.drome_logiciels.establishments.get()
+    url = reverse("admin:registry_establishment_change", args=[site.pk])
+    data = {
+        "organisation": registry.drome_logiciels.pk,
+        "siret": site.siret,
+        "name": "",
+        "street": site.street,
+        "postcode": "42000",
+        "city": "Saint-Étienne",
+        "country": "FR",
+        "commune_code": "",
+        "departement_code": "26",
+        "email": "",
+        "phone": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "hors de votre territoire" in response.content.decode()
+    site.refresh_from_db()
+    assert site.departement_code == "26"

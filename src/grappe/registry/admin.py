@@ -46,6 +46,8 @@ class CheckedForm(forms.ModelForm):
     establishments): each refusal shows on its field, with the fix."""
 
     check: Any = None
+    # The account editing (set by the admin's get_form / get_formset): territorial staff stay in their territory.
+    editing_user: Any = None
     # Typed values longer than the stored ones ("4,12E+13", "FR 40 303 265 045"): the check, not a bare
     # « at most 9 characters », says what is wrong and how to fix it.
     LENIENT = ("siren", "siret", "vat_number", "postcode", "phone")
@@ -66,7 +68,7 @@ class CheckedForm(forms.ModelForm):
             return cleaned
         values = {name: cleaned[name] for name in self.changed_data if name in cleaned}
         try:
-            normalised = type(self).check(values, self.instance)
+            normalised = type(self).check(values, self.instance, self.editing_user)
         except editing.EditRefused as refused:
             for name, message in refused.errors.items():
                 self.add_error(name if name in self.fields else None, message)
@@ -77,14 +79,14 @@ class CheckedForm(forms.ModelForm):
 
 class OrganisationForm(CheckedForm):
     @staticmethod
-    def check(values: dict[str, Any], instance: Any) -> dict[str, Any]:
+    def check(values: dict[str, Any], instance: Any, user: Any = None) -> dict[str, Any]:
         return editing.check_organisation_values(values, organisation=instance)
 
 
 class EstablishmentForm(CheckedForm):
     @staticmethod
-    def check(values: dict[str, Any], instance: Any) -> dict[str, Any]:
-        return editing.check_establishment_values(values, establishment=instance)
+    def check(values: dict[str, Any], instance: Any, user: Any = None) -> dict[str, Any]:
+        return editing.check_establishment_values(values, establishment=instance, user=user)
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -95,6 +97,9 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return selectors.restrict(request.user, super().get_queryset(request))
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        return _for_user(super().get_form(request, obj, change=change, **kwargs), request)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         editing.save_manual_edit(obj=obj, user=request.user, fields=form.changed_data)
@@ -134,6 +139,18 @@ class ScopedInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return selectors.restrict(request.user, super().get_queryset(request))
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = _for_user(formset.form, request)
+        return formset
+
+
+def _for_user(form: Any, request: HttpRequest) -> Any:
+    """The checked form class bound to the account editing, so its check holds them to their territory."""
+    if not (isinstance(form, type) and issubclass(form, CheckedForm)):
+        return form
+    return type(form.__name__, (form,), {"editing_user": request.user})
 
 
 # --- Network structure --------------------------------------------------------------------------------------
