@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "grappe.middleware.FrenchFirstLocaleMiddleware",
+    "grappe.core.uploads.RequestSizeLimitMiddleware",  # 413 before an oversized body is read
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -127,6 +128,24 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 GRAPPE_MAX_UPLOAD_BYTES = int(os.environ.get("GRAPPE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
 # Web imports of files above this size validate and import on the task queue with a progress page.
 GRAPPE_INTAKE_SYNC_MAX_BYTES = int(os.environ.get("GRAPPE_INTAKE_SYNC_MAX_BYTES", 2 * 1024 * 1024))
+
+# --- Import limits (grappe.intake.formats.limits) ------------------------------------------------------------
+# Every reader (CSV, XLSX, ODS) checks them before it allocates: what a workbook declares (zip sizes, sheet
+# dimensions, cell positions, repeated rows) and what a file holds. A breach is a located refusal; the upload is
+# removed. The defaults let a 200,000-row × 60-column registry through with room to spare.
+GRAPPE_IMPORT_MAX_ROWS = int(os.environ.get("GRAPPE_IMPORT_MAX_ROWS", "300000"))
+GRAPPE_IMPORT_MAX_COLUMNS = int(os.environ.get("GRAPPE_IMPORT_MAX_COLUMNS", "500"))
+GRAPPE_IMPORT_MAX_CELLS = int(os.environ.get("GRAPPE_IMPORT_MAX_CELLS", "20000000"))
+GRAPPE_IMPORT_MAX_CELL_CHARS = int(os.environ.get("GRAPPE_IMPORT_MAX_CELL_CHARS", "32767"))
+GRAPPE_IMPORT_MAX_DECOMPRESSED_BYTES = int(
+    os.environ.get("GRAPPE_IMPORT_MAX_DECOMPRESSED_BYTES", str(2 * 1024**3))
+)
+GRAPPE_IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("GRAPPE_IMPORT_MAX_COMPRESSION_RATIO", "1000"))
+GRAPPE_IMPORT_MAX_REPEATED = int(os.environ.get("GRAPPE_IMPORT_MAX_REPEATED", "1000"))
+# A request body above GRAPPE_MAX_UPLOAD_BYTES plus this much (the form's other fields, multipart headers) is
+# refused with 413 from its Content-Length, before any of it is read (grappe.core.uploads).
+GRAPPE_MAX_REQUEST_OVERHEAD_BYTES = int(os.environ.get("GRAPPE_MAX_REQUEST_OVERHEAD_BYTES", str(1024 * 1024)))
+# --- end of import limits -------------------------------------------------------------------------------------
 
 # Background work (grappe.jobs): a task queue in the database, run by `grappe worker`. GRAPPE_TASKS_BACKEND may
 # name django-tasks' ImmediateBackend to run queued steps in the request instead (no worker; the test suite's).

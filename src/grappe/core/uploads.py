@@ -16,6 +16,8 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from grappe.errors import UserError
@@ -30,6 +32,34 @@ def check_upload_size(upload: UploadedFile) -> None:
             _("Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo.")
             % {"name": upload.name, "limit": settings.GRAPPE_MAX_UPLOAD_BYTES // (1024 * 1024)}
         )
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose declared body exceeds the upload limit, before Django reads any of it.
+
+    Django writes a file upload to a temporary file as it arrives and only then lets a view look at its size:
+    a 1 GB POST would fill the disk first. The Content-Length is known up front; Django never reads past it,
+    so checking it bounds what lands on disk."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django answers a malformed length itself
+        limit = settings.GRAPPE_MAX_UPLOAD_BYTES + settings.GRAPPE_MAX_REQUEST_OVERHEAD_BYTES
+        if length > limit:
+            response = render(
+                request,
+                "413.html",
+                {"limit": settings.GRAPPE_MAX_UPLOAD_BYTES},
+                status=413,
+            )
+            response["Connection"] = "close"  # the rest of the body is not read
+            return response
+        return self.get_response(request)
 
 
 def upload_name(upload: UploadedFile, default: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
 
@@ -26,10 +26,11 @@ from grappe.errors import Location
 from .formats import delimited, spreadsheet
 from .formats.base import ReadError, Record, column_label, read_error
 from .formats.detect import detect_format
+from .formats.limits import ReadLimits, current_limits
 from .formats.text import FileScan, choose_encoding, decoded_head, scan_file
 from .headers import FIELDS, header_key, header_score, missing_required, normalise_header, suggest_mapping
 
-__all__ = ["HEADER_SEARCH_ROWS", "ReadError", "Row", "Table", "open_table"]
+__all__ = ["HEADER_SEARCH_ROWS", "ReadError", "ReadLimits", "Row", "Table", "open_table"]
 
 HEADER_SEARCH_ROWS = 30  # non-blank rows searched for the header row
 _SHOWN_CELL_CHARS = 40
@@ -48,7 +49,7 @@ class Table:
     file_format: str  # "csv" | "xlsx" | "ods", from the content, whatever the file's extension
     sha256: str
     size: int
-    encoding: str  # "utf-8", "utf-8-sig" (with BOM), "utf-16", "cp1252", "latin-1", "mac-roman"; "" for spreadsheets
+    encoding: str  # "utf-8", "utf-8-sig" (with BOM), "utf-16", "utf-32", "cp1252", "latin-1", "mac-roman"; "" for spreadsheets
     delimiter: str  # ";", "," or "\t"; "" for spreadsheets
     sheet: str  # "" for CSV
     sheets: tuple[str, ...]  # every sheet of the workbook, in order; () for CSV
@@ -57,6 +58,9 @@ class Table:
     first_column: int = (
         0  # 0-based spreadsheet column of headers[0] (calamine starts at the first used column)
     )
+    limits: ReadLimits = field(
+        default_factory=ReadLimits
+    )  # checked on every read of the file, the header search's and the rows'
 
     def rows(self) -> Iterator[Row]:
         """The data rows below the header, blank ones skipped, streamed from disk; raises ReadError mid-way."""
@@ -99,15 +103,19 @@ def open_table(
     file_name: str | None = None,
     sheet: str | None = None,
     header_line: int | None = None,
+    limits: ReadLimits | None = None,
 ) -> Table:
     """Open a registry export and find its header; raises ReadError with a located message when it cannot.
 
     ``sheet`` picks a workbook's sheet (default: the first visible one) and is ignored for CSV files.
     ``header_line`` forces the header row (1-based) when the automatic search picks the wrong one or none.
+    ``limits`` bound what is read (default: the configured ones, see ``formats.limits``); a file beyond them
+    is refused before anything is allocated for it.
     """
     path = Path(path)
     name = file_name or path.name
-    draft = _describe(path, name, sheet)
+    limits = limits or current_limits()
+    draft = _describe(path, name, sheet, limits)
     try:
         return _open_described(draft, header_line)
     except ReadError as error:
@@ -119,7 +127,7 @@ def open_table(
             if other == draft.table.sheet:
                 continue
             try:
-                return _open_described(_describe(path, name, other), header_line)
+                return _open_described(_describe(path, name, other, limits), header_line)
             except ReadError:
                 continue
         raise
@@ -150,15 +158,15 @@ class _Draft:
     headers_hint: int  # expected number of columns before the header is known (CSV only)
 
 
-def _describe(path: Path, file_name: str, sheet: str | None) -> _Draft:
+def _describe(path: Path, file_name: str, sheet: str | None, limits: ReadLimits) -> _Draft:
     scan = _scan(path, file_name)
     file_format = detect_format(path, scan.head, file_name=file_name)
     if file_format == "csv":
-        return _describe_csv(path, file_name, scan)
-    return _describe_workbook(path, file_name, scan, file_format, sheet)
+        return _describe_csv(path, file_name, scan, limits)
+    return _describe_workbook(path, file_name, scan, file_format, sheet, limits)
 
 
-def _describe_csv(path: Path, file_name: str, scan: FileScan) -> _Draft:
+def _describe_csv(path: Path, file_name: str, scan: FileScan, limits: ReadLimits) -> _Draft:
     encoding = choose_encoding(path, scan, file_name=file_name)
     delimiter, width = delimited.detect_delimiter(decoded_head(scan, encoding))
     table = Table(
@@ -173,18 +181,19 @@ def _describe_csv(path: Path, file_name: str, scan: FileScan) -> _Draft:
         sheets=(),
         header_line=0,
         headers=(),
+        limits=limits,
     )
     return _Draft(table, width)
 
 
 def _describe_workbook(
-    path: Path, file_name: str, scan: FileScan, file_format: str, sheet: str | None
+    path: Path, file_name: str, scan: FileScan, file_format: str, sheet: str | None, limits: ReadLimits
 ) -> _Draft:
-    with spreadsheet.opened_workbook(path, file_name=file_name) as workbook:
+    with spreadsheet.opened_workbook(path, file_name=file_name, limits=limits) as workbook:
         chosen = spreadsheet.choose_sheet(workbook, sheet, file_name=file_name)
         sheets = tuple(workbook.sheet_names)
         first_column = spreadsheet.first_column(spreadsheet.load_sheet(workbook, chosen, file_name=file_name))
-    if error := spreadsheet.empty_sheet_error(path, sheet=chosen, file_name=file_name):
+    if error := spreadsheet.empty_sheet_error(path, sheet=chosen, file_name=file_name, limits=limits):
         raise error
     table = Table(
         path=path,
@@ -199,6 +208,7 @@ def _describe_workbook(
         header_line=0,
         headers=(),
         first_column=first_column,
+        limits=limits,
     )
     return _Draft(table, 0)
 
@@ -228,8 +238,11 @@ def _records(table: Table, *, expected_width: int) -> Iterator[Record]:
             delimiter=table.delimiter,
             file_name=table.file_name,
             expected_width=expected_width,
+            limits=table.limits,
         )
-    return spreadsheet.read_records(table.path, sheet=table.sheet, file_name=table.file_name)
+    return spreadsheet.read_records(
+        table.path, sheet=table.sheet, file_name=table.file_name, limits=table.limits
+    )
 
 
 def _find_header(records: Iterator[Record], table: Table, forced: int | None) -> tuple[Record, Record | None]:

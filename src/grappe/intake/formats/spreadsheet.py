@@ -9,8 +9,10 @@ Cell values become text so that spreadsheets and CSV files reach the importer in
   what the user saw (the start-up flag checker reads them like "oui" / "non");
 - text is kept as is; empty cells are "".
 
-Calamine loads one sheet into memory (acceptable for registries: tens of thousands of rows at most); rows are
-then converted one at a time with `iter_rows`.
+Calamine loads one sheet into memory as one dense block from its first to its last cell, and trusts what the
+file declares: a workbook is therefore checked against the read limits first (`guard.check_workbook`), and
+calamine never sees one that exceeds them. Rows are then converted one at a time with `iter_rows`, each cell's
+length checked against the limit.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetVisibleEnum
 
-from .base import ReadError, Record, read_error
+from .base import ReadError, Record, column_letter, read_error
+from .guard import check_workbook
+from .limits import ReadLimits, count
 
 CellValue = int | float | str | bool | datetime.time | datetime.date | datetime.datetime | datetime.timedelta
 
@@ -61,8 +65,11 @@ def _number_text(value: float) -> str:
 
 
 @contextmanager
-def opened_workbook(path: Path, *, file_name: str) -> Iterator[CalamineWorkbook]:
-    """The workbook, read from an open stream: calamine then picks XLSX or ODS by content, not by extension."""
+def opened_workbook(path: Path, *, file_name: str, limits: ReadLimits) -> Iterator[CalamineWorkbook]:
+    """The workbook, read from an open stream: calamine then picks XLSX or ODS by content, not by extension.
+
+    Checked against ``limits`` first: calamine aborts the process on a workbook declaring a far cell."""
+    check_workbook(path, file_name=file_name, limits=limits)
     try:
         stream = path.open("rb")
     except OSError as error:
@@ -125,18 +132,42 @@ def first_column(sheet: CalamineSheet) -> int:
     return sheet.start[1] if sheet.start else 0
 
 
-def read_records(path: Path, *, sheet: str, file_name: str) -> Iterator[Record]:
+def read_records(path: Path, *, sheet: str, file_name: str, limits: ReadLimits) -> Iterator[Record]:
     """Every row of the sheet, numbered as the spreadsheet numbers them (row 1 is the first row)."""
-    with opened_workbook(path, file_name=file_name) as workbook:
+    with opened_workbook(path, file_name=file_name, limits=limits) as workbook:
         loaded = load_sheet(workbook, sheet, file_name=file_name)
+        offset = first_column(loaded)
         # iter_rows starts at the sheet's first row even when the data starts lower, so the count is the number.
         for number, values in enumerate(loaded.iter_rows(), start=1):
-            yield Record(number, [cell_text(value) for value in values])
+            cells = [cell_text(value) for value in values]
+            if cells and max(map(len, cells)) > limits.max_cell_chars:
+                index = next(index for index, cell in enumerate(cells) if len(cell) > limits.max_cell_chars)
+                raise cell_too_long(
+                    file_name,
+                    sheet=sheet,
+                    line=number,
+                    column=column_letter(offset + index),
+                    limits=limits,
+                )
+            yield Record(number, cells)
 
 
-def empty_sheet_error(path: Path, *, sheet: str, file_name: str) -> ReadError | None:
+def cell_too_long(file_name: str, *, sheet: str, line: int, column: str, limits: ReadLimits) -> ReadError:
+    return read_error(
+        f"cette cellule contient plus de {count(limits.max_cell_chars)} caractères : ce n'est pas une donnée "
+        f"d'adhérent.",
+        file=file_name,
+        sheet=sheet,
+        line=line,
+        column=column,
+        code="cell_too_long",
+        hint="Raccourcissez cette cellule (ou videz-la) et enregistrez de nouveau le fichier.",
+    )
+
+
+def empty_sheet_error(path: Path, *, sheet: str, file_name: str, limits: ReadLimits) -> ReadError | None:
     """None when the sheet has cells, else the error to raise (naming the sheets that do have data)."""
-    with opened_workbook(path, file_name=file_name) as workbook:
+    with opened_workbook(path, file_name=file_name, limits=limits) as workbook:
         if load_sheet(workbook, sheet, file_name=file_name).start is not None:
             return None
         others = [

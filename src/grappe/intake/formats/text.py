@@ -1,6 +1,7 @@
 """Read a text file's bytes once: hash them, check whether they are UTF-8, and choose an encoding.
 
-Policy, in order: a byte-order mark decides (UTF-8 or UTF-16, as Excel writes them); a file that is valid
+Policy, in order: a byte-order mark decides (UTF-8 or UTF-16, as Excel writes them, or UTF-32, whose
+little-endian mark begins with UTF-16's and is therefore tested first); a file that is valid
 UTF-8 throughout is UTF-8; a file that is UTF-8 in its first part and not later was pasted together from two
 exports and is refused with the line where it changes; anything else is a legacy single-byte encoding chosen by
 charset-normalizer among the ones French offices produce (cp1252, latin-1, Mac Roman), preferring cp1252 over
@@ -107,6 +108,8 @@ def choose_encoding(path: Path, scan: FileScan, *, file_name: str) -> str:
         if scan.utf8_error is not None:
             raise _mixed_encoding(scan, file_name)
         return "utf-8-sig"
+    if scan.head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return _checked(path, "utf-32", file_name)
     if scan.head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _checked(path, "utf-16", file_name)
     if looks_binary(scan.head, valid_utf8=scan.utf8_error is None):
