@@ -156,3 +156,62 @@ def write_ods(path: Path, rows_xml: str, *, sheet: str = "Adhérents") -> Path:
 
 def genuine_ods_rows() -> str:
     return ods_row(HEADER) + ods_row(MEMBER)
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
+_RAW_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+        'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.worksheet+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PACKAGE}"><Relationship Id="rId1" '
+        f'Type="{_RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}"><sheets>'
+        '<sheet name="Adhérents" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PACKAGE}"><Relationship Id="rId1" '
+        f'Type="{_RELATIONSHIPS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+    ),
+}
+
+
+def raw_xlsx(
+    path: Path,
+    rows: Sequence[tuple[int | None, Sequence[tuple[str | None, str]]]],
+    *,
+    dimension: str | None = None,
+    prefix: str = "",
+    extra_parts: dict[str, bytes] | None = None,
+) -> Path:
+    """A workbook written without any library: ``rows`` are (row number or None, [(reference or None, text)]),
+    so that rows and cells without references, prefixed element names and any dimension can be written."""
+    p = f"{prefix}:" if prefix else ""
+    declaration = f' xmlns:{prefix}="{_MAIN}"' if prefix else f' xmlns="{_MAIN}"'
+    body = []
+    for number, cells in rows:
+        attribute = f' r="{number}"' if number is not None else ""
+        inner = "".join(
+            f'<{p}c{f" r={chr(34)}{reference}{chr(34)}" if reference else ""} t="inlineStr"><{p}is><{p}t>'
+            f"{escape(text)}</{p}t></{p}is></{p}c>"
+            for reference, text in cells
+        )
+        body.append(f"<{p}row{attribute}>{inner}</{p}row>")
+    dimension_xml = f'<{p}dimension ref="{dimension}"/>' if dimension else ""
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet{declaration}>{dimension_xml}<{p}sheetData>'
+        f"{''.join(body)}</{p}sheetData></{p}worksheet>"
+    )
+    parts = {name: text.encode() for name, text in _RAW_PARTS.items()}
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    parts.update(extra_parts or {})
+    return write_zip(path, parts)
