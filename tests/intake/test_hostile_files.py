@@ -475,3 +475,23 @@ def test_the_cli_refuses_a_hostile_file_with_a_paragraph(runner, association, co
     assert text.startswith("Erreur :") and words in text
     assert "Traceback" not in result.output
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_the_mapping_page_of_the_widest_accepted_file_stays_small(
+    client, importer, association, media_root, tmp_path
+):
+    path = tmp_path / "large.csv"
+    headers = ["Raison sociale", *(f"Colonne {n}" for n in range(499))]
+    path.write_text(";".join(headers) + "\nAlpha;" + ";".join("x" * 499) + "\n", encoding="utf-8")
+    client.force_login(importer)
+    with path.open("rb") as stream:
+        client.post(reverse("intake:upload"), {"association": association.pk, "file": stream})
+    job = ImportJob.objects.get()
+
+    started = time.perf_counter()
+    response = client.get(reverse("intake:mapping", args=[job.pk]))
+
+    assert response.status_code == 200 and "500 colonnes" in said(response.content.decode())
+    assert len(response.content) < 1_500_000 and time.perf_counter() - started < SECONDS
+    assert '<option value="name" selected>Raison sociale</option>' in response.content.decode()

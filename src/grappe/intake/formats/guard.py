@@ -290,7 +290,7 @@ class _Handler:
         parser.StartElementHandler = self.start
         parser.StartDoctypeDeclHandler = self.forbidden
         parser.EntityDeclHandler = self.forbidden
-        parser.ExternalEntityRefHandler = self.forbidden
+        parser.ExternalEntityRefHandler = self.forbidden_reference
         self.parser = parser
 
     def feed(self, chunk: bytes) -> None:
@@ -324,6 +324,9 @@ class _Handler:
         return _too_long(self.workbook, sheet=self.sheet, line=self.line, column=self.column)
 
     def forbidden(self, *arguments: object) -> None:
+        raise _forbidden(self.workbook, self.sheet)
+
+    def forbidden_reference(self, *arguments: object) -> int:
         raise _forbidden(self.workbook, self.sheet)
 
 
