@@ -495,3 +495,35 @@ def test_the_mapping_page_of_the_widest_accepted_file_stays_small(
     assert response.status_code == 200 and "500 colonnes" in said(response.content.decode())
     assert len(response.content) < 1_500_000 and time.perf_counter() - started < SECONDS
     assert '<option value="name" selected>Raison sociale</option>' in response.content.decode()
+
+
+def test_an_ods_with_unusual_prefixes_gets_the_exact_scan(tmp_path):
+    path = write_ods(tmp_path / "adherents.ods", ods_row(HEADER) + ods_row(MEMBER, repeat=200_000))
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    content = parts["content.xml"]
+    for old, new in [
+        (b"<table:", b"<t:"),
+        (b"</table:", b"</t:"),
+        (b" table:", b" t:"),
+        (b"xmlns:table=", b"xmlns:t="),
+    ]:
+        content = content.replace(old, new)
+
+    error = refused(write_zip(tmp_path / "prefixes.ods", {**parts, "content.xml": content}))
+
+    assert error.code == "intake.repeated" and "répétée 200 000 fois" in said(error)
+
+
+def test_a_workbook_without_sheets_is_refused(tmp_path):
+    path = write_ods(tmp_path / "adherents.ods", genuine_ods_rows())
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    # The table namespace renamed: no element of the content is a sheet any more.
+    parts["content.xml"] = (
+        parts["content.xml"].replace(b"table:", b"t:").replace(b"xmlns:table=", b"xmlns:t=")
+    )
+
+    error = refused(write_zip(tmp_path / "vide.ods", parts))
+
+    assert error.code == "intake.empty" and "aucune feuille" in said(error)

@@ -96,7 +96,7 @@ class _Workbook:
     def check(self) -> None:
         self._check_declared_sizes()
         if "content.xml" in self.names and "xl/workbook.xml" not in self.names:
-            self.scan("content.xml", _OdsContent(self))
+            self.scan("content.xml", _FastOds(self))
             return
         sheet_names = self._xlsx_sheet_parts()
         for part, sheet in sheet_names.items():
@@ -183,8 +183,8 @@ class _Workbook:
         try:
             self._scan(part, scanner, limit=limit)
         except _NeedsExactScan:
-            assert isinstance(scanner, _FastSheet)
-            self._scan(part, _XlsxSheet(self, scanner.sheet), limit=limit)
+            assert isinstance(scanner, _FastSheet | _FastOds)
+            self._scan(part, scanner.exact(), limit=limit)
 
     def _scan(self, part: str, scanner: _Scanner, *, limit: int | None) -> None:
         info = copy.copy(self.names[part])
@@ -382,7 +382,7 @@ class _Extent:
             )
 
 
-def _too_many_rows(handler: _Handler | _FastSheet, row: int, column: int) -> ReadError:
+def _too_many_rows(handler: _Handler | _FastSheet | _FastOds, row: int, column: int) -> ReadError:
     return handler.workbook.error(
         f"cette feuille a des données jusqu'à la ligne {count(row)} : Grappe lit au plus "
         f"{count(handler.limits.max_rows)} lignes par fichier.",
@@ -394,7 +394,7 @@ def _too_many_rows(handler: _Handler | _FastSheet, row: int, column: int) -> Rea
     )
 
 
-def _too_many_columns(handler: _Handler | _FastSheet, row: int, column: int) -> ReadError:
+def _too_many_columns(handler: _Handler | _FastSheet | _FastOds, row: int, column: int) -> ReadError:
     return handler.workbook.error(
         f"cette feuille a des données jusqu'à la colonne {column_letter(column - 1)} (la {count(column)}e) : "
         f"Grappe lit au plus {count(handler.limits.max_columns)} colonnes.",
@@ -462,6 +462,9 @@ class _FastSheet:
         self.last_column = 0
         self.in_data = False
 
+    def exact(self) -> _Handler:
+        return _XlsxSheet(self.workbook, self.sheet)
+
     def feed(self, chunk: bytes) -> None:
         data = self.carry + chunk
         cut = data.rfind(b">") + 1
@@ -506,16 +509,8 @@ class _FastSheet:
             raise _too_many_cells(self, 1, 1, self.last_row, self.last_column)
 
     def _check_text(self, data: bytes) -> None:
-        # A run of more than `gap` bytes without "<" covers one of these aligned blocks whole.
-        gap = self.limits.max_cell_bytes
-        step = max(gap // 2, 1)
-        for start in range(0, len(data), step):
-            if data.find(b"<", start, start + step) < 0:
-                begin = data.rfind(b"<", 0, start) + 1
-                end = data.find(b"<", start)
-                end = len(data) if end < 0 else end
-                if end - begin > gap:
-                    raise self._too_long_at(data, begin)
+        if (begin := _long_text_run(data, self.limits.max_cell_bytes)) is not None:
+            raise self._too_long_at(data, begin)
 
     def _too_long_at(self, data: bytes, position: int) -> ReadError:
         cell = _REFERENCE.match(data, max(data.rfind(b'<c r="', 0, position), 0))
@@ -559,7 +554,11 @@ def _greater(text: str, low: str, high: str) -> bytes:
 
 
 def _too_many_cells(
-    handler: _Handler | _FastSheet, first_row: int, first_column: int, last_row: int, last_column: int
+    handler: _Handler | _FastSheet | _FastOds,
+    first_row: int,
+    first_column: int,
+    last_row: int,
+    last_column: int,
 ) -> ReadError:
     cells = (last_row - first_row + 1) * (last_column - first_column + 1)
     return handler.workbook.error(
@@ -574,7 +573,7 @@ def _too_many_cells(
     )
 
 
-def _check_dimension(handler: _Handler | _FastSheet, reference: str) -> None:
+def _check_dimension(handler: _Handler | _FastSheet | _FastOds, reference: str) -> None:
     corners = [_reference(part) for part in reference.split(":")]
     positions = [corner for corner in corners if corner]
     if not positions or len(positions) != len(corners):
@@ -593,6 +592,169 @@ def _check_dimension(handler: _Handler | _FastSheet, reference: str) -> None:
             sheet=handler.sheet,
             hint=_TRIM,
         )
+
+
+class _FastOds:
+    """The checks of ``_OdsContent`` row by row with byte searches, on content written with the usual prefixes
+    (``table:``, ``office:``, ``text:``), as LibreOffice and every other tool write it; a row's cells are only
+    looked at one by one when the row repeats some of them. Other prefixes go to the exact scan."""
+
+    def __init__(self, workbook: _Workbook) -> None:
+        self.workbook = workbook
+        self.limits = workbook.limits
+        self.sheet = ""
+        self.carry = b""
+        self.next_row = 1
+        self.last_row = 0  # last row and widest row with content, in the current sheet
+        self.last_column = 0
+
+    def exact(self) -> _Handler:
+        return _OdsContent(self.workbook)
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.carry + chunk
+        cut = data.rfind(_ODS_ROW)  # whole rows only; 0: the buffer is one unfinished row
+        if cut < 0:
+            cut = data.rfind(b">") + 1
+        data, self.carry = data[:cut], data[cut:]
+        if len(self.carry) > _ODS_ROW_BYTES:
+            raise _NeedsExactScan  # one row of many megabytes: the exact scan streams it
+        if not data:
+            return
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            raise _forbidden(self.workbook, self.sheet)
+        if b"xmlns" in data and not _usual_prefixes(data):
+            raise _NeedsExactScan
+        self._process(data)
+
+    def close(self) -> None:
+        data, self.carry = self.carry, b""
+        self._process(data)
+
+    def _process(self, data: bytes) -> None:
+        if _long_text_run(data, self.limits.max_cell_bytes) is not None:
+            raise _too_long(self.workbook, sheet=self.sheet, line=self.next_row, column="")
+        for segment in data.split(_ODS_ROW):
+            if segment.startswith((b" ", b">", b"/")):  # not table-row-group, table-rows
+                self._row(segment)
+            if b"<table:table " in segment or b"<table:table>" in segment:
+                self._new_sheet(segment)
+
+    def _new_sheet(self, segment: bytes) -> None:
+        name = _ODS_TABLE_NAME.findall(segment)
+        self.sheet = name[-1].decode("utf-8", "replace") if name else self.sheet
+        self.next_row, self.last_row, self.last_column = 1, 0, 0
+
+    def _row(self, segment: bytes) -> None:
+        tag_end = segment.find(b">")
+        repeat = _repeat_value(_ODS_ROWS_REPEATED.search(segment, 0, tag_end))
+        row = self.next_row
+        self.next_row += repeat
+        if b"text:c=" in segment:
+            for spaces in _ODS_SPACES.findall(segment):
+                if len(spaces) > 9 or int(spaces) > self.limits.max_cell_chars:
+                    raise _too_long(self.workbook, sheet=self.sheet, line=row, column="")
+        if b"office:value-type" not in segment and b"<text:" not in segment:
+            return  # an empty row (LibreOffice writes a million of them at the end): it only moves the next ones
+        width = self._width(segment, row)
+        if not width:
+            return
+        if repeat > self.limits.max_repeated:
+            raise _repeated_error(self, "cette ligne est répétée", repeat, "number-rows-repeated", row, "")
+        last_row = row + repeat - 1
+        if last_row > self.limits.max_rows:
+            raise _too_many_rows(self, last_row, 0)
+        if width > self.limits.max_columns:
+            raise _too_many_columns(self, row, width)
+        self.last_row = last_row
+        self.last_column = max(self.last_column, width)
+        if self.last_row * self.last_column > self.limits.max_cells:
+            raise _too_many_cells(self, 1, 1, self.last_row, self.last_column)
+
+    def _width(self, segment: bytes, row: int) -> int:
+        """The column of the row's last cell with content (conservatively: its last cell but trailing empty ones)."""
+        if b"columns-repeated" not in segment:
+            return segment.count(b"<table:table-cell") + segment.count(b"<table:covered-table-cell")
+        column = width = 0
+        for cell in _ODS_CELL.finditer(segment):
+            repeat = _repeat_value(_ODS_COLUMNS_REPEATED.search(cell.group(1)))
+            filled = not cell.group(2) or b"office:value-type" in cell.group(1)
+            if filled and repeat > self.limits.max_repeated:
+                raise _repeated_error(
+                    self,
+                    "cette cellule est répétée",
+                    repeat,
+                    "number-columns-repeated",
+                    row,
+                    column_letter(min(column, 16_383)),
+                )
+            column += repeat
+            if filled:
+                width = column
+        return width
+
+
+_ODS_ROW = b"<table:table-row"
+_ODS_ROW_BYTES = 16 * _MIB
+_ODS_NAMESPACES = {
+    b"table": b"urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    b"office": b"urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    b"text": b"urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+}
+_XMLNS = re.compile(rb"xmlns(?::([\w.-]+))?\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def _usual_prefixes(data: bytes) -> bool:
+    """Whether the content's namespaces are bound to their usual prefixes only (what the byte searches expect)."""
+    for prefix, namespace in _XMLNS.findall(data):
+        if namespace in _ODS_NAMESPACES.values() and _ODS_NAMESPACES.get(prefix) != namespace:
+            return False
+        if prefix in _ODS_NAMESPACES and _ODS_NAMESPACES[prefix] != namespace:
+            return False
+    return True
+
+
+_ODS_TABLE_NAME = re.compile(rb"<table:table\s[^>]*?table:name\s*=\s*[\"']([^\"']*)")
+_ODS_ROWS_REPEATED = re.compile(rb"table:number-rows-repeated\s*=\s*[\"']\s*([0-9]*)")
+_ODS_COLUMNS_REPEATED = re.compile(rb"table:number-columns-repeated\s*=\s*[\"']\s*([0-9]*)")
+_ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)(/?)>")
+_ODS_SPACES = re.compile(rb"text:c\s*=\s*[\"']\s*([0-9]*)")
+
+
+def _repeat_value(match: re.Match[bytes] | None) -> int:
+    if not match:
+        return 1
+    digits = match.group(1)
+    # Far beyond any sheet: the positions it pushes the next rows or cells to are refused by the limits.
+    return int(digits) if digits and len(digits) < 10 else 1_000_000_000
+
+
+def _long_text_run(data: bytes, gap: int) -> int | None:
+    """Where a run of more than ``gap`` bytes without "<" (a text or a tag) starts, None when there is none."""
+    step = max(gap // 2, 1)
+    # Such a run covers one of these aligned blocks whole.
+    for start in range(0, len(data), step):
+        if data.find(b"<", start, start + step) < 0:
+            begin = data.rfind(b"<", 0, start) + 1
+            end = data.find(b"<", start)
+            end = len(data) if end < 0 else end
+            if end - begin > gap:
+                return begin
+    return None
+
+
+def _repeated_error(
+    handler: _Handler | _FastOds, what: str, times: int, attribute: str, line: int, column: str
+) -> ReadError:
+    return handler.workbook.error(
+        f"{what} {count(times)} fois (attribut « table:{attribute} ») : Grappe accepte au plus "
+        f"{count(handler.limits.max_repeated)} copies identiques à la suite.",
+        code="repeated",
+        sheet=handler.sheet,
+        line=line,
+        column=column,
+        hint="Supprimez les copies en trop dans LibreOffice et enregistrez de nouveau le classeur.",
+    )
 
 
 # ODS elements that hold rows and cells rather than a cell's content.

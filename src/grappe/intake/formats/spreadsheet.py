@@ -95,6 +95,13 @@ def opened_workbook(path: Path, *, file_name: str, limits: ReadLimits) -> Iterat
 def choose_sheet(workbook: CalamineWorkbook, requested: str | None, *, file_name: str) -> str:
     """The requested sheet (exact name, else the same name ignoring case and spaces), or the first visible one."""
     names = list(workbook.sheet_names)
+    if not names:
+        raise read_error(
+            "ce classeur n'a aucune feuille.",
+            file=file_name,
+            code="empty",
+            hint="Ouvrez-le dans Excel ou LibreOffice et enregistrez-le de nouveau.",
+        )
     if requested is None:
         visible = [
             sheet.name for sheet in workbook.sheets_metadata if sheet.visible == SheetVisibleEnum.Visible
