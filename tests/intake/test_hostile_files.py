@@ -527,3 +527,19 @@ def test_a_workbook_without_sheets_is_refused(tmp_path):
     error = refused(write_zip(tmp_path / "vide.ods", parts))
 
     assert error.code == "intake.empty" and "aucune feuille" in said(error)
+
+
+def test_a_panic_inside_calamine_is_a_read_error(tmp_path, monkeypatch):
+    from grappe.intake.formats import spreadsheet
+
+    class PanicException(BaseException):  # what pyo3 raises when Rust code panics without aborting
+        pass
+
+    def panic(stream):
+        raise PanicException("index out of bounds")
+
+    monkeypatch.setattr(spreadsheet.CalamineWorkbook, "from_filelike", panic)
+
+    error = refused(write_zip(tmp_path / "adherents.xlsx", xlsx_parts()))
+
+    assert error.code == "intake.corrupt_workbook" and "index out of bounds" in said(error)

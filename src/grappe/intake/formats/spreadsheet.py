@@ -79,7 +79,9 @@ def opened_workbook(path: Path, *, file_name: str, limits: ReadLimits) -> Iterat
     with stream:
         try:
             workbook = CalamineWorkbook.from_filelike(stream)
-        except (CalamineError, OSError, ValueError) as error:
+        except BaseException as error:
+            if not _calamine_failure(error):
+                raise
             raise read_error(
                 f"ce classeur n'a pas pu être lu ({error}) : il est peut-être abîmé ou protégé.",
                 file=file_name,
@@ -90,6 +92,12 @@ def opened_workbook(path: Path, *, file_name: str, limits: ReadLimits) -> Iterat
             yield workbook
         finally:
             workbook.close()
+
+
+def _calamine_failure(error: BaseException) -> bool:
+    """Whether calamine failed on the file: its errors, and a Rust panic it turns into pyo3's PanicException
+    (a BaseException, so that ``except Exception`` misses it and the CLI would print a backtrace)."""
+    return isinstance(error, CalamineError | OSError | ValueError) or type(error).__name__ == "PanicException"
 
 
 def choose_sheet(workbook: CalamineWorkbook, requested: str | None, *, file_name: str) -> str:
@@ -124,7 +132,9 @@ def choose_sheet(workbook: CalamineWorkbook, requested: str | None, *, file_name
 def load_sheet(workbook: CalamineWorkbook, sheet: str, *, file_name: str) -> CalamineSheet:
     try:
         return workbook.get_sheet_by_name(sheet)
-    except (CalamineError, ValueError) as error:
+    except BaseException as error:
+        if not _calamine_failure(error):
+            raise
         raise read_error(
             f"la feuille n'a pas pu être lue ({error}).",
             file=file_name,
