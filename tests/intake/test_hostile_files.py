@@ -543,3 +543,14 @@ def test_a_panic_inside_calamine_is_a_read_error(tmp_path, monkeypatch):
     error = refused(write_zip(tmp_path / "adherents.xlsx", xlsx_parts()))
 
     assert error.code == "intake.corrupt_workbook" and "index out of bounds" in said(error)
+
+
+def test_duplicate_parts_and_binary_sheets_are_refused(tmp_path):
+    parts = xlsx_parts()
+    path = write_zip(tmp_path / "double.xlsx", parts)
+    with zipfile.ZipFile(path, "a") as archive, pytest.warns(UserWarning, match="Duplicate name"):
+        archive.writestr(SHEET, parts[SHEET])
+    binary = write_zip(tmp_path / "binaire.xlsx", {**parts, "xl/worksheets/sheet2.bin": b"\x00" * 100})
+
+    assert refused(path).code == "intake.corrupt_workbook" and "deux fois" in said(refused(path))
+    assert refused(binary).code == "intake.legacy_excel" and ".xlsb" in said(refused(binary))

@@ -1,23 +1,26 @@
 """Check a workbook against the read limits before any spreadsheet library opens it.
 
 python-calamine builds each sheet as one dense block from its first to its last cell: one cell at XFD1048576
-makes it allocate 17 billion cells and abort the process (a Rust panic, not an exception), one value at
-Z1000000 costs 26 million cells, an ODS row repeated 200,000 times becomes 200,000 rows and a 500 MB cell is
-held whole. So a workbook is first read here, streamed and with a defused XML parser (no DTD, no entities):
+makes it allocate 17 billion cells and abort the process (no exception to catch), one value at Z1000000 costs
+26 million cells, an ODS row repeated 200,000 times becomes 200,000 rows and a 500 MB cell is held whole. So a
+workbook is first streamed through here, never held whole and never expanded:
 
-- the zip: the uncompressed sizes its parts declare (total and ratio, against zip bombs), then the bytes they
-  really inflate to, counted while streaming (a forged size is caught);
-- XLSX sheets: the declared ``<dimension>``, every row and cell position (cells without a reference continue
-  from the previous one, as spreadsheet readers do);
+- the zip: one entry per name (a duplicate could be read differently by another reader), the uncompressed sizes
+  its parts declare (total and ratio, against zip bombs), then the bytes they really inflate to, counted while
+  streaming (a forged size is caught);
+- XLSX sheets: the declared ``<dimension>``, every cell position (cells without a reference continue from the
+  previous one, as spreadsheet readers do);
 - ODS content: rows and cells with their ``number-rows-repeated`` / ``number-columns-repeated`` counts (empty
   repeated rows and cells, which LibreOffice writes down to row 1,048,576, take no room and are only counted
   for the positions after them), and ``<text:s text:c="…">`` runs of spaces;
-- in both, the text between two elements (a cell's value, a shared string) against the cell length limit,
-  in bytes, before any of it is decoded.
+- in both, the run of bytes between two tags (a cell's value, a shared string, a tag's attributes) against the
+  cell length limit, before any of it is decoded; a DTD or an entity declaration is refused.
 
-A workbook that passes is handed to calamine, whose memory is then bounded by the limits; the exact checks on
-what it reads (a cell's characters) are the reader's. The verdict is cached per file state, because a table is
-opened several times (sheets, header search, rows).
+Sheets and ODS content are read with byte searches on the form spreadsheet tools write (a few seconds for a
+200,000-row sheet); anything else (other prefixes, cells without a plain reference) is read again with expat,
+defused (no DTD, no entities), one element at a time. A workbook that passes is handed to calamine, whose memory
+is then bounded by the limits; the exact checks on what it reads (a cell's characters) are the reader's. The
+verdict is cached per file state, because a table is opened several times (sheets, header search, rows).
 """
 
 from __future__ import annotations
@@ -95,9 +98,16 @@ class _Workbook:
 
     def check(self) -> None:
         self._check_declared_sizes()
-        if "content.xml" in self.names and "xl/workbook.xml" not in self.names:
+        if any(name.endswith(".bin") and name.startswith("xl/worksheets/") for name in self.names):
+            # Binary sheets (.xlsb) cannot be checked here, and calamine trusts them as much as XML ones.
+            raise self.error(
+                "ce classeur est au format binaire d'Excel (.xlsb), que Grappe ne lit pas.",
+                code="legacy_excel",
+                hint="Ouvrez-le dans Excel et enregistrez-le au format « Classeur Excel (.xlsx) ».",
+            )
+        # Both kinds are checked when both are present: the reader might take the file for either.
+        if "content.xml" in self.names:
             self.scan("content.xml", _FastOds(self))
-            return
         sheet_names = self._xlsx_sheet_parts()
         for part, sheet in sheet_names.items():
             self.scan(part, _FastSheet(self, sheet))
@@ -119,6 +129,12 @@ class _Workbook:
         )
 
     def _check_declared_sizes(self) -> None:
+        if len(self.names) != len(self.archive.infolist()):
+            raise self.error(
+                "ce classeur contient deux fois la même partie : l'archive a été falsifiée ou abîmée.",
+                code="corrupt_workbook",
+                hint=_RESAVE,
+            )
         declared = sum(info.file_size for info in self.names.values())
         if declared > self.limits.max_decompressed_bytes:
             raise self._too_big(declared)
