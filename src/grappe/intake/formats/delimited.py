@@ -157,9 +157,9 @@ def _check_limits(fields: list[str], line: int, records: int, limits: ReadLimits
                 code="too_many_columns",
                 hint="Supprimez les colonnes inutiles, ou vérifiez le séparateur de colonnes du fichier.",
             )
-    for index, field in enumerate(fields):
-        if len(field) > limits.max_cell_chars:
-            raise _cell_too_long(line, column_letter(index), limits, file_name)
+    if fields and max(map(len, fields)) > limits.max_cell_chars:  # one pass in C for the common case
+        index = next(index for index, field in enumerate(fields) if len(field) > limits.max_cell_chars)
+        raise _cell_too_long(line, column_letter(index), limits, file_name)
 
 
 def _cell_too_long(line: int, column: str, limits: ReadLimits, file_name: str) -> ReadError:
