@@ -680,6 +680,9 @@ def exports(draw: st.DrawFn) -> tuple[str, str, list[list[str]]]:
 @example(("cp1252", ",", [["", "; \n ; \n Société", "; Société \n ; Société"], ["fin", "", ""]]))
 @example(("cp1252", ",", [["", "", "; \n ; \n ; \n ; Société"], ["fin", "", ""]]))
 @example(("cp1252", ",", [["", "", "; \n ; \n ; \n ;"], ["fin", "", ""]]))
+# A tiny cp1252 file whose only non-ASCII character is « € » once read as Mac Roman (« Ä »).
+@example(("cp1252", "\t", [["5 €", "", ""], ["fin", "", ""]]))
+@example(("cp1252", ",", [["€", "", ""], ["fin", "", ""]]))
 def test_any_cell_text_written_by_csv_writer_reads_back_identically(export):
     encoding, delimiter, rows = export
     with tempfile.TemporaryDirectory() as directory:
