@@ -24,6 +24,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,7 +34,7 @@ View = Callable[..., HttpResponse]
 Capability = Callable[[Any], bool]
 
 
-def staff_view(*, capability: Capability | None = None, denied: str = "") -> Callable[[View], View]:
+def staff_view(*, capability: Capability | None = None, denied: str | Promise = "") -> Callable[[View], View]:
     """Decorate a view: login first, then ``capability(user)`` (403 with ``denied`` when false), and every
     ``NotFound`` raised inside answered as 404."""
 
@@ -183,6 +184,20 @@ def postcode_prefixes(departement_codes: frozenset[str]) -> list[str]:
     return prefixes
 
 
+REJECTED = "rejected"  # grappe.registry.models.SourceRecord.Status.REJECTED
+
+
+def _postcode_columns(source_file: Any) -> list[int]:
+    """Positions of the cells a file's mapping read as the postcode (``SourceFile.mapping``: header → field)."""
+    if source_file is None:
+        return []
+    headers = list(source_file.headers or [])
+    mapping = source_file.mapping or {}
+    return [
+        headers.index(header) for header, name in mapping.items() if name == "postcode" and header in headers
+    ]
+
+
 def import_records_in_scope(user: Any, job: Any, records: QuerySet) -> QuerySet:
     """The source rows (``SourceRecord``) of ``job`` whose details ``user`` may read."""
     if sees_whole_import(user, job):
@@ -190,22 +205,11 @@ def import_records_in_scope(user: Any, job: Any, records: QuerySet) -> QuerySet:
     from grappe.registry.selectors import restrict
 
     scope = scope_for(user)
-    imported = restrict(user, records.model.objects.all()).values("pk")
-    condition = Q(pk__in=imported)
-    source_file = job.source_file
-    headers = list(source_file.headers or []) if source_file is not None else []
-    postcode_columns = (
-        [
-            headers.index(header)
-            for header, field in (source_file.mapping or {}).items()
-            if field == "postcode" and header in headers
-        ]
-        if source_file is not None
-        else []
-    )
-    for column in postcode_columns:
+    # Imported rows: the registry's own rule on the organisation they fed, row by row.
+    condition = Q(Exists(restrict(user, records.model.objects.filter(pk=OuterRef("pk")))))
+    for column in _postcode_columns(job.source_file):
         for prefix in postcode_prefixes(scope.departement_codes):
-            condition |= Q(status="rejected", **{f"values__{column}__startswith": prefix})
+            condition |= Q(status=REJECTED, **{f"values__{column}__startswith": prefix})
     return records.filter(condition)
 
 
