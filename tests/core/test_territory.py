@@ -546,6 +546,10 @@ def test_a_permanent_decides_their_pairs_and_not_the_others(world: World, db: No
     roanne.refresh_from_db()
     assert roanne.decision == CandidatePair.Decision.PENDING
 
+    merger_services.decide_pair(pair=roanne, decision="rejected", user=world.users["national"])
+    log = client.get(reverse("mergers:review", args=[world.merger.pk])).content.decode()
+    assert "Volcans Cloud" in log and "Web Roanne" not in log  # the decision log: theirs only
+
 
 def test_whole_merger_services_refuse_territorial_staff_and_say_why(world: World, db: None) -> None:
     from grappe.mergers.access import MergerForbidden
