@@ -577,6 +577,23 @@ def test_the_merger_list_shows_a_permanent_their_mergers_without_the_plan_form(
     assert reverse("mergers:detail", args=[world.merger.pk]) not in outside
 
 
+def test_a_permanent_is_offered_only_the_steps_they_may_take(world: World, db: None) -> None:
+    pages = {
+        role: {
+            page: _client(world, role).get(reverse(page, args=[world.merger.pk])).content.decode()
+            for page in ("mergers:detail", "mergers:review")
+        }
+        for role in ("national", "in_territory")
+    }
+    whole_steps = ("mergers:report", "mergers:apply", "mergers:recompute", "mergers:decisions_csv")
+    for name in whole_steps:
+        link = reverse(name, args=[world.merger.pk])
+        assert any(link in page for page in pages["national"].values()), name
+        assert not any(link in page for page in pages["in_territory"].values()), name
+    assert "c'est le travail de la direction" in pages["in_territory"]["mergers:detail"]
+    assert "réservées à la direction" in pages["in_territory"]["mergers:review"]
+
+
 def test_an_import_shows_a_permanent_the_lines_of_their_territory_only(world: World, db: None) -> None:
     client = _client(world, "in_territory")
     job = world.mixed_job

@@ -508,8 +508,8 @@ def plan_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 def merger_detail(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
-    context = _detail_context(merger)
-    if not sees_whole_network(request.user):
+    context = _detail_context(merger, whole_network=sees_whole_network(request.user))
+    if not context["whole_network"]:
         # The log names the pairs decided across both networks; the review shows a permanent their own.
         context["audit"] = []
     return render(request, "mergers/detail.html", context)
@@ -600,6 +600,7 @@ def review(request: HttpRequest, merger_id: int) -> HttpResponse:
     context = _review_context(request, merger, _current_pair(request, merger))
     context["bulk_form"] = AcceptAboveForm()
     context["import_form"] = ImportDecisionsForm()
+    context["whole_network"] = sees_whole_network(request.user)
     return render(request, "mergers/review.html", context)
 
 
