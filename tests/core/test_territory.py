@@ -610,7 +610,9 @@ def test_an_import_shows_a_permanent_the_lines_of_their_territory_only(world: Wo
     assert "4" in lines and "5" not in lines
 
 
-def test_the_uploader_sees_every_line_of_their_own_file(world: World, db: None, tmp_path: Path) -> None:
+def test_the_uploader_sees_every_line_of_their_own_file(
+    world: World, db: None, tmp_path: Path, django_user_model
+) -> None:
     from django.test import override_settings
 
     client = _client(world, "in_territory")
@@ -627,3 +629,12 @@ def test_the_uploader_sees_every_line_of_their_own_file(world: World, db: None, 
     page = client.get(reverse("intake:job", args=[job.pk])).content.decode()
     assert "rejet@own-loire.fr" in page
     assert _client(world, "out_of_territory").get(reverse("intake:job", args=[job.pk])).status_code == 404
+
+    # A colleague of the same antenna follows the import, reading the lines of their territory only.
+    colleague = Client()
+    office = world.users["in_territory"].staff_member.office
+    colleague.force_login(_staff(django_user_model, "permanent.clermont.2", office))
+    seen = colleague.get(reverse("intake:job", args=[job.pk]))
+    assert seen.status_code == 200
+    assert "rejet@own-loire.fr" not in seen.text
+    assert colleague.get(reverse("intake:mapping", args=[job.pk])).status_code == 403
