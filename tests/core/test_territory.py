@@ -6,8 +6,8 @@ reader's territory appears in the answer.
 The world: Numélink (Loire, 42) and Auvergne TIC (Auvergne, 63 and 43) imported through the intake
 (``tests/mergers/scenario.py``), Auvergne TIC planned into Numélink, and two imports through the web pages with
 rejected rows in both territories. The cast: the director (head office), a permanent of the Clermont antenna
-(Auvergne) and one of Clust'R Numérique's Grenoble antenna (Isère, 38), each holding the import and merger
-rights.
+(Auvergne) and one of Clust'R Numérique's Grenoble antenna (Isère, 38), each holding the import, merger and
+registry editing rights.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def _staff(django_user_model, username: str, office: Office) -> Any:
     user.user_permissions.add(
         Permission.objects.get(codename="manage_merger", content_type__app_label="mergers"),
         Permission.objects.get(codename="add_importjob", content_type__app_label="intake"),
+        Permission.objects.get(codename="change_organisation", content_type__app_label="registry"),
     )
     StaffMember.objects.create(
         association=office.association, office=office, user=user, first_name=username, last_name="X"
@@ -310,6 +311,10 @@ def _person_args(world: World, territory: str) -> list[Any]:
     return [Role.objects.filter(organisation=_org(territory)).first().person_id]
 
 
+def _role_args(world: World, territory: str) -> list[Any]:
+    return [Role.objects.filter(organisation=_org(territory)).first().pk]
+
+
 def _membership_args(world: World, territory: str) -> list[Any]:
     return [Membership.objects.filter(organisation=_org(territory)).first().pk]
 
@@ -381,6 +386,16 @@ RULES: dict[str, Rule] = {
     "registry:person_history": Rule("get", _person_args, 200, _seen_in_auvergne(200), 404),
     "registry:person_detail": Rule("get", _person_args, 200, _seen_in_auvergne(200), 404),
     "registry:membership_history": Rule("get", _membership_args, 200, _seen_in_auvergne(200), 404),
+    "registry:timeline": Rule("get", _org_args, 200, _seen_in_auvergne(200), 404),
+    # Editing (each staff member here holds the right): within what the registry shows them.
+    "registry:organisation_create": OPEN,
+    "registry:organisation_edit": Rule("get", _org_args, 200, _seen_in_auvergne(200), 404),
+    "registry:establishment_create": Rule("get", _org_args, 200, _seen_in_auvergne(200), 404),
+    "registry:establishment_edit": Rule("get", _establishment_args, 200, _seen_in_auvergne(200), 404),
+    "registry:contact_create": Rule("get", _org_args, 200, _seen_in_auvergne(200), 404),
+    "registry:contact_edit": Rule("get", _role_args, 200, _seen_in_auvergne(200), 404),
+    "registry:membership_create": Rule("get", _org_args, 200, _seen_in_auvergne(200), 404),
+    "registry:membership_edit": Rule("get", _membership_args, 200, _seen_in_auvergne(200), 404),
     # The network's structure is shared with every staff member.
     "registry:association_detail": Rule("get", _association_args, 200, 200, 200),
     "registry:territory_detail": Rule("get", _territory_args, 200, 200, 200),
