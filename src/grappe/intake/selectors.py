@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
+from grappe.core import access
 from grappe.errors import NotFound, UserError
 from grappe.france.text import fold
 from grappe.intake.headers import FIELDS, normalise_header, suggest_mapping
@@ -127,9 +128,10 @@ def sample_rows(*, table: Table, count: int = 3) -> list[tuple[str, ...]]:
 
 
 def jobs_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[ImportJob]:
+    """Jobs ``user`` may follow: the import right, then the territory rule (``grappe.core.access``)."""
     if not can_import(user):
         return ImportJob.objects.none()
-    return ImportJob.objects.select_related("association", "created_by")
+    return access.restrict_imports(user, ImportJob.objects.select_related("association", "created_by"))
 
 
 def job_for_user(user: AbstractBaseUser | AnonymousUser, job_id: int) -> ImportJob:
@@ -140,8 +142,21 @@ def job_for_user(user: AbstractBaseUser | AnonymousUser, job_id: int) -> ImportJ
     return job
 
 
-def job_issues(*, job: ImportJob, severity: str = "", column: str = "") -> QuerySet[ImportIssue]:
+def job_for_file_work(user: AbstractBaseUser | AnonymousUser, job_id: int) -> ImportJob:
+    """``job_for_user``, for the steps handling the whole file (mapping, import): 403 for a territorial viewer
+    who did not upload it."""
+    job = job_for_user(user, job_id)
+    access.check_import_file(user, job)
+    return job
+
+
+def job_issues(
+    *, job: ImportJob, severity: str = "", column: str = "", user: Any = None
+) -> QuerySet[ImportIssue]:
+    """The job's issues; given a ``user``, only those of the lines their territory lets them read."""
     issues = job.issues.all()
+    if user is not None:
+        issues = access.import_lines_in_scope(user, job, issues)
     if severity in ImportIssue.Severity.values:
         issues = issues.filter(severity=severity)
     if column:
@@ -155,10 +170,14 @@ def issue_columns(*, job: ImportJob) -> list[tuple[str, int]]:
     return [(row["column"], row["n"]) for row in rows]
 
 
-def rejected_records(*, job: ImportJob) -> QuerySet[SourceRecord]:
+def rejected_records(*, job: ImportJob, user: Any = None) -> QuerySet[SourceRecord]:
+    """The job's rejected rows; given a ``user``, only those their territory lets them read."""
     if job.source_file_id is None:
         return SourceRecord.objects.none()
-    return SourceRecord.objects.filter(source_file_id=job.source_file_id, status=SourceRecord.Status.REJECTED)
+    records = SourceRecord.objects.filter(
+        source_file_id=job.source_file_id, status=SourceRecord.Status.REJECTED
+    )
+    return records if user is None else access.import_records_in_scope(user, job, records)
 
 
 def job_progress_file(job: ImportJob) -> ProgressFile:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from grappe.core import access
 from grappe.core.access import staff_view
 from grappe.errors import UserError
 from grappe.france.countries import country_name
@@ -55,7 +56,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @import_permission_required
 @require_http_methods(["GET", "POST"])
 def mapping(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = selectors.job_for_user(request.user, job_id)
+    job = selectors.job_for_file_work(request.user, job_id)
     if job.status == ImportJob.Status.IMPORTED or selectors.job_progress(job):
         return redirect("intake:job", job_id=job.pk)
     initial = job.column_mapping
@@ -100,7 +101,8 @@ def report(request: HttpRequest, job_id: int) -> HttpResponse:
     severity = column = ""
     if filters.is_valid():
         severity, column = filters.cleaned_data["severity"], filters.cleaned_data["column"]
-    issues = selectors.job_issues(job=job, severity=severity, column=column)
+    issues = selectors.job_issues(job=job, severity=severity, column=column, user=request.user)
+    whole_file = access.sees_whole_import(request.user, job)
     page = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -115,8 +117,10 @@ def report(request: HttpRequest, job_id: int) -> HttpResponse:
         "reading_counts": selectors.job_reading_counts(job),
         "default_country": country_name(services.job_country(job)),
         # An import interrupted by a restart rolled back: it may be started again from here.
-        "can_run": job.status in {ImportJob.Status.VALIDATED, ImportJob.Status.IMPORTING}
+        "can_run": whole_file
+        and job.status in {ImportJob.Status.VALIDATED, ImportJob.Status.IMPORTING}
         and not selectors.job_progress(job),
+        "whole_file": whole_file,
     }
     return render(request, "intake/report.html", context)
 
@@ -125,7 +129,7 @@ def report(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 def report_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     job = selectors.job_for_user(request.user, job_id)
-    issues = selectors.job_issues(job=job).iterator(chunk_size=2000)
+    issues = selectors.job_issues(job=job, user=request.user).iterator(chunk_size=2000)
     counts = selectors.job_reading_counts(job)
     response = StreamingHttpResponse(
         iter_report_csv(issues, file_name=job.original_name, sheet=job.sheet, counts=counts),
@@ -138,7 +142,7 @@ def report_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
 @import_permission_required
 @require_POST
 def run(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = selectors.job_for_user(request.user, job_id)
+    job = selectors.job_for_file_work(request.user, job_id)
     form = RunImportForm(request.POST)
     skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
     try:
@@ -153,11 +157,12 @@ def run(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.job_for_user(request.user, job_id)
-    rejected = Paginator(selectors.rejected_records(job=job), RECORDS_PER_PAGE).get_page(
+    rejected = Paginator(selectors.rejected_records(job=job, user=request.user), RECORDS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     context = {
         "job": job,
+        "whole_file": access.sees_whole_import(request.user, job),
         "rejected": rejected,
         "progress": selectors.job_progress(job),
         "reading_counts": selectors.job_reading_counts(job),

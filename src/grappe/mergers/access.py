@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from grappe.core import access as core_access
 from grappe.core import audit as core_audit
 from grappe.errors import UserError
 from grappe.mergers.models import AuditEntry, Merger
@@ -31,10 +32,15 @@ class MergerRefused(UserError):
 # -- permissions and audit ---------------------------------------------------------------------------------
 
 
-def check_can_manage(user: Any) -> None:
-    """Only staff with the merger right (or a superuser) act on mergers; ``None`` is the command line."""
+def check_can_manage(user: Any, *, whole_network: bool = False) -> None:
+    """Only staff with the merger right (or a superuser) act on mergers; ``None`` is the command line.
+
+    ``whole_network``: the step acts on every member of both networks (plan, apply, undo, bulk acceptance…),
+    refused to territorial staff by the territory rule of ``grappe.core.access``."""
     if user is None:
         return
+    if whole_network and not core_access.sees_whole_network(user):
+        raise MergerForbidden(str(core_access.WHOLE_NETWORK_DENIED))
     if not can_manage_mergers(user):
         raise MergerForbidden(
             _("Vous n'avez pas le droit de préparer, réviser, appliquer ou annuler une fusion."),
@@ -42,6 +48,16 @@ def check_can_manage(user: Any) -> None:
                 "Il faut un compte de l'équipe (statut « équipe ») avec la permission « Peut préparer, "
                 "réviser, appliquer et annuler une fusion » : demandez-la à un administrateur."
             ),
+        )
+
+
+def check_pair_in_scope(user: Any, pair: Any) -> None:
+    """A territorial reviewer decides only pairs touching their territory (a pair they cannot list)."""
+    if user is not None and not any(core_access.pair_sides_in_scope(user, pair)):
+        raise MergerForbidden(
+            _("La paire n° %(id)s ne touche aucun adhérent de votre territoire : elle n'est pas à vous.")
+            % {"id": pair.pk},
+            hint=_("Demandez à la direction du réseau de la décider."),
         )
 
 
@@ -57,6 +73,47 @@ def audit(merger: Merger | None, user: Any, action: str, **details: Any) -> Audi
     return AuditEntry.objects.create(
         merger=merger, user=user, actor=actor_label(user), action=action, details=details
     )
+
+
+# Fields of a review pair's side (``CandidatePair.left_values`` / ``right_values``) and comparisons of its
+# evidence shown for an organisation outside the reader's territory: public SIRENE data a reviewer needs to
+# decide. Everything else (e-mail, phone, website, street, contacts) is masked.
+PUBLIC_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "siren",
+        "sirets",
+        "siret",
+        "places",
+        "postcode",
+        "city",
+        "departement",
+        "departements",
+        "naf_code",
+        "country",
+    }
+)
+PUBLIC_COMPARISONS = frozenset({"identifiers", "name", "place", "naf", "a priori", "total"})
+MASKED = gettext_lazy("(hors de votre territoire)")
+
+
+def pair_as_read_by(user: Any, pair: Any) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """``pair``'s left values, right values and evidence as ``user`` may read them: a side outside their
+    territory (``grappe.core.access.pair_sides_in_scope``) keeps only its public fields. Nothing is saved."""
+    left_seen, right_seen = core_access.pair_sides_in_scope(user, pair)
+    left, right = dict(pair.left_values or {}), dict(pair.right_values or {})
+    evidence = [dict(item) for item in pair.evidence or []]
+    for seen, values, key in ((left_seen, left, "left_value"), (right_seen, right, "right_value")):
+        if seen:
+            continue
+        for field in list(values):
+            if field not in PUBLIC_FIELDS and values[field]:
+                values[field] = str(MASKED)
+        for item in evidence:
+            if item.get("comparison") not in PUBLIC_COMPARISONS and item.get(key):
+                item[key] = str(MASKED)
+    return left, right, evidence
 
 
 # -- status ------------------------------------------------------------------------------------------------

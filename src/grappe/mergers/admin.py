@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 
+from grappe.core import access
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PairDecision
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_queryset(self, request: Any) -> QuerySet:
+        """The territory rule (``grappe.core.access``): pairs, decisions and the log name members of both
+        networks, the review page shows a permanent theirs; the admin shows them to head office only."""
+        queryset = super().get_queryset(request)
+        return queryset if access.sees_whole_network(request.user) else queryset.none()
+
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
 
@@ -22,6 +30,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Merger)
 class MergerAdmin(ReadOnlyAdmin):
+    def get_queryset(self, request: Any) -> QuerySet:
+        return access.restrict_mergers(request.user, admin.ModelAdmin.get_queryset(self, request))
+
     list_display = ("pk", "__str__", "kind", "status", "effective_on", "applied_at")
     list_filter = ("kind", "status")
     exclude = ("summary", "outcome")

@@ -50,7 +50,7 @@ FAULT_HOOK: Callable[[str, int], None] | None = None
 def apply_merger(*, merger: Merger, user: Any = None, accept_auto_only: bool = False) -> Merger:
     """Apply a planned merger in one transaction: fold the matching organisations (survivorship, lineage),
     map membership types, de-duplicate contacts, then carry the absorbed association over. Undoable."""
-    check_can_manage(user)
+    check_can_manage(user, whole_network=True)
     try:
         with transaction.atomic():
             merger = Merger.objects.select_for_update().get(pk=merger.pk)

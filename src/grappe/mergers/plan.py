@@ -63,7 +63,7 @@ def plan_merger(
 
     ``mapping``, ``skip_invalid``, ``on_issue`` and ``country`` (the default country of the export's rows) go
     to the import (``grappe.intake.services.import_file``)."""
-    check_can_manage(user)
+    check_can_manage(user, whole_network=True)
     check_plannable(absorbing=absorbing, absorbed=absorbed, kind=kind, resulting_name=resulting_name)
     settings = settings or LinkageSettings()
     # The import and the plan are one transaction: a plan that fails, or a process stopped half-way, leaves the
@@ -132,7 +132,7 @@ def replan_merger(
     """Run the linkage again (new settings, new decisions remembered); decisions already taken are kept,
     and the engine learns from them: every accepted or rejected pair refines its model (the « recalculer
     avec mes décisions » action)."""
-    check_can_manage(user)
+    check_can_manage(user, whole_network=True)
     check_status(merger, Merger.Status.PLANNED, "replan")
     settings = settings or LinkageSettings.from_dict(merger.settings)
     with transaction.atomic():

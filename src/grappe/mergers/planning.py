@@ -64,7 +64,7 @@ def create_plan_job(
 ) -> PlanJob:
     """Record a plan asked for from the web. With an export, store it and read its headers; the job then waits
     on its column mapping (status "mapping") when they need a person or ``review_mapping``, else it is ready."""
-    services.check_can_manage(user)
+    services.check_can_manage(user, whole_network=True)
     services.check_plannable(absorbing=absorbing, absorbed=absorbed, kind=kind, resulting_name=resulting_name)
     job = PlanJob(
         absorbing=absorbing,
@@ -113,7 +113,7 @@ def _store_export(job: PlanJob, upload: UploadedFile, *, sheet: str | None, revi
 
 def set_plan_job_mapping(*, job: PlanJob, mapping: dict[int, str], user: Any, save_as: str = "") -> PlanJob:
     """Record the column mapping a person checked (optionally saved under a name for the next exports)."""
-    services.check_can_manage(user)
+    services.check_can_manage(user, whole_network=True)
     _check_changeable(job)
     if not job.imports_the_export:
         raise UserError(
@@ -141,7 +141,7 @@ def _check_changeable(job: PlanJob) -> None:
 def start_plan_job(*, job: PlanJob, user: Any, skip_invalid: bool | None = None) -> bool:
     """Run the plan of ``job`` (again, after a failure or an interruption); True when it runs in the background.
     ``skip_invalid``: import only the export's valid rows (the others are kept as rejected rows)."""
-    services.check_can_manage(user)
+    services.check_can_manage(user, whole_network=True)
     job = PlanJob.objects.get(pk=job.pk)
     _check_changeable(job)
     if job.status == PlanJob.Status.MAPPING:

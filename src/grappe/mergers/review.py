@@ -15,7 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grappe.errors import Location, UserError
-from grappe.mergers.access import MergerRefused, actor_label, audit, check_can_manage, check_status
+from grappe.mergers.access import (
+    MergerRefused,
+    actor_label,
+    audit,
+    check_can_manage,
+    check_pair_in_scope,
+    check_status,
+)
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PairDecision
 from grappe.mergers.plan import proposed_type_mapping
 from grappe.registry.models import (
@@ -46,6 +53,7 @@ _DECISION_WORDS = {
 def decide_pair(*, pair: CandidatePair, decision: str, user: Any) -> CandidatePair:
     """Record a reviewer's decision (accepted, rejected, skipped or back to pending), remembered for later runs."""
     check_can_manage(user)
+    check_pair_in_scope(user, pair)
     wanted = _decision(decision)
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=pair.merger_id)
@@ -98,7 +106,7 @@ def _set_decision(pairs: list[CandidatePair], decision: str, user: Any) -> None:
 
 def accept_above(*, merger: Merger, threshold: float, user: Any) -> int:
     """Accept every pending pair to review whose probability is at least ``threshold``; returns how many."""
-    check_can_manage(user)
+    check_can_manage(user, whole_network=True)
     if not 0 < threshold <= 1:
         raise UserError(
             _("Seuil %(threshold)s invalide : il faut un nombre entre 0 et 1 (ex. 0.9).")
@@ -156,7 +164,7 @@ def export_decisions(*, merger: Merger, stream: TextIO) -> int:
 
 def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
     """Decisions from a CSV (the export's columns): all or nothing; a bad row is reported with its line."""
-    check_can_manage(user)
+    check_can_manage(user, whole_network=True)
     name = Path(path).name
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -215,7 +223,7 @@ _TYPE_NAME_LENGTH = MembershipType._meta.get_field("name").max_length or 80
 def set_membership_type_mapping(*, merger: Merger, mapping: dict[str, str], user: Any) -> Merger:
     """Confirm how the absorbed association's membership types become the absorber's: the types ``mapping``
     names get their new target, the others keep the one shown (the proposal, or an earlier choice)."""
-    check_can_manage(user)
+    check_can_manage(user, whole_network=True)
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=merger.pk)
         check_status(merger, Merger.Status.PLANNED, "edit")

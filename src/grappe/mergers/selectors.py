@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, F, FloatField, Func, QuerySet, Value
 from django.utils.translation import gettext as _
 
+from grappe.core import access
 from grappe.errors import NotFound
 from grappe.jobs import ProgressFile
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PlanJob
@@ -24,12 +25,13 @@ def can_manage_mergers(user: Any) -> bool:
 
 
 def mergers_for(user: Any) -> QuerySet[Merger]:
-    """The mergers ``user`` may see (all of them with the merger right, none otherwise), each with
-    ``undecided``: its pairs to review still without a decision (pending or skipped)."""
+    """The mergers ``user`` may see (with the merger right, those of their territory: ``grappe.core.access``;
+    none otherwise), each with ``undecided``: its pairs to review still without a decision (pending or
+    skipped)."""
     queryset = Merger.objects.select_related("absorbing", "absorbed", "resulting_association").annotate(
         undecided=Count("pairs", filter=CandidatePair.undecided("pairs__"))
     )
-    return queryset if can_manage_mergers(user) else queryset.none()
+    return access.restrict_mergers(user, queryset) if can_manage_mergers(user) else queryset.none()
 
 
 def merger_for(user: Any, merger_id: int) -> Merger:
@@ -42,21 +44,28 @@ def merger_for(user: Any, merger_id: int) -> Merger:
 def pair_for(user: Any, pair_id: int) -> CandidatePair:
     pair = None
     if can_manage_mergers(user):
-        pair = CandidatePair.objects.select_related("merger").filter(pk=pair_id).first()
+        pairs = access.restrict_pairs(user, CandidatePair.objects.select_related("merger"))
+        merger_ids = access.restrict_mergers(user, Merger.objects.all()).values("pk")
+        pair = pairs.filter(pk=pair_id, merger__in=merger_ids).first()
     if pair is None:
         raise NotFound(_("Paire n° %(id)s introuvable.") % {"id": pair_id})
     return pair
 
 
-def review_queue(merger: Merger, *, include_decided: bool = False) -> QuerySet[CandidatePair]:
+def review_queue(
+    merger: Merger, *, include_decided: bool = False, user: Any = None
+) -> QuerySet[CandidatePair]:
     """Pairs for a person: the review band and every pair with a conflict, the answer that teaches the
     model most first (the engine's question order: least predictable first, one per combination of
-    comparison levels before a second), then the most uncertain."""
+    comparison levels before a second), then the most uncertain. Given a ``user``, only the pairs their
+    territory lets them review (``grappe.core.access.restrict_pairs``)."""
     queryset = merger.pairs.filter(band=CandidatePair.Band.REVIEW) | merger.pairs.exclude(
         conflicts=[]
     ).exclude(band=CandidatePair.Band.NON_MATCH)
     if not include_decided:
         queryset = queryset.filter(decision__in=CandidatePair.UNDECIDED)
+    if user is not None:
+        queryset = access.restrict_pairs(user, queryset)
     uncertainty = Func(F("match_probability") - Value(0.5), function="ABS", output_field=FloatField())
     return (
         queryset.distinct()
@@ -69,8 +78,9 @@ def pairs_in_band(merger: Merger, band: str) -> QuerySet[CandidatePair]:
     return merger.pairs.filter(band=band).order_by("-match_probability", "pk")
 
 
-def decision_log(merger: Merger) -> QuerySet[CandidatePair]:
-    return merger.pairs.exclude(decided_at=None).order_by("decided_at", "pk")
+def decision_log(merger: Merger, *, user: Any = None) -> QuerySet[CandidatePair]:
+    pairs = merger.pairs.exclude(decided_at=None).order_by("decided_at", "pk")
+    return pairs if user is None else access.restrict_pairs(user, pairs)
 
 
 def audit_log(merger: Merger) -> QuerySet[AuditEntry]:
@@ -78,9 +88,11 @@ def audit_log(merger: Merger) -> QuerySet[AuditEntry]:
 
 
 def plan_jobs_for(user: Any) -> QuerySet[PlanJob]:
-    """Plans asked for from the web that ``user`` may follow (all with the merger right, none otherwise)."""
+    """Plans asked for from the web that ``user`` may follow: all with the merger right, none otherwise (nor
+    for territorial staff: planning is a whole-network step, ``grappe.core.access``)."""
     queryset = PlanJob.objects.select_related("absorbing", "absorbed", "merger", "created_by")
-    return queryset if can_manage_mergers(user) else queryset.none()
+    allowed = can_manage_mergers(user) and access.sees_whole_network(user)
+    return queryset if allowed else queryset.none()
 
 
 def plan_job_for(user: Any, job_id: int) -> PlanJob:

@@ -63,7 +63,7 @@ def check_undo(merger: Merger) -> None:
 
 def undo_merger(*, merger: Merger, user: Any = None) -> Merger:
     """Restore the registry exactly as it was before ``merger`` was applied."""
-    check_can_manage(user)
+    check_can_manage(user, whole_network=True)
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=merger.pk)
         check_undo(merger)

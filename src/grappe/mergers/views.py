@@ -22,12 +22,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grappe.core.access import staff_view
+from grappe.core import access
+from grappe.core.access import sees_whole_network, staff_view, whole_network_view
 from grappe.core.uploads import check_upload_size, upload_on_disk
 from grappe.errors import NotFound, UserError
 from grappe.france import geo
 from grappe.intake.forms import ApplySavedMappingForm, MappingForm
 from grappe.intake.report import source_file_counts
+from grappe.mergers import access as merger_access_rules
 from grappe.mergers import labels, planning, selectors, services
 from grappe.mergers import report as merger_reports
 from grappe.mergers.forms import (
@@ -63,6 +65,9 @@ DECISION_LOG_SIZE = 100
 # Anonymous users go to the login page; a merger the user may not manage is a plain 404 (its selectors raise
 # NotFound), the list a 403 for staff without the merger right (grappe.core.access).
 merger_access = staff_view()
+# A page acting on or showing every member of both networks (plan, apply, undo, full report, bulk steps): a
+# 403 saying why for territorial staff (grappe.core.access: the territory rules).
+merger_whole_access = whole_network_view()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -265,8 +270,9 @@ def mapping_form(merger: Merger, data: Any = None) -> MembershipTypeMappingForm:
     )
 
 
-def review_progress(merger: Merger) -> dict[str, int]:
-    queue = selectors.review_queue(merger, include_decided=True)
+def review_progress(merger: Merger, user: Any = None) -> dict[str, int]:
+    """The review's progress; given a ``user``, over the pairs their territory lets them review."""
+    queue = selectors.review_queue(merger, include_decided=True, user=user)
     total = queue.count()
     decided = queue.filter(
         decision__in=[CandidatePair.Decision.ACCEPTED, CandidatePair.Decision.REJECTED]
@@ -312,6 +318,8 @@ def types_refusal(merger: Merger) -> UserError | None:
 def merger_list(request: HttpRequest) -> HttpResponse:
     if not selectors.can_manage_mergers(request.user):
         raise PermissionDenied(_("Préparer et appliquer des fusions est réservé à l'équipe habilitée."))
+    if request.method == "POST" and not sees_whole_network(request.user):
+        raise PermissionDenied(access.WHOLE_NETWORK_DENIED)
     form = PlanMergerForm(request.POST or None, request.FILES or None)
     error = None
     if request.method == "POST" and form.is_valid():
@@ -326,6 +334,7 @@ def merger_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "error": error,
+        "can_plan": sees_whole_network(request.user),
         # Each with its counts as they stand: new members measured once applied, projected from the decisions
         # while planned; the pairs to review with those still undecided.
         "mergers": [(merger, services.plan_counts(merger)) for merger in selectors.mergers_for(request.user)],
@@ -416,7 +425,7 @@ def _plan_job_context(job: PlanJob) -> dict[str, Any]:
     }
 
 
-@merger_access
+@merger_whole_access
 @require_GET
 def plan_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A plan's progress (polled), its failure, or, once ready, the plan itself."""
@@ -429,7 +438,7 @@ def plan_job(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "mergers/plan_job.html", _plan_job_context(job))
 
 
-@merger_access
+@merger_whole_access
 @require_GET
 def plan_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """The fragment the progress page polls; once the plan stops running, the whole page reloads."""
@@ -441,7 +450,7 @@ def plan_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     return response
 
 
-@merger_access
+@merger_whole_access
 @require_POST
 def plan_restart(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.plan_job_for(request.user, job_id)
@@ -454,7 +463,7 @@ def plan_restart(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect("mergers:plan_job", job_id=job.pk)
 
 
-@merger_access
+@merger_whole_access
 @require_http_methods(["GET", "POST"])
 def plan_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
     """The intake's mapping step for the export of a plan: check each column's field, then plan."""
@@ -499,7 +508,11 @@ def plan_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 def merger_detail(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
-    return render(request, "mergers/detail.html", _detail_context(merger))
+    context = _detail_context(merger, whole_network=sees_whole_network(request.user))
+    if not context["whole_network"]:
+        # The log names the pairs decided across both networks; the review shows a permanent their own.
+        context["audit"] = []
+    return render(request, "mergers/detail.html", context)
 
 
 def _detail_context(merger: Merger, **extra: Any) -> dict[str, Any]:
@@ -522,7 +535,7 @@ def _detail_context(merger: Merger, **extra: Any) -> dict[str, Any]:
     return context
 
 
-@merger_access
+@merger_whole_access
 @require_POST
 def membership_mapping(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
@@ -549,23 +562,30 @@ def _current_pair(request: HttpRequest, merger: Merger) -> CandidatePair | None:
             raise NotFound(_("Paire introuvable."))
         return pair
     if request.GET.get("passees"):
-        skipped = selectors.review_queue(merger, include_decided=True)
+        skipped = selectors.review_queue(merger, include_decided=True, user=request.user)
         return skipped.filter(decision=CandidatePair.Decision.SKIPPED).first()
-    return selectors.review_queue(merger).filter(decision=CandidatePair.Decision.PENDING).first()
+    queue = selectors.review_queue(merger, user=request.user)
+    return queue.filter(decision=CandidatePair.Decision.PENDING).first()
 
 
 def _review_context(request: HttpRequest, merger: Merger, pair: CandidatePair | None) -> dict[str, Any]:
     context: dict[str, Any] = {
         "merger": merger,
         "pair": pair,
-        "progress": review_progress(merger),
-        "decisions": list(selectors.decision_log(merger).order_by("-decided_at", "-pk")[:DECISION_LOG_SIZE]),
+        "progress": review_progress(merger, request.user),
+        "decisions": list(
+            selectors.decision_log(merger, user=request.user).order_by("-decided_at", "-pk")[
+                :DECISION_LOG_SIZE
+            ]
+        ),
         "can_decide": merger.status == Merger.Status.PLANNED,
     }
     if pair is not None:
-        evidence, rules = evidence_rows(pair.evidence or [])
+        # A side outside the reader's territory keeps only its public fields (grappe.mergers.access).
+        left, right, read_evidence = merger_access_rules.pair_as_read_by(request.user, pair)
+        evidence, rules = evidence_rows(read_evidence)
         context |= {
-            "fields": compare_values(pair.left_values or {}, pair.right_values or {}),
+            "fields": compare_values(left, right),
             "evidence": evidence,
             "rules": rule_rows(rules),
             "conflicts": [labels.conflict_label(code) for code in pair.conflicts or []],
@@ -580,6 +600,7 @@ def review(request: HttpRequest, merger_id: int) -> HttpResponse:
     context = _review_context(request, merger, _current_pair(request, merger))
     context["bulk_form"] = AcceptAboveForm()
     context["import_form"] = ImportDecisionsForm()
+    context["whole_network"] = sees_whole_network(request.user)
     return render(request, "mergers/review.html", context)
 
 
@@ -608,7 +629,7 @@ def decide(request: HttpRequest, merger_id: int, pair_id: int) -> HttpResponse:
     return redirect("mergers:review", merger_id=merger.pk)
 
 
-@merger_access
+@merger_whole_access
 @require_POST
 def accept_above(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
@@ -634,7 +655,7 @@ def accept_above(request: HttpRequest, merger_id: int) -> HttpResponse:
     return redirect("mergers:review", merger_id=merger.pk)
 
 
-@merger_access
+@merger_whole_access
 @require_POST
 def recompute(request: HttpRequest, merger_id: int) -> HttpResponse:
     """Run the plan's linkage again; the engine learns from the decisions taken so far."""
@@ -652,7 +673,7 @@ def recompute(request: HttpRequest, merger_id: int) -> HttpResponse:
     return redirect("mergers:detail", merger_id=merger.pk)
 
 
-@merger_access
+@merger_whole_access
 @require_GET
 def decisions_csv(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
@@ -662,7 +683,7 @@ def decisions_csv(request: HttpRequest, merger_id: int) -> HttpResponse:
     return response
 
 
-@merger_access
+@merger_whole_access
 @require_POST
 def import_decisions(request: HttpRequest, merger_id: int) -> HttpResponse:
     """Decisions taken in a spreadsheet (the CSV export, filled in): all or nothing, a bad row named."""
@@ -698,7 +719,7 @@ def import_decisions(request: HttpRequest, merger_id: int) -> HttpResponse:
 # Apply and undo (each a confirmation page, then one POST)
 
 
-@merger_access
+@merger_whole_access
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
@@ -720,7 +741,7 @@ def apply(request: HttpRequest, merger_id: int) -> HttpResponse:
     return render(request, "mergers/apply.html", context, status=400 if error or form.errors else 200)
 
 
-@merger_access
+@merger_whole_access
 @require_http_methods(["GET", "POST"])
 def undo(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
@@ -750,7 +771,7 @@ def _file_stem(merger: Merger) -> str:
     )
 
 
-@merger_access
+@merger_whole_access
 @require_GET
 def report(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
@@ -762,7 +783,7 @@ def report(request: HttpRequest, merger_id: int) -> HttpResponse:
     return render(request, "mergers/report.html", context)
 
 
-@merger_access
+@merger_whole_access
 @require_GET
 def report_csv(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
@@ -772,7 +793,7 @@ def report_csv(request: HttpRequest, merger_id: int) -> HttpResponse:
     return response
 
 
-@merger_access
+@merger_whole_access
 @require_GET
 def report_pdf(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
