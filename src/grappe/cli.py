@@ -102,8 +102,8 @@ def serve(
     timeout: int = typer.Option(120, help="Secondes avant qu'une requête bloquée soit interrompue."),
 ) -> None:
     """Serveur web de production (gunicorn). Vérifie d'abord la configuration et refuse de démarrer sur une
-    erreur (en production : clé secrète, DEBUG, comptes de démonstration). D'autres options de gunicorn
-    passent par la variable GUNICORN_CMD_ARGS."""
+    erreur (en production : clé secrète, DEBUG, comptes de démonstration), puis rassemble les fichiers statiques.
+    D'autres options de gunicorn passent par la variable GUNICORN_CMD_ARGS."""
     from django.conf import settings
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
@@ -114,6 +114,9 @@ def serve(
         call_command("check", deploy=settings.GRAPPE_ENV == PRODUCTION, fail_level="ERROR")
     except SystemCheckError as error:
         fail(f"le serveur ne démarre pas, la configuration est refusée.\n{error}")
+    if settings.GRAPPE_ENV == PRODUCTION:
+        # WhiteNoise serves the collected, compressed files; collecting again is quick and keeps them current.
+        call_command("collectstatic", interactive=False, verbosity=0)
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     command = [sys.executable, "-m", "gunicorn", "grappe.wsgi:application", "--bind", bind]
     command += ["--workers", str(workers), "--timeout", str(timeout), "--access-logfile", "-"]
