@@ -93,6 +93,39 @@ def worker(
     run_worker(batch=batch, max_tasks=max_tasks, interval=interval)
 
 
+@app.command()
+@user_command
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Adresse d'écoute (0.0.0.0 dans un conteneur)."),
+    port: int = typer.Option(8000, help="Port d'écoute."),
+    workers: int = typer.Option(2, help="Processus web (gunicorn) ; environ un par cœur."),
+    timeout: int = typer.Option(120, help="Secondes avant qu'une requête bloquée soit interrompue."),
+) -> None:
+    """Serveur web de production (gunicorn). Vérifie d'abord la configuration et refuse de démarrer sur une
+    erreur (en production : clé secrète, DEBUG, comptes de démonstration), puis rassemble les fichiers statiques.
+    D'autres options de gunicorn passent par la variable GUNICORN_CMD_ARGS."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    from grappe.core.deployment import PRODUCTION
+
+    try:
+        call_command("check", deploy=settings.GRAPPE_ENV == PRODUCTION, fail_level="ERROR")
+    except SystemCheckError as error:
+        fail(f"le serveur ne démarre pas, la configuration est refusée.\n{error}")
+    if settings.GRAPPE_ENV == PRODUCTION:
+        # WhiteNoise serves the collected, compressed files; collecting again is quick and keeps them current.
+        call_command("collectstatic", interactive=False, verbosity=0)
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    command = [sys.executable, "-m", "gunicorn", "grappe.wsgi:application", "--bind", bind]
+    command += ["--workers", str(workers), "--timeout", str(timeout), "--access-logfile", "-"]
+    out_console.print(f"Grappe sur http://{bind}/ (gunicorn, {workers} processus).")
+    sys.stdout.flush()
+    # exec, not a child: a process manager (systemd, compose) signals gunicorn itself.
+    os.execv(sys.executable, command)
+
+
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 )

@@ -6,27 +6,37 @@ safe defaults: the embedded default is SQLite (WAL) in ``GRAPPE_DATA_DIR``; prod
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.utils.translation import gettext_lazy as _
+
+from grappe.core import deployment
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("GRAPPE_DATA_DIR", Path.cwd() / "var")).resolve()
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
-
-
-DEBUG = _env_bool("GRAPPE_DEBUG", False)
-# The development key only ever serves a local demo; production must set GRAPPE_SECRET_KEY.
-SECRET_KEY = os.environ.get("GRAPPE_SECRET_KEY", "grappe-local-demo-key-not-for-production")
-ALLOWED_HOSTS = [h for h in os.environ.get("GRAPPE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+# GRAPPE_ENV=production refuses the demo's defaults (public key, DEBUG, no host names): see core/deployment.py.
+DEPLOYMENT = deployment.from_environ(os.environ)
+GRAPPE_ENV = deployment.PRODUCTION if DEPLOYMENT.production else deployment.DEVELOPMENT
+DEBUG = DEPLOYMENT.debug
+SECRET_KEY = DEPLOYMENT.secret_key
+ALLOWED_HOSTS = DEPLOYMENT.allowed_hosts
+CSRF_TRUSTED_ORIGINS = DEPLOYMENT.csrf_trusted_origins
+SECURE_PROXY_SSL_HEADER = DEPLOYMENT.proxy_ssl_header
+SECURE_SSL_REDIRECT = DEPLOYMENT.ssl_redirect
+SECURE_HSTS_SECONDS = DEPLOYMENT.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = DEPLOYMENT.hsts_include_subdomains
+SECURE_HSTS_PRELOAD = DEPLOYMENT.hsts_preload
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = DEPLOYMENT.secure_cookies
+SESSION_COOKIE_AGE = DEPLOYMENT.session_seconds
+# Preloading commits the domain (and its subdomains) to HTTPS in browsers for months: the operator's choice
+# (GRAPPE_HSTS_PRELOAD=1), so Django's reminder that it is off is not a defect of the deployment.
+SILENCED_SYSTEM_CHECKS = [] if DEPLOYMENT.hsts_preload else ["security.W021"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +54,8 @@ INSTALLED_APPS = [
     "grappe.intake",
     "grappe.demo",
     "grappe.mergers",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +70,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Hardening (issue 13): the Content-Security-Policy header, no caching of a logged-in user's pages, and the
+    # login throttle (django-axes asks to be last).
+    "csp.middleware.CSPMiddleware",
+    "grappe.core.middleware.PrivatePagesMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "grappe.urls"
@@ -98,6 +115,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Login throttling (django-axes): after GRAPPE_LOGIN_FAILURE_LIMIT wrong passwords for one user name from one
+# address, the form answers 429 with registration/locked_out.html, even to the right password, for the cool-off.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = DEPLOYMENT.login_failure_limit
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=DEPLOYMENT.login_cooloff_minutes)
+# User name and address together: someone elsewhere typing `direction` wrongly cannot lock the director out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): scripts and styles only from Grappe's own static files, no inline code,
+# so that text slipped into a page (a member's name, a forged message) cannot run.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "registry:home"
 LOGOUT_REDIRECT_URL = "login"

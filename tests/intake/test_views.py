@@ -265,7 +265,7 @@ def test_a_running_job_page_polls_its_progress(staff_client, association, write_
     page = staff_client.get(reverse("intake:job", args=[job.pk])).content.decode()
 
     assert f'hx-get="{reverse("intake:progress", args=[job.pk])}"' in page
-    assert "500 lignes traitées" in page and "width: 25%" in page
+    assert "500 lignes traitées" in page and 'class="w-25"' in page
 
 
 def test_a_read_error_far_down_the_file_is_shown_on_the_mapping_page(

@@ -118,7 +118,7 @@ def test_cli_plan_decide_apply_report_and_undo(tmp_path, runner):
     assert (
         runner.invoke(cli.app, ["merge", "decisions", "export", str(merger.pk), str(exported)]).exit_code == 0
     )
-    rows = list(csv.DictReader(exported.open(encoding="utf-8")))
+    rows = list(csv.DictReader(exported.open(encoding="utf-8-sig"), delimiter=";"))
     for row in rows:
         row["decision"] = "non" if "Web Roanne Studio" in row["absorbed_name"] else row["decision"]
     bad = tmp_path / "bad.csv"
@@ -182,7 +182,7 @@ def test_report_csv_and_pdf_hold_the_counts(tmp_path):
     report = merger_report(merger)
     stream = io.StringIO()
     write_report_csv(report, stream)
-    rows = list(csv.reader(io.StringIO(stream.getvalue())))
+    rows = list(csv.reader(io.StringIO(stream.getvalue().removeprefix("\ufeff")), delimiter=";"))
     assert ["adhérents", "Numélink + Auvergne TIC", "9", "6"] in rows or any(
         row[:1] == ["adhérents"] and row[-1] == "6" for row in rows
     )

@@ -280,7 +280,7 @@ def test_a_running_plan_page_polls_its_progress_and_reloads_when_it_ends(manager
     fragment = manager_client.get(job_url("plan_progress", job))
     assert fragment.status_code == 200 and "HX-Refresh" not in fragment
     progress.write_text(json.dumps({"stage": "pairs", "done": 50, "total": 200}))
-    assert "width: 25%" in manager_client.get(job_url("plan_progress", job)).content.decode()
+    assert 'class="w-25"' in manager_client.get(job_url("plan_progress", job)).content.decode()
     with pytest.raises(planning.UserError, match="en cours"):
         planning.start_plan_job(job=job, user=None)
 

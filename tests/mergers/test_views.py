@@ -369,9 +369,10 @@ def test_decisions_export_as_csv(manager_client: Client, merger: Merger):
     response = manager_client.get(url("decisions_csv", merger))
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    lines = response.content.decode().splitlines()
-    assert lines[0].startswith("pair_id,")
-    assert any(line.startswith(f"{pair.pk},") and line.endswith("accepted") for line in lines)
+    # French Excel's format: a byte-order mark (or accents come out garbled) and ";" between cells.
+    assert response.content.startswith(b"\xef\xbb\xbfpair_id;")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert any(line.startswith(f"{pair.pk};") and line.endswith("accepted") for line in lines)
 
 
 def test_decisions_filled_in_a_spreadsheet_come_back_through_the_review_page(
@@ -380,13 +381,13 @@ def test_decisions_filled_in_a_spreadsheet_come_back_through_the_review_page(
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     pair = review_pairs(merger)[0]
-    exported = manager_client.get(url("decisions_csv", merger)).content.decode()
+    exported = manager_client.get(url("decisions_csv", merger)).content.decode("utf-8-sig")
     assert (
         'action="' + url("import_decisions", merger) + '"'
         in manager_client.get(url("review", merger)).content.decode()
     )
     filled = "\n".join(
-        line.rsplit(",", 1)[0] + ",non" if line.startswith(f"{pair.pk},") else line
+        line.rsplit(";", 1)[0] + ";non" if line.startswith(f"{pair.pk};") else line
         for line in exported.splitlines()
     )
 
@@ -579,7 +580,8 @@ def test_the_report_downloads_read_in_english_when_english_is_chosen(manager_cli
     confirm_types(manager_client, merger)
     manager_client.post(url("apply", merger), {"confirm": "on", "accept_auto_only": "on"})
     manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    rows = list(csv.reader(io.StringIO(manager_client.get(url("report_csv", merger)).content.decode())))
+    download = manager_client.get(url("report_csv", merger)).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(download), delimiter=";"))
     assert ["section", "key", "before", "after"] in rows
     assert rows[0][0] == "merger" and any(row[:1] == ["members"] for row in rows)
     assert ["overlaps", "brought in", "matched with", "probability", "decision"] in rows

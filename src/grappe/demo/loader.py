@@ -30,6 +30,7 @@ from django.db import transaction
 from grappe.demo import generator
 from grappe.demo import model as story_model
 from grappe.demo import story as plot
+from grappe.demo.accounts import DEMO_PASSWORD, DIRECTOR_USERNAME, TERRITORIAL_USERNAME
 from grappe.demo.membership_types import TYPE_MAPPINGS, give_types
 from grappe.errors import UserError
 from grappe.intake.services import import_file
@@ -40,10 +41,6 @@ from grappe.mergers.models import Merger as MergerRecord
 from grappe.mergers.selectors import review_queue
 from grappe.registry.models import Association, Office, SourceRecord, StaffMember, Territory
 from grappe.registry.stats import member_count, members_by_departement
-
-DEMO_PASSWORD = "grappe-demo"
-DIRECTOR_USERNAME = "direction"
-TERRITORIAL_USERNAME = "clermont"
 
 # Territories of each network: a name and its départements. Numélink covers the Loire, the Rhône and the Isère
 # from Saint-Étienne and Roanne; the absorbed networks bring theirs; territories of the same name join.

@@ -6,7 +6,6 @@ and a UTF-8 byte order mark, which is what a French spreadsheet opens correctly 
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from grappe.core import exports
 from grappe.intake.headers import FIELDS
 from grappe.intake.validation import ERROR, INFO, WARNING, Issue
 
@@ -147,19 +147,12 @@ def report_row(issue: IssueLike, *, file_name: str, sheet: str) -> list[str]:
     ]
 
 
-class _Echo:
-    """A file-like object whose ``write`` returns what it was given, for streaming responses."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def iter_report_csv(
     issues: Iterable[IssueLike], *, file_name: str, sheet: str, counts: Iterable[ReadingCount] = ()
 ) -> Iterator[str]:
     """The report as CSV text chunks, one per line, without holding the issues in memory; then the counts."""
-    writer = csv.writer(_Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow(report_headers())
+    writer = exports.streaming_writer()
+    yield writer.writerow(report_headers())
     for issue in issues:
         yield writer.writerow(report_row(issue, file_name=file_name, sheet=sheet))
     for count in counts:
@@ -181,9 +174,8 @@ class ReportCollector:
     kept_local: Counter[str] = field(default_factory=Counter)  # field → values kept as written
 
     def __post_init__(self) -> None:
-        self._writer = csv.writer(self.stream, delimiter=";") if self.stream else None
-        if self._writer and self.stream:
-            self.stream.write("\ufeff")
+        self._writer = exports.SafeWriter(self.stream) if self.stream else None
+        if self._writer:
             self._writer.writerow(report_headers())
 
     def __call__(self, issue: Issue) -> None:

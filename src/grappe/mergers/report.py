@@ -6,7 +6,6 @@ from the plan's projection before that.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,6 +16,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 
+from grappe.core import exports
 from grappe.france import geo, maps
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.france.naf import naf_section, naf_section_label
@@ -188,7 +188,7 @@ def count_label(key: str, item: str) -> str:
 
 def write_report_csv(report: MergerReport, stream: TextIO) -> None:
     """The report as one CSV of titled blocks (a spreadsheet opens it as it is), in the active language."""
-    writer = csv.writer(stream)
+    writer = exports.SafeWriter(stream)
     merger = report.merger
     writer.writerow(
         [_("fusion"), merger.pk, str(merger), merger.get_status_display(), merger.effective_on.isoformat()]

@@ -5,7 +5,6 @@ association's membership types become the absorber's. Apply refuses while pairs 
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, TextIO
@@ -14,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grappe.core import exports
 from grappe.errors import Location, UserError
 from grappe.mergers.access import (
     MergerRefused,
@@ -140,7 +140,7 @@ DECISION_COLUMNS = (
 
 
 def export_decisions(*, merger: Merger, stream: TextIO) -> int:
-    writer = csv.writer(stream)
+    writer = exports.SafeWriter(stream)
     writer.writerow(DECISION_COLUMNS)
     pairs = merger.pairs.exclude(
         band=CandidatePair.Band.NON_MATCH, decision=CandidatePair.Decision.PENDING
@@ -167,7 +167,7 @@ def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
     check_can_manage(user, whole_network=True)
     name = Path(path).name
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
+        reader = exports.dict_reader(handle)
         missing = [c for c in ("pair_id", "decision") if c not in (reader.fieldnames or [])]
         if missing:
             raise UserError(
@@ -181,7 +181,7 @@ def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
         for row in reader:
             line = reader.line_num
             try:
-                pair_id = int((row.get("pair_id") or "").strip())
+                pair_id = int(exports.restore((row.get("pair_id") or "").strip()))
             except ValueError:
                 raise UserError(
                     _("pair_id « %(value)s » n'est pas un numéro.") % {"value": row.get("pair_id")},
@@ -194,7 +194,7 @@ def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
                     location=Location(file=name, line=line, column="pair_id"),
                 )
             try:
-                decision = _decision(row.get("decision") or "")
+                decision = _decision(exports.restore((row.get("decision") or "").strip()))
             except UserError as error:
                 raise UserError(
                     error.message, location=Location(file=name, line=line, column="decision"), hint=error.hint

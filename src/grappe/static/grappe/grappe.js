@@ -1,9 +1,18 @@
 /* Every page: small enhancements; each page works without them.
    - The language list applies itself when changed (its "Changer" button is then hidden by grappe.css).
+   - A filters form (data-filters) reloads its results when a list or a box changes: this dispatches the
+     "filters-changed" event its hx-trigger waits for. The search box is left out (it has its own trigger, as
+     you type), and the test lives here because an hx-trigger filter is code htmx would have to evaluate, which
+     the Content-Security-Policy forbids.
    - On a phone the sections' menu is one line that scrolls sideways: the current section is scrolled into view. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  // Delegated from the document: htmx's history restores replace the form, and its listeners with it.
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-filters]");
+    if (form && event.target.type !== "search") { form.dispatchEvent(new Event("filters-changed")); }
+  });
   document.addEventListener("DOMContentLoaded", function () {
     var language = document.getElementById("language");
     if (language && language.form) {

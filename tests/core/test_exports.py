@@ -1,0 +1,63 @@
+"""CSV formula injection (issue 13, point 5) and French Excel's format, in the one module every CSV uses."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grappe.core import exports
+
+HOSTILE = ['=HYPERLINK("x")', "@SUM(1)", "+cmd|' /C calc'!A0", "-2+3", "\t=1", "\r=1", "-2"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_text_starting_like_a_formula_is_written_behind_a_quote(value: str) -> None:
+    assert exports.neutralise(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["Numélink", "", "2+3", "a=b", "O'Neil", 12, -2, 0.5, -0.25])
+def test_ordinary_text_and_computed_numbers_are_left_alone(value: object) -> None:
+    assert exports.neutralise(value) == value
+
+
+def test_none_is_an_empty_cell() -> None:
+    assert exports.neutralise(None) == ""
+
+
+@given(st.text())
+def test_restore_gives_back_exactly_what_was_neutralised(text: str) -> None:
+    assert exports.restore(str(exports.neutralise(text))) == text
+    assert not str(exports.neutralise(text)).startswith(exports.FORMULA_TRIGGERS)
+
+
+def test_the_writer_writes_french_excel_csv_with_every_cell_neutralised() -> None:
+    stream = io.StringIO()
+    writer = exports.SafeWriter(stream)
+    writer.writerow(["nom", "montant"])
+    writer.writerows([['=HYPERLINK("x")', -2], ["Numélink; Roanne", 3]])
+    text = stream.getvalue()
+    assert text.startswith("\ufeffnom;montant\r\n") and text.count("\ufeff") == 1
+    assert list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";")) == [
+        ["nom", "montant"],
+        ['\'=HYPERLINK("x")', "-2"],
+        ["Numélink; Roanne", "3"],
+    ]
+
+
+def test_the_streaming_writer_returns_each_line_the_first_with_the_mark() -> None:
+    writer = exports.streaming_writer()
+    assert writer.writerow(["a", "@b"]) == "\ufeffa;'@b\r\n"
+    assert writer.writerow(["c"]) == "c\r\n"
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_the_reader_accepts_either_delimiter_and_the_mark(delimiter: str) -> None:
+    text = f"\ufeffpair_id{delimiter}decision\r\n12{delimiter}'=oui\r\n"
+    reader = exports.dict_reader(io.StringIO(text))
+    rows = list(reader)
+    assert reader.fieldnames == ["pair_id", "decision"]
+    assert [exports.restore(rows[0]["decision"])] == ["=oui"] and rows[0]["pair_id"] == "12"
