@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "grappe.intake",
     "grappe.demo",
     "grappe.mergers",
+    "grappe.governance",  # issue 11: statutes, bodies, mandates, federal seats
 ]
 
 MIDDLEWARE = [
