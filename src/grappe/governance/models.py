@@ -58,7 +58,9 @@ class Statutes(models.Model):
 
 
 class Body(models.Model):
-    """A body the statutes set up (board, bureau, territorial committee), under its statutes code."""
+    """A body the statutes set up (board, bureau, territorial committee). ``code`` is its organ in the statutes
+    (``organes.<code>``), where its size, term and renewal are read; the territorial committees share one organ
+    code, one body per territory."""
 
     class Kind(models.TextChoices):
         BOARD = "board", _("conseil d'administration")
@@ -85,7 +87,18 @@ class Body(models.Model):
         verbose_name = _("organe")
         verbose_name_plural = _("organes")
         ordering = ["association__name", "kind", "name"]
-        constraints = [models.UniqueConstraint(fields=["association", "code"], name="governance_body_code")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "code"],
+                condition=models.Q(territory__isnull=True),
+                name="governance_body_code",
+            ),
+            models.UniqueConstraint(
+                fields=["association", "code", "territory"],
+                condition=models.Q(territory__isnull=False),
+                name="governance_body_code_territory",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.association.short_name or self.association.name})"
@@ -94,8 +107,10 @@ class Body(models.Model):
 class Mandate(models.Model):
     """A seat held by a person on a body, for the member organisation they represent, over a period.
 
-    Never deleted when it ends: ``ended_on`` records an early end (resignation, loss of eligibility), so the
-    body's composition on any past date can be read back.
+    Held from ``starts_on`` up to the day before it ends: the assembly that renews a seat ends the outgoing
+    mandate and starts the next one on the same day, and that day's composition is the new one. It ends on
+    ``ended_on`` when cut short (resignation, loss of eligibility), otherwise on ``term_ends_on``. Never deleted:
+    the body's composition on any past date can be read back.
     """
 
     class Role(models.TextChoices):
@@ -125,7 +140,7 @@ class Mandate(models.Model):
     reserved_seat = models.CharField(_("siège réservé (disposition transitoire)"), max_length=40, blank=True)
     starts_on = models.DateField(_("depuis le"))
     term_ends_on = models.DateField(_("fin du mandat prévue le"), null=True, blank=True)
-    ended_on = models.DateField(_("terminé le"), null=True, blank=True)
+    ended_on = models.DateField(_("fin anticipée le"), null=True, blank=True)
     end_reason = models.CharField(_("motif de fin"), max_length=200, blank=True)
     elected_by = models.CharField(_("élu·e par"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
@@ -156,5 +171,8 @@ class Mandate(models.Model):
 
     @property
     def until(self) -> datetime.date | None:
-        """The day the mandate stops (early end first), None while open-ended."""
+        """The first day the seat is no longer held (early end first), None while open-ended."""
         return self.ended_on or self.term_ends_on
+
+    def held_on(self, day: datetime.date) -> bool:
+        return self.starts_on <= day and (self.until is None or day < self.until)
