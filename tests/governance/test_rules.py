@@ -175,7 +175,8 @@ def test_the_largest_remainder_paradoxes_are_named():
     found = rules.paradoxes(counts, ten, counts, eleven)
     assert [p.territory for p in found] == ["C"]
     assert (
-        str(found[0]) == "C passe de 2 à 2 membres mais de 2 à 1 sièges, au profit de A qui a moins progressé"
+        str(found[0])
+        == "C passe de 2 à 2 membres mais de 2 à 1 sièges, au profit de A, qui n'a pas progressé davantage"
     )
     # A divisor method keeps C's seats.
     assert (
@@ -191,3 +192,31 @@ def test_a_territory_that_loses_a_seat_to_a_faster_grower_is_no_paradox():
     seats_after = rules.apportion(after, 10, method=Method.LARGEST_REMAINDER)
     assert seats_after["A"] < seats_before["A"]
     assert rules.paradoxes(before, seats_before, after, seats_after) == []
+
+
+def test_an_exact_tie_for_the_last_seat_is_named():
+    # 5, 5 and 3 members for 7 seats and 1 minimum: after 2 seats each for the two largest, three quotients of
+    # 2 meet for the last seat. The order settles it, but the statutes do not say so: it is named.
+    counts = {"Auvergne": 1, "Drôme-Ardèche": 5, "Haute-Loire": 5, "Loire": 3}
+    assert rules.apportion(counts, 7, method=Method.SAINTE_LAGUE, minimum=1)["Drôme-Ardèche"] == 3
+    assert rules.tied_for_last(counts, 7, method=Method.SAINTE_LAGUE, minimum=1) == (
+        "Drôme-Ardèche",
+        "Haute-Loire",
+        "Loire",
+    )
+    assert rules.tied_for_last({"A": 2, "B": 2}, 3, method=Method.LARGEST_REMAINDER) == ("A", "B")
+    assert rules.tied_for_last({"A": 3, "B": 2}, 3, method=Method.LARGEST_REMAINDER) == ()
+    assert rules.tied_for_last({"A": 3, "B": 2}, 5, method=Method.SAINTE_LAGUE) == ()
+
+
+@settings(deadline=None)
+@given(counts_strategy, st.integers(1, 40), st.integers(0, 3), st.sampled_from(list(Method)))
+def test_without_a_tie_the_result_does_not_depend_on_names(counts, seats, minimum, method):
+    assume(minimum * len(counts) <= seats and sum(counts.values()) > 0)
+    assume(not rules.tied_for_last(counts, seats, method=method, minimum=minimum))
+    renamed = {f"z{name}" if i % 2 else name: n for i, (name, n) in enumerate(sorted(counts.items()))}
+    back = {new: old for new, old in zip(renamed, sorted(counts), strict=True)}
+    result = rules.apportion(renamed, seats, method=method, minimum=minimum)
+    assert {back[t]: s for t, s in result.items()} == rules.apportion(
+        counts, seats, method=method, minimum=minimum
+    )

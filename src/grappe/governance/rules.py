@@ -185,8 +185,9 @@ class Method(enum.StrEnum):
 def apportion(counts: Mapping[str, int], seats: int, *, method: Method, minimum: int = 0) -> dict[str, int]:
     """Share ``seats`` among territories in proportion to ``counts``, each getting at least ``minimum``.
 
-    Ties go to the larger count, then to the name first in alphabetical order, so the result never depends on
-    the order of ``counts``.
+    An exact tie for the last seat is settled by the larger count, then by alphabetical order, so that the
+    result never depends on the order of ``counts``; statutes rarely say how to settle it, so ``tied_for_last``
+    names the territories such a tie decided between, for the caller to refuse or show.
     """
     if seats < 0 or minimum < 0 or any(n < 0 for n in counts.values()):
         raise RuleError("les sièges, le minimum et les effectifs ne peuvent pas être négatifs")
@@ -202,6 +203,28 @@ def apportion(counts: Mapping[str, int], seats: int, *, method: Method, minimum:
     return _largest_remainder(counts, seats, minimum)
 
 
+def tied_for_last(
+    counts: Mapping[str, int], seats: int, *, method: Method, minimum: int = 0
+) -> tuple[str, ...]:
+    """The territories between which an exact tie decided the last seat(s) of ``apportion`` (empty: none)."""
+    result = apportion(counts, seats, method=method, minimum=minimum)
+    if method is Method.SAINTE_LAGUE:
+        won = {t: Fraction(2 * counts[t], 2 * result[t] - 1) for t in counts if result[t] > minimum}
+        missed = {t: Fraction(2 * counts[t], 2 * result[t] + 1) for t in counts}
+    else:
+        open_, left = _largest_remainder_share_out(counts, seats, minimum)
+        total = sum(open_.values())
+        quotas = {t: Fraction(n * left, total) for t, n in open_.items()}
+        won = {t: q - int(q) for t, q in quotas.items() if result[t] > int(q)}
+        missed = {t: q - int(q) for t, q in quotas.items() if result[t] == int(q)}
+    if not won or not missed:
+        return ()
+    cut = min(won.values())
+    if cut != max(missed.values()):
+        return ()
+    return tuple(sorted({t for t, q in won.items() if q == cut} | {t for t, q in missed.items() if q == cut}))
+
+
 def _sainte_lague(counts: Mapping[str, int], seats: int, minimum: int) -> dict[str, int]:
     # Sequential highest averages from the floor: the same as « max(minimum, round(count / d)) » for the right
     # divisor d, hence population-monotone (a territory that gains members never loses a seat to the others).
@@ -213,18 +236,25 @@ def _sainte_lague(counts: Mapping[str, int], seats: int, minimum: int) -> dict[s
 
 
 def _largest_remainder(counts: Mapping[str, int], seats: int, minimum: int) -> dict[str, int]:
-    # Territories whose proportional share falls under the minimum get the minimum and leave the share-out;
-    # the others share what is left, until nobody falls under.
-    fixed: dict[str, int] = {}
+    open_, left = _largest_remainder_share_out(counts, seats, minimum)
+    shares = _hamilton(open_, left)
+    return {t: shares.get(t, minimum) for t in counts}
+
+
+def _largest_remainder_share_out(
+    counts: Mapping[str, int], seats: int, minimum: int
+) -> tuple[dict[str, int], int]:
+    """The territories of the final proportional share-out and its seats. Territories whose share falls under
+    the minimum get the minimum and leave the share-out; the others share what is left, until nobody falls
+    under."""
+    fixed: set[str] = set()
     while True:
         open_ = {t: n for t, n in counts.items() if t not in fixed}
-        left = seats - sum(fixed.values())
-        shares = _hamilton(open_, left)
-        under = [t for t, s in shares.items() if s < minimum]
+        left = seats - minimum * len(fixed)
+        under = [t for t, s in _hamilton(open_, left).items() if s < minimum]
         if not under:
-            return {t: fixed.get(t, shares.get(t, 0)) for t in counts}
-        for t in under:
-            fixed[t] = minimum
+            return open_, left
+        fixed.update(under)
 
 
 def _hamilton(counts: Mapping[str, int], seats: int) -> dict[str, int]:
@@ -256,7 +286,7 @@ class Paradox:
     def __str__(self) -> str:
         return (
             f"{self.territory} passe de {self.members_before} à {self.members_after} membres mais de "
-            f"{self.seats_before} à {self.seats_after} sièges, au profit de {self.gainer} qui a moins progressé"
+            f"{self.seats_before} à {self.seats_after} sièges, au profit de {self.gainer}, qui n'a pas progressé davantage"
         )
 
 
