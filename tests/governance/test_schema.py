@@ -155,3 +155,34 @@ def test_documents_shaped_almost_right_never_crash(document):
         assert all(str(p) for p in error.problems)
     else:
         assert schema.load(schema.dump(rules)) == rules
+
+
+def test_aliases_are_refused_before_they_can_expand():
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n'
+    assert problems(bomb) == [
+        "ligne 1, document : les ancres et alias YAML (&nom, *nom) ne sont pas acceptés : écrivez chaque valeur"
+    ]
+
+
+def test_an_oversized_text_is_refused():
+    assert problems("#" * 200_001) == [
+        "document : texte de 200001 caractères : des statuts en font au plus 200000"
+    ]
+
+
+def test_a_complex_key_is_refused_not_crashed_on():
+    assert problems("? [a, b]\n: 1\n") == ["ligne 1, document : YAML illisible : found unhashable key"]
+
+
+def test_codes_are_unique_within_a_section():
+    text = replaced("  - code: partenaires\n", "  - code: entreprises\n")
+    assert problems(text) == [
+        "ligne 8, colleges[2].code : code « entreprises » déjà employé plus haut",
+        "ligne 19, organes.conseil.sieges_par_college.partenaires : collège non déclaré dans colleges",
+    ]
+
+
+def test_a_text_that_looks_like_a_date_stays_text_through_the_round_trip():
+    rules = schema.load(replaced("nom: Bureau", 'nom: "2016-03-31"'))
+    assert rules["organes"]["bureau"]["nom"] == "2016-03-31"
+    assert schema.load(schema.dump(rules)) == rules

@@ -60,7 +60,8 @@ def _lines(node: yaml.Node, path: tuple[Any, ...], into: dict[tuple[Any, ...], i
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
-            name = key.value
+            # A complex key (a list or a table used as a key) has no name: the checker refuses it.
+            name = key.value if isinstance(key, yaml.ScalarNode) else f"<clé ligne {key.start_mark.line + 1}>"
             if name in seen:
                 problems.append(Problem(key.start_mark.line + 1, _dotted((*path, name)), "clé en double"))
             seen.add(name)
@@ -78,9 +79,35 @@ def _dotted(path: tuple[Any, ...]) -> str:
     return text
 
 
+# Statutes run to a few hundred lines; a larger text is a wrong file, and YAML aliases (``*name``) can make a
+# few lines expand to gigabytes (« billion laughs »): statutes have no use for them.
+MAX_CHARACTERS = 200_000
+
+
 def load(text: str) -> dict[str, Any]:
     """Parse and check a statutes document; the normalised rules (JSON-ready) or ``StatutesInvalid``."""
+    if len(text) > MAX_CHARACTERS:
+        raise StatutesInvalid(
+            [
+                Problem(
+                    None,
+                    "",
+                    f"texte de {len(text)} caractères : des statuts en font au plus {MAX_CHARACTERS}",
+                )
+            ]
+        )
     try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.AliasToken | yaml.AnchorToken):
+                raise StatutesInvalid(
+                    [
+                        Problem(
+                            token.start_mark.line + 1,
+                            "",
+                            "les ancres et alias YAML (&nom, *nom) ne sont pas acceptés : écrivez chaque valeur",
+                        )
+                    ]
+                )
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
@@ -106,12 +133,16 @@ def dump(rules: Mapping[str, Any]) -> str:
     return yaml.safe_dump(_as_yaml(rules), allow_unicode=True, sort_keys=False, width=100)
 
 
-def _as_yaml(value: Any) -> Any:
+# The fields the schema reads as dates (stored as ISO text in the JSON rules), written back as YAML dates.
+DATE_FIELDS = {"date", "jusqu_au"}
+
+
+def _as_yaml(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
-        return {k: _as_yaml(v) for k, v in value.items()}
+        return {k: _as_yaml(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_as_yaml(v) for v in value]
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if key in DATE_FIELDS and isinstance(value, str):
         return datetime.date.fromisoformat(value)
     return value
 
@@ -454,6 +485,12 @@ class _Checker:
             return  # its problems are reported; references to it would only repeat them
         bodies = out["organes"]
         colleges = {c["code"] for c in out.get("colleges", [])}
+        for section in ("colleges", "dispositions_transitoires"):
+            seen: set[str] = set()
+            for i, item in enumerate(out.get(section, [])):
+                if item["code"] in seen:
+                    self.fail((section, i, "code"), f"code « {item['code']} » déjà employé plus haut")
+                seen.add(item["code"])
         for code, body in bodies.items():
             for college in body.get("sieges_par_college", {}):
                 if college not in colleges and ("colleges" in out or "colleges" not in self.given):
