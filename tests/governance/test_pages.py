@@ -121,3 +121,14 @@ def test_pages_are_for_staff_only(board, client, nonstaff_client):
     assert client.get(url).status_code == 302
     assert nonstaff_client.get(url).status_code == 403
     assert nonstaff_client.get(reverse("governance:index")).status_code == 403
+
+
+def test_territorial_staff_see_the_mandates_of_people_in_their_territory_only(
+    board, territorial_client, hq_client
+):
+    url = reverse("governance:body_detail", args=[board.pk])
+    page = territorial_client.get(url, {"date": "2017-06-01"}).content.decode()
+    history = page.split('id="history"')[1]
+    assert "Claire Martin" in history  # Drôme Logiciels, Valence: in the antenna's territory
+    assert "Paul Durand" not in history  # Atelier Forézien, Saint-Étienne: not
+    assert "Paul Durand" in hq_client.get(url).content.decode()
