@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "grappe.mergers",
     "csp",
     "axes",
+    "grappe.governance",  # issue 11: statutes, bodies, mandates, federal seats
 ]
 
 MIDDLEWARE = [

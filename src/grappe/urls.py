@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("imports/", include("grappe.intake.urls")),
     path("fusions/", include("grappe.mergers.urls")),
+    path("gouvernance/", include("grappe.governance.urls")),  # issue 11: statutes, bodies, mandates, seats
     path("", include("grappe.registry.urls")),
 ]

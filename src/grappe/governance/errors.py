@@ -1,0 +1,25 @@
+"""Governance's refusals, each a ``UserError`` that names the statutes, the rule and the fix."""
+
+from __future__ import annotations
+
+from grappe.errors import UserError
+
+
+class StatutesRefused(UserError):
+    """A statutes document that cannot be recorded (its problems are listed, line by line)."""
+
+    code = "grappe.governance.statutes_refused"
+
+
+class NotSetByStatutes(UserError):
+    """A service needed a rule the statutes in force do not set: refused, never guessed."""
+
+    code = "grappe.governance.not_set"
+
+
+class MandateRefused(UserError):
+    code = "grappe.governance.mandate_refused"
+
+
+class ApportionmentRefused(UserError):
+    code = "grappe.governance.apportionment_refused"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from grappe.governance import views
+
+app_name = "governance"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("organes/<int:pk>/", views.body_detail, name="body_detail"),
+    path("statuts/<int:pk>/", views.statutes_detail, name="statutes_detail"),
+    path("fusions/<int:pk>/sieges/", views.merger_seats, name="merger_seats"),
+]

@@ -1,0 +1,93 @@
+"""Staff pages of governance, read-only: bodies and who sat on them on any date, statutes versions with the
+rules they set (or not), and a planned merger's territorial seats before and after."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grappe.core.access import staff_view
+from grappe.errors import UserError
+from grappe.governance import apportionment, selectors
+from grappe.governance.models import Body, Statutes
+from grappe.mergers.models import Merger
+from grappe.registry import selectors as registry_selectors
+
+staff_required = staff_view(
+    capability=registry_selectors.has_registry_access, denied=_("Accès réservé aux salariés du réseau.")
+)
+
+
+class AsOfForm(forms.Form):
+    date = forms.DateField(
+        label=_("À la date du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def day(self) -> datetime.date:
+        today = timezone.localdate()
+        if self.is_valid():
+            return self.cleaned_data["date"] or today
+        return today
+
+
+@staff_required
+def index(request: HttpRequest) -> HttpResponse:
+    bodies = Body.objects.select_related("association", "territory").order_by(
+        "association__name", "kind", "name"
+    )
+    statutes = Statutes.objects.select_related("association").order_by("association__name", "-adopted_on")
+    return render(request, "governance/index.html", {"bodies": bodies, "statutes": statutes})
+
+
+@staff_required
+def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    body = get_object_or_404(Body.objects.select_related("association", "territory"), pk=pk)
+    form = AsOfForm(request.GET or None)
+    day = form.day()
+    seats, refusal = None, None
+    try:
+        seats = selectors.seats(body, day)
+    except UserError as error:
+        refusal = error
+    visible = registry_selectors.restrict
+    context = {
+        "body": body,
+        "form": form,
+        "day": day,
+        "seats": seats,
+        "refusal": refusal,
+        "composition": visible(request.user, selectors.composition(body, day)),
+        "history": visible(request.user, selectors.mandate_history(body)),
+    }
+    return render(request, "governance/body_detail.html", context)
+
+
+@staff_required
+def statutes_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    statutes = get_object_or_404(Statutes.objects.select_related("association"), pk=pk)
+    context = {
+        "statutes": statutes,
+        "summary": selectors.summary(statutes),
+        "transitions": statutes.rules.get("dispositions_transitoires", []),
+    }
+    return render(request, "governance/statutes_detail.html", context)
+
+
+@staff_required
+def merger_seats(request: HttpRequest, pk: int) -> HttpResponse:
+    merger = get_object_or_404(Merger.objects.select_related("absorbing", "absorbed"), pk=pk)
+    what_if, refusal = None, None
+    try:
+        what_if = apportionment.merger_what_if(merger)
+    except UserError as error:
+        refusal = error
+    return render(
+        request, "governance/merger_seats.html", {"merger": merger, "what_if": what_if, "refusal": refusal}
+    )
