@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "grappe.intake",
     "grappe.demo",
     "grappe.mergers",
+    "grappe.finance",  # finance: fee schedules, dues, payments, good standing (issue 12)
 ]
 
 MIDDLEWARE = [
