@@ -1,0 +1,118 @@
+"""Back office of finance. Schedules and declared turnovers are edited here; dues and payments are only shown:
+they are written by the services (``generate_dues``, ``record_payment``), which check, allocate and audit.
+Dues, payments and turnovers read through ``selectors.restrict``, the same territorial rule as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from grappe.errors import UserError
+from grappe.finance import fees, services
+from grappe.finance.models import (
+    Allocation,
+    DeclaredTurnover,
+    Due,
+    FeeBracket,
+    FeeSchedule,
+    FlatRate,
+    Payment,
+)
+from grappe.registry import selectors
+
+
+class RestrictedAdmin(admin.ModelAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.restrict(request.user, super().get_queryset(request))
+
+
+class ShownOnlyAdmin(RestrictedAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class FeeBracketInline(admin.TabularInline):
+    model = FeeBracket
+    extra = 0
+
+
+class FlatRateInline(admin.TabularInline):
+    model = FlatRate
+    extra = 0
+
+
+@admin.register(FeeSchedule)
+class FeeScheduleAdmin(admin.ModelAdmin):
+    list_display = ("association", "year", "voted_on", "basis", "due_on", "grace_until", "consistency")
+    list_filter = ("association", "year")
+    inlines = [FeeBracketInline, FlatRateInline]
+    actions = ["generate"]
+
+    @admin.display(description=_("cohérence"))
+    def consistency(self, schedule: FeeSchedule) -> str:
+        try:
+            schedule.rules()
+        except fees.FeeError as error:
+            return error.render(gettext)
+        return gettext("cohérent")
+
+    @admin.action(description=_("Générer les cotisations de l'année"))
+    def generate(self, request: HttpRequest, queryset: QuerySet[FeeSchedule]) -> None:
+        for schedule in queryset:
+            try:
+                result = services.generate_dues(schedule=schedule, user=request.user)
+            except UserError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                gettext("%(schedule)s : %(created)d cotisation(s) émise(s), %(kept)d déjà émise(s).")
+                % {"schedule": schedule, "created": result.created, "kept": result.already_due},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(Due)
+class DueAdmin(ShownOnlyAdmin):
+    list_display = ("membership", "year", "amount", "due_on", "cancelled_at")
+    list_filter = ("year", "schedule__association")
+    search_fields = ("membership__organisation__name", "membership__organisation__siren")
+    list_select_related = ("membership__organisation", "membership__association")
+
+
+class AllocationInline(admin.TabularInline):
+    model = Allocation
+    extra = 0
+    can_delete = False
+    fields = ("due", "amount")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ShownOnlyAdmin):
+    list_display = ("organisation", "association", "method", "reference", "amount", "received_on")
+    list_filter = ("method", "association")
+    search_fields = ("organisation__name", "reference")
+    list_select_related = ("organisation", "association")
+    inlines = [AllocationInline]
+
+
+@admin.register(DeclaredTurnover)
+class DeclaredTurnoverAdmin(RestrictedAdmin):
+    list_display = ("organisation", "year", "amount")
+    search_fields = ("organisation__name", "organisation__siren")
+    autocomplete_fields = ("organisation",)

@@ -1,0 +1,57 @@
+"""The finance back office: every model listed in French, generation as an action, dues and payments read-only."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from grappe.finance.models import Due, FeeBracket, Payment
+from grappe.finance.services import generate_dues, record_payment
+
+
+@pytest.mark.parametrize("model", ["feeschedule", "due", "payment", "declaredturnover"])
+def test_each_changelist_opens_in_french(admin_client, network, model):
+    generate_dues(schedule=network.schedule)
+    response = admin_client.get(reverse(f"admin:finance_{model}_changelist"))
+    assert response.status_code == 200
+    assert "Finances" in response.text
+
+
+def test_the_generate_action_issues_dues_and_reports_a_refusal(admin_client, network):
+    url = reverse("admin:finance_feeschedule_changelist")
+    response = admin_client.post(
+        url, {"action": "generate", "_selected_action": [network.schedule.pk]}, follow=True
+    )
+    assert "4 cotisation(s) émise(s), 0 déjà émise(s)" in response.text
+    assert Due.objects.count() == 4
+
+    FeeBracket.objects.create(
+        schedule=network.schedule, headcount_low="00", headcount_high="00", amount=Decimal(1)
+    )
+    listing = admin_client.get(url)
+    assert "La tranche d&#x27;effectif « 00 » figure dans deux barèmes." in listing.text
+    response = admin_client.post(
+        url, {"action": "generate", "_selected_action": [network.schedule.pk]}, follow=True
+    )
+    assert "figure dans deux barèmes" in response.text
+    assert Due.objects.count() == 4
+
+
+def test_dues_and_payments_cannot_be_edited_in_the_admin(admin_client, network):
+    generate_dues(schedule=network.schedule)
+    payment = record_payment(
+        organisation=network.small.organisation,
+        association=network.numelink,
+        method="transfer",
+        amount=Decimal("150"),
+        received_on=datetime.date(2026, 2, 1),
+    )
+    due = Due.objects.get(membership=network.small)
+    assert admin_client.get(reverse("admin:finance_due_add")).status_code == 403
+    page = admin_client.get(reverse("admin:finance_payment_change", args=[payment.pk]))
+    assert page.status_code == 200 and "Cotisation 2026 de Forez Web" in page.text
+    admin_client.post(reverse("admin:finance_due_delete", args=[due.pk]), {"post": "yes"})
+    assert Due.objects.filter(pk=due.pk).exists() and Payment.objects.filter(pk=payment.pk).exists()
