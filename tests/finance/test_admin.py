@@ -12,7 +12,9 @@ from grappe.finance.models import Due, FeeBracket, Payment
 from grappe.finance.services import generate_dues, record_payment
 
 
-@pytest.mark.parametrize("model", ["feeschedule", "due", "payment", "declaredturnover"])
+@pytest.mark.parametrize(
+    "model", ["feeschedule", "due", "payment", "declaredturnover", "billingsettings", "document"]
+)
 def test_each_changelist_opens_in_french(admin_client, network, model):
     generate_dues(schedule=network.schedule)
     response = admin_client.get(reverse(f"admin:finance_{model}_changelist"))

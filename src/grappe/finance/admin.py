@@ -16,7 +16,9 @@ from grappe.errors import UserError
 from grappe.finance import fees, services
 from grappe.finance.models import (
     Allocation,
+    BillingSettings,
     DeclaredTurnover,
+    Document,
     Due,
     FeeBracket,
     FeeSchedule,
@@ -116,3 +118,17 @@ class DeclaredTurnoverAdmin(RestrictedAdmin):
     list_display = ("organisation", "year", "amount")
     search_fields = ("organisation__name", "organisation__siren")
     autocomplete_fields = ("organisation",)
+
+
+@admin.register(BillingSettings)
+class BillingSettingsAdmin(admin.ModelAdmin):
+    list_display = ("association", "city", "vat_status")
+
+
+@admin.register(Document)
+class DocumentAdmin(ShownOnlyAdmin):
+    list_display = ("number", "kind", "organisation", "issued_on", "amount")
+    list_filter = ("kind", "year", "association")
+    search_fields = ("number", "organisation__name")
+    list_select_related = ("organisation",)
+    exclude = ("pdf", "details")

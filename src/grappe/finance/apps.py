@@ -9,9 +9,10 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from grappe.core import audit, dependents
+        from grappe.finance import documents, services
         from grappe.finance.dependents import DEPENDENTS
-        from grappe.finance.services import ACTION_LABELS
 
         dependents.declare(self.label, DEPENDENTS)
         # The audit log's labels are one table; each app adds its own action codes to it.
-        audit.ACTION_LABELS.update(ACTION_LABELS)
+        audit.ACTION_LABELS.update(services.ACTION_LABELS)
+        audit.ACTION_LABELS.update(documents.ACTION_LABELS)

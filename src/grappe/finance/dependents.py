@@ -14,6 +14,8 @@ from grappe.core.dependents import Dependent, Fold
 DEPENDENTS = (
     Dependent("finance.Due", "membership", Fold.KEEP_BOTH),
     Dependent("finance.Payment", "organisation", Fold.KEEP_BOTH),
+    # An invoice or receipt names its buyer as it was (frozen in ``details``); it follows the survivor.
+    Dependent("finance.Document", "organisation", Fold.KEEP_BOTH),
     # One declaration a year per company: the survivor's stands for both (the undo snapshot keeps the other).
     Dependent("finance.DeclaredTurnover", "organisation", Fold.MOVE, same=("year",)),
 )

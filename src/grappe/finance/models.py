@@ -297,3 +297,126 @@ class DeclaredTurnover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.year} : {self.amount} €"
+
+
+LATE_PAYMENT_MENTION = (
+    "En cas de retard de paiement : pénalités au taux d'intérêt légal majoré de 10 points et indemnité forfaitaire "
+    "de 40 € pour frais de recouvrement (art. L441-10 du Code de commerce). Pas d'escompte pour paiement anticipé."
+)
+
+
+class BillingSettings(models.Model):
+    """What an association's invoices and receipts must say about it: identity, address, VAT status."""
+
+    class VatStatus(models.TextChoices):
+        # Dues of a non-profit association serving its members' collective interest are exempt.
+        EXEMPT_261_7_1B = "exempt_261_7_1b", _("TVA non applicable, art. 261-7-1° b du CGI")
+        FRANCHISE_293B = "franchise_293b", _("TVA non applicable, art. 293 B du CGI")
+        TAXABLE = "taxable", _("assujettie à la TVA")
+
+    association = models.OneToOneField(
+        Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="billing_settings"
+    )
+    street = models.CharField(_("adresse"), max_length=200)
+    postcode = models.CharField(_("code postal"), max_length=5)
+    city = models.CharField(_("ville"), max_length=120)
+    email = models.EmailField(_("e-mail de la comptabilité"), blank=True)
+    vat_status = models.CharField(
+        _("régime de TVA"), max_length=20, choices=VatStatus.choices, default=VatStatus.EXEMPT_261_7_1B
+    )
+    vat_number = models.CharField(_("n° TVA intracommunautaire"), max_length=13, blank=True)
+    vat_rate = models.DecimalField(
+        _("taux de TVA (%)"), max_digits=4, decimal_places=2, default=Decimal("20.00")
+    )
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    payment_terms = models.TextField(_("conditions de paiement"), default=LATE_PAYMENT_MENTION)
+
+    class Meta:
+        verbose_name = _("paramètres de facturation")
+        verbose_name_plural = _("paramètres de facturation")
+
+    def __str__(self) -> str:
+        return str(self.association)
+
+
+class DocumentSequence(models.Model):
+    """The last number given to an association's invoices (or receipts) of a year. Read and bumped under a row
+    lock in the transaction that creates the document, so numbers run without gaps or repeats."""
+
+    association = models.ForeignKey(Association, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "kind", "year"], name="finance_one_sequence_a_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year} : {self.last}"
+
+
+class Document(models.Model):
+    """An invoice (for a due) or a receipt (for a payment), numbered, with what it said frozen at issue time:
+    the PDF itself and the seller's and buyer's details (an issued invoice never changes)."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("facture")
+        RECEIPT = "receipt", _("reçu")
+
+    association = models.ForeignKey(
+        Association, verbose_name=_("émise par"), on_delete=models.PROTECT, related_name="finance_documents"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("adressée à"), on_delete=models.PROTECT, related_name="finance_documents"
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("année"))
+    sequence = models.PositiveIntegerField(_("rang"))
+    number = models.CharField(_("numéro"), max_length=30)
+    issued_on = models.DateField(_("émise le"))
+    due = models.ForeignKey(
+        Due,
+        verbose_name=_("cotisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    payment = models.ForeignKey(
+        Payment,
+        verbose_name=_("paiement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    amount = models.DecimalField(_("montant TTC"), max_digits=10, decimal_places=2)
+    vat_amount = models.DecimalField(_("dont TVA"), max_digits=10, decimal_places=2, default=0)
+    details = models.JSONField(_("mentions"), default=dict)
+    pdf = models.BinaryField(_("PDF"))
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("facture ou reçu")
+        verbose_name_plural = _("factures et reçus")
+        ordering = ["-year", "kind", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "kind", "year", "sequence"], name="finance_document_rank"
+            ),
+            models.UniqueConstraint(fields=["association", "number"], name="finance_document_number"),
+            models.UniqueConstraint(
+                fields=["due"], condition=Q(kind="invoice"), name="finance_one_invoice_per_due"
+            ),
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(kind="receipt"), name="finance_one_receipt_per_payment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
