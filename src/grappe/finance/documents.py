@@ -238,7 +238,7 @@ def document_html(details: dict[str, Any]) -> str:
 
 
 def render_pdf(details: dict[str, Any]) -> bytes:
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # type: ignore[import-untyped]
 
     stylesheet = CSS(
         string=(resources.files("grappe.finance") / "static/finance/document_pdf.css").read_text("utf-8")

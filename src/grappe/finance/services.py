@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q, Sum
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -62,7 +62,7 @@ class Generation:
     total: Decimal
 
 
-def _billed_memberships(schedule: FeeSchedule):  # type: ignore[no-untyped-def]
+def _billed_memberships(schedule: FeeSchedule) -> QuerySet[Membership]:
     first, last = datetime.date(schedule.year, 1, 1), datetime.date(schedule.year, 12, 31)
     return (
         Membership.objects.filter(association_id=schedule.association_id, status__in=BILLED_STATUSES)
@@ -148,10 +148,8 @@ def generate_dues(*, schedule: FeeSchedule, user: Any = None, batch_size: int = 
             },
             hint=_("Corrigez ces fiches ou le barème, puis relancez la génération."),
         )
-    total = 0
-    for batch in chunked(priced, batch_size):
-        Due.objects.bulk_create([_due(schedule, pk, fee) for pk, fee in batch], batch_size=batch_size)
-        total += sum(fee.total_cents for _pk, fee in batch)
+    _insert_dues(schedule, priced, batch_size)
+    total = sum(fee.total_cents for _pk, fee in priced)
     record_event(
         action="finance.generate_dues",
         user=user,
@@ -161,6 +159,53 @@ def generate_dues(*, schedule: FeeSchedule, user: Any = None, batch_size: int = 
     return Generation(
         schedule=schedule, created=len(priced), already_due=skipped, total=fees.from_cents(total)
     )
+
+
+# The columns COPY writes: every concrete field but the id and the cancellation date (NULL), in this order.
+_COPIED = (
+    "membership",
+    "schedule",
+    "year",
+    "base_amount",
+    "prorata_amount",
+    "discount_amount",
+    "amount",
+    "months",
+    "due_on",
+    "created_at",
+    "cancel_reason",
+)
+
+
+def _insert_dues(schedule: FeeSchedule, priced: list[tuple[int, fees.Fee]], batch_size: int) -> None:
+    """Write the dues: COPY on PostgreSQL (the ORM's INSERT spends most of its time preparing values, three
+    times slower at 100,000 dues), batched ``bulk_create`` elsewhere. Both run in the caller's transaction."""
+    if connection.vendor != "postgresql":
+        for batch in chunked(priced, batch_size):
+            Due.objects.bulk_create([_due(schedule, pk, fee) for pk, fee in batch], batch_size=batch_size)
+        return
+    meta = Due._meta
+    column_of = {field.name: str(field.column) for field in meta.concrete_fields}  # concrete: never None
+    columns = ", ".join(connection.ops.quote_name(column_of[name]) for name in _COPIED)
+    statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    now = timezone.now()
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for pk, fee in priced:
+            copy.write_row(
+                (
+                    pk,
+                    schedule.pk,
+                    schedule.year,
+                    fees.from_cents(fee.base_cents),
+                    fees.from_cents(fee.prorata_cents),
+                    fees.from_cents(fee.discount_cents),
+                    fees.from_cents(fee.total_cents),
+                    fee.months,
+                    schedule.due_on,
+                    now,
+                    "",
+                )
+            )
 
 
 def _due(schedule: FeeSchedule, membership_id: int, fee: fees.Fee) -> Due:
