@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("imports/", include("grappe.intake.urls")),
     path("fusions/", include("grappe.mergers.urls")),
+    path("cotisations/", include("grappe.finance.urls")),  # finance: dues page, invoices (issue 12)
     path("", include("grappe.registry.urls")),
 ]
