@@ -64,7 +64,9 @@ def _job(size: int) -> dict[str, object]:
             Membership(
                 organisation=organisation,
                 association=association,
-                membership_type=kinds["company"] if n % 20 else kinds[("education_research", "public_body", "association")[n % 3]],
+                membership_type=kinds["company"]
+                if n % 20
+                else kinds[("education_research", "public_body", "association")[n % 3]],
                 starts_on=datetime.date(2026, 1 + n % 12, 1) if n % 10 == 0 else datetime.date(2015, 1, 1),
             )
             for n, organisation in enumerate(organisations, start)
@@ -111,9 +113,12 @@ def _run_job(database: str, size: int) -> dict[str, object]:
             env.pop("DATABASE_URL", None)
             env["GRAPPE_DATA_DIR"] = tmp
         try:
-            out = subprocess.run(
-                [sys.executable, __file__, "--job", str(size)], env=env, check=True, capture_output=True, text=True
-            ).stdout
+            job = subprocess.run(
+                [sys.executable, __file__, "--job", str(size)], env=env, capture_output=True, text=True
+            )
+            if job.returncode:
+                sys.exit(f"{database}, {size} members: the job failed\n{job.stderr}")
+            out = job.stdout
         finally:
             if database == "postgresql":
                 _psql(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE}")

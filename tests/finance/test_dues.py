@@ -153,3 +153,38 @@ def test_generation_in_many_batches_under_a_small_variable_limit(network):
     result = generate_dues(schedule=network.schedule, batch_size=7)
     assert result.created == 34
     assert Due.objects.count() == 34
+
+
+def test_cents_that_binary_floats_cannot_hold_are_stored_and_reconcile(network):
+    # 123.45 € for six months, then half off: 61.73 € prorated (61.725 rounded half up), 30.87 € off, 30.86 €
+    # due. SQLite keeps decimals as floats, where these lines do not subtract exactly.
+    network.schedule.flat_rates.filter(category="education_research").update(amount=Decimal("123.45"))
+    lab = network.lab
+    lab.starts_on = datetime.date(2026, 7, 1)
+    lab.save()
+
+    generate_dues(schedule=network.schedule)
+
+    due = Due.objects.get(membership=lab)
+    assert (due.base_amount, due.prorata_amount, due.discount_amount, due.amount) == (
+        Decimal("123.45"),
+        Decimal("61.72"),
+        Decimal("30.87"),
+        Decimal("30.86"),
+    )
+
+
+def test_the_database_refuses_a_due_whose_lines_do_not_add_up(network):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Due.objects.create(
+            membership=network.small,
+            schedule=network.schedule,
+            year=2026,
+            base_amount=Decimal("150.00"),
+            prorata_amount=Decimal("0.00"),
+            discount_amount=Decimal("0.00"),
+            amount=Decimal("149.99"),
+            due_on=datetime.date(2026, 3, 31),
+        )

@@ -17,7 +17,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Abs
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
 from grappe.finance import fees
@@ -189,8 +191,13 @@ class Due(models.Model):
         ordering = ["-year", "membership__organisation__name"]
         constraints = [
             models.CheckConstraint(
+                # Within half a cent, not equal: SQLite keeps decimals as binary floats, where
+                # 150.10 - 75.05 is not exactly 75.05.
                 condition=Q(
-                    amount=models.F("base_amount") - models.F("prorata_amount") - models.F("discount_amount")
+                    LessThan(
+                        Abs(F("amount") - (F("base_amount") - F("prorata_amount") - F("discount_amount"))),
+                        Decimal("0.005"),
+                    )
                 )
                 & Q(amount__gte=0)
                 & Q(prorata_amount__gte=0)
