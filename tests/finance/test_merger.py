@@ -96,3 +96,44 @@ def test_a_merger_carries_the_absorbed_members_dues_and_undo_restores_them(world
 
     assert dues_state() == before_dues
     assert registry_checksum() == before_checksum
+
+
+def test_folding_a_duplicate_company_keeps_both_dues_its_payments_invoices_and_one_turnover(network):
+    from grappe.finance.documents import issue_invoice
+    from grappe.finance.models import BillingSettings, DeclaredTurnover, Document, Payment
+    from grappe.registry import services as registry_services
+
+    from .conftest import member
+
+    duplicate = member(network.numelink, "FOREZ WEB", network.company_type, headcount="02")
+    survivor = network.small.organisation
+    generate_dues(schedule=network.schedule)
+    BillingSettings.objects.create(
+        association=network.numelink, street="1 rue", postcode="42000", city="Saint-Étienne"
+    )
+    invoice = issue_invoice(due=Due.objects.get(membership=duplicate), on=datetime.date(2026, 1, 5)).document
+    payment = record_payment(
+        organisation=duplicate.organisation,
+        association=network.numelink,
+        method="transfer",
+        amount=Decimal("150"),
+        received_on=datetime.date(2026, 2, 1),
+    )
+    DeclaredTurnover.objects.create(organisation=survivor, year=2025, amount=Decimal("500000"))
+    DeclaredTurnover.objects.create(organisation=duplicate.organisation, year=2025, amount=Decimal("480000"))
+    DeclaredTurnover.objects.create(organisation=duplicate.organisation, year=2024, amount=Decimal("450000"))
+
+    registry_services.merge_organisations(survivor=survivor, duplicates=[duplicate.organisation])
+
+    kept = Membership.objects.get(organisation=survivor, association=network.numelink)
+    # Both dues were issued: they live on, side by side, on the one membership left; the duplicate's is paid.
+    assert sorted(kept.dues.values_list("amount", flat=True)) == [Decimal("150.00"), Decimal("150.00")]
+    assert good_standing(kept, year=2026, on=ON).outstanding == Decimal("150.00")
+    assert Payment.objects.get(pk=payment.pk).organisation == survivor
+    invoice = Document.objects.get(pk=invoice.pk)
+    assert invoice.organisation == survivor and invoice.details["buyer"]["name"] == "FOREZ WEB"  # as issued
+    # One declared turnover a year: the survivor's 2025 one stands; the duplicate's 2024 one moves over.
+    assert sorted(DeclaredTurnover.objects.values_list("organisation_id", "year", "amount")) == [
+        (survivor.pk, 2024, Decimal("450000.00")),
+        (survivor.pk, 2025, Decimal("500000.00")),
+    ]
