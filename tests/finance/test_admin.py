@@ -57,3 +57,30 @@ def test_dues_and_payments_cannot_be_edited_in_the_admin(admin_client, network):
     assert page.status_code == 200 and "Cotisation 2026 de Forez Web" in page.text
     admin_client.post(reverse("admin:finance_due_delete", args=[due.pk]), {"post": "yes"})
     assert Due.objects.filter(pk=due.pk).exists() and Payment.objects.filter(pk=payment.pk).exists()
+
+
+def test_invoices_and_receipts_are_issued_from_the_admin(admin_client, network):
+    from grappe.finance.models import BillingSettings, Document
+
+    generate_dues(schedule=network.schedule)
+    url = reverse("admin:finance_due_changelist")
+    due = Due.objects.get(membership=network.small)
+    refused = admin_client.post(url, {"action": "invoice", "_selected_action": [due.pk]}, follow=True)
+    assert "n&#x27;a pas de paramètres de facturation" in refused.text and not Document.objects.exists()
+
+    BillingSettings.objects.create(
+        association=network.numelink, street="1 rue", postcode="42000", city="Saint-Étienne"
+    )
+    done = admin_client.post(url, {"action": "invoice", "_selected_action": [due.pk]}, follow=True)
+    assert "1 document(s) émis." in done.text
+    payment = record_payment(
+        organisation=network.small.organisation,
+        association=network.numelink,
+        method="transfer",
+        amount=Decimal("150"),
+        received_on=datetime.date(2026, 2, 1),
+    )
+    admin_client.post(
+        reverse("admin:finance_payment_changelist"), {"action": "receipt", "_selected_action": [payment.pk]}
+    )
+    assert sorted(Document.objects.values_list("kind", "sequence")) == [("invoice", 1), ("receipt", 1)]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grappe.errors import UserError
-from grappe.finance import fees, services
+from grappe.finance import documents, fees, services
 from grappe.finance.models import (
     Allocation,
     BillingSettings,
@@ -34,6 +34,21 @@ class RestrictedAdmin(admin.ModelAdmin):
 
 
 class ShownOnlyAdmin(RestrictedAdmin):
+    def has_invoice_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("finance.add_document")
+
+    def _issue(self, request: HttpRequest, rows: QuerySet, issue: Any, name: str) -> None:
+        issued = 0
+        for row in rows:
+            try:
+                issued += issue(**{name: row, "user": request.user}).created
+            except UserError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
+        self.message_user(
+            request, gettext("%(count)d document(s) émis.") % {"count": issued}, messages.SUCCESS
+        )
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -91,6 +106,11 @@ class DueAdmin(ShownOnlyAdmin):
     list_filter = ("year", "schedule__association")
     search_fields = ("membership__organisation__name", "membership__organisation__siren")
     list_select_related = ("membership__organisation", "membership__association")
+    actions = ["invoice"]
+
+    @admin.action(description=_("Émettre les factures (PDF)"), permissions=["invoice"])
+    def invoice(self, request: HttpRequest, queryset: QuerySet[Due]) -> None:
+        self._issue(request, queryset, documents.issue_invoice, "due")
 
 
 class AllocationInline(admin.TabularInline):
@@ -111,6 +131,11 @@ class PaymentAdmin(ShownOnlyAdmin):
     search_fields = ("organisation__name", "reference")
     list_select_related = ("organisation", "association")
     inlines = [AllocationInline]
+    actions = ["receipt"]
+
+    @admin.action(description=_("Émettre les reçus (PDF)"), permissions=["invoice"])
+    def receipt(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        self._issue(request, queryset, documents.issue_receipt, "payment")
 
 
 @admin.register(DeclaredTurnover)
