@@ -84,3 +84,26 @@ def test_invoices_and_receipts_are_issued_from_the_admin(admin_client, network):
         reverse("admin:finance_payment_changelist"), {"action": "receipt", "_selected_action": [payment.pk]}
     )
     assert sorted(Document.objects.values_list("kind", "sequence")) == [("invoice", 1), ("receipt", 1)]
+
+
+def test_a_payment_recorded_in_the_admin_settles_dues_and_a_bad_one_shows_the_fix(admin_client, network):
+    generate_dues(schedule=network.schedule)
+    url = reverse("admin:finance_payment_add")
+    values = {
+        "organisation": network.small.organisation.pk,
+        "association": network.numelink.pk,
+        "method": "cheque",
+        "reference": "",
+        "amount": "150",
+        "received_on": "2026-02-01",
+    }
+    refused = admin_client.post(url, values)
+    assert refused.status_code == 200 and "indiquez le numéro du chèque" in refused.text
+    assert not Payment.objects.exists()
+
+    admin_client.post(url, {**values, "reference": "0004567"})
+    payment = Payment.objects.get()
+    assert list(payment.allocations.values_list("due__membership", "amount")) == [
+        (network.small.pk, Decimal("150.00"))
+    ]
+    assert payment.recorded_by.username == "admin"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -124,13 +125,59 @@ class AllocationInline(admin.TabularInline):
         return False
 
 
+class PaymentForm(forms.ModelForm):
+    """A payment as the accountant types it; the service's checks show on the form before anything is saved."""
+
+    class Meta:
+        model = Payment
+        fields = ["organisation", "association", "method", "reference", "amount", "received_on"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        try:
+            services.check_payment(
+                organisation=cleaned["organisation"],
+                method=cleaned["method"],
+                reference=(cleaned.get("reference") or "").strip(),
+                amount=cleaned["amount"],
+                received_on=cleaned["received_on"],
+            )
+        except UserError as error:
+            raise forms.ValidationError(str(error)) from error
+        return cleaned
+
+
 @admin.register(Payment)
 class PaymentAdmin(ShownOnlyAdmin):
+    """Payments are recorded here (the service settles the payer's oldest open dues) and never edited after."""
+
+    form = PaymentForm
+    autocomplete_fields = ("organisation",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("finance.add_payment")
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list:
+        return [AllocationInline] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Payment, form: forms.ModelForm, change: bool) -> None:
+        recorded = services.record_payment(
+            organisation=obj.organisation,
+            association=obj.association,
+            method=obj.method,
+            reference=obj.reference,
+            amount=obj.amount,
+            received_on=obj.received_on,
+            user=request.user,
+        )
+        obj.pk, obj.recorded_by, obj.created_at = recorded.pk, recorded.recorded_by, recorded.created_at
+
     list_display = ("organisation", "association", "method", "reference", "amount", "received_on")
     list_filter = ("method", "association")
     search_fields = ("organisation__name", "reference")
     list_select_related = ("organisation", "association")
-    inlines = [AllocationInline]
     actions = ["receipt"]
 
     @admin.action(description=_("Émettre les reçus (PDF)"), permissions=["invoice"])

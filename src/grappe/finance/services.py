@@ -255,9 +255,10 @@ def paid_amounts(due_ids: Iterable[int]) -> dict[int, Decimal]:
     return paid
 
 
-def _check_payment(
+def check_payment(
     *, organisation: Organisation, method: str, reference: str, amount: Decimal, received_on: datetime.date
 ) -> None:
+    """Raise ``FinanceError`` on a payment that cannot be recorded (forms call it to show the refusal early)."""
     if method not in Payment.Method.values:
         raise FinanceError(_("Moyen de paiement inconnu : « %(method)s ».") % {"method": method})
     if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
@@ -350,7 +351,7 @@ def record_payment(
     takes stays on the payment, unallocated, for the next due.
     """
     reference = reference.strip()
-    _check_payment(
+    check_payment(
         organisation=organisation, method=method, reference=reference, amount=amount, received_on=received_on
     )
     plan = _plan_allocations(
