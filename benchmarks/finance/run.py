@@ -167,7 +167,12 @@ def main() -> None:
     readme = HERE / "README.md"
     text = readme.read_text("utf-8")
     head = text.split(MARK)[0]
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs shared, Python {platform.python_version()}"
+    # The load says how much of the machine the run had: these figures come from shared CPUs.
+    load = os.getloadavg()[1]
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, load average {load:.1f} over the run's last 5 minutes, "
+        f"Python {platform.python_version()}"
+    )
     readme.write_text(
         f"{head}{MARK}\n\nMeasured on {datetime.date.today():%Y-%m-%d} ({machine}); goal: "
         f"≤ {GOAL_SECONDS:.0f} s for 100,000 members on PostgreSQL.\n\n{table}\n",
