@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from grappe.finance.models import FeeBracket, FeeSchedule, FlatRate
+from grappe.finance.models import Due, FeeBracket, FeeSchedule, FlatRate
+from grappe.finance.services import generate_dues, record_payment
 from grappe.registry.models import Association, Membership, MembershipType, Organisation
 
 Category = MembershipType.FeeCategory
@@ -85,3 +86,26 @@ def network(db) -> Network:
         honorary=member(numelink, "Président fondateur", honour),
         lapsed=member(numelink, "Ancien Membre", company, headcount="02", status=Membership.Status.LAPSED),
     )
+
+
+def bill_registry(registry):
+    """The shared small registry's Numélink members, billed for 2026, one paid, one partly paid."""
+    for kind in MembershipType.objects.all():
+        kind.delete()
+    flat = MembershipType.objects.create(
+        association=registry.numelink, name="Membre", fee_category="association"
+    )
+    Membership.objects.filter(association=registry.numelink).update(membership_type=flat)
+    schedule = schedule_for(registry.numelink)
+    schedule.flat_rates.create(category="association", amount=Decimal("90"))
+    generate_dues(schedule=schedule)
+    paid, partial = list(Due.objects.order_by("membership__organisation__name"))[:2]
+    for due, amount in ((paid, "90"), (partial, "40")):
+        record_payment(
+            organisation=due.membership.organisation,
+            association=registry.numelink,
+            method="transfer",
+            amount=Decimal(amount),
+            received_on=datetime.date(2026, 2, 1),
+        )
+    return paid, partial

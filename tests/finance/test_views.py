@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import io
 import re
-from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -14,10 +13,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from grappe.finance.models import BillingSettings, Document, Due
-from grappe.finance.services import generate_dues, record_payment
-from grappe.registry.models import Membership, MembershipType
 
-from .conftest import schedule_for
+from .conftest import bill_registry
 
 URL = "/cotisations/"
 
@@ -28,26 +25,7 @@ def page_text(response) -> str:
 
 @pytest.fixture
 def dues(registry):
-    """The shared small registry's Numélink members, billed for 2026, one paid, one partly paid."""
-    for kind in MembershipType.objects.all():
-        kind.delete()
-    flat = MembershipType.objects.create(
-        association=registry.numelink, name="Membre", fee_category="association"
-    )
-    Membership.objects.filter(association=registry.numelink).update(membership_type=flat)
-    schedule = schedule_for(registry.numelink)
-    schedule.flat_rates.create(category="association", amount=Decimal("90"))
-    generate_dues(schedule=schedule)
-    paid, partial = list(Due.objects.order_by("membership__organisation__name"))[:2]
-    for due, amount in ((paid, "90"), (partial, "40")):
-        record_payment(
-            organisation=due.membership.organisation,
-            association=registry.numelink,
-            method="transfer",
-            amount=Decimal(amount),
-            received_on=datetime.date(2026, 2, 1),
-        )
-    return paid, partial
+    return bill_registry(registry)
 
 
 def test_the_page_lists_the_years_dues_with_totals_and_states(hq_client, dues):
