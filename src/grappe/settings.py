@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "grappe.governance",  # issue 11: statutes, bodies, mandates, federal seats
+    "grappe.finance",  # finance: fee schedules, dues, payments, good standing (issue 12)
 ]
 
 MIDDLEWARE = [

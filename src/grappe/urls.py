@@ -11,5 +11,6 @@ urlpatterns = [
     path("imports/", include("grappe.intake.urls")),
     path("fusions/", include("grappe.mergers.urls")),
     path("gouvernance/", include("grappe.governance.urls")),  # issue 11: statutes, bodies, mandates, seats
+    path("cotisations/", include("grappe.finance.urls")),  # finance: dues page, invoices (issue 12)
     path("", include("grappe.registry.urls")),
 ]

@@ -1,0 +1,107 @@
+"""Reads for the finance pages: dues with what they have been paid, within what the user may see."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from grappe.errors import NotFound
+from grappe.finance.models import Allocation, Document, Due
+from grappe.registry import selectors
+
+STATES = ("paid", "partial", "open", "overdue", "cancelled")
+
+
+@dataclass(frozen=True)
+class DueFilters:
+    year: int | None = None
+    association_id: int | None = None
+    state: str = ""
+    q: str = ""
+
+
+def _with_paid(dues: QuerySet[Due]) -> QuerySet[Due]:
+    paid = (
+        Allocation.objects.filter(due_id=OuterRef("pk"))
+        .values("due_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=10, decimal_places=2)
+    return dues.annotate(
+        paid=Coalesce(Subquery(paid, output_field=money), Value(Decimal(0)), output_field=money)
+    )
+
+
+def search_dues(user: Any, filters: DueFilters, *, today: datetime.date | None = None) -> QuerySet[Due]:
+    """The dues ``user`` may see (their territory's members only), with ``paid``, filtered."""
+    dues = _with_paid(selectors.restrict(user, Due.objects.all())).select_related(
+        "membership__organisation", "membership__association"
+    )
+    if filters.year:
+        dues = dues.filter(year=filters.year)
+    if filters.association_id:
+        dues = dues.filter(membership__association_id=filters.association_id)
+    if filters.q:
+        dues = dues.filter(
+            Q(membership__organisation__name__icontains=filters.q)
+            | Q(membership__organisation__siren=filters.q)
+        )
+    live = dues.filter(cancelled_at__isnull=True)
+    today = today or timezone.localdate()
+    by_state = {
+        "paid": live.filter(paid__gte=F("amount")),
+        "partial": live.filter(paid__gt=0, paid__lt=F("amount")),
+        "open": live.filter(paid__lt=F("amount")),
+        "overdue": live.filter(paid__lt=F("amount"), due_on__lt=today),
+        "cancelled": dues.filter(cancelled_at__isnull=False),
+    }
+    return by_state.get(filters.state, dues).order_by("membership__organisation__name", "pk")
+
+
+@dataclass(frozen=True)
+class DueTotals:
+    count: int
+    issued: Decimal
+    paid: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.issued - self.paid
+
+
+def due_totals(dues: QuerySet[Due]) -> DueTotals:
+    """What the listed dues (cancelled ones aside) add up to: issued, paid, remaining."""
+    live = dues.filter(cancelled_at__isnull=True).order_by()
+    totals = live.aggregate(issued=Sum("amount"))
+    # Summed from the allocations themselves: aggregating the ``paid`` subquery annotation is not portable.
+    paid = Allocation.objects.filter(due__in=live.values("pk")).aggregate(total=Sum("amount"))["total"]
+    return DueTotals(live.count(), totals["issued"] or Decimal(0), paid or Decimal(0))
+
+
+def due_for(user: Any, pk: int) -> Due:
+    """A due ``user`` may see, else ``NotFound`` (the same answer as for a due that does not exist)."""
+    due = (
+        selectors.restrict(user, Due.objects.all())
+        .select_related("membership__association")
+        .filter(pk=pk)
+        .first()
+    )
+    if due is None:
+        raise NotFound(f"Cotisation n° {pk} introuvable.")
+    return due
+
+
+def document_for(user: Any, pk: int) -> Document:
+    """An invoice or receipt whose organisation ``user`` may see, else ``NotFound``."""
+    visible = selectors.restrict(user, Document.objects.all())
+    document = visible.filter(pk=pk).first()
+    if document is None:
+        raise NotFound(f"Document n° {pk} introuvable.")
+    return document

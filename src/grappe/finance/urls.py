@@ -1,0 +1,10 @@
+from django.urls import path
+
+from grappe.finance import views
+
+app_name = "finance"
+urlpatterns = [
+    path("", views.due_list, name="due_list"),
+    path("<int:pk>/facture/", views.issue_invoice, name="issue_invoice"),
+    path("documents/<int:pk>.pdf", views.document_pdf, name="document_pdf"),
+]
