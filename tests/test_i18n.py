@@ -178,6 +178,7 @@ def test_no_english_translation_is_left_in_french(catalog):
         "code", "Contact", "contact", "Type", "type", "Administration", "Pagination", "Organisation",
         "organisation", "organisations", "Organisations", "Grappe — administration", "Département",
         "département", "départements", "Départements", "commune", "Page %(number)s / %(total)s", "section", "id",
+        "IBAN",
     }  # fmt: skip
     copied = [
         _where(entry)
