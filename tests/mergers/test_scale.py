@@ -14,7 +14,7 @@ from grappe.intake.services import import_file
 from grappe.mergers import services
 from grappe.mergers.models import Merger
 from grappe.mergers.snapshot import dump_rows, registry_models
-from grappe.registry.models import Association, Organisation, Territory
+from grappe.registry.models import Association, Establishment, Membership, Organisation, Person, Territory
 
 from . import scenario
 
@@ -96,3 +96,41 @@ def test_apply_then_undo_of_a_merger_past_the_variable_limit_restores_every_row(
     for label, rows in before.items():
         assert after[label] == rows, label
     assert Merger.objects.get(pk=merger.pk).status == Merger.Status.UNDONE
+
+
+def test_reimporting_a_registry_past_the_variable_limit_updates_it(tmp_path, old_sqlite_limit):
+    """A batch of the intake (500 rows) looks its SIRENs, SIRETs, organisations, members and contacts up in the
+    registry: each lookup within the limit even when every row is already known (it bound 1,001 variables)."""
+    numelink = Association.objects.create(name="Numélink", seat_city="Saint-Étienne")
+    rows = [_row(n, postcode="42000", city="Saint-Étienne", joined="15/01/2012") for n in range(MEMBERS)]
+    import_file(path=scenario.write_csv(tmp_path / "v1.csv", rows), association=numelink)
+    for row in rows:
+        row[10] = "Adhérent"  # next year's export: another file, the same members
+    result = import_file(path=scenario.write_csv(tmp_path / "v2.csv", rows), association=numelink)
+
+    assert Organisation.objects.count() == MEMBERS
+    assert (result.imported_rows, result.rows_matched, result.organisations_created) == (MEMBERS, MEMBERS, 0)
+    # Every known site, member and contact found again, none created twice.
+    assert Establishment.objects.count() == Membership.objects.count() == Person.objects.count() == MEMBERS
+
+
+def test_absorbing_more_members_than_the_variable_limit_keeps_one_membership_each(old_sqlite_limit):
+    from grappe.registry.services import absorb_association
+
+    numelink = Association.objects.create(name="Numélink")
+    auvergne = Association.objects.create(name="Auvergne TIC")
+    count = 1_100
+    organisations = Organisation.objects.bulk_create(Organisation(name=f"Membre {n}") for n in range(count))
+    shared = organisations[: count - 100]  # members of both: one membership each after the absorption
+    since = datetime.date(2014, 2, 1)
+    Membership.objects.bulk_create(
+        [
+            *(Membership(organisation=org, association=auvergne, starts_on=since) for org in organisations),
+            *(Membership(organisation=org, association=numelink, starts_on=since) for org in shared),
+        ]
+    )
+
+    absorb_association(absorbed=auvergne, into=numelink, effective_on=datetime.date(2016, 3, 31))
+
+    assert Membership.objects.filter(association=numelink).count() == count
+    assert not Membership.objects.filter(association=auvergne).exists()

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from grappe import jobs
 from grappe.core.audit import record_event
+from grappe.core.chunks import in_chunks
 from grappe.core.uploads import check_upload_size, keep_upload, upload_name
 from grappe.errors import UserError
 from grappe.france.countries import FRANCE, check_country
@@ -632,26 +633,38 @@ class _BatchPlanner:
         sirens = {
             row.values["organisation.siren"].value for row in self.rows if "organisation.siren" in row.values
         }
+        # A batch is BATCH_SIZE rows, but each lookup stays one chunk's worth of bound variables (core.chunks).
         self.establishment_by_siret: dict[str, Establishment] = {
-            item.siret: item for item in Establishment.objects.filter(siret__in=sirets)
+            item.siret: item for chunk in in_chunks(Establishment.objects, "siret", sirets) for item in chunk
         }
         org_ids = {item.organisation_id for item in self.establishment_by_siret.values()}
-        orgs = list(Organisation.objects.filter(models.Q(siren__in=sirens) | models.Q(pk__in=org_ids)))
-        self.org_by_pk: dict[int, Organisation] = {org.pk: org for org in orgs}
+        self.org_by_pk: dict[int, Organisation] = {
+            org.pk: org for chunk in in_chunks(Organisation.objects, "siren", sirens) for org in chunk
+        }
+        for chunk in in_chunks(Organisation.objects, "pk", org_ids - set(self.org_by_pk)):
+            self.org_by_pk.update((org.pk, org) for org in chunk)
+        orgs = list(self.org_by_pk.values())
         self.org_by_siren: dict[str, Organisation] = {org.siren: org for org in orgs if org.siren}
         self.membership_by_org: dict[int, Membership] = {}
         for membership in (
-            Membership.objects.filter(association=self.writer.association, organisation_id__in=self.org_by_pk)
-            .exclude(status=Membership.Status.ENDED)
-            .select_related("membership_type", "college")
-            .order_by("-starts_on", "pk")
+            membership
+            for chunk in in_chunks(
+                Membership.objects.filter(association=self.writer.association)
+                .exclude(status=Membership.Status.ENDED)
+                .select_related("membership_type", "college")
+                .order_by("-starts_on", "pk"),
+                "organisation_id",
+                self.org_by_pk,
+            )
+            for membership in chunk
         ):
             self.membership_by_org[id(self.org_by_pk[membership.organisation_id])] = membership
         # Contacts already known at these organisations, keyed by (organisation, e-mail or folded name).
         self.people: dict[tuple[int, str], Person] = {}
         self.roles: dict[tuple[int, int, str], Role] = {}
         persons: dict[int, Person] = {}
-        for role in Role.objects.filter(organisation_id__in=self.org_by_pk).select_related("person"):
+        roles = Role.objects.select_related("person").order_by("pk")
+        for role in (role for chunk in in_chunks(roles, "organisation_id", self.org_by_pk) for role in chunk):
             org = self.org_by_pk[role.organisation_id]
             person = persons.setdefault(role.person_id, role.person)
             for key in _person_keys(person.email, person.first_name, person.last_name):
