@@ -692,13 +692,15 @@ class _BatchPlanner:
         }
         # A batch is BATCH_SIZE rows, but each lookup stays one chunk's worth of bound variables (core.chunks).
         self.establishment_by_siret: dict[str, Establishment] = {
-            item.siret: item for chunk in in_chunks(Establishment.objects, "siret", sirets) for item in chunk
+            item.siret: item
+            for chunk in in_chunks(Establishment.objects.all(), "siret", sirets)
+            for item in chunk
         }
         org_ids = {item.organisation_id for item in self.establishment_by_siret.values()}
         self.org_by_pk: dict[int, Organisation] = {
-            org.pk: org for chunk in in_chunks(Organisation.objects, "siren", sirens) for org in chunk
+            org.pk: org for chunk in in_chunks(Organisation.objects.all(), "siren", sirens) for org in chunk
         }
-        for chunk in in_chunks(Organisation.objects, "pk", org_ids - set(self.org_by_pk)):
+        for chunk in in_chunks(Organisation.objects.all(), "pk", org_ids - set(self.org_by_pk)):
             self.org_by_pk.update((org.pk, org) for org in chunk)
         orgs = list(self.org_by_pk.values())
         self.org_by_siren: dict[str, Organisation] = {org.siren: org for org in orgs if org.siren}
