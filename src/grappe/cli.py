@@ -1,7 +1,9 @@
 """The ``grappe`` command.
 
 Every command is a thin shell over the same service functions the web pages use. User errors are printed as
-one paragraph and exit with status 2; nothing is changed.
+one paragraph and exit with status 2; nothing is changed. A database error says what happened
+(``grappe.core.dberrors``); one worth retrying as it is (a lock held by another write, a lost connection) exits
+with status 75 (EX_TEMPFAIL), so that a script can tell it apart.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ out_console = Console()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EX_TEMPFAIL = 75  # sysexits.h: a temporary failure, the same command may succeed later
+
 
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grappe.settings")
@@ -47,8 +51,9 @@ def user_command(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         setup_django()
         from django.core.exceptions import ValidationError
-        from django.db import OperationalError, ProgrammingError
+        from django.db import DatabaseError, InterfaceError
 
+        from grappe.core import dberrors
         from grappe.errors import UserError
 
         try:
@@ -57,10 +62,8 @@ def user_command(func: F) -> F:
             fail(str(error))
         except ValidationError as error:
             fail(" ".join(error.messages))
-        except (OperationalError, ProgrammingError) as error:
-            fail(
-                f"la base de données n'est pas prête ({error}). Lancez « grappe migrate » ou vérifiez DATABASE_URL."
-            )
+        except (DatabaseError, InterfaceError) as error:
+            fail(dberrors.describe(error), code=EX_TEMPFAIL if dberrors.is_transient(error) else 2)
         except FileNotFoundError as error:
             fail(f"fichier introuvable : {error.filename}.")
         except KeyboardInterrupt:

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     # login throttle (django-axes asks to be last).
     "csp.middleware.CSPMiddleware",
     "grappe.core.middleware.PrivatePagesMiddleware",
+    "grappe.middleware.DatabaseBusyMiddleware",  # issue 13 (scale): a wait on the write lock → 503, not 500
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -106,10 +107,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        # WAL lets the web server read while an import writes; IMMEDIATE avoids "database is locked" upgrades.
-        "init_command": "PRAGMA journal_mode=wal; PRAGMA synchronous=normal; PRAGMA busy_timeout=15000;",
+        # WAL lets the web server read while an import writes; IMMEDIATE takes the write lock when a transaction
+        # begins, so that two writers queue instead of deadlocking on an upgrade ("database is locked" at once).
+        "init_command": "PRAGMA journal_mode=wal; PRAGMA synchronous=normal;",
         "transaction_mode": "IMMEDIATE",
+        # -- issue 13 (scale): how long a writer waits for another's lock before giving up (sqlite3's busy
+        # timeout, seconds). Imports and mergers write in short transactions, so the wait is short; a web
+        # request that still gives up gets the « base occupée » page (grappe.middleware.DatabaseBusyMiddleware).
+        "timeout": float(os.environ.get("GRAPPE_SQLITE_BUSY_TIMEOUT", "15")),
     }
+# The seconds a client is told to wait (Retry-After) when the database was busy for its request.
+GRAPPE_RETRY_AFTER = int(os.environ.get("GRAPPE_RETRY_AFTER", "5"))
+# -- end issue 13 (scale)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -14,3 +14,6 @@ urlpatterns = [
     path("cotisations/", include("grappe.finance.urls")),  # finance: dues page, invoices (issue 12)
     path("", include("grappe.registry.urls")),
 ]
+
+# A busy database met outside a view (the session saved on the way out) gets the 503 page too.
+handler500 = "grappe.middleware.server_error"

@@ -1,6 +1,6 @@
 import pytest
 
-from grappe.core.chunks import DEFAULT_SIZE, chunked
+from grappe.core.chunks import DEFAULT_SIZE, chunked, in_chunks
 
 
 def test_chunks_keep_order_and_cut_the_last_one_short():
@@ -29,23 +29,6 @@ def test_a_chunk_has_at_least_one_item():
         list(chunked([1], 0))
 
 
-@pytest.fixture
-def old_sqlite_limit():
-    """The variable limit of older SQLite builds (999) on this connection, for the length of the test. On
-    PostgreSQL (no such limit) the test still runs, as a check that chunking changes nothing."""
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        yield
-        return
-    import sqlite3
-
-    connection.ensure_connection()
-    previous = connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
-    yield
-    connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, previous)
-
-
 @pytest.mark.django_db
 def test_snapshot_reads_and_restores_more_rows_than_old_sqlite_binds_at_once(old_sqlite_limit):
     from grappe.mergers.snapshot import _restore_rows, dump_rows
@@ -58,3 +41,26 @@ def test_snapshot_reads_and_restores_more_rows_than_old_sqlite_binds_at_once(old
     Person.objects.filter(pk__in=pks[:600]).delete()
     _restore_rows(Person, rows)
     assert dump_rows(Person, pks) == rows
+
+
+# More values than any database binds in one statement: SQLite's stock 32,766, PostgreSQL's 65,535.
+PAST_EVERY_LIMIT = 70_000
+
+
+@pytest.mark.django_db
+def test_in_chunks_finds_the_rows_among_more_values_than_a_statement_binds(old_sqlite_limit):
+    from django.db import OperationalError
+
+    from grappe.registry.models import Organisation
+
+    kept = [Organisation.objects.create(name=f"Membre {n}").pk for n in range(3)]
+    wanted = [*range(10**9, 10**9 + PAST_EVERY_LIMIT), *kept, kept[0]]
+    queryset = Organisation.objects.values_list("pk", flat=True)
+
+    found = [pk for chunk in in_chunks(queryset, "pk", wanted) for pk in chunk]
+
+    assert sorted(found) == kept
+    assert sum(chunk.count() for chunk in in_chunks(queryset, "pk", wanted, size=999)) == 3
+    if old_sqlite_limit:  # the same filter unchunked is what users' older SQLite refuses
+        with pytest.raises(OperationalError, match="too many SQL variables"):
+            list(queryset.filter(pk__in=wanted))

@@ -179,6 +179,15 @@ def test_on_a_terminal_both_stages_draw_a_progress_bar_with_an_end(
         return validate(self, row)
 
     monkeypatch.setattr(services.RowValidator, "validate", slow_validate)
+    # The write stage writes staged rows a batch at a time: one row a batch, each slowed down likewise.
+    monkeypatch.setattr(services, "BATCH_SIZE", 1)
+    write = services._BatchWriter.write
+
+    def slow_write(self, batch):
+        time.sleep(0.12)
+        return write(self, batch)
+
+    monkeypatch.setattr(services._BatchWriter, "write", slow_write)
 
     result = run(runner, write_csv([member_row(n) for n in range(1, 6)]), "--association", "Auvergne TIC")
 

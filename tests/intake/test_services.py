@@ -340,6 +340,7 @@ def test_dry_run_validates_and_writes_nothing(association, write_csv, counts):
 
 def test_progress_is_reported_for_both_passes(association, write_csv, monkeypatch):
     monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)  # the writes report once a batch
     calls = []
 
     import_file(

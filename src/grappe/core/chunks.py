@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
+Q = TypeVar("Q")
 
 DEFAULT_SIZE = 500
 
@@ -26,3 +27,11 @@ def chunked(iterable: Iterable[T], size: int = DEFAULT_SIZE) -> Iterator[list[T]
     iterator = iter(iterable)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def in_chunks(queryset: Q, field: str, values: Iterable[Any], size: int = DEFAULT_SIZE) -> Iterator[Q]:
+    """``queryset`` filtered on ``field__in`` one chunk of ``values`` at a time (sorted, duplicates dropped),
+    for a set of values nobody bounded: iterate each, or sum what each counts. An ordering applies within a
+    chunk only."""
+    for chunk in chunked(sorted(set(values)), size):
+        yield queryset.filter(**{f"{field}__in": chunk})  # type: ignore[attr-defined]

@@ -5,12 +5,16 @@ The flow, whichever entry point calls it (``grappe import``, the upload pages, t
 1. ``open_table`` reads the file's shape (a ``ReadError`` here changes nothing);
 2. the mapping is resolved and checked, and a file already imported (same SHA-256 and sheet) is refused;
 3. pass 1 validates every row, streaming, and reports the issues (nothing is written); when progress is
-   reported, the rows are counted first, so that both stages' progress bars have an end;
-4. pass 2, inside one ``transaction.atomic``, re-reads the file and writes it in batches with ``bulk_create``:
-   a ``SourceFile``, one verbatim ``SourceRecord`` per row, the organisations, establishments, memberships and
-   people, and a ``Lineage`` row per stored value. Any exception leaves the database as it was.
+   reported, the rows are counted first, so that both stages' progress bars have an end. The validated rows
+   are staged on disk (``grappe.intake.staging``); an import job, validated in an earlier step, stages them
+   again just before writing;
+4. pass 2, inside one ``transaction.atomic``, writes the staged rows in batches with ``bulk_create``: a
+   ``SourceFile``, one verbatim ``SourceRecord`` per row, the organisations, establishments, memberships and
+   people, and a ``Lineage`` row per stored value. Any exception leaves the database as it was. Nothing is read
+   or validated inside the transaction: on SQLite it holds the one write lock for the writes alone.
 
-Rows are never all held in memory: both passes stream from ``Table.rows()`` and keep counters only.
+Rows are never all held in memory: both passes stream (from ``Table.rows()``, then from the staged file) and
+keep counters and one batch only.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from grappe import jobs
 from grappe.core.audit import record_event
+from grappe.core.chunks import in_chunks
 from grappe.core.uploads import check_upload_size, keep_upload, upload_name
 from grappe.errors import UserError
 from grappe.france.countries import FRANCE, check_country
@@ -40,6 +45,7 @@ from grappe.intake import mapping as mapping_rules
 from grappe.intake.headers import FIELDS, normalise_header
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
 from grappe.intake.reading import Table, open_table
+from grappe.intake.staging import StagedRows
 from grappe.intake.validation import INFO, Issue, RowResult, RowValidator, Value, serialisable
 from grappe.registry import services as registry_services
 from grappe.registry.models import (
@@ -259,8 +265,10 @@ def validate_table(
     on_issue: IssueCallback | None = None,
     progress: ProgressCallback | None = None,
     country: str = FRANCE,
+    staged: StagedRows | None = None,
 ) -> ValidationSummary:
-    """Validate every row of ``table`` without writing anything; stream the issues to ``on_issue``.
+    """Validate every row of ``table`` without writing anything; stream the issues to ``on_issue``, and the
+    validated rows to ``staged`` when given (for ``write_table``).
 
     ``country`` (ISO alpha-2) reads the rows that have no « Pays » cell of their own."""
     check_mapping(headers=table.headers, mapping=mapping)
@@ -275,6 +283,8 @@ def validate_table(
     for row in table.rows():
         result = validator.validate(row)
         summary.add(result)
+        if staged is not None:
+            staged.add(result)
         if on_issue:
             for issue in result.issues:
                 on_issue(issue)
@@ -320,22 +330,29 @@ def import_file(
 
         mapping = resolve_mapping(headers=table.headers, association=association)
     check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
-    summary = validate_table(
-        table=table, mapping=mapping, on_issue=on_issue, progress=progress, country=country
-    )
-    if dry_run:
-        return ImportResult(summary=summary, dry_run=True)
-    check_importable(summary=summary, skip_invalid=skip_invalid)
-    return write_table(
-        table=table,
-        mapping=mapping,
-        association=association,
-        user=user,
-        summary=summary,
-        skip_invalid=skip_invalid,
-        progress=progress,
-        country=country,
-    )
+    with StagedRows(BATCH_SIZE) as staged:
+        summary = validate_table(
+            table=table,
+            mapping=mapping,
+            on_issue=on_issue,
+            progress=progress,
+            country=country,
+            staged=None if dry_run else staged,
+        )
+        if dry_run:
+            return ImportResult(summary=summary, dry_run=True)
+        check_importable(summary=summary, skip_invalid=skip_invalid)
+        return write_table(
+            table=table,
+            mapping=mapping,
+            association=association,
+            user=user,
+            summary=summary,
+            skip_invalid=skip_invalid,
+            progress=progress,
+            country=country,
+            staged=staged,
+        )
 
 
 def check_importable(*, summary: ValidationSummary, skip_invalid: bool) -> None:
@@ -369,7 +386,6 @@ def check_importable(*, summary: ValidationSummary, skip_invalid: bool) -> None:
         )
 
 
-@transaction.atomic
 def write_table(
     *,
     table: Table,
@@ -380,8 +396,64 @@ def write_table(
     skip_invalid: bool,
     progress: ProgressCallback | None = None,
     country: str = FRANCE,
+    staged: StagedRows | None = None,
 ) -> ImportResult:
-    """Pass 2: write ``table`` (already validated into ``summary``) in one transaction."""
+    """Pass 2: write ``table`` (already validated into ``summary``) in one transaction.
+
+    ``staged`` holds its validated rows (``validate_table``); without it they are read and validated again
+    here, before the transaction begins."""
+    if staged is None:
+        with StagedRows(BATCH_SIZE) as staged:
+            _stage(
+                table,
+                mapping,
+                staged,
+                skip_invalid=skip_invalid,
+                country=country,
+                progress=progress,
+                total=summary.rows,
+            )
+            return _write_staged(table, mapping, association, user, summary, staged, progress, country)
+    return _write_staged(table, mapping, association, user, summary, staged, progress, country)
+
+
+def _stage(
+    table: Table,
+    mapping: Mapping[int, str],
+    staged: StagedRows,
+    *,
+    skip_invalid: bool,
+    country: str,
+    progress: ProgressCallback | None,
+    total: int,
+) -> None:
+    """Validate the rows of a file validated in an earlier step into ``staged``: the file must not have
+    changed since (its hash is checked by the caller; a row turned invalid is caught here)."""
+    validator = RowValidator(headers=table.headers, mapping=mapping, country=country)
+    for row in table.rows():
+        row_result = validator.validate(row)
+        if row_result.has_errors and not skip_invalid:
+            raise UserError(
+                _("La ligne %(line)s de « %(name)s » a changé depuis la validation : relancez l'import.")
+                % {"line": row.line, "name": table.file_name}
+            )
+        staged.add(row_result)
+        if progress and staged.rows % PROGRESS_EVERY == 0:
+            progress(STAGE_VALIDATION, staged.rows, total)
+
+
+@transaction.atomic
+def _write_staged(
+    table: Table,
+    mapping: Mapping[int, str],
+    association: Association,
+    user: User | None,
+    summary: ValidationSummary,
+    staged: StagedRows,
+    progress: ProgressCallback | None,
+    country: str,
+) -> ImportResult:
+    """The write transaction: the source file, then the staged rows batch by batch, then the audit event."""
     check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
     try:
         with transaction.atomic():
@@ -408,28 +480,14 @@ def write_table(
         raise
     result = ImportResult(summary=summary, source_file=source_file)
     writer = _BatchWriter(source_file=source_file, association=association, result=result)
-    validator = RowValidator(headers=table.headers, mapping=mapping, country=country)
-    batch: list[RowResult] = []
     done = 0
     if progress:
         progress(STAGE_IMPORT, 0, summary.rows)
-    for row in table.rows():
-        row_result = validator.validate(row)
-        if row_result.has_errors and not skip_invalid:
-            # The file validated without errors a moment ago: it changed on disk. Roll everything back.
-            raise UserError(
-                _("La ligne %(line)s de « %(name)s » a changé depuis la validation : relancez l'import.")
-                % {"line": row.line, "name": table.file_name}
-            )
-        batch.append(row_result)
-        done += 1
-        if len(batch) >= BATCH_SIZE:
-            writer.write(batch)
-            batch = []
-        if progress and done % PROGRESS_EVERY == 0:
-            progress(STAGE_IMPORT, done, summary.rows)
-    if batch:
+    for batch in staged.batches():
         writer.write(batch)
+        previous, done = done, done + len(batch)
+        if progress and done // PROGRESS_EVERY != previous // PROGRESS_EVERY:
+            progress(STAGE_IMPORT, done, summary.rows)
     source_file.row_count = done
     source_file.imported_count = result.imported_rows
     source_file.rejected_count = result.rejected_rows
@@ -632,26 +690,40 @@ class _BatchPlanner:
         sirens = {
             row.values["organisation.siren"].value for row in self.rows if "organisation.siren" in row.values
         }
+        # A batch is BATCH_SIZE rows, but each lookup stays one chunk's worth of bound variables (core.chunks).
         self.establishment_by_siret: dict[str, Establishment] = {
-            item.siret: item for item in Establishment.objects.filter(siret__in=sirets)
+            item.siret: item
+            for chunk in in_chunks(Establishment.objects.all(), "siret", sirets)
+            for item in chunk
         }
         org_ids = {item.organisation_id for item in self.establishment_by_siret.values()}
-        orgs = list(Organisation.objects.filter(models.Q(siren__in=sirens) | models.Q(pk__in=org_ids)))
-        self.org_by_pk: dict[int, Organisation] = {org.pk: org for org in orgs}
+        self.org_by_pk: dict[int, Organisation] = {
+            org.pk: org for chunk in in_chunks(Organisation.objects.all(), "siren", sirens) for org in chunk
+        }
+        for chunk in in_chunks(Organisation.objects.all(), "pk", org_ids - set(self.org_by_pk)):
+            self.org_by_pk.update((org.pk, org) for org in chunk)
+        orgs = list(self.org_by_pk.values())
         self.org_by_siren: dict[str, Organisation] = {org.siren: org for org in orgs if org.siren}
         self.membership_by_org: dict[int, Membership] = {}
         for membership in (
-            Membership.objects.filter(association=self.writer.association, organisation_id__in=self.org_by_pk)
-            .exclude(status=Membership.Status.ENDED)
-            .select_related("membership_type", "college")
-            .order_by("-starts_on", "pk")
+            membership
+            for chunk in in_chunks(
+                Membership.objects.filter(association=self.writer.association)
+                .exclude(status=Membership.Status.ENDED)
+                .select_related("membership_type", "college")
+                .order_by("-starts_on", "pk"),
+                "organisation_id",
+                self.org_by_pk,
+            )
+            for membership in chunk
         ):
             self.membership_by_org[id(self.org_by_pk[membership.organisation_id])] = membership
         # Contacts already known at these organisations, keyed by (organisation, e-mail or folded name).
         self.people: dict[tuple[int, str], Person] = {}
         self.roles: dict[tuple[int, int, str], Role] = {}
         persons: dict[int, Person] = {}
-        for role in Role.objects.filter(organisation_id__in=self.org_by_pk).select_related("person"):
+        roles = Role.objects.select_related("person").order_by("pk")
+        for role in (role for chunk in in_chunks(roles, "organisation_id", self.org_by_pk) for role in chunk):
             org = self.org_by_pk[role.organisation_id]
             person = persons.setdefault(role.person_id, role.person)
             for key in _person_keys(person.email, person.first_name, person.last_name):

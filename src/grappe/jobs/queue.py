@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import TaskContext, TaskResult, TaskResultStatus, task
@@ -29,6 +29,7 @@ from django_tasks.base import Task
 from django_tasks.exceptions import TaskResultDoesNotExist
 from django_tasks.utils import get_module_path
 
+from grappe.core import dberrors
 from grappe.errors import UserError
 from grappe.jobs.progress import ProgressFile, process_is_alive
 
@@ -39,21 +40,6 @@ OnError = Callable[..., None]
 
 # The attempt of the step running in this context (1 for the first run); unset outside a queued step.
 _attempt: ContextVar[int | None] = ContextVar("grappe_step_attempt", default=None)
-
-# Messages of transient database failures, lower-cased. Not every OperationalError is one: too many SQL
-# variables or a missing table fail the same way every time (see PITFALLS).
-TRANSIENT_MESSAGES = (
-    "database is locked",
-    "database table is locked",
-    "deadlock detected",
-    "could not serialize access",
-    "server closed the connection",
-    "terminating connection",
-    "connection is closed",
-    "connection already closed",
-    "could not connect",
-    "connection refused",
-)
 
 
 def start_step(
@@ -179,16 +165,9 @@ def will_retry(error: BaseException) -> bool:
 
 
 def is_transient(error: BaseException) -> bool:
-    """A database failure that the same step, run again a little later, can get past."""
-    current: BaseException | None = error
-    while current is not None:
-        if isinstance(current, InterfaceError):
-            return True
-        if isinstance(current, OperationalError):
-            message = str(current).lower()
-            return any(part in message for part in TRANSIENT_MESSAGES)
-        current = current.__cause__
-    return False
+    """A database failure that the same step, run again a little later, can get past (a lock, a lost
+    connection); too many SQL variables or a missing table fail the same way every time (``core.dberrors``)."""
+    return dberrors.is_transient(error)
 
 
 def retry_delay(attempt: int) -> datetime.timedelta:

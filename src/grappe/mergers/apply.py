@@ -142,18 +142,10 @@ def _scope(merger: Merger) -> dict[str, set[int]]:
     associations = {merger.absorbing_id, merger.absorbed_id}
     orgs = member_ids(merger.absorbing) | member_ids(merger.absorbed)
     orgs |= {p.right_org_id for p in merger.pairs.all()} | {p.left_org_id for p in merger.pairs.all()}
-    orgs = (
-        set(Organisation.objects.filter(pk__in=orgs).values_list("pk", flat=True))
-        if len(orgs) < 900
-        else _existing(orgs)
-    )
+    orgs = _ids(Organisation.objects, "pk", orgs)  # only those still in the registry
     establishments = _ids(Establishment.objects, "organisation_id", orgs)
     roles = _ids(Role.objects, "organisation_id", orgs)
-    people = (
-        set(Role.objects.filter(pk__in=list(roles)).values_list("person_id", flat=True))
-        if len(roles) < 900
-        else _people(roles)
-    )
+    people = _people(roles)
     memberships = _ids(Membership.objects, "organisation_id", orgs) | set(
         Membership.objects.filter(association_id__in=associations).values_list("pk", flat=True)
     )
@@ -211,10 +203,6 @@ def _ids(queryset: Any, field: str, values: set[int]) -> set[int]:
     for chunk in chunked(sorted(values)):
         found |= set(queryset.filter(**{f"{field}__in": chunk}).values_list("pk", flat=True))
     return found
-
-
-def _existing(orgs: set[int]) -> set[int]:
-    return _ids(Organisation.objects, "pk", orgs)
 
 
 def _people(roles: set[int]) -> set[int]:

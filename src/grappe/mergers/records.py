@@ -29,9 +29,8 @@ def organisation_records(organisation_ids: Iterable[int]) -> list[dict[str, Any]
     organisations = {org.pk: org for org in _in_chunks(Organisation.objects, ids)}
     records: list[dict[str, Any]] = []
     with_sites: set[int] = set()
-    establishments = Establishment.objects.filter(organisation_id__in=ids).order_by("pk")
     for chunk in chunked(ids):
-        for site in establishments.filter(organisation_id__in=chunk):
+        for site in Establishment.objects.filter(organisation_id__in=chunk).order_by("pk"):
             org = organisations[site.organisation_id]
             with_sites.add(org.pk)
             records.append(

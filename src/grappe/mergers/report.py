@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 
 from grappe.core import exports
+from grappe.core.chunks import in_chunks
 from grappe.france import geo, maps
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.france.naf import naf_section, naf_section_label
@@ -69,7 +70,11 @@ class MergerReport:
 
 def _named(org_ids: list[int]) -> list[dict[str, Any]]:
     """Organisations by name; one a later merger folded away keeps its number."""
-    names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name"))
+    names = {
+        pk: name
+        for chunk in in_chunks(Organisation.objects.values_list("pk", "name"), "pk", org_ids)
+        for pk, name in chunk
+    }
     rows = [
         {"id": org, "name": names.get(org, f"organisation n° {org} (fusionnée depuis)")} for org in org_ids
     ]

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from grappe.core import audit, dependents
-from grappe.core.chunks import chunked
+from grappe.core.chunks import chunked, in_chunks
 from grappe.errors import UserError
 from grappe.france.text import fold
 from grappe.registry.editing import (  # noqa: F401 — manual edits are registry services too
@@ -278,15 +278,15 @@ def absorb_association(
     moved_org_ids = list(memberships.values_list("organisation_id", flat=True).distinct())
     memberships.update(association=into)
     carry_types_and_colleges(into=into)
-    shared = (
-        Membership.objects.filter(organisation_id__in=moved_org_ids, association=into)
-        .values("organisation_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=1)
-        .values_list("organisation_id", flat=True)
-    )
-    for organisation in Organisation.objects.filter(pk__in=list(shared)):
-        collapse_memberships(organisation=organisation)
+    of_moved = Membership.objects.filter(association=into).values("organisation_id")
+    shared = [
+        org_id
+        for chunk in in_chunks(of_moved, "organisation_id", moved_org_ids)
+        for org_id in chunk.annotate(n=Count("pk")).filter(n__gt=1).values_list("organisation_id", flat=True)
+    ]
+    for organisations in in_chunks(Organisation.objects.order_by("pk"), "pk", shared):
+        for organisation in organisations:
+            collapse_memberships(organisation=organisation)
     carried_over = transfer_structure(absorbed=absorbed, into=into)
     absorbed.status = Association.Status.ABSORBED
     absorbed.absorbed_on = effective_on
