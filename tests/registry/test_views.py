@@ -275,3 +275,33 @@ def test_search_ignores_accents_and_case(hq_client):
     assert created.name in response.content.decode()
     response = hq_client.get(reverse("registry:organisation_list"), {"q": "educatif"})
     assert "Numérique Éducatif" in response.content.decode()
+
+
+def test_planning_a_merger_leaves_the_networks_figures_and_shows_the_what_if_apart(registry, hq_client):
+    from grappe.mergers.models import Merger
+
+    merger = Merger.objects.create(
+        absorbing=registry.numelink,
+        absorbed=registry.auvergne_tic,
+        status="planned",
+        effective_on="2027-01-01",
+    )
+
+    response = hq_client.get(reverse("registry:home"))
+    dashboard = response.context["dashboard"]
+    assert dashboard.member_count == 3
+    assert {row["name"] for row in dashboard.by_association} == {"Numélink"}
+    assert "63" not in {code for code, _name, _n in dashboard.by_departement}
+    assert "Auvergne" not in {t.name for t in dashboard.territories}
+    [what_if] = dashboard.in_negotiation
+    assert (what_if.name, what_if.members, what_if.new_members, what_if.network_after) == (
+        "Auvergne TIC",
+        1,
+        1,
+        4,
+    )
+    assert "En négociation" in response.content.decode()
+
+    # Applied, the association is no longer in negotiation: no what-if left.
+    Merger.objects.filter(pk=merger.pk).update(status="applied")
+    assert hq_client.get(reverse("registry:home")).context["dashboard"].in_negotiation == []

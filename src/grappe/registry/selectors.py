@@ -609,7 +609,13 @@ def association_detail(user: User, pk: int) -> AssociationDetail:
 
 
 def _active_member_organisations(user: User) -> QuerySet[Membership]:
+    """Visible active memberships of any association, in negotiation included (for one association's counts)."""
     return visible_memberships(user).filter(status=Membership.Status.ACTIVE)
+
+
+def _network_memberships(user: User) -> QuerySet[Membership]:
+    """Visible memberships that make the network's figures (``stats.network_memberships``)."""
+    return stats.network_memberships(visible_memberships(user))
 
 
 def _member_count(user: User, association: Association) -> int:
@@ -691,7 +697,7 @@ def _departement_label(code: str) -> str:
 
 def members_by_association(user: User) -> list[dict[str, Any]]:
     rows = (
-        _active_member_organisations(user)
+        _network_memberships(user)
         .values("association_id", "association__name", "association__status")
         .annotate(members=Count("organisation_id", distinct=True))
         .order_by("-members", "association__name")
@@ -710,9 +716,10 @@ def members_by_association(user: User) -> list[dict[str, Any]]:
 def members_by_departement(
     user: User, *, association: Association | None = None, codes: list[str] | None = None
 ) -> dict[str, int]:
-    memberships = _active_member_organisations(user)
     if association is not None:
-        memberships = memberships.filter(association=association)
+        memberships = _active_member_organisations(user).filter(association=association)
+    else:
+        memberships = _network_memberships(user)
     scope = require_registry_access(user)
     if not scope.everything:
         codes = (
@@ -736,6 +743,36 @@ def members_by_territory(user: User, territories: list[Territory]) -> dict[int, 
     return counts
 
 
+@dataclass(frozen=True)
+class WhatIf:
+    """An association in negotiation, apart from the network's figures: what its merger would add."""
+
+    pk: int
+    name: str
+    members: int
+    # Its members not already members of the network (those a merger would really add).
+    new_members: int
+    network_after: int
+
+
+def what_ifs(user: User, network_members: int) -> list[WhatIf]:
+    network = _network_memberships(user).values("organisation_id")
+    result = []
+    for association in stats.negotiating_associations().order_by("name"):
+        own = _active_member_organisations(user).filter(association=association)
+        new = stats.count_members(own.exclude(organisation_id__in=network))
+        result.append(
+            WhatIf(
+                pk=association.pk,
+                name=association.name,
+                members=stats.count_members(own),
+                new_members=new,
+                network_after=network_members + new,
+            )
+        )
+    return result
+
+
 @dataclass
 class Dashboard:
     scope: Scope
@@ -747,21 +784,26 @@ class Dashboard:
     by_departement: list[tuple[str, str, int]]
     recent_files: list[SourceFile]
     today: datetime.date
+    in_negotiation: list[WhatIf] = field(default_factory=list)
 
 
 def dashboard(user: User) -> Dashboard:
     scope = require_registry_access(user)
     by_departement = members_by_departement(user)
+    member_count = stats.count_members(_network_memberships(user))
+    negotiating = set(stats.negotiating_associations().values_list("pk", flat=True))
     return Dashboard(
         scope=scope,
         organisation_count=visible_organisations(user).count(),
-        member_count=stats.count_members(_active_member_organisations(user)),
+        member_count=member_count,
+        in_negotiation=what_ifs(user, member_count),
         startup_count=visible_organisations(user).filter(is_startup=True).count(),
         by_association=members_by_association(user),
         territories=[
             t
             for t in territory_list(user)
-            if scope.everything or scope.departement_codes & set(t.departement_codes or ())
+            if (scope.everything or scope.departement_codes & set(t.departement_codes or ()))
+            and t.association_id not in negotiating
         ],
         by_departement=sorted(
             ((code, _departement_name(code), n) for code, n in by_departement.items()),
