@@ -415,6 +415,8 @@ class Membership(models.Model):
         PENDING = "pending", _("en attente")
         LAPSED = "lapsed", _("non renouvelée")
         ENDED = "ended", _("terminée")
+        # An import that said neither a status nor a start date: never counted as in good standing.
+        UNKNOWN = "unknown", _("statut inconnu")
 
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
