@@ -112,7 +112,9 @@ def test_an_unreadable_country_is_a_located_warning_and_nothing_is_guessed(assoc
     issues = []
 
     result = import_file(
-        path=write_csv(rows, headers=[*WORLD_HEADERS, "Statut"]), association=association, on_issue=issues.append
+        path=write_csv(rows, headers=[*WORLD_HEADERS, "Statut"]),
+        association=association,
+        on_issue=issues.append,
     )
 
     country = next(issue for issue in issues if issue.field == "country")
