@@ -194,3 +194,38 @@ def test_a_site_without_siret_elsewhere_or_ambiguous_is_kept():
 
     assert services.collapse_establishments(organisation=survivor) == []
     assert Establishment.objects.filter(pk=without.pk).exists()
+
+
+def test_an_absorbed_seat_becomes_an_antenna_named_as_one_and_its_current_staff_follow():
+    numelink = Association.objects.create(name="Numélink")
+    savoie = Association.objects.create(name="Savoie Numérique")
+    annecy = Office.objects.create(
+        association=savoie, kind=Office.Kind.HEAD_OFFICE, name="Siège d'Annecy", city="Annecy"
+    )
+    chambery = Office.objects.create(
+        association=savoie, kind=Office.Kind.HEAD_OFFICE, name="Siège", city="Chambéry"
+    )
+    from grappe.registry.models import StaffMember
+
+    today = datetime.date.today()
+    staying = StaffMember.objects.create(association=savoie, office=annecy, first_name="A", last_name="Reste")
+    leaving = StaffMember.objects.create(
+        association=savoie,
+        office=annecy,
+        first_name="B",
+        last_name="Part",
+        left_on=today + datetime.timedelta(30),
+    )
+    gone = StaffMember.objects.create(
+        association=savoie, office=annecy, first_name="C", last_name="Parti", left_on=D(2016, 1, 1)
+    )
+
+    services.absorb_association(absorbed=savoie, into=numelink, effective_on=D(2027, 1, 1))
+
+    annecy.refresh_from_db()
+    chambery.refresh_from_db()
+    assert (annecy.kind, annecy.name) == ("antenna", "Antenne d'Annecy (ancien siège de Savoie Numérique)")
+    assert chambery.name == "Antenne de Chambéry (ancien siège de Savoie Numérique)"
+    moved = dict(StaffMember.objects.values_list("pk", "association_id"))
+    assert moved == {staying.pk: numelink.pk, leaving.pk: numelink.pk, gone.pk: savoie.pk}
+    assert set(StaffMember.objects.current()) == {staying, leaving}

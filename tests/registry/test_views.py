@@ -305,3 +305,28 @@ def test_planning_a_merger_leaves_the_networks_figures_and_shows_the_what_if_apa
     # Applied, the association is no longer in negotiation: no what-if left.
     Merger.objects.filter(pk=merger.pk).update(status="applied")
     assert hq_client.get(reverse("registry:home")).context["dashboard"].in_negotiation == []
+
+
+def test_the_territory_and_the_offices_page_agree_on_who_is_in_post(registry, hq_client):
+    import datetime
+
+    from grappe.registry.models import StaffMember
+
+    StaffMember.objects.create(
+        association=registry.numelink,
+        office=registry.valence,
+        first_name="Hélène",
+        last_name="Partie",
+        left_on=datetime.date(2016, 6, 30),
+    )
+    StaffMember.objects.create(
+        association=registry.numelink, office=registry.valence, first_name="Marc", last_name="Enposte"
+    )
+
+    territory = hq_client.get(reverse("registry:territory_detail", args=[registry.drome_ardeche.pk]))
+    offices = hq_client.get(reverse("registry:office_list"))
+
+    in_territory = {s.last_name for s in territory.context["detail"].staff}
+    valence = next(o for o in offices.context["offices"] if o.pk == registry.valence.pk)
+    assert in_territory == {s.last_name for s in valence.current_staff} == {"Enposte"}
+    assert "Partie" not in territory.content.decode()

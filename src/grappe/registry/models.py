@@ -6,12 +6,15 @@ always stays in the ``SourceRecord`` it came from, and ``Lineage`` says which so
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grappe.france.countries import country_name
@@ -141,6 +144,14 @@ class Office(models.Model):
         return f"{self.get_kind_display()} — {self.name}"
 
 
+class StaffMemberQuerySet(models.QuerySet["StaffMember"]):
+    def current(self, on: datetime.date | None = None) -> StaffMemberQuerySet:
+        """Staff in post on ``on`` (today by default): no end date, or one still to come. The one rule for
+        "current staff", read by the visibility scope, the territory and office pages, and mergers."""
+        day = on or timezone.localdate()
+        return self.filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+
+
 class StaffMember(models.Model):
     association = models.ForeignKey(
         Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="staff"
@@ -168,6 +179,8 @@ class StaffMember(models.Model):
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     hired_on = models.DateField(_("embauché le"), null=True, blank=True)
     left_on = models.DateField(_("parti le"), null=True, blank=True)
+
+    objects = StaffMemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("salarié")

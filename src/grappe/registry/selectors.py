@@ -80,11 +80,10 @@ class Scope:
 
 
 def _current_staff_member(user: AbstractBaseUser) -> StaffMember | None:
-    today = timezone.localdate()
     return (
-        StaffMember.objects.select_related("office__territory", "association")
+        StaffMember.objects.current()
+        .select_related("office__territory", "association")
         .filter(user=user)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
         .first()
     )
 
@@ -658,7 +657,8 @@ def territory_detail(user: User, pk: int) -> TerritoryDetail:
         departements=[(code, _departement_name(code), by_departement.get(code, 0)) for code in codes],
         offices=list(territory.office_set.order_by("kind", "name")),
         staff=list(
-            StaffMember.objects.filter(office__territory=territory)
+            StaffMember.objects.current()
+            .filter(office__territory=territory)
             .select_related("office")
             .order_by("last_name", "first_name")
         ),
@@ -668,10 +668,7 @@ def territory_detail(user: User, pk: int) -> TerritoryDetail:
 
 
 def office_list(user: User) -> list[Office]:
-    today = timezone.localdate()
-    current_staff = StaffMember.objects.filter(Q(left_on__isnull=True) | Q(left_on__gt=today)).order_by(
-        "last_name", "first_name"
-    )
+    current_staff = StaffMember.objects.current().order_by("last_name", "first_name")
     return list(
         visible_offices(user)
         .select_related("association", "territory")

@@ -444,14 +444,28 @@ def transfer_structure(*, absorbed: Association, into: Association) -> dict[int,
         for brand in Brand.objects.filter(territories=territory):
             brand.territories.add(existing)
         territory.delete()
-    # An absorbed network's seat carries on as an antenna: a network has one head office.
-    Office.objects.filter(association=absorbed, kind=Office.Kind.HEAD_OFFICE).update(kind=Office.Kind.ANTENNA)
+    # An absorbed network's seat carries on as an antenna: a network has one head office. Its name changes with
+    # its kind, so that no « Siège » reads « antenne » (the snapshot gives the old name back on undo).
+    for seat in Office.objects.filter(association=absorbed, kind=Office.Kind.HEAD_OFFICE):
+        seat.kind = Office.Kind.ANTENNA
+        seat.name = former_seat_name(seat, absorbed)
+        seat.save(update_fields=["kind", "name"])
     Office.objects.filter(association=absorbed).update(association=into)
-    StaffMember.objects.filter(association=absorbed, left_on__isnull=True).update(association=into)
+    StaffMember.objects.current().filter(association=absorbed).update(association=into)
     # Brands the absorbed network kept (its own absorbed names) live on in the absorber.
     taken = set(into.brands.values_list("name", flat=True))
     Brand.objects.filter(association=absorbed).exclude(name__in=taken).update(association=into)
     return carried_over
+
+
+def former_seat_name(seat: Office, absorbed: Association) -> str:
+    """« Antenne de Valence (ancien siège de RhoneAlley) »: what an absorbed network's seat is now."""
+    city = seat.city or seat.name
+    elided = city[:1].casefold() in "aeiouyhàâéèêëîïôöùûü"
+    place = f"d'{city}" if elided else f"de {city}"
+    # Stored data, in the network's language: not the language of whoever applied the merger.
+    name = f"Antenne {place} (ancien siège de {absorbed.name})"
+    return name[: Office._meta.get_field("name").max_length or 120]
 
 
 # -- people --------------------------------------------------------------------------------------------------
