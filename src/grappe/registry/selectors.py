@@ -28,7 +28,17 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,8 +46,7 @@ from grappe.core import audit, dependents
 from grappe.core.models import AuditEvent
 from grappe.errors import NotFound
 from grappe.france import geo
-from grappe.france.text import fold
-from grappe.registry import stats
+from grappe.registry import search, sorting, stats
 from grappe.registry.models import (
     Association,
     Brand,
@@ -247,36 +256,8 @@ class OrganisationFilters:
     startup: bool | None = None
     headcount: str = ""
     naf: str = ""
-
-
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
-def _search_condition(q: str) -> Q:
-    """A SIREN, a SIRET, a postcode, or words each found in the name or an establishment's city."""
-    compact = q.replace(" ", "").replace(".", "")
-    if compact.isdigit():
-        digits = _digits(compact)
-        if len(digits) == 14:
-            return Q(Exists(Establishment.objects.filter(organisation_id=OuterRef("pk"), siret=digits)))
-        if len(digits) == 9:
-            return Q(siren=digits)
-        condition = Q(siren__startswith=digits)
-        if len(digits) == 5:
-            condition |= Q(
-                Exists(Establishment.objects.filter(organisation_id=OuterRef("pk"), postcode=digits))
-            )
-        return condition
-    condition = Q()
-    for word in q.split():
-        # An uncorrelated IN lets PostgreSQL hash the matching establishments once instead of probing per row.
-        in_city = Establishment.objects.filter(city__icontains=word).values("organisation_id")
-        # Names are matched on their folded form so that accents and case never hide a member.
-        folded = fold(word)
-        by_name = Q(search_name__contains=folded) if folded else Q(name__icontains=word)
-        condition &= by_name | Q(pk__in=in_city)
-    return condition
+    # ``?tri=``: a column of ORGANISATION_COLUMNS, "-" first for descending; the name when empty or unknown.
+    sort: str = ""
 
 
 def _membership_condition(filters: OrganisationFilters) -> Q:
@@ -310,7 +291,7 @@ def search_organisations(user: User, filters: OrganisationFilters) -> QuerySet[O
     """Matching organisations, lightly loaded: only the columns of the list, related rows prefetched per page."""
     queryset = visible_organisations(user)
     if filters.q:
-        queryset = queryset.filter(_search_condition(filters.q))
+        queryset = queryset.filter(search.organisation_condition(filters.q))
     queryset = queryset.filter(_membership_condition(filters), _place_condition(filters))
     if filters.startup is not None:
         queryset = queryset.filter(is_startup=filters.startup)
@@ -318,9 +299,63 @@ def search_organisations(user: User, filters: OrganisationFilters) -> QuerySet[O
         queryset = queryset.filter(headcount_bracket=filters.headcount)
     if filters.naf:
         queryset = queryset.filter(naf_code__startswith=filters.naf)
-    return queryset.only("pk", "name", "siren", "naf_code", "is_startup", "headcount_bracket").order_by(
-        "name", "pk"
+    queryset = queryset.only("pk", "name", "siren", "naf_code", "is_startup", "headcount_bracket")
+    return sorting.order(
+        queryset.annotate(**ORGANISATION_SORT_ANNOTATIONS),
+        sorting.read_sort(filters.sort, ORGANISATION_COLUMNS, ORGANISATION_DEFAULT_SORT),
+        ORGANISATION_COLUMNS,
     )
+
+
+# --- Sortable columns (``?tri=``), the lists' own order first ------------------------------------------------
+# The city the list shows: the head office's, else the first site's (``with_list_relations``).
+ORGANISATION_SORT_ANNOTATIONS = {
+    "main_city": Subquery(
+        Establishment.objects.filter(organisation_id=OuterRef("pk"))
+        .order_by("-is_head_office", "search_city", "pk")
+        .values("search_city")[:1]
+    ),
+    "first_start": Subquery(
+        Membership.objects.filter(organisation_id=OuterRef("pk"), starts_on__isnull=False)
+        .order_by("starts_on")
+        .values("starts_on")[:1]
+    ),
+}
+ORGANISATION_COLUMNS = (
+    sorting.Column("nom", ("search_name", "name"), text=True),
+    sorting.Column("siren", ("siren",), text=True),
+    sorting.Column("ville", ("main_city",), text=True),
+    sorting.Column("depuis", ("first_start",)),
+)
+ORGANISATION_DEFAULT_SORT = sorting.Sort("nom")
+PERSON_COLUMNS = (
+    sorting.Column("nom", ("sort_name",), text=True),
+    sorting.Column("email", ("email",), text=True),
+    sorting.Column("telephone", ("phone",), text=True),
+)
+PERSON_DEFAULT_SORT = sorting.Sort("nom")
+MEMBERSHIP_COLUMNS = (
+    sorting.Column("organisation", ("organisation__search_name", "association__name"), text=True),
+    sorting.Column("association", ("association__name", "organisation__search_name"), text=True),
+    sorting.Column("statut", ("status", "organisation__search_name"), text=True),
+    sorting.Column("depuis", ("starts_on",)),
+    sorting.Column("origine", ("origin__name", "organisation__search_name"), text=True),
+    sorting.Column("type", ("membership_type__name", "organisation__search_name"), text=True),
+    sorting.Column("cotisation", ("annual_fee",)),
+)
+MEMBERSHIP_DEFAULT_SORT = sorting.Sort("organisation")
+LIST_SORTS = {
+    "organisations": (ORGANISATION_COLUMNS, ORGANISATION_DEFAULT_SORT),
+    "personnes": (PERSON_COLUMNS, PERSON_DEFAULT_SORT),
+    "adhesions": (MEMBERSHIP_COLUMNS, MEMBERSHIP_DEFAULT_SORT),
+}
+
+
+def sort_param(kind: str, value: str) -> str:
+    """The sort a list really applies for ``?tri=value`` (its own order for an unknown column), as
+    ``?tri=`` writes it: what the column headers show as the current sort."""
+    columns, default = LIST_SORTS[kind]
+    return sorting.read_sort(value, columns, default).param
 
 
 def with_list_relations(organisations: list[Organisation]) -> list[Organisation]:
@@ -331,7 +366,7 @@ def with_list_relations(organisations: list[Organisation]) -> list[Organisation]
             "establishments",
             queryset=Establishment.objects.only(
                 "pk", "organisation_id", "city", "postcode", "departement_code", "is_head_office"
-            ).order_by("-is_head_office", "city", "pk"),
+            ).order_by("-is_head_office", "search_city", "pk"),
             to_attr="list_establishments",
         ),
         Prefetch(
@@ -487,14 +522,14 @@ def _target_labels(
 # --- People and memberships ---------------------------------------------------------------------------------
 
 
-def search_people(user: User, q: str = "") -> QuerySet[Person]:
+def search_people(user: User, q: str = "", sort: str = "") -> QuerySet[Person]:
     queryset = visible_people(user)
-    for word in q.split():
-        queryset = queryset.filter(
-            Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(email__icontains=word)
-        )
-    return queryset.only("pk", "first_name", "last_name", "email", "phone").order_by(
-        "last_name", "first_name", "pk"
+    if q:
+        queryset = queryset.filter(search.person_condition(q))
+    return sorting.order(
+        queryset.only("pk", "first_name", "last_name", "email", "phone"),
+        sorting.read_sort(sort, PERSON_COLUMNS, PERSON_DEFAULT_SORT),
+        PERSON_COLUMNS,
     )
 
 
@@ -532,12 +567,13 @@ class MembershipFilters:
     origin: Association | None = None
     status: str = ""
     since_year: int | None = None
+    sort: str = ""
 
 
 def search_memberships(user: User, filters: MembershipFilters) -> QuerySet[Membership]:
     queryset = visible_memberships(user)
-    for word in filters.q.split():
-        queryset = queryset.filter(organisation__name__icontains=word)
+    if filters.q:
+        queryset = queryset.filter(search.membership_condition(filters.q))
     if filters.association:
         queryset = queryset.filter(association=filters.association)
     if filters.origin:
@@ -546,24 +582,27 @@ def search_memberships(user: User, filters: MembershipFilters) -> QuerySet[Membe
         queryset = queryset.filter(status=filters.status)
     if filters.since_year:
         queryset = queryset.filter(starts_on__year=filters.since_year)
-    return (
-        queryset.select_related("organisation", "association", "origin", "membership_type", "college")
-        .only(
-            "pk",
-            "status",
-            "starts_on",
-            "ends_on",
-            "college",
-            "college__name",
-            "membership_type",
-            "membership_type__name",
-            "annual_fee",
-            "organisation__name",
-            "organisation__siren",
-            "association__name",
-            "origin__name",
-        )
-        .order_by("organisation__name", "association__name", "pk")
+    queryset = queryset.select_related(
+        "organisation", "association", "origin", "membership_type", "college"
+    ).only(
+        "pk",
+        "status",
+        "starts_on",
+        "ends_on",
+        "college",
+        "college__name",
+        "membership_type",
+        "membership_type__name",
+        "annual_fee",
+        "organisation__name",
+        "organisation__siren",
+        "association__name",
+        "origin__name",
+    )
+    return sorting.order(
+        queryset,
+        sorting.read_sort(filters.sort, MEMBERSHIP_COLUMNS, MEMBERSHIP_DEFAULT_SORT),
+        MEMBERSHIP_COLUMNS,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from django.core.paginator import Page, Paginator
@@ -50,6 +51,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "filtered": bool(request.GET.get("q")) or form.active_filter_count(),
+        "sort": selectors.sort_param("organisations", form.sort()),
     }
     return _render_list(
         request, "registry/organisation_list.html", "registry/_organisation_results.html", context
@@ -68,9 +70,14 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def person_list(request: HttpRequest) -> HttpResponse:
     form = PersonSearchForm(request.GET)
-    page = _page(request, selectors.search_people(request.user, form.query()))
+    page = _page(request, selectors.search_people(request.user, form.query(), form.sort()))
     selectors.with_person_roles(request.user, page.object_list)
-    context = {"form": form, "page": page, "filtered": bool(form.query())}
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": bool(form.query()),
+        "sort": selectors.sort_param("personnes", form.sort()),
+    }
     return _render_list(request, "registry/person_list.html", "registry/_person_results.html", context)
 
 
@@ -86,7 +93,12 @@ def membership_list(request: HttpRequest) -> HttpResponse:
     form = MembershipFilterForm(request.GET)
     filters = form.filters()
     page = _page(request, selectors.search_memberships(request.user, filters))
-    context = {"form": form, "page": page, "filtered": filters != type(filters)()}
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": dataclasses.replace(filters, sort="") != type(filters)(),
+        "sort": selectors.sort_param("adhesions", form.sort()),
+    }
     return _render_list(
         request, "registry/membership_list.html", "registry/_membership_results.html", context
     )
