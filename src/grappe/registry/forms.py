@@ -46,7 +46,7 @@ class OrganisationFilterForm(_QueryStringForm):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Nom, SIREN, SIRET, ville ou code postal"),
+                "placeholder": _("Nom, ville, SIREN, SIRET, e-mail, site ou téléphone"),
                 "autocomplete": "off",
             }
         ),
@@ -123,7 +123,7 @@ class PersonSearchForm(_QueryStringForm):
         label=_("Rechercher"),
         required=False,
         max_length=120,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nom, prénom ou e-mail")}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nom, prénom, e-mail ou téléphone")}),
     )
 
     def query(self) -> str:
