@@ -123,7 +123,9 @@ class PersonSearchForm(_QueryStringForm):
         label=_("Rechercher"),
         required=False,
         max_length=120,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nom, prénom, e-mail ou téléphone")}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Nom, prénom, e-mail ou téléphone")}
+        ),
     )
 
     def query(self) -> str:

@@ -358,15 +358,17 @@ def sort_param(kind: str, value: str) -> str:
     return sorting.read_sort(value, columns, default).param
 
 
-def with_list_relations(organisations: list[Organisation]) -> list[Organisation]:
-    """Prefetch, for one page of organisations, what the list shows: places and memberships."""
+def with_list_relations(organisations: list[Organisation], *, full_sites: bool = False) -> list[Organisation]:
+    """Prefetch, for one page of organisations, what the list shows: places and memberships (every column of
+    the sites with ``full_sites``, for the export)."""
+    sites = Establishment.objects.all()
+    if not full_sites:
+        sites = sites.only("pk", "organisation_id", "city", "postcode", "departement_code", "is_head_office")
     prefetch_related_objects(
         organisations,
         Prefetch(
             "establishments",
-            queryset=Establishment.objects.only(
-                "pk", "organisation_id", "city", "postcode", "departement_code", "is_head_office"
-            ).order_by("-is_head_office", "search_city", "pk"),
+            queryset=sites.order_by("-is_head_office", "search_city", "pk"),
             to_attr="list_establishments",
         ),
         Prefetch(

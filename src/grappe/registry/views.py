@@ -6,12 +6,13 @@ import dataclasses
 from collections.abc import Callable
 
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import staff_view
-from grappe.registry import insights, selectors
+from grappe.registry import exports, insights, selectors
 from grappe.registry.forms import MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 
 PAGE_SIZE = 50
@@ -56,6 +57,18 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     return _render_list(
         request, "registry/organisation_list.html", "registry/_organisation_results.html", context
     )
+
+
+@staff_required
+def organisation_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The organisation list as CSV: the same search, filters and sort as the page, every page of it."""
+    form = OrganisationFilterForm(request.GET)
+    response = StreamingHttpResponse(
+        exports.organisations_csv(request.user, form.filters()), content_type="text/csv; charset=utf-8"
+    )
+    name = _("organisations")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.csv"'
+    return response
 
 
 @staff_required
