@@ -55,10 +55,15 @@ def negotiating_associations() -> QuerySet[Association]:
     return Association.objects.filter(_live_absorption("pk"))
 
 
+def outside_negotiation(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """``memberships`` of the network's associations only (any status): none of an association in negotiation."""
+    return memberships.exclude(_live_absorption("association_id"))
+
+
 def network_memberships(memberships: QuerySet[Membership] | None = None) -> QuerySet[Membership]:
     """The rule "member of the network": active memberships, outside associations in negotiation."""
     queryset = Membership.objects.all() if memberships is None else memberships
-    return queryset.filter(status=Membership.Status.ACTIVE).exclude(_live_absorption("association_id"))
+    return outside_negotiation(queryset).filter(status=Membership.Status.ACTIVE)
 
 
 def active_memberships(association: Association | None = None) -> QuerySet[Membership]:
