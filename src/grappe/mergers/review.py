@@ -135,11 +135,11 @@ DECISION_COLUMNS = (
     "absorbed_name",
     "absorber_name",
     "probability",
-    "decision",
     # Read only, never imported: the band, and what became of the pair (a sure pair is merged though nobody
-    # decided it, so its decision stays « pending »).
+    # decided it, so its decision stays « pending »). The decision stays last: the column people fill in.
     "band",
     "outcome",
+    "decision",
 )
 
 
@@ -161,9 +161,9 @@ def export_decisions(*, merger: Merger, stream: TextIO) -> int:
                 pair.left_label,
                 pair.right_label,
                 f"{pair.match_probability:.4f}",
-                pair.decision,
                 pair.band,
                 pair.outcome(applied=applied, kept_apart=pair.pk in kept_apart),
+                pair.decision,
             ]
         )
         count += 1
