@@ -3,7 +3,6 @@ CSV files say the same numbers and the same words about the same pairs (issue 10
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
@@ -12,6 +11,7 @@ from django.urls import reverse
 from typer.testing import CliRunner
 
 from grappe import cli
+from grappe.core import exports
 from grappe.mergers.models import CandidatePair, Merger
 from grappe.mergers.views import compare_values
 
@@ -63,7 +63,7 @@ def test_applied_sure_matches_read_merged_in_the_report_csv_and_decisions_csv(ma
     assert "fusionnées (rapprochement sûr)" in row and "en attente" not in row
 
     decisions = list(
-        csv.DictReader(io.StringIO(manager_client.get(url("decisions_csv", applied)).content.decode()))
+        exports.dict_reader(io.StringIO(manager_client.get(url("decisions_csv", applied)).content.decode()))
     )
     exported = next(item for item in decisions if item["pair_id"] == str(sure.pk))
     assert exported["band"] == "auto_match"

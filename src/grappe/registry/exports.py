@@ -3,13 +3,12 @@
 order mark, headers and values in the interface's language.
 
 Identifiers are written spaced as INSEE prints them (« 732 829 320 »): a spreadsheet would read 14 bare digits
-as a number and show a SIRET as 7,32829E+13. Every cell goes through ``write_csv``, which neutralises what a
-spreadsheet would run as a formula.
+as a number and show a SIRET as 7,32829E+13. Every line goes through ``grappe.core.exports``, which neutralises
+what a spreadsheet would run as a formula.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
@@ -17,35 +16,20 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from grappe.core import exports
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.registry import selectors
 from grappe.registry.models import Organisation
 
 BATCH = 1000
-BOM = "\ufeff"
-# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection): written after a
-# quote, it reads as the text it is.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Line:
-    """A file-like object csv.writer writes one line to, handed back at once (for a streamed response)."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """The one place this module writes CSV: BOM, « ; », every cell neutralised; line by line."""
-    writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
-    yield BOM + writer.writerow([_cell(value) for value in header])
+    """Line by line through ``grappe.core.exports`` (BOM, « ; », every cell neutralised), for streaming."""
+    writer = exports.streaming_writer()
+    yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow([_cell(value) for value in row])
+        yield writer.writerow(row)
 
 
 def _spaced(digits: str, groups: Sequence[int]) -> str:
