@@ -375,6 +375,8 @@ RULES: dict[str, Rule] = {
     # Registry: the rule every other app follows (grappe.registry.selectors.restrict).
     "registry:home": OPEN,
     "registry:organisation_list": OPEN,
+    # The list as CSV: open to every staff member, its rows narrowed by the visibility rule (test_export.py).
+    "registry:organisation_export": OPEN,
     "registry:person_list": OPEN,
     "registry:membership_list": OPEN,
     "registry:association_list": OPEN,

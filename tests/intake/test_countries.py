@@ -57,7 +57,9 @@ def test_us_phones_in_three_forms_are_kept_with_country_us(association, write_cs
 
 
 def test_a_us_zip_with_country_us_never_becomes_the_oise(association, write_csv):
-    import_file(path=write_csv(us_rows(), headers=US_HEADERS), association=association, country="US")
+    # Said active: a row saying neither status nor start date is not counted as a member.
+    rows = [[*row, "active"] for row in us_rows()]
+    import_file(path=write_csv(rows, headers=[*US_HEADERS, "Status"]), association=association, country="US")
 
     acme = site("Acme Widgets")
     assert (acme.postcode, acme.city, acme.departement_code, acme.commune_code) == (
@@ -106,11 +108,13 @@ def test_the_row_country_wins_over_the_default_and_a_belgian_6000_is_not_nice(as
 
 
 def test_an_unreadable_country_is_a_located_warning_and_nothing_is_guessed(association, write_csv):
-    rows = [["Nowhere Ltd", "60610", "Chicago", "Atlantide", "0477123456"]]
+    rows = [["Nowhere Ltd", "60610", "Chicago", "Atlantide", "0477123456", "à jour"]]
     issues = []
 
     result = import_file(
-        path=write_csv(rows, headers=WORLD_HEADERS), association=association, on_issue=issues.append
+        path=write_csv(rows, headers=[*WORLD_HEADERS, "Statut"]),
+        association=association,
+        on_issue=issues.append,
     )
 
     country = next(issue for issue in issues if issue.field == "country")

@@ -433,3 +433,25 @@ def test_a_refused_import_leaves_no_audit_event(association, write_csv):
     with pytest.raises(ImportRefused):
         import_file(path=path, association=association)
     assert not AuditEvent.objects.exists()
+
+
+def test_a_row_saying_neither_status_nor_start_date_is_an_unknown_status_never_a_member_in_good_standing(
+    association, write_csv
+):
+    from grappe.registry.stats import member_count
+
+    rows = [
+        member_row(1, Statut="", **{"Date d'adhésion": ""}),
+        member_row(2, Statut=""),
+        member_row(3, Statut="Inconnu", **{"Date d'adhésion": ""}),
+    ]
+
+    import_file(path=write_csv(rows), association=association)
+
+    status = dict(Membership.objects.values_list("organisation__name", "status"))
+    assert status == {
+        "Entreprise 1 SAS": Membership.Status.UNKNOWN,
+        "Entreprise 2 SAS": Membership.Status.ACTIVE,
+        "Entreprise 3 SAS": Membership.Status.UNKNOWN,
+    }
+    assert member_count(association) == 1

@@ -240,7 +240,7 @@ def test_the_review_page_shows_one_pair_side_by_side_with_its_evidence(
     assert pair.left_label in page and pair.right_label in page
     assert f"0 / {response.context['progress']['total']} décidées" in page
     statuses = {row.field: row.status for row in response.context["fields"]}
-    assert set(statuses.values()) <= {"same", "different", "missing"}
+    assert set(statuses.values()) <= {"same", "close", "different", "missing"}
     assert 'class="is-same"' in page or 'class="is-different"' in page
     assert response.context["evidence"], "the engine's per-field evidence is shown"
     assert "<kbd>a</kbd>" in page and 'data-shortcut="r"' in page and 'data-shortcut="s"' in page

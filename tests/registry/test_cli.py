@@ -64,3 +64,27 @@ def test_stats_counts_members_outside_france_apart_never_in_a_french_departement
     assert "Hors de France" in text and "CH Suisse 1" in text
     abroad = {item["association"]: item["abroad"] for item in data}
     assert [{"country": "CH", "name": "Suisse", "members": 1}] in abroad.values()
+
+
+def test_stats_counts_the_network_apart_from_an_association_in_negotiation(registry, runner):
+    from grappe.mergers.models import Merger
+
+    before = runner.invoke(cli.app, ["stats"]).output
+    assert "Réseau : 4 adhérents" in " ".join(before.split())
+    Merger.objects.create(
+        absorbing=registry.numelink,
+        absorbed=registry.auvergne_tic,
+        status="planned",
+        effective_on="2027-01-01",
+    )
+
+    result = runner.invoke(cli.app, ["stats"])
+
+    text = " ".join(result.output.split())
+    assert "Réseau : 3 adhérents" in text
+    assert text.index("Numélink :") < text.index("En négociation") < text.index("Auvergne TIC : 1 adhérents")
+    by_name = {
+        item["association"]: item for item in json.loads(runner.invoke(cli.app, ["stats", "--json"]).output)
+    }
+    assert by_name["Auvergne TIC"]["in_negotiation"] is True
+    assert by_name["Numélink"]["in_negotiation"] is False

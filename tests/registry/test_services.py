@@ -129,3 +129,103 @@ def test_an_association_cannot_absorb_itself():
     numelink = Association.objects.create(name="Numélink")
     with pytest.raises(UserError):
         services.absorb_association(absorbed=numelink, into=numelink, effective_on=D(2016, 3, 31))
+
+
+def test_a_merge_collapses_a_site_without_siret_into_the_one_with_a_siret_at_the_same_address():
+    from django.contrib.contenttypes.models import ContentType
+
+    from grappe.core.models import AuditEvent
+
+    association = Association.objects.create(name="Numélink")
+    survivor = Organisation.objects.create(name="Atelier Forézien", siren="732829320")
+    duplicate = Organisation.objects.create(name="ATELIER FOREZIEN")
+    sited = Establishment.objects.create(
+        organisation=survivor,
+        siret="73282932000074",
+        street="12 rue de la Montat",
+        postcode="42000",
+        city="Saint-Étienne",
+        departement_code="42",
+    )
+    same_place = Establishment.objects.create(
+        organisation=duplicate,
+        street="12, Rue de la Montat",
+        postcode="42000",
+        city="SAINT-ETIENNE",
+        departement_code="42",
+        phone="+33477123456",
+    )
+    elsewhere = Establishment.objects.create(
+        organisation=duplicate, street="3 avenue Victor Hugo", postcode="26000", city="Valence"
+    )
+    membership = Membership.objects.create(
+        organisation=duplicate, association=association, establishment=same_place
+    )
+    source_file = SourceFile.objects.create(
+        sha256="1" * 64, original_name="a.csv", size=1, file_format="csv", association=association
+    )
+    record = SourceRecord.objects.create(
+        source_file=source_file, line_number=2, values=["x"], status="imported", organisation=duplicate
+    )
+    site_type = ContentType.objects.get_for_model(Establishment)
+    Lineage.objects.create(
+        source_record=record, content_type=site_type, object_id=same_place.pk, field="street", value="12, Rue"
+    )
+
+    services.merge_organisations(survivor=survivor, duplicates=[duplicate])
+
+    sites = list(survivor.establishments.order_by("pk"))
+    assert [(s.pk, s.siret) for s in sites] == [(sited.pk, "73282932000074"), (elsewhere.pk, "")]
+    assert sites[0].phone == "+33477123456"  # an empty field filled from the folded site
+    membership.refresh_from_db()
+    assert membership.establishment_id == sited.pk
+    assert Lineage.objects.get(source_record=record, field="street").object_id == sited.pk
+    event = AuditEvent.objects.get(action="organisation.merge")
+    assert event.details["establishments_collapsed"][0]["into"] == "73282932000074"
+
+
+def test_a_site_without_siret_elsewhere_or_ambiguous_is_kept():
+    survivor = Organisation.objects.create(name="Data Loire")
+    for siret in ("73282932000074", "73282932000082"):
+        Establishment.objects.create(
+            organisation=survivor, siret=siret, postcode="42000", city="Saint-Étienne"
+        )
+    without = Establishment.objects.create(organisation=survivor, postcode="42000", city="Saint-Étienne")
+
+    assert services.collapse_establishments(organisation=survivor) == []
+    assert Establishment.objects.filter(pk=without.pk).exists()
+
+
+def test_an_absorbed_seat_becomes_an_antenna_named_as_one_and_its_current_staff_follow():
+    numelink = Association.objects.create(name="Numélink")
+    savoie = Association.objects.create(name="Savoie Numérique")
+    annecy = Office.objects.create(
+        association=savoie, kind=Office.Kind.HEAD_OFFICE, name="Siège d'Annecy", city="Annecy"
+    )
+    chambery = Office.objects.create(
+        association=savoie, kind=Office.Kind.HEAD_OFFICE, name="Siège", city="Chambéry"
+    )
+    from grappe.registry.models import StaffMember
+
+    today = datetime.date.today()
+    staying = StaffMember.objects.create(association=savoie, office=annecy, first_name="A", last_name="Reste")
+    leaving = StaffMember.objects.create(
+        association=savoie,
+        office=annecy,
+        first_name="B",
+        last_name="Part",
+        left_on=today + datetime.timedelta(30),
+    )
+    gone = StaffMember.objects.create(
+        association=savoie, office=annecy, first_name="C", last_name="Parti", left_on=D(2016, 1, 1)
+    )
+
+    services.absorb_association(absorbed=savoie, into=numelink, effective_on=D(2027, 1, 1))
+
+    annecy.refresh_from_db()
+    chambery.refresh_from_db()
+    assert (annecy.kind, annecy.name) == ("antenna", "Antenne d'Annecy (ancien siège de Savoie Numérique)")
+    assert chambery.name == "Antenne de Chambéry (ancien siège de Savoie Numérique)"
+    moved = dict(StaffMember.objects.values_list("pk", "association_id"))
+    assert moved == {staying.pk: numelink.pk, leaving.pk: numelink.pk, gone.pk: savoie.pk}
+    assert set(StaffMember.objects.current()) == {staying, leaving}

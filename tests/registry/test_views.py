@@ -275,3 +275,58 @@ def test_search_ignores_accents_and_case(hq_client):
     assert created.name in response.content.decode()
     response = hq_client.get(reverse("registry:organisation_list"), {"q": "educatif"})
     assert "Numérique Éducatif" in response.content.decode()
+
+
+def test_planning_a_merger_leaves_the_networks_figures_and_shows_the_what_if_apart(registry, hq_client):
+    from grappe.mergers.models import Merger
+
+    merger = Merger.objects.create(
+        absorbing=registry.numelink,
+        absorbed=registry.auvergne_tic,
+        status="planned",
+        effective_on="2027-01-01",
+    )
+
+    response = hq_client.get(reverse("registry:home"))
+    dashboard = response.context["dashboard"]
+    assert dashboard.member_count == 3
+    assert {row["name"] for row in dashboard.by_association} == {"Numélink"}
+    assert "63" not in {code for code, _name, _n in dashboard.by_departement}
+    assert "Auvergne" not in {t.name for t in dashboard.territories}
+    [what_if] = dashboard.in_negotiation
+    assert (what_if.name, what_if.members, what_if.new_members, what_if.network_after) == (
+        "Auvergne TIC",
+        1,
+        1,
+        4,
+    )
+    assert "En négociation" in response.content.decode()
+
+    # Applied, the association is no longer in negotiation: no what-if left.
+    Merger.objects.filter(pk=merger.pk).update(status="applied")
+    assert hq_client.get(reverse("registry:home")).context["dashboard"].in_negotiation == []
+
+
+def test_the_territory_and_the_offices_page_agree_on_who_is_in_post(registry, hq_client):
+    import datetime
+
+    from grappe.registry.models import StaffMember
+
+    StaffMember.objects.create(
+        association=registry.numelink,
+        office=registry.valence,
+        first_name="Hélène",
+        last_name="Partie",
+        left_on=datetime.date(2016, 6, 30),
+    )
+    StaffMember.objects.create(
+        association=registry.numelink, office=registry.valence, first_name="Marc", last_name="Enposte"
+    )
+
+    territory = hq_client.get(reverse("registry:territory_detail", args=[registry.drome_ardeche.pk]))
+    offices = hq_client.get(reverse("registry:office_list"))
+
+    in_territory = {s.last_name for s in territory.context["detail"].staff}
+    valence = next(o for o in offices.context["offices"] if o.pk == registry.valence.pk)
+    assert in_territory == {s.last_name for s in valence.current_staff} == {"Enposte"}
+    assert "Partie" not in territory.content.decode()

@@ -49,7 +49,7 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 # Bookkeeping fields whose change is not news: timestamps and search keys maintained by the code.
-_SKIPPED = {"created_at", "updated_at", "search_name"}
+_SKIPPED = {"created_at", "updated_at", "search_name", "search_city", "sort_name"}
 
 
 def actor_label(user: Any) -> str:

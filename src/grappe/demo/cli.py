@@ -145,7 +145,7 @@ def _print_quality(report: DemoReport) -> None:
         registry = figures.registry
         table.add_row(
             f"n° {figures.merger_id} {figures.title}",
-            f"{figures.auto_pairs} paire(s)",
+            f"{figures.sure_matches} sûre(s) + {figures.internal_duplicates} doublon(s) interne(s)",
             _share(figures.auto_right, figures.auto_joined),
             _share(figures.auto_right, figures.to_join),
             f"{figures.review_queue}" + (" décidée(s)" if report.reviewed else " laissée(s) à part"),

@@ -36,7 +36,6 @@ from grappe.errors import UserError
 from grappe.intake.services import import_file
 from grappe.linkage.scoring import Scores, ratio, score_assignments
 from grappe.mergers import services as mergers
-from grappe.mergers.models import CandidatePair
 from grappe.mergers.models import Merger as MergerRecord
 from grappe.mergers.selectors import review_queue
 from grappe.registry.models import Association, Office, SourceRecord, StaffMember, Territory
@@ -76,7 +75,10 @@ class MergerFigures:
     label: str  # the story's key of the merger
     title: str  # how the merger reads (« RhoneAlley → Numélink »)
     merger_id: int
-    auto_pairs: int  # candidate pairs (of organisations) in the sure band
+    # The plan's counts (``grappe.mergers.services.plan_counts``, as the pages and the CLI show them): sure
+    # matches with the absorber's members, and sure duplicates inside the absorbed network's export.
+    sure_matches: int
+    internal_duplicates: int
     # The row pairs the sure band joins on its own (what apply folds without a reviewer, projected at plan time),
     # among those this merger can join (at least one row in a member only the absorbed association brings):
     auto_joined: int  # row pairs the band puts together
@@ -325,7 +327,8 @@ def _review_and_apply(
         label=label,
         title=str(applied),
         merger_id=merger.pk,
-        auto_pairs=merger.pairs.filter(band=CandidatePair.Band.AUTO_MATCH).count(),
+        sure_matches=mergers.plan_counts(applied).get("sure_matches", 0),
+        internal_duplicates=mergers.plan_counts(applied).get("internal_duplicates", 0),
         auto_joined=auto_joined,
         auto_right=auto_right,
         to_join=to_join,

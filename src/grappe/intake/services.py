@@ -852,7 +852,7 @@ class _BatchPlanner:
         result = self.writer.result
         for membership in self.new[Membership]:
             assert isinstance(membership, Membership)
-            membership.status = membership.status or Membership.Status.ACTIVE
+            membership.status = membership.status or _default_status(membership)
         for model in (Organisation, Establishment, Person, Role, Membership):
             # Foreign keys were assigned unsaved objects; Django reads their new primary keys at bulk_create.
             model.objects.bulk_create(self.new[model])  # type: ignore[arg-type]
@@ -1182,3 +1182,9 @@ def record_job_step_failure(error: Exception, *, job_id: int, **_arguments: obje
     """A queued step's refusal, kept on the job for its page (no one else is there to hear it)."""
     if isinstance(error, UserError):
         ImportJob.objects.filter(pk=job_id).update(failure=str(error))
+
+
+def _default_status(membership: Membership) -> str:
+    """A row that said no status: a start date shows a member the association counts; with neither, nothing
+    says the member is in good standing, so the status is said unknown rather than guessed « à jour »."""
+    return Membership.Status.ACTIVE if membership.starts_on else Membership.Status.UNKNOWN

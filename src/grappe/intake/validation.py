@@ -71,7 +71,7 @@ EXPECTED: dict[str, Any] = {
     "contact_phone": _("un numéro de téléphone (04 77 12 34 56, ou +41 22 … hors de France)"),
     "website": _("une adresse de site web (www.exemple.fr)"),
     "annual_fee": _("un montant en euros (1 200,00 €)"),
-    "member_status": _("à jour, en attente, non renouvelée ou terminée"),
+    "member_status": _("à jour, en attente, non renouvelée, terminée ou inconnu"),
     "is_startup": _("oui ou non"),
 }
 
@@ -106,6 +106,7 @@ _MEMBER_STATUSES = {
         "resiliee",
         "ancien",
     },
+    Membership.Status.UNKNOWN: {"inconnu", "inconnue", "statut inconnu", "non renseigne", "nc"},
 }
 _STATUS_BY_WORD = {word: status for status, words in _MEMBER_STATUSES.items() for word in words}
 _YES = {"oui", "o", "x", "1", "vrai", "true", "yes", "y"}

@@ -205,6 +205,28 @@ class CandidatePair(models.Model):
             return True
         return self.band == self.Band.AUTO_MATCH and self.decision == self.Decision.PENDING
 
+    def outcome(self, *, applied: bool, kept_apart: bool = False) -> str:
+        """What became (or becomes, once applied) of the pair, and on whose word: the one wording of the
+        report, its CSV and ``decisions.csv``. A sure pair nobody needed to decide is « rapprochement sûr »,
+        never « en attente »."""
+        who = {"who": self.decided_by_label}
+        if kept_apart:
+            return str(_("gardées séparées (une autre organisation de l'absorbante était plus proche)"))
+        if self.decision == self.Decision.ACCEPTED:
+            merged = (
+                _("fusionnées (décision de %(who)s)") if applied else _("à fusionner (décision de %(who)s)")
+            )
+            return str(merged) % who
+        if self.decision == self.Decision.REJECTED:
+            return str(_("gardées séparées (décision de %(who)s)")) % who
+        if self.is_match:
+            return str(
+                _("fusionnées (rapprochement sûr)") if applied else _("à fusionner (rapprochement sûr)")
+            )
+        if self.band == self.Band.NON_MATCH:
+            return str(_("gardées séparées (différentes)"))
+        return str(_("gardées séparées (sans décision)") if applied else _("en attente de décision"))
+
 
 class PairDecision(models.Model):
     """A person's decision on two organisations, remembered for every later linkage run."""

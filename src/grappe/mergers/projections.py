@@ -81,6 +81,9 @@ def plan_counts(merger: Merger) -> dict[str, int]:
     """The plan's counts (``summary["counts"]``, stored at plan time) with ``new_members`` as apply counts
     them: measured once applied, projected from the current decisions while planned."""
     counts = dict((merger.summary or {}).get("counts", {}))
+    if counts and (merger.outcome or {}).get("conflicts_resolved"):
+        # The report's conflicts: the pairs flagged at plan time, and the fields apply had to choose between.
+        counts["conflicts"] = counts.get("conflicts", 0) + len(merger.outcome["conflicts_resolved"])
     if "new_members" in (merger.outcome or {}):
         counts["new_members"] = len(merger.outcome["new_members"])
     elif counts and merger.status == Merger.Status.PLANNED:

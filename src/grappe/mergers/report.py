@@ -98,7 +98,9 @@ def merger_report(merger: Merger) -> MergerReport:
             "pair": pair,
             "organisation": "",
             "labels": [conflict_label(code) for code in pair.conflicts],
-            "resolution": _resolution(pair, pair.pk in kept_apart),
+            "resolution": pair.outcome(
+                applied=merger.status == Merger.Status.APPLIED, kept_apart=pair.pk in kept_apart
+            ),
         }
         for pair in pairs
         if pair.conflicts
@@ -130,19 +132,6 @@ def merger_report(merger: Merger) -> MergerReport:
         decisions=[pair for pair in pairs if pair.decided_at],
         audit=list(merger.audit.order_by("at", "pk")),
     )
-
-
-def _resolution(pair: CandidatePair, kept_apart: bool) -> str:
-    who = {"who": pair.decided_by_label}
-    if kept_apart:
-        return _("gardées séparées (une autre organisation de l'absorbante était plus proche)")
-    if pair.decision == CandidatePair.Decision.ACCEPTED:
-        return _("fusionnées (décision de %(who)s)") % who
-    if pair.decision == CandidatePair.Decision.REJECTED:
-        return _("gardées séparées (décision de %(who)s)") % who
-    if pair.is_match:
-        return _("fusionnées (rapprochement sûr)")
-    return _("gardées séparées (sans décision)")
 
 
 def _field_resolution(resolution: dict[str, Any]) -> str:
@@ -207,13 +196,13 @@ def write_report_csv(report: MergerReport, stream: TextIO) -> None:
     writer.writerow([])
     writer.writerow([_("recoupements"), _("apportée"), _("rapprochée"), _("probabilité"), _("décision")])
     for pair in report.overlaps:
-        writer.writerow(["", *_pair_cells(pair), pair.get_decision_display()])
+        writer.writerow(["", *_pair_cells(pair), _outcome(report, pair)])
     for item in report.already_common:
         writer.writerow(["", item["name"], item["name"], "", COMMON_AT_IMPORT])
     writer.writerow([])
     writer.writerow([_("doublons internes"), _("apportée"), _("doublon"), _("probabilité"), _("décision")])
     for pair in report.duplicates:
-        writer.writerow(["", *_pair_cells(pair), pair.get_decision_display()])
+        writer.writerow(["", *_pair_cells(pair), _outcome(report, pair)])
     writer.writerow([])
     writer.writerow([_("nouveaux adhérents"), _("id"), _("nom")])
     for item in report.new_members:
@@ -228,6 +217,11 @@ def write_report_csv(report: MergerReport, stream: TextIO) -> None:
         writer.writerow(
             ["", str(pair), pair.get_decision_display(), pair.decided_by_label, pair.decided_at.isoformat()]
         )
+
+
+def _outcome(report: MergerReport, pair: CandidatePair) -> str:
+    kept_apart = pair.pk in set(report.merger.outcome.get("kept_apart", []))
+    return pair.outcome(applied=report.applied, kept_apart=kept_apart)
 
 
 def _pair_cells(pair: CandidatePair) -> list[str]:

@@ -135,6 +135,10 @@ DECISION_COLUMNS = (
     "absorbed_name",
     "absorber_name",
     "probability",
+    # Read only, never imported: the band, and what became of the pair (a sure pair is merged though nobody
+    # decided it, so its decision stays « pending »). The decision stays last: the column people fill in.
+    "band",
+    "outcome",
     "decision",
 )
 
@@ -145,6 +149,8 @@ def export_decisions(*, merger: Merger, stream: TextIO) -> int:
     pairs = merger.pairs.exclude(
         band=CandidatePair.Band.NON_MATCH, decision=CandidatePair.Decision.PENDING
     ).order_by("pk")
+    applied = merger.status == Merger.Status.APPLIED
+    kept_apart = set((merger.outcome or {}).get("kept_apart", []))
     count = 0
     for pair in pairs:
         writer.writerow(
@@ -155,6 +161,8 @@ def export_decisions(*, merger: Merger, stream: TextIO) -> int:
                 pair.left_label,
                 pair.right_label,
                 f"{pair.match_probability:.4f}",
+                pair.band,
+                pair.outcome(applied=applied, kept_apart=pair.pk in kept_apart),
                 pair.decision,
             ]
         )

@@ -171,7 +171,13 @@ class FieldRow:
     label: str
     left: str
     right: str
-    status: str  # "same", "different" or "missing"
+    status: str  # "same", "close" (written differently, alike for the engine), "different" or "missing"
+    # The engine's level when it found the two alike though written differently (« nom identique »).
+    engine_level: str = ""
+
+
+# The engine's comparison that reads each compared field (``grappe.linkage.comparisons``).
+FIELD_COMPARISONS = {"name": "name", "sirets": "identifiers", "siren": "identifiers", "phone": "phone"}
 
 
 def _field_value(values: Mapping[str, Any], field: str) -> Any:
@@ -183,20 +189,34 @@ def _field_value(values: Mapping[str, Any], field: str) -> Any:
     return values.get(field)
 
 
-def compare_values(left: Mapping[str, Any], right: Mapping[str, Any]) -> list[FieldRow]:
-    """The two records side by side, field by field, as a person would compare them (case and spaces aside)."""
+def compare_values(
+    left: Mapping[str, Any], right: Mapping[str, Any], evidence: Iterable[Mapping[str, Any]] = ()
+) -> list[FieldRow]:
+    """The two records side by side, field by field, as a person would compare them (case and spaces aside).
+
+    Where the engine found two values alike that read differently (its normalised names equal, say), the row
+    says so with the engine's own level rather than « différent » beside the evidence that counted them equal.
+    """
+    agreeing = {
+        str(item.get("comparison")): _(str(item.get("level", "")))
+        for item in evidence
+        if item.get("kind", "field") == "field" and item.get("status") == "agree"
+    }
     rows = []
     for field, label in COMPARED_FIELDS:
         a, b = _field_value(left, field), _field_value(right, field)
+        level = ""
         if not _plain(a) or not _plain(b):
             status = "missing"
         elif _folded(a) == _folded(b) or (
             isinstance(a, list | tuple) and isinstance(b, list | tuple) and _folded(a) & _folded(b)
         ):
             status = "same"
+        elif FIELD_COMPARISONS.get(field) in agreeing:
+            status, level = "close", agreeing[FIELD_COMPARISONS[field]]
         else:
             status = "different"
-        rows.append(FieldRow(field, str(label), _plain(a), _plain(b), status))
+        rows.append(FieldRow(field, str(label), _plain(a), _plain(b), status, level))
     return rows
 
 
@@ -585,7 +605,7 @@ def _review_context(request: HttpRequest, merger: Merger, pair: CandidatePair | 
         left, right, read_evidence = merger_access_rules.pair_as_read_by(request.user, pair)
         evidence, rules = evidence_rows(read_evidence)
         context |= {
-            "fields": compare_values(left, right),
+            "fields": compare_values(left, right, read_evidence),
             "evidence": evidence,
             "rules": rule_rows(rules),
             "conflicts": [labels.conflict_label(code) for code in pair.conflicts or []],

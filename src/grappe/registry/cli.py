@@ -17,7 +17,7 @@ def stats(
 ) -> None:
     """Affiche le nombre d'adhérents par association, territoire et département, et hors de France par pays."""
     from grappe.registry.models import Association
-    from grappe.registry.stats import counts_as_json, registry_counts
+    from grappe.registry.stats import counts_as_json, network_member_count, registry_counts
 
     counts = registry_counts()
     if as_json:
@@ -28,7 +28,13 @@ def stats(
             "Le registre est vide : importez un fichier (grappe import) ou chargez la démo (grappe demo)."
         )
         return
+    out_console.print(f"[bold]Réseau : {network_member_count()} adhérents[/]\n")
+    shown_negotiation = False
     for item in counts:
+        if item.in_negotiation and not shown_negotiation:
+            # A what-if: these members join the network's figures only when the merger is applied.
+            out_console.print("[bold]En négociation (simulation, hors des chiffres du réseau)[/]\n")
+            shown_negotiation = True
         status = ""
         if item.status != Association.Status.ACTIVE:
             label = str(Association.Status(item.status).label)

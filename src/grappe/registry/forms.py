@@ -24,7 +24,14 @@ def _headcount_choices() -> list[tuple[str, str]]:
 
 
 class _QueryStringForm(forms.Form):
-    """A GET form whose invalid fields are ignored (and reported) rather than failing the whole search."""
+    """A GET form whose invalid fields are ignored (and reported) rather than failing the whole search.
+
+    ``tri`` carries the list's sort (``grappe.registry.sorting``) through a new search: a hidden field."""
+
+    tri = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    def sort(self) -> str:
+        return self.valid_data().get("tri") or ""
 
     def valid_data(self) -> dict:
         self.is_valid()
@@ -39,7 +46,7 @@ class OrganisationFilterForm(_QueryStringForm):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Nom, SIREN, SIRET, ville ou code postal"),
+                "placeholder": _("Nom, ville, SIREN, SIRET, e-mail, site ou téléphone"),
                 "autocomplete": "off",
             }
         ),
@@ -103,11 +110,12 @@ class OrganisationFilterForm(_QueryStringForm):
             startup=startup,
             headcount=data.get("headcount") or "",
             naf=data.get("naf") or "",
+            sort=data.get("tri") or "",
         )
 
     def active_filter_count(self) -> int:
         data = self.valid_data()
-        return sum(1 for name, value in data.items() if name != "q" and value not in ("", None))
+        return sum(1 for name, value in data.items() if name not in ("q", "tri") and value not in ("", None))
 
 
 class PersonSearchForm(_QueryStringForm):
@@ -115,7 +123,9 @@ class PersonSearchForm(_QueryStringForm):
         label=_("Rechercher"),
         required=False,
         max_length=120,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nom, prénom ou e-mail")}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Nom, prénom, e-mail ou téléphone")}
+        ),
     )
 
     def query(self) -> str:
@@ -160,4 +170,5 @@ class MembershipFilterForm(_QueryStringForm):
             origin=data.get("origin"),
             status=data.get("status") or "",
             since_year=data.get("since_year"),
+            sort=data.get("tri") or "",
         )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from grappe.france import maps
 from grappe.france.naf import naf_section, naf_section_label
+from grappe.registry import stats
 from grappe.registry.models import Association, Membership, Organisation
 from grappe.registry.selectors import (
     User,
@@ -86,14 +87,15 @@ def insights(user: User, *, today: datetime.date | None = None) -> Insights:
 
 def _member_organisations(user: User):
     return Organisation.objects.filter(
-        pk__in=visible_memberships(user).filter(status=Membership.Status.ACTIVE).values("organisation_id")
+        pk__in=stats.network_memberships(visible_memberships(user)).values("organisation_id")
     )
 
 
 def year_movements(user: User, year: int) -> YearMovements:
     """Organisations whose membership started in ``year`` (and is still current or pending), and those whose
     membership ended in ``year`` without another membership still current."""
-    memberships = visible_memberships(user)
+    # The network's own movements: an association in negotiation is a what-if (grappe.registry.stats).
+    memberships = stats.outside_negotiation(visible_memberships(user))
     current = Q(status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING])
     joined = memberships.filter(current, starts_on__year=year).values("organisation_id").distinct().count()
     still_members = memberships.filter(status=Membership.Status.ACTIVE).values("organisation_id")

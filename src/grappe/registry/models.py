@@ -6,12 +6,17 @@ always stays in the ``SourceRecord`` it came from, and ``Lineage`` says which so
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeVar
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grappe.france.countries import country_name
@@ -141,6 +146,14 @@ class Office(models.Model):
         return f"{self.get_kind_display()} — {self.name}"
 
 
+class StaffMemberQuerySet(models.QuerySet["StaffMember"]):
+    def current(self, on: datetime.date | None = None) -> StaffMemberQuerySet:
+        """Staff in post on ``on`` (today by default): no end date, or one still to come. The one rule for
+        "current staff", read by the visibility scope, the territory and office pages, and mergers."""
+        day = on or timezone.localdate()
+        return self.filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+
+
 class StaffMember(models.Model):
     association = models.ForeignKey(
         Association, verbose_name=_("association"), on_delete=models.CASCADE, related_name="staff"
@@ -169,6 +182,8 @@ class StaffMember(models.Model):
     hired_on = models.DateField(_("embauché le"), null=True, blank=True)
     left_on = models.DateField(_("parti le"), null=True, blank=True)
 
+    objects = StaffMemberQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("salarié")
         verbose_name_plural = _("salariés")
@@ -178,29 +193,68 @@ class StaffMember(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
-class OrganisationManager(models.Manager["Organisation"]):
-    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def]
-        # Imports write organisations in bulk, which skips save(): keep the search key right on that path too.
+class FoldedKeys(models.Model):
+    """Columns holding a folded copy of others (lower case, no accents, no punctuation: ``fold``), so that
+    search and sort read « Étienne » as « etienne » on SQLite and PostgreSQL alike. ``folded_sources`` says
+    which column is folded from which; save() and the manager's bulk writes keep them right, never a person."""
+
+    folded_sources: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.fill_folded_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.keys_of(update_fields)}
+        super().save(*args, **kwargs)
+
+    def fill_folded_keys(self) -> None:
+        for key, sources in self.folded_sources.items():
+            # Folding may lengthen a value (« œ » → « oe »): cut to the column's size.
+            size = getattr(self._meta.get_field(key), "max_length", None)
+            setattr(self, key, fold(" ".join(str(getattr(self, name) or "") for name in sources))[:size])
+
+    @classmethod
+    def keys_of(cls, fields: Iterable[str]) -> set[str]:
+        """The folded keys that change when ``fields`` change."""
+        wanted = set(fields)
+        return {key for key, sources in cls.folded_sources.items() if wanted & set(sources)}
+
+
+_Folded = TypeVar("_Folded", bound=FoldedKeys)
+
+
+class FoldedKeysManager(models.Manager[_Folded]):
+    """Bulk writes skip save(): imports write in bulk, so the folded keys are filled here too."""
+
+    def bulk_create(self, objs: Iterable[_Folded], *args: Any, **kwargs: Any) -> list[_Folded]:
         objs = list(objs)
-        for organisation in objs:
-            organisation.search_name = fold(organisation.name)
+        for obj in objs:
+            obj.fill_folded_keys()
         return super().bulk_create(objs, *args, **kwargs)
 
-    def bulk_update(self, objs, fields, *args, **kwargs):  # type: ignore[no-untyped-def]
-        objs = list(objs)
-        if "name" in fields:
-            for organisation in objs:
-                organisation.search_name = fold(organisation.name)
-            fields = [*fields, "search_name"]
-        return super().bulk_update(objs, fields, *args, **kwargs)
+    def bulk_update(
+        self, objs: Iterable[_Folded], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
+        objs, fields = list(objs), list(fields)
+        keys = self.model.keys_of(fields)
+        if keys:
+            for obj in objs:
+                obj.fill_folded_keys()
+            fields += sorted(keys - set(fields))
+        return super().bulk_update(objs, fields, batch_size=batch_size)
 
 
-class Organisation(models.Model):
+class Organisation(FoldedKeys):
     """A legal unit (unité légale). Its id never changes when registries are linked to it."""
+
+    folded_sources: ClassVar[dict[str, tuple[str, ...]]] = {"search_name": ("name",)}
 
     name = models.CharField(_("raison sociale"), max_length=250, db_index=True)
     # The name folded (lower case, no accents, no punctuation) so that "numerique" finds "Numérique" on every
-    # database; maintained by save() and bulk_create(), never edited by hand.
+    # database, and the list sorts « ANDRÉ » before « AUBERT »: maintained by FoldedKeys, never by hand.
     search_name = models.CharField(max_length=250, blank=True, editable=False, db_index=True)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True, db_index=True)
     vat_number = models.CharField(_("n° TVA"), max_length=13, blank=True)
@@ -224,7 +278,7 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
-    objects = OrganisationManager()
+    objects = FoldedKeysManager["Organisation"]()
 
     class Meta:
         verbose_name = _("organisation")
@@ -237,16 +291,11 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.search_name = fold(self.name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "search_name"}
-        super().save(*args, **kwargs)
 
-
-class Establishment(models.Model):
+class Establishment(FoldedKeys):
     """A site of an organisation. Its postcode and commune place it in a département, hence a territory."""
+
+    folded_sources: ClassVar[dict[str, tuple[str, ...]]] = {"search_city": ("city",)}
 
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="establishments"
@@ -257,6 +306,8 @@ class Establishment(models.Model):
     # As written outside France (Swiss "1201", UK "SW1A 1AA", US "60610-1234"); five digits in France.
     postcode = models.CharField(_("code postal"), max_length=12, blank=True)
     city = models.CharField(_("commune"), max_length=120, blank=True)
+    # The commune folded: « saint etienne » finds Saint-Étienne, and lists sort by it (FoldedKeys).
+    search_city = models.CharField(max_length=120, blank=True, editable=False, db_index=True)
     # ISO 3166 alpha-2; "" when an import could not read it. Only French sites have a commune code and a
     # département: a foreign postcode is never looked up as a French one.
     country = models.CharField(_("pays"), max_length=2, default="FR", blank=True, db_index=True)
@@ -266,6 +317,8 @@ class Establishment(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    objects = FoldedKeysManager["Establishment"]()
 
     class Meta:
         verbose_name = _("établissement")
@@ -293,12 +346,18 @@ class Establishment(models.Model):
         return f"{place} ({self.country_name})" if place else self.country_name
 
 
-class Person(models.Model):
+class Person(FoldedKeys):
+    folded_sources: ClassVar[dict[str, tuple[str, ...]]] = {"sort_name": ("last_name", "first_name")}
+
     first_name = models.CharField(_("prénom"), max_length=80, blank=True)
     last_name = models.CharField(_("nom"), max_length=80)
+    # « nom prénom » folded, for search and sort blind to accents and case (FoldedKeys).
+    sort_name = models.CharField(max_length=161, blank=True, editable=False, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True, db_index=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    objects = FoldedKeysManager["Person"]()
 
     class Meta:
         verbose_name = _("personne")
@@ -415,6 +474,8 @@ class Membership(models.Model):
         PENDING = "pending", _("en attente")
         LAPSED = "lapsed", _("non renouvelée")
         ENDED = "ended", _("terminée")
+        # An import that said neither a status nor a start date: never counted as in good standing.
+        UNKNOWN = "unknown", _("statut inconnu")
 
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"

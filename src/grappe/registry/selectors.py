@@ -28,7 +28,17 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,8 +46,7 @@ from grappe.core import audit, dependents
 from grappe.core.models import AuditEvent
 from grappe.errors import NotFound
 from grappe.france import geo
-from grappe.france.text import fold
-from grappe.registry import stats
+from grappe.registry import search, sorting, stats
 from grappe.registry.models import (
     Association,
     Brand,
@@ -80,11 +89,10 @@ class Scope:
 
 
 def _current_staff_member(user: AbstractBaseUser) -> StaffMember | None:
-    today = timezone.localdate()
     return (
-        StaffMember.objects.select_related("office__territory", "association")
+        StaffMember.objects.current()
+        .select_related("office__territory", "association")
         .filter(user=user)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
         .first()
     )
 
@@ -248,36 +256,8 @@ class OrganisationFilters:
     startup: bool | None = None
     headcount: str = ""
     naf: str = ""
-
-
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
-def _search_condition(q: str) -> Q:
-    """A SIREN, a SIRET, a postcode, or words each found in the name or an establishment's city."""
-    compact = q.replace(" ", "").replace(".", "")
-    if compact.isdigit():
-        digits = _digits(compact)
-        if len(digits) == 14:
-            return Q(Exists(Establishment.objects.filter(organisation_id=OuterRef("pk"), siret=digits)))
-        if len(digits) == 9:
-            return Q(siren=digits)
-        condition = Q(siren__startswith=digits)
-        if len(digits) == 5:
-            condition |= Q(
-                Exists(Establishment.objects.filter(organisation_id=OuterRef("pk"), postcode=digits))
-            )
-        return condition
-    condition = Q()
-    for word in q.split():
-        # An uncorrelated IN lets PostgreSQL hash the matching establishments once instead of probing per row.
-        in_city = Establishment.objects.filter(city__icontains=word).values("organisation_id")
-        # Names are matched on their folded form so that accents and case never hide a member.
-        folded = fold(word)
-        by_name = Q(search_name__contains=folded) if folded else Q(name__icontains=word)
-        condition &= by_name | Q(pk__in=in_city)
-    return condition
+    # ``?tri=``: a column of ORGANISATION_COLUMNS, "-" first for descending; the name when empty or unknown.
+    sort: str = ""
 
 
 def _membership_condition(filters: OrganisationFilters) -> Q:
@@ -311,7 +291,7 @@ def search_organisations(user: User, filters: OrganisationFilters) -> QuerySet[O
     """Matching organisations, lightly loaded: only the columns of the list, related rows prefetched per page."""
     queryset = visible_organisations(user)
     if filters.q:
-        queryset = queryset.filter(_search_condition(filters.q))
+        queryset = queryset.filter(search.organisation_condition(filters.q))
     queryset = queryset.filter(_membership_condition(filters), _place_condition(filters))
     if filters.startup is not None:
         queryset = queryset.filter(is_startup=filters.startup)
@@ -319,20 +299,76 @@ def search_organisations(user: User, filters: OrganisationFilters) -> QuerySet[O
         queryset = queryset.filter(headcount_bracket=filters.headcount)
     if filters.naf:
         queryset = queryset.filter(naf_code__startswith=filters.naf)
-    return queryset.only("pk", "name", "siren", "naf_code", "is_startup", "headcount_bracket").order_by(
-        "name", "pk"
+    queryset = queryset.only("pk", "name", "siren", "naf_code", "is_startup", "headcount_bracket")
+    return sorting.order(
+        queryset.annotate(**ORGANISATION_SORT_ANNOTATIONS),
+        sorting.read_sort(filters.sort, ORGANISATION_COLUMNS, ORGANISATION_DEFAULT_SORT),
+        ORGANISATION_COLUMNS,
     )
 
 
-def with_list_relations(organisations: list[Organisation]) -> list[Organisation]:
-    """Prefetch, for one page of organisations, what the list shows: places and memberships."""
+# --- Sortable columns (``?tri=``), the lists' own order first ------------------------------------------------
+# The city the list shows: the head office's, else the first site's (``with_list_relations``).
+ORGANISATION_SORT_ANNOTATIONS = {
+    "main_city": Subquery(
+        Establishment.objects.filter(organisation_id=OuterRef("pk"))
+        .order_by("-is_head_office", "search_city", "pk")
+        .values("search_city")[:1]
+    ),
+    "first_start": Subquery(
+        Membership.objects.filter(organisation_id=OuterRef("pk"), starts_on__isnull=False)
+        .order_by("starts_on")
+        .values("starts_on")[:1]
+    ),
+}
+ORGANISATION_COLUMNS = (
+    sorting.Column("nom", ("search_name", "name"), text=True),
+    sorting.Column("siren", ("siren",), text=True),
+    sorting.Column("ville", ("main_city",), text=True),
+    sorting.Column("depuis", ("first_start",)),
+)
+ORGANISATION_DEFAULT_SORT = sorting.Sort("nom")
+PERSON_COLUMNS = (
+    sorting.Column("nom", ("sort_name",), text=True),
+    sorting.Column("email", ("email",), text=True),
+    sorting.Column("telephone", ("phone",), text=True),
+)
+PERSON_DEFAULT_SORT = sorting.Sort("nom")
+MEMBERSHIP_COLUMNS = (
+    sorting.Column("organisation", ("organisation__search_name", "association__name"), text=True),
+    sorting.Column("association", ("association__name", "organisation__search_name"), text=True),
+    sorting.Column("statut", ("status", "organisation__search_name"), text=True),
+    sorting.Column("depuis", ("starts_on",)),
+    sorting.Column("origine", ("origin__name", "organisation__search_name"), text=True),
+    sorting.Column("type", ("membership_type__name", "organisation__search_name"), text=True),
+    sorting.Column("cotisation", ("annual_fee",)),
+)
+MEMBERSHIP_DEFAULT_SORT = sorting.Sort("organisation")
+LIST_SORTS = {
+    "organisations": (ORGANISATION_COLUMNS, ORGANISATION_DEFAULT_SORT),
+    "personnes": (PERSON_COLUMNS, PERSON_DEFAULT_SORT),
+    "adhesions": (MEMBERSHIP_COLUMNS, MEMBERSHIP_DEFAULT_SORT),
+}
+
+
+def sort_param(kind: str, value: str) -> str:
+    """The sort a list really applies for ``?tri=value`` (its own order for an unknown column), as
+    ``?tri=`` writes it: what the column headers show as the current sort."""
+    columns, default = LIST_SORTS[kind]
+    return sorting.read_sort(value, columns, default).param
+
+
+def with_list_relations(organisations: list[Organisation], *, full_sites: bool = False) -> list[Organisation]:
+    """Prefetch, for one page of organisations, what the list shows: places and memberships (every column of
+    the sites with ``full_sites``, for the export)."""
+    sites = Establishment.objects.all()
+    if not full_sites:
+        sites = sites.only("pk", "organisation_id", "city", "postcode", "departement_code", "is_head_office")
     prefetch_related_objects(
         organisations,
         Prefetch(
             "establishments",
-            queryset=Establishment.objects.only(
-                "pk", "organisation_id", "city", "postcode", "departement_code", "is_head_office"
-            ).order_by("-is_head_office", "city", "pk"),
+            queryset=sites.order_by("-is_head_office", "search_city", "pk"),
             to_attr="list_establishments",
         ),
         Prefetch(
@@ -488,14 +524,14 @@ def _target_labels(
 # --- People and memberships ---------------------------------------------------------------------------------
 
 
-def search_people(user: User, q: str = "") -> QuerySet[Person]:
+def search_people(user: User, q: str = "", sort: str = "") -> QuerySet[Person]:
     queryset = visible_people(user)
-    for word in q.split():
-        queryset = queryset.filter(
-            Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(email__icontains=word)
-        )
-    return queryset.only("pk", "first_name", "last_name", "email", "phone").order_by(
-        "last_name", "first_name", "pk"
+    if q:
+        queryset = queryset.filter(search.person_condition(q))
+    return sorting.order(
+        queryset.only("pk", "first_name", "last_name", "email", "phone"),
+        sorting.read_sort(sort, PERSON_COLUMNS, PERSON_DEFAULT_SORT),
+        PERSON_COLUMNS,
     )
 
 
@@ -533,12 +569,13 @@ class MembershipFilters:
     origin: Association | None = None
     status: str = ""
     since_year: int | None = None
+    sort: str = ""
 
 
 def search_memberships(user: User, filters: MembershipFilters) -> QuerySet[Membership]:
     queryset = visible_memberships(user)
-    for word in filters.q.split():
-        queryset = queryset.filter(organisation__name__icontains=word)
+    if filters.q:
+        queryset = queryset.filter(search.membership_condition(filters.q))
     if filters.association:
         queryset = queryset.filter(association=filters.association)
     if filters.origin:
@@ -547,24 +584,27 @@ def search_memberships(user: User, filters: MembershipFilters) -> QuerySet[Membe
         queryset = queryset.filter(status=filters.status)
     if filters.since_year:
         queryset = queryset.filter(starts_on__year=filters.since_year)
-    return (
-        queryset.select_related("organisation", "association", "origin", "membership_type", "college")
-        .only(
-            "pk",
-            "status",
-            "starts_on",
-            "ends_on",
-            "college",
-            "college__name",
-            "membership_type",
-            "membership_type__name",
-            "annual_fee",
-            "organisation__name",
-            "organisation__siren",
-            "association__name",
-            "origin__name",
-        )
-        .order_by("organisation__name", "association__name", "pk")
+    queryset = queryset.select_related(
+        "organisation", "association", "origin", "membership_type", "college"
+    ).only(
+        "pk",
+        "status",
+        "starts_on",
+        "ends_on",
+        "college",
+        "college__name",
+        "membership_type",
+        "membership_type__name",
+        "annual_fee",
+        "organisation__name",
+        "organisation__siren",
+        "association__name",
+        "origin__name",
+    )
+    return sorting.order(
+        queryset,
+        sorting.read_sort(filters.sort, MEMBERSHIP_COLUMNS, MEMBERSHIP_DEFAULT_SORT),
+        MEMBERSHIP_COLUMNS,
     )
 
 
@@ -609,7 +649,13 @@ def association_detail(user: User, pk: int) -> AssociationDetail:
 
 
 def _active_member_organisations(user: User) -> QuerySet[Membership]:
+    """Visible active memberships of any association, in negotiation included (for one association's counts)."""
     return visible_memberships(user).filter(status=Membership.Status.ACTIVE)
+
+
+def _network_memberships(user: User) -> QuerySet[Membership]:
+    """Visible memberships that make the network's figures (``stats.network_memberships``)."""
+    return stats.network_memberships(visible_memberships(user))
 
 
 def _member_count(user: User, association: Association) -> int:
@@ -652,7 +698,8 @@ def territory_detail(user: User, pk: int) -> TerritoryDetail:
         departements=[(code, _departement_name(code), by_departement.get(code, 0)) for code in codes],
         offices=list(territory.office_set.order_by("kind", "name")),
         staff=list(
-            StaffMember.objects.filter(office__territory=territory)
+            StaffMember.objects.current()
+            .filter(office__territory=territory)
             .select_related("office")
             .order_by("last_name", "first_name")
         ),
@@ -662,10 +709,7 @@ def territory_detail(user: User, pk: int) -> TerritoryDetail:
 
 
 def office_list(user: User) -> list[Office]:
-    today = timezone.localdate()
-    current_staff = StaffMember.objects.filter(Q(left_on__isnull=True) | Q(left_on__gt=today)).order_by(
-        "last_name", "first_name"
-    )
+    current_staff = StaffMember.objects.current().order_by("last_name", "first_name")
     return list(
         visible_offices(user)
         .select_related("association", "territory")
@@ -691,7 +735,7 @@ def _departement_label(code: str) -> str:
 
 def members_by_association(user: User) -> list[dict[str, Any]]:
     rows = (
-        _active_member_organisations(user)
+        _network_memberships(user)
         .values("association_id", "association__name", "association__status")
         .annotate(members=Count("organisation_id", distinct=True))
         .order_by("-members", "association__name")
@@ -710,9 +754,10 @@ def members_by_association(user: User) -> list[dict[str, Any]]:
 def members_by_departement(
     user: User, *, association: Association | None = None, codes: list[str] | None = None
 ) -> dict[str, int]:
-    memberships = _active_member_organisations(user)
     if association is not None:
-        memberships = memberships.filter(association=association)
+        memberships = _active_member_organisations(user).filter(association=association)
+    else:
+        memberships = _network_memberships(user)
     scope = require_registry_access(user)
     if not scope.everything:
         codes = (
@@ -736,6 +781,36 @@ def members_by_territory(user: User, territories: list[Territory]) -> dict[int, 
     return counts
 
 
+@dataclass(frozen=True)
+class WhatIf:
+    """An association in negotiation, apart from the network's figures: what its merger would add."""
+
+    pk: int
+    name: str
+    members: int
+    # Its members not already members of the network (those a merger would really add).
+    new_members: int
+    network_after: int
+
+
+def what_ifs(user: User, network_members: int) -> list[WhatIf]:
+    network = _network_memberships(user).values("organisation_id")
+    result = []
+    for association in stats.negotiating_associations().order_by("name"):
+        own = _active_member_organisations(user).filter(association=association)
+        new = stats.count_members(own.exclude(organisation_id__in=network))
+        result.append(
+            WhatIf(
+                pk=association.pk,
+                name=association.name,
+                members=stats.count_members(own),
+                new_members=new,
+                network_after=network_members + new,
+            )
+        )
+    return result
+
+
 @dataclass
 class Dashboard:
     scope: Scope
@@ -747,21 +822,26 @@ class Dashboard:
     by_departement: list[tuple[str, str, int]]
     recent_files: list[SourceFile]
     today: datetime.date
+    in_negotiation: list[WhatIf] = field(default_factory=list)
 
 
 def dashboard(user: User) -> Dashboard:
     scope = require_registry_access(user)
     by_departement = members_by_departement(user)
+    member_count = stats.count_members(_network_memberships(user))
+    negotiating = set(stats.negotiating_associations().values_list("pk", flat=True))
     return Dashboard(
         scope=scope,
         organisation_count=visible_organisations(user).count(),
-        member_count=stats.count_members(_active_member_organisations(user)),
+        member_count=member_count,
+        in_negotiation=what_ifs(user, member_count),
         startup_count=visible_organisations(user).filter(is_startup=True).count(),
         by_association=members_by_association(user),
         territories=[
             t
             for t in territory_list(user)
-            if scope.everything or scope.departement_codes & set(t.departement_codes or ())
+            if (scope.everything or scope.departement_codes & set(t.departement_codes or ()))
+            and t.association_id not in negotiating
         ],
         by_departement=sorted(
             ((code, _departement_name(code), n) for code, n in by_departement.items()),

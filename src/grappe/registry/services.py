@@ -185,12 +185,16 @@ def merge_organisations(
         lineage.filter(value=choice.kept).update(retained=True)
     Organisation.objects.filter(pk__in=other_ids).delete()
     collapse_memberships(organisation=survivor)
+    collapsed = collapse_establishments(organisation=survivor)
+    details: dict[str, Any] = {"folded": [{"id": org.pk, "name": org.name} for org in others]}
+    if collapsed:
+        details["establishments_collapsed"] = collapsed
     audit.record_event(
         action="organisation.merge",
         user=user,
         target=survivor,
         changes=audit.changes_between(before, audit.values_of(survivor), Organisation),
-        details={"folded": [{"id": org.pk, "name": org.name} for org in others]},
+        details=details,
         context=context,
     )
     if choices is not None:
@@ -222,6 +226,53 @@ def _survive(survivor: Organisation, others: list[Organisation], policy: Survivo
                 if value and value != kept:
                     Establishment.objects.filter(organisation_id=org.pk, **{lead: ""}).update(**{lead: value})
     return made
+
+
+# Filled on the establishment kept from the one folded into it, when empty.
+_ESTABLISHMENT_FILLABLE = ("name", "street", "commune_code", "departement_code", "email", "phone")
+
+
+def _place_key(site: Establishment) -> tuple[str, str, str]:
+    return (site.country, fold(site.postcode).replace(" ", ""), fold(site.city))
+
+
+def _same_site(unidentified: Establishment, candidates: list[Establishment]) -> Establishment | None:
+    """The establishment with a SIRET that ``unidentified`` (no SIRET) is: same street, postcode, commune and
+    country; without a street, the only one with a SIRET in that commune. None when nothing says so."""
+    here = [site for site in candidates if _place_key(site) == _place_key(unidentified)]
+    street = fold(unidentified.street)
+    if street:
+        same = [site for site in here if fold(site.street) == street]
+        return same[0] if len(same) == 1 else None
+    return here[0] if len(here) == 1 else None
+
+
+@transaction.atomic
+def collapse_establishments(*, organisation: Organisation) -> list[dict[str, Any]]:
+    """Fold each establishment without SIRET into the one with a SIRET at the same address.
+
+    Two registries describe one site, one of them without its SIRET: after a merger the organisation would
+    show it twice. The one with the SIRET is kept; empty fields are filled from the other, memberships and
+    lineage follow it (``grappe.core.dependents``), so every source's values stay visible. Returns what was
+    folded, for the audit event."""
+    sites = list(organisation.establishments.order_by("pk"))
+    identified = [site for site in sites if site.siret]
+    collapsed = []
+    for site in sites:
+        if site.siret or not identified:
+            continue
+        kept = _same_site(site, identified)
+        if kept is None:
+            continue
+        for name in _ESTABLISHMENT_FILLABLE:
+            if not getattr(kept, name) and getattr(site, name):
+                setattr(kept, name, getattr(site, name))
+        kept.is_head_office = kept.is_head_office or site.is_head_office
+        kept.save()
+        dependents.fold_dependents(survivor=kept, others=[site])
+        collapsed.append({"id": site.pk, "place": site.place, "into": kept.siret})
+        site.delete()
+    return collapsed
 
 
 @transaction.atomic
@@ -393,14 +444,28 @@ def transfer_structure(*, absorbed: Association, into: Association) -> dict[int,
         for brand in Brand.objects.filter(territories=territory):
             brand.territories.add(existing)
         territory.delete()
-    # An absorbed network's seat carries on as an antenna: a network has one head office.
-    Office.objects.filter(association=absorbed, kind=Office.Kind.HEAD_OFFICE).update(kind=Office.Kind.ANTENNA)
+    # An absorbed network's seat carries on as an antenna: a network has one head office. Its name changes with
+    # its kind, so that no « Siège » reads « antenne » (the snapshot gives the old name back on undo).
+    for seat in Office.objects.filter(association=absorbed, kind=Office.Kind.HEAD_OFFICE):
+        seat.kind = Office.Kind.ANTENNA
+        seat.name = former_seat_name(seat, absorbed)
+        seat.save(update_fields=["kind", "name"])
     Office.objects.filter(association=absorbed).update(association=into)
-    StaffMember.objects.filter(association=absorbed, left_on__isnull=True).update(association=into)
+    StaffMember.objects.current().filter(association=absorbed).update(association=into)
     # Brands the absorbed network kept (its own absorbed names) live on in the absorber.
     taken = set(into.brands.values_list("name", flat=True))
     Brand.objects.filter(association=absorbed).exclude(name__in=taken).update(association=into)
     return carried_over
+
+
+def former_seat_name(seat: Office, absorbed: Association) -> str:
+    """« Antenne de Valence (ancien siège de RhoneAlley) »: what an absorbed network's seat is now."""
+    city = seat.city or seat.name
+    elided = city[:1].casefold() in "aeiouyhàâéèêëîïôöùûü"
+    place = f"d'{city}" if elided else f"de {city}"
+    # Stored data, in the network's language: not the language of whoever applied the merger.
+    name = f"Antenne {place} (ancien siège de {absorbed.name})"
+    return name[: Office._meta.get_field("name").max_length or 120]
 
 
 # -- people --------------------------------------------------------------------------------------------------

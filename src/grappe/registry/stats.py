@@ -1,7 +1,9 @@
 """Member counts: how many distinct organisations are current members, by association, territory, département.
 
-One place for the counting rule, used by ``grappe stats``, the staff dashboard and the demo's checks: a member is
-an organisation with an active membership; it counts once per association, and once in each département where
+One place for the counting rule, used by ``grappe stats``, the staff dashboard and the demo's checks: a member of
+the network is an organisation with an active membership of an association of the network, that is, not of an
+association in negotiation (the absorbed side of a merger planned but not applied: its members are a what-if,
+shown apart, never in the network's figures). A member counts once per association, and once in each département where
 its membership's establishment (or, failing that, any of its establishments) stands. A member with a site
 outside France counts apart, once in each country where it has one (« hors de France »): a foreign site has no
 département, so it is never counted in a French one.
@@ -13,7 +15,8 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import Case, Count, Q, QuerySet, When
+from django.apps import apps
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
 from grappe.france import geo
@@ -32,11 +35,46 @@ class AssociationCounts:
     abroad: dict[str, int] = field(default_factory=dict)
     absorbed_on: datetime.date | None = None
     absorbed_into: str | None = None
+    # Absorbed by a merger planned but not applied: its members are not (yet) the network's.
+    in_negotiation: bool = False
+
+
+def _live_absorption(association_ref: str) -> Exists:
+    # Looked up by name: the mergers app builds on the registry, not the other way round.
+    merger = apps.get_model("mergers", "Merger")
+    return Exists(
+        merger.objects.filter(
+            absorbed_id=OuterRef(association_ref),
+            status__in=[merger.Status.DRAFT, merger.Status.PLANNED],
+        ).exclude(kind=merger.Kind.DEDUPLICATION)
+    )
+
+
+def negotiating_associations() -> QuerySet[Association]:
+    """Associations a merger would bring into the network once applied (drafted or planned, not applied)."""
+    return Association.objects.filter(_live_absorption("pk"))
+
+
+def outside_negotiation(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """``memberships`` of the network's associations only (any status): none of an association in negotiation."""
+    return memberships.exclude(_live_absorption("association_id"))
+
+
+def network_memberships(memberships: QuerySet[Membership] | None = None) -> QuerySet[Membership]:
+    """The rule "member of the network": active memberships, outside associations in negotiation."""
+    queryset = Membership.objects.all() if memberships is None else memberships
+    return outside_negotiation(queryset).filter(status=Membership.Status.ACTIVE)
 
 
 def active_memberships(association: Association | None = None) -> QuerySet[Membership]:
+    """Active memberships of one association, or of every association (in negotiation included: see
+    ``network_memberships`` for the network's own)."""
     qs = Membership.objects.filter(status=Membership.Status.ACTIVE)
     return qs.filter(association=association) if association else qs
+
+
+def network_member_count() -> int:
+    return count_members(network_memberships())
 
 
 def count_members(memberships: QuerySet[Membership]) -> int:
@@ -114,6 +152,7 @@ def association_counts(association: Association) -> AssociationCounts:
         abroad=count_abroad(active_memberships(association)),
         absorbed_on=association.absorbed_on,
         absorbed_into=association.absorbed_into.name if association.absorbed_into_id else None,
+        in_negotiation=bool(getattr(association, "in_negotiation", False)),
     )
 
 
@@ -124,8 +163,10 @@ def registry_counts() -> list[AssociationCounts]:
         .annotate(
             n=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE)),
             absorbed_or_dissolved=Case(When(status=Association.Status.ACTIVE, then=0), default=1),
+            in_negotiation=_live_absorption("pk"),
         )
-        .order_by("absorbed_or_dissolved", "-n", "name")
+        # Networks in negotiation last: they are not part of today's network.
+        .order_by("in_negotiation", "absorbed_or_dissolved", "-n", "name")
     )
     return [association_counts(a) for a in associations]
 

@@ -6,6 +6,7 @@ app_name = "registry"
 urlpatterns = [
     path("", views.home, name="home"),
     path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/export.csv", views.organisation_export, name="organisation_export"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/historique/", views.history, {"kind": "organisation"}, name="history"),
     path(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import staff_view
-from grappe.registry import insights, selectors
+from grappe.registry import exports, insights, selectors
 from grappe.registry.forms import MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 
 PAGE_SIZE = 50
@@ -50,10 +52,23 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "filtered": bool(request.GET.get("q")) or form.active_filter_count(),
+        "sort": selectors.sort_param("organisations", form.sort()),
     }
     return _render_list(
         request, "registry/organisation_list.html", "registry/_organisation_results.html", context
     )
+
+
+@staff_required
+def organisation_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The organisation list as CSV: the same search, filters and sort as the page, every page of it."""
+    form = OrganisationFilterForm(request.GET)
+    response = StreamingHttpResponse(
+        exports.organisations_csv(request.user, form.filters()), content_type="text/csv; charset=utf-8"
+    )
+    name = _("organisations")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.csv"'
+    return response
 
 
 @staff_required
@@ -68,9 +83,14 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def person_list(request: HttpRequest) -> HttpResponse:
     form = PersonSearchForm(request.GET)
-    page = _page(request, selectors.search_people(request.user, form.query()))
+    page = _page(request, selectors.search_people(request.user, form.query(), form.sort()))
     selectors.with_person_roles(request.user, page.object_list)
-    context = {"form": form, "page": page, "filtered": bool(form.query())}
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": bool(form.query()),
+        "sort": selectors.sort_param("personnes", form.sort()),
+    }
     return _render_list(request, "registry/person_list.html", "registry/_person_results.html", context)
 
 
@@ -86,7 +106,12 @@ def membership_list(request: HttpRequest) -> HttpResponse:
     form = MembershipFilterForm(request.GET)
     filters = form.filters()
     page = _page(request, selectors.search_memberships(request.user, filters))
-    context = {"form": form, "page": page, "filtered": filters != type(filters)()}
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": dataclasses.replace(filters, sort="") != type(filters)(),
+        "sort": selectors.sort_param("adhesions", form.sort()),
+    }
     return _render_list(
         request, "registry/membership_list.html", "registry/_membership_results.html", context
     )

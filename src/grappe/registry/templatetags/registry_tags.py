@@ -69,3 +69,27 @@ def siren_display(siren: str) -> str:
     if len(siren or "") != 9:
         return siren
     return f"{siren[:3]} {siren[3:6]} {siren[6:]}"
+
+
+@register.inclusion_tag("registry/_sort_header.html", takes_context=True)
+def sort_header(context: template.Context, key: str, label: str, current: str, css: str = "") -> dict:
+    """A column header that sorts the list by ``key`` (``?tri=``), the other way round when it already does;
+    the search and filters stay, the page goes back to the first."""
+    ascending, descending = current == key, current == f"-{key}"
+    params = context["request"].GET.copy()
+    params["tri"] = f"-{key}" if ascending else key
+    params.pop("page", None)
+    if ascending:
+        state, hint = "ascending", _("tri croissant ; cliquer pour trier par ordre décroissant")
+    elif descending:
+        state, hint = "descending", _("tri décroissant ; cliquer pour trier par ordre croissant")
+    else:
+        state, hint = "", _("cliquer pour trier par cette colonne")
+    return {
+        "label": label,
+        "url": f"?{params.urlencode()}",
+        "state": state,
+        "hint": hint,
+        "css": css,
+        "key": key,
+    }

@@ -1,0 +1,67 @@
+"""``/organisations/export.csv``: the list as the page shows it (search, filters, sort, visibility), in a CSV
+that French Excel opens as it is (issue 10)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from grappe.registry.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def _export(client, **params) -> tuple[bytes, list[list[str]]]:
+    response = client.get(reverse("registry:organisation_export"), params)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="organisations-')
+    raw = b"".join(response.streaming_content)
+    return raw, list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_the_export_is_the_filtered_sorted_list_for_french_excel(registry, hq_client):
+    raw, rows = _export(hq_client, departement="42", tri="-nom")
+
+    assert raw.startswith("\ufeff".encode()) and b";" in raw.splitlines()[0]
+    header, *body = rows
+    assert header[:3] == ["Raison sociale", "SIREN", "SIRET du siège"]
+    listed = hq_client.get(reverse("registry:organisation_list"), {"departement": "42", "tri": "-nom"})
+    assert [row[0] for row in body] == [org.name for org in listed.context["page"].object_list]
+    atelier = next(row for row in body if row[0] == registry.atelier_forezien.name)
+    siren = registry.atelier_forezien.siren
+    assert atelier[1] == f"{siren[:3]} {siren[3:6]} {siren[6:]}"  # text to a spreadsheet, not 7,3E+08
+    assert "Numélink (à jour)" in atelier[14]
+
+
+def test_the_export_follows_the_search_and_reads_in_english(registry, hq_client):
+    hq_client.cookies["django_language"] = "en"
+    _raw, rows = _export(hq_client, q="saint etienne")
+
+    header, *body = rows
+    assert header[0] == "Company name"
+    assert registry.atelier_forezien.name in {row[0] for row in body}
+    assert registry.volcans_cloud.name not in {row[0] for row in body}
+
+
+def test_the_export_shows_only_what_the_user_may_see(registry, territorial_client):
+    _raw, rows = _export(territorial_client)
+
+    names = {row[0] for row in rows[1:]}
+    assert names == {org.name for org in registry.in_drome_ardeche}
+
+
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(registry, hq_client):
+    Organisation.objects.filter(pk=registry.atelier_forezien.pk).update(name='=HYPERLINK("http://x","y")')
+
+    _raw, rows = _export(hq_client)
+
+    assert '\'=HYPERLINK("http://x","y")' in {row[0] for row in rows[1:]}
+
+
+def test_staff_only(client, registry, nonstaff_client):
+    assert client.get(reverse("registry:organisation_export")).status_code == 302
+    assert nonstaff_client.get(reverse("registry:organisation_export")).status_code == 403
