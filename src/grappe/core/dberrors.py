@@ -9,9 +9,10 @@ PostgreSQL also gives a SQLSTATE code (psycopg's ``sqlstate``), read first.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from django.db import DatabaseError, InterfaceError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class Kind(enum.Enum):
@@ -97,46 +98,45 @@ def is_transient(error: BaseException) -> bool:
     return classify(error) in {Kind.BUSY, Kind.UNREACHABLE}
 
 
+# What each kind of error means for whoever met it, and what to do; {detail} is the database's own words.
+_WHAT_TO_DO: dict[Kind, Any] = {
+    Kind.BUSY: gettext_lazy(
+        "la base de données est occupée par une autre écriture (un import ou une fusion en cours) et "
+        "l'attente a expiré ({detail}). Rien n'a été modifié : réessayez dans un instant."
+    ),
+    Kind.SCHEMA: gettext_lazy(
+        "la base de données n'est pas à jour : une table ou une colonne manque ({detail}). Lancez "
+        "« grappe migrate », ou vérifiez que DATABASE_URL désigne la bonne base."
+    ),
+    Kind.TOO_MANY_VARIABLES: gettext_lazy(
+        "une requête a dépassé la limite de variables de la base de données ({detail}). C'est un défaut "
+        "de Grappe, pas de vos données : l'opération a été interrompue. Signalez-le avec ce message et la "
+        "commande ou la page en cause."
+    ),
+    Kind.UNREACHABLE: gettext_lazy(
+        "la base de données est injoignable ({detail}). Vérifiez qu'elle est démarrée et que DATABASE_URL "
+        "(ou GRAPPE_DATA_DIR) est juste."
+    ),
+    Kind.FULL: gettext_lazy(
+        "le disque de la base de données est plein ({detail}) : libérez de la place, puis recommencez."
+    ),
+    Kind.READ_ONLY: gettext_lazy(
+        "la base de données est en lecture seule ({detail}) : vérifiez les droits sur son fichier et son "
+        "dossier, ou que le serveur n'est pas un réplica."
+    ),
+    Kind.CORRUPT: gettext_lazy(
+        "le fichier de la base de données est endommagé ou n'en est pas un ({detail}) : restaurez la "
+        "dernière sauvegarde."
+    ),
+    Kind.OTHER: gettext_lazy(
+        "la base de données a refusé l'opération ({detail}) : elle a été interrompue. Signalez-le si cela se "
+        "reproduit."
+    ),
+}
+
+
 def describe(error: BaseException) -> str:
     """One French paragraph: what happened, and what to do about it."""
     detail = str(error).strip() or type(error).__name__
     kind = classify(error) or Kind.OTHER
-    if kind is Kind.BUSY:
-        return _(
-            "la base de données est occupée par une autre écriture (un import ou une fusion en cours) et "
-            "l'attente a expiré ({detail}). Rien n'a été modifié : réessayez dans un instant."
-        ).format(detail=detail)
-    if kind is Kind.SCHEMA:
-        return _(
-            "la base de données n'est pas à jour : une table ou une colonne manque ({detail}). Lancez "
-            "« grappe migrate », ou vérifiez que DATABASE_URL désigne la bonne base."
-        ).format(detail=detail)
-    if kind is Kind.TOO_MANY_VARIABLES:
-        return _(
-            "une requête a dépassé la limite de variables de la base de données ({detail}). C'est un défaut "
-            "de Grappe, pas de vos données : l'opération a été interrompue. Signalez-le avec ce message et la "
-            "commande ou la page en cause."
-        ).format(detail=detail)
-    if kind is Kind.UNREACHABLE:
-        return _(
-            "la base de données est injoignable ({detail}). Vérifiez qu'elle est démarrée et que DATABASE_URL "
-            "(ou GRAPPE_DATA_DIR) est juste."
-        ).format(detail=detail)
-    if kind is Kind.FULL:
-        return _(
-            "le disque de la base de données est plein ({detail}) : libérez de la place, puis recommencez."
-        ).format(detail=detail)
-    if kind is Kind.READ_ONLY:
-        return _(
-            "la base de données est en lecture seule ({detail}) : vérifiez les droits sur son fichier et son "
-            "dossier, ou que le serveur n'est pas un réplica."
-        ).format(detail=detail)
-    if kind is Kind.CORRUPT:
-        return _(
-            "le fichier de la base de données est endommagé ou n'en est pas un ({detail}) : restaurez la "
-            "dernière sauvegarde."
-        ).format(detail=detail)
-    return _(
-        "la base de données a refusé l'opération ({detail}) : elle a été interrompue. Signalez-le si cela se "
-        "reproduit."
-    ).format(detail=detail)
+    return str(_WHAT_TO_DO.get(kind, _WHAT_TO_DO[Kind.OTHER])).format(detail=detail)
