@@ -119,18 +119,21 @@ def test_cli_plan_decide_apply_report_and_undo(tmp_path, runner):
         runner.invoke(cli.app, ["merge", "decisions", "export", str(merger.pk), str(exported)]).exit_code == 0
     )
     rows = list(csv.DictReader(exported.open(encoding="utf-8-sig"), delimiter=";"))
+    # The columns under their French headers, as a person filling the file in reads them.
+    column = {code: str(label) for code, label in services.DECISION_HEADERS.items()}
+    decision, name = column["decision"], column["absorbed_name"]
     for row in rows:
-        row["decision"] = "non" if "Web Roanne Studio" in row["absorbed_name"] else row["decision"]
+        row[decision] = "non" if "Web Roanne Studio" in row[name] else row[decision]
     bad = tmp_path / "bad.csv"
     with bad.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=services.DECISION_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows([*rows[:1], {**rows[0], "decision": "peut-être"}])
+        writer.writerows([*rows[:1], {**rows[0], decision: "peut-être"}])
     wrong = runner.invoke(cli.app, ["merge", "decisions", "import", str(merger.pk), str(bad)])
     assert wrong.exit_code == 2 and "bad.csv" in wrong.output and "ligne 3" in wrong.output
     assert merger.pairs.exclude(decision="pending").count() == 0
     with exported.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=services.DECISION_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     imported = runner.invoke(cli.app, ["merge", "decisions", "import", str(merger.pk), str(exported)])

@@ -65,9 +65,10 @@ def test_applied_sure_matches_read_merged_in_the_report_csv_and_decisions_csv(ma
     decisions = list(
         exports.dict_reader(io.StringIO(manager_client.get(url("decisions_csv", applied)).content.decode()))
     )
-    exported = next(item for item in decisions if item["pair_id"] == str(sure.pk))
-    assert exported["band"] == "auto_match"
-    assert exported["outcome"] == "fusionnées (rapprochement sûr)"
+    exported = next(item for item in decisions if item["n° de paire"] == str(sure.pk))
+    assert exported["bande"] == "rapprochement sûr"
+    assert exported["résultat"] == "fusionnées (rapprochement sûr)"
+    assert exported["décision"] == "en attente"
 
 
 def test_a_name_the_engine_found_identical_is_not_said_different_beside_its_evidence():

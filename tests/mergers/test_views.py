@@ -370,9 +370,35 @@ def test_decisions_export_as_csv(manager_client: Client, merger: Merger):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     # French Excel's format: a byte-order mark (or accents come out garbled) and ";" between cells.
-    assert response.content.startswith(b"\xef\xbb\xbfpair_id;")
+    # Headers and values in the interface's language, not codes (« pair_id », « accepted »).
+    assert response.content.startswith("\ufeffn° de paire;".encode())
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert any(line.startswith(f"{pair.pk};") and line.endswith("accepted") for line in lines)
+    assert any(line.startswith(f"{pair.pk};") and line.endswith(";même entreprise") for line in lines)
+    assert not any("pending" in line or "accepted" in line for line in lines)
+
+
+def test_decisions_exported_in_english_come_back_through_a_french_page(
+    manager_client: Client, merger: Merger
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pair = review_pairs(merger)[0]
+    manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    exported = manager_client.get(url("decisions_csv", merger)).content.decode("utf-8-sig")
+    assert exported.startswith("pair no.;")
+    manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    lines = exported.splitlines()
+    edited = [lines[0]] + [
+        line.rsplit(";", 1)[0] + ";same company" if line.startswith(f"{pair.pk};") else line
+        for line in lines[1:]
+    ]
+    upload = SimpleUploadedFile(
+        "decisions.csv", "\n".join(edited).encode("utf-8-sig"), content_type="text/csv"
+    )
+    response = manager_client.post(url("import_decisions", merger), {"file": upload})
+    assert response.status_code == 302, response.content.decode()[:500]
+    pair.refresh_from_db()
+    assert pair.decision == CandidatePair.Decision.ACCEPTED
 
 
 def test_decisions_filled_in_a_spreadsheet_come_back_through_the_review_page(

@@ -9,12 +9,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, TextIO
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grappe.core import exports
 from grappe.errors import Location, UserError
+from grappe.france.text import fold
 from grappe.mergers.access import (
     MergerRefused,
     actor_label,
@@ -63,14 +66,29 @@ def decide_pair(*, pair: CandidatePair, decision: str, user: Any) -> CandidatePa
     return pair
 
 
+def _in_every_language(labels: dict[str, Any]) -> dict[str, str]:
+    """Folded label, in each of the interface's languages, → its code: a file exported in English imports
+    on a French page, and the reverse."""
+    found: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            found.update({fold(str(label)): code for code, label in labels.items()})
+    return found
+
+
 def _decision(value: str) -> str:
     key = (value or "").strip().lower()
-    if key not in _DECISION_WORDS:
-        raise UserError(
-            _("Décision inconnue : « %(value)s ».") % {"value": value},
-            hint=_("Décisions : accepted, rejected, skipped, pending (ou oui/non)."),
-        )
-    return _DECISION_WORDS[key]
+    if key in _DECISION_WORDS:
+        return _DECISION_WORDS[key]
+    # The labels the decisions file shows (« même entreprise », "same company"), in any of the languages.
+    by_label = _in_every_language(dict(CandidatePair.Decision.choices))
+    if fold(value) in by_label:
+        return by_label[fold(value)]
+    raise UserError(
+        _("Décision inconnue : « %(value)s ».") % {"value": value},
+        hint=_("Décisions : %(labels)s (ou oui/non).")
+        % {"labels": ", ".join(f"« {label} »" for label in CandidatePair.Decision.labels)},
+    )
 
 
 def _set_decision(pairs: list[CandidatePair], decision: str, user: Any) -> None:
@@ -136,16 +154,29 @@ DECISION_COLUMNS = (
     "absorber_name",
     "probability",
     # Read only, never imported: the band, and what became of the pair (a sure pair is merged though nobody
-    # decided it, so its decision stays « pending »). The decision stays last: the column people fill in.
+    # decided it, so its decision stays « en attente »). The decision stays last: the column people fill in.
     "band",
     "outcome",
     "decision",
 )
+# The columns as people read them, in the interface's language. An import takes these headers in any of the
+# interface's languages, or the column codes above (files exported before the headers were translated).
+DECISION_HEADERS: dict[str, Any] = {
+    "pair_id": gettext_lazy("n° de paire"),
+    "absorbed_org": gettext_lazy("n° de l'organisation apportée"),
+    "absorber_org": gettext_lazy("n° de l'organisation rapprochée"),
+    "absorbed_name": gettext_lazy("organisation apportée"),
+    "absorber_name": gettext_lazy("organisation rapprochée"),
+    "probability": gettext_lazy("probabilité"),
+    "band": gettext_lazy("bande"),
+    "outcome": gettext_lazy("résultat"),
+    "decision": gettext_lazy("décision"),
+}
 
 
 def export_decisions(*, merger: Merger, stream: TextIO) -> int:
     writer = exports.SafeWriter(stream)
-    writer.writerow(DECISION_COLUMNS)
+    writer.writerow([str(DECISION_HEADERS[code]) for code in DECISION_COLUMNS])
     pairs = merger.pairs.exclude(
         band=CandidatePair.Band.NON_MATCH, decision=CandidatePair.Decision.PENDING
     ).order_by("pk")
@@ -161,9 +192,9 @@ def export_decisions(*, merger: Merger, stream: TextIO) -> int:
                 pair.left_label,
                 pair.right_label,
                 f"{pair.match_probability:.4f}",
-                pair.band,
+                pair.get_band_display(),
                 pair.outcome(applied=applied, kept_apart=pair.pk in kept_apart),
-                pair.decision,
+                pair.get_decision_display(),
             ]
         )
         count += 1
@@ -176,13 +207,15 @@ def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
     name = Path(path).name
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = exports.dict_reader(handle)
-        missing = [c for c in ("pair_id", "decision") if c not in (reader.fieldnames or [])]
+        codes = {fold(code): code for code in DECISION_COLUMNS} | _in_every_language(DECISION_HEADERS)
+        reader.fieldnames = [codes.get(fold(column), column) for column in reader.fieldnames or []]
+        missing = [str(DECISION_HEADERS[c]) for c in ("pair_id", "decision") if c not in reader.fieldnames]
         if missing:
             raise UserError(
                 _("colonne(s) absente(s) : %(columns)s.") % {"columns": ", ".join(missing)},
                 location=Location(file=name, line=1),
                 hint=_("Colonnes attendues : %(columns)s (grappe merge decisions export).")
-                % {"columns": ", ".join(DECISION_COLUMNS)},
+                % {"columns": ", ".join(str(DECISION_HEADERS[c]) for c in DECISION_COLUMNS)},
             )
         pairs = {pair.pk: pair for pair in merger.pairs.all()}
         wanted: list[tuple[CandidatePair, str]] = []
@@ -192,20 +225,22 @@ def import_decisions(*, merger: Merger, path: Path, user: Any) -> int:
                 pair_id = int(exports.restore((row.get("pair_id") or "").strip()))
             except ValueError:
                 raise UserError(
-                    _("pair_id « %(value)s » n'est pas un numéro.") % {"value": row.get("pair_id")},
-                    location=Location(file=name, line=line, column="pair_id"),
+                    _("n° de paire « %(value)s » : ce n'est pas un numéro.") % {"value": row.get("pair_id")},
+                    location=Location(file=name, line=line, column=str(DECISION_HEADERS["pair_id"])),
                 ) from None
             if pair_id not in pairs:
                 raise UserError(
                     _("la paire n° %(pair)s n'appartient pas à la fusion n° %(id)s.")
                     % {"pair": pair_id, "id": merger.pk},
-                    location=Location(file=name, line=line, column="pair_id"),
+                    location=Location(file=name, line=line, column=str(DECISION_HEADERS["pair_id"])),
                 )
             try:
                 decision = _decision(exports.restore((row.get("decision") or "").strip()))
             except UserError as error:
                 raise UserError(
-                    error.message, location=Location(file=name, line=line, column="decision"), hint=error.hint
+                    error.message,
+                    location=Location(file=name, line=line, column=str(DECISION_HEADERS["decision"])),
+                    hint=error.hint,
                 ) from None
             wanted.append((pairs[pair_id], decision))
     with transaction.atomic():

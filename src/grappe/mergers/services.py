@@ -44,6 +44,7 @@ from grappe.mergers.plan import (
 from grappe.mergers.projections import member_ids, new_members, plan_counts, projection, survivors
 from grappe.mergers.review import (
     DECISION_COLUMNS,
+    DECISION_HEADERS,
     accept_above,
     check_membership_types,
     decide_pair,
@@ -61,6 +62,7 @@ Pair = CandidatePair
 __all__ = [
     "COMMAND_LINE",
     "DECISION_COLUMNS",
+    "DECISION_HEADERS",
     "MergerForbidden",
     "MergerRefused",
     "Pair",
