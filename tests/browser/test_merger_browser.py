@@ -1,5 +1,6 @@
 """A network director plans a merger from the web (its progress page polls, then lands on the plan), reviews it
-in the browser (keyboard decisions, bulk accept), then reads the report.
+in the browser (keyboard decisions, bulk accept), applies and undoes it through the task queue (the pages poll
+the queued work, then land on the merger), then reads the report.
 
 Auvergne TIC's export (``tests/mergers/scenario.py``) gets three more rows that share a name, an address and a
 phone with Numélink members but carry another valid SIREN: four pairs land in the review queue.
@@ -212,3 +213,36 @@ def test_planning_from_the_web_shows_its_progress_then_lands_on_the_plan(
     assert page.url == f"{live_server.url}/fusions/{merger.pk}/"
     assert any("/fusions/plans/" in url for url in visited)
     assert merger.source_file.original_name == "auvergne-tic.csv"
+
+
+def test_apply_and_undo_from_the_web_wait_in_the_queue_and_the_page_follows_them(
+    live_server, page, merger, director, database_queue
+):
+    services.set_membership_type_mapping(merger=merger, mapping={}, user=director)
+    visited: list[str] = []
+    page.on("request", lambda request: visited.append(request.url))
+    _log_in(page, live_server, director)
+    page.goto(f"{live_server.url}/fusions/{merger.pk}/appliquer/")
+    page.get_by_label("Appliquer en ne gardant que les correspondances sûres").check()
+    page.get_by_label("Je confirme l'application de cette fusion au registre").check()
+    page.get_by_role("button", name="Appliquer maintenant").click()
+
+    # The POST only queued the work: its page waits and polls, the registry is untouched.
+    expect(page.get_by_role("heading", name="Application de la fusion")).to_be_visible()
+    expect(page.locator("#action-progress")).to_contain_text("Vérifications")
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.PLANNED
+
+    database_queue()  # the worker runs it; the polling page then reloads onto the merger
+    expect(page.get_by_text("Fusion appliquée au registre.")).to_be_visible(timeout=30_000)
+    assert page.url == f"{live_server.url}/fusions/{merger.pk}/"
+    assert any("/progression/" in url for url in visited)  # htmx polled, under the CSP
+
+    page.get_by_role("link", name="Annuler la fusion…").click()
+    page.get_by_label("Je confirme l'annulation de cette fusion").check()
+    page.get_by_role("button", name="Annuler la fusion maintenant").click()
+    expect(page.get_by_role("heading", name="Annulation de la fusion")).to_be_visible()
+    database_queue()
+    expect(page.get_by_text("Fusion annulée : le registre est revenu")).to_be_visible(timeout=30_000)
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.UNDONE

@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from grappe.intake.models import ImportJob
 from grappe.mergers import services as merger_services
-from grappe.mergers.models import CandidatePair, Merger, PlanJob
+from grappe.mergers.models import CandidatePair, Merger, MergerJob, PlanJob
 from grappe.registry.models import (
     Association,
     Establishment,
@@ -52,6 +52,7 @@ class World:
     auvergne: Territory
     merger: Merger
     plan_job: PlanJob
+    action_job: MergerJob  # an apply asked for from the web, which failed
     mixed_job: ImportJob  # the director's import: rows in Auvergne and in the Loire
     loire_job: ImportJob  # the director's import: rows in the Loire only
     users: dict[str, Any] = field(default_factory=dict)
@@ -181,6 +182,13 @@ def build_world(directory: Path, django_user_model) -> World:
         merger=merger,
         created_by=users["national"],
     )
+    action_job = MergerJob.objects.create(
+        merger=merger,
+        action=MergerJob.Action.APPLY,
+        status=MergerJob.Status.FAILED,
+        failure={"message": "Refusée."},
+        created_by=users["national"],
+    )
     director = Client()
     director.force_login(users["national"])
     mixed = _write(
@@ -260,6 +268,7 @@ def build_world(directory: Path, django_user_model) -> World:
         auvergne=auvergne,
         merger=merger,
         plan_job=plan_job,
+        action_job=action_job,
         mixed_job=_web_import(director, base.auvergne_tic, mixed),
         loire_job=_web_import(director, base.numelink, only_loire),
         users=users,
@@ -345,6 +354,10 @@ def _plan_args(world: World, territory: str) -> list[Any]:
     return [world.plan_job.pk]
 
 
+def _action_args(world: World, territory: str) -> list[Any]:
+    return [world.action_job.pk]
+
+
 def _job_args(world: World, territory: str) -> list[Any]:
     return [(world.mixed_job if territory == "auvergne" else world.loire_job).pk]
 
@@ -419,6 +432,8 @@ RULES: dict[str, Rule] = {
     "mergers:plan_mapping": Rule("get", _plan_args, 302, 403, 403),
     "mergers:plan_progress": Rule("get", _plan_args, 200, 403, 403),
     "mergers:plan_restart": Rule("post", _plan_args, 302, 403, 403),
+    "mergers:action_job": Rule("get", _action_args, 200, 403, 403),
+    "mergers:action_progress": Rule("get", _action_args, 200, 403, 403),
     "mergers:recompute": WHOLE_POST,
     "mergers:mapping": WHOLE_POST,
     "mergers:accept_above": WHOLE_POST,

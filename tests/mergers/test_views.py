@@ -2,7 +2,9 @@
 their confirmation step, the report and its downloads, and who may see any of it.
 
 The merger is built through the same services a user's clicks call: Numélink's and Auvergne TIC's exports are
-imported by the intake, then planned (``tests/mergers/scenario.py``).
+imported by the intake, then planned (``tests/mergers/scenario.py``). Apply and undo are queued by their POST:
+the suite's immediate backend runs them as they are queued; the test through the pages works the database
+queue off as production does (``test_actions.py`` holds the queue's own cases).
 """
 
 from __future__ import annotations
@@ -495,7 +497,8 @@ def test_apply_is_refused_until_the_membership_types_are_confirmed(manager_clien
     assert manager_client.post(url("apply", merger), {"confirm": "on"}).status_code == 302
 
 
-def test_apply_then_undo_through_the_pages(manager_client: Client, merger: Merger, manager):
+@pytest.mark.django_db(transaction=True)  # the queue's rows are written when the request commits
+def test_apply_then_undo_through_the_pages(manager_client: Client, merger: Merger, manager, database_queue):
     for pair in review_pairs(merger):
         manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "rejected"})
     confirm_types(manager_client, merger)
@@ -506,16 +509,24 @@ def test_apply_then_undo_through_the_pages(manager_client: Client, merger: Merge
     response = manager_client.post(url("apply", merger), {"confirm": "on"})
     assert response.status_code == 302
     merger.refresh_from_db()
+    assert merger.status == Merger.Status.PLANNED  # queued: the worker applies it
+    database_queue()
+    page = manager_client.get(response["Location"], follow=True).content.decode()
+    merger.refresh_from_db()
     assert merger.status == Merger.Status.APPLIED
     assert merger.applied_by == manager
     assert Association.objects.get(pk=merger.absorbing_id).memberships.count() > members_before
-    page = manager_client.get(url("detail", merger)).content.decode()
     assert "Annuler la fusion…" in page
     assert "Fusion appliquée au registre" in page
 
     assert manager_client.get(url("undo", merger)).status_code == 200
     response = manager_client.post(url("undo", merger), {"confirm": "on"})
     assert response.status_code == 302
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.APPLIED
+    database_queue()
+    page = manager_client.get(response["Location"], follow=True).content.decode()
+    assert "Fusion annulée" in page
     merger.refresh_from_db()
     assert merger.status == Merger.Status.UNDONE
     assert merger.undone_by == manager

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 
 from grappe.core import access
-from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PairDecision
+from grappe.mergers.models import AuditEntry, CandidatePair, Merger, MergerJob, PairDecision
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -55,3 +55,9 @@ class PairDecisionAdmin(ReadOnlyAdmin):
 class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor", "action", "merger")
     list_filter = ("action",)
+
+
+@admin.register(MergerJob)
+class MergerJobAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "merger", "action", "status", "created_by", "finished_at")
+    list_filter = ("action", "status")

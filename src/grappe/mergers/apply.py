@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from grappe.core import dependents
 from grappe.core.chunks import chunked
 from grappe.errors import UserError
+from grappe.jobs import ProgressCallback
 from grappe.mergers import snapshot as snapshots
 from grappe.mergers.access import MergerRefused, audit, check_can_manage, check_status
 from grappe.mergers.models import AuditEntry, Merger, MergerSnapshot
@@ -47,34 +48,28 @@ from grappe.registry.services import deduplicate_people
 FAULT_HOOK: Callable[[str, int], None] | None = None
 
 
-def apply_merger(*, merger: Merger, user: Any = None, accept_auto_only: bool = False) -> Merger:
+def apply_merger(
+    *,
+    merger: Merger,
+    user: Any = None,
+    accept_auto_only: bool = False,
+    progress: ProgressCallback | None = None,
+) -> Merger:
     """Apply a planned merger in one transaction: fold the matching organisations (survivorship, lineage),
-    map membership types, de-duplicate contacts, then carry the absorbed association over. Undoable."""
+    map membership types, de-duplicate contacts, then carry the absorbed association over. Undoable.
+    ``progress`` hears its stages (``labels.ACTION_STEPS``), as the web's background job shows them."""
     check_can_manage(user, whole_network=True)
     try:
         with transaction.atomic():
             merger = Merger.objects.select_for_update().get(pk=merger.pk)
-            check_status(merger, Merger.Status.PLANNED, "apply")
-            undecided = undecided_pairs(merger).count()
-            if undecided and not accept_auto_only:
-                raise MergerRefused(
-                    ngettext(
-                        "La fusion n° %(id)s a encore %(count)d paire à vérifier sans décision.",
-                        "La fusion n° %(id)s a encore %(count)d paires à vérifier sans décision.",
-                        undecided,
-                    )
-                    % {"id": merger.pk, "count": undecided},
-                    hint=_(
-                        "Décidez-les (file de revue, grappe merge decisions import) ou appliquez avec "
-                        "--accept-auto-only : elles deviendront de nouveaux adhérents."
-                    ),
-                )
-            check_membership_types(merger)
-            _check_plannable_at_apply(merger)
+            _report(progress, "checks", 0, None)
+            check_apply(merger, accept_auto_only=accept_auto_only)
+            _report(progress, "snapshot", 0, None)
             checksum_before = snapshots.registry_checksum()
             scope = _scope(merger)
             data = snapshots.take_snapshot(scope)
-            outcome = _apply(merger, user)
+            outcome = _apply(merger, user, progress)
+            _report(progress, "record", 0, None)
             created = snapshots.created_since(data)
             after_scope = {
                 label: sorted({*data["scope"].get(label, []), *created.get(label, [])})
@@ -111,6 +106,34 @@ def apply_merger(*, merger: Merger, user: Any = None, accept_auto_only: bool = F
             _audit_failure(merger, user, error)
         raise
     return merger
+
+
+def check_apply(merger: Merger, *, accept_auto_only: bool) -> None:
+    """Raise ``MergerRefused`` with the reason when ``merger`` cannot be applied now: not planned, review pairs
+    without a decision (unless they become new members), membership types unconfirmed, a network no longer
+    active. The web checks this before queueing apply; apply checks it again in its transaction."""
+    check_status(merger, Merger.Status.PLANNED, "apply")
+    undecided = undecided_pairs(merger).count()
+    if undecided and not accept_auto_only:
+        raise MergerRefused(
+            ngettext(
+                "La fusion n° %(id)s a encore %(count)d paire à vérifier sans décision.",
+                "La fusion n° %(id)s a encore %(count)d paires à vérifier sans décision.",
+                undecided,
+            )
+            % {"id": merger.pk, "count": undecided},
+            hint=_(
+                "Décidez-les (file de revue, grappe merge decisions import) ou appliquez avec "
+                "--accept-auto-only : elles deviendront de nouveaux adhérents."
+            ),
+        )
+    check_membership_types(merger)
+    _check_plannable_at_apply(merger)
+
+
+def _report(progress: ProgressCallback | None, stage: str, done: int, total: int | None) -> None:
+    if progress is not None:
+        progress(stage, done, total)
 
 
 def _audit_failure(merger: Merger, user: Any, error: Exception) -> None:
@@ -245,7 +268,7 @@ def _fault(point: str, index: int) -> None:
         FAULT_HOOK(point, index)
 
 
-def _apply(merger: Merger, user: Any) -> dict[str, Any]:
+def _apply(merger: Merger, user: Any, progress: ProgressCallback | None = None) -> dict[str, Any]:
     from grappe.registry.stats import association_counts
 
     dedup = merger.kind == Merger.Kind.DEDUPLICATION
@@ -263,7 +286,10 @@ def _apply(merger: Merger, user: Any) -> dict[str, Any]:
     resolutions: list[dict[str, Any]] = []
     merged = internal_merged = 0
     organisations = Organisation.objects.in_bulk([*members, *(o for v in members.values() for o in v)])
+    _report(progress, "organisations", 0, len(members))
     for index, (root, others) in enumerate(sorted(members.items())):
+        if index % 100 == 0:
+            _report(progress, "organisations", index, len(members))
         choices: list[registry_services.FieldChoice] = []
         registry_services.merge_organisations(
             survivor=organisations[root],
@@ -289,6 +315,7 @@ def _apply(merger: Merger, user: Any) -> dict[str, Any]:
             for c in choices
         ]
         _fault("organisation", index)
+    _report(progress, "associations", 0, None)
     mapped = _map_membership_types(merger)
     people_merged = deduplicate_people(set(members) | set(groups.values()))
     _fault("associations", 0)

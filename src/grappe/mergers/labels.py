@@ -41,6 +41,21 @@ PLAN_STEPS: list[tuple[str, Any]] = [
     ("linkage", gettext_lazy("Rapprochement")),
     ("pairs", gettext_lazy("Enregistrement des paires candidates")),
 ]
+# The stages of apply and undo run in the background (``grappe.mergers.actions``), in the order they run.
+ACTION_STEPS: dict[str, list[tuple[str, Any]]] = {
+    "apply": [
+        ("checks", gettext_lazy("Vérifications")),
+        ("snapshot", gettext_lazy("Instantané du registre (pour pouvoir annuler)")),
+        ("organisations", gettext_lazy("Regroupement des adhérents")),
+        ("associations", gettext_lazy("Types d'adhésion, contacts et association absorbée")),
+        ("record", gettext_lazy("Enregistrement de l'instantané et du résultat")),
+    ],
+    "undo": [
+        ("checks", gettext_lazy("Vérifications")),
+        ("restore", gettext_lazy("Retour du registre à son état d'avant")),
+        ("record", gettext_lazy("Enregistrement")),
+    ],
+}
 # The linkage engine's own stages ("linkage:<stage>" in the plan's progress).
 LINKAGE_STAGES: dict[str, Any] = {
     "normalisation": gettext_lazy("normalisation des noms, adresses et identifiants"),

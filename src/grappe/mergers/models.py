@@ -403,3 +403,42 @@ class PlanJob(models.Model):
     def imports_the_export(self) -> bool:
         """Whether the plan imports the export first (a file given, and not imported before)."""
         return bool(self.file) and self.source_file_id is None
+
+
+class MergerJob(models.Model):
+    """Apply or undo of a merger asked for from the web, run on the task queue (``grappe.mergers.actions``):
+    who asked, when it ran, and its outcome — done, or the French reason it failed (nothing changed: apply and
+    undo are each one transaction). A job interrupted by a restart rolled back too, and is asked for again."""
+
+    class Action(models.TextChoices):
+        APPLY = "apply", _("application")
+        UNDO = "undo", _("annulation")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("en attente")
+        RUNNING = "running", _("en cours")
+        DONE = "done", _("terminée")
+        FAILED = "failed", _("échec")
+
+    merger = models.ForeignKey(
+        Merger, verbose_name=_("fusion"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    action = models.CharField(_("opération"), max_length=10, choices=Action.choices)
+    accept_auto_only = models.BooleanField(_("sans décision : nouveaux adhérents"), default=False)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # {"message", "hint"}: why the job failed, as the page shows it.
+    failure = models.JSONField(_("échec"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    started_at = models.DateTimeField(_("lancé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("opération sur une fusion")
+        verbose_name_plural = _("opérations sur les fusions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.merger_id} ({self.get_status_display()})"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from grappe.core import access
 from grappe.errors import NotFound
 from grappe.jobs import ProgressFile
-from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PlanJob
+from grappe.mergers.models import AuditEntry, CandidatePair, Merger, MergerJob, PlanJob
 
 
 def can_manage_mergers(user: Any) -> bool:
@@ -114,3 +114,46 @@ def plan_progress(job: PlanJob) -> dict[str, Any]:
 def plan_interrupted(job: PlanJob) -> bool:
     """Marked running, yet no step runs: the process stopped mid-plan (a restart); it rolled back."""
     return job.status == PlanJob.Status.RUNNING and not plan_progress(job)
+
+
+def merger_jobs_for(user: Any) -> QuerySet[MergerJob]:
+    """Apply and undo jobs ``user`` may follow: those of the mergers they may apply (whole-network staff with
+    the merger right, as for plans)."""
+    queryset = MergerJob.objects.select_related(
+        "merger", "merger__absorbing", "merger__absorbed", "created_by"
+    )
+    allowed = can_manage_mergers(user) and access.sees_whole_network(user)
+    return queryset if allowed else queryset.none()
+
+
+def merger_job_for(user: Any, job_id: int) -> MergerJob:
+    job = merger_jobs_for(user).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(_("Opération n° %(id)s introuvable.") % {"id": job_id})
+    return job
+
+
+def action_progress_file(merger_id: int) -> ProgressFile:
+    """One file per merger for apply and undo alike: while one is queued or runs, neither starts again."""
+    return ProgressFile.of("merger_actions", merger_id)
+
+
+def action_progress(job: MergerJob) -> dict[str, Any]:
+    """``{"stage", "done", "total"}`` of the job running now; empty when it does not run."""
+    if job.status not in (MergerJob.Status.QUEUED, MergerJob.Status.RUNNING):
+        return {}
+    return action_progress_file(job.merger_id).read()
+
+
+def action_interrupted(job: MergerJob) -> bool:
+    """Queued or running, yet no step holds its file: the process stopped mid-way; it rolled back."""
+    return job.status in (MergerJob.Status.QUEUED, MergerJob.Status.RUNNING) and not action_progress(job)
+
+
+def running_action(merger: Merger) -> MergerJob | None:
+    """The apply or undo job of ``merger`` queued or running now, if any."""
+    if not action_progress_file(merger.pk).is_running():
+        return None
+    return MergerJob.objects.filter(
+        merger=merger, status__in=[MergerJob.Status.QUEUED, MergerJob.Status.RUNNING]
+    ).first()

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grappe.jobs import ProgressCallback
 from grappe.mergers import snapshot as snapshots
 from grappe.mergers.access import MergerRefused, audit, check_can_manage, check_status
 from grappe.mergers.models import AuditEntry, Merger, MergerSnapshot
@@ -61,18 +62,25 @@ def check_undo(merger: Merger) -> None:
         )
 
 
-def undo_merger(*, merger: Merger, user: Any = None) -> Merger:
-    """Restore the registry exactly as it was before ``merger`` was applied."""
+def undo_merger(*, merger: Merger, user: Any = None, progress: ProgressCallback | None = None) -> Merger:
+    """Restore the registry exactly as it was before ``merger`` was applied. ``progress`` hears its stages
+    (``labels.ACTION_STEPS``), as the web's background job shows them."""
     check_can_manage(user, whole_network=True)
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=merger.pk)
+        if progress is not None:
+            progress("checks", 0, None)
         check_undo(merger)
+        if progress is not None:
+            progress("restore", 0, None)
         snap = merger.snapshot
         created = snap.data.get("created", {})
         if merger.resulting_association_id:
             merger.resulting_association = None
             merger.save(update_fields=["resulting_association"])
         snapshots.restore_snapshot(snap.data, created)
+        if progress is not None:
+            progress("record", 0, None)
         merger.status = Merger.Status.UNDONE
         merger.undone_by = user
         merger.undone_at = timezone.now()

@@ -29,8 +29,9 @@ from grappe.errors import NotFound, UserError
 from grappe.france import geo
 from grappe.intake.forms import ApplySavedMappingForm, MappingForm
 from grappe.intake.report import source_file_counts
+from grappe.jobs import JobBusy
 from grappe.mergers import access as merger_access_rules
-from grappe.mergers import labels, planning, selectors, services
+from grappe.mergers import actions, labels, planning, selectors, services
 from grappe.mergers import report as merger_reports
 from grappe.mergers.forms import (
     AcceptAboveForm,
@@ -42,7 +43,7 @@ from grappe.mergers.forms import (
     RestartPlanForm,
     UndoForm,
 )
-from grappe.mergers.models import CandidatePair, Merger, PlanJob
+from grappe.mergers.models import CandidatePair, Merger, MergerJob, PlanJob
 from grappe.registry.models import MembershipType
 
 View = Callable[..., HttpResponse]
@@ -550,6 +551,7 @@ def _detail_context(merger: Merger, **extra: Any) -> dict[str, Any]:
         "types_refusal": types_refusal(merger),
         "audit": list(selectors.audit_log(merger).order_by("-at", "-pk")[:10]),
         "model_lines": labels.linkage_model_lines(merger.summary or {}),
+        "running_action": selectors.running_action(merger),
     }
     context.update(extra)
     return context
@@ -736,49 +738,110 @@ def import_decisions(request: HttpRequest, merger_id: int) -> HttpResponse:
 
 
 # --------------------------------------------------------------------------------------------------------
-# Apply and undo (each a confirmation page, then one POST)
+# Apply and undo (each a confirmation page, then one POST that queues the work, then its progress page)
 
 
 @merger_whole_access
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, merger_id: int) -> HttpResponse:
-    merger = selectors.merger_for(request.user, merger_id)
-    form = ApplyForm(request.POST or None)
-    error = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.apply_merger(
-                merger=merger, user=request.user, accept_auto_only=form.cleaned_data["accept_auto_only"]
-            )
-        except UserError as caught:
-            error = caught
-        else:
-            messages.success(
-                request, _("Fusion appliquée au registre. Elle peut être annulée depuis cette page.")
-            )
-            return redirect("mergers:detail", merger_id=merger.pk)
-    context = _detail_context(merger, form=form, error=error)
-    return render(request, "mergers/apply.html", context, status=400 if error or form.errors else 200)
+    return _action_page(request, merger_id, MergerJob.Action.APPLY, ApplyForm, "mergers/apply.html")
 
 
 @merger_whole_access
 @require_http_methods(["GET", "POST"])
 def undo(request: HttpRequest, merger_id: int) -> HttpResponse:
+    return _action_page(request, merger_id, MergerJob.Action.UNDO, UndoForm, "mergers/undo.html")
+
+
+def _action_page(
+    request: HttpRequest, merger_id: int, action: str, form_class: type[Any], template: str
+) -> HttpResponse:
+    """The confirmation page of apply or undo; its POST checks and queues the work, then follows it on the
+    job's page. Refused: 400 with the reason; 409 while an apply or undo of the merger is queued or runs."""
     merger = selectors.merger_for(request.user, merger_id)
-    form = UndoForm(request.POST or None)
-    error = None
+    running = selectors.running_action(merger)
+    if request.method == "GET" and running is not None:
+        return redirect("mergers:action_job", job_id=running.pk)
+    form = form_class(request.POST or None)
+    error: UserError | None = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.undo_merger(merger=merger, user=request.user)
+            job = actions.start_action(
+                merger=merger,
+                action=action,
+                user=request.user,
+                accept_auto_only=bool(form.cleaned_data.get("accept_auto_only")),
+            )
+        except JobBusy as caught:
+            error, status = caught, 409
         except UserError as caught:
-            error = caught
+            error, status = caught, 400
+        else:
+            return redirect("mergers:action_job", job_id=job.pk)
+    elif form.errors:
+        status = 400
+    context = _detail_context(merger, form=form, error=error)
+    return render(request, template, context, status=status)
+
+
+def action_steps(job: MergerJob, progress: Mapping[str, Any]) -> list[PlanStep]:
+    """The stages of ``job``'s apply or undo against the stage its progress reports: those before it are
+    done."""
+    keys = labels.ACTION_STEPS[job.action]
+    names = [key for key, _label in keys]
+    stage = str(progress.get("stage", ""))
+    current = names.index(stage) if stage in names else -1
+    return [
+        PlanStep(str(label), "done")
+        if index < current
+        else PlanStep(str(label), "current", done=int(progress.get("done") or 0), total=progress.get("total"))
+        if index == current
+        else PlanStep(str(label), "todo")
+        for index, (_key, label) in enumerate(keys)
+    ]
+
+
+def _action_job_context(job: MergerJob) -> dict[str, Any]:
+    current = selectors.action_progress(job)
+    return {
+        "job": job,
+        "merger": job.merger,
+        "progress": current,
+        "steps": action_steps(job, current),
+        "interrupted": selectors.action_interrupted(job),
+        "failure": job.failure if job.status == MergerJob.Status.FAILED else {},
+    }
+
+
+@merger_whole_access
+@require_GET
+def action_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """An apply or undo's progress (polled) or failure; once done, the merger's page with its result."""
+    job = selectors.merger_job_for(request.user, job_id)
+    if job.status == MergerJob.Status.DONE:
+        if job.action == MergerJob.Action.APPLY:
+            messages.success(
+                request, _("Fusion appliquée au registre. Elle peut être annulée depuis cette page.")
+            )
         else:
             messages.success(
                 request, _("Fusion annulée : le registre est revenu exactement à son état d'avant.")
             )
-            return redirect("mergers:detail", merger_id=merger.pk)
-    context = _detail_context(merger, form=form, error=error)
-    return render(request, "mergers/undo.html", context, status=400 if error or form.errors else 200)
+        return redirect("mergers:detail", merger_id=job.merger_id)
+    return render(request, "mergers/action_job.html", _action_job_context(job))
+
+
+@merger_whole_access
+@require_GET
+def action_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The fragment the progress page polls; once the job stops running, the whole page reloads."""
+    job = selectors.merger_job_for(request.user, job_id)
+    context = _action_job_context(job)
+    response = render(request, "mergers/_action_progress.html", context)
+    if not context["progress"]:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -1,0 +1,136 @@
+"""Apply and undo from the web, on the task queue: the page's POST checks what it can at once and queues the
+work, a progress page follows it, and the merger's page shows the result.
+
+On a network of 40,000 members, apply takes minutes and gigabytes and undo about as long: longer than any
+production server lets a request live. So:
+
+1. ``start_action`` checks the right, the merger's status and apply's own refusals (undecided pairs, membership
+   types, networks still active) or undo's (later mergers, changed data) — a refusal changes nothing and is
+   answered at once —, records a ``MergerJob`` and queues it (``grappe.jobs``). One progress file per merger
+   holds apply and undo alike: while one is queued or runs, a second is refused (``JobBusy``);
+2. ``run_merger_job``, in the worker, runs ``services.apply_merger`` or ``services.undo_merger`` (each one
+   transaction, checking again) and records the outcome on the job: done, or the French reason it failed —
+   nothing changed. A worker killed mid-way leaves the job interrupted (rolled back): it is asked for again.
+
+The command line (``grappe merge apply`` / ``undo``) and the demo call the services directly, in the foreground.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grappe import jobs
+from grappe.core import dberrors
+from grappe.errors import UserError
+from grappe.jobs import JobBusy, ProgressCallback
+from grappe.mergers import selectors, services
+from grappe.mergers.apply import check_apply
+from grappe.mergers.models import Merger, MergerJob
+
+
+def actions_in_background() -> bool:
+    """Apply and undo from the web are queued for the worker (``GRAPPE_MERGERS_ACTIONS_IN_BACKGROUND``, on by
+    default); a setting off runs them in the request instead, through the same steps."""
+    return bool(getattr(settings, "GRAPPE_MERGERS_ACTIONS_IN_BACKGROUND", True))
+
+
+def start_action(*, merger: Merger, action: str, user: Any, accept_auto_only: bool = False) -> MergerJob:
+    """Check that ``action`` (``MergerJob.Action``) may run on ``merger`` now and queue it; the job to follow.
+    ``MergerRefused`` (nothing queued) when the merger refuses it, ``JobBusy`` while an apply or undo of this
+    merger is queued or runs."""
+    services.check_can_manage(user, whole_network=True)
+    merger = Merger.objects.select_related("absorbing", "absorbed").get(pk=merger.pk)
+    progress_file = selectors.action_progress_file(merger.pk)
+    if progress_file.is_running():
+        raise _busy(merger)
+    if action == MergerJob.Action.APPLY:
+        check_apply(merger, accept_auto_only=accept_auto_only)
+    elif action == MergerJob.Action.UNDO:
+        services.check_undo(merger)
+    else:
+        raise ValueError(f"unknown merger action: {action!r}")
+    job = MergerJob.objects.create(
+        merger=merger,
+        action=action,
+        accept_auto_only=accept_auto_only,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    try:
+        jobs.start_step(
+            progress_file,
+            run_merger_job,
+            stage="checks",
+            background=actions_in_background(),
+            arguments={"job_id": job.pk, "user_id": job.created_by_id},
+        )
+    except JobBusy:
+        job.delete()  # another request queued one between the check above and the claim
+        raise _busy(merger) from None
+    return job
+
+
+def _busy(merger: Merger) -> JobBusy:
+    return JobBusy(
+        _(
+            "Une application ou une annulation de la fusion n° %(id)s est déjà en cours : attendez qu'elle se "
+            "termine, elle ne sera pas lancée deux fois."
+        )
+        % {"id": merger.pk}
+    )
+
+
+def run_merger_job(*, job_id: int, user_id: int | None, progress: ProgressCallback | None = None) -> None:
+    """Apply or undo the job's merger (one transaction) and record the outcome on the job. A ``UserError`` is
+    recorded (the merger refused, nothing changed); anything else is recorded as a French message and raised
+    again, unless the queue will run the job again (a transient database failure)."""
+    job = MergerJob.objects.select_related("merger").get(pk=job_id)
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    MergerJob.objects.filter(pk=job.pk).update(
+        status=MergerJob.Status.RUNNING, started_at=timezone.now(), finished_at=None, failure={}
+    )
+    try:
+        if job.action == MergerJob.Action.APPLY:
+            services.apply_merger(
+                merger=job.merger, user=user, accept_auto_only=job.accept_auto_only, progress=progress
+            )
+        else:
+            services.undo_merger(merger=job.merger, user=user, progress=progress)
+    except UserError as error:
+        _finish(job, MergerJob.Status.FAILED, {"message": error.message, "hint": error.hint})
+    except Exception as error:
+        if jobs.will_retry(error):
+            raise  # run again shortly: the job stays running
+        _finish(job, MergerJob.Status.FAILED, {"message": failure_message(job, error)})
+        raise
+    else:
+        _finish(job, MergerJob.Status.DONE, {})
+
+
+def failure_message(job: MergerJob, error: BaseException) -> str:
+    """What the page says of an unexpected failure (the transaction rolled back): the database's own, as
+    ``core.dberrors`` tells it; else the error itself, for the technical team."""
+    if isinstance(error, DatabaseError) or dberrors.classify(error) is not None:
+        if job.action == MergerJob.Action.APPLY:
+            return _("L'application a échoué : %(reason)s") % {"reason": dberrors.describe(error)}
+        return _("L'annulation a échoué : %(reason)s") % {"reason": dberrors.describe(error)}
+    detail = f"{type(error).__name__}: {error}"[:300]
+    if job.action == MergerJob.Action.APPLY:
+        message = _("L'application a échoué sur une erreur inattendue (%(error)s).")
+    else:
+        message = _("L'annulation a échoué sur une erreur inattendue (%(error)s).")
+    return " ".join(
+        [
+            message % {"error": detail},
+            _("Relancez-la ; si l'erreur revient, transmettez ce message à l'équipe technique."),
+        ]
+    )
+
+
+def _finish(job: MergerJob, status: str, failure: dict[str, Any]) -> None:
+    MergerJob.objects.filter(pk=job.pk).update(status=status, failure=failure, finished_at=timezone.now())
