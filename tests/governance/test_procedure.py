@@ -354,3 +354,20 @@ def test_the_back_office_refuses_a_second_row_for_the_same_step(opened, registry
 def test_the_governance_index_links_each_merger_to_its_procedure(merger, opened, hq_client):
     page = hq_client.get(reverse("governance:index")).content.decode()
     assert reverse("governance:merger_procedure", args=[merger.pk]) in page
+
+
+def test_the_page_shows_the_states_as_of_a_chosen_date(opened, registry, hq_client, merger):
+    procedure.record_step(
+        procedure=opened,
+        kind="assembly",
+        association=registry.numelink,
+        planned_on=AGE,
+        today=TODAY,
+    )
+    url = reverse("governance:merger_procedure", args=[merger.pk])
+    before = hq_client.get(url, {"date": "2016-03-30"}).content.decode()
+    assert "Étapes au 30 mars 2016" in before and "Assemblée générale extraordinaire" in before
+    entry = before.split("— Numélink")[-1].split("</li>")[0]
+    assert "à faire" in entry
+    after = hq_client.get(url, {"date": "2016-04-01"}).content.decode()
+    assert "en retard, non fait" in after.split("— Numélink")[-1].split("</li>")[0]

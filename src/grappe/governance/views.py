@@ -116,9 +116,12 @@ def merger_procedure(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect("governance:merger_procedure", pk=merger.pk)
     found = MergerProcedure.objects.filter(merger=merger).first()
+    # The states as they stood on a date (« was the notice late when the assembly met? »): today by default.
+    form = AsOfForm(request.GET or None)
     context = {
         "merger": merger,
-        "timeline": procedure.timeline(found) if found else None,
+        "form": form,
+        "timeline": procedure.timeline(found, form.day()) if found else None,
         "refusal": refusal,
     }
     return render(request, "governance/merger_procedure.html", context, status=400 if refusal else 200)
