@@ -7,15 +7,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from grappe.errors import UserError
-from grappe.governance import selectors, services
+from grappe.governance import procedure, selectors, services
 from grappe.governance.errors import StatutesRefused
-from grappe.governance.models import Body, Mandate, Statutes
+from grappe.governance.models import Body, Mandate, MergerProcedure, ProcedureStep, Statutes
 from grappe.registry import selectors as registry_selectors
 
 
@@ -224,3 +225,149 @@ class MandateAdmin(admin.ModelAdmin):
             reason=form.cleaned_data["end_reason"],
             user=request.user,
         )
+
+
+class MergerProcedureForm(forms.ModelForm):
+    class Meta:
+        model = MergerProcedure
+        fields = [
+            "merger",
+            "board_lead_months",
+            "notice_days",
+            "documents_days",
+            "contributions_euros",
+            "treaty_effective_on",
+            "notice_journal",
+            "notes",
+        ]
+
+    def clean_merger(self) -> Any:
+        merger = self.cleaned_data["merger"]
+        if self.instance.pk is None:
+            try:
+                procedure.check_open(merger)
+            except UserError as refused:
+                raise forms.ValidationError(f"{refused.message} {refused.hint}".strip()) from None
+        return merger
+
+
+class ProcedureStepForm(forms.ModelForm):
+    """A step passes ``procedure.check_step`` (party to the merger, no date in the future, one row per step, the
+    document's size); it is written by ``procedure.record_step``."""
+
+    class Meta:
+        model = ProcedureStep
+        fields = ["kind", "association", "planned_on", "done_on", "approved", "document", "note"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Inline: the procedure is the page's; on its own page: the one chosen.
+        owner = self.instance.procedure if self.instance.procedure_id else cleaned.get("procedure")
+        if not cleaned.get("kind") or owner is None:
+            return cleaned
+        upload = cleaned.get("document")
+        try:
+            procedure.check_step(
+                procedure=owner,
+                kind=cleaned["kind"],
+                association=cleaned.get("association"),
+                done_on=cleaned.get("done_on"),
+                planned_on=cleaned.get("planned_on"),
+                approved=cleaned.get("approved"),
+                upload=upload if isinstance(upload, UploadedFile) else None,
+                step=self.instance,
+            )
+        except UserError as refused:
+            self.add_error(None, f"{refused.message} {refused.hint}".strip())
+        return cleaned
+
+
+class ProcedureStepInline(admin.TabularInline):
+    model = ProcedureStep
+    form = ProcedureStepForm
+    extra = 1
+    can_delete = False  # a step is corrected, never removed: the timeline then shows it as missing
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MergerProcedure)
+class MergerProcedureAdmin(admin.ModelAdmin):
+    form = MergerProcedureForm
+    list_display = ("merger", "contributions_euros", "treaty_effective_on")
+    inlines = [ProcedureStepInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Steps are checked against the merger's parties: the procedure must exist first.
+        return self.inlines if obj is not None else []
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("merger",) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields if name != "merger"}
+        saved = procedure.open_procedure(merger=form.cleaned_data["merger"], user=request.user, **data)
+        obj.pk = saved.pk
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # The admin's change message reads these lists, which formset.save() would have filled.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for step_form in formset.forms:
+            if step_form.has_changed() and step_form.cleaned_data:
+                created = step_form.instance.pk is None
+                saved = _record(request, form.instance, step_form)
+                if created:
+                    formset.new_objects.append(saved)
+                else:
+                    formset.changed_objects.append((saved, step_form.changed_data))
+
+
+def _record(request: HttpRequest, owner: MergerProcedure, form: Any) -> ProcedureStep:
+    data = form.cleaned_data
+    document = data.get("document")
+    return procedure.record_step(
+        procedure=owner,
+        step=form.instance if form.instance.pk else None,
+        kind=data["kind"],
+        association=data.get("association"),
+        planned_on=data.get("planned_on"),
+        done_on=data.get("done_on"),
+        approved=data.get("approved"),
+        upload=document if isinstance(document, UploadedFile) else None,
+        clear_document=document is False,
+        note=data.get("note") or "",
+        user=request.user,
+    )
+
+
+class StandaloneStepForm(ProcedureStepForm):
+    class Meta(ProcedureStepForm.Meta):
+        fields = ["procedure", *ProcedureStepForm.Meta.fields]
+
+
+@admin.register(ProcedureStep)
+class ProcedureStepAdmin(admin.ModelAdmin):
+    """Every step of every procedure, to find a document or a date; written through ``record_step``."""
+
+    form = StandaloneStepForm
+    list_display = ("procedure", "kind", "association", "planned_on", "done_on", "approved", "document_name")
+    list_filter = ("kind", "procedure")
+    search_fields = ("association__name", "document_name", "note")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("procedure",) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        owner = obj.procedure if change else form.cleaned_data["procedure"]
+        saved = _record(request, owner, form)
+        obj.pk = saved.pk

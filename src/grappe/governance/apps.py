@@ -16,5 +16,7 @@ class GovernanceConfig(AppConfig):
                 "statutes.import": _("statuts : nouvelle version"),
                 "mandate.start": _("mandat : prise de fonction"),
                 "mandate.end": _("mandat : fin"),
+                "procedure.open": _("procédure de fusion : ouverture"),
+                "procedure.step": _("procédure de fusion : étape"),
             }
         )

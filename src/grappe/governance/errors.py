@@ -23,3 +23,9 @@ class MandateRefused(UserError):
 
 class ApportionmentRefused(UserError):
     code = "grappe.governance.apportionment_refused"
+
+
+class ProcedureRefused(UserError):
+    """A merger procedure or one of its steps that cannot be recorded as given."""
+
+    code = "grappe.governance.procedure_refused"

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grappe.governance import procedure_rules
 from grappe.registry.models import Association, Organisation, Person, Territory
 
 
@@ -176,3 +177,107 @@ class Mandate(models.Model):
 
     def held_on(self, day: datetime.date) -> bool:
         return self.starts_on <= day and (self.until is None or day < self.until)
+
+
+class MergerProcedure(models.Model):
+    """The legal procedure of one merger (loi 1901 art. 9 bis, décret du 16 août 1901 art. 15-1 à 15-4): the
+    delays it is held to and the figures its deadlines hang on. Its steps are ``ProcedureStep`` rows; the
+    deadlines are computed by ``governance.procedure_rules``, never stored."""
+
+    merger = models.OneToOneField(
+        "mergers.Merger", verbose_name=_("fusion"), on_delete=models.PROTECT, related_name="procedure"
+    )
+    board_lead_months = models.PositiveSmallIntegerField(
+        _("délai entre traité et assemblées (mois)"),
+        default=procedure_rules.BOARD_LEAD_MONTHS,
+        help_text=_("Le traité est adopté par chaque conseil au moins ce délai avant la première assemblée."),
+    )
+    notice_days = models.PositiveSmallIntegerField(
+        _("délai de l'avis d'annonce légale (jours)"), default=procedure_rules.NOTICE_DAYS
+    )
+    documents_days = models.PositiveSmallIntegerField(
+        _("délai de mise à disposition des documents (jours)"), default=procedure_rules.DOCUMENTS_DAYS
+    )
+    contributions_euros = models.DecimalField(
+        _("montant des apports (€)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("À partir de 1 550 000 €, un commissaire à la fusion doit établir un rapport."),
+    )
+    treaty_effective_on = models.DateField(
+        _("date d'effet fixée par le traité"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : la fusion prend effet au dernier vote favorable."),
+    )
+    notice_journal = models.CharField(_("journal d'annonces légales"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("procédure de fusion")
+        verbose_name_plural = _("procédures de fusion")
+
+    def __str__(self) -> str:
+        return _("Procédure de fusion : %(merger)s") % {"merger": self.merger}
+
+
+class ProcedureStep(models.Model):
+    """One step of a merger procedure as done: when, by which association for the per-association steps, and
+    the document that proves it."""
+
+    class Kind(models.TextChoices):
+        BOARD = procedure_rules.Kind.BOARD.value, _("Traité de fusion adopté par le conseil")
+        NOTICE = procedure_rules.Kind.NOTICE.value, _("Avis dans un journal d'annonces légales")
+        DOCUMENTS = procedure_rules.Kind.DOCUMENTS.value, _("Documents mis à disposition des membres")
+        AUDITOR = procedure_rules.Kind.AUDITOR.value, _("Rapport du commissaire à la fusion")
+        ASSEMBLY = procedure_rules.Kind.ASSEMBLY.value, _("Assemblée générale extraordinaire")
+        PREFECTURE = procedure_rules.Kind.PREFECTURE.value, _("Déclaration en préfecture")
+        REGISTER = procedure_rules.Kind.REGISTER.value, _("Inscription au registre spécial")
+        SIRENE = procedure_rules.Kind.SIRENE.value, _("Mise à jour SIRENE")
+
+    PER_ASSOCIATION = (Kind.BOARD, Kind.ASSEMBLY)
+
+    procedure = models.ForeignKey(
+        MergerProcedure, verbose_name=_("procédure"), on_delete=models.CASCADE, related_name="steps"
+    )
+    kind = models.CharField(_("étape"), max_length=20, choices=Kind.choices)
+    association = models.ForeignKey(
+        Association,
+        verbose_name=_("association"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Pour l'adoption du traité par le conseil et l'assemblée : l'association concernée."),
+    )
+    planned_on = models.DateField(_("prévue le"), null=True, blank=True)
+    done_on = models.DateField(_("faite le"), null=True, blank=True)
+    approved = models.BooleanField(_("fusion approuvée"), null=True, blank=True)
+    document = models.FileField(
+        _("document"), upload_to="governance/procedures/%Y/%m/", max_length=300, blank=True
+    )
+    document_name = models.CharField(_("nom du document"), max_length=255, blank=True)
+    note = models.CharField(_("remarque"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("étape de procédure de fusion")
+        verbose_name_plural = _("étapes de procédure de fusion")
+        ordering = ["procedure", "kind", "association__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure", "kind", "association"],
+                condition=models.Q(association__isnull=False),
+                name="governance_step_per_association",
+            ),
+            models.UniqueConstraint(
+                fields=["procedure", "kind"],
+                condition=models.Q(association__isnull=True),
+                name="governance_step_common",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.get_kind_display()
+        return f"{label} ({self.association})" if self.association_id else str(label)

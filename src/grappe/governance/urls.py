@@ -8,4 +8,6 @@ urlpatterns = [
     path("organes/<int:pk>/", views.body_detail, name="body_detail"),
     path("statuts/<int:pk>/", views.statutes_detail, name="statutes_detail"),
     path("fusions/<int:pk>/sieges/", views.merger_seats, name="merger_seats"),
+    path("fusions/<int:pk>/procedure/", views.merger_procedure, name="merger_procedure"),
+    path("procedures/etapes/<int:pk>/document/", views.procedure_document, name="procedure_document"),
 ]

@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import staff_view
 from grappe.errors import UserError
-from grappe.governance import apportionment, selectors
-from grappe.governance.models import Body, Statutes
+from grappe.governance import apportionment, procedure, selectors
+from grappe.governance.models import Body, MergerProcedure, ProcedureStep, Statutes
 from grappe.mergers.models import Merger
 from grappe.registry import selectors as registry_selectors
 
@@ -43,7 +44,14 @@ def index(request: HttpRequest) -> HttpResponse:
         "association__name", "kind", "name"
     )
     statutes = Statutes.objects.select_related("association").order_by("association__name", "-adopted_on")
-    return render(request, "governance/index.html", {"bodies": bodies, "statutes": statutes})
+    mergers = (
+        Merger.objects.exclude(kind=Merger.Kind.DEDUPLICATION)
+        .select_related("absorbing", "absorbed", "procedure")
+        .order_by("-effective_on", "pk")
+    )
+    return render(
+        request, "governance/index.html", {"bodies": bodies, "statutes": statutes, "mergers": mergers}
+    )
 
 
 @staff_required
@@ -91,3 +99,42 @@ def merger_seats(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "governance/merger_seats.html", {"merger": merger, "what_if": what_if, "refusal": refusal}
     )
+
+
+@staff_required
+def merger_procedure(request: HttpRequest, pk: int) -> HttpResponse:
+    """The legal procedure of a merger as a timeline; POST opens it when it is not yet."""
+    merger = get_object_or_404(Merger.objects.select_related("absorbing", "absorbed"), pk=pk)
+    refusal = None
+    if request.method == "POST":
+        if not request.user.has_perm("governance.add_mergerprocedure"):
+            raise PermissionDenied(_("Ouvrir une procédure de fusion est réservé à la direction."))
+        try:
+            procedure.open_procedure(merger=merger, user=request.user)
+        except UserError as error:
+            refusal = error
+        else:
+            return redirect("governance:merger_procedure", pk=merger.pk)
+    found = MergerProcedure.objects.filter(merger=merger).first()
+    # The states as they stood on a date (« was the notice late when the assembly met? »): today by default.
+    form = AsOfForm(request.GET or None)
+    context = {
+        "merger": merger,
+        "form": form,
+        "timeline": procedure.timeline(found, form.day()) if found else None,
+        "refusal": refusal,
+    }
+    return render(request, "governance/merger_procedure.html", context, status=400 if refusal else 200)
+
+
+@staff_required
+def procedure_document(request: HttpRequest, pk: int) -> FileResponse:
+    """The document attached to a step, as it was handed over."""
+    step = get_object_or_404(ProcedureStep, pk=pk)
+    if not step.document:
+        raise Http404(_("Aucun document pour cette étape."))
+    try:
+        stream = step.document.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("Le document de cette étape n'est plus sur le disque.")) from None
+    return FileResponse(stream, as_attachment=True, filename=step.document_name or step.document.name)
