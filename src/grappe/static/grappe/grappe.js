@@ -4,7 +4,9 @@
      "filters-changed" event its hx-trigger waits for. The search box is left out (it has its own trigger, as
      you type), and the test lives here because an hx-trigger filter is code htmx would have to evaluate, which
      the Content-Security-Policy forbids.
-   - On a phone the sections' menu is one line that scrolls sideways: the current section is scrolled into view. */
+   - On a phone the sections' menu is one line that scrolls sideways: the current section is scrolled into view.
+   - A table wider than its scroll area (.table-wrap) takes the keyboard focus, so that arrow keys can scroll a
+     table whose cells hold no link (WCAG 2.1.1; axe's scrollable-region-focusable). */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -13,7 +15,16 @@
     var form = event.target.closest && event.target.closest("form[data-filters]");
     if (form && event.target.type !== "search") { form.dispatchEvent(new Event("filters-changed")); }
   });
+  function focusableScrollAreas() {
+    document.querySelectorAll(".table-wrap").forEach(function (area) {
+      if (area.scrollWidth > area.clientWidth + 1) { area.setAttribute("tabindex", "0"); }
+      else if (area.getAttribute("tabindex") === "0") { area.removeAttribute("tabindex"); }
+    });
+  }
+  document.addEventListener("htmx:afterSettle", focusableScrollAreas);
+  window.addEventListener("resize", focusableScrollAreas);
   document.addEventListener("DOMContentLoaded", function () {
+    focusableScrollAreas();
     var language = document.getElementById("language");
     if (language && language.form) {
       language.addEventListener("change", function () { language.form.submit(); });

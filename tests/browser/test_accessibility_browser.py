@@ -1,0 +1,291 @@
+"""Every main page passes axe-core's WCAG 2 A and AA rules with no violation (issue 13), at desktop width and, for
+the pages staff open on the move, at a phone's 390 px.
+
+axe-core is vendored beside this file (``vendor/``: version, source and licence in its README). One merger world is
+built for the whole module and each page is its own test: rebuilding the world for each of thirty pages would
+take minutes on the shared machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from browser.test_merger_browser import HOMONYMS
+from mergers import scenario
+
+pytestmark = [pytest.mark.browser]
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "fr-FR"}
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "locale": "fr-FR"}
+
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA: what the issue promises, nothing more (no "best practice" rules).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+RUN_AXE = """async (tags) => {
+  const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary})),
+  }));
+}"""
+
+
+@dataclass
+class World:
+    urls: dict[str, str]
+    director_session: str
+    member_session: str
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
+    """The merger world of the merger tests, plus statutes, a year's dues and two sessions: built once, flushed
+    after the module as a transactional test would be."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.test import Client
+
+    from governance.conftest import NUMELINK_2016
+    from grappe.finance.models import FeeSchedule
+    from grappe.finance.services import generate_dues
+    from grappe.governance import services as governance
+    from grappe.governance.models import Body
+    from grappe.intake.services import create_import_job, validate_import_job
+    from grappe.mergers import services
+    from grappe.registry.models import (
+        Association,
+        Membership,
+        MembershipType,
+        Organisation,
+        Person,
+        Territory,
+    )
+
+    with django_db_blocker.unblock():
+        user_model = get_user_model()
+        director = user_model.objects.create_superuser("chef", first_name="Anne", last_name="Martin")
+        member = user_model.objects.create_user("adherent")
+        directory = tmp_path_factory.mktemp("a11y")
+        built = scenario.build(directory, import_absorbed=False)
+        scenario.write_csv(built.auvergne_export, scenario.AUVERGNE_ROWS + HOMONYMS)
+        merger = services.plan_merger(
+            absorbing=built.numelink,
+            absorbed=built.auvergne_tic,
+            effective_on=scenario.EFFECTIVE,
+            path=built.auvergne_export,
+            user=director,
+        )
+        statutes = governance.import_statutes(association=built.numelink, text=NUMELINK_2016)
+        kind = MembershipType.objects.create(
+            association=built.numelink, name="Membre", fee_category="association"
+        )
+        Membership.objects.filter(association=built.numelink).update(membership_type=kind)
+        schedule = FeeSchedule.objects.create(
+            association=built.numelink, year=2026, voted_on="2025-11-20", due_on="2026-03-31"
+        )
+        schedule.flat_rates.create(category="association", amount="90")
+        generate_dues(schedule=schedule)
+
+        export = scenario.write_csv(directory / "forez.csv", HOMONYMS)
+        job = create_import_job(
+            association=built.numelink,
+            upload=SimpleUploadedFile("forez.csv", export.read_bytes(), content_type="text/csv"),
+            user=director,
+        )
+        validate_import_job(job=job)
+
+        organisation = (
+            Organisation.objects.filter(memberships__association=built.numelink).order_by("pk").first()
+        )
+        assert organisation is not None
+        person = Person.objects.order_by("pk").first()
+        body = Body.objects.create(
+            association=built.numelink, code="conseil", name="Conseil d'administration", kind="board"
+        )
+        assert person and body
+        urls = {
+            "dashboard": "/",
+            "organisations": "/organisations/",
+            "organisation": f"/organisations/{organisation.pk}/",
+            "history": f"/organisations/{organisation.pk}/historique/",
+            "timeline": f"/organisations/{organisation.pk}/chronologie/",
+            "new-organisation": "/organisations/nouvelle/",
+            "edit-organisation": f"/organisations/{organisation.pk}/modifier/",
+            "people": "/personnes/",
+            "person": f"/personnes/{person.pk}/",
+            "memberships": "/adhesions/",
+            "associations": "/associations/",
+            "association": f"/associations/{built.numelink.pk}/",
+            "territories": "/territoires/",
+            "territory": f"/territoires/{Territory.objects.get(association=built.numelink).pk}/",
+            "offices": "/implantations/",
+            "imports": "/imports/",
+            "import": f"/imports/{job.pk}/",
+            "import-mapping": f"/imports/{job.pk}/correspondance/",
+            "import-report": f"/imports/{job.pk}/rapport/",
+            "mergers": "/fusions/",
+            "merger": f"/fusions/{merger.pk}/",
+            "merger-review": f"/fusions/{merger.pk}/revue/",
+            "merger-report": f"/fusions/{merger.pk}/rapport/",
+            "dues": "/cotisations/?year=2026",
+            "governance": "/gouvernance/",
+            "body": f"/gouvernance/organes/{body.pk}/",
+            "statutes": f"/gouvernance/statuts/{statutes.pk}/",
+            "merger-seats": f"/gouvernance/fusions/{merger.pk}/sieges/",
+            "not-found": "/organisations/999999/",
+        }
+        assert Association.objects.count() == 2
+
+        sessions = []
+        for user in (director, member):
+            client = Client()
+            client.force_login(user)
+            sessions.append(client.cookies["sessionid"].value)
+
+    yield World(urls=urls, director_session=sessions[0], member_session=sessions[1])
+
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def transactional_db(world: World, django_db_blocker) -> Iterator[None]:
+    """The live server asks for a transactional database, which would flush the world after each test: here the
+    module's world stays until the module ends (``world`` flushes it then)."""
+    with django_db_blocker.unblock():
+        yield
+
+
+def _context(browser, live_server, world: World, form: dict, session: str | None) -> object:
+    context = browser.new_context(**form)
+    if session:
+        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    return context
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+def _violations(page, axe_source: str) -> list[dict]:
+    # The site's policy (script-src 'self') refuses an injected <script> element, which add_script_tag makes:
+    # evaluated through the DevTools protocol, the source runs without touching the app's policy.
+    page.evaluate(axe_source + "\n;undefined")
+    return page.evaluate(RUN_AXE, WCAG_TAGS)
+
+
+def _report(url: str, violations: list[dict]) -> str:
+    lines = [f"{url}: {len(violations)} accessibility violation(s)"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:8]:
+            lines.append(f"    {node['target']}: {node['summary']}".replace("\n", " "))
+    return "\n".join(lines)
+
+
+def _check(
+    browser,
+    live_server,
+    world: World,
+    axe_source: str,
+    url: str,
+    form: dict,
+    session: str | None,
+    status: int = 200,
+) -> None:
+    context = _context(browser, live_server, world, form, session)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        response = page.goto(f"{live_server.url}{url}")
+        assert response is not None and response.status == status, (url, response and response.status)
+        page.wait_for_load_state("networkidle")
+        violations = _violations(page, axe_source)
+        if violations:
+            pytest.fail(_report(url, violations), pytrace=False)
+    finally:
+        context.close()
+
+
+PAGES = [
+    "dashboard",
+    "organisations",
+    "organisation",
+    "history",
+    "timeline",
+    "new-organisation",
+    "edit-organisation",
+    "people",
+    "person",
+    "memberships",
+    "associations",
+    "association",
+    "territories",
+    "territory",
+    "offices",
+    "imports",
+    "import",
+    "import-mapping",
+    "import-report",
+    "mergers",
+    "merger",
+    "merger-review",
+    "merger-report",
+    "dues",
+    "governance",
+    "body",
+    "statutes",
+    "merger-seats",
+    "not-found",
+]
+PHONE_PAGES = ["dashboard", "organisations", "organisation", "merger", "merger-review", "dues"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_directors_page_has_no_violation(name, live_server, world, browser, axe_source):
+    _check(
+        browser,
+        live_server,
+        world,
+        axe_source,
+        world.urls[name],
+        DESKTOP,
+        world.director_session,
+        404 if name == "not-found" else 200,
+    )
+
+
+@pytest.mark.parametrize("name", PHONE_PAGES)
+def test_a_page_on_a_phone_has_no_violation(name, live_server, world, browser, axe_source):
+    _check(browser, live_server, world, axe_source, world.urls[name], PHONE, world.director_session)
+
+
+def test_the_login_page_has_no_violation(live_server, world, browser, axe_source):
+    _check(browser, live_server, world, axe_source, "/connexion/", DESKTOP, None)
+
+
+def test_the_login_page_with_an_error_has_no_violation(live_server, world, browser, axe_source):
+    context = _context(browser, live_server, world, DESKTOP, None)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/connexion/")
+        page.get_by_label("Identifiant").fill("personne")
+        page.get_by_label("Mot de passe").fill("pas-le-bon")
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_load_state("networkidle")
+        violations = _violations(page, axe_source)
+        if violations:
+            pytest.fail(_report("/connexion/ (refused)", violations), pytrace=False)
+    finally:
+        context.close()
+
+
+def test_the_forbidden_page_has_no_violation(live_server, world, browser, axe_source):
+    _check(browser, live_server, world, axe_source, "/organisations/", DESKTOP, world.member_session, 403)
