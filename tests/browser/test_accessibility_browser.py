@@ -116,9 +116,14 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
             "history": f"/organisations/{organisation.pk}/historique/",
             "timeline": f"/organisations/{organisation.pk}/chronologie/",
             "new-organisation": "/organisations/nouvelle/",
+            "new-organisation-form": "/organisations/nouvelle/?sans_identifiant=1",
+            "new-organisation-known": f"/organisations/nouvelle/?identifiant={organisation.siren}",
+            "new-organisation-bad-siren": "/organisations/nouvelle/?identifiant=123456789",
+            "organisations-filtered": "/organisations/?status=active&departement=42",
             "edit-organisation": f"/organisations/{organisation.pk}/modifier/",
             "people": "/personnes/",
             "person": f"/personnes/{person.pk}/",
+            "person-history": f"/personnes/{person.pk}/historique/",
             "memberships": "/adhesions/",
             "associations": "/associations/",
             "association": f"/associations/{built.numelink.pk}/",
@@ -221,9 +226,14 @@ PAGES = [
     "history",
     "timeline",
     "new-organisation",
+    "new-organisation-form",
+    "new-organisation-known",
+    "new-organisation-bad-siren",
     "edit-organisation",
+    "organisations-filtered",
     "people",
     "person",
+    "person-history",
     "memberships",
     "associations",
     "association",
@@ -283,6 +293,23 @@ def test_the_login_page_with_an_error_has_no_violation(live_server, world, brows
         violations = _violations(page, axe_source)
         if violations:
             pytest.fail(_report("/connexion/ (refused)", violations), pytrace=False)
+    finally:
+        context.close()
+
+
+def test_a_refused_edit_has_no_violation(live_server, world, browser, axe_source):
+    """The form as it comes back refused: the error summary and each field's message."""
+    context = _context(browser, live_server, world, DESKTOP, world.director_session)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}{world.urls['edit-organisation']}")
+        page.locator("input[name=name]").fill("")
+        page.get_by_role("button", name="Enregistrer").click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("[aria-invalid=true]").count() > 0, "the refused form should mark the empty name"
+        violations = _violations(page, axe_source)
+        if violations:
+            pytest.fail(_report("edit-organisation (refused)", violations), pytrace=False)
     finally:
         context.close()
 
