@@ -49,6 +49,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
+    from django.db import connections
     from django.test import Client
 
     from governance.conftest import NUMELINK_2016
@@ -157,6 +158,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
 
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
+        # Closed here as a transactional test's teardown would: PostgreSQL refuses to drop the test database
+        # while this thread's connection is still open.
+        connections.close_all()
 
 
 @pytest.fixture
