@@ -144,6 +144,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
             "body": f"/gouvernance/organes/{body.pk}/",
             "statutes": f"/gouvernance/statuts/{statutes.pk}/",
             "merger-seats": f"/gouvernance/fusions/{merger.pk}/sieges/",
+            "merger-procedure": f"/gouvernance/fusions/{merger.pk}/procedure/",
             "not-found": "/organisations/999999/",
         }
         assert Association.objects.count() == 2
@@ -257,6 +258,7 @@ PAGES = [
     "body",
     "statutes",
     "merger-seats",
+    "merger-procedure",
     "not-found",
 ]
 PHONE_PAGES = ["dashboard", "organisations", "organisation", "merger", "merger-review", "dues"]
