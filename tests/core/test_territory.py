@@ -391,7 +391,9 @@ RULES: dict[str, Rule] = {
     # The list as CSV: open to every staff member, its rows narrowed by the visibility rule (test_export.py).
     "registry:organisation_export": OPEN,
     "registry:person_list": OPEN,
+    "registry:person_export": OPEN,
     "registry:membership_list": OPEN,
+    "registry:membership_export": OPEN,
     "registry:association_list": OPEN,
     "registry:territory_list": OPEN,
     "registry:office_list": OPEN,

@@ -65,3 +65,39 @@ def test_a_cell_a_spreadsheet_would_run_is_written_as_text(registry, hq_client):
 def test_staff_only(client, registry, nonstaff_client):
     assert client.get(reverse("registry:organisation_export")).status_code == 302
     assert nonstaff_client.get(reverse("registry:organisation_export")).status_code == 403
+
+
+def _download(client, name: str, **params) -> list[list[str]]:
+    response = client.get(reverse(f"registry:{name}_export"), params)
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_the_membership_export_is_the_filtered_sorted_list(registry, hq_client):
+    header, *body = _download(hq_client, "membership", association=registry.numelink.pk, tri="-organisation")
+    assert header[:4] == ["Organisation", "SIREN", "Association", "Statut"]
+    listed = hq_client.get(
+        reverse("registry:membership_list"), {"association": registry.numelink.pk, "tri": "-organisation"}
+    )
+    assert [row[0] for row in body] == [m.organisation.name for m in listed.context["page"].object_list]
+    assert {row[2] for row in body} == {"Numélink"}
+    pending = next(row for row in body if row[0] == registry.ardeche_data.name)
+    assert pending[3] == "en attente" and pending[4] == "01/09/2024"
+
+
+def test_the_people_export_lists_each_person_with_their_roles_in_visible_organisations(registry, hq_client):
+    header, *body = _download(hq_client, "person", q="martin")
+    assert header == ["Nom", "Prénom", "E-mail", "Téléphone", "Organisations et fonctions"]
+    (claire,) = body
+    assert claire[:2] == ["Martin", "Claire"] and registry.drome_logiciels.name in claire[4]
+
+
+def test_list_exports_keep_to_the_territory_and_to_staff(registry, territorial_client, nonstaff_client):
+    body = _download(territorial_client, "membership")[1:]
+    assert {row[0] for row in body} <= {org.name for org in registry.in_drome_ardeche}
+    people = {row[0] for row in _download(territorial_client, "person")[1:]}
+    assert "Martin" in people and registry.paul.last_name not in people
+    for name in ("membership", "person"):
+        assert nonstaff_client.get(reverse(f"registry:{name}_export")).status_code == 403

@@ -1,4 +1,4 @@
-"""The organisation list as a CSV a French spreadsheet opens as it is: the list's own search, filters and sort
+"""The organisation, people and membership lists as CSVs a French spreadsheet opens as it is: the list's own search, filters and sort
 (``selectors.search_organisations``, so the visibility rule too), « ; » between cells, UTF-8 with its byte
 order mark, headers and values in the interface's language.
 
@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from django.utils.formats import date_format
+from django.db.models import QuerySet
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from grappe.core import exports
@@ -91,14 +92,70 @@ def row(organisation: Organisation) -> list[str]:
     ]
 
 
-def organisation_rows(user: Any, filters: selectors.OrganisationFilters) -> Iterator[list[str]]:
-    """The list's organisations (every page), in its order, a batch of related rows at a time."""
-    organisations = selectors.search_organisations(user, filters).defer(None)
-    iterator = organisations.iterator(chunk_size=BATCH)
+def _batches(queryset: QuerySet[Any]) -> Iterator[list[Any]]:
+    """Every row of a list (every page), in its order, a batch at a time so relations load per batch."""
+    iterator = queryset.iterator(chunk_size=BATCH)
     while batch := list(islice(iterator, BATCH)):
+        yield batch
+
+
+def organisation_rows(user: Any, filters: selectors.OrganisationFilters) -> Iterator[list[str]]:
+    for batch in _batches(selectors.search_organisations(user, filters).defer(None)):
         selectors.with_list_relations(batch, full_sites=True)
         yield from (row(organisation) for organisation in batch)
 
 
 def organisations_csv(user: Any, filters: selectors.OrganisationFilters) -> Iterator[str]:
     return write_csv(headers(), organisation_rows(user, filters))
+
+
+def people_csv(user: Any, q: str, sort: str) -> Iterator[str]:
+    """The people list: who they are and, for each organisation they act for (that the user may see), their
+    role and job title."""
+
+    def rows() -> Iterator[list[str]]:
+        for batch in _batches(selectors.search_people(user, q, sort)):
+            selectors.with_person_roles(user, batch)
+            for person in batch:
+                roles = "; ".join(
+                    f"{role.organisation.name} ({', '.join(filter(None, [role.get_kind_display(), role.job_title]))})"
+                    for role in person.visible_roles
+                )
+                yield [person.last_name, person.first_name, person.email, person.phone, roles]
+
+    header = [_("Nom"), _("Prénom"), _("E-mail"), _("Téléphone"), _("Organisations et fonctions")]
+    return write_csv(header, rows())
+
+
+def memberships_csv(user: Any, filters: selectors.MembershipFilters) -> Iterator[str]:
+    """The membership list with the same search, filters and sort as the page."""
+
+    def rows() -> Iterator[list[str]]:
+        for batch in _batches(selectors.search_memberships(user, filters)):
+            for m in batch:
+                yield [
+                    m.organisation.name,
+                    _spaced(m.organisation.siren, (3, 3, 3)),
+                    m.association.name,
+                    m.get_status_display(),
+                    _date(m.starts_on),
+                    _date(m.ends_on),
+                    m.origin.name if m.origin_id else "",
+                    m.category,
+                    m.college.name if m.college_id else "",
+                    number_format(m.annual_fee, 2) if m.annual_fee is not None else "",
+                ]
+
+    header = [
+        _("Organisation"),
+        _("SIREN"),
+        _("Association"),
+        _("Statut"),
+        _("Adhérent depuis"),
+        _("Jusqu'au"),
+        _("Apportée par"),
+        _("Type d'adhésion"),
+        _("Collège"),
+        _("Cotisation (€)"),
+    ]
+    return write_csv(header, rows())
