@@ -8,3 +8,10 @@ INSTALLED_APPS = [*INSTALLED_APPS, "core.dependent_app"]  # noqa: F405
 # queue itself (tests/jobs) switch to the database backend and run a worker loop.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 GRAPPE_TASKS_RETRY_DELAY = 0
+
+# Each test process (each xdist worker) stores its uploads and progress files apart: a progress file is keyed by
+# an object's id, and two workers' databases both hold a merger n° 1.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="grappe-test-media-"))
