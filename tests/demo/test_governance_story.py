@@ -140,3 +140,48 @@ def test_the_three_merger_procedures_are_complete_and_on_time(report):
     assert {step.kind: step.state for step in procedure_rules.timeline(auvergne, D(2018, 1, 1))}[
         Kind.AUDITOR
     ] == State.NOT_REQUIRED
+
+
+@pytest.fixture
+def director(report):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from grappe.demo.accounts import DIRECTOR_USERNAME
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=DIRECTOR_USERNAME))
+    return client
+
+
+def _section(page: str, start: str, end: str) -> str:
+    return page.split(f'id="{start}"')[1].split(f'id="{end}"')[0]
+
+
+def test_the_auvergne_territory_on_the_day_of_the_age_and_a_year_later(director):
+    from django.urls import reverse
+
+    from grappe.registry.models import Territory
+
+    auvergne = Territory.objects.get(association__name="Numélink Clust'R", name="Auvergne")
+    url = reverse("governance:territory_detail", args=[auvergne.pk])
+    page = director.get(url, {"date": "2016-03-31"}).content.decode()
+    # The day of the AGE: Auvergne TIC's seat still open (its employees left that day: in post the day before),
+    # eleven administrators from Auvergne (the partnership's one and the ten reserved seats); no committee yet.
+    offices = _section(page, "offices", "staff")
+    assert "ancien siège de Auvergne TIC" in offices and "Bureau de Clermont-Ferrand" not in offices
+    assert "Aucun salarié en poste dans ce territoire à cette date." in page
+    before = director.get(url, {"date": "2016-03-30"}).content.decode().split('id="staff"')[1]
+    assert "Éric Michel" in before and "Karim Morin" not in before
+    board = _section(page, "board", "offices")
+    assert board.count("<tr>") - 1 == 11 and board.count("siège réservé") == 10
+    assert "Pas de vice-président·e territorial·e à cette date." in page
+
+    later = director.get(url, {"date": "2017-04-03"}).content.decode()
+    offices = _section(later, "offices", "staff")
+    assert "Bureau de Clermont-Ferrand" in offices and "ancien siège de Auvergne TIC" not in offices
+    staff = later.split('id="staff"')[1]
+    assert "Karim Morin" in staff and "Éric Michel" not in staff
+    vice = _section(later, "vice-president", "committee")
+    assert "Comité territorial Auvergne" in vice and "depuis le 31 mars 2017" in vice
+    assert _section(later, "board", "offices").count("<tr>") - 1 == 8  # Auvergne's eight federal seats

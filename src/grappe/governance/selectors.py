@@ -14,7 +14,16 @@ from grappe.governance import schema
 from grappe.governance.errors import NotSetByStatutes
 from grappe.governance.models import Body, Mandate, Statutes
 from grappe.governance.rules import NOT_SET, Facts, RuleNotSet
-from grappe.registry.models import Association, Membership, Organisation, Person, Role, StaffMember
+from grappe.registry.models import (
+    Association,
+    Membership,
+    Office,
+    Organisation,
+    Person,
+    Role,
+    StaffMember,
+    Territory,
+)
 
 
 def statutes_in_force(association: Association, on: datetime.date) -> Statutes:
@@ -246,4 +255,56 @@ def facts_about(
         good_standing=in_good_standing(organisation, association, on),
         representative=is_representative(person, organisation, on),
         staff=staff_record(person, association, on) is not None,
+    )
+
+
+# -- a territory as the federal structure sees it, on any date ----------------------------------------------------
+
+
+def offices_open_on(territory: Territory, day: datetime.date) -> QuerySet[Office]:
+    """Offices of ``territory`` open on ``day``: opened by then (or undated) and not closed before it. An office
+    closes in the evening of ``closed_on``: the absorbed network's seat is still open on the day of the merger,
+    the absorber's office opening the next day."""
+    return (
+        Office.objects.filter(territory=territory)
+        .filter(Q(opened_on__isnull=True) | Q(opened_on__lte=day))
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=day))
+        .select_related("association")
+        .order_by("kind", "name")
+    )
+
+
+def staff_in_post(territory: Territory, day: datetime.date) -> QuerySet[StaffMember]:
+    """Staff of the territory's offices on ``day``: hired by then and not gone (the registry's ``current``)."""
+    return (
+        StaffMember.objects.current(day)
+        .filter(office__territory=territory)
+        .filter(Q(hired_on__isnull=True) | Q(hired_on__lte=day))
+        .select_related("office")
+        .order_by("last_name", "first_name")
+    )
+
+
+def committees_of(territory: Territory) -> QuerySet[Body]:
+    return Body.objects.filter(territory=territory, kind=Body.Kind.COMMITTEE).select_related("association")
+
+
+def vice_presidents(territory: Territory, day: datetime.date) -> QuerySet[Mandate]:
+    """The territorial vice-presidents on ``day``: the vice-presidents of the territory's committees."""
+    return (
+        Mandate.objects.filter(held_on(day), body__in=committees_of(territory))
+        .filter(role=Mandate.Role.VICE_PRESIDENT)
+        .select_related("person", "organisation", "body")
+        .order_by("body__name", "person__last_name")
+    )
+
+
+def board_members_from(territory: Territory, day: datetime.date) -> QuerySet[Mandate]:
+    """Board seats held on ``day`` by representatives of organisations established in the territory."""
+    codes = list(territory.departement_codes or ())
+    organisations = Organisation.objects.filter(establishments__departement_code__in=codes)
+    return (
+        Mandate.objects.filter(held_on(day), body__kind=Body.Kind.BOARD, organisation__in=organisations)
+        .select_related("person", "organisation", "body__association")
+        .order_by("body__association__name", "person__last_name", "person__first_name", "pk")
     )

@@ -6,6 +6,7 @@ app_name = "governance"
 urlpatterns = [
     path("", views.index, name="index"),
     path("organes/<int:pk>/", views.body_detail, name="body_detail"),
+    path("territoires/<int:pk>/", views.territory_detail, name="territory_detail"),
     path("statuts/<int:pk>/", views.statutes_detail, name="statutes_detail"),
     path("fusions/<int:pk>/sieges/", views.merger_seats, name="merger_seats"),
     path("fusions/<int:pk>/procedure/", views.merger_procedure, name="merger_procedure"),

@@ -18,6 +18,7 @@ from grappe.governance import apportionment, procedure, selectors
 from grappe.governance.models import Body, MergerProcedure, ProcedureStep, Statutes
 from grappe.mergers.models import Merger
 from grappe.registry import selectors as registry_selectors
+from grappe.registry.models import Territory
 
 staff_required = staff_view(
     capability=registry_selectors.has_registry_access, denied=_("Accès réservé aux salariés du réseau.")
@@ -49,9 +50,9 @@ def index(request: HttpRequest) -> HttpResponse:
         .select_related("absorbing", "absorbed", "procedure")
         .order_by("-effective_on", "pk")
     )
-    return render(
-        request, "governance/index.html", {"bodies": bodies, "statutes": statutes, "mergers": mergers}
-    )
+    territories = Territory.objects.select_related("association").order_by("association__name", "name")
+    context = {"bodies": bodies, "statutes": statutes, "mergers": mergers, "territories": territories}
+    return render(request, "governance/index.html", context)
 
 
 @staff_required
@@ -75,6 +76,31 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": visible(request.user, selectors.mandate_history(body)),
     }
     return render(request, "governance/body_detail.html", context)
+
+
+@staff_required
+def territory_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A territory on any date: its committee and vice-president, its offices, its staff in post, and the board
+    members it sent (« who sat on the board on 31 March 2016 »)."""
+    territory = get_object_or_404(Territory.objects.select_related("association"), pk=pk)
+    form = AsOfForm(request.GET or None)
+    day = form.day()
+    visible = registry_selectors.restrict
+    committees = [
+        (body, visible(request.user, selectors.composition(body, day)))
+        for body in selectors.committees_of(territory)
+    ]
+    context = {
+        "territory": territory,
+        "form": form,
+        "day": day,
+        "committees": committees,
+        "vice_presidents": visible(request.user, selectors.vice_presidents(territory, day)),
+        "offices": selectors.offices_open_on(territory, day),
+        "staff": selectors.staff_in_post(territory, day),
+        "board_members": visible(request.user, selectors.board_members_from(territory, day)),
+    }
+    return render(request, "governance/territory_detail.html", context)
 
 
 @staff_required
