@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from grappe.errors import UserError
 
 
 class StatutesRefused(UserError):
-    """A statutes document that cannot be recorded (its problems are listed, line by line)."""
+    """A statutes document that cannot be recorded (its problems are listed, line by line). ``problems``: the
+    schema's located problems (line, path, message), for a page to show as a table."""
 
     code = "grappe.governance.statutes_refused"
+
+    def __init__(self, message: str, *, problems: Sequence[Any] = (), **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.problems = list(problems)
 
 
 class NotSetByStatutes(UserError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +113,37 @@ def summary(statutes: Statutes) -> list[tuple[str, str, Any]]:
         rows.append((path, f"{code} : délai de convocation (jours)", schema.shown(statutes.rules, path)))
     rows += [(path, label, schema.shown(statutes.rules, path)) for path, label in SUMMARY_PATHS]
     return rows
+
+
+# -- comparing versions ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "add", "del", "same" or "hunk" (where the next lines are)
+    text: str
+
+
+def rules_diff(older: dict[str, Any], newer: dict[str, Any]) -> list[DiffLine]:
+    """What changed between two sets of rules, line by line, on their normalised YAML: a change of layout or of
+    comments is not a change of the statutes."""
+    before = schema.dump(older).splitlines()
+    after = schema.dump(newer).splitlines()
+    lines = []
+    for text in difflib.unified_diff(before, after, lineterm="", n=2):
+        if text.startswith(("---", "+++")):
+            continue
+        kind = {"+": "add", "-": "del", "@": "hunk"}.get(text[:1], "same")
+        lines.append(DiffLine(kind, text[1:] if kind in ("add", "del", "same") else text))
+    return lines
+
+
+def previous_version(statutes: Statutes) -> Statutes | None:
+    return (
+        Statutes.objects.filter(association=statutes.association, adopted_on__lt=statutes.adopted_on)
+        .order_by("-adopted_on", "-version")
+        .first()
+    )
 
 
 # -- bodies and mandates ----------------------------------------------------------------------------------------

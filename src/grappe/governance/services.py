@@ -29,6 +29,7 @@ def check_statutes(*, association: Association, text: str) -> dict[str, Any]:
             + "\n"
             + "\n".join(str(p) for p in invalid.problems),
             hint=_("Corrigez ces lignes puis importez de nouveau ; rien n'a été enregistré."),
+            problems=invalid.problems,
         ) from None
     adopted_on = rules["adoption"]["date"]
     clash = Statutes.objects.filter(association=association, adopted_on=adopted_on).first()
@@ -70,6 +71,12 @@ def import_statutes(*, association: Association, text: str, user: Any = None) ->
 def export_statutes(statutes: Statutes) -> str:
     """The YAML of a version's rules, which ``import_statutes`` reads back to the same rules."""
     return schema.dump(statutes.rules)
+
+
+def draft_from(statutes: Statutes) -> str:
+    """The text a new version starts from: the version's YAML as it was imported (its comments kept), or its
+    rules written back when it was recorded without one."""
+    return statutes.source_text or export_statutes(statutes)
 
 
 # -- mandates ----------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import staff_view
 from grappe.errors import UserError
-from grappe.governance import apportionment, procedure, selectors
+from grappe.governance import apportionment, procedure, selectors, services
+from grappe.governance.errors import StatutesRefused
 from grappe.governance.models import Body, MergerProcedure, ProcedureStep, Statutes
 from grappe.mergers.models import Merger
 from grappe.registry import selectors as registry_selectors
@@ -108,10 +110,84 @@ def statutes_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statutes = get_object_or_404(Statutes.objects.select_related("association"), pk=pk)
     context = {
         "statutes": statutes,
+        "may_edit": request.user.has_perm("governance.add_statutes"),
+        "previous": selectors.previous_version(statutes),
         "summary": selectors.summary(statutes),
         "transitions": statutes.rules.get("dispositions_transitoires", []),
     }
     return render(request, "governance/statutes_detail.html", context)
+
+
+class StatutesDraftForm(forms.Form):
+    """The YAML of a new version. Browsers send a textarea's lines ending in CRLF: stored with LF, as imported."""
+
+    text = forms.CharField(
+        label=_("Statuts (YAML)"),
+        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "mono"}),
+        max_length=200_000,
+        strip=False,  # the text is kept as typed (``Statutes.source_text``)
+        help_text=_(
+            "Modifiez la version de départ ; adoption.date et adoption.assemblee disent quand et par quelle "
+            "assemblée la nouvelle version est adoptée."
+        ),
+    )
+
+    def clean_text(self) -> str:
+        return self.cleaned_data["text"].replace("\r\n", "\n")
+
+
+def _may_record_statutes(request: HttpRequest) -> None:
+    if not request.user.has_perm("governance.add_statutes"):
+        raise PermissionDenied(_("Enregistrer une version des statuts est réservé à la direction."))
+
+
+@staff_required
+def statutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new version of the statutes from version ``pk``: « Vérifier » shows every problem with its line and
+    field, or what would change; « Enregistrer » records it through ``services.import_statutes``. A refused
+    text changes nothing."""
+    base = get_object_or_404(Statutes.objects.select_related("association"), pk=pk)
+    _may_record_statutes(request)
+    form = StatutesDraftForm(request.POST or None, initial={"text": services.draft_from(base)})
+    refusal, diff = None, None
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["text"]
+        try:
+            if request.POST.get("action") == "save":
+                created = services.import_statutes(association=base.association, text=text, user=request.user)
+                messages.success(request, _("%(statutes)s enregistrée.") % {"statutes": created})
+                return redirect("governance:statutes_detail", pk=created.pk)
+            rules = services.check_statutes(association=base.association, text=text)
+            diff = selectors.rules_diff(base.rules, rules)
+        except StatutesRefused as error:
+            refusal = error
+    context = {"base": base, "form": form, "refusal": refusal, "diff": diff}
+    return render(request, "governance/statutes_edit.html", context, status=400 if refusal else 200)
+
+
+@staff_required
+def statutes_diff(request: HttpRequest, pk: int) -> HttpResponse:
+    """What changed from an earlier version (``?avec=<id>``, the previous one by default) to version ``pk``."""
+    statutes = get_object_or_404(Statutes.objects.select_related("association"), pk=pk)
+    versions = Statutes.objects.filter(association=statutes.association).exclude(pk=statutes.pk)
+    other_id = request.GET.get("avec", "")
+    if other_id:
+        if not other_id.isdigit():
+            raise Http404(_("Version à comparer introuvable."))
+        other = get_object_or_404(versions, pk=int(other_id))
+    else:
+        other = selectors.previous_version(statutes)
+    older, newer = (
+        sorted((statutes, other), key=lambda s: (s.adopted_on, s.version)) if other else (None, statutes)
+    )
+    context = {
+        "statutes": statutes,
+        "older": older,
+        "newer": newer,
+        "versions": versions.order_by("-adopted_on"),
+        "diff": selectors.rules_diff(older.rules, newer.rules) if older else None,
+    }
+    return render(request, "governance/statutes_diff.html", context)
 
 
 @staff_required
