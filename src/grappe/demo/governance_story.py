@@ -321,23 +321,31 @@ def _federal_governance(
 def _procedure(
     data: ProcedureStory, story: story_model.Story, associations: dict[str, Association]
 ) -> MergerProcedure:
-    absorbed = associations[data.absorbed]
-    merger = Merger.objects.exclude(kind=Merger.Kind.DEDUPLICATION).get(absorbed=absorbed)
+    merger = Merger.objects.exclude(kind=Merger.Kind.DEDUPLICATION).get(absorbed=associations[data.absorbed])
+    # The parties as they voted: Numélink itself, not the association the 2017 fusion made of it.
+    parties = {key: Association.objects.get(name=story.association(key).name) for key in data.boards}
+    return record_procedure(data, merger, parties)
+
+
+def record_procedure(
+    data: ProcedureStory, merger: Merger, parties: dict[str, Association]
+) -> MergerProcedure:
+    """Open ``merger``'s procedure and record its steps as ``data`` dates them (``parties``: story key →
+    association), through the procedure's services."""
     opened = procedure.open_procedure(
         merger=merger,
         contributions_euros=data.contributions_euros,
         notice_journal=data.notice_journal,
         treaty_effective_on=data.treaty_effective_on,
     )
-    party = {key: Association.objects.get(name=story.association(key).name) for key in data.boards}
     kinds = ProcedureStep.Kind
     for key, day in data.boards.items():
-        procedure.record_step(procedure=opened, kind=kinds.BOARD, association=party[key], done_on=day)
+        procedure.record_step(procedure=opened, kind=kinds.BOARD, association=parties[key], done_on=day)
     for key, day in data.assemblies.items():
         procedure.record_step(
             procedure=opened,
             kind=kinds.ASSEMBLY,
-            association=party[key],
+            association=parties[key],
             planned_on=day,
             done_on=day,
             approved=True,
