@@ -12,6 +12,7 @@ registry editing rights.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,9 +21,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from governance.conftest import NUMELINK_2016
+from grappe.governance import procedure
+from grappe.governance import services as governance_services
+from grappe.governance.models import Body, Mandate, ProcedureStep, Statutes
 from grappe.intake.models import ImportJob
 from grappe.mergers import services as merger_services
 from grappe.mergers.models import CandidatePair, Merger, MergerJob, PlanJob
@@ -46,6 +52,34 @@ AUVERGNE = frozenset({"63", "43"})
 
 
 @dataclass
+class Governance:
+    statutes: Statutes
+    board: Body  # Numélink's, with a member of the Loire and one of Auvergne
+    step: ProcedureStep  # the merger's notice, with its document
+
+
+def _governance(base: Any, merger: Merger, user: Any) -> Governance:
+    statutes = governance_services.import_statutes(association=base.numelink, text=NUMELINK_2016)
+    board = Body.objects.create(
+        association=base.numelink, code="conseil", name="Conseil", kind=Body.Kind.BOARD
+    )
+    # Written as history (the eligibility checks are governance's own tests): the page must narrow them.
+    for territory in ("auvergne", "loire"):
+        role = Role.objects.filter(organisation=_org(territory)).first()
+        Mandate.objects.create(
+            body=board, person=role.person, organisation=role.organisation, starts_on=statutes.adopted_on
+        )
+    opened = procedure.open_procedure(merger=merger, user=user)
+    step = procedure.record_step(
+        procedure=opened,
+        kind="notice",
+        done_on=scenario.EFFECTIVE - datetime.timedelta(days=40),
+        upload=SimpleUploadedFile("avis.pdf", b"%PDF avis"),
+    )
+    return Governance(statutes=statutes, board=board, step=step)
+
+
+@dataclass
 class World:
     numelink: Association
     auvergne_tic: Association
@@ -55,6 +89,7 @@ class World:
     action_job: MergerJob  # an apply asked for from the web, which failed
     mixed_job: ImportJob  # the director's import: rows in Auvergne and in the Loire
     loire_job: ImportJob  # the director's import: rows in the Loire only
+    governance: Governance
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -64,6 +99,7 @@ def _staff(django_user_model, username: str, office: Office) -> Any:
         Permission.objects.get(codename="manage_merger", content_type__app_label="mergers"),
         Permission.objects.get(codename="add_importjob", content_type__app_label="intake"),
         Permission.objects.get(codename="change_organisation", content_type__app_label="registry"),
+        Permission.objects.get(codename="add_statutes", content_type__app_label="governance"),
     )
     StaffMember.objects.create(
         association=office.association, office=office, user=user, first_name=username, last_name="X"
@@ -271,6 +307,7 @@ def build_world(directory: Path, django_user_model) -> World:
         action_job=action_job,
         mixed_job=_web_import(director, base.auvergne_tic, mixed),
         loire_job=_web_import(director, base.numelink, only_loire),
+        governance=_governance(base, merger, users["national"]),
         users=users,
     )
 
@@ -338,6 +375,18 @@ def _territory_args(world: World, territory: str) -> list[Any]:
 
 def _merger_args(world: World, territory: str) -> list[Any]:
     return [world.merger.pk]
+
+
+def _body_args(world: World, territory: str) -> list[Any]:
+    return [world.governance.board.pk]
+
+
+def _statutes_args(world: World, territory: str) -> list[Any]:
+    return [world.governance.statutes.pk]
+
+
+def _step_args(world: World, territory: str) -> list[Any]:
+    return [world.governance.step.pk]
 
 
 def _pair(world: World, territory: str) -> CandidatePair:
@@ -446,8 +495,19 @@ RULES: dict[str, Rule] = {
     "mergers:report": WHOLE_GET,
     "mergers:report_csv": WHOLE_GET,
     "mergers:report_pdf": WHOLE_GET,
+    # Governance: the structure is shared, mandates narrowed by the registry's rule; a merger's pages follow
+    # the merger; recording statutes is head office's.
+    "governance:index": OPEN,
+    "governance:body_detail": Rule("get", _body_args, 200, 200, 200),
+    "governance:territory_detail": Rule("get", _territory_args, 200, 200, 200),
+    "governance:statutes_detail": Rule("get", _statutes_args, 200, 200, 200),
+    "governance:statutes_diff": Rule("get", _statutes_args, 200, 200, 200),
+    "governance:statutes_edit": Rule("get", _statutes_args, 200, 403, 403),
+    "governance:merger_seats": Rule("get", _merger_args, 200, 200, 404),
+    "governance:merger_procedure": Rule("get", _merger_args, 200, 200, 404),
+    "governance:procedure_document": Rule("get", _step_args, 200, 200, 404),
 }
-APP_NAMESPACES = ("registry", "intake", "mergers")
+APP_NAMESPACES = ("registry", "intake", "mergers", "governance")
 
 
 def _route_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:

@@ -80,6 +80,11 @@ def staff_view(*, capability: Capability | None = None, denied: str | Promise = 
 # - Whole-merger actions (planning, recomputing, bulk acceptance, importing or exporting the decisions, the
 #   membership types, apply, undo, the full report and its CSV and PDF) act on or show every member of both
 #   networks: 403 for territorial staff, the 403 page saying why.
+# - Governance. The structure (bodies, statutes and their versions, territories with their committees, offices
+#   and staff) is shared with every staff member; the mandates listed on those pages are narrowed by the
+#   registry's rule (a mandate follows its person). A merger's seats what-if, procedure timeline and documents
+#   follow the merger (``restrict_mergers``: another territory's is a 404). Recording a version of the statutes
+#   acts for the whole association: head office only (``whole_network_view``), with the right to add statutes.
 
 
 def scope_for(user: Any) -> Any:

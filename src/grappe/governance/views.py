@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grappe.core.access import staff_view
+from grappe.core import access
+from grappe.core.access import staff_view, whole_network_view
 from grappe.errors import UserError
 from grappe.governance import apportionment, procedure, selectors, services
 from grappe.governance.errors import StatutesRefused
@@ -25,6 +26,14 @@ from grappe.registry.models import Territory
 staff_required = staff_view(
     capability=registry_selectors.has_registry_access, denied=_("Accès réservé aux salariés du réseau.")
 )
+# Recording statutes acts for the whole association: head office only (core/access.py, « Governance »).
+whole_network_required = whole_network_view(capability=registry_selectors.has_registry_access)
+
+
+def _merger(request: HttpRequest, pk: int) -> Merger:
+    """A merger the user may see (``core.access.restrict_mergers``): another territory's is a 404."""
+    visible = access.restrict_mergers(request.user, Merger.objects.select_related("absorbing", "absorbed"))
+    return get_object_or_404(visible, pk=pk)
 
 
 class AsOfForm(forms.Form):
@@ -48,7 +57,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     statutes = Statutes.objects.select_related("association").order_by("association__name", "-adopted_on")
     mergers = (
-        Merger.objects.exclude(kind=Merger.Kind.DEDUPLICATION)
+        access.restrict_mergers(request.user, Merger.objects.exclude(kind=Merger.Kind.DEDUPLICATION))
         .select_related("absorbing", "absorbed", "procedure")
         .order_by("-effective_on", "pk")
     )
@@ -141,7 +150,7 @@ def _may_record_statutes(request: HttpRequest) -> None:
         raise PermissionDenied(_("Enregistrer une version des statuts est réservé à la direction."))
 
 
-@staff_required
+@whole_network_required
 def statutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """A new version of the statutes from version ``pk``: « Vérifier » shows every problem with its line and
     field, or what would change; « Enregistrer » records it through ``services.import_statutes``. A refused
@@ -192,7 +201,7 @@ def statutes_diff(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def merger_seats(request: HttpRequest, pk: int) -> HttpResponse:
-    merger = get_object_or_404(Merger.objects.select_related("absorbing", "absorbed"), pk=pk)
+    merger = _merger(request, pk)
     what_if, refusal = None, None
     try:
         what_if = apportionment.merger_what_if(merger)
@@ -206,7 +215,7 @@ def merger_seats(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def merger_procedure(request: HttpRequest, pk: int) -> HttpResponse:
     """The legal procedure of a merger as a timeline; POST opens it when it is not yet."""
-    merger = get_object_or_404(Merger.objects.select_related("absorbing", "absorbed"), pk=pk)
+    merger = _merger(request, pk)
     refusal = None
     if request.method == "POST":
         if not request.user.has_perm("governance.add_mergerprocedure"):
@@ -232,7 +241,8 @@ def merger_procedure(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def procedure_document(request: HttpRequest, pk: int) -> FileResponse:
     """The document attached to a step, as it was handed over."""
-    step = get_object_or_404(ProcedureStep, pk=pk)
+    step = get_object_or_404(ProcedureStep.objects.select_related("procedure"), pk=pk)
+    _merger(request, step.procedure.merger_id)
     if not step.document:
         raise Http404(_("Aucun document pour cette étape."))
     try:
