@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from grappe.governance import rules, selectors
 from grappe.governance.errors import ApportionmentRefused, NotSetByStatutes
 from grappe.governance.models import Statutes
-from grappe.governance.rules import Method, Paradox
+from grappe.governance.rules import Method, Paradox, TieBreak
 from grappe.mergers.models import Merger
 from grappe.mergers.projections import projection
 from grappe.registry import stats
@@ -35,8 +35,20 @@ class SeatShare:
     minimum: int
     members: dict[str, int]
     shares: dict[str, int]
-    # Territories between which an exact tie decided the last seat: the statutes do not say how to settle it.
+    # Territories between which an exact tie decided the last seat, and the statutes' rule that settled it
+    # (None: they do not say; a real share-out is then refused).
     tied: tuple[str, ...] = ()
+    tie_break: TieBreak | None = None
+
+    @property
+    def tie_break_label(self) -> str:
+        return {
+            TieBreak.LARGER_COUNT: _(
+                "au territoire qui compte le plus de membres, puis par ordre alphabétique"
+            ),
+            TieBreak.NAME: _("par ordre alphabétique des territoires"),
+            None: rules.NOT_SET,
+        }[self.tie_break]
 
     @property
     def method_label(self) -> str:
@@ -74,12 +86,16 @@ def share_seats(statutes: Statutes, members: dict[str, int]) -> SeatShare:
     for key in ("organe", "sieges", "methode", "minimum_par_territoire"):
         selectors.rule(statutes, f"{PATH}.{key}")
     method = Method(rule["methode"])
+    tie_break = TieBreak(rule["departage"]) if "departage" in rule else None
+    # Without the statutes' rule the share-out is still computed, in a fixed order, for a what-if to show it
+    # with its tie named; ``current_share`` refuses it.
+    settle = {"tie_break": tie_break} if tie_break else {}
     try:
         shares = rules.apportion(
-            members, rule["sieges"], method=method, minimum=rule["minimum_par_territoire"]
+            members, rule["sieges"], method=method, minimum=rule["minimum_par_territoire"], **settle
         )
         tied = rules.tied_for_last(
-            members, rule["sieges"], method=method, minimum=rule["minimum_par_territoire"]
+            members, rule["sieges"], method=method, minimum=rule["minimum_par_territoire"], **settle
         )
     except rules.RuleError as error:
         raise ApportionmentRefused(
@@ -96,14 +112,15 @@ def share_seats(statutes: Statutes, members: dict[str, int]) -> SeatShare:
         members=dict(members),
         shares=shares,
         tied=tied,
+        tie_break=tie_break,
     )
 
 
 def current_share(association: Association, on: datetime.date) -> SeatShare:
     """The share-out under the statutes in force on ``on``, from today's members. Refused when an exact tie
-    decides a seat: the order that settles it in ``rules.apportion`` is not the statutes' word."""
+    decides a seat and the statutes do not say how to settle it (``repartition_territoriale.departage``)."""
     share = share_seats(selectors.statutes_in_force(association, on), stats.members_by_territory(association))
-    if share.tied:
+    if share.tied and share.tie_break is None:
         raise NotSetByStatutes(
             _(
                 "Égalité exacte pour le dernier siège entre %(territories)s : le départage n'est pas fixé par "
@@ -111,7 +128,8 @@ def current_share(association: Association, on: datetime.date) -> SeatShare:
             )
             % {"territories": ", ".join(share.tied), "statutes": share.statutes},
             hint=_(
-                "Une nouvelle version des statuts doit dire comment départager ; rien n'est tiré au sort ici."
+                "Une nouvelle version des statuts doit dire comment départager (repartition_territoriale.departage) ; "
+                "rien n'est tiré au sort ici."
             ),
         )
     return share

@@ -146,10 +146,16 @@ class Condition(enum.StrEnum):
     NOT_STAFF = "non_salarie"
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a text for the translation catalog without Django (makemessages reads this name): the caller
+    translates it when it shows it (``django.utils.translation.gettext(CONDITION_LABELS[c])``)."""
+    return message
+
+
 CONDITION_LABELS = {
-    Condition.GOOD_STANDING: "être membre à jour de sa cotisation",
-    Condition.REPRESENTATIVE: "être le représentant désigné de son organisation",
-    Condition.NOT_STAFF: "ne pas être salarié de l'association",
+    Condition.GOOD_STANDING: gettext_noop("être membre à jour de sa cotisation"),
+    Condition.REPRESENTATIVE: gettext_noop("être le représentant désigné de son organisation"),
+    Condition.NOT_STAFF: gettext_noop("ne pas être salarié de l'association"),
 }
 
 
@@ -182,12 +188,30 @@ class Method(enum.StrEnum):
     SAINTE_LAGUE = "sainte_lague"  # divisor method, divisors 1, 3, 5…
 
 
-def apportion(counts: Mapping[str, int], seats: int, *, method: Method, minimum: int = 0) -> dict[str, int]:
+class TieBreak(enum.StrEnum):
+    """How the statutes settle an exact tie for a seat (``repartition_territoriale.departage``)."""
+
+    LARGER_COUNT = "plus_grand_effectif_puis_nom"  # the territory with more members, then by name
+    NAME = "ordre_alphabetique"  # by territory name
+
+    def key(self, counts: Mapping[str, int], territory: str) -> tuple[int, str]:
+        """Sorts the territory that wins the tie first."""
+        return (-counts[territory], territory) if self is TieBreak.LARGER_COUNT else (0, territory)
+
+
+def apportion(
+    counts: Mapping[str, int],
+    seats: int,
+    *,
+    method: Method,
+    minimum: int = 0,
+    tie_break: TieBreak = TieBreak.LARGER_COUNT,
+) -> dict[str, int]:
     """Share ``seats`` among territories in proportion to ``counts``, each getting at least ``minimum``.
 
-    An exact tie for the last seat is settled by the larger count, then by alphabetical order, so that the
-    result never depends on the order of ``counts``; statutes rarely say how to settle it, so ``tied_for_last``
-    names the territories such a tie decided between, for the caller to refuse or show.
+    An exact tie for the last seat is settled by ``tie_break``, so that the result never depends on the order
+    of ``counts``. The statutes' own rule when they set one; otherwise ``tied_for_last`` names the territories
+    such a tie decided between, for the caller to refuse (a real share-out) or show (a what-if).
     """
     if seats < 0 or minimum < 0 or any(n < 0 for n in counts.values()):
         raise RuleError("les sièges, le minimum et les effectifs ne peuvent pas être négatifs")
@@ -199,20 +223,25 @@ def apportion(counts: Mapping[str, int], seats: int, *, method: Method, minimum:
             f"plus que les {seats} sièges à répartir"
         )
     if method is Method.SAINTE_LAGUE:
-        return _sainte_lague(counts, seats, minimum)
-    return _largest_remainder(counts, seats, minimum)
+        return _sainte_lague(counts, seats, minimum, tie_break)
+    return _largest_remainder(counts, seats, minimum, tie_break)
 
 
 def tied_for_last(
-    counts: Mapping[str, int], seats: int, *, method: Method, minimum: int = 0
+    counts: Mapping[str, int],
+    seats: int,
+    *,
+    method: Method,
+    minimum: int = 0,
+    tie_break: TieBreak = TieBreak.LARGER_COUNT,
 ) -> tuple[str, ...]:
     """The territories between which an exact tie decided the last seat(s) of ``apportion`` (empty: none)."""
-    result = apportion(counts, seats, method=method, minimum=minimum)
+    result = apportion(counts, seats, method=method, minimum=minimum, tie_break=tie_break)
     if method is Method.SAINTE_LAGUE:
         won = {t: Fraction(2 * counts[t], 2 * result[t] - 1) for t in counts if result[t] > minimum}
         missed = {t: Fraction(2 * counts[t], 2 * result[t] + 1) for t in counts}
     else:
-        open_, left = _largest_remainder_share_out(counts, seats, minimum)
+        open_, left = _largest_remainder_share_out(counts, seats, minimum, tie_break)
         total = sum(open_.values())
         quotas = {t: Fraction(n * left, total) for t, n in open_.items()}
         won = {t: q - int(q) for t, q in quotas.items() if result[t] > int(q)}
@@ -225,24 +254,28 @@ def tied_for_last(
     return tuple(sorted({t for t, q in won.items() if q == cut} | {t for t, q in missed.items() if q == cut}))
 
 
-def _sainte_lague(counts: Mapping[str, int], seats: int, minimum: int) -> dict[str, int]:
+def _sainte_lague(counts: Mapping[str, int], seats: int, minimum: int, tie_break: TieBreak) -> dict[str, int]:
     # Sequential highest averages from the floor: the same as « max(minimum, round(count / d)) » for the right
     # divisor d, hence population-monotone (a territory that gains members never loses a seat to the others).
     result = dict.fromkeys(counts, minimum)
     for _ in range(seats - minimum * len(counts)):
-        best = min(counts, key=lambda t: (-Fraction(2 * counts[t], 2 * result[t] + 1), -counts[t], t))
+        best = min(
+            counts, key=lambda t: (-Fraction(2 * counts[t], 2 * result[t] + 1), *tie_break.key(counts, t))
+        )
         result[best] += 1
     return result
 
 
-def _largest_remainder(counts: Mapping[str, int], seats: int, minimum: int) -> dict[str, int]:
-    open_, left = _largest_remainder_share_out(counts, seats, minimum)
-    shares = _hamilton(open_, left)
+def _largest_remainder(
+    counts: Mapping[str, int], seats: int, minimum: int, tie_break: TieBreak
+) -> dict[str, int]:
+    open_, left = _largest_remainder_share_out(counts, seats, minimum, tie_break)
+    shares = _hamilton(open_, left, tie_break)
     return {t: shares.get(t, minimum) for t in counts}
 
 
 def _largest_remainder_share_out(
-    counts: Mapping[str, int], seats: int, minimum: int
+    counts: Mapping[str, int], seats: int, minimum: int, tie_break: TieBreak = TieBreak.LARGER_COUNT
 ) -> tuple[dict[str, int], int]:
     """The territories of the final proportional share-out and its seats. Territories whose share falls under
     the minimum get the minimum and leave the share-out; the others share what is left, until nobody falls
@@ -251,13 +284,15 @@ def _largest_remainder_share_out(
     while True:
         open_ = {t: n for t, n in counts.items() if t not in fixed}
         left = seats - minimum * len(fixed)
-        under = [t for t, s in _hamilton(open_, left).items() if s < minimum]
+        under = [t for t, s in _hamilton(open_, left, tie_break).items() if s < minimum]
         if not under:
             return open_, left
         fixed.update(under)
 
 
-def _hamilton(counts: Mapping[str, int], seats: int) -> dict[str, int]:
+def _hamilton(
+    counts: Mapping[str, int], seats: int, tie_break: TieBreak = TieBreak.LARGER_COUNT
+) -> dict[str, int]:
     total = sum(counts.values())
     if not counts:
         return {}
@@ -265,7 +300,7 @@ def _hamilton(counts: Mapping[str, int], seats: int) -> dict[str, int]:
         raise RuleError("aucun membre dans les territoires : la répartition proportionnelle est impossible")
     quotas = {t: Fraction(n * seats, total) for t, n in counts.items()}
     result = {t: int(q) for t, q in quotas.items()}
-    order = sorted(counts, key=lambda t: (-(quotas[t] - result[t]), -counts[t], t))
+    order = sorted(counts, key=lambda t: (-(quotas[t] - result[t]), *tie_break.key(counts, t)))
     for t in order[: seats - sum(result.values())]:
         result[t] += 1
     return result

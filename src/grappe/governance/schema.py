@@ -27,6 +27,7 @@ from grappe.governance.rules import (
     Method,
     Quorum,
     Threshold,
+    TieBreak,
 )
 
 RENEWALS = {"integral": 1, "moitie": 2, "tiers": 3}
@@ -475,6 +476,7 @@ class _Checker:
                 "sieges": (True, self.positive),
                 "methode": (True, self.choice([m.value for m in Method])),
                 "minimum_par_territoire": (True, self.natural),
+                "departage": (False, self.choice([t.value for t in TieBreak])),
             },
         )
 

@@ -90,6 +90,7 @@ SUMMARY_PATHS = (
     ("repartition_territoriale.methode", "Méthode de répartition territoriale"),
     ("repartition_territoriale.sieges", "Sièges territoriaux"),
     ("repartition_territoriale.minimum_par_territoire", "Sièges au minimum par territoire"),
+    ("repartition_territoriale.departage", "Départage d'une égalité exacte pour un siège"),
 )
 
 

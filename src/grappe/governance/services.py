@@ -114,7 +114,7 @@ def check_mandate(
     for condition in rules.unmet(conditions, facts, path="eligibilite.candidature"):
         problems.append(
             _("%(person)s n'est pas éligible (eligibilite.candidature) : il faut %(condition)s.")
-            % {"person": person, "condition": rules.CONDITION_LABELS[condition]}
+            % {"person": person, "condition": _(rules.CONDITION_LABELS[condition])}
         )
     problems += _incompatibilities(statutes, body, person, starts_on)
 
