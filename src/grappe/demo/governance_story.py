@@ -351,7 +351,7 @@ def record_procedure(
             approved=True,
             note=data.assembly_notes.get(key, ""),
         )
-    common = [
+    common: list[tuple[str, datetime.date | None]] = [
         (kinds.NOTICE, data.notice),
         (kinds.DOCUMENTS, data.documents),
         (kinds.AUDITOR, data.auditor),
@@ -359,7 +359,7 @@ def record_procedure(
         (kinds.REGISTER, data.register),
         (kinds.SIRENE, data.sirene),
     ]
-    for kind, day in common:
-        if day is not None:
-            procedure.record_step(procedure=opened, kind=kind, done_on=day)
+    for kind, done in common:
+        if done is not None:
+            procedure.record_step(procedure=opened, kind=kind, done_on=done)
     return opened

@@ -180,6 +180,7 @@ def statutes_diff(request: HttpRequest, pk: int) -> HttpResponse:
     statutes = get_object_or_404(Statutes.objects.select_related("association"), pk=pk)
     versions = Statutes.objects.filter(association=statutes.association).exclude(pk=statutes.pk)
     other_id = request.GET.get("avec", "")
+    other: Statutes | None
     if other_id:
         if not other_id.isdigit():
             raise Http404(_("Version à comparer introuvable."))
