@@ -56,7 +56,7 @@ FEDERAL_TERRITORIES = ("Auvergne", "Drôme-Ardèche", "Isère", "Loire", "Rhône
 ELECTED_BY = {
     FIRST_BOARD_ON: "AGE du 21 juin 2012",
     RHONEALLEY_AGE: "AGE du 25 juin 2015",
-    AUVERGNE_TIC_AGE: "AGE du 31 mars 2016 (traité de fusion avec Auvergne TIC)",
+    AUVERGNE_TIC_AGE: "AGE du 31 mars 2016",
     FEDERAL_AGE: "AGE du 31 mars 2017",
 }
 
