@@ -71,7 +71,7 @@ def bodies(registry):
 
 
 def test_coming_renewals_are_the_late_and_the_near_ones_soonest_first(bodies):
-    gip, late, _far = bodies
+
     current = affiliations.current_affiliations(on=TODAY)
 
     renewals = affiliations.upcoming_renewals(current, on=TODAY)
