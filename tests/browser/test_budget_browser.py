@@ -3,6 +3,8 @@ office's figures, follows the shared action plan to its split, and downloads the
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -42,7 +44,9 @@ def test_the_director_reads_the_budget_follows_a_shared_plan_and_downloads_it(
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Exporter (Excel)").click()
-    sheet = load_workbook(download.value.path()).active
+    # The saved download has no extension, which openpyxl reads as "not a workbook": hand it the bytes.
+    with open(download.value.path(), "rb") as saved:
+        sheet = load_workbook(io.BytesIO(saved.read())).active
     assert sheet.cell(1, 1).value == "Territoire"
 
     page.locator("#budget-plans").get_by_role("link", name="Export").click()
