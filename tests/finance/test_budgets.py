@@ -302,3 +302,12 @@ def test_pages_need_a_staff_account(budget, client, nonstaff_client):
     url = reverse("budgets:detail", args=[budget.pk])
     assert client.get(url).status_code == 302
     assert nonstaff_client.get(url).status_code == 403
+
+
+def test_a_permanent_s_export_holds_their_territory_only(budget, territorial_client):
+    response = territorial_client.get(reverse("budgets:export_csv", args=[budget.pk]))
+    body = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))
+
+    assert {row[0] for row in rows[1:]} == {"Drôme-Ardèche", "Total"}
+    assert ["Total", "dépense", "salaires et charges", "40000.00", "0.00", "-40000.00"] in rows
