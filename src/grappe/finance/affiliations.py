@@ -52,4 +52,8 @@ def upcoming_renewals(
     day = on or timezone.localdate()
     limit = day + datetime.timedelta(days=horizon)
     due = affiliations.filter(renewal_on__isnull=False, renewal_on__lte=limit).order_by("renewal_on")
-    return [Renewal(affiliation, (affiliation.renewal_on - day).days) for affiliation in due]
+    return [
+        Renewal(affiliation, (affiliation.renewal_on - day).days)
+        for affiliation in due
+        if affiliation.renewal_on
+    ]

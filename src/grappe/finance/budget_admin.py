@@ -32,7 +32,7 @@ from grappe.finance.budget_models import (
 )
 
 
-def _euros_field(label: str) -> forms.DecimalField:
+def _euros_field(label: Any) -> forms.DecimalField:
     return forms.DecimalField(label=label, max_digits=14, decimal_places=2, min_value=Decimal(0))
 
 
@@ -48,7 +48,7 @@ class CentsForm(forms.ModelForm):
             self.initial["euros"] = budgets.euros(cents)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("euros") is not None:
             setattr(self.instance, self.cents_field, budgets.cents(data["euros"]))
         return data

@@ -11,9 +11,9 @@ import io
 from collections.abc import Iterator
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+from openpyxl.styles import Font  # type: ignore[import-untyped]
 
 from grappe.core import exports
 from grappe.finance.budgets import EXPORT_HEADER, Overview, export_rows

@@ -312,9 +312,15 @@ def _split_plans(
             by_category[item.category].add(item.forecast, item.actual)
         warning = ""
         for category, figure in by_category.items():
+            forecast: dict[int | None, int]
+            actual: dict[int | None, int]
             try:
-                forecast = allocate(figure.forecast_cents, weights)
-                actual = allocate(figure.actual_cents, weights)
+                split_forecast = allocate(figure.forecast_cents, weights)
+                split_actual = allocate(figure.actual_cents, weights)
+                forecast = {
+                    key: part for key, part in split_forecast.items()
+                }  # widens the key type to int | None
+                actual = {key: part for key, part in split_actual.items()}
             except AllocationError:
                 warning = _(
                     "Le plan « %(plan)s » n'a aucun territoire avec une clé de répartition positive : ses "
@@ -409,7 +415,10 @@ def plan_split(plan: ActionPlan, *, user: Any) -> PlanSplit:
     territories = {share.territory_id: share.territory for share in plan.shares.select_related("territory")}
     items = [item for item in _typed_items(budget) if item.plan_id == plan.pk] if budget else []
     territories |= {
-        t.pk: t for t in Territory.objects.filter(pk__in={i.territory_id for i in items} - {None})
+        t.pk: t
+        for t in Territory.objects.filter(
+            pk__in={i.territory_id for i in items if i.territory_id is not None}
+        )
     }
     splits, _placed = _split_plans([plan], items, territories)
     return splits[0]
@@ -480,7 +489,7 @@ def check_placement(
     if office and territory and office.territory_id and office.territory_id != territory.pk:
         raise BudgetError(
             _("L'implantation « %(office)s » est dans le territoire « %(own)s », pas « %(territory)s ».")
-            % {"office": office.name, "own": office.territory.name, "territory": territory.name},
+            % {"office": office.name, "own": office.territory, "territory": territory.name},
             hint=_("Laissez le territoire vide : celui de l'implantation s'applique."),
         )
     if action_plan and (action_plan.association_id != association or action_plan.year != budget.year):
