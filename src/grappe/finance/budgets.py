@@ -489,7 +489,11 @@ def check_placement(
     if office and territory and office.territory_id and office.territory_id != territory.pk:
         raise BudgetError(
             _("L'implantation « %(office)s » est dans le territoire « %(own)s », pas « %(territory)s ».")
-            % {"office": office.name, "own": office.territory, "territory": territory.name},
+            % {
+                "office": office.name,
+                "own": office.territory.name if office.territory else "",
+                "territory": territory.name,
+            },
             hint=_("Laissez le territoire vide : celui de l'implantation s'applique."),
         )
     if action_plan and (action_plan.association_id != association or action_plan.year != budget.year):
