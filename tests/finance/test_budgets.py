@@ -311,3 +311,25 @@ def test_a_permanent_s_export_holds_their_territory_only(budget, territorial_cli
 
     assert {row[0] for row in rows[1:]} == {"Drôme-Ardèche", "Total"}
     assert ["Total", "dépense", "salaires et charges", "40000.00", "0.00", "-40000.00"] in rows
+
+
+def test_the_overview_costs_the_same_queries_whatever_the_number_of_lines(budget, registry, hq_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            budgets.budget_overview(budget, user=hq_user)
+        return len(captured)
+
+    queries()  # the user's scope is computed once, on the first call
+    before = queries()
+    for index in range(20):
+        BudgetLine.objects.create(
+            budget=budget,
+            category=Category.STAFF,
+            label=f"Poste {index}",
+            office=registry.valence,
+            forecast_cents=100_000,
+        )
+    assert queries() == before
