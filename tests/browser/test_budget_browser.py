@@ -39,6 +39,12 @@ def test_the_director_reads_the_budget_follows_a_shared_plan_and_downloads_it(
     totals = page.locator("#budget-totals")
     expect(totals).to_contain_text("Total des dépenses")
     expect(totals.get_by_role("row", name="salaires et charges")).to_contain_text("90 000,00 €")
+    territories = page.locator("#budget-territories")
+    expect(territories.get_by_role("row", name="Drôme-Ardèche")).to_be_visible()
+    loire = territories.locator("details", has_text="Détail : Loire")
+    expect(loire.get_by_role("row", name="salaires et charges")).to_be_hidden()
+    loire.locator("summary").click()
+    expect(loire.get_by_role("row", name="salaires et charges")).to_contain_text("48 000,00 €")
     offices = page.locator("#budget-offices")
     expect(offices.get_by_role("row", name="Siège de Saint-Étienne")).to_contain_text("48 000,00 €")
 
