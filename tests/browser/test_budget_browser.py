@@ -60,3 +60,30 @@ def test_the_director_reads_the_budget_follows_a_shared_plan_and_downloads_it(
     split = page.locator("#plan-allocation")
     expect(split.get_by_role("row", name="Loire")).to_contain_text("750,00 €")
     expect(split.get_by_role("row", name="Drôme-Ardèche")).to_contain_text("250,00 €")
+
+
+@pytest.mark.parametrize("page_name", ["detail", "action_plan", "affiliations"])
+def test_the_budget_pages_pass_axe_core_wcag_rules(
+    live_server,
+    page,
+    budget,  # noqa: F811
+    hq_user,
+    page_name,
+):
+    from django.urls import reverse
+
+    from grappe.finance.budget_models import ActionPlan
+
+    from .test_accessibility_browser import AXE, RUN_AXE, WCAG_TAGS
+
+    urls = {
+        "detail": reverse("budgets:detail", args=[budget.pk]),
+        "action_plan": reverse("budgets:action_plan", args=[ActionPlan.objects.get(name="Start-up").pk]),
+        "affiliations": reverse("budgets:affiliations"),
+    }
+    _log_in(live_server, page, hq_user)
+    page.goto(f"{live_server.url}{urls[page_name]}")
+    # As the accessibility suite does: evaluated through DevTools, so the app's script policy stays untouched.
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    violations = page.evaluate(RUN_AXE, WCAG_TAGS)
+    assert violations == []
