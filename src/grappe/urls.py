@@ -11,8 +11,8 @@ urlpatterns = [
     path("imports/", include("grappe.intake.urls")),
     path("fusions/", include("grappe.mergers.urls")),
     path("gouvernance/", include("grappe.governance.urls")),  # issue 11: statutes, bodies, mandates, seats
-    path("cotisations/", include("grappe.finance.urls")),
-    path("budgets/", include("grappe.finance.budget_urls")),  # budgets, action plans, network memberships  # finance: dues page, invoices (issue 12)
+    path("cotisations/", include("grappe.finance.urls")),  # finance: dues page, invoices (issue 12)
+    path("budgets/", include("grappe.finance.budget_urls")),  # finance: budgets, action plans (issue 12)
     path("", include("grappe.registry.urls")),
 ]
 
