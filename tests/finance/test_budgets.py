@@ -333,3 +333,12 @@ def test_the_overview_costs_the_same_queries_whatever_the_number_of_lines(budget
             forecast_cents=100_000,
         )
     assert queries() == before
+
+
+def test_a_recorded_actual_leaves_a_labelled_audit_event(budget):
+    from grappe.core.audit import ACTION_LABELS
+    from grappe.core.models import AuditEvent
+
+    event = AuditEvent.objects.filter(action="finance.budget_actual").latest("pk")
+    assert event.details["amount_cents"] == 500_000
+    assert ACTION_LABELS["finance.budget_actual"] == "saisie d'un réalisé budgétaire"

@@ -27,6 +27,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grappe.core import access
 from grappe.core.audit import record_event
@@ -51,7 +52,7 @@ from grappe.registry.stats import active_memberships, count_in_departements
 NETWORK = None  # the key of what belongs to no territory
 
 ACTION_LABELS = {
-    "finance.budget_actual": "Réalisé budgétaire saisi",
+    "finance.budget_actual": gettext_lazy("saisie d'un réalisé budgétaire"),
 }
 
 
