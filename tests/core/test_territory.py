@@ -411,6 +411,28 @@ def _job_args(world: World, territory: str) -> list[Any]:
     return [(world.mixed_job if territory == "auvergne" else world.loire_job).pk]
 
 
+def _budget_args(world: World, territory: str) -> list[Any]:
+    """A budget of the territory's network with a line there (created inside the test's savepoint)."""
+    from grappe.finance.budget_models import Budget, BudgetLine
+
+    place = world.auvergne if territory == "auvergne" else Territory.objects.get(name="Loire")
+    budget, _created = Budget.objects.get_or_create(association=place.association, year=2026)
+    BudgetLine.objects.create(
+        budget=budget, category="subsidy", label="Subvention", territory=place, forecast_cents=100_000
+    )
+    return [budget.pk]
+
+
+def _action_plan_args(world: World, territory: str) -> list[Any]:
+    """An action plan shared by the territory alone."""
+    from grappe.finance.budget_models import ActionPlan, ActionPlanShare
+
+    place = world.auvergne if territory == "auvergne" else Territory.objects.get(name="Loire")
+    plan = ActionPlan.objects.create(association=place.association, year=2026, name=f"Plan {place.name}")
+    ActionPlanShare.objects.create(plan=plan, territory=place)
+    return [plan.pk]
+
+
 @dataclass(frozen=True)
 class Rule:
     """``expected[role]``: the status, or a callable of the object's territory. ``args``: the route's object
@@ -506,8 +528,17 @@ RULES: dict[str, Rule] = {
     "governance:merger_seats": Rule("get", _merger_args, 200, 200, 404),
     "governance:merger_procedure": Rule("get", _merger_args, 200, 200, 404),
     "governance:procedure_document": Rule("get", _step_args, 200, 200, 404),
+    # Budgets: every staff member opens a budget, which shows them their territories' part (its columns and
+    # exports are narrowed by grappe.core.access.budget_territories, test_budgets.py); an action plan is seen
+    # by the territories sharing it. The network's own memberships are the network's structure: shared.
+    "budgets:list": OPEN,
+    "budgets:detail": Rule("get", _budget_args, 200, 200, 200),
+    "budgets:export_csv": Rule("get", _budget_args, 200, 200, 200),
+    "budgets:export_xlsx": Rule("get", _budget_args, 200, 200, 200),
+    "budgets:action_plan": Rule("get", _action_plan_args, 200, _seen_in_auvergne(200), 404),
+    "budgets:affiliations": OPEN,
 }
-APP_NAMESPACES = ("registry", "intake", "mergers", "governance")
+APP_NAMESPACES = ("registry", "intake", "mergers", "governance", "budgets")
 
 
 def _route_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from grappe.demo import loader
@@ -121,3 +123,60 @@ def test_every_network_has_its_types_and_colleges_and_the_cluster_speaks_the_fed
         FORMATION_RECHERCHE,
         PARTENAIRES,
     }
+
+
+# -- the finance chapter (grappe.demo.finance_story), on the same loaded story ------------------------------
+
+
+def test_the_cluster_has_a_year_of_dues_mostly_paid_some_overdue(report):
+    import datetime
+
+    from django.contrib.auth import get_user_model
+
+    from grappe.finance.models import Due
+    from grappe.finance.selectors import DueFilters, search_dues
+    from grappe.finance.services import paid_amounts
+
+    cluster = Association.objects.get(name=FUSION_NAME)
+    dues = Due.objects.filter(membership__association=cluster, year=2018)
+    assert dues.count() == member_count(cluster)
+    paid = paid_amounts(dues.values_list("pk", flat=True))
+    settled = sum(1 for due in dues if paid.get(due.pk, 0) >= due.amount)
+    assert 0.7 * dues.count() < settled < dues.count()
+    user = get_user_model().objects.get(is_superuser=True)
+    overdue = search_dues(user, DueFilters(year=2018, state="overdue"), today=datetime.date(2018, 12, 31))
+    assert overdue.count() > 0.05 * dues.count()
+
+
+def test_the_cluster_budget_is_above_800_k_euros_across_its_offices_with_a_shared_plan(report):
+    from django.contrib.auth import get_user_model
+
+    from grappe.finance import budgets
+    from grappe.finance.budget_models import ActionPlan, Affiliation, Budget, BudgetLine, Category
+
+    cluster = Association.objects.get(name=FUSION_NAME)
+    budget = Budget.objects.get(association=cluster, year=2018)
+    overview = budgets.budget_overview(budget, user=get_user_model().objects.get(is_superuser=True))
+
+    assert overview.totals.expense.forecast_cents > 800_000 * 100
+    assert overview.totals.income.forecast_cents > 800_000 * 100
+    # Dues read live: the year's dues, issued and (mostly) paid.
+    dues = overview.totals.figures[Category.DUES]
+    assert 0 < dues.actual_cents < dues.forecast_cents
+    # A staff line per employee in post, Numélink's seven among them, in the offices of the articles.
+    offices = {row.office.name: row.staff for row in overview.offices}
+    numelink_offices = [name for name in offices if re.search("Saint-Étienne|Roanne|Valence|Clermont", name)]
+    assert sum(offices[name] for name in numelink_offices) == 7
+    assert "Bureau de Clermont-Ferrand" in offices and "Antenne de Roanne" in offices
+    assert (
+        BudgetLine.objects.filter(budget=budget, category=Category.STAFF).count()
+        == StaffMember.objects.filter(association=cluster, left_on__isnull=True).count()
+    )
+    # One plan mutualised across territories, its common costs split to the cent.
+    plan = ActionPlan.objects.get(association=cluster, year=2018)
+    split = next(split for split in overview.plans if split.plan == plan)
+    assert len(split.parts) >= 4
+    assert sum(part.shared.forecast_cents for part in split.parts) == split.unplaced.forecast_cents > 0
+    # The network's own memberships: the Bivouac's GIP, the French Tech community, a regional body.
+    kinds = set(Affiliation.objects.filter(association=cluster).values_list("kind", flat=True))
+    assert kinds == {"accelerator", "french_tech", "regional_body"}

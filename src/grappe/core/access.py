@@ -272,3 +272,35 @@ def pair_sides_in_scope(user: Any, pair: Any) -> tuple[bool, bool]:
         .values_list("pk", flat=True)
     )
     return pair.left_org_id in seen, pair.right_org_id in seen
+
+
+# -- budgets and action plans ------------------------------------------------------------------------------
+#
+# Every staff member opens the budgets; what a budget shows them is their territory's part. Territorial staff
+# read the columns of the territories sharing a département with theirs (their own, and its namesake in a
+# network being absorbed), the offices standing there, and the action plans shared with one of them (a plan
+# mutualised across territories is theirs too, with every territory's part of it). The network-wide part and
+# the network's totals are head office's. The same rule narrows the CSV and XLSX exports.
+
+
+def has_staff_access(user: Any) -> bool:
+    """Staff of the network (any office) and superusers: the budgets' and network memberships' pages."""
+    return scope_for(user) is not None
+
+
+def budget_territories(user: Any) -> set[int] | None:
+    """The territories whose part of a budget ``user`` reads; None: every part, the network's included."""
+    scope = scope_for(user)
+    if scope is None:
+        return set()
+    if scope.everything:
+        return None
+    return set(_territory_ids(scope))
+
+
+def restrict_action_plans(user: Any, queryset: QuerySet) -> QuerySet:
+    """Action plans (``grappe.finance.budget_models.ActionPlan``) shared with one of ``user``'s territories."""
+    territories = budget_territories(user)
+    if territories is None:
+        return queryset
+    return queryset.filter(shares__territory__in=sorted(territories)).distinct()

@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from grappe.demo import generator, governance_story
+from grappe.demo import finance_story, generator, governance_story
 from grappe.demo import model as story_model
 from grappe.demo import story as plot
 from grappe.demo.accounts import DEMO_PASSWORD, DIRECTOR_USERNAME, TERRITORIAL_USERNAME
@@ -184,6 +184,7 @@ def load_story(
             )
         _create_users(story, associations)
         governance_story.load(story, associations)
+        finance_story.play(progress=say)
     return report
 
 

@@ -14,7 +14,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grappe.errors import UserError
-from grappe.finance import documents, fees, services
+from grappe.finance import (
+    budget_admin,  # noqa: F401  (budgets, action plans, network memberships: registered there)
+    documents,
+    fees,
+    services,
+)
 from grappe.finance.models import (
     Allocation,
     BillingSettings,

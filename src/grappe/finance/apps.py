@@ -9,10 +9,11 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from grappe.core import audit, dependents
-        from grappe.finance import documents, services
+        from grappe.finance import budgets, documents, services
         from grappe.finance.dependents import DEPENDENTS
 
         dependents.declare(self.label, DEPENDENTS)
         # The audit log's labels are one table; each app adds its own action codes to it.
         audit.ACTION_LABELS.update(services.ACTION_LABELS)
         audit.ACTION_LABELS.update(documents.ACTION_LABELS)
+        audit.ACTION_LABELS.update(budgets.ACTION_LABELS)

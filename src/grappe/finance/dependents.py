@@ -18,4 +18,6 @@ DEPENDENTS = (
     Dependent("finance.Document", "organisation", Fold.KEEP_BOTH),
     # One declaration a year per company: the survivor's stands for both (the undo snapshot keeps the other).
     Dependent("finance.DeclaredTurnover", "organisation", Fold.MOVE, same=("year",)),
+    # A person sitting for the network in a body it belongs to: the survivor sits there once.
+    Dependent("finance.AffiliationRepresentative", "person", Fold.MOVE, same=("affiliation",)),
 )

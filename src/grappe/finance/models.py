@@ -22,7 +22,10 @@ from django.db.models.functions import Abs
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
-from grappe.finance import fees
+from grappe.finance import (
+    budget_models,  # noqa: F401  (budgets, action plans, the network's own memberships: their own module)
+    fees,
+)
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.registry.models import Association, Membership, MembershipType, Organisation
 
