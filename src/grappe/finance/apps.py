@@ -9,10 +9,12 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from grappe.core import audit, dependents
-        from grappe.finance import documents, services
+        from grappe.finance import documents, reconciliation, reminders, services
         from grappe.finance.dependents import DEPENDENTS
 
         dependents.declare(self.label, DEPENDENTS)
         # The audit log's labels are one table; each app adds its own action codes to it.
         audit.ACTION_LABELS.update(services.ACTION_LABELS)
         audit.ACTION_LABELS.update(documents.ACTION_LABELS)
+        audit.ACTION_LABELS.update(reconciliation.ACTION_LABELS)
+        audit.ACTION_LABELS.update(reminders.ACTION_LABELS)
