@@ -265,11 +265,12 @@ def _french(cents: int) -> str:
     return f"{Decimal(abs(cents)) / 100:.2f}".replace(".", ",")
 
 
-def as_csv(lines: list[Generated], *, encoding: str = "cp1252") -> bytes:
-    """A French bank's export: account details, then « Date opération;Libellé;Débit;Crédit;Référence »."""
+def as_csv(lines: list[Generated], *, encoding: str = "cp1252", first: int = 1) -> bytes:
+    """A French bank's export: account details, then « Date opération;Libellé;Débit;Crédit;Référence ».
+    The bank numbers its operations from ``first`` (an export starting later in the account's history)."""
     rows = ["Compte courant n° 00012345678;;;;", "Période du 01/03/2026 au 31/05/2026;;;;", ";;;;"]
     rows.append("Date opération;Libellé;Débit;Crédit;Référence")
-    for n, line in enumerate(lines, 1):
+    for n, line in enumerate(lines, first):
         label = f"VIR SEPA RECU /DE {line.counterparty} /MOTIF {line.remittance}".replace(";", ",")
         if line.amount < 0:
             label = f"{line.counterparty} {line.remittance}"
