@@ -27,11 +27,14 @@ MARCH = datetime.date(2026, 3, 10)
 @pytest.fixture
 def dues(network):
     generate_dues(schedule=network.schedule)
-    return {due.membership.organisation.name: due for due in Due.objects.select_related("membership__organisation")}
+    return {
+        due.membership.organisation.name: due
+        for due in Due.objects.select_related("membership__organisation")
+    }
 
 
 def lines_for(dues) -> list[Generated]:
-    small, lab = dues["Forez Web"], dues["Laboratoire Hubert Curien"]
+    small = dues["Forez Web"]
     return [
         # Its creditor reference, spaces dropped, and a name in capitals: matched.
         Generated(MARCH, 15000, "FOREZ WEB", due_reference(2026, small.pk).replace(" ", ""), None),
@@ -62,9 +65,16 @@ def test_an_import_records_the_confident_payments_and_keeps_every_line(network, 
     }
     assert BankLine.objects.get(status="debit").remittance == "SCI DU FOREZ LOYER"
     allocations = {(a.due_id, a.amount) for a in Allocation.objects.all()}
-    assert allocations == {(dues["Forez Web"].pk, Decimal("150.00")), (dues["Laboratoire Hubert Curien"].pk, Decimal("300.00"))}
+    assert allocations == {
+        (dues["Forez Web"].pk, Decimal("150.00")),
+        (dues["Laboratoire Hubert Curien"].pk, Decimal("300.00")),
+    }
     payment = Payment.objects.get(organisation__name="Forez Web")
-    assert (payment.method, payment.received_on, payment.bank_line.counterparty) == ("transfer", MARCH, "FOREZ WEB")
+    assert (payment.method, payment.received_on, payment.bank_line.counterparty) == (
+        "transfer",
+        MARCH,
+        "FOREZ WEB",
+    )
     line = BankLine.objects.get(counterparty="FOREZ WEB")
     assert "reference.exact" in line.explanation["evidence"] and line.raw["Crédit"] == "150,00"
     assert AuditEvent.objects.filter(action="finance.statement_import").count() == 1
@@ -77,7 +87,7 @@ def test_importing_the_same_file_or_an_overlapping_export_adds_nothing_twice(net
     again = run_import(network, tmp_path, noisy.as_csv(lines))
     assert again.already_imported and again.new_lines == 0
     later = Generated(MARCH, int(dues["Data Loire"].amount * 100), "DATA LOIRE", "COTISATION", None)
-    overlapping = run_import(network, tmp_path, noisy.as_csv(lines[2:] + [later], first=3), "releve-2.csv")
+    overlapping = run_import(network, tmp_path, noisy.as_csv([*lines[2:], later], first=3), "releve-2.csv")
     assert (overlapping.already_imported, overlapping.new_lines, overlapping.known_lines) == (False, 1, 2)
     assert BankLine.objects.count() == 5 and Payment.objects.count() == 3
     assert BankStatement.objects.count() == 2
@@ -93,7 +103,9 @@ def test_a_bad_file_is_refused_where_it_is_bad_and_changes_nothing(network, dues
     data = noisy.as_csv(lines_for(dues)).replace(b"10/03/2026;SCI", b"32/03/2026;SCI")
     with pytest.raises(StatementError, match=r"releve.csv, ligne 8, colonne « Date opération »"):
         run_import(network, tmp_path, data)
-    assert not BankStatement.objects.exists() and not BankLine.objects.exists() and not Payment.objects.exists()
+    assert (
+        not BankStatement.objects.exists() and not BankLine.objects.exists() and not Payment.objects.exists()
+    )
 
 
 @pytest.fixture
@@ -150,11 +162,15 @@ def test_rejecting_a_line_needs_a_reason_and_keeps_it(queued, clerk):
 
 @pytest.fixture
 def accountant(hq_user):
-    hq_user.user_permissions.add(Permission.objects.get(codename="add_payment", content_type__app_label="finance"))
+    hq_user.user_permissions.add(
+        Permission.objects.get(codename="add_payment", content_type__app_label="finance")
+    )
     return hq_user
 
 
-def test_the_statements_page_imports_a_file_and_the_queue_shows_what_waits(client, accountant, registry, tmp_path):
+def test_the_statements_page_imports_a_file_and_the_queue_shows_what_waits(
+    client, accountant, registry, tmp_path
+):
     from .conftest import bill_registry
 
     bill_registry(registry)
@@ -169,7 +185,9 @@ def test_the_statements_page_imports_a_file_and_the_queue_shows_what_waits(clien
     assert "1 ligne(s) importée(s)" in text and "REGION AUVERGNE" in text
     assert "ni référence ni payeur reconnus" in text
     line = BankLine.objects.get()
-    response = client.post(reverse("finance:decide_line", args=[line.pk]), {"action": "reject", "reason": "Subvention"})
+    response = client.post(
+        reverse("finance:decide_line", args=[line.pk]), {"action": "reject", "reason": "Subvention"}
+    )
     assert response.status_code == 302
     line.refresh_from_db()
     assert line.status == "rejected"
@@ -178,7 +196,9 @@ def test_the_statements_page_imports_a_file_and_the_queue_shows_what_waits(clien
 def test_a_bad_file_is_shown_on_the_form_with_where_it_is_bad(client, accountant, registry):
     client.force_login(accountant)
     upload = SimpleUploadedFile("releve.xml", b"<?xml version='1.0'?><Document><BkToCstmrStmt>")
-    response = client.post(reverse("finance:statements"), {"association": registry.numelink.pk, "file": upload})
+    response = client.post(
+        reverse("finance:statements"), {"association": registry.numelink.pk, "file": upload}
+    )
     assert response.status_code == 200 and "releve.xml, ligne 1" in response.content.decode()
     assert not BankStatement.objects.exists()
 

@@ -34,7 +34,11 @@ def write(tmp_path: Path, data: bytes, name: str = "releve.csv") -> Path:
 def test_a_french_bank_csv_is_read_in_cp1252_or_utf8(tmp_path, encoding):
     statement = read_statement(write(tmp_path, CSV_TEXT.encode(encoding)), file_name="releve.csv")
     first, debit, third = statement.lines
-    assert (first.position, first.booked_on, first.amount) == (5, datetime.date(2026, 3, 3), Decimal("1200.50"))
+    assert (first.position, first.booked_on, first.amount) == (
+        5,
+        datetime.date(2026, 3, 3),
+        Decimal("1200.50"),
+    )
     assert first.counterparty == "ATELIER FORÉZIEN SAS"
     assert "FAC-2026-00012" in first.remittance and first.bank_reference == "OP1"
     assert debit.amount == Decimal("-850.00")
@@ -52,7 +56,7 @@ def test_a_french_bank_csv_is_read_in_cp1252_or_utf8(tmp_path, encoding):
     ],
 )
 def test_a_bad_csv_line_is_refused_with_its_line_and_column(tmp_path, line, where, what):
-    text = CSV_TEXT.split("\r\n")[:4] + [line]
+    text = [*CSV_TEXT.split("\r\n")[:4], line]
     with pytest.raises(StatementError) as caught:
         read_statement(write(tmp_path, "\r\n".join(text).encode("cp1252")), file_name="releve.csv")
     assert f"releve.csv, {where}" in str(caught.value) and what in str(caught.value)
@@ -117,7 +121,9 @@ def test_xml_declaring_entities_is_refused_before_any_expansion(tmp_path):
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
         b"<Document><BkToCstmrStmt>&lol2;</BkToCstmrStmt></Document>"
     )
-    external = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><Document>&x;</Document>'
+    external = (
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><Document>&x;</Document>'
+    )
     for data in (laughs, external):
         with pytest.raises(StatementError, match="DOCTYPE"):
             read_statement(write(tmp_path, data, "releve.xml"), file_name="releve.xml")
@@ -150,4 +156,6 @@ def test_any_statement_reads_back_the_dates_and_amounts_it_was_written_with(tmp_
             (line.booked_on, Decimal(line.amount) / 100) for line in lines
         ], name
         if name == "r.xml":
-            assert [line.counterparty for line in statement.lines] == [" ".join(l.counterparty.split()) for l in lines]
+            assert [line.counterparty for line in statement.lines] == [
+                " ".join(g.counterparty.split()) for g in lines
+            ]
