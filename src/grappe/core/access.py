@@ -280,9 +280,12 @@ def pair_sides_in_scope(user: Any, pair: Any) -> tuple[bool, bool]:
 
 RECONCILIATION_DENIED = gettext_lazy(
     "Le rapprochement bancaire porte sur tout le compte de l'association, payeurs de tous les territoires "
-    "compris : il est réservé à la comptabilité du siège (droit d'enregistrer les paiements)."
+    "compris : il est réservé à la comptabilité du siège (droit d'enregistrer les paiements). Demandez-le à la "
+    "direction du réseau."
 )
-REMINDERS_DENIED = gettext_lazy("L'envoi des relances est réservé aux personnes qui en ont le droit.")
+REMINDERS_DENIED = gettext_lazy(
+    "L'envoi des relances est réservé aux personnes qui en ont le droit : demandez-le à la direction du réseau."
+)
 
 
 def can_reconcile(user: Any) -> bool:
