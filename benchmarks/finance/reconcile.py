@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -85,7 +86,20 @@ def score(size: int, seed: int) -> dict[str, object]:
     }
 
 
-def _import_job(size: int) -> dict[str, object]:
+def noisy_positions(file_format: str, lines: list[object]) -> list[object]:
+    """The generated lines as the reader numbers them (their line in the file), to find each one's truth."""
+    from finance import noisy_statements as noisy
+    from grappe.finance.statements import read_camt, read_csv
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "r"
+        if file_format == "csv":
+            path.write_bytes(noisy.as_csv(lines))  # type: ignore[arg-type]
+            return list(read_csv(path, file_name="r").lines)
+        return list(read_camt(noisy.as_camt(lines), file_name="r").lines)  # type: ignore[arg-type]
+
+
+def _import_job(size: int, file_format: str) -> dict[str, object]:
     """Runs in its own process against DATABASE_URL: seed members and dues, then import two files."""
     import django
 
@@ -121,8 +135,8 @@ def _import_job(size: int) -> dict[str, object]:
             membership=membership_of[fact.organisation_id],
             schedule=schedule,
             year=2026,
-            base_amount=fact.outstanding / 100,
-            amount=fact.outstanding / 100,
+            base_amount=Decimal(fact.outstanding) / 100,
+            amount=Decimal(fact.outstanding) / 100,
             due_on=datetime.date(2026, 3, 31),
         )
         for fact in facts
@@ -133,26 +147,43 @@ def _import_job(size: int) -> dict[str, object]:
         for due, fact in zip(dues, facts, strict=True)
     ]
     lines = noisy.statement(real, seed=7)
-    results: dict[str, object] = {"members": size, "lines": len(lines)}
+    truth = {n: line.truth for n, line in enumerate(lines)}
+    results: dict[str, object] = {"members": size, "lines": len(lines), "format": file_format}
+    data = noisy.as_csv(lines) if file_format == "csv" else noisy.as_camt(lines)
+    # The same lines again in another file (another export covering the same days): no line twice.
+    again = (
+        noisy.as_csv(lines, encoding="utf-8")
+        if file_format == "csv"
+        else noisy.as_camt(lines, statement_id="B")
+    )
     with tempfile.TemporaryDirectory() as folder:
-        for name, data in (("releve.csv", noisy.as_csv(lines)), ("releve.xml", noisy.as_camt(lines))):
-            path = Path(folder) / name
-            path.write_bytes(data)
+        for step, content in (("first", data), ("same file", data), ("overlapping export", again)):
+            path = Path(folder) / f"releve-{step}.{file_format}"
+            path.write_bytes(content)
             started = time.perf_counter()
-            outcome = import_statement(association=association, path=path, file_name=name)
-            results[name] = {
+            outcome = import_statement(association=association, path=path, file_name=path.name)
+            results[step] = {
                 "seconds": round(time.perf_counter() - started, 2),
                 "new": outcome.new_lines,
-                "known": outcome.known_lines,
                 "matched": outcome.matched,
                 "queued": outcome.queued,
             }
+    wrong = 0
+    positions = {line.position: n for n, line in enumerate(noisy_positions(file_format, lines))}
+    for bank_line in BankLine.objects.filter(status="matched").prefetch_related("payments__allocations"):
+        allocated = {
+            allocation.due_id: round(allocation.amount * 100)
+            for payment in bank_line.payments.all()
+            for allocation in payment.allocations.all()
+        }
+        wrong += allocated != truth[positions[bank_line.position]]
+    results["wrong"] = wrong
     results["payments"] = Payment.objects.count()
     results["bank_lines"] = BankLine.objects.count()
     return results
 
 
-def _run_import(size: int, database: str) -> dict[str, object]:
+def _run_import(size: int, database: str, file_format: str) -> dict[str, object]:
     env = dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}{os.pathsep}{ROOT / 'tests'}")
     folder = tempfile.mkdtemp()
     if database == "postgresql":
@@ -167,7 +198,7 @@ def _run_import(size: int, database: str) -> dict[str, object]:
     env["GRAPPE_DATA_DIR"] = folder
     try:
         output = subprocess.run(
-            [sys.executable, __file__, "--job", str(size)],
+            [sys.executable, __file__, "--job", str(size), "--format", file_format],
             env=env,
             capture_output=True,
             text=True,
@@ -211,18 +242,16 @@ def _missed(scores: list[dict[str, object]]) -> list[str]:
 
 def _imports(results: list[dict[str, object]]) -> list[str]:
     rows = [
-        "| database | members | file | lines | matched | queued | import + matching (s) | re-import: new lines |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        "| database | members | file | lines | matched | queued | wrong | import + matching (s) "
+        "| same file again: new lines (s) | overlapping export: new lines (s) |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        first, second = r["releve.csv"], r["releve.xml"]
+        first, same, overlap = r["first"], r["same file"], r["overlapping export"]
         rows.append(
-            f"| {r['database']} | {r['members']:,} | CSV | {first['new']:,} | {first['matched']:,} | "  # type: ignore[index]
-            f"{first['queued']:,} | {first['seconds']} | — |"  # type: ignore[index]
-        )
-        rows.append(
-            f"| {r['database']} | {r['members']:,} | CAMT.053, same lines | {second['known']:,} | — | — | "  # type: ignore[index]
-            f"{second['seconds']} | {second['new']} |"  # type: ignore[index]
+            f"| {r['database']} | {r['members']:,} | {'CSV' if r['format'] == 'csv' else 'CAMT.053'} | "  # type: ignore[index]
+            f"{first['new']:,} | {first['matched']:,} | {first['queued']:,} | {r['wrong']} | {first['seconds']} | "  # type: ignore[index]
+            f"{same['new']} ({same['seconds']}) | {overlap['new']} ({overlap['seconds']}) |"  # type: ignore[index]
         )
     return rows
 
@@ -235,13 +264,18 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--job", type=int)
+    parser.add_argument("--format", default="csv")
     args = parser.parse_args()
     if args.job:
-        print(json.dumps(_import_job(args.job)))
+        print(json.dumps(_import_job(args.job, args.format)))
         return
     scores = [score(int(size), int(seed)) for size in args.sizes.split(",") for seed in args.seeds.split(",")]
     imports = (
-        [_run_import(args.import_size, database) for database in args.databases.split(",")]
+        [
+            _run_import(args.import_size, database, file_format)
+            for database in args.databases.split(",")
+            for file_format in ("csv", "camt053")
+        ]
         if args.import_size
         else []
     )

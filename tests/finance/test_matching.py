@@ -156,3 +156,10 @@ def test_noisy_statements_keep_the_invariants_and_no_line_is_matched_wrongly_by_
         if decision.matched and allocated(decision) != (line.truth or {})
     )
     assert wrong <= 1  # the benchmark measures 0 in 5,699 payments; a tiny statement may meet a coincidence
+
+
+def test_a_reference_followed_by_an_operation_number_is_read_where_its_word_ends() -> None:
+    # « OP… » reads as « 0P… » to the letters-for-digits rule: the body must stop where the reference does.
+    for due_id in (6, 103, 200):
+        text = f"VIR SEPA RECU {due_reference(2026, due_id).replace(' ', '')} OP00000001"
+        assert matching.found_references(text) == [([(2026, due_id)], False)]

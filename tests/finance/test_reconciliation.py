@@ -76,7 +76,10 @@ def test_an_import_records_the_confident_payments_and_keeps_every_line(network, 
         "FOREZ WEB",
     )
     line = BankLine.objects.get(counterparty="FOREZ WEB")
-    assert "reference.exact" in line.explanation["evidence"] and line.raw["Crédit"] == "150,00"
+    assert "reference.exact" in line.explanation["evidence"], (
+        line.remittance,
+        line.explanation,
+    ) and line.raw["Crédit"] == "150,00"
     assert AuditEvent.objects.filter(action="finance.statement_import").count() == 1
     assert AuditEvent.objects.filter(action="finance.payment").count() == 2
 

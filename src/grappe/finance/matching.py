@@ -128,20 +128,26 @@ def found_references(text: str) -> list[tuple[list[tuple[int, int]], bool]]:
     was corrected. A body failing its check is corrected (one digit changed, or two neighbours swapped) into
     every candidate that passes: the caller keeps a correction only when exactly one names an open due."""
     found: list[tuple[list[tuple[int, int]], bool]] = []
-    for match in _RF.finditer(text.upper()):
-        check, body = _digits(match.group(1)), _digits(match.group(2))
-        # The body may run on into a date or an amount written next to it: try its prefixes.
+    upper = text.upper()
+    for match in _RF.finditer(upper):
+        check = _digits(match.group(1))
+        body, ends = _body_and_word_ends(upper, match.start(2), match.end(2))
+        # The body may run on into a date or an operation number written next to it: every prefix that
+        # passes the check and ends where a word ends is a reading; the caller keeps the ones naming a due.
         exact = [
-            body[:size] for size in range(len(body), 9, -1) if iso11649.is_valid(f"RF{check}{body[:size]}")
+            parsed
+            for size in range(len(body), 9, -1)
+            if size in ends and iso11649.is_valid(f"RF{check}{body[:size]}")
+            for parsed in [_reference_body(f"RF{check}{body[:size]}")]
+            if parsed
         ]
         if exact:
-            parsed = _reference_body(f"RF{check}{exact[0]}")
-            if parsed:
-                found.append(([parsed], False))
+            found.append((exact, False))
             continue
         candidates = {
             parsed
             for size in range(min(len(body), 16), 9, -1)
+            if size in ends
             for candidate in _corrections(body[:size])
             if iso11649.is_valid(f"RF{check}{candidate}")
             for parsed in [_reference_body(f"RF{check}{candidate}")]
@@ -150,6 +156,20 @@ def found_references(text: str) -> list[tuple[list[tuple[int, int]], bool]]:
         if candidates:
             found.append((sorted(candidates), True))
     return found
+
+
+def _body_and_word_ends(text: str, start: int, end: int) -> tuple[str, set[int]]:
+    """The reference body's digits between ``start`` and ``end`` of ``text``, and the lengths at which a
+    prefix of them ends a word of the text (« RF46 2026 0001 23 OP0001 »: 10, not 11 with the O of OP)."""
+    digits: list[str] = []
+    ends: set[int] = set()
+    for position in range(start, end):
+        char = text[position]
+        if char.isalnum():
+            digits.append(char.translate(_AS_DIGIT))
+            if position + 1 >= len(text) or not text[position + 1].isalnum():
+                ends.add(len(digits))
+    return "".join(digits), ends
 
 
 def _corrections(body: str) -> Iterable[str]:

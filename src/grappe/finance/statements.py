@@ -274,8 +274,10 @@ _HEADERS = {
     "beneficiaire donneur d ordre": "counterparty",
 }
 # Counterparty and purpose inside a French label: « VIR SEPA RECU /DE ACME SAS /MOTIF FAC-2026-00012 /REF … »
-# or « VIR DE: ACME SAS MOTIF: … ».
-_LABEL_PARTS = re.compile(r"(?:^|\s)/?(DE|MOTIF|REF|REFDO|LIB)\s*[:/]?\s+", re.IGNORECASE)
+# or « VIR DE: ACME SAS MOTIF: … ». The slash or the colon is required: « DE » alone is a word of many names
+# (« ATELIER DE LA LOIRE »).
+_SLASHED_PARTS = re.compile(r"\s*/(DE|MOTIF|REF|REFDO|LIB)\b:?\s*")
+_COLON_PARTS = re.compile(r"\s*\b(DE|MOTIF|REF|REFDO|LIB)\s*:\s*")
 
 
 def _decoded(path: Path, file_name: str) -> str:
@@ -305,7 +307,7 @@ def _header(rows: list[list[str]], file_name: str) -> tuple[int, dict[str, int]]
 
 def _split_label(label: str) -> tuple[str, str]:
     """(counterparty, purpose) from a French label; ("", label) when it names no counterparty."""
-    parts = _LABEL_PARTS.split(label)
+    parts = (_SLASHED_PARTS if _SLASHED_PARTS.search(label) else _COLON_PARTS).split(label)
     if len(parts) < 3:
         return "", label
     named = {parts[i].upper(): parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
