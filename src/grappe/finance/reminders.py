@@ -115,6 +115,7 @@ def send_reminders(*, dues: QuerySet[Due], on: datetime.date, user: Any = None) 
     """Send the reminders ``dues`` call for on ``on`` (see the module doc)."""
     run = ReminderRun()
     connection = get_connection()
+    due: Any  # annotated with ``paid`` and ``last_level``
     for due in overdue(dues, on).iterator(chunk_size=500):
         if due.paid >= due.amount:
             continue

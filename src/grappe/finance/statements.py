@@ -205,6 +205,7 @@ def _entry_lines(entry: _Node, file_name: str) -> Iterator[StatementLine]:
         tx.find("AmtDtls", "TxAmt", "Amt") or tx.find("Amt") for tx in transactions if len(transactions) > 1
     ]
     # A batch booked as one entry is split into its transactions only when each says its own amount.
+    parts: list[tuple[_Node | None, Decimal]]
     if len(transactions) > 1 and all(amounts):
         parts = [(tx, _amount(node, tx, file_name)) for tx, node in zip(transactions, amounts, strict=True)]
     else:
