@@ -15,6 +15,7 @@ from django.urls import reverse
 from finance import noisy_statements as noisy
 from finance.noisy_statements import Generated
 from grappe.core.models import AuditEvent
+from grappe.finance import reconciliation
 from grappe.finance.matching import due_reference
 from grappe.finance.models import Allocation, BankLine, BankStatement, Due, Payment
 from grappe.finance.reconciliation import confirm_line, import_statement, reject_line
@@ -215,3 +216,27 @@ def test_territorial_staff_and_staff_without_the_right_are_told_why(client, terr
     assert response.status_code == 403 and "comptabilité du siège" in response.content.decode()
     client.force_login(hq_user)  # head office, but not allowed to record payments
     assert client.get(reverse("finance:statements")).status_code == 403
+
+
+def test_a_crash_while_recording_the_payments_leaves_no_line_and_no_payment(
+    network, dues, tmp_path, monkeypatch
+):
+    calls = []
+    real = reconciliation.record_payment
+
+    def failing(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise RuntimeError("panne au milieu de l'import")
+        return real(**kwargs)
+
+    monkeypatch.setattr(reconciliation, "record_payment", failing)
+    with pytest.raises(RuntimeError):
+        run_import(network, tmp_path, noisy.as_csv(lines_for(dues)))
+    assert not BankStatement.objects.exists() and not BankLine.objects.exists()
+    assert (
+        not Payment.objects.exists()
+        and not AuditEvent.objects.filter(action__in=("finance.statement_import", "finance.payment")).exists()
+    )
+    monkeypatch.undo()
+    assert run_import(network, tmp_path, noisy.as_csv(lines_for(dues))).matched == 2  # nothing half-imported
