@@ -40,6 +40,7 @@ MISSING = 0.10
 GROUPED = 0.06
 PARTIAL = 0.06
 UNRELATED = 0.15  # extra lines, as a share of the payments
+NAMESAKES = 0.01  # members named like another but for the legal form
 
 _WORDS = [
     "Atelier",
@@ -109,19 +110,21 @@ _UNRELATED_DEBITS = (
 
 
 def company_names(count: int, rng: random.Random) -> list[str]:
-    """``count`` distinct member names, some longer than 35 characters, some near one another."""
+    """``count`` member names, some longer than 35 characters, some one letter apart (« Conseil » /
+    « Conseils »). Two members whose names differ only by a legal form are rare in a deduplicated registry:
+    ``NAMESAKES`` of them are let through on purpose, the other such draws are redrawn."""
     names: list[str] = []
     seen: set[str] = set()
     while len(names) < count:
         words = rng.sample(_WORDS, rng.choice((1, 2, 2, 3)))
-        name = " ".join(words) + " " + rng.choice(_PLACES)
-        if rng.random() < 0.5:
-            name += " " + rng.choice(_FORMS)
+        core = " ".join(words) + " " + rng.choice(_PLACES)
         if rng.random() < 0.1:
-            name = name.replace(" " + words[0], " " + words[0] + "s", 1)  # « Conseil » / « Conseils »
-        if name.lower() not in seen:
-            seen.add(name.lower())
-            names.append(name)
+            core = core.replace(words[0], words[0] + "s", 1)  # « Conseil » / « Conseils »
+        key = _ascii(core).lower()
+        if key in seen and rng.random() >= NAMESAKES:
+            continue
+        seen.add(key)
+        names.append(core + " " + rng.choice(_FORMS) if rng.random() < 0.5 else core)
     return names
 
 
