@@ -163,3 +163,10 @@ def test_a_reference_followed_by_an_operation_number_is_read_where_its_word_ends
     for due_id in (6, 103, 200):
         text = f"VIR SEPA RECU {due_reference(2026, due_id).replace(' ', '')} OP00000001"
         assert matching.found_references(text) == [([(2026, due_id)], False)]
+
+
+def test_an_invoice_number_and_its_amount_without_the_payers_name_wait_for_a_person() -> None:
+    # No check digit: « FAC-2026-00013 » may be a mistyped « …00012 » of another member paying the same fee.
+    decision = decide(15000, "", "FAC-2026-00013")
+    assert not decision.matched and decision.shares == (matching.Share(102, 2, 15000),)
+    assert decide(15000, "VOLCANS CLOUD", "FAC-2026-00013").matched

@@ -13,7 +13,7 @@ Evidence, strongest first:
 - **Amount**: equal to what the referenced dues still owe, or to one open due (or all) of the named payer.
 
 A line is matched only on two agreeing pieces of evidence (a checked reference and its exact amount, or a
-reference and a payer's name that agrees; a name alone with the exact amount of the payer's only open due, or
+reference and a payer's name that agrees, never an unchecked invoice number and an amount alone; a name alone with the exact amount of the payer's only open due, or
 of all of them) and nothing contradicting them; any doubt sends it to the queue with what was found, for a person to decide. Allocations never exceed the line's
 amount nor a due's balance, which the engine tracks across the lines of a run.
 """
@@ -412,8 +412,9 @@ def _by_reference(
     # due, so either needs a payer name that does not contradict it.
     checked = all(code == "reference.exact" for code in evidence)
     if line.amount == owed:
-        # Several references adding up to the amount to the cent are not a typo's coincidence.
-        sure = checked or name_says != "name.differs" or len(open_ids) > 1
+        # Not « name not contradicting »: a mistyped invoice number often names another member's invoice of
+        # the same amount (members of a bracket pay the same fee), the benchmark's only wrong matches.
+        sure = checked or name_says == "name.agrees"
     else:  # a partial payment: one payer, by its checked reference or by its name, nothing corrected
         sure = (
             len(organisations) == 1
