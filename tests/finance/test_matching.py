@@ -59,9 +59,12 @@ def test_a_name_cut_at_35_characters_with_its_legal_form_moved_is_recognised() -
     assert not matching.names_agree("VOLCANS", "Volcans Cloud")
 
 
-def test_one_transfer_paying_two_invoices_settles_both() -> None:
-    decision = decide(55000, "GROUPE X", "FAC-2026-00012 FAC-2026-00013")
+def test_one_transfer_paying_two_dues_settles_both() -> None:
+    decision = decide(55000, "GROUPE X", f"{due_reference(2026, 101)} {due_reference(2026, 102)}")
     assert decision.matched and allocated(decision) == {101: 40000, 102: 15000}
+    # By invoice numbers (no check digit) under a third party's name: proposed, for a person to confirm.
+    proposed = decide(55000, "GROUPE X", "FAC-2026-00012 FAC-2026-00013")
+    assert not proposed.matched and allocated(proposed) == {101: 40000, 102: 15000}
 
 
 def test_a_partial_payment_with_its_reference_settles_part_of_the_due() -> None:
