@@ -29,6 +29,7 @@ from governance.conftest import NUMELINK_2016
 from grappe.governance import procedure
 from grappe.governance import services as governance_services
 from grappe.governance.models import Body, Mandate, ProcedureStep, Statutes
+from grappe.finance.models import BankLine, BankStatement, Document, Due, FeeSchedule
 from grappe.intake.models import ImportJob
 from grappe.mergers import services as merger_services
 from grappe.mergers.models import CandidatePair, Merger, MergerJob, PlanJob
@@ -100,6 +101,9 @@ def _staff(django_user_model, username: str, office: Office) -> Any:
         Permission.objects.get(codename="add_importjob", content_type__app_label="intake"),
         Permission.objects.get(codename="change_organisation", content_type__app_label="registry"),
         Permission.objects.get(codename="add_statutes", content_type__app_label="governance"),
+        *Permission.objects.filter(
+            codename__in=("add_document", "add_payment", "add_reminder"), content_type__app_label="finance"
+        ),
     )
     StaffMember.objects.create(
         association=office.association, office=office, user=user, first_name=username, last_name="X"
@@ -407,6 +411,64 @@ def _action_args(world: World, territory: str) -> list[Any]:
     return [world.action_job.pk]
 
 
+def _due(territory: str) -> Due:
+    """A 2026 due of the territory's organisation (its association's schedule made on first use)."""
+    membership = Membership.objects.filter(organisation=_org(territory)).first()
+    schedule, _created = FeeSchedule.objects.get_or_create(
+        association=membership.association,
+        year=2026,
+        defaults={"voted_on": datetime.date(2025, 11, 20), "due_on": datetime.date(2026, 3, 31)},
+    )
+    due, _created = Due.objects.get_or_create(
+        membership=membership,
+        year=2026,
+        defaults={"schedule": schedule, "base_amount": 150, "amount": 150, "due_on": schedule.due_on},
+    )
+    return due
+
+
+def _due_args(world: World, territory: str) -> list[Any]:
+    return [_due(territory).pk]
+
+
+def _document_args(world: World, territory: str) -> list[Any]:
+    due = _due(territory)
+    document, _created = Document.objects.get_or_create(
+        association=due.membership.association,
+        kind=Document.Kind.INVOICE,
+        year=2026,
+        sequence=due.pk,
+        defaults={
+            "organisation": due.membership.organisation,
+            "number": f"FAC-2026-{due.pk:05d}",
+            "issued_on": datetime.date(2026, 1, 15),
+            "due": due,
+            "amount": due.amount,
+            "pdf": b"%PDF-1.4",
+        },
+    )
+    return [document.pk]
+
+
+def _bank_line_args(world: World, territory: str) -> list[Any]:
+    statement, _created = BankStatement.objects.get_or_create(
+        association=world.numelink, sha256="0" * 64, defaults={"file_name": "releve.csv", "format": "csv"}
+    )
+    line, _created = BankLine.objects.get_or_create(
+        association=world.numelink,
+        fingerprint="1" * 64,
+        defaults={
+            "statement": statement,
+            "position": 5,
+            "booked_on": datetime.date(2026, 4, 2),
+            "amount": 150,
+            "counterparty": "PAYEUR INCONNU",
+            "status": BankLine.Status.QUEUED,
+        },
+    )
+    return [line.pk]
+
+
 def _job_args(world: World, territory: str) -> list[Any]:
     return [(world.mixed_job if territory == "auvergne" else world.loire_job).pk]
 
@@ -537,8 +599,18 @@ RULES: dict[str, Rule] = {
     "budgets:export_xlsx": Rule("get", _budget_args, 200, 200, 200),
     "budgets:action_plan": Rule("get", _action_plan_args, 200, _seen_in_auvergne(200), 404),
     "budgets:affiliations": OPEN,
+    # Finance: dues and invoices by their member's territory (issuing one without billing settings answers with
+    # a message and a redirect); reminders for the dues the user sees.
+    "finance:due_list": OPEN,
+    "finance:issue_invoice": Rule("post", _due_args, 302, _seen_in_auvergne(302), 404),
+    "finance:document_pdf": Rule("get", _document_args, 200, _seen_in_auvergne(200), 404),
+    "finance:send_reminders": Rule("post", None, 302, 302, 302),
+    # The bank account's statements and queue name payers of every territory: head office only.
+    "finance:statements": Rule("get", None, 200, 403, 403),
+    "finance:queue": Rule("get", None, 200, 403, 403),
+    "finance:decide_line": Rule("post", _bank_line_args, 302, 403, 403),
 }
-APP_NAMESPACES = ("registry", "intake", "mergers", "governance", "budgets")
+APP_NAMESPACES = ("registry", "intake", "mergers", "governance", "budgets", "finance")
 
 
 def _route_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:

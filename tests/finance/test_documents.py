@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from grappe.core.models import AuditEvent
 from grappe.finance import documents
 from grappe.finance.documents import issue_invoice, issue_receipt
+from grappe.finance.matching import due_reference
 from grappe.finance.models import BillingSettings, Document, DocumentSequence, Due
 from grappe.finance.services import FinanceError, generate_dues, record_payment
 from grappe.registry.models import Establishment
@@ -69,6 +70,8 @@ def test_an_invoice_prints_the_mentions_and_the_lines_that_make_its_total(billed
         "Total à payer 50,00 €",
         "TVA non applicable, art. 261-7-1° b du CGI",
         "IBAN FR7630006000011234567890189",
+        # The creditor reference the bank reconciliation reads (grappe.finance.matching).
+        f"indiquez la référence {due_reference(2026, due.pk)} dans le libellé du virement",
         "indemnité forfaitaire de 40 €",
     ]:
         assert expected in pdf, expected

@@ -304,3 +304,42 @@ def restrict_action_plans(user: Any, queryset: QuerySet) -> QuerySet:
     if territories is None:
         return queryset
     return queryset.filter(shares__territory__in=sorted(territories)).distinct()
+# -- finance -----------------------------------------------------------------------------------------------
+#
+# - Dues and invoices follow the registry's rule (``grappe.finance.selectors``: a due is placed through its
+#   membership's organisation): a permanent sees, invoices and reminds their territory's members.
+# - Bank statements and their reconciliation queue name every payer of the association's account, whatever
+#   its territory, and a line is decided against any member's dues: head office work (403 for territorial
+#   staff, saying why), for accounts holding the right to record payments.
+# - Reminders: the dues page's action sends them for the dues the user sees, with the right to send them.
+
+RECONCILIATION_DENIED = gettext_lazy(
+    "Le rapprochement bancaire porte sur tout le compte de l'association, payeurs de tous les territoires "
+    "compris : il est réservé à la comptabilité du siège (droit d'enregistrer les paiements). Demandez-le à la "
+    "direction du réseau."
+)
+REMINDERS_DENIED = gettext_lazy(
+    "L'envoi des relances est réservé aux personnes qui en ont le droit : demandez-le à la direction du réseau."
+)
+
+
+def can_reconcile(user: Any) -> bool:
+    from grappe.registry.selectors import has_registry_access
+
+    return (
+        has_registry_access(user) and sees_whole_network(user) and bool(user.has_perm("finance.add_payment"))
+    )
+
+
+def can_send_reminders(user: Any) -> bool:
+    from grappe.registry.selectors import has_registry_access
+
+    return has_registry_access(user) and bool(user.has_perm("finance.add_reminder"))
+
+
+def reconciliation_view() -> Callable[[View], View]:
+    return staff_view(capability=can_reconcile, denied=RECONCILIATION_DENIED)
+
+
+def reminders_view() -> Callable[[View], View]:
+    return staff_view(capability=can_send_reminders, denied=REMINDERS_DENIED)

@@ -8,7 +8,9 @@ import typer
 
 from grappe.cli import app, out_console, user_command
 
-dues_app = typer.Typer(help="Cotisations : générer les cotisations d'une année.", no_args_is_help=True)
+dues_app = typer.Typer(
+    help="Cotisations : générer les cotisations d'une année, envoyer les relances.", no_args_is_help=True
+)
 app.add_typer(dues_app, name="dues")
 
 
@@ -52,3 +54,47 @@ def generate(
         f"{result.already_due} adhérent(s) l'avaient déjà.",
         highlight=False,
     )
+
+
+@dues_app.command("remind")
+@user_command
+def remind(
+    association: str | None = typer.Option(None, "--association", help="Nom ou sigle de l'association."),
+    on: str | None = typer.Option(
+        None, "--on", help="Date du jour de la relance (AAAA-MM-JJ ; défaut : aujourd'hui)."
+    ),
+) -> None:
+    """Envoie par e-mail les relances des cotisations en retard ; une seule par cotisation et par niveau."""
+    import datetime
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from grappe.errors import UserError
+    from grappe.finance.models import Due
+    from grappe.finance.reminders import send_reminders
+
+    try:
+        day = datetime.date.fromisoformat(on) if on else timezone.localdate()
+    except ValueError:
+        raise UserError(
+            f"Date « {on} » illisible.", hint="Écrivez-la AAAA-MM-JJ, par ex. --on 2026-05-15."
+        ) from None
+    dues = Due.objects.all()
+    if association:
+        dues = dues.filter(
+            Q(membership__association__name__iexact=association)
+            | Q(membership__association__short_name__iexact=association)
+        )
+    run = send_reminders(dues=dues, on=day)
+    out_console.print(
+        f"{run.sent} relance(s) envoyée(s), {run.already_sent} déjà envoyée(s) à ce niveau.", highlight=False
+    )
+    if run.without_address:
+        names = ", ".join(sorted(set(run.without_address)))
+        out_console.print(f"Sans adresse e-mail : {names}.", highlight=False)
+    if run.failed:
+        raise UserError(
+            "Envoi impossible pour : " + " ; ".join(run.failed),
+            hint="Vérifiez le serveur d'envoi (GRAPPE_EMAIL_HOST), puis relancez : rien ne sera envoyé deux fois.",
+        )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from grappe.core.audit import record_event
 from grappe.finance import fees
+from grappe.finance.matching import due_reference
 from grappe.finance.models import BillingSettings, Document, DocumentSequence, Due, Payment
 from grappe.finance.services import FinanceError
 from grappe.registry.models import Association, Establishment, Organisation
@@ -184,7 +185,12 @@ def issue_invoice(*, due: Due, user: Any = None, on: datetime.date | None = None
         organisation=organisation,
         on=on,
         total_cents=fees.to_cents(due.amount),
-        details={"lines": lines, "due_on": due.due_on.strftime("%d/%m/%Y")},
+        details={
+            "lines": lines,
+            "due_on": due.due_on.strftime("%d/%m/%Y"),
+            # The creditor reference the bank reconciliation reads first (grappe.finance.matching).
+            "transfer_reference": due_reference(due.year, due.pk),
+        },
         settings=settings,
         due=due,
     )

@@ -47,3 +47,27 @@ class DueFilterForm(forms.Form):
             state=data["state"] or "",
             q=(data["q"] or "").strip(),
         )
+
+
+class StatementUploadForm(forms.Form):
+    association = forms.ModelChoiceField(label=_("Compte de l'association"), queryset=None)
+    file = forms.FileField(
+        label=_("Relevé bancaire"),
+        help_text=_("CAMT.053 (XML) ou export CSV de la banque (séparateur point-virgule)."),
+    )
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["association"].queryset = selectors.visible_associations(user)
+
+
+class LineDecisionForm(forms.Form):
+    ACTIONS = [
+        ("confirm", _("confirmer la proposition")),
+        ("choose", _("affecter à")),
+        ("reject", _("écarter")),
+    ]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    due = forms.IntegerField(required=False)
+    reason = forms.CharField(label=_("Motif"), required=False, max_length=200)

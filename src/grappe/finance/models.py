@@ -247,6 +247,15 @@ class Payment(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+    # The statement line this payment was read from (a transfer paying for several companies makes several).
+    bank_line = models.ForeignKey(
+        "BankLine",
+        verbose_name=_("ligne de relevé"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
 
     class Meta:
         verbose_name = _("paiement")
@@ -430,3 +439,127 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+class BankStatement(models.Model):
+    """One bank statement file as it was imported (CAMT.053 or a bank's CSV export). Its lines are kept, all of
+    them (debits too): nothing a user hands us is lost, and re-importing the same file adds nothing."""
+
+    class Format(models.TextChoices):
+        CAMT053 = "camt053", _("CAMT.053 (ISO 20022)")
+        CSV = "csv", _("CSV de la banque")
+
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.PROTECT, related_name="bank_statements"
+    )
+    file_name = models.CharField(_("fichier"), max_length=255)
+    sha256 = models.CharField(_("empreinte"), max_length=64)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    account = models.CharField(_("compte"), max_length=34, blank=True)
+    statement_id = models.CharField(_("identifiant du relevé"), max_length=140, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("importé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(_("importé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("relevé bancaire")
+        verbose_name_plural = _("relevés bancaires")
+        ordering = ["-imported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["association", "sha256"], name="finance_statement_once")
+        ]
+
+    def __str__(self) -> str:
+        return _("Relevé « %(file)s »") % {"file": self.file_name}
+
+
+class BankLine(models.Model):
+    """One line of a statement, as the bank wrote it, and what reconciliation made of it."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("rapproché automatiquement")
+        QUEUED = "queued", _("à rapprocher")
+        CONFIRMED = "confirmed", _("rapproché par un salarié")
+        REJECTED = "rejected", _("écarté")
+        DEBIT = "debit", _("débit (hors cotisations)")
+
+    statement = models.ForeignKey(
+        BankStatement, verbose_name=_("relevé"), on_delete=models.PROTECT, related_name="lines"
+    )
+    association = models.ForeignKey(Association, on_delete=models.PROTECT, related_name="+")
+    # A line's identity across files: overlapping CSV exports or the same CAMT file twice add it once.
+    fingerprint = models.CharField(max_length=64)
+    position = models.PositiveIntegerField(_("ligne du fichier"))
+    booked_on = models.DateField(_("date d'opération"))
+    amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2)  # credit > 0, debit < 0
+    counterparty = models.CharField(_("donneur d'ordre"), max_length=140, blank=True)
+    remittance = models.TextField(_("libellé"), blank=True)
+    bank_reference = models.CharField(_("référence bancaire"), max_length=140, blank=True)
+    raw = models.JSONField(_("ligne d'origine"), default=dict)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices)
+    # The matcher's explanation (grappe.finance.matching.Decision as JSON): evidence codes and proposed shares.
+    explanation = models.JSONField(_("explication"), default=dict)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("traité par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    reject_reason = models.CharField(_("motif"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("ligne de relevé")
+        verbose_name_plural = _("lignes de relevé")
+        ordering = ["booked_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["association", "fingerprint"], name="finance_bank_line_once")
+        ]
+        indexes = [models.Index(fields=["association", "status"])]
+
+    def __str__(self) -> str:
+        return _("%(amount)s € du %(date)s (%(who)s)") % {
+            "amount": self.amount,
+            "date": self.booked_on.strftime("%d/%m/%Y"),
+            "who": self.counterparty or self.remittance[:40],
+        }
+
+
+class Reminder(models.Model):
+    """A reminder e-mail sent for an overdue due, at a level (1: first reminder, 2: second, 3: last notice).
+    One per due and level: a run that finds it here does not send it again."""
+
+    due = models.ForeignKey(
+        Due, verbose_name=_("cotisation"), on_delete=models.PROTECT, related_name="reminders"
+    )
+    level = models.PositiveSmallIntegerField(_("niveau"))
+    sent_to = models.EmailField(_("envoyée à"))
+    sent_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+    outstanding = models.DecimalField(_("restant dû"), max_digits=10, decimal_places=2)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("envoyée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("relance")
+        verbose_name_plural = _("relances")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["due", "level"], name="finance_one_reminder_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return _("Relance %(level)s de %(due)s") % {"level": self.level, "due": self.due}

@@ -39,6 +39,11 @@ def _with_paid(dues: QuerySet[Due]) -> QuerySet[Due]:
     )
 
 
+def with_paid(dues: QuerySet[Due]) -> QuerySet[Due]:
+    """``dues`` annotated with ``paid``, what has been allocated to each."""
+    return _with_paid(dues)
+
+
 def search_dues(user: Any, filters: DueFilters, *, today: datetime.date | None = None) -> QuerySet[Due]:
     """The dues ``user`` may see (their territory's members only), with ``paid``, filtered."""
     dues = _with_paid(selectors.restrict(user, Due.objects.all())).select_related(

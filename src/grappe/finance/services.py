@@ -343,6 +343,7 @@ def record_payment(
     reference: str = "",
     allocations: Sequence[tuple[Due, Decimal]] | None = None,
     user: Any = None,
+    bank_line: Any = None,
 ) -> Payment:
     """Record money received from ``organisation`` and settle dues with it.
 
@@ -365,6 +366,7 @@ def record_payment(
         amount=amount,
         received_on=received_on,
         recorded_by=user if getattr(user, "is_authenticated", False) else None,
+        bank_line=bank_line,
     )
     Allocation.objects.bulk_create(Allocation(payment=payment, due=due, amount=share) for due, share in plan)
     record_event(

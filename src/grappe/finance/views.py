@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from grappe.core.access import staff_view
+from grappe.core.access import (
+    can_reconcile,
+    can_send_reminders,
+    reconciliation_view,
+    reminders_view,
+    staff_view,
+)
+from grappe.core.uploads import check_upload_size, upload_on_disk
 from grappe.errors import UserError
-from grappe.finance import documents, selectors
-from grappe.finance.forms import DueFilterForm
-from grappe.registry.selectors import has_registry_access
+from grappe.finance import documents, reconciliation, reminders, selectors
+from grappe.finance.forms import DueFilterForm, LineDecisionForm, StatementUploadForm
+from grappe.finance.models import BankLine, BankStatement, Due
+from grappe.registry.selectors import has_registry_access, restrict
 
 PAGE_SIZE = 50
 
@@ -39,6 +52,8 @@ def due_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "totals": selectors.due_totals(dues),
         "can_invoice": _can_invoice(request.user),
+        "can_remind": can_send_reminders(request.user),
+        "can_reconcile": can_reconcile(request.user),
     }
     if request.htmx and request.htmx.target == "results":
         return render(request, "finance/_due_results.html", context)
@@ -63,3 +78,111 @@ def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
     return response
+
+
+@require_POST
+@reminders_view()
+def send_reminders(request: HttpRequest) -> HttpResponse:
+    """The dues page's action: remind the overdue dues the user sees (their territory's, for a permanent)."""
+    run = reminders.send_reminders(
+        dues=restrict(request.user, Due.objects.all()), on=timezone.localdate(), user=request.user
+    )
+    messages.success(
+        request,
+        gettext_now("%(sent)d relance(s) envoyée(s), %(already)d déjà envoyée(s) à ce niveau.")
+        % {"sent": run.sent, "already": run.already_sent},
+    )
+    if run.without_address:
+        messages.warning(
+            request,
+            gettext_now("Sans adresse e-mail (contact facturation ou e-mail de l'organisation) : %(names)s.")
+            % {"names": ", ".join(sorted(set(run.without_address))[:20])},
+        )
+    if run.failed:
+        messages.error(
+            request, gettext_now("Envoi impossible : %(names)s.") % {"names": "; ".join(run.failed[:5])}
+        )
+    return redirect("finance:due_list")
+
+
+@reconciliation_view()
+def statement_list(request: HttpRequest) -> HttpResponse:
+    form = StatementUploadForm(request.user, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_upload_size(upload)
+            with tempfile.TemporaryDirectory() as folder, upload_on_disk(upload, Path(folder)) as path:
+                outcome = reconciliation.import_statement(
+                    association=form.cleaned_data["association"],
+                    path=path,
+                    file_name=upload.name or "releve",
+                    user=request.user,
+                )
+        except UserError as error:
+            form.add_error("file", str(error))
+        else:
+            if outcome.already_imported:
+                messages.info(request, gettext_now("Ce relevé a déjà été importé : rien n'a changé."))
+            else:
+                messages.success(
+                    request,
+                    gettext_now(
+                        "%(new)d ligne(s) importée(s) (%(known)d déjà connue(s)) : %(matched)d paiement(s) "
+                        "rapproché(s), %(queued)d à rapprocher."
+                    )
+                    % {
+                        "new": outcome.new_lines,
+                        "known": outcome.known_lines,
+                        "matched": outcome.matched,
+                        "queued": outcome.queued,
+                    },
+                )
+            return redirect("finance:queue")
+    statements = BankStatement.objects.select_related("association", "imported_by")[:20]
+    return render(request, "finance/statements.html", {"form": form, "statements": statements})
+
+
+@reconciliation_view()
+def reconciliation_queue(request: HttpRequest) -> HttpResponse:
+    lines = BankLine.objects.filter(status=BankLine.Status.QUEUED).select_related("association", "statement")
+    page = Paginator(lines.order_by("booked_on", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for line in page.object_list:
+        evidence, reason = reconciliation.explained(line)
+        rows.append(
+            {
+                "line": line,
+                "evidence": evidence,
+                "reason": reason,
+                "proposal": reconciliation.proposal(line),
+                "candidates": reconciliation.candidate_dues(line),
+            }
+        )
+    return render(request, "finance/queue.html", {"page": page, "rows": rows})
+
+
+@require_POST
+@reconciliation_view()
+def decide_line(request: HttpRequest, pk: int) -> HttpResponse:
+    line = get_object_or_404(BankLine, pk=pk)
+    form = LineDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext_now("Choisissez une action pour cette ligne."))
+        return redirect("finance:queue")
+    action, data = form.cleaned_data["action"], form.cleaned_data
+    try:
+        if action == "reject":
+            reconciliation.reject_line(line=line, reason=data["reason"] or "", user=request.user)
+            messages.success(request, gettext_now("Ligne écartée : %(line)s.") % {"line": line})
+        else:
+            due = None
+            if action == "choose":
+                due = Due.objects.filter(pk=data["due"] or 0).first()
+                if due is None:
+                    raise UserError(gettext_now("Choisissez la cotisation que cette ligne règle."))
+            reconciliation.confirm_line(line=line, due=due, reason=data["reason"] or "", user=request.user)
+            messages.success(request, gettext_now("Paiement enregistré : %(line)s.") % {"line": line})
+    except UserError as error:
+        messages.error(request, str(error))
+    return redirect("finance:queue")

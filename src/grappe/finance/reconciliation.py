@@ -1,0 +1,380 @@
+"""Bank reconciliation: import a statement, match its lines to dues, and let staff settle the rest.
+
+``import_statement`` reads the whole file first (``statements``), so a bad file changes nothing; then, in one
+transaction, it keeps every line (debits too), skips lines already imported (same file, or an overlapping
+export: a line's fingerprint is its account, date, amount, texts and rank among identical lines), and runs
+the pure engine (``matching``) on the new credits. Confident matches become ``Payment`` and ``Allocation``
+records through ``services.record_payment``; the rest wait in the queue, where ``confirm_line`` and
+``reject_line`` (with a reason) settle them. Every step leaves an audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grappe.core.audit import record_event
+from grappe.core.chunks import chunked
+from grappe.finance import fees, matching, selectors
+from grappe.finance.models import BankLine, BankStatement, Document, Due, Payment
+from grappe.finance.services import FinanceError, paid_amounts, record_payment
+from grappe.finance.statements import Statement, StatementLine, read_statement
+from grappe.registry.models import Association
+
+ACTION_LABELS = {
+    "finance.statement_import": gettext_lazy("import d'un relevé bancaire"),
+    "finance.bank_line_confirm": gettext_lazy("rapprochement d'une ligne de relevé"),
+    "finance.bank_line_reject": gettext_lazy("ligne de relevé écartée"),
+}
+EVIDENCE_LABELS = {
+    "reference.exact": gettext_lazy("référence de cotisation exacte"),
+    "reference.corrected": gettext_lazy("référence de cotisation corrigée par sa clé"),
+    "invoice.exact": gettext_lazy("numéro de facture"),
+    "invoice.near": gettext_lazy("numéro de facture à un chiffre près"),
+    "name.agrees": gettext_lazy("nom du payeur reconnu"),
+    "name.differs": gettext_lazy("nom du payeur différent de l'adhérent"),
+    "name.none": gettext_lazy("payeur non nommé"),
+    "amount.exact": gettext_lazy("montant égal au restant dû"),
+    "amount.partial": gettext_lazy("paiement partiel"),
+    "amount.over": gettext_lazy("montant supérieur au restant dû"),
+}
+REASON_LABELS = {
+    "already_paid": gettext_lazy("les cotisations citées sont déjà réglées"),
+    "near": gettext_lazy("référence approchante : plusieurs cotisations possibles"),
+    "overpaid": gettext_lazy("le virement dépasse ce qui reste dû"),
+    "unsure": gettext_lazy("indices insuffisants pour décider seul"),
+    "no_reference": gettext_lazy("ni référence ni payeur reconnus"),
+    "several_payers": gettext_lazy("plusieurs adhérents portent ce nom"),
+}
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    statement: BankStatement
+    already_imported: bool
+    new_lines: int
+    known_lines: int
+    matched: int
+    queued: int
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fingerprints(statement: Statement) -> list[str]:
+    seen: Counter[tuple[str, ...]] = Counter()
+    prints = []
+    for line in statement.lines:
+        key = (
+            statement.account,
+            line.booked_on.isoformat(),
+            str(line.amount),
+            line.counterparty,
+            line.remittance,
+            line.bank_reference,
+        )
+        seen[key] += 1
+        text = "\x1f".join((*key, str(seen[key])))
+        prints.append(hashlib.sha256(text.encode()).hexdigest())
+    return prints
+
+
+def import_statement(
+    *, association: Association, path: Path, file_name: str, user: Any = None
+) -> ImportOutcome:
+    """Import a bank statement file for ``association`` and reconcile its new lines (see the module doc)."""
+    digest = file_digest(path)
+    known = BankStatement.objects.filter(association=association, sha256=digest).first()
+    if known is not None:
+        return ImportOutcome(known, True, 0, known.lines.count(), 0, 0)
+    statement = read_statement(path, file_name=file_name)  # raises StatementError, nothing written yet
+    return _store(association, statement, file_name[:255], digest, user)
+
+
+@transaction.atomic
+def _store(
+    association: Association, statement: Statement, file_name: str, digest: str, user: Any
+) -> ImportOutcome:
+    record, created = BankStatement.objects.get_or_create(
+        association=association,
+        sha256=digest,
+        defaults={
+            "file_name": file_name,
+            "format": statement.format,
+            "account": statement.account[:34],
+            "statement_id": statement.statement_id[:140],
+            "imported_by": user if getattr(user, "is_authenticated", False) else None,
+        },
+    )
+    if not created:  # the same file imported at the same moment by someone else
+        return ImportOutcome(record, True, 0, record.lines.count(), 0, 0)
+    prints = _fingerprints(statement)
+    existing: set[str] = set()
+    for chunk in chunked(prints):
+        existing |= set(
+            BankLine.objects.filter(association=association, fingerprint__in=chunk).values_list(
+                "fingerprint", flat=True
+            )
+        )
+    new = [
+        _line(record, association, line, fingerprint)
+        for line, fingerprint in zip(statement.lines, prints, strict=True)
+        if fingerprint not in existing
+    ]
+    BankLine.objects.bulk_create(new, batch_size=1000)
+    matched, queued = match_lines(
+        association=association, lines=[line for line in new if line.amount > 0], user=user
+    )
+    record_event(
+        action="finance.statement_import",
+        user=user,
+        target=record,
+        details={
+            "lines": len(statement.lines),
+            "new": len(new),
+            "already_imported": len(statement.lines) - len(new),
+            "matched": matched,
+            "queued": queued,
+        },
+    )
+    return ImportOutcome(record, False, len(new), len(statement.lines) - len(new), matched, queued)
+
+
+def _line(
+    statement: BankStatement, association: Association, line: StatementLine, fingerprint: str
+) -> BankLine:
+    return BankLine(
+        statement=statement,
+        association=association,
+        fingerprint=fingerprint,
+        position=line.position,
+        booked_on=line.booked_on,
+        amount=line.amount,
+        counterparty=line.counterparty[:140],
+        remittance=line.remittance,
+        bank_reference=line.bank_reference[:140],
+        raw=line.raw,
+        status=BankLine.Status.QUEUED if line.amount > 0 else BankLine.Status.DEBIT,
+    )
+
+
+def open_dues(association: Association) -> list[matching.OpenDue]:
+    """The association's dues not cancelled and not fully paid, as the engine reads them."""
+    rows = list(
+        Due.objects.filter(membership__association=association, cancelled_at__isnull=True).values_list(
+            "pk", "membership__organisation_id", "membership__organisation__name", "year", "amount", "due_on"
+        )
+    )
+    paid = paid_amounts(row[0] for row in rows)
+    invoices = dict(
+        Document.objects.filter(association=association, kind=Document.Kind.INVOICE, due__isnull=False)
+        .values_list("due_id", "number")
+        .iterator(chunk_size=5000)
+    )
+    rows.sort(key=lambda row: (row[5], row[0]))  # oldest first: a partial payment settles those first
+    return [
+        matching.OpenDue(
+            id=pk,
+            organisation_id=organisation_id,
+            organisation_name=name,
+            year=year,
+            outstanding=fees.to_cents(amount - paid.get(pk, Decimal(0))),
+            invoice_number=invoices.get(pk, ""),
+        )
+        for pk, organisation_id, name, year, amount, _due_on in rows
+        if amount - paid.get(pk, Decimal(0)) > 0
+    ]
+
+
+def match_lines(*, association: Association, lines: Sequence[BankLine], user: Any = None) -> tuple[int, int]:
+    """Run the engine on ``lines`` (credits, in the caller's transaction): payments for the confident ones,
+    the explanation kept on every line. Returns (matched, queued)."""
+    if not lines:
+        return 0, 0
+    decisions = matching.reconcile(
+        [
+            matching.Line(
+                key=index,
+                amount=fees.to_cents(line.amount),
+                counterparty=line.counterparty,
+                text=f"{line.remittance} {line.bank_reference}",
+            )
+            for index, line in enumerate(lines)
+        ],
+        open_dues(association),
+    )
+    dues = _dues({share.due_id for decision in decisions for share in decision.shares})
+    matched = 0
+    for line, decision in zip(lines, decisions, strict=True):
+        line.explanation = decision.as_json()
+        if decision.matched:
+            _pay(line, [(dues[s.due_id], fees.from_cents(s.cents)) for s in decision.shares], user)
+            line.status = BankLine.Status.MATCHED
+            matched += 1
+    BankLine.objects.bulk_update(lines, ["explanation", "status"], batch_size=1000)
+    return matched, len(lines) - matched
+
+
+def _dues(ids: Iterable[int]) -> dict[int, Due]:
+    found: dict[int, Due] = {}
+    for chunk in chunked(sorted(ids)):
+        found |= Due.objects.select_related("membership__organisation").in_bulk(chunk)
+    return found
+
+
+def _pay(line: BankLine, allocations: Sequence[tuple[Due, Decimal]], user: Any) -> list[Payment]:
+    """One payment per paying organisation; what no due takes stays on the first one, unallocated."""
+    by_organisation: dict[int, list[tuple[Due, Decimal]]] = defaultdict(list)
+    for due, share in allocations:
+        by_organisation[due.membership.organisation_id].append((due, share))
+    rest = line.amount - sum((share for _due, share in allocations), Decimal(0))
+    payments = []
+    for index, shares in enumerate(by_organisation.values()):
+        amount = sum((share for _due, share in shares), Decimal(0)) + (rest if index == 0 else Decimal(0))
+        payments.append(
+            record_payment(
+                organisation=shares[0][0].membership.organisation,
+                association=line.association,
+                method="transfer",
+                amount=amount,
+                received_on=line.booked_on,
+                reference=(line.remittance or line.bank_reference)[:140],
+                allocations=shares,
+                user=user,
+                bank_line=line,
+            )
+        )
+    return payments
+
+
+# -- the queue ------------------------------------------------------------------------------------------------
+
+
+def _queued(line: BankLine) -> BankLine:
+    line = BankLine.objects.select_for_update().select_related("association").get(pk=line.pk)
+    if line.status != BankLine.Status.QUEUED:
+        raise FinanceError(
+            _("La ligne « %(line)s » a déjà été traitée (%(status)s).")
+            % {"line": line, "status": line.get_status_display()}
+        )
+    return line
+
+
+def proposal(line: BankLine) -> list[tuple[Due, Decimal]]:
+    """The engine's proposed allocations for a queued line, against today's balances."""
+    shares = line.explanation.get("shares", [])
+    dues = _dues(due_id for due_id, _organisation, _cents in shares)
+    paid = paid_amounts(dues)
+    plan, left = [], line.amount
+    for due_id, _organisation, _cents in shares:
+        due = dues.get(due_id)
+        if due is None or due.cancelled_at is not None:
+            continue
+        part = min(due.amount - paid.get(due_id, Decimal(0)), left)
+        if part > 0:
+            plan.append((due, part))
+            left -= part
+    return plan
+
+
+@transaction.atomic
+def confirm_line(
+    *, line: BankLine, user: Any = None, due: Due | None = None, reason: str = ""
+) -> list[Payment]:
+    """Settle a queued line: with the engine's proposal, or with ``due`` that a person chose (the line's
+    amount goes to it up to its balance; any rest stays on the payment, unallocated)."""
+    line = _queued(line)
+    if line.amount <= 0:
+        raise FinanceError(_("« %(line)s » est un débit : il ne règle aucune cotisation.") % {"line": line})
+    if due is None:
+        plan = proposal(line)
+        if not plan:
+            raise FinanceError(
+                _("« %(line)s » : aucune cotisation proposée n'est encore ouverte.") % {"line": line},
+                hint=_("Choisissez la cotisation qu'il règle, ou écartez la ligne avec un motif."),
+            )
+    else:
+        due = Due.objects.select_related("membership__organisation", "membership__association").get(pk=due.pk)
+        if due.membership.association_id != line.association_id or due.cancelled_at is not None:
+            raise FinanceError(
+                _("« %(due)s » n'est pas une cotisation ouverte de « %(association)s ».")
+                % {"due": due, "association": line.association}
+            )
+        outstanding = due.amount - paid_amounts([due.pk]).get(due.pk, Decimal(0))
+        if outstanding <= 0:
+            raise FinanceError(
+                _("« %(due)s » est déjà réglée.") % {"due": due},
+                hint=_("Choisissez une autre cotisation, ou écartez la ligne avec un motif."),
+            )
+        plan = [(due, min(outstanding, line.amount))]
+    payments = _pay(line, plan, user)
+    line.status, line.decided_by, line.decided_at = BankLine.Status.CONFIRMED, _person(user), timezone.now()
+    line.reject_reason = reason.strip()[:200]
+    line.save(update_fields=["status", "decided_by", "decided_at", "reject_reason"])
+    record_event(
+        action="finance.bank_line_confirm",
+        user=user,
+        target=line,
+        details={
+            "dues": [str(d) for d, _share in plan],
+            "amounts": [str(share) for _d, share in plan],
+            "chosen": due is not None,
+            "reason": line.reject_reason,
+        },
+    )
+    return payments
+
+
+@transaction.atomic
+def reject_line(*, line: BankLine, reason: str, user: Any = None) -> BankLine:
+    """Set a queued line aside (a subsidy, a refund, a donation…): kept, with who decided and why."""
+    reason = reason.strip()
+    if not reason:
+        raise FinanceError(
+            _("Indiquez pourquoi « %(line)s » ne règle aucune cotisation (subvention, remboursement…).")
+            % {"line": BankLine.objects.get(pk=line.pk)}
+        )
+    line = _queued(line)
+    line.status, line.decided_by, line.decided_at = BankLine.Status.REJECTED, _person(user), timezone.now()
+    line.reject_reason = reason[:200]
+    line.save(update_fields=["status", "decided_by", "decided_at", "reject_reason"])
+    record_event(
+        action="finance.bank_line_reject", user=user, target=line, details={"reason": line.reject_reason}
+    )
+    return line
+
+
+def _person(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def explained(line: BankLine) -> tuple[list[str], str]:
+    """The line's evidence and the reason it waits, in words."""
+    evidence = [str(EVIDENCE_LABELS.get(code, code)) for code in line.explanation.get("evidence", [])]
+    reason = line.explanation.get("reason", "")
+    return evidence, str(REASON_LABELS.get(reason, reason))
+
+
+def candidate_dues(line: BankLine) -> list[Any]:
+    """The dues a person may pick for a queued line: the engine's candidates and proposal, with ``paid``."""
+    ids = set(line.explanation.get("candidates", [])) | {s[0] for s in line.explanation.get("shares", [])}
+    return list(
+        selectors.with_paid(Due.objects.filter(pk__in=sorted(ids), cancelled_at__isnull=True))
+        .select_related("membership__organisation")
+        .order_by("due_on", "pk")
+    )

@@ -1,0 +1,242 @@
+"""Importing a bank statement: confident payments recorded, every line kept, re-imports idempotent, bad files
+changing nothing; the queue's decisions (confirm, choose, reject with a reason), audited; the pages."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from finance import noisy_statements as noisy
+from finance.noisy_statements import Generated
+from grappe.core.models import AuditEvent
+from grappe.finance import reconciliation
+from grappe.finance.matching import due_reference
+from grappe.finance.models import Allocation, BankLine, BankStatement, Due, Payment
+from grappe.finance.reconciliation import confirm_line, import_statement, reject_line
+from grappe.finance.services import FinanceError, generate_dues
+from grappe.finance.statements import StatementError
+
+MARCH = datetime.date(2026, 3, 10)
+
+
+@pytest.fixture
+def dues(network):
+    generate_dues(schedule=network.schedule)
+    return {
+        due.membership.organisation.name: due
+        for due in Due.objects.select_related("membership__organisation")
+    }
+
+
+def lines_for(dues) -> list[Generated]:
+    small = dues["Forez Web"]
+    return [
+        # Its creditor reference, spaces dropped, and a name in capitals: matched.
+        Generated(MARCH, 15000, "FOREZ WEB", due_reference(2026, small.pk).replace(" ", ""), None),
+        # No reference; the lab's name and its only due's exact amount: matched.
+        Generated(MARCH, 30000, "LABORATOIRE HUBERT CURIEN", "COTISATION", None),
+        # A subsidy: queued.
+        Generated(MARCH, 500000, "REGION AUVERGNE RHONE ALPES", "SUBVENTION 2026", None),
+        # A debit: kept, never matched.
+        Generated(MARCH, -85000, "SCI DU FOREZ", "LOYER", None),
+    ]
+
+
+def run_import(network, tmp_path: Path, data: bytes, name: str = "releve.csv"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return import_statement(association=network.numelink, path=path, file_name=name)
+
+
+def test_an_import_records_the_confident_payments_and_keeps_every_line(network, dues, tmp_path):
+    outcome = run_import(network, tmp_path, noisy.as_csv(lines_for(dues)))
+    assert (outcome.new_lines, outcome.matched, outcome.queued) == (4, 2, 1)
+    statuses = dict(BankLine.objects.values_list("counterparty", "status"))
+    assert statuses == {
+        "FOREZ WEB": "matched",
+        "LABORATOIRE HUBERT CURIEN": "matched",
+        "REGION AUVERGNE RHONE ALPES": "queued",
+        "": "debit",  # a debit's label names no « /DE » payer: kept whole as its text
+    }
+    assert BankLine.objects.get(status="debit").remittance == "SCI DU FOREZ LOYER"
+    allocations = {(a.due_id, a.amount) for a in Allocation.objects.all()}
+    assert allocations == {
+        (dues["Forez Web"].pk, Decimal("150.00")),
+        (dues["Laboratoire Hubert Curien"].pk, Decimal("300.00")),
+    }
+    payment = Payment.objects.get(organisation__name="Forez Web")
+    assert (payment.method, payment.received_on, payment.bank_line.counterparty) == (
+        "transfer",
+        MARCH,
+        "FOREZ WEB",
+    )
+    line = BankLine.objects.get(counterparty="FOREZ WEB")
+    assert "reference.exact" in line.explanation["evidence"], (
+        line.remittance,
+        line.explanation,
+    ) and line.raw["Crédit"] == "150,00"
+    assert AuditEvent.objects.filter(action="finance.statement_import").count() == 1
+    assert AuditEvent.objects.filter(action="finance.payment").count() == 2
+
+
+def test_importing_the_same_file_or_an_overlapping_export_adds_nothing_twice(network, dues, tmp_path):
+    lines = lines_for(dues)
+    run_import(network, tmp_path, noisy.as_csv(lines))
+    again = run_import(network, tmp_path, noisy.as_csv(lines))
+    assert again.already_imported and again.new_lines == 0
+    later = Generated(MARCH, int(dues["Data Loire"].amount * 100), "DATA LOIRE", "COTISATION", None)
+    overlapping = run_import(network, tmp_path, noisy.as_csv([*lines[2:], later], first=3), "releve-2.csv")
+    assert (overlapping.already_imported, overlapping.new_lines, overlapping.known_lines) == (False, 1, 2)
+    assert BankLine.objects.count() == 5 and Payment.objects.count() == 3
+    assert BankStatement.objects.count() == 2
+
+
+def test_a_camt_statement_is_reconciled_the_same_way(network, dues, tmp_path):
+    outcome = run_import(network, tmp_path, noisy.as_camt(lines_for(dues)), "releve.xml")
+    assert (outcome.new_lines, outcome.matched, outcome.queued) == (4, 2, 1)
+    assert BankStatement.objects.get().account == "FR7630006000011234567890189"
+
+
+def test_a_bad_file_is_refused_where_it_is_bad_and_changes_nothing(network, dues, tmp_path):
+    data = noisy.as_csv(lines_for(dues)).replace(b"10/03/2026;SCI", b"32/03/2026;SCI")
+    with pytest.raises(StatementError, match=r"releve.csv, ligne 8, colonne « Date opération »"):
+        run_import(network, tmp_path, data)
+    assert (
+        not BankStatement.objects.exists() and not BankLine.objects.exists() and not Payment.objects.exists()
+    )
+
+
+@pytest.fixture
+def queued(network, dues, tmp_path):
+    small = dues["Forez Web"]
+    lines = [
+        # Forez Web's name with a partial amount and no reference: proposed, not decided.
+        Generated(MARCH, 10000, "FOREZ WEB", "ADHESION", None),
+        Generated(MARCH, 500000, "REGION AUVERGNE RHONE ALPES", "SUBVENTION 2026", None),
+    ]
+    run_import(network, tmp_path, noisy.as_csv(lines))
+    return small, BankLine.objects.get(counterparty="FOREZ WEB"), BankLine.objects.get(amount=5000)
+
+
+@pytest.fixture
+def clerk(django_user_model):
+    return django_user_model.objects.create_user("comptable")
+
+
+def test_confirming_the_proposal_records_the_payment_and_audits_it(queued, clerk):
+    small, proposed, _subsidy = queued
+    assert proposed.status == "queued" and proposed.explanation["reason"] == "unsure"
+    [payment] = confirm_line(line=proposed, user=clerk)
+    assert payment.allocations.get().due == small and payment.amount == Decimal("100.00")
+    proposed.refresh_from_db()
+    assert (proposed.status, proposed.decided_by) == ("confirmed", clerk)
+    assert AuditEvent.objects.filter(action="finance.bank_line_confirm", user=clerk).exists()
+    with pytest.raises(FinanceError, match="déjà été traitée"):
+        confirm_line(line=proposed, user=clerk)
+
+
+def test_a_person_may_choose_the_due_a_line_settles(queued, dues, clerk):
+    _small, _proposed, subsidy = queued
+    lab = dues["Laboratoire Hubert Curien"]
+    [payment] = confirm_line(line=subsidy, due=lab, user=clerk, reason="virement groupé du CNRS")
+    # 300 € go to the lab's due; the rest of the 5,000 € stays on the payment, unallocated.
+    assert payment.allocations.get().amount == Decimal("300.00") and payment.amount == Decimal("5000.00")
+
+
+def test_rejecting_a_line_needs_a_reason_and_keeps_it(queued, clerk):
+    _small, _proposed, subsidy = queued
+    with pytest.raises(FinanceError, match="Indiquez pourquoi"):
+        reject_line(line=subsidy, reason="  ", user=clerk)
+    reject_line(line=subsidy, reason="Subvention de la Région", user=clerk)
+    subsidy.refresh_from_db()
+    assert (subsidy.status, subsidy.reject_reason) == ("rejected", "Subvention de la Région")
+    event = AuditEvent.objects.get(action="finance.bank_line_reject")
+    assert event.details == {"reason": "Subvention de la Région"}
+    assert not Payment.objects.exists()
+
+
+# -- pages ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def accountant(hq_user):
+    hq_user.user_permissions.add(
+        Permission.objects.get(codename="add_payment", content_type__app_label="finance")
+    )
+    return hq_user
+
+
+def test_the_statements_page_imports_a_file_and_the_queue_shows_what_waits(
+    client, accountant, registry, tmp_path
+):
+    from .conftest import bill_registry
+
+    bill_registry(registry)
+    client.force_login(accountant)
+    upload = SimpleUploadedFile(
+        "releve.csv", noisy.as_csv([Generated(MARCH, 5000, "REGION AUVERGNE", "SUBVENTION", None)])
+    )
+    response = client.post(
+        reverse("finance:statements"), {"association": registry.numelink.pk, "file": upload}, follow=True
+    )
+    text = response.content.decode()
+    assert "1 ligne(s) importée(s)" in text and "REGION AUVERGNE" in text
+    assert "ni référence ni payeur reconnus" in text
+    line = BankLine.objects.get()
+    response = client.post(
+        reverse("finance:decide_line", args=[line.pk]), {"action": "reject", "reason": "Subvention"}
+    )
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.status == "rejected"
+
+
+def test_a_bad_file_is_shown_on_the_form_with_where_it_is_bad(client, accountant, registry):
+    client.force_login(accountant)
+    upload = SimpleUploadedFile("releve.xml", b"<?xml version='1.0'?><Document><BkToCstmrStmt>")
+    response = client.post(
+        reverse("finance:statements"), {"association": registry.numelink.pk, "file": upload}
+    )
+    assert response.status_code == 200 and "releve.xml, ligne 1" in response.content.decode()
+    assert not BankStatement.objects.exists()
+
+
+def test_territorial_staff_and_staff_without_the_right_are_told_why(client, territorial_user, hq_user):
+    territorial_user.user_permissions.add(
+        Permission.objects.get(codename="add_payment", content_type__app_label="finance")
+    )
+    client.force_login(territorial_user)
+    response = client.get(reverse("finance:queue"))
+    assert response.status_code == 403 and "comptabilité du siège" in response.content.decode()
+    client.force_login(hq_user)  # head office, but not allowed to record payments
+    assert client.get(reverse("finance:statements")).status_code == 403
+
+
+def test_a_crash_while_recording_the_payments_leaves_no_line_and_no_payment(
+    network, dues, tmp_path, monkeypatch
+):
+    calls = []
+    real = reconciliation.record_payment
+
+    def failing(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise RuntimeError("panne au milieu de l'import")
+        return real(**kwargs)
+
+    monkeypatch.setattr(reconciliation, "record_payment", failing)
+    with pytest.raises(RuntimeError):
+        run_import(network, tmp_path, noisy.as_csv(lines_for(dues)))
+    assert not BankStatement.objects.exists() and not BankLine.objects.exists()
+    assert (
+        not Payment.objects.exists()
+        and not AuditEvent.objects.filter(action__in=("finance.statement_import", "finance.payment")).exists()
+    )
+    monkeypatch.undo()
+    assert run_import(network, tmp_path, noisy.as_csv(lines_for(dues))).matched == 2  # nothing half-imported
