@@ -12,6 +12,7 @@ urlpatterns = [
     path("fusions/", include("grappe.mergers.urls")),
     path("gouvernance/", include("grappe.governance.urls")),  # issue 11: statutes, bodies, mandates, seats
     path("cotisations/", include("grappe.finance.urls")),  # finance: dues page, invoices (issue 12)
+    path("start-up/", include("grappe.startups.urls")),  # start-up sourcing (issue 12)
     path("", include("grappe.registry.urls")),
 ]
 
