@@ -63,7 +63,9 @@ def test_an_illegal_move_is_refused_and_changes_nothing(pipeline, hq_user, stage
 
 def test_a_move_dated_before_the_current_stage_is_refused(pipeline, hq_user) -> None:
     with pytest.raises(StartupError, match="ne peut pas la précéder"):
-        services.move_project(project=pipeline.drome, stage="qualified", user=hq_user, on=datetime.date(2025, 12, 1))
+        services.move_project(
+            project=pipeline.drome, stage="qualified", user=hq_user, on=datetime.date(2025, 12, 1)
+        )
 
 
 def test_a_dropped_project_keeps_its_reason_and_resumes_where_it_stopped(pipeline, hq_user) -> None:
@@ -117,12 +119,18 @@ def _convert(project, user, siren=SIREN, **values):
         user=user,
         organisation_values={"siren": siren, "is_startup": True},
         establishment_values={"postcode": "26000", "city": "Valence", "country": "FR", **values},
-        membership_values={"association": project.territory.association, "status": "active", "starts_on": "2026-06-01"},
+        membership_values={
+            "association": project.territory.association,
+            "status": "active",
+            "starts_on": "2026-06-01",
+        },
         on=datetime.date(2026, 6, 1),
     )
 
 
-def test_converting_creates_the_member_and_keeps_the_project_s_history_on_its_timeline(pipeline, hq_user) -> None:
+def test_converting_creates_the_member_and_keeps_the_project_s_history_on_its_timeline(
+    pipeline, hq_user
+) -> None:
     project = pipeline.drome
     services.move_project(project=project, stage="qualified", user=hq_user, on=datetime.date(2026, 2, 1))
 
@@ -130,7 +138,9 @@ def test_converting_creates_the_member_and_keeps_the_project_s_history_on_its_ti
 
     project.refresh_from_db()
     assert project.organisation == organisation and project.stage == "member"
-    assert organisation.name == "Drômoise Robotique" and organisation.siren == SIREN and organisation.is_startup
+    assert (
+        organisation.name == "Drômoise Robotique" and organisation.siren == SIREN and organisation.is_startup
+    )
     assert Membership.objects.get(organisation=organisation).association == project.territory.association
     assert _stages(project)[-1] == ("qualified", "member")
     titles = [entry.title for entry in organisation_timeline(hq_user, organisation.pk).entries]

@@ -19,11 +19,16 @@ def test_a_project_climbs_one_stage_at_a_time() -> None:
     assert move_problem(Stage.ACCOMPANIED, Stage.DROPPED) is MoveProblem.NO_REASON
     assert move_problem(Stage.ACCOMPANIED, Stage.DROPPED, reason="fin du financement") is None
     assert move_problem(Stage.DROPPED, Stage.ACCOMPANIED, dropped_from=Stage.ACCOMPANIED) is None
-    assert move_problem(Stage.DROPPED, Stage.SOURCED, dropped_from=Stage.ACCOMPANIED) is MoveProblem.RESUME_ELSEWHERE
+    assert (
+        move_problem(Stage.DROPPED, Stage.SOURCED, dropped_from=Stage.ACCOMPANIED)
+        is MoveProblem.RESUME_ELSEWHERE
+    )
 
 
 @given(current=stages, target=stages, dropped_from=st.sampled_from([None, *ACTIVE]))
-def test_no_move_reaches_member_or_leaves_it_and_the_board_offers_only_allowed_moves(current, target, dropped_from) -> None:
+def test_no_move_reaches_member_or_leaves_it_and_the_board_offers_only_allowed_moves(
+    current, target, dropped_from
+) -> None:
     problem = move_problem(current, target, reason="motif", dropped_from=dropped_from)
     if target == Stage.MEMBER or current == Stage.MEMBER or current == target:
         assert problem is not None
