@@ -298,6 +298,8 @@ def timeline_entries(organisation: Organisation) -> list[Any]:
         entries.append(
             TimelineEntry(kind="startup", title=title, when=change.on, who=change.actor, lines=lines)
         )
+    if not entries:
+        return []  # no project became this organisation: one query, not two, on every timeline
     files = Application.objects.filter(project__organisation=organisation).select_related(
         "programme", "project"
     )
