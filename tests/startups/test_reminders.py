@@ -34,7 +34,7 @@ def files(pipeline, hq_user):
 
 def test_the_referent_is_reminded_of_near_and_past_deadlines_once(files, settings) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    soon, late, far, orphan = files
+    soon, late, _far, orphan = files
 
     first = services.send_reminders(today=TODAY)
     second = services.send_reminders(today=TODAY + datetime.timedelta(days=1))
