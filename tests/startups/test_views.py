@@ -150,3 +150,25 @@ def test_creating_and_converting_a_project_from_the_pages(pipeline, hq_client, r
         },
     )
     assert "déjà devenue adhérente" in again.content.decode()
+
+
+def test_the_board_reads_a_fixed_number_of_queries(
+    pipeline, hq_user, registry, django_assert_max_num_queries
+) -> None:
+    from grappe.startups import selectors
+
+    for n in range(15):
+        project = services.create_project(user=hq_user, name=f"Projet {n}", territory=registry.drome_ardeche)
+        services.save_application(
+            user=hq_user, project=project, programme=pipeline.label, due_on=datetime.date(2026, 4, 11)
+        )
+        if n % 3 == 0:
+            services.move_project(project=project, stage="dropped", reason="arrêt", user=hq_user)
+    hq_user = type(hq_user).objects.get(pk=hq_user.pk)  # the scope read afresh, as in a request
+
+    with django_assert_max_num_queries(
+        16
+    ):  # scope, counts, then projects and their files per column (+ drops)
+        columns = selectors.board(hq_user, selectors.BoardFilters())
+    dropped = next(column for column in columns if column.stage == "dropped")
+    assert dropped.count == 5 and all(card.targets == [("sourced", "repérée")] for card in dropped.cards)

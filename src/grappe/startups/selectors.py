@@ -100,17 +100,21 @@ def board(user: Any, filters: BoardFilters, *, today: datetime.date | None = Non
     for stage in projects.values_list("stage", flat=True).order_by():
         counts[stage] += 1
     open_files = Application.objects.filter(status=Application.Status.PREPARING).order_by("due_on")
+    drops = StageChange.objects.filter(to_stage=Stage.DROPPED).order_by("-on", "-pk")
     columns = []
     for stage in (*LADDER, Stage.DROPPED):
         rows = (
             projects.filter(stage=stage)
             .select_related("territory", "referent")
             .prefetch_related(Prefetch("applications", queryset=open_files, to_attr="open_files"))
-            .order_by("stage_since", "name", "pk")[:CARDS_PER_COLUMN]
+            .order_by("stage_since", "name", "pk")
         )
+        if stage == Stage.DROPPED:
+            # Where each dropped card may resume: read for the column at once, not card by card.
+            rows = rows.prefetch_related(Prefetch("stage_changes", queryset=drops, to_attr="drops"))
         cards = []
-        for project in rows:
-            dropped_from = _dropped_from(project) if stage == Stage.DROPPED else None
+        for project in rows[:CARDS_PER_COLUMN]:
+            dropped_from = _resume_stage(project.drops) if stage == Stage.DROPPED else None
             targets = [
                 (target.value, str(STAGE_LABELS[target]))
                 for target in allowed_targets(Stage(stage), dropped_from=dropped_from)
@@ -121,9 +125,15 @@ def board(user: Any, filters: BoardFilters, *, today: datetime.date | None = Non
     return columns
 
 
+def _resume_stage(drops: list[StageChange]) -> Stage | None:
+    """The stage the last drop left (``drops``: the project's moves to « abandonnée », newest first)."""
+    return Stage(drops[0].from_stage) if drops and drops[0].from_stage else None
+
+
 def _dropped_from(project: StartupProject) -> Stage | None:
-    last = project.stage_changes.filter(to_stage=Stage.DROPPED).order_by("-on", "-pk").first()
-    return Stage(last.from_stage) if last and last.from_stage else None
+    return _resume_stage(
+        list(project.stage_changes.filter(to_stage=Stage.DROPPED).order_by("-on", "-pk")[:1])
+    )
 
 
 def move_targets(project: StartupProject) -> list[tuple[str, str]]:
