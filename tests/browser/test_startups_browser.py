@@ -53,9 +53,9 @@ def test_moving_a_card_updates_the_board_in_place(live_server, page, pipeline, h
 def test_the_board_works_without_javascript_and_filters_by_territory(
     live_server,
     browser,
-    pipeline,
+    pipeline,  # noqa: F811
     hq_user,
-    registry,  # noqa: F811
+    registry,
 ) -> None:
     context = browser.new_context(locale="fr-FR", java_script_enabled=False)
     page = context.new_page()

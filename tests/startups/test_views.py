@@ -172,3 +172,17 @@ def test_the_board_reads_a_fixed_number_of_queries(
         columns = selectors.board(hq_user, selectors.BoardFilters())
     dropped = next(column for column in columns if column.stage == "dropped")
     assert dropped.count == 5 and all(card.targets == [("sourced", "repérée")] for card in dropped.cards)
+
+
+def test_an_application_file_is_added_from_the_project_page_and_a_bad_date_is_named(
+    pipeline, hq_client
+) -> None:
+    url = reverse("startups:application_create", args=[pipeline.drome.pk])
+    hq_client.post(url, {"programme": pipeline.label.pk, "due_on": "2026-04-11", "status": "preparing"})
+    refused = hq_client.post(
+        url, {"programme": pipeline.label.pk, "due_on": "11 avril", "status": "preparing"}, follow=True
+    )
+
+    assert list(pipeline.drome.applications.values_list("due_on", flat=True)) == [datetime.date(2026, 4, 11)]
+    page = refused.content.decode()
+    assert "Saisissez une date valide" in page and "French Tech Tremplin" in page

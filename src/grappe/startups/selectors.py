@@ -114,7 +114,7 @@ def board(user: Any, filters: BoardFilters, *, today: datetime.date | None = Non
             rows = rows.prefetch_related(Prefetch("stage_changes", queryset=drops, to_attr="drops"))
         cards = []
         for project in rows[:CARDS_PER_COLUMN]:
-            dropped_from = _resume_stage(project.drops) if stage == Stage.DROPPED else None
+            dropped_from = _resume_stage(getattr(project, "drops", [])) if stage == Stage.DROPPED else None
             targets = [
                 (target.value, str(STAGE_LABELS[target]))
                 for target in allowed_targets(Stage(stage), dropped_from=dropped_from)
@@ -319,7 +319,7 @@ def timeline_entries(organisation: Organisation) -> list[Any]:
                 kind="startup",
                 title=_("Candidature à « %(programme)s » : %(status)s")
                 % {"programme": file.programme.name, "status": file.get_status_display()},
-                when=file.submitted_on,
+                when=file.submitted_on or file.due_on,
                 lines=[_("à rendre le %(due)s") % {"due": file.due_on.strftime("%d/%m/%Y")}],
             )
         )

@@ -106,7 +106,7 @@ def application_create(request: HttpRequest, pk: int) -> HttpResponse:
         except UserError as error:
             messages.error(request, str(error))
     else:
-        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
     return redirect("startups:project_detail", pk=project.pk)
 
 
