@@ -190,3 +190,17 @@ def test_a_merger_of_organisations_keeps_both_converted_projects(pipeline, hq_us
     fold_dependents(survivor=first, others=[other])
 
     assert set(first.startup_projects.values_list("name", flat=True)) == {"Drômoise Robotique", "Volcan IA"}
+
+
+def test_a_founder_folded_into_their_duplicate_is_one_founder(pipeline) -> None:
+    from grappe.core.dependents import fold_dependents
+    from grappe.registry.models import Person
+
+    kept, duplicate = Person.objects.create(last_name="Garnier"), Person.objects.create(last_name="GARNIER")
+    pipeline.drome.founders.set([kept, duplicate])
+    pipeline.auvergne.founders.set([duplicate])
+
+    fold_dependents(survivor=kept, others=[duplicate])
+
+    assert list(pipeline.drome.founders.all()) == [kept]
+    assert list(pipeline.auvergne.founders.all()) == [kept]
