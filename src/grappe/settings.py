@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "grappe.governance",  # issue 11: statutes, bodies, mandates, federal seats
     "grappe.finance",  # finance: fee schedules, dues, payments, good standing (issue 12)
+    "grappe.startups",  # start-up sourcing: pipeline, programmes, application deadlines (issue 12)
 ]
 
 MIDDLEWARE = [

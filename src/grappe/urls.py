@@ -13,6 +13,7 @@ urlpatterns = [
     path("gouvernance/", include("grappe.governance.urls")),  # issue 11: statutes, bodies, mandates, seats
     path("cotisations/", include("grappe.finance.urls")),  # finance: dues page, invoices (issue 12)
     path("budgets/", include("grappe.finance.budget_urls")),  # finance: budgets, action plans (issue 12)
+    path("start-up/", include("grappe.startups.urls")),  # start-up sourcing (issue 12)
     path("", include("grappe.registry.urls")),
 ]
 

@@ -110,6 +110,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
             association=built.numelink, code="conseil", name="Conseil d'administration", kind="board"
         )
         assert person and body
+        project = _startup_pipeline(built.numelink, director)
         urls = {
             "dashboard": "/",
             "organisations": "/organisations/",
@@ -145,6 +146,12 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
             "statutes": f"/gouvernance/statuts/{statutes.pk}/",
             "merger-seats": f"/gouvernance/fusions/{merger.pk}/sieges/",
             "merger-procedure": f"/gouvernance/fusions/{merger.pk}/procedure/",
+            "startup-board": "/start-up/",
+            "startup-project": f"/start-up/{project.pk}/",
+            "startup-new": "/start-up/nouveau/",
+            "startup-convert": f"/start-up/{project.pk}/adhesion/",
+            "startup-deadlines": "/start-up/echeances/",
+            "startup-report": "/start-up/bilan/",
             "not-found": "/organisations/999999/",
         }
         assert Association.objects.count() == 2
@@ -259,9 +266,45 @@ PAGES = [
     "statutes",
     "merger-seats",
     "merger-procedure",
+    "startup-board",
+    "startup-project",
+    "startup-new",
+    "startup-convert",
+    "startup-deadlines",
+    "startup-report",
     "not-found",
 ]
-PHONE_PAGES = ["dashboard", "organisations", "organisation", "merger", "merger-review", "dues"]
+PHONE_PAGES = [
+    "dashboard",
+    "organisations",
+    "organisation",
+    "merger",
+    "merger-review",
+    "dues",
+    "startup-board",
+]
+
+
+def _startup_pipeline(association, director):
+    """Three start-up projects (one moved on, one dropped) and an application file due soon."""
+    import datetime
+
+    from django.utils import timezone
+
+    from grappe.registry.models import Territory
+    from grappe.startups import services as startups
+    from grappe.startups.models import Programme
+
+    territory = Territory.objects.filter(association=association).order_by("pk").first()
+    label = Programme.objects.create(name="French Tech Tremplin", kind=Programme.Kind.LABEL)
+    project = startups.create_project(user=director, name="Forez Drones", territory=territory)
+    startups.move_project(project=project, stage="qualified", user=director)
+    dropped = startups.create_project(user=director, name="Loire Data Lab", territory=territory)
+    startups.move_project(project=dropped, stage="dropped", reason="Projet arrêté", user=director)
+    startups.create_project(user=director, name="Pilat Énergie", territory=territory)
+    due = timezone.localdate() + datetime.timedelta(days=8)
+    startups.save_application(user=director, project=project, programme=label, due_on=due)
+    return project
 
 
 @pytest.mark.parametrize("name", PAGES)

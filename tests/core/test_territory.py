@@ -188,6 +188,15 @@ def _mixed_pair(merger: Merger) -> CandidatePair:
     )
 
 
+def _startup_projects(numelink: Association, auvergne: Territory, loire: Territory, director: Any) -> None:
+    """A start-up project in each territory, named after the territory's organisations so that the secrets
+    check catches a project shown outside its territory."""
+    from grappe.startups import services as startups
+
+    startups.create_project(user=director, name="Projet Volcans Cloud", territory=auvergne)
+    startups.create_project(user=director, name="Projet Atelier Forézien", territory=loire)
+
+
 def build_world(directory: Path, django_user_model) -> World:
     base = scenario.build(directory)
     loire = Territory.objects.get(name="Loire")
@@ -302,6 +311,7 @@ def build_world(directory: Path, django_user_model) -> World:
         ],
     )
     _mixed_pair(merger)
+    _startup_projects(base.numelink, auvergne, loire, users["national"])
     return World(
         numelink=base.numelink,
         auvergne_tic=base.auvergne_tic,
@@ -469,6 +479,13 @@ def _bank_line_args(world: World, territory: str) -> list[Any]:
     return [line.pk]
 
 
+def _project_args(world: World, territory: str) -> list[Any]:
+    from grappe.startups.models import StartupProject
+
+    name = "Projet Volcans Cloud" if territory == "auvergne" else "Projet Atelier Forézien"
+    return [StartupProject.objects.get(name=name).pk]
+
+
 def _job_args(world: World, territory: str) -> list[Any]:
     return [(world.mixed_job if territory == "auvergne" else world.loire_job).pk]
 
@@ -609,8 +626,20 @@ RULES: dict[str, Rule] = {
     "finance:statements": Rule("get", None, 200, 403, 403),
     "finance:queue": Rule("get", None, 200, 403, 403),
     "finance:decide_line": Rule("post", _bank_line_args, 302, 403, 403),
+    # Start-ups: each project has its own territory (grappe.core.access.restrict_startups); the board, the
+    # deadlines and the report show every staff member the projects of their territory only.
+    "startups:board": OPEN,
+    "startups:project_create": OPEN,
+    "startups:deadlines": OPEN,
+    "startups:report": OPEN,
+    "startups:report_csv": OPEN,
+    "startups:project_detail": Rule("get", _project_args, 200, _seen_in_auvergne(200), 404),
+    "startups:convert": Rule("get", _project_args, 200, _seen_in_auvergne(200), 404),
+    # A move without a stage is refused by the service (a message), then back to the board.
+    "startups:move": Rule("post", _project_args, 302, _seen_in_auvergne(302), 404),
+    "startups:application_create": Rule("post", _project_args, 302, _seen_in_auvergne(302), 404),
 }
-APP_NAMESPACES = ("registry", "intake", "mergers", "governance", "budgets", "finance")
+APP_NAMESPACES = ("registry", "intake", "mergers", "governance", "budgets", "finance", "startups")
 
 
 def _route_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:

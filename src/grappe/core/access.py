@@ -304,6 +304,8 @@ def restrict_action_plans(user: Any, queryset: QuerySet) -> QuerySet:
     if territories is None:
         return queryset
     return queryset.filter(shares__territory__in=sorted(territories)).distinct()
+
+
 # -- finance -----------------------------------------------------------------------------------------------
 #
 # - Dues and invoices follow the registry's rule (``grappe.finance.selectors``: a due is placed through its
@@ -343,3 +345,22 @@ def reconciliation_view() -> Callable[[View], View]:
 
 def reminders_view() -> Callable[[View], View]:
     return staff_view(capability=can_send_reminders, denied=REMINDERS_DENIED)
+
+
+# -- start-ups ---------------------------------------------------------------------------------------------
+#
+# A start-up project carries its own territory (most have no organisation yet): territorial staff see the
+# projects of territories sharing a département with theirs, and nothing of the others (404, as everywhere);
+# head-office staff see every project. The pipeline board, the deadlines, the reports and their CSV all read
+# this one rule, and so do the services that move or convert a project (a permanent cannot act on a project
+# they cannot see). The reminder command acts as the system (no user) over every project.
+
+
+def restrict_startups(user: Any, queryset: QuerySet, territory_field: str = "territory") -> QuerySet:
+    """Start-up projects (or rows hanging off one, through ``territory_field``) ``user`` may see."""
+    scope = scope_for(user)
+    if scope is None:
+        return queryset.none()
+    if scope.everything:
+        return queryset
+    return queryset.filter(**{f"{territory_field}__in": _territory_ids(scope)})

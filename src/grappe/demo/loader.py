@@ -32,6 +32,7 @@ from grappe.demo import model as story_model
 from grappe.demo import story as plot
 from grappe.demo.accounts import DEMO_PASSWORD, DIRECTOR_USERNAME, TERRITORIAL_USERNAME
 from grappe.demo.membership_types import TYPE_MAPPINGS, give_types
+from grappe.demo.startups_story import tell_startup_chapter
 from grappe.errors import UserError
 from grappe.intake.services import import_file
 from grappe.linkage.scoring import Scores, ratio, score_assignments
@@ -185,6 +186,7 @@ def load_story(
         _create_users(story, associations)
         governance_story.load(story, associations)
         finance_story.play(progress=say)
+        tell_startup_chapter(seed=seed)
     return report
 
 

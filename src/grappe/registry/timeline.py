@@ -3,13 +3,15 @@ mergers and the edits, with who and when, newest first.
 
 Built by one selector, ``organisation_timeline``, from the three places the story is kept: the memberships'
 dates, the lineage of imported rows (which file gave which values, who imported it) and the audit log (edits
-by hand, merged duplicates, a merger's changes, the reason a member left).
+by hand, merged duplicates, a merger's changes, the reason a member left), and from what other apps declare
+(``declare_source``: a start-up's pipeline before it became a member), read in INSTALLED_APPS order.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -45,6 +47,28 @@ class TimelineEntry:
         return isinstance(self.when, datetime.datetime)
 
 
+# Other apps' parts of an organisation's story: app label → entries of an organisation. Declared by the app's
+# ``ready()`` (as its dependents are), never discovered by import.
+Source = Callable[[Organisation], list[TimelineEntry]]
+_sources: dict[str, Source] = {}
+
+
+def declare_source(app_label: str, source: Source) -> None:
+    """Add ``source``'s entries to every organisation's timeline (replacing what ``app_label`` declared)."""
+    _sources[app_label] = source
+
+
+def _declared_entries(organisation: Organisation) -> list[TimelineEntry]:
+    from django.apps import apps
+
+    return [
+        entry
+        for config in apps.get_app_configs()
+        if config.label in _sources
+        for entry in _sources[config.label](organisation)
+    ]
+
+
 @dataclass
 class Timeline:
     organisation: Organisation
@@ -61,6 +85,7 @@ def organisation_timeline(user: User, pk: int) -> Timeline:
         *_membership_entries(organisation, _end_reasons(events)),
         *_import_entries(organisation),
         *(_event_entry(event) for event in events[:EVENT_LIMIT]),
+        *_declared_entries(organisation),
     ]
     entries.sort(key=lambda entry: entry.moment, reverse=True)
     return Timeline(organisation=organisation, entries=entries, events_truncated=len(events) > EVENT_LIMIT)

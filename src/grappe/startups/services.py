@@ -1,0 +1,375 @@
+"""Start-up services: create a project, move it in the pipeline, record its application files, convert it into
+a member organisation, and e-mail the reminders of application deadlines.
+
+Every function that changes state is atomic, leaves an audit event, and refuses with a ``StartupError`` naming
+the project, the problem and the fix, having then changed nothing. A user acts only on projects they see
+(``grappe.core.access.restrict_startups``): another territory's project answers « introuvable ».
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grappe.core import access, audit
+from grappe.errors import NotFound, UserError
+from grappe.registry import editing
+from grappe.registry.models import Organisation, Person, StaffMember, Territory
+from grappe.registry.selectors import existing_organisation
+from grappe.startups.models import (
+    STAGE_LABELS,
+    Application,
+    Programme,
+    ReminderSent,
+    StageChange,
+    StartupProject,
+)
+from grappe.startups.stages import MoveProblem, Stage, move_problem
+
+ACTION_LABELS = {
+    "startups.create": gettext_lazy("start-up : nouveau projet"),
+    "startups.stage": gettext_lazy("start-up : changement d'étape"),
+    "startups.application": gettext_lazy("start-up : dossier de candidature"),
+    "startups.convert": gettext_lazy("start-up : devenue adhérente"),
+    "startups.reminder": gettext_lazy("start-up : relance d'échéance"),
+}
+
+# How many days before its deadline an application still being prepared is reminded to its referent.
+REMIND_DAYS_BEFORE = 14
+
+
+class StartupError(UserError):
+    code = "grappe.startups"
+
+
+def _label(stage: str) -> str:
+    return str(STAGE_LABELS[Stage(stage)])
+
+
+def _visible_project(user: Any, project: StartupProject) -> StartupProject:
+    """The project locked for the change, when ``user`` may see it (``user`` None: the command line)."""
+    projects = StartupProject.objects.select_for_update()
+    if user is not None:
+        projects = access.restrict_startups(user, projects)
+    found = projects.filter(pk=project.pk).first()
+    if found is None:
+        raise NotFound(_("Projet de start-up n° %(id)s introuvable.") % {"id": project.pk})
+    return found
+
+
+def _record_change(
+    project: StartupProject, *, before: str, after: str, on: datetime.date, user: Any, reason: str = ""
+) -> StageChange:
+    change = StageChange.objects.create(
+        project=project,
+        from_stage=before,
+        to_stage=after,
+        on=on,
+        by=user if getattr(user, "is_authenticated", False) else None,
+        actor=audit.actor_label(user)[:150],
+        reason=reason[:300],
+    )
+    audit.record_event(
+        action="startups.stage" if before else "startups.create",
+        user=user,
+        target=project,
+        changes={"stage": (before, after)},
+        details={"reason": reason, "on": on},
+    )
+    return change
+
+
+# -- projects ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_project(
+    *,
+    user: Any,
+    name: str,
+    territory: Territory,
+    referent: StaffMember | None = None,
+    summary: str = "",
+    founders: Iterable[Person] = (),
+    programmes: Iterable[Programme] = (),
+    on: datetime.date | None = None,
+) -> StartupProject:
+    """A project sourced on ``on`` (today by default), in ``territory``, which ``user`` must see."""
+    if not name.strip():
+        raise StartupError(_("Le nom du projet est obligatoire."), hint=_("Indiquez le nom de la start-up."))
+    if user is not None and not access.restrict_startups(
+        user, Territory.objects.filter(pk=territory.pk), "pk"
+    ):
+        raise StartupError(
+            _("Le territoire « %(territory)s » n'est pas le vôtre : vous ne pouvez pas y suivre de projet.")
+            % {"territory": territory.name},
+            hint=_("Choisissez votre territoire, ou demandez à la direction."),
+        )
+    on = on or timezone.localdate()
+    project = StartupProject.objects.create(
+        name=name.strip(), territory=territory, referent=referent, summary=summary, stage_since=on
+    )
+    project.founders.set(founders)
+    project.programmes.set(programmes)
+    _record_change(project, before="", after=Stage.SOURCED, on=on, user=user)
+    return project
+
+
+def _dropped_from(project: StartupProject) -> Stage | None:
+    last = project.stage_changes.filter(to_stage=Stage.DROPPED).order_by("-on", "-pk").first()
+    return Stage(last.from_stage) if last and last.from_stage else None
+
+
+def check_move(project: StartupProject, target: str, *, reason: str = "") -> None:
+    """Refuse a move the pipeline does not allow (``StartupError`` saying which moves are), else nothing."""
+    if target not in Stage.__members__.values():
+        raise StartupError(_("Étape « %(stage)s » inconnue.") % {"stage": target})
+    current, wanted = Stage(project.stage), Stage(target)
+    problem = move_problem(current, wanted, reason=reason, dropped_from=_dropped_from(project))
+    if problem is None:
+        return
+    names = {"project": project.name, "current": _label(current), "target": _label(wanted)}
+    messages = {
+        MoveProblem.SAME: (_("« %(project)s » est déjà à l'étape « %(target)s »."), ""),
+        MoveProblem.CONVERTED: (
+            _("« %(project)s » est devenue adhérente : son parcours de start-up est terminé."),
+            _("Son suivi continue sur la fiche de l'organisation."),
+        ),
+        MoveProblem.MEMBER_BY_MOVE: (
+            _("« %(project)s » ne devient pas adhérente en déplaçant sa carte."),
+            _("Utilisez « Convertir en adhérente » : l'organisation et son adhésion sont créées avec."),
+        ),
+        MoveProblem.SKIPS: (
+            _("« %(project)s » passe de « %(current)s » à « %(target)s » : une étape à la fois."),
+            _("Avancez ou reculez la carte d'une seule colonne."),
+        ),
+        MoveProblem.NO_REASON: (
+            _("Abandonner « %(project)s » demande un motif."),
+            _("Indiquez pourquoi le projet s'arrête."),
+        ),
+        MoveProblem.RESUME_ELSEWHERE: (
+            _("« %(project)s » reprend à l'étape où il a été abandonné, pas à « %(target)s »."),
+            _("Reprenez-le d'abord à cette étape, puis avancez-le."),
+        ),
+    }
+    message, hint = messages[problem]
+    raise StartupError(message % names, hint=hint, code=f"grappe.startups.{problem}")
+
+
+@transaction.atomic
+def move_project(
+    *, project: StartupProject, stage: str, user: Any, reason: str = "", on: datetime.date | None = None
+) -> StartupProject:
+    """Move ``project`` to ``stage`` (one step up or down, dropped with a reason, resumed where it was)."""
+    project = _visible_project(user, project)
+    check_move(project, stage, reason=reason)
+    on = on or timezone.localdate()
+    if on < project.stage_since:
+        raise StartupError(
+            _(
+                "« %(project)s » est à son étape actuelle depuis le %(since)s : un changement ne peut pas la précéder."
+            )
+            % {"project": project.name, "since": date_format(project.stage_since)},
+            hint=_("Indiquez une date égale ou postérieure."),
+        )
+    before = project.stage
+    project.stage, project.stage_since = stage, on
+    project.dropped_reason = reason.strip() if stage == Stage.DROPPED else ""
+    project.save(update_fields=["stage", "stage_since", "dropped_reason"])
+    _record_change(project, before=before, after=stage, on=on, user=user, reason=reason.strip())
+    return project
+
+
+# -- application files ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_application(
+    *,
+    user: Any,
+    project: StartupProject,
+    programme: Programme,
+    due_on: datetime.date,
+    status: str = Application.Status.PREPARING,
+    submitted_on: datetime.date | None = None,
+    application: Application | None = None,
+) -> Application:
+    """Record an application file (new, or ``application`` changed): a deadline, a status, when it was filed."""
+    project = _visible_project(user, project)
+    if status not in Application.Status.values:
+        raise StartupError(_("Statut de dossier « %(status)s » inconnu.") % {"status": status})
+    if status != Application.Status.PREPARING and submitted_on is None:
+        submitted_on = timezone.localdate()
+    application = application or Application(project=project)
+    before = audit.values_of(application) if application.pk else {}
+    application.programme, application.due_on = programme, due_on
+    application.status, application.submitted_on = status, submitted_on
+    application.save()
+    project.programmes.add(programme)
+    audit.record_event(
+        action="startups.application",
+        user=user,
+        target=application,
+        parent=project,
+        changes=audit.changes_between(before, audit.values_of(application), Application),
+    )
+    return application
+
+
+# -- conversion into a member ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def convert_to_member(
+    *,
+    project: StartupProject,
+    user: Any,
+    organisation_values: Mapping[str, Any],
+    establishment_values: Mapping[str, Any],
+    membership_values: Mapping[str, Any],
+    on: datetime.date | None = None,
+) -> Organisation:
+    """Create the member organisation of ``project`` (head office and membership, through the registry's
+    ``create_member``: the same checks as the « Ajouter un membre » page), link the project to it and move it
+    to « adhérente ». A project already converted, a dropped one, or a SIREN/SIRET already in the registry is
+    refused, nothing created."""
+    project = _visible_project(user, project)
+    if project.organisation_id is not None or project.stage == Stage.MEMBER:
+        raise StartupError(
+            _("« %(project)s » est déjà devenue adhérente (organisation n° %(id)s).")
+            % {"project": project.name, "id": project.organisation_id},
+            hint=_("Son suivi continue sur la fiche de l'organisation."),
+            code="grappe.startups.already_converted",
+        )
+    if project.stage == Stage.DROPPED:
+        raise StartupError(
+            _("« %(project)s » a été abandonné : reprenez-le avant de le convertir.")
+            % {"project": project.name}
+        )
+    siren = str(organisation_values.get("siren") or project.siren or "").strip()
+    siret = str(establishment_values.get("siret") or "").strip()
+    existing = existing_organisation(user, siren=siren, siret=siret) if (siren or siret) else None
+    if existing is not None:
+        shown = existing.organisation
+        raise StartupError(
+            _(
+                "Le SIREN ou SIRET %(identifier)s est déjà au registre%(where)s : la start-up n'y est pas ajoutée en double."
+            )
+            % {
+                "identifier": existing.identifier,
+                "where": _(" (« %(name)s », fiche n° %(id)s)") % {"name": shown.name, "id": shown.pk}
+                if shown
+                else _(" (hors de votre territoire)"),
+            },
+            hint=_("Vérifiez l'identifiant, ou complétez la fiche existante et son adhésion."),
+            code="grappe.startups.duplicate",
+        )
+    values = {"name": project.name, "siren": siren, **organisation_values}
+    organisation = editing.create_member(
+        user=user,
+        organisation_values=values,
+        establishment_values=establishment_values,
+        membership_values=dict(membership_values),
+    )
+    on = on or timezone.localdate()
+    before = project.stage
+    project.organisation, project.siren = organisation, organisation.siren
+    project.stage, project.stage_since = Stage.MEMBER, max(on, project.stage_since)
+    project.save(update_fields=["organisation", "siren", "stage", "stage_since"])
+    _record_change(project, before=before, after=Stage.MEMBER, on=project.stage_since, user=user)
+    audit.record_event(
+        action="startups.convert", user=user, target=project, details={"organisation": organisation.pk}
+    )
+    return organisation
+
+
+# -- reminders --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reminders:
+    """What ``send_reminders`` did: e-mails sent, reminders already sent before, files nobody can be told of."""
+
+    sent: list[ReminderSent] = field(default_factory=list)
+    already_sent: int = 0
+    without_recipient: list[Application] = field(default_factory=list)
+
+
+def _reminder_kind(application: Application, today: datetime.date) -> str:
+    return ReminderSent.Kind.OVERDUE if application.due_on < today else ReminderSent.Kind.UPCOMING
+
+
+def _reminder_text(application: Application, kind: str, today: datetime.date) -> tuple[str, str]:
+    names = {
+        "project": application.project.name,
+        "programme": application.programme.name,
+        "due": date_format(application.due_on),
+        "days": abs((application.due_on - today).days),
+    }
+    if kind == ReminderSent.Kind.OVERDUE:
+        subject = _("Dossier en retard : %(project)s — %(programme)s") % names
+        body = _(
+            "Le dossier de candidature de « %(project)s » à « %(programme)s » devait être rendu le %(due)s "
+            "(il y a %(days)s jour(s)) et n'est pas marqué comme déposé.\n\nS'il a été déposé, indiquez-le sur "
+            "la page du projet ; sinon, voyez avec l'équipe s'il est encore temps."
+        )
+    else:
+        subject = _("Échéance proche : %(project)s — %(programme)s le %(due)s") % names
+        body = _(
+            "Le dossier de candidature de « %(project)s » à « %(programme)s » est à rendre le %(due)s, dans "
+            "%(days)s jour(s).\n\nUne fois déposé, indiquez-le sur la page du projet : les relances s'arrêtent."
+        )
+    return subject, body % names
+
+
+def send_reminders(*, today: datetime.date | None = None, days_before: int = REMIND_DAYS_BEFORE) -> Reminders:
+    """E-mail each referent the application files still being prepared whose deadline is within
+    ``days_before`` days or past: once per file, kind (« proche », « dépassée ») and deadline, so that running
+    it every day sends each reminder once. Each e-mail is recorded in the same transaction as its sending: a
+    failed sending records nothing and is tried again next run."""
+    today = today or timezone.localdate()
+    outcome = Reminders()
+    pending = (
+        Application.objects.filter(
+            status=Application.Status.PREPARING,
+            due_on__lte=today + datetime.timedelta(days=days_before),
+            project__stage__in=[stage.value for stage in Stage if stage not in (Stage.DROPPED,)],
+        )
+        .select_related("project__referent", "programme")
+        .order_by("due_on", "pk")
+    )
+    for application in pending:
+        kind = _reminder_kind(application, today)
+        if ReminderSent.objects.filter(
+            application=application, kind=kind, due_on=application.due_on
+        ).exists():
+            outcome.already_sent += 1
+            continue
+        referent = application.project.referent
+        if referent is None or not referent.email:
+            outcome.without_recipient.append(application)
+            continue
+        with transaction.atomic():
+            reminder = ReminderSent.objects.create(
+                application=application, kind=kind, due_on=application.due_on, recipient=referent.email
+            )
+            subject, body = _reminder_text(application, kind, today)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [referent.email])
+            audit.record_event(
+                action="startups.reminder",
+                target=application,
+                parent=application.project,
+                details={"recipient": referent.email, "due_on": application.due_on},
+            )
+        outcome.sent.append(reminder)
+    return outcome

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from grappe.startups import views
+
+app_name = "startups"
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("nouveau/", views.project_create, name="project_create"),
+    path("echeances/", views.deadline_list, name="deadlines"),
+    path("bilan/", views.report, name="report"),
+    path("bilan.csv", views.report_csv, name="report_csv"),
+    path("<int:pk>/", views.project_detail, name="project_detail"),
+    path("<int:pk>/etape/", views.move, name="move"),
+    path("<int:pk>/dossier/", views.application_create, name="application_create"),
+    path("<int:pk>/adhesion/", views.convert, name="convert"),
+]
