@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('intake', '0002_info_severity'),
+        ("intake", "0002_info_severity"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importissue',
-            name='company',
-            field=models.CharField(blank=True, max_length=255, verbose_name='entreprise'),
+            model_name="importissue",
+            name="company",
+            field=models.CharField(blank=True, max_length=255, verbose_name="entreprise"),
         ),
     ]

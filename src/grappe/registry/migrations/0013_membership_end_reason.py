@@ -51,23 +51,34 @@ def carry_reasons(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0012_folded_sort_keys'),
-        ('core', '0001_initial'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("registry", "0012_folded_sort_keys"),
+        ("core", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='end_reason',
-            field=models.CharField(blank=True, choices=[('resignation', 'démission'), ('non_payment', 'non-paiement de la cotisation'), ('merger', 'fusion'), ('dissolution', "dissolution ou cessation d'activité"), ('exclusion', 'exclusion'), ('other', 'autre motif')], max_length=20, verbose_name='motif du départ'),
+            model_name="membership",
+            name="end_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("resignation", "démission"),
+                    ("non_payment", "non-paiement de la cotisation"),
+                    ("merger", "fusion"),
+                    ("dissolution", "dissolution ou cessation d'activité"),
+                    ("exclusion", "exclusion"),
+                    ("other", "autre motif"),
+                ],
+                max_length=20,
+                verbose_name="motif du départ",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='end_reason_detail',
-            field=models.CharField(blank=True, max_length=500, verbose_name='précisions sur le départ'),
+            model_name="membership",
+            name="end_reason_detail",
+            field=models.CharField(blank=True, max_length=500, verbose_name="précisions sur le départ"),
         ),
         migrations.RunPython(carry_reasons, migrations.RunPython.noop),
     ]
