@@ -574,6 +574,7 @@ RULES: dict[str, Rule] = {
     "intake:progress": Rule("get", _job_args, 200, _seen_in_auvergne(200), 404),
     "intake:mapping": Rule("get", _job_args, 302, _seen_in_auvergne(403), 404),
     "intake:run": Rule("post", _job_args, 302, _seen_in_auvergne(403), 404),
+    "intake:correct": Rule("post", _job_args, 302, _seen_in_auvergne(403), 404),
     # Mergers: visible when one of their networks is in the territory; the review by pair.
     "mergers:list": OPEN,
     "mergers:detail": Rule("get", _merger_args, 200, 200, 404),

@@ -209,7 +209,8 @@ def test_the_import_page_preselects_france_and_imports_with_the_chosen_default_c
     staff_client.post(reverse("intake:mapping", args=[job.pk]), data)
     report = staff_client.get(reverse("intake:report", args=[job.pk]))
     assert [count.code for count in report.context["reading_counts"]] == ["summary.kept_local"]
-    staff_client.post(reverse("intake:run", args=[job.pk]))
+    # The file says neither since when nor in which standing: the import asks, « inconnue » is an answer.
+    staff_client.post(reverse("intake:run", args=[job.pk]), {"starts_unknown": "on", "status": "unknown"})
 
     assert {item.country for item in Establishment.objects.all()} == {"US"}
     assert Organisation.objects.get(name="Lakeside Labs").phone == "+17732511196"

@@ -75,9 +75,11 @@ def test_upload_mapping_report_and_import(staff_client, association, write_csv, 
     response = upload(staff_client, association, path)
 
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("intake:mapping", args=[job.pk])
+    # Every column recognised: validated at once, the mapping page a link away.
+    assert response.status_code == 302 and response["Location"] == reverse("intake:report", args=[job.pk])
     assert job.file.name.startswith("imports/") and job.created_by == importer
-    assert job.status == "uploaded" and job.headers == HEADERS
+    job.refresh_from_db()
+    assert job.status == "validated" and job.headers == HEADERS and job.row_count == 3
 
     page = staff_client.get(reverse("intake:mapping", args=[job.pk]))
     assert page.status_code == 200
@@ -100,10 +102,16 @@ def test_upload_mapping_report_and_import(staff_client, association, write_csv, 
     assert report.status_code == 200
     assert "4,12345E+13" in report.content.decode() and "Importer les 3 lignes" in report.content.decode()
 
-    response = staff_client.post(reverse("intake:run", args=[job.pk]))
+    # The « Statut » column is now ignored: the import asks the new members' status, and waits for it.
+    unanswered = staff_client.post(reverse("intake:run", args=[job.pk]))
+    assert unanswered.status_code == 400 and "Statut des nouveaux adhérents" in unanswered.content.decode()
+    assert Organisation.objects.count() == 0
+
+    response = staff_client.post(reverse("intake:run", args=[job.pk]), {"status": "pending"})
     assert response.status_code == 302 and response["Location"] == reverse("intake:job", args=[job.pk])
     job.refresh_from_db()
     assert job.status == "imported" and job.imported_count == 3 and job.source_file is not None
+    assert set(Membership.objects.values_list("status", flat=True)) == {"pending"}
     assert job.source_file.imported_by == importer
     assert (
         Organisation.objects.count() == 3 and Membership.objects.filter(association=association).count() == 3
@@ -200,13 +208,14 @@ def test_a_file_already_imported_is_refused_at_upload(staff_client, association,
 def test_a_mapping_without_the_company_name_is_explained_on_the_page(staff_client, association, write_csv):
     upload(staff_client, association, write_csv([member_row(1)]))
     job = ImportJob.objects.get()
+    before = (job.status, job.mapping)
 
     response = staff_client.post(reverse("intake:mapping", args=[job.pk]), mapping_post(job, column_0=""))
 
     assert response.status_code == 400
     assert "Raison sociale" in response.content.decode() and "Aucune colonne" in response.content.decode()
     job.refresh_from_db()
-    assert job.status == "uploaded"
+    assert (job.status, job.mapping) == before
 
 
 def test_a_saved_mapping_can_be_applied(staff_client, association, write_csv, importer):
@@ -259,7 +268,7 @@ def test_a_running_job_page_polls_its_progress(staff_client, association, write_
     job = ImportJob.objects.get()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING)
     progress_file = media_root / "imports" / "progress" / f"{job.pk}.json"
-    progress_file.parent.mkdir(parents=True)
+    progress_file.parent.mkdir(parents=True, exist_ok=True)  # the upload's own validation made it
     progress_file.write_text('{"stage": "import", "done": 500, "total": 2000}')
 
     page = staff_client.get(reverse("intake:job", args=[job.pk])).content.decode()

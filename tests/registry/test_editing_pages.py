@@ -310,20 +310,41 @@ def test_a_membership_ends_with_its_date_and_reason_shown_in_the_timeline(regist
     data = {"association": registry.numelink.pk, "status": "ended", "starts_on": "2015-03-01"}
     response = hq_editor.post(url, data)
     assert 'id="id_ends_on_error"' in response.content.decode()  # an ended membership has an end date
-    response = hq_editor.post(url, {**data, "ends_on": "2014-12-31", "end_reason": "Cessation d'activité"})
+    reason = {"end_reason": "dissolution", "end_reason_detail": "Liquidation judiciaire"}
+    response = hq_editor.post(url, {**data, "ends_on": "2014-12-31", **reason})
     assert 'id="id_ends_on_error"' in response.content.decode()  # before its start
     membership.refresh_from_db()
     assert membership.status == "active" and membership.ends_on is None
-    response = hq_editor.post(url, {**data, "ends_on": "31/12/2025", "end_reason": "Cessation d'activité"})
+    response = hq_editor.post(url, {**data, "ends_on": "31/12/2025", **reason})
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.status == "ended" and membership.ends_on == datetime.date(2025, 12, 31)
+    assert (membership.end_reason, membership.end_reason_detail) == ("dissolution", "Liquidation judiciaire")
     event = AuditEvent.objects.get()
-    assert event.details == {"end_reason": "Cessation d'activité"}
+    assert event.changes["end_reason"] == ["", "dissolution"]
     timeline = hq_editor.get(
         reverse("registry:timeline", args=[registry.drome_logiciels.pk])
     ).content.decode()
-    assert "Fin de l&#x27;adhésion à Numélink" in timeline and "Cessation d&#x27;activité" in timeline
+    assert "Fin de l&#x27;adhésion à Numélink" in timeline
+    assert (
+        "motif : dissolution ou cessation d&#x27;activité" in timeline
+        and "Liquidation judiciaire" in timeline
+    )
+
+
+def test_another_reason_must_say_which_and_an_unknown_kind_is_refused(registry, hq_editor):
+    membership = registry.drome_logiciels.memberships.get()
+    url = reverse("registry:membership_edit", args=[membership.pk])
+    data = {"association": registry.numelink.pk, "status": "ended", "starts_on": "2015-03-01"}
+    data["ends_on"] = "2025-12-31"
+
+    other = hq_editor.post(url, {**data, "end_reason": "other"})
+    unknown = hq_editor.post(url, {**data, "end_reason": "bankruptcy"})
+
+    assert 'id="id_end_reason_detail_error"' in other.content.decode()
+    assert 'id="id_end_reason_error"' in unknown.content.decode()
+    membership.refresh_from_db()
+    assert membership.end_reason == "" and not AuditEvent.objects.exists()
 
 
 def test_a_membership_type_of_another_association_is_refused(registry, hq_editor):
@@ -344,7 +365,7 @@ def test_a_reason_without_an_end_date_is_refused(registry, hq_editor):
             "association": registry.numelink.pk,
             "status": "active",
             "starts_on": "2015-03-01",
-            "end_reason": "Départ",
+            "end_reason": "resignation",
         },
     )
     assert 'id="id_end_reason_error"' in response.content.decode()
@@ -466,11 +487,12 @@ def test_a_membership_of_an_absorbed_network_can_still_be_edited(registry, hq_ed
             "status": "ended",
             "starts_on": "2010-01-01",
             "ends_on": "2016-06-01",
-            "end_reason": "Absorption de RhoneAlley par Numélink",
+            "end_reason": "merger",
+            "end_reason_detail": "Absorption de RhoneAlley par Numélink",
         },
     )
     assert response.status_code == 302
-    assert AuditEvent.objects.get().details == {"end_reason": "Absorption de RhoneAlley par Numélink"}
+    assert AuditEvent.objects.get().changes["end_reason"] == ["", "merger"]
 
 
 def test_a_duplicate_created_at_the_same_moment_is_refused_not_a_crash(registry, hq_editor, monkeypatch):

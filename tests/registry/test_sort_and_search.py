@@ -207,3 +207,39 @@ def test_digits_that_are_not_a_phone_are_not_read_as_one():
     assert phone_number("732 829 320") is None  # a SIREN
     assert phone_number("42000") is None
     assert phone_number("Numélink") is None
+
+
+def test_the_association_list_sorts_by_any_column_in_french_order(registry, hq_client):
+    from grappe.registry.models import Association
+
+    Association.objects.create(name="Échirolles Numérique", seat_city="Échirolles")
+    Association.objects.create(name="ardèche connectée", seat_city="")
+    url = reverse("registry:association_list")
+
+    def names(**query: str) -> list[str]:
+        return [a.name for a in hq_client.get(url, query).context["associations"]]
+
+    by_name = names(tri="nom")
+    assert by_name == sorted(by_name, key=lambda name: name.casefold().replace("é", "e").replace("è", "e"))
+    assert by_name.index("ardèche connectée") < by_name.index("Échirolles Numérique")
+    assert names(tri="-nom") == by_name[::-1]
+    assert names(tri="siege")[-1] == "ardèche connectée"  # no seat: last either way
+    assert names(tri="-siege")[-1] == "ardèche connectée"
+    page = hq_client.get(url, {"tri": "nom"}).content.decode()
+    assert 'aria-sort="ascending"' in page and "?tri=-nom" in page
+
+
+def test_the_territory_list_sorts_by_its_counts(registry, hq_client):
+    url = reverse("registry:territory_list")
+
+    def rows(sort: str) -> list[tuple[str, int]]:
+        return [(t.name, t.member_count) for t in hq_client.get(url, {"tri": sort}).context["territories"]]
+
+    counts = [count for _name, count in rows("adherents")]
+    assert counts == sorted(counts)
+    assert [count for _name, count in rows("-adherents")] == sorted(counts, reverse=True)
+    names = [name for name, _count in rows("nom")]
+    assert names == sorted(names, key=str.casefold) and len(names) >= 3
+    assert [name for name, _count in rows("inconnu")] == [
+        name for name, _count in rows("")
+    ]  # an unknown column: the list's own order

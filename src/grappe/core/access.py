@@ -70,8 +70,8 @@ def staff_view(*, capability: Capability | None = None, denied: str | Promise = 
 #   file's lines (rejected rows, validation issues, the report CSV, the mapping page's sample rows) are shown in
 #   full to the uploader (who holds the file) and to head-office staff; anyone else sees only the lines of their
 #   territory: rows imported into one of their organisations, rejected rows whose postcode lies in one of their
-#   départements. The other lines are counted, never detailed. Mapping and starting an import handle the whole
-#   file: the uploader's and head office's work (403 for anyone else).
+#   départements. The other lines are counted, never detailed. Mapping, correcting a flagged cell and starting
+#   an import handle the whole file: the uploader's and head office's work (403 for anyone else).
 # - Mergers. A merger is visible when one of its networks (absorbing, absorbed, resulting) has a territory
 #   sharing a département with the user's. A review pair is listed when at least one of its organisations is
 #   visible in the registry; the side that is not shows its legal name, identifiers, places and NAF code (public
@@ -164,7 +164,7 @@ def sees_whole_import(user: Any, job: Any) -> bool:
 
 
 def check_import_file(user: Any, job: Any) -> None:
-    """Mapping and starting an import handle the whole file (its sample rows, all its lines)."""
+    """Mapping, correcting and starting an import handle the whole file (its sample rows, all its lines)."""
     if not sees_whole_import(user, job):
         raise PermissionDenied(
             _(

@@ -34,6 +34,7 @@ ACTION_LABELS: dict[str, Any] = {
     "change": _("modification"),
     "delete": _("suppression"),
     "import": _("import d'un fichier"),
+    "import.correct": _("import : valeur corrigée avant l'import"),
     "organisation.merge": _("fusion de fiches en double"),
     "association.absorb": _("absorption d'une association"),
     "merger.import": _("fusion : import du fichier"),
@@ -196,6 +197,12 @@ DETAIL_LABELS: dict[str, Any] = {
     "effective_on": _("à compter du"),
     "memberships_moved": _("adhésions transférées"),
     "end_reason": _("motif du départ"),
+    "answered_starts_on": _("adhérents depuis (réponse à l'import)"),
+    "answered_membership_type": _("type d'adhésion (réponse à l'import)"),
+    "answered_status": _("statut (réponse à l'import)"),
+    "line": _("ligne"),
+    "column": _("colonne"),
+    "value": _("valeur"),
 }
 
 

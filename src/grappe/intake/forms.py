@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grappe.france.countries import FRANCE, country_codes, country_name
 from grappe.france.text import fold
+from grappe.intake import questions as questions_module
 from grappe.intake.headers import FIELDS
 from grappe.intake.models import ImportIssue, SavedMapping
 from grappe.registry.models import Association
@@ -133,4 +134,71 @@ class IssueFilterForm(forms.Form):
 
 
 class RunImportForm(forms.Form):
+    """Start the import; asks what the file does not say (``grappe.intake.questions``), only that."""
+
     skip_invalid = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, questions: list[str], association: Association, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        if questions_module.STARTS_ON in questions:
+            self.fields["starts_on"] = forms.DateField(
+                label=_("Adhérents depuis le"),
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                help_text=_("Le fichier n'a pas de colonne « Date d'adhésion »."),
+            )
+            self.fields["starts_unknown"] = forms.BooleanField(
+                label=_("Date d'adhésion inconnue"),
+                required=False,
+                help_text=_("Les adhésions seront créées sans date, jamais à la date d'aujourd'hui."),
+            )
+        if questions_module.MEMBERSHIP_TYPE in questions:
+            self.fields["membership_type"] = forms.ModelChoiceField(
+                label=_("Type d'adhésion des nouveaux adhérents"),
+                queryset=questions_module.association_types(association),
+                required=False,
+                empty_label=_("— aucun type pour l'instant —"),
+                help_text=_("Le fichier n'a pas de colonne « Type d'adhésion »."),
+            )
+        if questions_module.STATUS in questions:
+            self.fields["status"] = forms.ChoiceField(
+                label=_("Statut des nouveaux adhérents"),
+                choices=[
+                    ("", _("— choisir —")),
+                    *((s.value, s.label) for s in questions_module.ASKED_STATUSES),
+                ],
+                help_text=_("Le fichier n'a pas de colonne « Statut »."),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "starts_on" in self.fields and "starts_on" not in self.errors:
+            if data.get("starts_on") and data.get("starts_unknown"):
+                raise forms.ValidationError(
+                    _("Donnez une date d'adhésion ou cochez « date inconnue », pas les deux.")
+                )
+            if not data.get("starts_on") and not data.get("starts_unknown"):
+                self.add_error(
+                    "starts_on",
+                    _("Indiquez depuis quand ces membres adhèrent, ou cochez « date d'adhésion inconnue »."),
+                )
+        return data
+
+    def answers(self) -> questions_module.ImportAnswers:
+        data = self.cleaned_data
+        membership_type = data.get("membership_type")
+        return questions_module.ImportAnswers(
+            starts_on=data.get("starts_on"),
+            starts_unknown=bool(data.get("starts_unknown")),
+            membership_type_id=membership_type.pk if membership_type else None,
+            status=data.get("status", ""),
+        )
+
+
+class CorrectionForm(forms.Form):
+    """One cell of the file, corrected in place on the report page."""
+
+    line = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    field = forms.ChoiceField(choices=[(name, name) for name in FIELDS], widget=forms.HiddenInput)
+    value = forms.CharField(label=_("Valeur corrigée"), required=False, max_length=1000, strip=True)

@@ -133,6 +133,7 @@ class ImportIssue(models.Model):
     message = models.TextField(_("anomalie"))
     code = models.CharField(_("code"), max_length=60)
     severity = models.CharField(_("gravité"), max_length=8, choices=Severity.choices)
+    company = models.CharField(_("entreprise"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("anomalie d'import")

@@ -20,7 +20,7 @@ from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
 from grappe.intake.reading import Table
 from grappe.intake.report import ReadingCount, columns_of, reading_counts
 from grappe.jobs import ProgressFile
-from grappe.registry.models import Association, SourceRecord
+from grappe.registry.models import Association, Membership, SourceRecord
 
 IMPORT_PERMISSION = "intake.add_importjob"
 
@@ -199,4 +199,48 @@ def job_reading_counts(job: ImportJob) -> list[ReadingCount]:
         unread=job.options.get("unread", {}),
         kept_local=job.options.get("kept_local", {}),
         columns=columns_of(job.headers, job.column_mapping),
+    )
+
+
+def created_memberships(*, job: ImportJob, user: Any) -> QuerySet[Membership]:
+    """The memberships the job's import created, with their organisation (its done page links to both):
+    all of them for whoever sees the whole file, else those of ``user``'s territory; none before the import."""
+    span = job.options.get("created_pks", {}).get(Membership._meta.label_lower)
+    if job.source_file_id is None or not span:
+        return Membership.objects.none()
+    # A key range narrowed to this file's organisations: a concurrent import's rows may share the range.
+    memberships = Membership.objects.filter(
+        pk__range=span,
+        association_id=job.association_id,
+        organisation__source_records__source_file_id=job.source_file_id,
+    ).distinct()
+    if not access.sees_whole_import(user, job):
+        # The file's lines are someone else's beyond this user's territory (grappe.core.access, imports).
+        memberships = memberships.filter(organisation__in=access.visible_organisations(user))
+    return memberships.select_related("organisation", "membership_type").order_by(
+        "organisation__search_name", "pk"
+    )
+
+
+def default_association(user: Any) -> Association | None:
+    """The association an upload form starts on: the only open one, else the user's own (their staff
+    record's); None when neither says."""
+    from grappe.registry.models import StaffMember
+
+    open_ones = list(Association.objects.filter(status=Association.Status.ACTIVE).order_by("pk")[:2])
+    if len(open_ones) == 1:
+        return open_ones[0]
+    staff = StaffMember.objects.filter(user_id=user.pk).select_related("association").first()
+    if staff is not None and staff.association.status == Association.Status.ACTIVE:
+        return staff.association
+    return None
+
+
+def job_corrections(job: ImportJob) -> list[tuple[int, str, str]]:
+    """The cells corrected so far, as (line, column header, value), in line order."""
+    from grappe.intake.services import job_corrections as corrections
+
+    return sorted(
+        (line, job.headers[index] if index < len(job.headers) else f"#{index + 1}", value)
+        for (line, index), value in corrections(job).items()
     )

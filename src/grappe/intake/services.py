@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,13 @@ from grappe.france.countries import FRANCE, check_country
 from grappe.intake import mapping as mapping_rules
 from grappe.intake.headers import FIELDS, normalise_header
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
+from grappe.intake.questions import (
+    ImportAnswers,
+    answer_values,
+    check_answers,
+    describe_answers,
+    open_questions,
+)
 from grappe.intake.reading import Table, open_table
 from grappe.intake.staging import StagedRows
 from grappe.intake.validation import INFO, Issue, RowResult, RowValidator, Value, serialisable
@@ -140,6 +147,17 @@ class ImportResult:
     establishments_created: int = 0
     memberships_created: int = 0
     people_created: int = 0
+    # The smallest and largest primary key the import gave each model it created rows of (model label →
+    # [first, last]): the done page lists what the import created without keeping every id.
+    created_pks: dict[str, list[int]] = field(default_factory=dict)
+
+    def note_created(self, model: type[models.Model], rows: list[models.Model]) -> None:
+        pks = [row.pk for row in rows if row.pk is not None]
+        if not pks:
+            return
+        label = model._meta.label_lower
+        first, last = self.created_pks.get(label, [min(pks), max(pks)])
+        self.created_pks[label] = [min(first, *pks), max(last, *pks)]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -266,13 +284,14 @@ def validate_table(
     progress: ProgressCallback | None = None,
     country: str = FRANCE,
     staged: StagedRows | None = None,
+    corrections: Mapping[tuple[int, int], str] | None = None,
 ) -> ValidationSummary:
     """Validate every row of ``table`` without writing anything; stream the issues to ``on_issue``, and the
     validated rows to ``staged`` when given (for ``write_table``).
 
     ``country`` (ISO alpha-2) reads the rows that have no « Pays » cell of their own."""
     check_mapping(headers=table.headers, mapping=mapping)
-    validator = RowValidator(headers=table.headers, mapping=mapping, country=country)
+    validator = RowValidator(headers=table.headers, mapping=mapping, country=country, corrections=corrections)
     summary = ValidationSummary(file_name=table.file_name, sheet=table.sheet)
     total = None
     if progress:
@@ -287,7 +306,7 @@ def validate_table(
             staged.add(result)
         if on_issue:
             for issue in result.issues:
-                on_issue(issue)
+                on_issue(replace(issue, company=result.company))
         if progress and summary.rows % PROGRESS_EVERY == 0:
             progress(STAGE_VALIDATION, summary.rows, total)
     if progress:
@@ -397,11 +416,15 @@ def write_table(
     progress: ProgressCallback | None = None,
     country: str = FRANCE,
     staged: StagedRows | None = None,
+    answers: ImportAnswers | None = None,
+    corrections: Mapping[tuple[int, int], str] | None = None,
 ) -> ImportResult:
     """Pass 2: write ``table`` (already validated into ``summary``) in one transaction.
 
     ``staged`` holds its validated rows (``validate_table``); without it they are read and validated again
-    here, before the transaction begins."""
+    here, before the transaction begins, with the same ``corrections``. ``answers`` fill what the file does
+    not say on the memberships the import creates (``grappe.intake.questions``)."""
+    answers = answers or ImportAnswers()
     if staged is None:
         with StagedRows(BATCH_SIZE) as staged:
             _stage(
@@ -412,9 +435,12 @@ def write_table(
                 country=country,
                 progress=progress,
                 total=summary.rows,
+                corrections=corrections,
             )
-            return _write_staged(table, mapping, association, user, summary, staged, progress, country)
-    return _write_staged(table, mapping, association, user, summary, staged, progress, country)
+            return _write_staged(
+                table, mapping, association, user, summary, staged, progress, country, answers
+            )
+    return _write_staged(table, mapping, association, user, summary, staged, progress, country, answers)
 
 
 def _stage(
@@ -426,10 +452,11 @@ def _stage(
     country: str,
     progress: ProgressCallback | None,
     total: int,
+    corrections: Mapping[tuple[int, int], str] | None = None,
 ) -> None:
     """Validate the rows of a file validated in an earlier step into ``staged``: the file must not have
     changed since (its hash is checked by the caller; a row turned invalid is caught here)."""
-    validator = RowValidator(headers=table.headers, mapping=mapping, country=country)
+    validator = RowValidator(headers=table.headers, mapping=mapping, country=country, corrections=corrections)
     for row in table.rows():
         row_result = validator.validate(row)
         if row_result.has_errors and not skip_invalid:
@@ -452,6 +479,7 @@ def _write_staged(
     staged: StagedRows,
     progress: ProgressCallback | None,
     country: str,
+    answers: ImportAnswers,
 ) -> ImportResult:
     """The write transaction: the source file, then the staged rows batch by batch, then the audit event."""
     check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
@@ -479,7 +507,7 @@ def _write_staged(
         check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
         raise
     result = ImportResult(summary=summary, source_file=source_file)
-    writer = _BatchWriter(source_file=source_file, association=association, result=result)
+    writer = _BatchWriter(source_file=source_file, association=association, result=result, answers=answers)
     done = 0
     if progress:
         progress(STAGE_IMPORT, 0, summary.rows)
@@ -492,13 +520,15 @@ def _write_staged(
     source_file.imported_count = result.imported_rows
     source_file.rejected_count = result.rejected_rows
     source_file.save(update_fields=["row_count", "imported_count", "rejected_count"])
-    _record_import(source_file, result, user)
+    _record_import(source_file, result, user, answers)
     if progress:
         progress(STAGE_IMPORT, done, done)
     return result
 
 
-def _record_import(source_file: SourceFile, result: ImportResult, user: User | None) -> None:
+def _record_import(
+    source_file: SourceFile, result: ImportResult, user: User | None, answers: ImportAnswers
+) -> None:
     """One audit event per import, with its counts (the rows themselves are in the source records)."""
     record_event(
         action="import",
@@ -515,6 +545,7 @@ def _record_import(source_file: SourceFile, result: ImportResult, user: User | N
             "establishments_created": result.establishments_created,
             "memberships_created": result.memberships_created,
             "people_created": result.people_created,
+            **describe_answers(answers),
         },
     )
 
@@ -541,8 +572,17 @@ class _Planned:
 class _BatchWriter:
     """Writes batches of validated rows; matching is deterministic (SIREN, SIRET), never fuzzy."""
 
-    def __init__(self, *, source_file: SourceFile, association: Association, result: ImportResult):
+    def __init__(
+        self,
+        *,
+        source_file: SourceFile,
+        association: Association,
+        result: ImportResult,
+        answers: ImportAnswers | None = None,
+    ):
         self.source_file = source_file
+        # What the person importing answered for the file (start date, type, status): new memberships only.
+        self.answered = answer_values(answers or ImportAnswers())
         self.association = association
         self.result = result
         self.last_org_pk_before = Organisation.objects.aggregate(models.Max("pk"))["pk__max"] or 0
@@ -588,7 +628,8 @@ class _BatchWriter:
                     line_number=row.line,
                     values=list(row.cells),
                     status=SourceRecord.Status.IMPORTED if item else SourceRecord.Status.REJECTED,
-                    issues=[_record_issue(issue) for issue in row.issues],
+                    issues=[_record_issue(issue) for issue in row.issues]
+                    + [_record_correction(*correction) for correction in row.corrections],
                     organisation=item.organisation if item else None,
                 )
             )
@@ -667,6 +708,18 @@ def _record_issue(issue: Issue) -> dict[str, str]:
     }
 
 
+def _record_correction(column: str, written: str, used: str) -> dict[str, str]:
+    """A cell corrected before the import, said in its source record beside the verbatim cells."""
+    return {
+        "column": column,
+        "field": "",
+        "code": "cell.corrected",
+        "severity": INFO,
+        "message": _("« %(written)s » corrigé en « %(used)s » avant l'import.")
+        % {"written": written, "used": used},
+    }
+
+
 class _BatchPlanner:
     """Matches one batch against the registry (a few queries per batch), then creates and updates in bulk."""
 
@@ -678,6 +731,7 @@ class _BatchPlanner:
         }
         self.changed: dict[type[models.Model], dict[int, set[str]]] = {model: {} for model in self.new}
         self.existing: dict[int, models.Model] = {}  # id(object) → object, to keep the changed ones alive
+        self.created_by: dict[int, _Planned] = {}  # id(new membership) → the row that created it
 
     # -- lookups ------------------------------------------------------------------------------------------
 
@@ -786,6 +840,7 @@ class _BatchPlanner:
             )
             self.new[Membership].append(membership)
             self.membership_by_org[id(org)] = membership
+            self.created_by[id(membership)] = item
         values = row.group("membership")
         named = {name: values.pop(name) for name in _NAMED_FIELDS if name in values}
         self._apply(item, membership, values)
@@ -846,12 +901,23 @@ class _BatchPlanner:
             else:
                 item.lineage.append((target, name, value, current == value.value))
 
+    def _answer(self, membership: Membership) -> None:
+        """Fill what no row of the file said with the import's answers; lineage names the answer."""
+        item = self.created_by[id(membership)]
+        column = _("réponse à l'import")
+        for name, value in self.writer.answered.items():
+            if _is_empty(getattr(membership, name)):
+                setattr(membership, name, value)
+                shown = value.name if isinstance(value, models.Model) else value
+                item.lineage.append((membership, name, Value(value=shown, column=column), True))
+
     # -- saving -------------------------------------------------------------------------------------------
 
     def save(self) -> None:
         result = self.writer.result
         for membership in self.new[Membership]:
             assert isinstance(membership, Membership)
+            self._answer(membership)
             membership.status = membership.status or _default_status(membership)
         for model in (Organisation, Establishment, Person, Role, Membership):
             # Foreign keys were assigned unsaved objects; Django reads their new primary keys at bulk_create.
@@ -860,6 +926,8 @@ class _BatchPlanner:
         result.establishments_created += len(self.new[Establishment])
         result.people_created += len(self.new[Person])
         result.memberships_created += len(self.new[Membership])
+        result.note_created(Organisation, self.new[Organisation])
+        result.note_created(Membership, self.new[Membership])
         for changed_model, changes in self.changed.items():
             if not changes:
                 continue
@@ -968,6 +1036,59 @@ def job_country(job: ImportJob) -> str:
     return job.options.get("country") or FRANCE
 
 
+def job_corrections(job: ImportJob) -> dict[tuple[int, int], str]:
+    """The cells a person corrected on the report page: (line, column index) → value."""
+    return {
+        (int(line), int(index)): value
+        for key, value in job.options.get("corrections", {}).items()
+        for line, index in [key.split(":")]
+    }
+
+
+def set_job_answers(*, job: ImportJob, answers: ImportAnswers) -> ImportJob:
+    """Record what the person importing answered (``grappe.intake.questions``); checked here, and again
+    when the import runs."""
+    _check_job_idle(job)
+    check_answers(
+        association=job.association,
+        questions=open_questions(association=job.association, mapping=job.column_mapping),
+        answers=answers,
+    )
+    job.options = {**job.options, "answers": answers.as_json()}
+    job.save(update_fields=["options"])
+    return job
+
+
+def correct_job_cell(*, job: ImportJob, line: int, field_name: str, value: str, user: User | None) -> bool:
+    """Replace one cell of the uploaded file, for this import only, then validate the file again.
+
+    The file on disk and its rows stay verbatim (each imported row's source record says what was corrected);
+    nothing reaches the registry until the import is started. Only a cell the report flagged may be
+    corrected. Returns True when the validation was queued (large files)."""
+    _check_job_idle(job)
+    if job.status == ImportJob.Status.IMPORTED:
+        raise UserError(_("Cet import est terminé : ses valeurs ne peuvent plus être corrigées."))
+    index = next((i for i, name in job.column_mapping.items() if name == field_name), None)
+    if index is None or not job.issues.filter(line=line, field=field_name).exists():
+        raise UserError(
+            _("La ligne %(line)s n'a pas d'anomalie dans cette colonne : rien à corriger.") % {"line": line}
+        )
+    value = value.strip()
+    if len(value) > 1000:
+        raise UserError(_("Valeur trop longue : 1 000 caractères au plus."))
+    corrections = dict(job.options.get("corrections", {}))
+    corrections[f"{line}:{index}"] = value
+    job.options = {**job.options, "corrections": corrections}
+    job.save(update_fields=["options"])
+    record_event(
+        action="import.correct",
+        user=_user_or_none(user),
+        target=job,
+        details={"line": line, "column": job.headers[index], "value": value},
+    )
+    return start_job_step(job=job, step="validate", user=user)
+
+
 def open_job_table(job: ImportJob) -> Table:
     return open_table(
         Path(job.file.path), file_name=job.original_name, sheet=job.sheet or None, header_line=job.header_line
@@ -1026,6 +1147,7 @@ def _validate_job(*, job: ImportJob, progress: ProgressCallback | None) -> Impor
                 message=issue.message,
                 code=issue.code[:60],
                 severity=issue.severity,
+                company=issue.company[:255],
             )
         )
         if len(buffer) >= BATCH_SIZE:
@@ -1040,6 +1162,7 @@ def _validate_job(*, job: ImportJob, progress: ProgressCallback | None) -> Impor
             on_issue=keep,
             progress=progress,
             country=job_country(job),
+            corrections=job_corrections(job),
         )
         ImportIssue.objects.bulk_create(buffer)
     except UserError as error:
@@ -1095,6 +1218,12 @@ def _import_job(
         kept_local=Counter(job.options.get("kept_local", {})),
     )
     check_importable(summary=summary, skip_invalid=skip_invalid)
+    answers = ImportAnswers.from_json(job.options.get("answers"))
+    check_answers(
+        association=job.association,
+        questions=open_questions(association=job.association, mapping=job.column_mapping),
+        answers=answers,
+    )
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING)
     job.options = {**job.options, "skip_invalid": skip_invalid}
     try:
@@ -1110,6 +1239,8 @@ def _import_job(
             skip_invalid=skip_invalid,
             progress=progress,
             country=job_country(job),
+            answers=answers,
+            corrections=job_corrections(job),
         )
     except UserError:
         # The file itself is fine (it validated): go back to "validated" so the user can act on the message.
@@ -1130,6 +1261,7 @@ def _import_job(
         "establishments_created": result.establishments_created,
         "memberships_created": result.memberships_created,
         "people_created": result.people_created,
+        "created_pks": result.created_pks,
     }
     job.status = ImportJob.Status.IMPORTED
     job.failure = ""

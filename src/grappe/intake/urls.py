@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:job_id>/rapport/", views.report, name="report"),
     path("<int:job_id>/rapport.csv", views.report_csv, name="report_csv"),
     path("<int:job_id>/importer/", views.run, name="run"),
+    path("<int:job_id>/corriger/", views.correct, name="correct"),
     path("<int:job_id>/progression/", views.progress, name="progress"),
 ]

@@ -135,6 +135,7 @@ class Issue:
     message: str
     expected: str
     severity: str
+    company: str = ""  # the row's company name as written, so that a report line says whose value it is
 
     @property
     def is_error(self) -> bool:
@@ -163,6 +164,9 @@ class RowResult:
     # The country the row was read by (ISO alpha-2): its own cell, else the import's default; None when its
     # cell could not be read.
     country: str | None = FRANCE
+    company: str = ""  # the company's name as written (``Issue.company``)
+    # (column, value in the file, value used) for each cell a person corrected before the import.
+    corrections: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def has_errors(self) -> bool:
@@ -200,8 +204,19 @@ _MAX_FEE = decimal.Decimal("99999999.99")
 class RowValidator:
     """Validates the rows of one table under one column mapping (column index → field name)."""
 
-    def __init__(self, *, headers: Sequence[str], mapping: Mapping[int, str], country: str = FRANCE):
-        """``country``: the ISO alpha-2 code rows without a country of their own are read by."""
+    def __init__(
+        self,
+        *,
+        headers: Sequence[str],
+        mapping: Mapping[int, str],
+        country: str = FRANCE,
+        corrections: Mapping[tuple[int, int], str] | None = None,
+    ):
+        """``country``: the ISO alpha-2 code rows without a country of their own are read by.
+        ``corrections``: (line, column index) → the value a person typed in place of the file's cell."""
+        self.corrections: dict[int, dict[int, str]] = {}
+        for (line, index), value in (corrections or {}).items():
+            self.corrections.setdefault(line, {})[index] = value
         self.headers = tuple(headers)
         self.country = country
         self.column_of = {field_name: index for index, field_name in mapping.items()}
@@ -218,8 +233,18 @@ class _RowCheck:
 
     def __init__(self, validator: RowValidator, row: Row):
         self.validator = validator
-        self.row = row
+        # The verbatim cells are kept in the result (the source record); the checks read the corrected ones.
         self.result = RowResult(line=row.line, cells=tuple(row.cells))
+        fixes = validator.corrections.get(row.line)
+        if fixes:
+            cells = list(row.cells)
+            cells.extend([""] * (max(fixes) + 1 - len(cells)))
+            for index, value in sorted(fixes.items()):
+                if cells[index] != value:
+                    self.result.corrections.append((validator.headers[index], cells[index], value))
+                cells[index] = value
+            row = Row(line=row.line, cells=tuple(cells))
+        self.row = row
         self._texts: dict[str, str] = {}
         # The row's country (ISO alpha-2), None when its « Pays » cell could not be read.
         self.country: str | None = validator.country
@@ -305,6 +330,7 @@ class _RowCheck:
                 column="",
             )
             return
+        self.result.company = self.text("name") or self.text("trade_name")
         self.check_country()
         self.check_name()
         self.check_identifiers()

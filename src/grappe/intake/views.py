@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,9 +16,18 @@ from grappe.core import access
 from grappe.core.access import staff_view
 from grappe.errors import UserError
 from grappe.france.countries import country_name
+from grappe.intake import mapping as mapping_rules
 from grappe.intake import selectors, services
-from grappe.intake.forms import ApplySavedMappingForm, IssueFilterForm, MappingForm, RunImportForm, UploadForm
+from grappe.intake.forms import (
+    ApplySavedMappingForm,
+    CorrectionForm,
+    IssueFilterForm,
+    MappingForm,
+    RunImportForm,
+    UploadForm,
+)
 from grappe.intake.models import ImportJob
+from grappe.intake.questions import ImportAnswers, open_questions
 from grappe.intake.report import iter_report_csv
 
 ISSUES_PER_PAGE = 50
@@ -32,7 +44,8 @@ import_permission_required = staff_view(
 @import_permission_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
+    default = selectors.default_association(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None, initial={"association": default})
     error = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -47,10 +60,24 @@ def upload(request: HttpRequest) -> HttpResponse:
         except UserError as caught:
             error = caught
         else:
-            return redirect("intake:mapping", job_id=job.pk)
+            return _after_upload(request, job)
     jobs = selectors.jobs_for_user(request.user)[:20]
     status = 400 if error or form.errors else 200
     return render(request, "intake/upload.html", {"form": form, "error": error, "jobs": jobs}, status=status)
+
+
+def _after_upload(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    """Every column recognised: validate at once and show the report (the mapping stays a link away);
+    otherwise the mapping page, where a person says what the unrecognised columns hold."""
+    if mapping_rules.needs_review(headers=tuple(job.headers), mapping=job.column_mapping):
+        return redirect("intake:mapping", job_id=job.pk)
+    try:
+        in_background = services.start_job_step(job=job, step="validate", user=request.user)
+    except UserError as error:
+        messages.error(request, str(error))
+        return redirect("intake:mapping", job_id=job.pk)
+    messages.info(request, _("Toutes les colonnes ont été reconnues : le fichier a été validé directement."))
+    return redirect("intake:job" if in_background else "intake:report", job_id=job.pk)
 
 
 @import_permission_required
@@ -97,6 +124,24 @@ def report(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.job_for_user(request.user, job_id)
     if job.status in {ImportJob.Status.UPLOADED, ImportJob.Status.FAILED} and not job.row_count:
         return redirect("intake:mapping", job_id=job.pk)
+    return _render_report(request, job, run_form=_run_form(job))
+
+
+def _run_form(job: ImportJob, data: Any = None) -> RunImportForm:
+    questions = open_questions(association=job.association, mapping=job.column_mapping)
+    answered = ImportAnswers.from_json(job.options.get("answers"))
+    initial = {
+        "starts_on": answered.starts_on,
+        "starts_unknown": answered.starts_unknown,
+        "membership_type": answered.membership_type_id,
+        "status": answered.status,
+    }
+    return RunImportForm(data, questions=questions, association=job.association, initial=initial)
+
+
+def _render_report(
+    request: HttpRequest, job: ImportJob, *, run_form: RunImportForm, status: int = 200
+) -> HttpResponse:
     filters = IssueFilterForm(request.GET or None)
     severity = column = ""
     if filters.is_valid():
@@ -121,8 +166,14 @@ def report(request: HttpRequest, job_id: int) -> HttpResponse:
         and job.status in {ImportJob.Status.VALIDATED, ImportJob.Status.IMPORTING}
         and not selectors.job_progress(job),
         "whole_file": whole_file,
+        "run_form": run_form,
+        # Cells are corrected by whoever may prepare the import, while it can still change.
+        "can_correct": whole_file
+        and job.status in {ImportJob.Status.VALIDATED, ImportJob.Status.FAILED}
+        and not selectors.job_progress(job),
+        "corrections": selectors.job_corrections(job),
     }
-    return render(request, "intake/report.html", context)
+    return render(request, "intake/report.html", context, status=status)
 
 
 @import_permission_required
@@ -143,14 +194,45 @@ def report_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
 @require_POST
 def run(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.job_for_file_work(request.user, job_id)
-    form = RunImportForm(request.POST)
-    skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
+    form = _run_form(job, request.POST)
+    if not form.is_valid():
+        return _render_report(request, job, run_form=form, status=400)
     try:
-        services.start_job_step(job=job, step="import", user=request.user, skip_invalid=skip_invalid)
+        services.set_job_answers(job=job, answers=form.answers())
+        services.start_job_step(
+            job=job, step="import", user=request.user, skip_invalid=form.cleaned_data["skip_invalid"]
+        )
     except UserError as error:
         messages.error(request, str(error))
         return redirect("intake:report", job_id=job.pk)
     return redirect("intake:job", job_id=job.pk)
+
+
+@import_permission_required
+@require_POST
+def correct(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Correct one flagged cell and validate the file again; the registry is untouched until the import."""
+    job = selectors.job_for_file_work(request.user, job_id)
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Correction illisible : rechargez la page et recommencez."))
+        return redirect("intake:report", job_id=job.pk)
+    data = form.cleaned_data
+    try:
+        in_background = services.correct_job_cell(
+            job=job, line=data["line"], field_name=data["field"], value=data["value"], user=request.user
+        )
+    except UserError as error:
+        messages.error(request, str(error))
+        return redirect("intake:report", job_id=job.pk)
+    messages.success(
+        request,
+        _(
+            "Ligne %(line)s corrigée : le fichier a été validé de nouveau. Rien n'est importé avant votre accord."
+        )
+        % {"line": data["line"]},
+    )
+    return redirect("intake:job" if in_background else "intake:report", job_id=job.pk)
 
 
 @import_permission_required
@@ -160,10 +242,12 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     rejected = Paginator(selectors.rejected_records(job=job, user=request.user), RECORDS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    created = Paginator(selectors.created_memberships(job=job, user=request.user), RECORDS_PER_PAGE)
     context = {
         "job": job,
         "whole_file": access.sees_whole_import(request.user, job),
         "rejected": rejected,
+        "created": created.get_page(request.GET.get("creees")),
         "progress": selectors.job_progress(job),
         "reading_counts": selectors.job_reading_counts(job),
     }

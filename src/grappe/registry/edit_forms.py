@@ -114,12 +114,18 @@ class MembershipForm(EditForm):
     status = forms.ChoiceField(label=_("Statut"), choices=Membership.Status.choices)
     starts_on = _text(_("Adhérent depuis"), max_length=40, type="date")
     ends_on = _text(_("Jusqu'au"), max_length=40, type="date")
-    end_reason = forms.CharField(
+    end_reason = forms.ChoiceField(
         label=_("Motif du départ"),
+        required=False,
+        choices=[("", _("— aucun —")), *Membership.EndReason.choices],
+        help_text=_("Avec la date de fin ; montré dans la chronologie de l'organisation."),
+    )
+    end_reason_detail = forms.CharField(
+        label=_("Précisions sur le départ"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Gardé dans l'historique de l'adhésion, avec la date de fin."),
+        help_text=_("Obligatoires pour « autre motif »."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -136,16 +142,10 @@ class MembershipForm(EditForm):
             "status": membership.status,
             "starts_on": membership.starts_on.isoformat() if membership.starts_on else "",
             "ends_on": membership.ends_on.isoformat() if membership.ends_on else "",
+            "end_reason": membership.end_reason,
+            "end_reason_detail": membership.end_reason_detail,
         }
         return cls(data, initial=initial, **kwargs)
-
-    def values(self) -> dict[str, Any]:
-        values = super().values()
-        values.pop("end_reason", None)
-        return values
-
-    def reason(self) -> str:
-        return self.cleaned_data.get("end_reason", "")
 
 
 class NewMembershipForm(MembershipForm):

@@ -164,9 +164,7 @@ def _membership_page(request: HttpRequest, membership: Membership, title: str) -
     return _form_page(
         request,
         form=form,
-        save=lambda: editing.save_membership(
-            membership=membership, user=request.user, values=form.values(), end_reason=form.reason()
-        ),
+        save=lambda: editing.save_membership(membership=membership, user=request.user, values=form.values()),
         organisation=membership.organisation,
         title=title,
     )

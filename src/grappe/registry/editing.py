@@ -443,7 +443,7 @@ def _check_dates(checker: _Checker, start: str, end: str, instance: models.Model
 
 
 def check_membership_values(
-    values: Mapping[str, Any], *, membership: Membership | None = None, end_reason: str = ""
+    values: Mapping[str, Any], *, membership: Membership | None = None
 ) -> dict[str, Any]:
     """``values`` (association, membership_type, status, starts_on, ends_on…) checked, or ``EditRefused``:
     the type belongs to the association, the end does not precede the start, an ended membership says when
@@ -475,24 +475,35 @@ def check_membership_values(
     status = checker.values.get("status", getattr(membership, "status", Membership.Status.ACTIVE))
     if status == Membership.Status.ENDED and not ends_on and "ends_on" not in checker.errors:
         checker.refuse("ends_on", _("Une adhésion terminée a une date de fin : indiquez-la."))
-    if end_reason.strip() and not ends_on and "ends_on" not in checker.errors:
+    reason = checker.values.get("end_reason", getattr(membership, "end_reason", ""))
+    detail = checker.values.get("end_reason_detail", getattr(membership, "end_reason_detail", ""))
+    if reason and reason not in Membership.EndReason.values:
+        checker.refuse(
+            "end_reason",
+            _("Motif « %(value)s » inconnu : %(choices)s attendu.")
+            % {"value": reason, "choices": ", ".join(map(str, Membership.EndReason.labels))},
+        )
+    elif (reason or detail) and not ends_on and "ends_on" not in checker.errors:
         checker.refuse(
             "end_reason",
             _("Un motif de départ va avec une date de fin : indiquez la date, ou videz le motif."),
         )
+    elif reason == Membership.EndReason.OTHER and not detail:
+        checker.refuse(
+            "end_reason_detail", _("Précisez le motif du départ : « autre motif » ne dit pas lequel.")
+        )
+    elif detail and not reason:
+        checker.refuse("end_reason", _("Choisissez le motif du départ que ces précisions expliquent."))
     if checker.errors:
         raise EditRefused(checker.errors, Membership)
     return checker.values
 
 
-def save_membership(
-    *, membership: Membership, user: Any, values: Mapping[str, Any], end_reason: str = ""
-) -> Membership:
-    """Record a membership (an unsaved one is created) or its change, checked by ``check_membership_values``.
-    The reason for leaving has no column of its own: it is kept in the change's audit event (« motif du
-    départ »), which the organisation's timeline shows."""
-    checked = check_membership_values(values, membership=membership, end_reason=end_reason)
-    return save_record(obj=membership, user=user, values=checked, details={"end_reason": end_reason.strip()})
+def save_membership(*, membership: Membership, user: Any, values: Mapping[str, Any]) -> Membership:
+    """Record a membership (an unsaved one is created) or its change, checked by ``check_membership_values``;
+    its reason for leaving (``end_reason``, ``end_reason_detail``) is audited like any other field."""
+    checked = check_membership_values(values, membership=membership)
+    return save_record(obj=membership, user=user, values=checked)
 
 
 # -- contacts ---------------------------------------------------------------------------------------------

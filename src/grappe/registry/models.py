@@ -477,6 +477,14 @@ class Membership(models.Model):
         # An import that said neither a status nor a start date: never counted as in good standing.
         UNKNOWN = "unknown", _("statut inconnu")
 
+    class EndReason(models.TextChoices):
+        RESIGNATION = "resignation", _("démission")
+        NON_PAYMENT = "non_payment", _("non-paiement de la cotisation")
+        MERGER = "merger", _("fusion")
+        DISSOLUTION = "dissolution", _("dissolution ou cessation d'activité")
+        EXCLUSION = "exclusion", _("exclusion")
+        OTHER = "other", _("autre motif")
+
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
     )
@@ -503,6 +511,8 @@ class Membership(models.Model):
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     starts_on = models.DateField(_("adhérent depuis"), null=True, blank=True)
     ends_on = models.DateField(_("jusqu'au"), null=True, blank=True)
+    end_reason = models.CharField(_("motif du départ"), max_length=20, choices=EndReason.choices, blank=True)
+    end_reason_detail = models.CharField(_("précisions sur le départ"), max_length=500, blank=True)
     membership_type = models.ForeignKey(
         MembershipType,
         verbose_name=_("type d'adhésion"),

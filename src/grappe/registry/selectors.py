@@ -21,6 +21,7 @@ is shared with every staff member: a permanent needs to know who to call in the 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -46,6 +47,7 @@ from grappe.core import audit, dependents
 from grappe.core.models import AuditEvent
 from grappe.errors import NotFound
 from grappe.france import geo
+from grappe.france.text import fold
 from grappe.registry import search, sorting, stats
 from grappe.registry.models import (
     Association,
@@ -611,13 +613,39 @@ def search_memberships(user: User, filters: MembershipFilters) -> QuerySet[Membe
 # --- The network's structure --------------------------------------------------------------------------------
 
 
-def association_list(user: User) -> QuerySet[Association]:
-    return (
+ASSOCIATION_SORT_KEYS: dict[str, Callable[[Any], Any]] = {
+    "nom": lambda a: fold(a.name),
+    "siege": lambda a: fold(a.seat_city),
+    "statut": lambda a: fold(str(a.get_status_display())),
+    "territoires": lambda a: a.territory_count,
+    "creation": lambda a: a.founded_on,
+}
+TERRITORY_SORT_KEYS: dict[str, Callable[[Any], Any]] = {
+    "nom": lambda t: fold(t.name),
+    "association": lambda t: fold(t.association.name),
+    "departements": lambda t: tuple(t.departement_codes or ()),
+    "implantations": lambda t: t.office_count,
+    "adherents": lambda t: t.member_count,
+}
+
+
+def _in_memory_sort(value: str | None, keys: Mapping[str, Callable[[Any], Any]]) -> sorting.Sort | None:
+    """The ``?tri=`` of a short list sorted in Python; None: the list's own order."""
+    columns = [sorting.Column(key, ()) for key in keys]
+    sort = sorting.read_sort(value, columns, sorting.Sort(""))
+    return sort if sort.key else None
+
+
+def association_list(user: User, sort: str | None = None) -> list[Association]:
+    """The associations ``user`` may see, sorted by the ``?tri=`` column (a few dozen rows: sorted here)."""
+    associations = list(
         visible_associations(user)
         .select_related("absorbed_into")
         .annotate(territory_count=Count("territories", distinct=True))
         .order_by("status", "name")
     )
+    chosen = _in_memory_sort(sort, ASSOCIATION_SORT_KEYS)
+    return sorting.sort_rows(associations, chosen, ASSOCIATION_SORT_KEYS) if chosen else associations
 
 
 @dataclass
@@ -662,7 +690,7 @@ def _member_count(user: User, association: Association) -> int:
     return stats.count_members(_active_member_organisations(user).filter(association=association))
 
 
-def territory_list(user: User) -> list[Territory]:
+def territory_list(user: User, sort: str | None = None) -> list[Territory]:
     territories = list(
         visible_territories(user)
         .select_related("association")
@@ -673,7 +701,8 @@ def territory_list(user: User) -> list[Territory]:
     for territory in territories:
         territory.member_count = counts.get(territory.pk, 0)
         territory.departements = [_departement_label(code) for code in territory.departement_codes or ()]
-    return territories
+    chosen = _in_memory_sort(sort, TERRITORY_SORT_KEYS)
+    return sorting.sort_rows(territories, chosen, TERRITORY_SORT_KEYS) if chosen else territories
 
 
 @dataclass

@@ -8,7 +8,7 @@ the same order on both whatever the server's locale (a locale collation ignores 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,3 +68,14 @@ def order(queryset: QuerySet[Any], sort: Sort, columns: Sequence[Column]) -> Que
         expression = _expression(field, column.text)
         terms.append(expression.desc(nulls_last=True) if sort.descending else expression.asc(nulls_last=True))
     return queryset.order_by(*terms, "pk")
+
+
+def sort_rows(rows: Iterable[Any], sort: Sort, keys: Mapping[str, Callable[[Any], Any]]) -> list[Any]:
+    """Short lists whose columns are computed in Python (a count of members per territory): the same rules as
+    ``order``. Give text keys folded (``france.text.fold``); empty values go last either way, and rows that
+    compare equal keep their order (Python's sort is stable, reversed too)."""
+    key = keys[sort.key]
+    present, empty = [], []
+    for row in rows:
+        (empty if key(row) in (None, "") else present).append(row)
+    return sorted(present, key=key, reverse=sort.descending) + empty

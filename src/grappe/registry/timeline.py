@@ -82,7 +82,7 @@ def organisation_timeline(user: User, pk: int) -> Timeline:
     history = audit.history(organisation).exclude(action="import").select_related("context_type")
     events = list(history[: EVENT_LIMIT + 1])
     entries = [
-        *_membership_entries(organisation, _end_reasons(events)),
+        *_membership_entries(organisation),
         *_import_entries(organisation),
         *(_event_entry(event) for event in events[:EVENT_LIMIT]),
         *_declared_entries(organisation),
@@ -91,23 +91,7 @@ def organisation_timeline(user: User, pk: int) -> Timeline:
     return Timeline(organisation=organisation, entries=entries, events_truncated=len(events) > EVENT_LIMIT)
 
 
-def _end_reasons(events: list[AuditEvent]) -> dict[int, str]:
-    """Membership id → the reason for leaving last recorded (events come newest first)."""
-    membership_type = ContentType.objects.get_for_model(Membership)
-    reasons: dict[int, str] = {}
-    for event in events:
-        reason = event.details.get("end_reason")
-        if (
-            reason
-            and event.object_type_id == membership_type.pk
-            and event.object_id is not None
-            and event.object_id not in reasons
-        ):
-            reasons[event.object_id] = reason
-    return reasons
-
-
-def _membership_entries(organisation: Organisation, reasons: dict[int, str]) -> list[TimelineEntry]:
+def _membership_entries(organisation: Organisation) -> list[TimelineEntry]:
     entries = []
     memberships = organisation.memberships.select_related("association", "origin", "membership_type")
     for membership in memberships.order_by("pk"):
@@ -130,15 +114,18 @@ def _membership_entries(organisation: Organisation, reasons: dict[int, str]) -> 
                     kind="departure",
                     title=_("Fin de l'adhésion à %(association)s") % {"association": association},
                     when=membership.ends_on,
-                    lines=[str(membership.get_status_display())]
-                    + (
-                        [_("motif : %(reason)s") % {"reason": reasons[membership.pk]}]
-                        if membership.pk in reasons
-                        else []
-                    ),
+                    lines=[str(membership.get_status_display()), *_end_reason_lines(membership)],
                 )
             )
     return entries
+
+
+def _end_reason_lines(membership: Membership) -> list[str]:
+    """« motif : démission », then its details when given."""
+    if not membership.end_reason:
+        return [membership.end_reason_detail] if membership.end_reason_detail else []
+    lines = [_("motif : %(reason)s") % {"reason": membership.get_end_reason_display()}]
+    return [*lines, membership.end_reason_detail] if membership.end_reason_detail else lines
 
 
 def _import_entries(organisation: Organisation) -> list[TimelineEntry]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import staff_view
-from grappe.registry import exports, insights, selectors
+from grappe.registry import exports, insights, selectors, sorting
 from grappe.registry.forms import MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 
 PAGE_SIZE = 50
@@ -134,8 +134,9 @@ def membership_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def association_list(request: HttpRequest) -> HttpResponse:
-    associations = selectors.association_list(request.user)
-    return render(request, "registry/association_list.html", {"associations": associations})
+    sort = request.GET.get(sorting.PARAMETER, "")
+    associations = selectors.association_list(request.user, sort)
+    return render(request, "registry/association_list.html", {"associations": associations, "sort": sort})
 
 
 @staff_required
@@ -146,9 +147,9 @@ def association_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def territory_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "registry/territory_list.html", {"territories": selectors.territory_list(request.user)}
-    )
+    sort = request.GET.get(sorting.PARAMETER, "")
+    territories = selectors.territory_list(request.user, sort)
+    return render(request, "registry/territory_list.html", {"territories": territories, "sort": sort})
 
 
 @staff_required
