@@ -444,6 +444,7 @@ RULES: dict[str, Rule] = {
     "mergers:apply": WHOLE_GET,
     "mergers:undo": WHOLE_GET,
     "mergers:report": WHOLE_GET,
+    "mergers:report_prepare": WHOLE_POST,
     "mergers:report_csv": WHOLE_GET,
     "mergers:report_pdf": WHOLE_GET,
 }
