@@ -8,18 +8,15 @@ either way — and kept under ``MEDIA_ROOT/merger_reports/<merger>/``, one pair 
 A kept file is only served while the merger is as it was when the file was built: its name carries the
 merger's version (``report_version``: its status and the last entry of its log, which every decision, apply and
 undo writes), so a decision, an apply or an undo makes the files stale, and they are built again when asked for.
-Files are written aside and renamed, so a download never reads half a file.
+Files are written aside and renamed once both are complete, so a download never reads half a file.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
 
 from django.conf import settings
 
@@ -100,44 +97,31 @@ def build_report_files(
     files = {format: report_file(merger, language, format) for format in FORMATS}
     report("figures")
     data = merger_reports.merger_report(merger)
-    report("csv")
-    with _written(files["csv"].path, "w") as stream:
-        merger_reports.write_report_csv(data, stream)
-    report("pdf")
-    pdf = merger_reports.render_report_pdf(data)
-    with _written(files["pdf"].path, "wb") as stream:
-        stream.write(pdf)
-    _remove_stale(merger.pk, keep={file.path.name for file in files.values()} | _other_languages(files))
+    folder = merger_folder(merger.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = {
+        format: file.path.with_name(f"{file.path.name}.{os.getpid()}.tmp") for format, file in files.items()
+    }
+    try:
+        report("csv")
+        with scratch["csv"].open("w", encoding="utf-8", newline="") as stream:
+            merger_reports.write_report_csv(data, stream)
+        report("pdf")
+        scratch["pdf"].write_bytes(merger_reports.render_report_pdf(data))
+        # Both or neither: a download never finds one format of this version without the other.
+        for format, file in files.items():
+            os.replace(scratch[format], file.path)
+    finally:
+        for path in scratch.values():
+            path.unlink(missing_ok=True)
+    _remove_stale(merger.pk, files["csv"].version)
     return files
 
 
-def _other_languages(files: dict[str, ReportFile]) -> set[str]:
-    """The names, in the other languages, of this same version: they stay valid."""
-    any_file = next(iter(files.values()))
-    return {
-        path.name
-        for path in merger_folder(any_file.merger_id).glob(f"{any_file.version}.*")
-        if not path.name.endswith(".tmp")
-    }
-
-
-@contextmanager
-def _written(path: Path, mode: str) -> Iterator[IO[Any]]:
-    """A file written under a scratch name and renamed into place once complete (removed if writing fails)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    encoding = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
-    try:
-        with scratch.open(mode, **encoding) as stream:
-            yield stream
-        os.replace(scratch, path)
-    finally:
-        scratch.unlink(missing_ok=True)
-
-
-def _remove_stale(merger_id: int, *, keep: set[str]) -> None:
+def _remove_stale(merger_id: int, version: str) -> None:
+    """Remove the files of earlier versions (this version's, in any language, stay: they are current)."""
     for path in merger_folder(merger_id).glob("*"):
-        if path.name not in keep and not path.name.endswith(".tmp"):
+        if not path.name.startswith(f"{version}.") and not path.name.endswith(".tmp"):
             path.unlink(missing_ok=True)
 
 
