@@ -82,9 +82,8 @@ def test_a_busy_database_gets_the_503_page(live_server, browser_page, language, 
     expect(browser_page.locator("html")).to_have_attribute("lang", language)
     if language == "fr":
         expect(browser_page.get_by_role("heading", name="La base de données est occupée")).to_be_visible()
-        expect(
-            browser_page.get_by_text("Cette page se rechargera d'elle-même dans 60 secondes.")
-        ).to_be_visible()
+        expect(browser_page.get_by_text("Réessayez dans 60 secondes.")).to_be_visible()
+        expect(browser_page.get_by_role("link", name="Réessayer")).to_have_attribute("href", "/occupee/")
     else:
         expect(browser_page.get_by_role("heading", name="The database is busy")).to_be_visible()
         assert "La base de données est occupée" not in browser_page.content()
