@@ -220,6 +220,9 @@ TASKS = {
 GRAPPE_TASKS_RETRIES = int(os.environ.get("GRAPPE_TASKS_RETRIES", "3"))
 GRAPPE_TASKS_RETRY_DELAY = float(os.environ.get("GRAPPE_TASKS_RETRY_DELAY", "5"))
 GRAPPE_TASKS_KEEP_DAYS = int(os.environ.get("GRAPPE_TASKS_KEEP_DAYS", "30"))
+# A merger's report (CSV and PDF) listing more rows than this (absorbed members plus candidate pairs) is built
+# by the worker, with a progress page; a smaller one in the request that asks for it (grappe.mergers.report_files).
+GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS = int(os.environ.get("GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS", "1000"))
 
 EMAIL_BACKEND = os.environ.get("GRAPPE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("GRAPPE_EMAIL_HOST", "localhost")

@@ -156,6 +156,33 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
         }
         assert Association.objects.count() == 2
 
+        # Apply, undo and report jobs as their pages show them: one waiting in the queue (its progress file held
+        # by this thread, alive for the whole module), one refused by undo's data check.
+        from grappe.mergers import selectors
+        from grappe.mergers.models import MergerJob
+
+        waiting = MergerJob.objects.create(merger=merger, action=MergerJob.Action.APPLY, created_by=director)
+        preparing = MergerJob.objects.create(
+            merger=merger, action=MergerJob.Action.REPORT, created_by=director, language="fr"
+        )
+        refused = MergerJob.objects.create(
+            merger=merger,
+            action=MergerJob.Action.UNDO,
+            status=MergerJob.Status.FAILED,
+            failure={
+                "message": f"La fusion n° {merger.pk} ne peut pas être annulée : des données qu'elle a modifiées "
+                "ont changé depuis (Organisation).",
+                "hint": "Une annulation écraserait ces changements ; corrigez plutôt le registre à la main.",
+            },
+        )
+        progress_file = selectors.action_progress_file(merger.pk)
+        progress_file.claim("checks")
+        urls |= {
+            "merger-apply-job": f"/fusions/operations/{waiting.pk}/",
+            "merger-report-job": f"/fusions/operations/{preparing.pk}/",
+            "merger-undo-refused": f"/fusions/operations/{refused.pk}/",
+        }
+
         sessions = []
         for user in (director, member):
             client = Client()
@@ -164,6 +191,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
 
     yield World(urls=urls, director_session=sessions[0], member_session=sessions[1])
 
+    progress_file.release()
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
         # Closed here as a transactional test's teardown would: PostgreSQL refuses to drop the test database
@@ -260,6 +288,9 @@ PAGES = [
     "merger",
     "merger-review",
     "merger-report",
+    "merger-apply-job",
+    "merger-report-job",
+    "merger-undo-refused",
     "dues",
     "governance",
     "body",
@@ -280,6 +311,9 @@ PHONE_PAGES = [
     "organisation",
     "merger",
     "merger-review",
+    "merger-apply-job",
+    "merger-report-job",
+    "merger-undo-refused",
     "dues",
     "startup-board",
 ]
@@ -365,3 +399,80 @@ def test_a_refused_edit_has_no_violation(live_server, world, browser, axe_source
 
 def test_the_forbidden_page_has_no_violation(live_server, world, browser, axe_source):
     _check(browser, live_server, world, axe_source, "/organisations/", DESKTOP, world.member_session, 403)
+
+
+# -- the pages that refuse rather than fail (issue 13), in both languages --------------------------------------
+
+
+def _check_page(page, axe_source: str, label: str) -> None:
+    page.wait_for_load_state("networkidle")
+    violations = _violations(page, axe_source)
+    if violations:
+        pytest.fail(_report(label, violations), pytrace=False)
+
+
+def _language_cookie(context, live_server, language: str) -> None:
+    from django.conf import settings
+
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_busy_database_page_has_no_violation(language, live_server, world, browser, axe_source, settings):
+    settings.ROOT_URLCONF = "browser.busy_urls"
+    settings.GRAPPE_RETRY_AFTER = 60  # the page reloads itself after that
+    context = _context(browser, live_server, world, DESKTOP, None)
+    _language_cookie(context, live_server, language)
+    try:
+        page = context.new_page()
+        response = page.goto(f"{live_server.url}/occupee/")
+        assert response is not None and response.status == 503
+        _check_page(page, axe_source, f"503 ({language})")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_upload_too_large_page_has_no_violation(
+    language, live_server, world, browser, axe_source, settings, tmp_path
+):
+    settings.GRAPPE_MAX_UPLOAD_BYTES = 4096
+    settings.GRAPPE_MAX_REQUEST_OVERHEAD_BYTES = 0
+    export = tmp_path / "adherents.csv"
+    export.write_text("nom;siren\n" + "Entreprise;123456789\n" * 2000, encoding="utf-8")
+    context = _context(browser, live_server, world, DESKTOP, world.director_session)
+    _language_cookie(context, live_server, language)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}{world.urls['imports']}")
+        form = page.locator("form:has(input[type=file])")
+        form.locator("input[type=file]").set_input_files(str(export))
+        form.evaluate("form => { form.noValidate = true; }")
+        with page.expect_response(lambda response: response.status == 413):
+            form.locator("button[type=submit]").click()
+        _check_page(page, axe_source, f"413 ({language})")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_login_lockout_page_has_no_violation(language, live_server, world, browser, axe_source):
+    from django.conf import settings
+
+    context = _context(browser, live_server, world, DESKTOP, None)
+    _language_cookie(context, live_server, language)
+    try:
+        page = context.new_page()
+        for _attempt in range(settings.AXES_FAILURE_LIMIT):
+            page.goto(f"{live_server.url}/connexion/")
+            page.locator("input[name=username]").fill(f"inconnu-{language}")
+            page.locator("input[name=password]").fill("pas-le-bon")
+            page.locator("form:has(input[name=password]) button[type=submit]").click()
+            page.wait_for_load_state()
+        assert page.locator("h1").first.inner_text() in (
+            "Trop de tentatives de connexion",
+            "Too many login attempts",
+        )
+        _check_page(page, axe_source, f"login lockout ({language})")
+    finally:
+        context.close()

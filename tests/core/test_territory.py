@@ -595,6 +595,7 @@ RULES: dict[str, Rule] = {
     "mergers:apply": WHOLE_GET,
     "mergers:undo": WHOLE_GET,
     "mergers:report": WHOLE_GET,
+    "mergers:report_prepare": WHOLE_POST,
     "mergers:report_csv": WHOLE_GET,
     "mergers:report_pdf": WHOLE_GET,
     # Governance: the structure is shared, mandates narrowed by the registry's rule; a merger's pages follow

@@ -74,7 +74,7 @@ def test_the_report_download_and_cli_csv_neutralise_names(
     merger = services.apply_merger(merger=merger, accept_auto_only=True)
     Organisation.objects.update(name=HOSTILE)
     merger.pairs.update(left_label=HOSTILE, right_label="-2+3")
-    rows = cells_of(manager_client.get(url("report_csv", merger)).content.decode("utf-8"))
+    rows = cells_of(manager_client.get(url("report_csv", merger)).getvalue().decode("utf-8"))
     cells = {cell for row in rows for cell in row}
     assert {"'" + HOSTILE, "'-2+3"} <= cells
     cli._register_commands()

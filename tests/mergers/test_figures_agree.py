@@ -58,7 +58,7 @@ def test_applied_sure_matches_read_merged_in_the_report_csv_and_decisions_csv(ma
     sure = applied.pairs.filter(band=CandidatePair.Band.AUTO_MATCH, decision="pending").first()
     assert sure is not None
 
-    report = manager_client.get(url("report_csv", applied)).content.decode()
+    report = manager_client.get(url("report_csv", applied)).getvalue().decode()
     row = next(line for line in report.splitlines() if sure.left_label in line and sure.right_label in line)
     assert "fusionnées (rapprochement sûr)" in row and "en attente" not in row
 

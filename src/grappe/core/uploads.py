@@ -57,7 +57,9 @@ class RequestSizeLimitMiddleware:
                 {"limit": settings.GRAPPE_MAX_UPLOAD_BYTES},
                 status=413,
             )
-            response["Connection"] = "close"  # the rest of the body is not read
+            # No "Connection: close" here: WSGI forbids an application's hop-by-hop headers (wsgiref, so
+            # runserver, refused the whole response and the browser never saw this page). Connections are the
+            # server's business: runserver closes after a response without a length, gunicorn drops the header.
             return response
         return self.get_response(request)
 

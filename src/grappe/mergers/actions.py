@@ -1,16 +1,21 @@
-"""Apply and undo from the web, on the task queue: the page's POST checks what it can at once and queues the
-work, a progress page follows it, and the merger's page shows the result.
+"""Apply, undo and the report's files from the web, on the task queue: the page's POST checks what it can at once
+and queues the work, a progress page follows it, and the merger's page (or its report) shows the result.
 
 On a network of 40,000 members, apply takes minutes and gigabytes and undo about as long: longer than any
 production server lets a request live. So:
 
 1. ``start_action`` checks the right, the merger's status and apply's own refusals (undecided pairs, membership
-   types, networks still active) or undo's (later mergers, changed data) — a refusal changes nothing and is
-   answered at once —, records a ``MergerJob`` and queues it (``grappe.jobs``). One progress file per merger
-   holds apply and undo alike: while one is queued or runs, a second is refused (``JobBusy``);
+   types, networks still active) or undo's (later mergers, a snapshot) — a refusal changes nothing and is
+   answered at once —, records a ``MergerJob`` and queues it (``grappe.jobs``). Undo's check that the data
+   apply changed has not changed since hashes every such row (minutes at 10,000 members): it runs in the job,
+   whose failure page gives the same refusal. One progress file per merger holds apply, undo and the report
+   alike: while one is queued or runs, a second is refused (``JobBusy``), and a report is never built from a
+   registry half-way through an apply;
 2. ``run_merger_job``, in the worker, runs ``services.apply_merger`` or ``services.undo_merger`` (each one
-   transaction, checking again) and records the outcome on the job: done, or the French reason it failed —
-   nothing changed. A worker killed mid-way leaves the job interrupted (rolled back): it is asked for again.
+   transaction, checking again) or ``report_files.build_report_files``, and records the outcome on the job:
+   done, or the French reason it failed — nothing changed. A worker killed mid-way leaves the job interrupted
+   (rolled back): it is asked for again. A report of a small merger is built in the request, by the same job
+   (``report_files.runs_in_background``).
 
 The command line (``grappe merge apply`` / ``undo``) and the demo call the services directly, in the foreground.
 """
@@ -22,14 +27,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from grappe import jobs
 from grappe.core import dberrors
 from grappe.errors import UserError
 from grappe.jobs import JobBusy, ProgressCallback
-from grappe.mergers import selectors, services
+from grappe.mergers import report_files, selectors, services
 from grappe.mergers.apply import check_apply
 from grappe.mergers.models import Merger, MergerJob
 
@@ -41,24 +46,28 @@ def actions_in_background() -> bool:
 
 
 def start_action(*, merger: Merger, action: str, user: Any, accept_auto_only: bool = False) -> MergerJob:
-    """Check that ``action`` (``MergerJob.Action``) may run on ``merger`` now and queue it; the job to follow.
-    ``MergerRefused`` (nothing queued) when the merger refuses it, ``JobBusy`` while an apply or undo of this
-    merger is queued or runs."""
+    """Check that ``action`` (``MergerJob.Action``) may run on ``merger`` now and queue it; the job to follow
+    (a small merger's report is built at once: the job comes back done). ``MergerRefused`` (nothing queued)
+    when the merger refuses it, ``JobBusy`` while an apply, undo or report of this merger is queued or runs."""
     services.check_can_manage(user, whole_network=True)
     merger = Merger.objects.select_related("absorbing", "absorbed").get(pk=merger.pk)
     progress_file = selectors.action_progress_file(merger.pk)
     if progress_file.is_running():
         raise _busy(merger)
+    background = actions_in_background()
     if action == MergerJob.Action.APPLY:
         check_apply(merger, accept_auto_only=accept_auto_only)
     elif action == MergerJob.Action.UNDO:
-        services.check_undo(merger)
+        services.check_undo(merger, verify_data=False)
+    elif action == MergerJob.Action.REPORT:
+        background = background and report_files.runs_in_background(merger)
     else:
         raise ValueError(f"unknown merger action: {action!r}")
     job = MergerJob.objects.create(
         merger=merger,
         action=action,
         accept_auto_only=accept_auto_only,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         created_by=user if user is not None and user.is_authenticated else None,
     )
     try:
@@ -66,30 +75,42 @@ def start_action(*, merger: Merger, action: str, user: Any, accept_auto_only: bo
             progress_file,
             run_merger_job,
             stage="checks",
-            background=actions_in_background(),
+            background=background,
             arguments={"job_id": job.pk, "user_id": job.created_by_id},
         )
     except JobBusy:
         job.delete()  # another request queued one between the check above and the claim
         raise _busy(merger) from None
+    job.refresh_from_db()
     return job
 
 
 def _busy(merger: Merger) -> JobBusy:
-    return JobBusy(
-        _(
+    running = selectors.running_action(merger)
+    if running is not None and running.action == MergerJob.Action.REPORT:
+        message = _(
+            "Le rapport de la fusion n° %(id)s est en préparation : attendez qu'il soit prêt, l'application et "
+            "l'annulation attendent la fin de sa préparation."
+        )
+    else:
+        message = _(
             "Une application ou une annulation de la fusion n° %(id)s est déjà en cours : attendez qu'elle se "
             "termine, elle ne sera pas lancée deux fois."
         )
-        % {"id": merger.pk}
-    )
+    return JobBusy(message % {"id": merger.pk})
 
 
 def run_merger_job(*, job_id: int, user_id: int | None, progress: ProgressCallback | None = None) -> None:
-    """Apply or undo the job's merger (one transaction) and record the outcome on the job. A ``UserError`` is
-    recorded (the merger refused, nothing changed); anything else is recorded as a French message and raised
-    again, unless the queue will run the job again (a transient database failure)."""
+    """Apply or undo the job's merger (one transaction), or build its report's files, and record the outcome
+    on the job. A ``UserError`` is recorded (the merger refused, nothing changed); anything else is recorded as
+    a message and raised again, unless the queue will run the job again (a transient database failure).
+    Messages and the report are in the language of whoever asked (a worker has none of its own)."""
     job = MergerJob.objects.select_related("merger").get(pk=job_id)
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        _run(job, user_id, progress)
+
+
+def _run(job: MergerJob, user_id: int | None, progress: ProgressCallback | None) -> None:
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     MergerJob.objects.filter(pk=job.pk).update(
         status=MergerJob.Status.RUNNING, started_at=timezone.now(), finished_at=None, failure={}
@@ -99,8 +120,10 @@ def run_merger_job(*, job_id: int, user_id: int | None, progress: ProgressCallba
             services.apply_merger(
                 merger=job.merger, user=user, accept_auto_only=job.accept_auto_only, progress=progress
             )
-        else:
+        elif job.action == MergerJob.Action.UNDO:
             services.undo_merger(merger=job.merger, user=user, progress=progress)
+        else:
+            _build_report(job, user, progress)
     except UserError as error:
         _finish(job, MergerJob.Status.FAILED, {"message": error.message, "hint": error.hint})
     except Exception as error:
@@ -109,7 +132,17 @@ def run_merger_job(*, job_id: int, user_id: int | None, progress: ProgressCallba
         _finish(job, MergerJob.Status.FAILED, {"message": failure_message(job, error)})
         raise
     else:
+        if job.action != MergerJob.Action.REPORT:
+            report_files.forget_reports(job.merger_id)  # the registry changed: no kept report is current
         _finish(job, MergerJob.Status.DONE, {})
+
+
+def _build_report(job: MergerJob, user: Any, progress: ProgressCallback | None) -> None:
+    """The report's files (in the active language: the asker's) of the merger as it stands when the job runs."""
+    services.check_can_manage(user, whole_network=True)
+    merger = Merger.objects.select_related("absorbing", "absorbed").get(pk=job.merger_id)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    report_files.build_report_files(merger=merger, language=language, progress=progress)
 
 
 def failure_message(job: MergerJob, error: BaseException) -> str:
@@ -118,10 +151,14 @@ def failure_message(job: MergerJob, error: BaseException) -> str:
     if isinstance(error, DatabaseError) or dberrors.classify(error) is not None:
         if job.action == MergerJob.Action.APPLY:
             return _("L'application a échoué : %(reason)s") % {"reason": dberrors.describe(error)}
+        if job.action == MergerJob.Action.REPORT:
+            return _("La préparation du rapport a échoué : %(reason)s") % {"reason": dberrors.describe(error)}
         return _("L'annulation a échoué : %(reason)s") % {"reason": dberrors.describe(error)}
     detail = f"{type(error).__name__}: {error}"[:300]
     if job.action == MergerJob.Action.APPLY:
         message = _("L'application a échoué sur une erreur inattendue (%(error)s).")
+    elif job.action == MergerJob.Action.REPORT:
+        message = _("La préparation du rapport a échoué sur une erreur inattendue (%(error)s).")
     else:
         message = _("L'annulation a échoué sur une erreur inattendue (%(error)s).")
     return " ".join(

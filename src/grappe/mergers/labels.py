@@ -41,7 +41,7 @@ PLAN_STEPS: list[tuple[str, Any]] = [
     ("linkage", gettext_lazy("Rapprochement")),
     ("pairs", gettext_lazy("Enregistrement des paires candidates")),
 ]
-# The stages of apply and undo run in the background (``grappe.mergers.actions``), in the order they run.
+# The stages of apply, undo and the report's files run in the background (``grappe.mergers.actions``), in the order they run.
 ACTION_STEPS: dict[str, list[tuple[str, Any]]] = {
     "apply": [
         ("checks", gettext_lazy("Vérifications")),
@@ -54,6 +54,12 @@ ACTION_STEPS: dict[str, list[tuple[str, Any]]] = {
         ("checks", gettext_lazy("Vérifications")),
         ("restore", gettext_lazy("Retour du registre à son état d'avant")),
         ("record", gettext_lazy("Enregistrement")),
+    ],
+    "report": [
+        ("checks", gettext_lazy("Vérifications")),
+        ("figures", gettext_lazy("Chiffres et listes du rapport")),
+        ("csv", gettext_lazy("Fichier CSV")),
+        ("pdf", gettext_lazy("Document PDF")),
     ],
 }
 # The linkage engine's own stages ("linkage:<stage>" in the plan's progress).

@@ -406,13 +406,15 @@ class PlanJob(models.Model):
 
 
 class MergerJob(models.Model):
-    """Apply or undo of a merger asked for from the web, run on the task queue (``grappe.mergers.actions``):
-    who asked, when it ran, and its outcome — done, or the French reason it failed (nothing changed: apply and
-    undo are each one transaction). A job interrupted by a restart rolled back too, and is asked for again."""
+    """Apply, undo or the report's files of a merger asked for from the web, run on the task queue
+    (``grappe.mergers.actions``): who asked, when it ran, and its outcome — done, or the French reason it failed
+    (nothing changed: apply and undo are each one transaction; a report's files are renamed into place once
+    complete). A job interrupted by a restart rolled back too, and is asked for again."""
 
     class Action(models.TextChoices):
         APPLY = "apply", _("application")
         UNDO = "undo", _("annulation")
+        REPORT = "report", _("préparation du rapport")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("en attente")
@@ -425,6 +427,8 @@ class MergerJob(models.Model):
     )
     action = models.CharField(_("opération"), max_length=10, choices=Action.choices)
     accept_auto_only = models.BooleanField(_("sans décision : nouveaux adhérents"), default=False)
+    # The language a report is written in: the one of the person who asked for it.
+    language = models.CharField(_("langue"), max_length=10, blank=True)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     # {"message", "hint"}: why the job failed, as the page shows it.
     failure = models.JSONField(_("échec"), default=dict, blank=True)

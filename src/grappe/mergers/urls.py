@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:merger_id>/appliquer/", views.apply, name="apply"),
     path("<int:merger_id>/annuler/", views.undo, name="undo"),
     path("<int:merger_id>/rapport/", views.report, name="report"),
+    path("<int:merger_id>/rapport/preparer/", views.report_prepare, name="report_prepare"),
     path("<int:merger_id>/rapport.csv", views.report_csv, name="report_csv"),
     path("<int:merger_id>/rapport.pdf", views.report_pdf, name="report_pdf"),
 ]

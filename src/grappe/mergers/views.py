@@ -7,19 +7,23 @@ entry. The helpers below only shape data for the templates.
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grappe.core import access
@@ -31,7 +35,7 @@ from grappe.intake.forms import ApplySavedMappingForm, MappingForm
 from grappe.intake.report import source_file_counts
 from grappe.jobs import JobBusy
 from grappe.mergers import access as merger_access_rules
-from grappe.mergers import actions, labels, planning, selectors, services
+from grappe.mergers import actions, labels, planning, report_files, selectors, services
 from grappe.mergers import report as merger_reports
 from grappe.mergers.forms import (
     AcceptAboveForm,
@@ -320,7 +324,11 @@ def refusal(check: Callable[[Merger], None], merger: Merger) -> UserError | None
 
 
 def undo_refusal(merger: Merger) -> UserError | None:
-    return refusal(services.check_undo, merger) if merger.status == Merger.Status.APPLIED else None
+    """Undo's refusal shown before anyone clicks: all its checks but the data's checksums, which take minutes
+    on a large merger and run in undo's job (its page shows that refusal)."""
+    if merger.status != Merger.Status.APPLIED:
+        return None
+    return refusal(partial(services.check_undo, verify_data=False), merger)
 
 
 def types_refusal(merger: Merger) -> UserError | None:
@@ -552,6 +560,7 @@ def _detail_context(merger: Merger, **extra: Any) -> dict[str, Any]:
         "audit": list(selectors.audit_log(merger).order_by("-at", "-pk")[:10]),
         "model_lines": labels.linkage_model_lines(merger.summary or {}),
         "running_action": selectors.running_action(merger),
+        "report_files": report_files_context(merger),
     }
     context.update(extra)
     return context
@@ -817,8 +826,12 @@ def _action_job_context(job: MergerJob) -> dict[str, Any]:
 @merger_whole_access
 @require_GET
 def action_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    """An apply or undo's progress (polled) or failure; once done, the merger's page with its result."""
+    """An apply, undo or report's progress (polled) or failure; once done, the merger's page with its result
+    (the report's page with its files)."""
     job = selectors.merger_job_for(request.user, job_id)
+    if job.status == MergerJob.Status.DONE and job.action == MergerJob.Action.REPORT:
+        messages.success(request, _("Rapport prêt : ses fichiers CSV et PDF sont à télécharger ci-dessous."))
+        return redirect(reverse("mergers:report", kwargs={"merger_id": job.merger_id}) + "#fichiers")
     if job.status == MergerJob.Status.DONE:
         if job.action == MergerJob.Action.APPLY:
             messages.success(
@@ -854,6 +867,28 @@ def _file_stem(merger: Merger) -> str:
     )
 
 
+def report_files_context(merger: Merger) -> dict[str, Any]:
+    """The report's files in the active language: whether they are built in the request that downloads them
+    (a small merger) or prepared by the worker, those kept for the merger as it stands, and a preparation
+    running now."""
+    must_prepare = report_files.runs_in_background(merger)
+    prepared = report_files.prepared_files(merger, get_language() or "fr") if must_prepare else {}
+    running = selectors.running_action(merger)
+    return {
+        "prepared": prepared,
+        "prepared_at": _modified_at(prepared),
+        "must_prepare": must_prepare,
+        "running": running if running is not None and running.action == MergerJob.Action.REPORT else None,
+    }
+
+
+def _modified_at(prepared: Mapping[str, report_files.ReportFile]) -> datetime.datetime | None:
+    if not prepared:
+        return None
+    stamp = min(file.path.stat().st_mtime for file in prepared.values())
+    return datetime.datetime.fromtimestamp(stamp, tz=timezone.get_current_timezone())
+
+
 @merger_whole_access
 @require_GET
 def report(request: HttpRequest, merger_id: int) -> HttpResponse:
@@ -862,25 +897,73 @@ def report(request: HttpRequest, merger_id: int) -> HttpResponse:
     comparison = comparison_tables(
         result.before, result.after, measured=bool(merger.outcome), first=merger.absorbing.name
     )
-    context = {"merger": merger, "report": result, "comparison": comparison}
+    context = {
+        "merger": merger,
+        "report": result,
+        "comparison": comparison,
+        "report_files": report_files_context(merger),
+    }
     return render(request, "mergers/report.html", context)
+
+
+@merger_whole_access
+@require_POST
+def report_prepare(request: HttpRequest, merger_id: int) -> HttpResponse:
+    """Build the report's files: queued for the worker and followed on the job's page (a large merger), or at
+    once, back on the report's page (a small one). 409 while an apply, undo or report of the merger runs."""
+    merger = selectors.merger_for(request.user, merger_id)
+    try:
+        job = actions.start_action(merger=merger, action=MergerJob.Action.REPORT, user=request.user)
+    except JobBusy as error:
+        context = {"merger": merger, "running_action": selectors.running_action(merger), "error": error}
+        return render(request, "mergers/report_busy.html", context, status=409)
+    return redirect("mergers:action_job", job_id=job.pk)
 
 
 @merger_whole_access
 @require_GET
 def report_csv(request: HttpRequest, merger_id: int) -> HttpResponse:
-    merger = selectors.merger_for(request.user, merger_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_file_stem(merger)}-rapport.csv"'
-    merger_reports.write_report_csv(merger_reports.merger_report(merger), response)
-    return response
+    return _report_download(request, merger_id, "csv")
 
 
 @merger_whole_access
 @require_GET
 def report_pdf(request: HttpRequest, merger_id: int) -> HttpResponse:
+    return _report_download(request, merger_id, "pdf")
+
+
+REPORT_CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
+def _report_download(request: HttpRequest, merger_id: int, format: str) -> HttpResponse:
+    """The report's file. A small merger's is built now, by the report's job in the request (so it always
+    reads the registry as it is); a large merger's is the one the worker prepared for the merger as it stands,
+    and without one the report's page, where it is prepared."""
     merger = selectors.merger_for(request.user, merger_id)
-    pdf = merger_reports.render_report_pdf(merger_reports.merger_report(merger))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_file_stem(merger)}-rapport.pdf"'
-    return response
+    report_page = reverse("mergers:report", kwargs={"merger_id": merger.pk}) + "#fichiers"
+    if report_files.runs_in_background(merger):
+        file = report_files.report_file(merger, get_language() or "fr", format)
+        if not file.exists():
+            messages.info(
+                request,
+                _(
+                    "Le rapport de cette fusion est long à produire : préparez-le, ses fichiers seront à "
+                    "télécharger ici une fois prêts."
+                ),
+            )
+            return redirect(report_page)
+    else:
+        try:
+            job = actions.start_action(merger=merger, action=MergerJob.Action.REPORT, user=request.user)
+        except UserError as error:
+            messages.error(request, str(error))
+            return redirect(report_page)
+        if job.status != MergerJob.Status.DONE:  # it failed: its page says why
+            return redirect("mergers:action_job", job_id=job.pk)
+        file = report_files.report_file(merger, get_language() or "fr", format)
+    return FileResponse(
+        file.path.open("rb"),
+        as_attachment=True,
+        filename=f"{_file_stem(merger)}-rapport.{format}",
+        content_type=REPORT_CONTENT_TYPES[format],
+    )
