@@ -98,6 +98,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer with its selects drawn in Python: the same markup, without a template per option.
+FORM_RENDERER = "grappe.core.forms.FormRenderer"
 
 _SQLITE_DEFAULT = f"sqlite:///{DATA_DIR / 'grappe.sqlite3'}"
 DATABASES = {
