@@ -11,6 +11,7 @@ from django.conf import settings
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from grappe.core.forms import FormRenderer
@@ -35,7 +36,9 @@ class _Everything(forms.Form):
     )
     hostile = forms.ChoiceField(
         choices=[('"><script>x</script>', "<b>&amp;</b>"), ("safe", mark_safe("<em>déjà sûr</em>"))],
-        widget=forms.Select(attrs={"class": 'a"b', "data-x": True, "data-off": False, "aria-label": "<choix>"}),
+        widget=forms.Select(
+            attrs={"class": 'a"b', "data-x": True, "data-off": False, "aria-label": "<choix>"}
+        ),
     )
     overridden = forms.ChoiceField(choices=[("a", "A")], widget=_CustomOption)
     radio = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
@@ -72,9 +75,13 @@ def test_text_is_escaped_in_values_labels_and_attributes() -> None:
     assert "<em>déjà sûr</em>" in html  # text already marked safe stays as it is, as in a template
 
 
+@hypothesis_settings(deadline=None)  # markup, not speed: a busy machine must not fail it
 @given(
     st.lists(
-        st.tuples(st.text(max_size=12), st.text(max_size=12)), min_size=1, max_size=8, unique_by=lambda c: c[0]
+        st.tuples(st.text(max_size=12), st.text(max_size=12)),
+        min_size=1,
+        max_size=8,
+        unique_by=lambda c: c[0],
     ),
     st.data(),
 )
