@@ -102,6 +102,11 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Adresse d'écoute (0.0.0.0 dans un conteneur)."),
     port: int = typer.Option(8000, help="Port d'écoute."),
     workers: int = typer.Option(2, help="Processus web (gunicorn) ; environ un par cœur."),
+    threads: int = typer.Option(
+        4,
+        help="Fils par processus (gunicorn gthread) : pendant qu'un fil attend la base, un autre répond.",
+        min=1,
+    ),
     timeout: int = typer.Option(120, help="Secondes avant qu'une requête bloquée soit interrompue."),
 ) -> None:
     """Serveur web de production (gunicorn). Vérifie d'abord la configuration et refuse de démarrer sur une
@@ -122,8 +127,9 @@ def serve(
         call_command("collectstatic", interactive=False, verbosity=0)
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     command = [sys.executable, "-m", "gunicorn", "grappe.wsgi:application", "--bind", bind]
-    command += ["--workers", str(workers), "--timeout", str(timeout), "--access-logfile", "-"]
-    out_console.print(f"Grappe sur http://{bind}/ (gunicorn, {workers} processus).")
+    command += ["--workers", str(workers), "--threads", str(threads), "--timeout", str(timeout)]
+    command += ["--access-logfile", "-"]
+    out_console.print(f"Grappe sur http://{bind}/ (gunicorn, {workers} processus × {threads} fils).")
     sys.stdout.flush()
     # exec, not a child: a process manager (systemd, compose) signals gunicorn itself.
     os.execv(sys.executable, command)

@@ -99,11 +99,18 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer with its selects drawn in Python: the same markup, without a template per option.
+FORM_RENDERER = "grappe.core.forms.FormRenderer"
 
 _SQLITE_DEFAULT = f"sqlite:///{DATA_DIR / 'grappe.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _SQLITE_DEFAULT), conn_max_age=60)
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: PostgreSQL compiles any query estimated above jit_above_cost, which the list's sort
+    # subqueries reach on a few thousand organisations; compiling took 7–25 ms, more than running the query
+    # (benchmarks/load/). A page's queries are short; JIT pays off on long reports, which Grappe does not run.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

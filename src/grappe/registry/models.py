@@ -327,6 +327,15 @@ class Establishment(FoldedKeys):
         constraints = [
             models.UniqueConstraint(fields=["siret"], condition=~Q(siret=""), name="unique_nonempty_siret")
         ]
+        indexes = [
+            # An organisation's shown site (head office first, then by commune): the organisation list's city and
+            # its sort by city read it per organisation, from this index alone (benchmarks/load: 10,000
+            # organisations sorted by city, 44 → 25 ms on PostgreSQL).
+            models.Index(
+                fields=["organisation", "-is_head_office", "search_city", "id"],
+                name="establishment_shown_site",
+            )
+        ]
 
     def __str__(self) -> str:
         place = self.place
@@ -538,7 +547,11 @@ class Membership(models.Model):
         verbose_name = _("adhésion")
         verbose_name_plural = _("adhésions")
         ordering = ["organisation__name"]
-        indexes = [models.Index(fields=["association", "status"])]
+        indexes = [
+            models.Index(fields=["association", "status"]),
+            # « Adhérent depuis » (the list's first membership start, and its sort) per organisation.
+            models.Index(fields=["organisation", "starts_on"], name="membership_first_start"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation} ∈ {self.association}"

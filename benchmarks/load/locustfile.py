@@ -1,0 +1,107 @@
+"""The clients of the load benchmark: a logged-in director browsing, searching and exporting the registry.
+
+Run by ``run.py`` (``locust --headless``), which logs the director in once, before the clients start, and hands
+the session's cookies and the registry's ids and words in ``LOAD_TARGETS`` (a JSON file): the password hash
+(about 0.4 s of CPU by design) is not what this benchmark measures. Each client sends the header a TLS proxy
+in front of ``grappe serve`` adds (``X-Forwarded-Proto: https``), so the server runs its production settings
+unchanged (secure cookies, HSTS, no redirect). ``LOAD_PACE``: requests per second per client (``0``: none
+waits, which measures the most the server gives).
+
+What a client does, by weight: the organisation list (pages, sorts, filters) 8, an organisation's page 5, a
+folded search (``?q=``, as the live search asks for it or as a whole page) 5, the people and membership lists 2,
+an export (organisations, filtered or not; people; memberships) 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+from locust import HttpUser, constant, constant_throughput, task
+
+TARGETS = json.loads(open(os.environ["LOAD_TARGETS"], encoding="utf-8").read())  # noqa: SIM115
+PACE = float(os.environ.get("LOAD_PACE", "3"))
+SORTS = ("", "nom", "-nom", "siren", "-siren", "ville", "-ville", "depuis", "-depuis")
+STATUSES = ("active", "pending", "lapsed", "ended")
+HEADCOUNTS = ("NN", "00", "01", "02", "03", "11", "12", "21")
+PAGES = max(1, -(-len(TARGETS["organisations"]) // 50))  # the list shows 50 a page (registry.views.PAGE_SIZE)
+
+
+def _filters(rng: random.Random) -> dict[str, str]:
+    """One or two of the list's filters, as a user combines them."""
+    choices = {
+        "association": lambda: str(rng.choice(TARGETS["associations"])),
+        "territory": lambda: str(rng.choice(TARGETS["territories"])),
+        "departement": lambda: rng.choice(TARGETS["departements"]),
+        "status": lambda: rng.choice(STATUSES),
+        "startup": lambda: rng.choice(("oui", "non")),
+        "headcount": lambda: rng.choice(HEADCOUNTS),
+        "naf": lambda: rng.choice(("62", "63", "58", "70", "71")),
+    }
+    return {name: choices[name]() for name in rng.sample(sorted(choices), rng.choice((1, 1, 2)))}
+
+
+class Director(HttpUser):
+    wait_time = constant_throughput(PACE) if PACE > 0 else constant(0)
+
+    def on_start(self) -> None:
+        # Cookies as one header: the session's cookies are Secure, and a cookie jar keeps those for https URLs.
+        self.client.headers.update(
+            {
+                "Cookie": TARGETS["cookie"],
+                "X-Forwarded-Proto": "https",
+                "Accept-Language": "fr",
+            }
+        )
+        self.rng = random.Random()
+
+    def _list(self, params: dict[str, str], name: str, *, htmx: bool = False) -> None:
+        headers = {"HX-Request": "true", "HX-Target": "results"} if htmx else None
+        self.client.get("/organisations/", params=params, headers=headers, name=name)
+
+    @task(8)
+    def organisation_list(self) -> None:
+        params = {"page": str(self.rng.randint(1, PAGES)), "tri": self.rng.choice(SORTS)}
+        if self.rng.random() < 0.5:
+            params.update(_filters(self.rng))
+            params["page"] = "1"
+            self._list(params, "/organisations/ [filters]")
+        else:
+            self._list(params, "/organisations/ [page, sort]")
+
+    @task(5)
+    def organisation(self) -> None:
+        pk = self.rng.choice(TARGETS["organisations"])
+        self.client.get(f"/organisations/{pk}/", name="/organisations/[id]/")
+
+    @task(5)
+    def search(self) -> None:
+        query = self.rng.choice(TARGETS["queries"])
+        live = self.rng.random() < 0.6  # the search box asks for the results block as the user types
+        self._list({"q": query}, "/organisations/?q= [live]" if live else "/organisations/?q=", htmx=live)
+
+    @task(1)
+    def people(self) -> None:
+        self.client.get("/personnes/", params={"page": str(self.rng.randint(1, 3))}, name="/personnes/")
+
+    @task(1)
+    def memberships(self) -> None:
+        self.client.get(
+            "/adhesions/", params={"tri": self.rng.choice(("", "statut", "-depuis"))}, name="/adhesions/"
+        )
+
+    @task(1)
+    def export(self) -> None:
+        choice = self.rng.random()
+        if choice < 0.4:
+            self.client.get("/organisations/export.csv", name="/organisations/export.csv")
+        elif choice < 0.7:
+            params = _filters(self.rng)
+            self.client.get(
+                "/organisations/export.csv", params=params, name="/organisations/export.csv [filters]"
+            )
+        elif choice < 0.85:
+            self.client.get("/personnes/export.csv", name="/personnes/export.csv")
+        else:
+            self.client.get("/adhesions/export.csv", name="/adhesions/export.csv")

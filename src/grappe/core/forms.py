@@ -1,0 +1,74 @@
+"""The form renderer: Django's, with its ``<select>`` drawn in Python.
+
+Django draws a ``<select>`` with a template that includes one template per option and another per option's
+attributes: the département filter (101 options) and the other filters of the organisation list made up a
+third of the page's time under load (profiled in benchmarks/load/). Rendering the same markup here, character
+for character (``tests/core/test_forms_renderer.py`` compares both on every kind of select), keeps every form
+of the project as it was and takes the template engine out of the loop. A select whose template someone
+overrides goes through the templates as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.forms.renderers import DjangoTemplates
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+
+SELECT_TEMPLATE = "django/forms/widgets/select.html"
+OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """``django/forms/widgets/attrs.html``: ``False`` leaves the attribute out, ``True`` writes its bare name."""
+    parts = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        parts.append(f" {conditional_escape(name)}")
+        if value is not True:
+            parts.append(f'="{conditional_escape(value)}"')
+    return "".join(parts)
+
+
+def _text(value: Any) -> str:
+    """What ``{{ value }}`` writes: localized when it is not text, escaped unless already safe."""
+    return str(conditional_escape(value if isinstance(value, str) else localize(value)))
+
+
+def render_select(widget: dict[str, Any]) -> str:
+    """``django/forms/widgets/select.html`` and ``select_option.html``, as the templates write them."""
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{_text(group_name)}">')
+        for option in group_choices:
+            parts.append(
+                f'\n  <option value="{conditional_escape(option["value"])}"{_attrs(option["attrs"])}>'
+                f"{_text(option['label'])}</option>\n"  # the option's template file ends with a newline
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+def _plain_select(template_name: str, context: dict[str, Any]) -> bool:
+    widget = context.get("widget")
+    if template_name != SELECT_TEMPLATE or not isinstance(widget, dict):
+        return False
+    return all(
+        option.get("template_name") == OPTION_TEMPLATE
+        for _name, choices, _index in widget.get("optgroups", ())
+        for option in choices
+    )
+
+
+class FormRenderer(DjangoTemplates):
+    """``FORM_RENDERER``: Django's default renderer, selects aside."""
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        if _plain_select(template_name, context):
+            return render_select(context["widget"])
+        return super().render(template_name, context, request=request)
