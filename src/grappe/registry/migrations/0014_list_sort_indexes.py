@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0012_folded_sort_keys"),
+        ("registry", "0013_membership_end_reason"),
     ]
 
     operations = [
