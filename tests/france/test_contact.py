@@ -197,3 +197,51 @@ def test_any_seven_digit_us_number_is_kept_never_refused(raw):
     outcome = check_phone(raw, "US")
 
     assert outcome.ok and outcome.value is not None
+
+
+# The fast paths (a plain French number, a plain address) must give exactly what the general readers give.
+
+_ATEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~"
+
+
+@given(st.from_regex(r"0[1-9][0-9]{8}", fullmatch=True))
+def test_a_french_national_number_reads_as_phonenumbers_reads_it(digits):
+    import phonenumbers
+
+    number = phonenumbers.parse(digits, "FR")
+    regions = ("RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
+    if not phonenumbers.is_valid_number(number):
+        valid = [phonenumbers.parse(digits, region) for region in regions]
+        valid = [item for item in valid if phonenumbers.is_valid_number(item)]
+        number = valid[0] if valid else None
+    expected = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else None
+    assert check_phone(digits).value == expected
+    assert check_phone(" ".join(digits[i : i + 2] for i in range(0, 10, 2))).value == expected
+
+
+@given(
+    st.text(alphabet=_ATEXT + '."@<> é', min_size=0, max_size=70),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789.-_é", min_size=0, max_size=20),
+    st.sampled_from(["fr", "com", "", "1", "local", "test", "FR", "xn--bcher-kva"]),
+)
+def test_an_address_reads_as_email_validator_reads_it(local, domain, tld):
+    from email_validator import EmailNotValidError, validate_email
+
+    address = f"{local}@{domain}.{tld}" if tld else f"{local}@{domain}"
+    try:
+        expected = validate_email(address, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        expected = None
+    if sum("@" in part for part in address.replace(";", " ").replace(",", " ").split()) > 1:
+        return  # refused earlier as several addresses, whatever email-validator says
+    if " " in address or address.startswith(("mailto:", "MAILTO:")) or "<" in address:
+        return  # cleaned or unwrapped before the address is read
+    assert check_email(address).value == expected
+
+
+def test_a_remembered_check_gives_the_same_outcome_for_the_same_cell():
+    from grappe.france.geo import check_place
+
+    first = check_place("42000", "St Etienne")
+    assert check_place("42000", "St Etienne") is first
+    assert first.value.commune.name == "Saint-Étienne"

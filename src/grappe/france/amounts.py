@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from .problems import Checked, _, empty, refused
+from .problems import Checked, _, empty, refused, remembered
 from .text import clean_text
 
 _EURO = re.compile(r"(?:€|\beur(?:os?)?\b)", re.IGNORECASE)
@@ -44,6 +44,7 @@ def _is_ambiguous(text: str) -> bool:
     return bool(re.fullmatch(r"\d{1,3}[.,]\d{3}", text))
 
 
+@remembered
 def check_amount(raw: str | None) -> Checked[Decimal]:
     """A non-negative amount in euros, as a Decimal keeping the decimals written ("1 200,00 €" → 1200.00)."""
     text = clean_text(raw)

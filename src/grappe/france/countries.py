@@ -17,7 +17,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from .problems import Checked, _, empty, refused
+from .problems import Checked, _, empty, refused, remembered
 from .text import clean_text, fold
 
 FRANCE = "FR"
@@ -140,6 +140,7 @@ def is_france(code: str | None) -> bool:
     return code == FRANCE
 
 
+@remembered
 def check_country(raw: str | None) -> Checked[str]:
     """A country as an ISO 3166 alpha-2 code: "CH", « Suisse », "Switzerland", "Schweiz", "CHE" → "CH"."""
     text = clean_text(raw)

@@ -15,7 +15,7 @@ import calendar
 import datetime
 import re
 
-from .problems import Checked, _, empty, refused
+from .problems import Checked, _, empty, refused, remembered
 from .text import clean_text, fold
 
 FRENCH_MONTHS = (
@@ -105,6 +105,7 @@ def _exists(year: int, month: int, day: int) -> bool:
     return 1 <= month <= 12 and 1 <= year <= 9999 and 1 <= day <= calendar.monthrange(year, month)[1]
 
 
+@remembered
 def check_date(raw: str | None) -> Checked[datetime.date]:
     """A date, day first; see the module documentation for the accepted forms."""
     text = clean_text(raw)

@@ -23,7 +23,7 @@ from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from .problems import Checked, Problem, _, empty, problem, refused
+from .problems import Checked, Problem, _, empty, problem, refused, remembered
 from .text import clean_text, fold
 
 KIND_CURRENT = "commune-actuelle"
@@ -278,6 +278,7 @@ class _CityKey:
     arrondissement: int | None = None
 
 
+@remembered
 def _city_key(name: str) -> _CityKey:
     text = clean_text(name)
     moved = _ARTICLE_SUFFIX.match(text)
@@ -449,6 +450,7 @@ def _strip_postcode(city: str, code: str) -> str:
     return city
 
 
+@remembered
 def check_place(postcode_raw: str | None, city_raw: str | None, country: str | None = "FR") -> Checked[Place]:
     """A postcode and a city, checked against each other when ``country`` is France ("FR", the default).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .problems import Checked, _, empty, refused
+from .problems import Checked, _, empty, refused, remembered
 from .text import clean_text, fold, strip_accents
 
 
@@ -67,6 +67,7 @@ def _bracket_for_range(low: int, high: int) -> str | None:
     return low_code if low_code == high_code else None
 
 
+@remembered
 def check_headcount(raw: str | None) -> Checked[str]:
     """A headcount bracket code from a code ("12", "NN"), a range ("20 à 49") or a number of employees.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .problems import Checked, _, empty, refused
+from .problems import Checked, _, empty, refused, remembered
 from .text import clean_text, fold
 
 LEGAL_FORMS: dict[str, str] = {
@@ -271,6 +271,7 @@ def _name_abbreviations() -> dict[tuple[str, ...], str]:
     return table
 
 
+@remembered
 def check_legal_form(raw: str | None) -> Checked[str]:
     """An INSEE legal-form code from a code ("5710"), an abbreviation ("S.A.S.") or a label."""
     text = clean_text(raw)
@@ -321,6 +322,7 @@ def _check_code(text: str, digits: str) -> Checked[str]:
     )
 
 
+@remembered
 def legal_form_in_name(name: str) -> str | None:
     """The legal-form code written at the start or the end of a company name ("ACME SAS" → "5710")."""
     found = _find_in_name(_key(name).split())

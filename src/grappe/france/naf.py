@@ -13,7 +13,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TypedDict
 
-from .problems import Checked, _, empty, refused
+from .problems import Checked, _, empty, refused, remembered
 from .text import clean_text
 
 NAF_VERSION = "NAFRev2"
@@ -117,6 +117,7 @@ def _normalise(raw: str | None) -> str | None:
     return letters[0] if len(letters) == 1 else None
 
 
+@remembered
 def check_naf(raw: str | None) -> Checked[str]:
     """A NAF rév. 2 sub-class ("62.01Z"). "6201" is completed when the class has a single sub-class."""
     text = clean_text(raw)

@@ -10,9 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from functools import lru_cache
+from typing import Generic, ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+# Distinct cells remembered per check: a member file repeats its postcodes and cities, legal forms, NAF codes,
+# dates, fees and websites row after row; a few thousand outcomes cover them in a few MiB, whatever the file.
+REMEMBERED_CELLS = 8192
+
+
+def remembered(check: Callable[P, T]) -> Callable[P, T]:
+    """Remember the latest outcomes of a pure ``check`` (its cells in, a frozen ``Checked`` out).
+
+    Only for checks whose outcome depends on their arguments alone and is never changed by a caller: the
+    outcome of a cell seen before is then the same object, given without reading the cell again.
+    """
+    return lru_cache(maxsize=REMEMBERED_CELLS)(check)  # type: ignore[return-value]
 
 
 def _(message: str) -> str:
