@@ -26,10 +26,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from governance.conftest import NUMELINK_2016
+from grappe.finance.models import BankLine, BankStatement, Document, Due, FeeSchedule
 from grappe.governance import procedure
 from grappe.governance import services as governance_services
 from grappe.governance.models import Body, Mandate, ProcedureStep, Statutes
-from grappe.finance.models import BankLine, BankStatement, Document, Due, FeeSchedule
 from grappe.intake.models import ImportJob
 from grappe.mergers import services as merger_services
 from grappe.mergers.models import CandidatePair, Merger, MergerJob, PlanJob

@@ -908,7 +908,8 @@ class _BatchPlanner:
         for name, value in self.writer.answered.items():
             if _is_empty(getattr(membership, name)):
                 setattr(membership, name, value)
-                shown = value.name if isinstance(value, models.Model) else value
+                # An answered membership type is shown in lineage by its name, like a file's cell would be.
+                shown = str(value) if isinstance(value, models.Model) else value
                 item.lineage.append((membership, name, Value(value=shown, column=column), True))
 
     # -- saving -------------------------------------------------------------------------------------------
