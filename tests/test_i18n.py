@@ -178,7 +178,8 @@ def test_no_english_translation_is_left_in_french(catalog):
         "code", "Contact", "contact", "Type", "type", "Administration", "Pagination", "Organisation",
         "organisation", "organisations", "Organisations", "Grappe — administration", "Département",
         "département", "départements", "Départements", "commune", "Page %(number)s / %(total)s", "section", "id",
-        "IBAN",
+        "IBAN", "budget", "budgets", "Budgets", "description", "CAMT.053 (ISO 20022)", "Programme", "programme",
+        "label", "date", "Date", "Budget %(year)s", "exclusion", "Total", "Format",
     }  # fmt: skip
     copied = [
         _where(entry)
