@@ -280,3 +280,28 @@ def test_a_mistyped_invoice_number_is_the_named_payers_when_one_of_its_invoices_
     # Two of Optique's invoices one typo away: a person picks.
     dues = [*BRACKET, OpenDue(205, 11, "Optique Données du Velay", 2025, 15000, "FAC-2026-00131")]
     assert not decide(15000, "OPTIQUE DONNEES DU VELAY", "FAC-2026-00121", dues=dues).matched
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([201, 202, 204]),
+    st.integers(0, 8),
+    st.sampled_from("0123456789"),
+    st.booleans(),
+    st.sampled_from(["", "GROUPE X HOLDING", "DIGITAL SOLUTIONS GMBH"]),
+)
+def test_one_typo_in_an_invoice_number_never_settles_another_members_due(
+    due_id: int, position: int, digit: str, swap: bool, payer: str
+) -> None:
+    # Whatever the typo (the year's digits included), paid under no member's name at the right amount: the
+    # line settles its own due or waits, never another invoice of the same fee.
+    due = next(due for due in BRACKET if due.id == due_id)
+    digits = f"{due.year}{due.invoice_number[-5:]}"
+    if swap:
+        position = min(position, 7)
+        typed = digits[:position] + digits[position + 1] + digits[position] + digits[position + 2 :]
+    else:
+        typed = digits[:position] + digit + digits[position + 1 :]
+    decision = decide(due.outstanding, payer, f"FAC-{typed[:4]}-{typed[4:]}", dues=BRACKET)
+    if decision.matched:
+        assert allocated(decision) == {due_id: due.outstanding}
