@@ -6,16 +6,34 @@ Evidence, strongest first:
   due's number, printed on invoices and reminders. Its two check digits catch every single wrong digit and
   every swap of two neighbours; one such error is corrected when exactly one correction names an open due.
 - **Invoice number** (``FAC-2026-00012``), with separators missing or changed and the letters people (and
-  bank OCR) put for digits (``O`` for ``0``, ``l`` for ``1``…). It has no check digit: a number one digit
-  away from an invoice counts only when the payer's name agrees.
+  bank OCR) put for digits (``O`` for ``0``, ``l`` for ``1``…). It has no check digit: a mistyped number
+  often names another member's invoice of the same fee, so it counts only when something else vouches for
+  it (below); a number one typo away from the named payer's invoice counts when the name agrees.
 - **Payer's name**: folded (accents, case, punctuation), legal form removed (``grappe.france``), compared
-  as a prefix when the bank cut it at 35 characters (SEPA's limit for many banks' exports).
+  as a prefix when the bank cut it at 35 characters (SEPA's limit for many banks' exports). A name that
+  designates no member (a parent company, a foreign payer) contradicts nothing; one designating another
+  member contradicts the references.
 - **Amount**: equal to what the referenced dues still owe, or to one open due (or all) of the named payer.
+- **Year** written alone in a text without reference (« COTISATION 2025 »).
 
-A line is matched only on two agreeing pieces of evidence (a checked reference and its exact amount, or a
-reference and a payer's name that agrees, never an unchecked invoice number and an amount alone; a name alone with the exact amount of the payer's only open due, or
-of all of them) and nothing contradicting them; any doubt sends it to the queue with what was found, for a person to decide. Allocations never exceed the line's
-amount nor a due's balance, which the engine tracks across the lines of a run.
+A line is matched only on two agreeing pieces of evidence, each reference standing on its own, nothing
+contradicting them and no other reading fitting as well; any doubt sends it to the queue with what was found,
+for a person to decide. The rules, with the evidence codes they leave:
+
+- references paying exactly what they owe, each one checked (``reference.exact``), corrected by its check
+  digits into the only due it can name (``reference.corrected``, unless another member is named), of the
+  named payer (``name.agrees``), an invoice of the member of a checked reference in the line
+  (``invoice.same_member``: two years paid at once), or, under no member's name, an invoice no typo of which
+  names a due owing the same amount (``invoice.no_twin``: the amount then tells the typo apart);
+- references paying part of what they owe: one payer, by a checked reference or by its name agreeing;
+- a lone invoice number the line cannot pay, one typo away from exactly one open invoice of the named payer
+  (``invoice.near`` and ``name.agrees``);
+- a name alone: the payer's only open due or all of them at the exact amount; the one due of the named
+  payer(s) owing exactly the amount when no other could be partly paid by it (``amount.unique``); the one due
+  of the year written in the text owing exactly the amount (``year.agrees``).
+
+Allocations never exceed the line's amount nor a due's balance, which the engine tracks across the lines of a
+run.
 """
 
 from __future__ import annotations
@@ -50,6 +68,8 @@ _INVOICE = re.compile(
     rf"F\s?A\s?C(?:T(?:URE)?)?\s?[\s.\-_/:°N]*((?:2\s?[0O]|Z\s?[0O])\s?{_DIGITISH}\s?{_DIGITISH})"
     rf"[\s.\-_/]*((?:{_DIGITISH}\s?){{1,5}})(?![0-9])"
 )
+
+_YEAR = re.compile(r"(?<![\w/.-])(20[0-9]{2})(?![\w/.-])")
 
 
 def due_reference(year: int, due_id: int) -> str:
@@ -289,6 +309,7 @@ class _Book:
     left: dict[int, int] = field(default_factory=dict)
     by_reference: dict[tuple[int, int], int] = field(default_factory=dict)
     by_invoice: dict[tuple[int, int], int] = field(default_factory=dict)
+    invoice_of: dict[int, tuple[int, int]] = field(default_factory=dict)
     by_organisation: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
@@ -300,6 +321,7 @@ class _Book:
             key = invoice_key(due.invoice_number) if due.invoice_number else None
             if key:
                 book.by_invoice[key] = due.id
+                book.invoice_of[due.id] = key
             book.by_organisation[due.organisation_id].append(due.id)
         return book
 
@@ -315,6 +337,20 @@ class _Book:
                 shares.append(Share(pk, self.dues[pk].organisation_id, part))
                 rest -= part
         return tuple(shares)
+
+    def typo_twin(self, due_id: int) -> bool:
+        """Whether an invoice one typo away from ``due_id``'s (a digit changed, two neighbours swapped, the
+        year's included) belongs to a due owing the same: then a payer who mistyped that one would have
+        written this one with the same amount, and the amount cannot tell the two apart."""
+        year, rank = self.invoice_of[due_id]
+        owed = {self.left[due_id], self.dues[due_id].outstanding}
+        for variant in _corrections(f"{year:04d}{rank:05d}"):
+            other = self.by_invoice.get((int(variant[:4]), int(variant[4:])))
+            if other not in (None, due_id) and (
+                self.left[other] in owed or self.dues[other].outstanding in owed
+            ):
+                return True
+        return False
 
     def take(self, shares: Iterable[Share]) -> None:
         for share in shares:
@@ -372,7 +408,10 @@ def _decide(line: Line, book: _Book, names: _NameIndex) -> Decision:
     exact, evidence, near = _referenced(line, book)
     payers = names.find(line.counterparty) if line.counterparty else set()
     if exact:
-        return _by_reference(line, book, exact, evidence, payers)
+        decision = _by_reference(line, book, exact, evidence, payers)
+        if not decision.matched and payers and evidence == ["invoice.exact"]:
+            return _typo_of_named(line, book, payers) or decision
+        return decision
     if near:
         named = [pk for pk in sorted(near) if book.dues[pk].organisation_id in payers]
         if len(named) == 1 and book.left[named[0]] > 0:
@@ -381,6 +420,35 @@ def _decide(line: Line, book: _Book, names: _NameIndex) -> Decision:
             line.key, False, evidence=("invoice.near",), reason="near", candidates=tuple(sorted(near))
         )
     return _by_name(line, book, payers)
+
+
+def _typo_of_named(line: Line, book: _Book, payers: set[int]) -> Decision | None:
+    """A lone invoice number naming a due the line cannot pay (settled already, another member's while the
+    payer's name says otherwise, another amount) may be the payer's own invoice mistyped: settled when
+    exactly one open due of the named payer has an invoice one typo away, the name and the number agreeing."""
+    invoices = found_invoices(line.text)
+    if len(invoices) != 1 or found_references(line.text):
+        return None
+    year, rank = invoices[0]
+    own = {
+        pk
+        for variant in _corrections(f"{year:04d}{rank:05d}")
+        for pk in [book.by_invoice.get((int(variant[:4]), int(variant[4:])))]
+        if pk is not None and book.dues[pk].organisation_id in payers and book.left[pk] > 0
+    }
+    if len(own) != 1:
+        return None
+    decision = _settle(line, book, sorted(own), ["invoice.near", "name.agrees"], sure=True)
+    return decision if decision.matched else None
+
+
+def _years(text: str) -> set[int]:
+    """The years written alone in a text without any reference (« COTISATION 2026 »): a year inside an
+    unreadable invoice number or reference may be the very digit mistyped, so such texts give none."""
+    upper = text.upper()
+    if _INVOICE.search(upper) or _RF.search(upper):
+        return set()
+    return {int(year) for year in _YEAR.findall(text)}
 
 
 def _settle(line: Line, book: _Book, due_ids: list[int], evidence: list[str], *, sure: bool) -> Decision:
@@ -398,7 +466,8 @@ def _settle(line: Line, book: _Book, due_ids: list[int], evidence: list[str], *,
 def _by_reference(
     line: Line, book: _Book, exact: list[int], evidence: list[str], payers: set[int]
 ) -> Decision:
-    open_ids = [pk for pk in exact if book.left[pk] > 0]
+    found = [(pk, code) for pk, code in zip(exact, evidence, strict=True) if book.left[pk] > 0]
+    open_ids = [pk for pk, _code in found]
     if not open_ids:
         return Decision(
             line.key, False, evidence=tuple(evidence), reason="already_paid", candidates=tuple(exact)
@@ -408,33 +477,71 @@ def _by_reference(
         "name.agrees" if organisations & payers else ("name.differs" if line.counterparty else "name.none")
     )
     owed = sum(book.left[pk] for pk in open_ids)
-    # Only the creditor reference is checked: an invoice number or a corrected reference may name the wrong
-    # due, so either needs a payer name that does not contradict it.
-    checked = all(code == "reference.exact" for code in evidence)
     if line.amount == owed:
-        # Not « name not contradicting »: a mistyped invoice number often names another member's invoice of
-        # the same amount (members of a bracket pay the same fee), the benchmark's only wrong matches.
-        sure = checked or name_says == "name.agrees"
-    else:  # a partial payment: one payer, by its checked reference or by its name, nothing corrected
-        sure = (
-            len(organisations) == 1
-            and "reference.corrected" not in evidence
-            and (checked or name_says == "name.agrees")
-        )
-    return _settle(line, book, open_ids, [*evidence, name_says], sure=sure)
+        # Every reference must stand on its own: the amount confirms them together, never one against
+        # another (« RF… of A, FAC… of B » under A's name says nothing of B's invoice number).
+        confirmations = _confirmations(found, book, payers)
+        sure = confirmations is not None
+        extra = confirmations or []
+    else:  # a partial payment: one payer, by its checked reference or by its name agreeing with it
+        checked = all(code == "reference.exact" for _pk, code in found)
+        sure = len(organisations) == 1 and (checked or name_says == "name.agrees")
+        extra = []
+    return _settle(line, book, open_ids, [*evidence, name_says, *extra], sure=sure)
+
+
+def _confirmations(found: list[tuple[int, str]], book: _Book, payers: set[int]) -> list[str] | None:
+    """What confirms each reference of a line paying exactly what they owe, or None if one stands alone.
+
+    - a creditor reference read as printed is checked by its two digits;
+    - one corrected by them names the only due a single typo can reach: it stands unless the payer's name
+      designates another member;
+    - an invoice number has no check digit, and a mistyped one often names another member's invoice of the
+      same fee (members of a bracket pay the same): it stands when the payer's name designates its member,
+      when a checked reference of the line is its member's (two years paid at once), or, under no member's
+      name, when no invoice one typo away owes the same amount (the amount then tells the number's typo
+      apart: the benchmark's only wrong matches were numbers transposed into another invoice of the fee).
+    """
+    checked = {book.dues[pk].organisation_id for pk, code in found if code == "reference.exact"}
+    confirmations: set[str] = set()
+    for pk, code in found:
+        member = book.dues[pk].organisation_id
+        if code == "reference.exact" or member in payers:
+            continue
+        if code == "reference.corrected":
+            if payers:  # another member's name: the correction may be the wrong one
+                return None
+        elif member in checked:
+            confirmations.add("invoice.same_member")
+        elif not payers and not book.typo_twin(pk):
+            confirmations.add("invoice.no_twin")
+        else:
+            return None
+    return sorted(confirmations)
 
 
 def _by_name(line: Line, book: _Book, payers: set[int]) -> Decision:
     with_dues = [pk for pk in sorted(payers) if book.open_of(pk)]
-    if len(with_dues) != 1:
+    if not with_dues:
         same_amount = tuple(pk for pk, left in book.left.items() if left == line.amount)[:SHOWN_CANDIDATES]
-        reason = "no_reference" if not with_dues else "several_payers"
-        return Decision(line.key, False, reason=reason, candidates=same_amount)
-    open_ids = book.open_of(with_dues[0])
-    single = [pk for pk in open_ids if book.left[pk] == line.amount]
-    if len(open_ids) == 1 and single:
-        return _settle(line, book, single, ["name.agrees"], sure=True)
-    if line.amount == sum(book.left[pk] for pk in open_ids):
-        return _settle(line, book, open_ids, ["name.agrees"], sure=True)
+        return Decision(line.key, False, reason="no_reference", candidates=same_amount)
+    if len(with_dues) == 1:
+        open_ids = book.open_of(with_dues[0])
+        if line.amount == sum(book.left[pk] for pk in open_ids):  # its only due, or all of them at once
+            return _settle(line, book, open_ids, ["name.agrees"], sure=True)
+    named = [pk for organisation in with_dues for pk in book.open_of(organisation)]
+    # The name narrows the dues to its member's (or namesakes'); the amount picks one of them only when
+    # exactly one owes it and the line cannot be part of a larger one (an older year's 75 € is also half of
+    # this year's 150 €): both must agree, and nothing else must fit.
+    equal = [pk for pk in named if book.left[pk] == line.amount]
+    if len(equal) == 1 and all(book.left[pk] < line.amount for pk in named if pk != equal[0]):
+        return _settle(line, book, equal, ["name.agrees", "amount.unique"], sure=True)
+    # « COTISATION 2026 »: the year the payer wrote picks its due of that year, if it owes exactly that.
+    years = _years(line.text)
+    of_year = [pk for pk in named if book.dues[pk].year in years]
+    if len(years) == 1 and len(of_year) == 1 and book.left[of_year[0]] == line.amount:
+        return _settle(line, book, of_year, ["name.agrees", "year.agrees"], sure=True)
+    if len(with_dues) > 1:
+        return Decision(line.key, False, reason="several_payers", candidates=tuple(named[:SHOWN_CANDIDATES]))
     # Named payer, no reference, an amount matching none of its dues: propose, oldest first, never decide.
-    return _settle(line, book, open_ids, ["name.agrees"], sure=False)
+    return _settle(line, book, named, ["name.agrees"], sure=False)

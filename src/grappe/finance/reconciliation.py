@@ -41,12 +41,16 @@ EVIDENCE_LABELS = {
     "reference.corrected": gettext_lazy("référence de cotisation corrigée par sa clé"),
     "invoice.exact": gettext_lazy("numéro de facture"),
     "invoice.near": gettext_lazy("numéro de facture à un chiffre près"),
+    "invoice.same_member": gettext_lazy("facture du même adhérent qu'une référence vérifiée"),
+    "invoice.no_twin": gettext_lazy("aucune facture à une faute de frappe près ne doit ce montant"),
     "name.agrees": gettext_lazy("nom du payeur reconnu"),
     "name.differs": gettext_lazy("nom du payeur différent de l'adhérent"),
     "name.none": gettext_lazy("payeur non nommé"),
     "amount.exact": gettext_lazy("montant égal au restant dû"),
     "amount.partial": gettext_lazy("paiement partiel"),
     "amount.over": gettext_lazy("montant supérieur au restant dû"),
+    "amount.unique": gettext_lazy("seule cotisation du payeur à ce montant"),
+    "year.agrees": gettext_lazy("année indiquée par le payeur"),
 }
 REASON_LABELS = {
     "already_paid": gettext_lazy("les cotisations citées sont déjà réglées"),
