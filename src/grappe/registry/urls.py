@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grappe.registry import edit_views, views
+from grappe.registry import edit_views, list_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -22,6 +22,8 @@ urlpatterns = [
     path("personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("adhesions/", views.membership_list, name="membership_list"),
     path("adhesions/export.csv", views.membership_export, name="membership_export"),
+    path("filtres/enregistrer/", list_views.filter_save, name="filter_save"),
+    path("filtres/<int:pk>/supprimer/", list_views.filter_delete, name="filter_delete"),
     path("associations/", views.association_list, name="association_list"),
     path("associations/<int:pk>/", views.association_detail, name="association_detail"),
     path("territoires/", views.territory_list, name="territory_list"),

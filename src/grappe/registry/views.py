@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import staff_view
-from grappe.registry import exports, insights, selectors, sorting
+from grappe.registry import exports, insights, saved_filters, selectors, sorting
 from grappe.registry.forms import MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 
 PAGE_SIZE = 50
@@ -30,8 +30,14 @@ def _page(request: HttpRequest, queryset: object) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _render_list(request: HttpRequest, template: str, results_template: str, context: dict) -> HttpResponse:
-    """The whole page, or only the results block when htmx asks for it (live search)."""
+def _render_list(
+    request: HttpRequest, list_name: str, template: str, results_template: str, context: dict
+) -> HttpResponse:
+    """The whole page, or only the results block when htmx asks for it (live search). The results block
+    carries the saved filters and « Enregistrer ce filtre » with the search it shows."""
+    context["saved_filters"] = saved_filters.filters_for(request.user, list_name)
+    context["list_name"] = list_name
+    context["current_query"] = saved_filters.clean_query(list_name, request.GET.urlencode())
     if request.htmx and request.htmx.target == "results":
         return render(request, results_template, context)
     return render(request, template, context)
@@ -55,7 +61,11 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "sort": selectors.sort_param("organisations", form.sort()),
     }
     return _render_list(
-        request, "registry/organisation_list.html", "registry/_organisation_results.html", context
+        request,
+        "organisations",
+        "registry/organisation_list.html",
+        "registry/_organisation_results.html",
+        context,
     )
 
 
@@ -106,7 +116,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "filtered": bool(form.query()),
         "sort": selectors.sort_param("personnes", form.sort()),
     }
-    return _render_list(request, "registry/person_list.html", "registry/_person_results.html", context)
+    return _render_list(
+        request, "personnes", "registry/person_list.html", "registry/_person_results.html", context
+    )
 
 
 @staff_required
@@ -128,7 +140,7 @@ def membership_list(request: HttpRequest) -> HttpResponse:
         "sort": selectors.sort_param("adhesions", form.sort()),
     }
     return _render_list(
-        request, "registry/membership_list.html", "registry/_membership_results.html", context
+        request, "adhesions", "registry/membership_list.html", "registry/_membership_results.html", context
     )
 
 
