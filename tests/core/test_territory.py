@@ -550,6 +550,9 @@ RULES: dict[str, Rule] = {
     # Saved filters: saving with no name is refused (a message, back to the list); one deletes one's own only.
     "registry:filter_save": Rule("post", None, 302, 302, 302),
     "registry:filter_delete": Rule("post", _saved_filter_args, 302, 404, 404),
+    # Bulk actions: an empty selection is refused (a message, back to the list); a selection holding an
+    # organisation outside the territory too (test_bulk_actions.py).
+    "registry:organisation_bulk": Rule("post", None, 302, 302, 302),
     "registry:organisation_list": OPEN,
     # The list as CSV: open to every staff member, its rows narrowed by the visibility rule (test_export.py).
     "registry:organisation_export": OPEN,

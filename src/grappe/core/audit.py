@@ -49,7 +49,6 @@ ACTION_LABELS: dict[str, Any] = {
     "merger.report": _("fusion : rapport"),
     "filter.save": _("filtre enregistré"),
     "filter.delete": _("filtre supprimé"),
-    "membership.bulk_type": _("changement groupé du type d'adhésion"),
 }
 
 # Bookkeeping fields whose change is not news: timestamps and search keys maintained by the code.

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/export.csv", views.organisation_export, name="organisation_export"),
+    path("organisations/selection/", list_views.organisation_bulk, name="organisation_bulk"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/historique/", views.history, {"kind": "organisation"}, name="history"),
     path(

@@ -73,24 +73,24 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 def organisation_export(request: HttpRequest) -> StreamingHttpResponse:
     """The organisation list as CSV: the same search, filters and sort as the page, every page of it."""
     form = OrganisationFilterForm(request.GET)
-    return _csv_download(exports.organisations_csv(request.user, form.filters()), _("organisations"))
+    return csv_download(exports.organisations_csv(request.user, form.filters()), _("organisations"))
 
 
 @staff_required
 def person_export(request: HttpRequest) -> StreamingHttpResponse:
     """The people list as CSV: the same search and sort as the page."""
     form = PersonSearchForm(request.GET)
-    return _csv_download(exports.people_csv(request.user, form.query(), form.sort()), _("personnes"))
+    return csv_download(exports.people_csv(request.user, form.query(), form.sort()), _("personnes"))
 
 
 @staff_required
 def membership_export(request: HttpRequest) -> StreamingHttpResponse:
     """The membership list as CSV: the same search, filters and sort as the page."""
     form = MembershipFilterForm(request.GET)
-    return _csv_download(exports.memberships_csv(request.user, form.filters()), _("adhesions"))
+    return csv_download(exports.memberships_csv(request.user, form.filters()), _("adhesions"))
 
 
-def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
+def csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.csv"'
     return response
