@@ -82,6 +82,7 @@ def test_each_list_keeps_its_own_filters(registry, hq_client):
     )
 
     assert SavedFilter.objects.get(list_name="personnes").query == "q=martin"
+
     def shown(url_name: str) -> list[str]:
         return [saved.name for saved in hq_client.get(reverse(url_name)).context["saved_filters"]]
 
@@ -93,3 +94,14 @@ def test_only_staff_save_filters(registry, nonstaff_client):
     response = nonstaff_client.post(reverse("registry:filter_save"), {"liste": "organisations", "nom": "X"})
     assert response.status_code == 403
     assert not SavedFilter.objects.exists()
+
+
+def test_a_private_filter_stays_its_authors_even_for_head_office(registry, hq_client, territorial_client):
+    territorial_client.post(
+        reverse("registry:filter_save"),
+        {"liste": "organisations", "requete": "q=drome", "nom": "Mes Drômois"},
+    )
+
+    listed = hq_client.get(reverse("registry:organisation_list")).context["saved_filters"]
+    assert list(listed) == []
+    assert "Mes Drômois" in territorial_client.get(reverse("registry:organisation_list")).content.decode()

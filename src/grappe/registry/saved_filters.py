@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -55,11 +55,8 @@ def clean_query(list_name: str, raw: str) -> str:
 
 def filters_for(user: Any, list_name: str) -> QuerySet[SavedFilter]:
     """The user's own filters of a list and those their colleagues shared (staff of the network only)."""
-    if not selectors.has_registry_access(user):
-        return SavedFilter.objects.none()
     return (
-        SavedFilter.objects.filter(list_name=list_name)
-        .filter(Q(user=user) | Q(shared=True))
+        selectors.restrict(user, SavedFilter.objects.filter(list_name=list_name))
         .select_related("user")
         .order_by("name", "pk")
     )
