@@ -6,29 +6,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0014_list_sort_indexes'),
+        ("registry", "0014_list_sort_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SavedFilter',
+            name="SavedFilter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('list_name', models.CharField(choices=[('organisations', 'organisations'), ('personnes', 'personnes'), ('adhesions', 'adhésions')], max_length=20, verbose_name='liste')),
-                ('name', models.CharField(max_length=100, verbose_name='nom')),
-                ('query', models.CharField(blank=True, max_length=1000, verbose_name='recherche')),
-                ('shared', models.BooleanField(default=False, help_text='Visible de tous les salariés du réseau.', verbose_name="partagé avec l'équipe")),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_filters', to=settings.AUTH_USER_MODEL, verbose_name='auteur')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "list_name",
+                    models.CharField(
+                        choices=[
+                            ("organisations", "organisations"),
+                            ("personnes", "personnes"),
+                            ("adhesions", "adhésions"),
+                        ],
+                        max_length=20,
+                        verbose_name="liste",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="nom")),
+                ("query", models.CharField(blank=True, max_length=1000, verbose_name="recherche")),
+                (
+                    "shared",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Visible de tous les salariés du réseau.",
+                        verbose_name="partagé avec l'équipe",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="saved_filters",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="auteur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'filtre enregistré',
-                'verbose_name_plural': 'filtres enregistrés',
-                'ordering': ['name', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'list_name', 'name'), name='unique_saved_filter_name')],
+                "verbose_name": "filtre enregistré",
+                "verbose_name_plural": "filtres enregistrés",
+                "ordering": ["name", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "list_name", "name"), name="unique_saved_filter_name"
+                    )
+                ],
             },
         ),
     ]
