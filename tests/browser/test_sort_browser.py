@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _names(page) -> list[str]:
-    return page.locator("#results tbody tr td:first-child > a").all_inner_texts()
+    return page.locator("#results tbody tr td:nth-child(2) > a").all_inner_texts()
 
 
 def test_staff_sort_the_organisations_by_a_column_header(live_server, page, registry, hq_user):

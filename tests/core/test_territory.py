@@ -512,6 +512,16 @@ def _action_plan_args(world: World, territory: str) -> list[Any]:
     return [plan.pk]
 
 
+def _saved_filter_args(world: World, territory: str) -> list[Any]:
+    """A filter the director saved (whatever the territory: a filter belongs to its author)."""
+    from grappe.registry.models import SavedFilter
+
+    saved, _created = SavedFilter.objects.get_or_create(
+        user=world.users["national"], list_name="organisations", name=f"Filtre {territory}"
+    )
+    return [saved.pk]
+
+
 @dataclass(frozen=True)
 class Rule:
     """``expected[role]``: the status, or a callable of the object's territory. ``args``: the route's object
@@ -537,6 +547,12 @@ WHOLE_POST = Rule("post", _merger_args, 302, 403, 403)
 RULES: dict[str, Rule] = {
     # Registry: the rule every other app follows (grappe.registry.selectors.restrict).
     "registry:home": OPEN,
+    # Saved filters: saving with no name is refused (a message, back to the list); one deletes one's own only.
+    "registry:filter_save": Rule("post", None, 302, 302, 302),
+    "registry:filter_delete": Rule("post", _saved_filter_args, 302, 404, 404),
+    # Bulk actions: an empty selection is refused (a message, back to the list); a selection holding an
+    # organisation outside the territory too (test_bulk_actions.py).
+    "registry:organisation_bulk": Rule("post", None, 302, 302, 302),
     "registry:organisation_list": OPEN,
     # The list as CSV: open to every staff member, its rows narrowed by the visibility rule (test_export.py).
     "registry:organisation_export": OPEN,

@@ -17,7 +17,8 @@ from django.urls import reverse
 from grappe.france.identifiers import complete_siren
 from grappe.registry.models import Establishment, Membership, Organisation, Person, Role
 
-LIST_QUERIES_MAX = 11  # session, user, scope, permissions, count, page, sites, memberships, 2 filter choices…
+# session, user, scope, permissions, count, page, sites, memberships, saved filters, 2 filter choices…
+LIST_QUERIES_MAX = 12
 
 
 def _grow(registry, count: int = 120) -> None:

@@ -47,6 +47,8 @@ ACTION_LABELS: dict[str, Any] = {
     "merger.apply_failed": _("fusion : échec de l'application"),
     "merger.undo": _("fusion : annulation"),
     "merger.report": _("fusion : rapport"),
+    "filter.save": _("filtre enregistré"),
+    "filter.delete": _("filtre supprimé"),
 }
 
 # Bookkeeping fields whose change is not news: timestamps and search keys maintained by the code.

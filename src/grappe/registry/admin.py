@@ -30,6 +30,7 @@ from grappe.registry.models import (
     Organisation,
     Person,
     Role,
+    SavedFilter,
     SourceFile,
     SourceRecord,
     StaffMember,
@@ -407,3 +408,13 @@ class LineageAdmin(ReadOnlyAdmin):
             return f"{obj.content_type} #{obj.object_id}"
         url = reverse(f"admin:registry_{opts.model_name}_change", args=[obj.object_id])
         return format_html('<a href="{}">{} #{}</a>', url, opts.verbose_name, obj.object_id)
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(ReadOnlyAdmin):
+    """Shown for support; saved and deleted from the lists themselves (audited there)."""
+
+    list_display = ["name", "list_name", "user", "shared", "created_at"]
+    list_filter = ["list_name", "shared"]
+    search_fields = ["name", "user__username"]
+    list_select_related = ["user"]

@@ -92,21 +92,26 @@ def row(organisation: Organisation) -> list[str]:
     ]
 
 
-def _batches(queryset: QuerySet[Any]) -> Iterator[list[Any]]:
+def batches(queryset: QuerySet[Any]) -> Iterator[list[Any]]:
     """Every row of a list (every page), in its order, a batch at a time so relations load per batch."""
     iterator = queryset.iterator(chunk_size=BATCH)
     while batch := list(islice(iterator, BATCH)):
         yield batch
 
 
-def organisation_rows(user: Any, filters: selectors.OrganisationFilters) -> Iterator[list[str]]:
-    for batch in _batches(selectors.search_organisations(user, filters).defer(None)):
+def organisation_rows(organisations: QuerySet[Organisation]) -> Iterator[list[str]]:
+    """``organisations`` (a list's search, or a selection of it: already narrowed to what the user sees)."""
+    for batch in batches(organisations.defer(None)):
         selectors.with_list_relations(batch, full_sites=True)
         yield from (row(organisation) for organisation in batch)
 
 
 def organisations_csv(user: Any, filters: selectors.OrganisationFilters) -> Iterator[str]:
-    return write_csv(headers(), organisation_rows(user, filters))
+    return organisations_csv_of(selectors.search_organisations(user, filters))
+
+
+def organisations_csv_of(organisations: QuerySet[Organisation]) -> Iterator[str]:
+    return write_csv(headers(), organisation_rows(organisations))
 
 
 def people_csv(user: Any, q: str, sort: str) -> Iterator[str]:
@@ -114,7 +119,7 @@ def people_csv(user: Any, q: str, sort: str) -> Iterator[str]:
     role and job title."""
 
     def rows() -> Iterator[list[str]]:
-        for batch in _batches(selectors.search_people(user, q, sort)):
+        for batch in batches(selectors.search_people(user, q, sort)):
             selectors.with_person_roles(user, batch)
             for person in batch:
                 roles = "; ".join(
@@ -131,7 +136,7 @@ def memberships_csv(user: Any, filters: selectors.MembershipFilters) -> Iterator
     """The membership list with the same search, filters and sort as the page."""
 
     def rows() -> Iterator[list[str]]:
-        for batch in _batches(selectors.search_memberships(user, filters)):
+        for batch in batches(selectors.search_memberships(user, filters)):
             for m in batch:
                 yield [
                     m.organisation.name,

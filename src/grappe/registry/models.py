@@ -721,3 +721,38 @@ class Lineage(models.Model):
         if self.source == self.Source.MANUAL:
             return f"{self.field} ← {self.get_source_display()} ({self.author_label})"
         return f"{self.field} ← {self.source_record}"
+
+
+class SavedFilter(models.Model):
+    """A list's search, filters and sort kept under a name (« Enregistrer ce filtre »): the query string only,
+    never results, so opening it later runs the search again through the reader's own visibility rule."""
+
+    class List(models.TextChoices):
+        ORGANISATIONS = "organisations", _("organisations")
+        PEOPLE = "personnes", _("personnes")
+        MEMBERSHIPS = "adhesions", _("adhésions")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+    )
+    list_name = models.CharField(_("liste"), max_length=20, choices=List.choices)
+    name = models.CharField(_("nom"), max_length=100)
+    query = models.CharField(_("recherche"), max_length=1000, blank=True)
+    shared = models.BooleanField(
+        _("partagé avec l'équipe"), default=False, help_text=_("Visible de tous les salariés du réseau.")
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("filtre enregistré")
+        verbose_name_plural = _("filtres enregistrés")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name", "name"], name="unique_saved_filter_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

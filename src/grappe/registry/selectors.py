@@ -61,6 +61,7 @@ from grappe.registry.models import (
     Organisation,
     Person,
     Role,
+    SavedFilter,
     SourceFile,
     SourceRecord,
     StaffMember,
@@ -166,6 +167,10 @@ def restrict(user: User, queryset: QuerySet) -> QuerySet:
     scope = scope_for(user)
     if scope is None:
         return queryset.none()
+    if queryset.model is SavedFilter:
+        # A search without its results (they are read through this rule when it runs): one's own and the
+        # shared ones, for head office too.
+        return queryset.filter(Q(user=user) | Q(shared=True))
     if scope.everything:
         return queryset
     model = queryset.model

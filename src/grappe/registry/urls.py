@@ -1,12 +1,13 @@
 from django.urls import path
 
-from grappe.registry import edit_views, views
+from grappe.registry import edit_views, list_views, views
 
 app_name = "registry"
 urlpatterns = [
     path("", views.home, name="home"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/export.csv", views.organisation_export, name="organisation_export"),
+    path("organisations/selection/", list_views.organisation_bulk, name="organisation_bulk"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/historique/", views.history, {"kind": "organisation"}, name="history"),
     path(
@@ -22,6 +23,8 @@ urlpatterns = [
     path("personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("adhesions/", views.membership_list, name="membership_list"),
     path("adhesions/export.csv", views.membership_export, name="membership_export"),
+    path("filtres/enregistrer/", list_views.filter_save, name="filter_save"),
+    path("filtres/<int:pk>/supprimer/", list_views.filter_delete, name="filter_delete"),
     path("associations/", views.association_list, name="association_list"),
     path("associations/<int:pk>/", views.association_detail, name="association_detail"),
     path("territoires/", views.territory_list, name="territory_list"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import staff_view
-from grappe.registry import exports, insights, selectors, sorting
+from grappe.registry import exports, insights, saved_filters, selectors, sorting
 from grappe.registry.forms import MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 
 PAGE_SIZE = 50
@@ -30,8 +30,14 @@ def _page(request: HttpRequest, queryset: object) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _render_list(request: HttpRequest, template: str, results_template: str, context: dict) -> HttpResponse:
-    """The whole page, or only the results block when htmx asks for it (live search)."""
+def _render_list(
+    request: HttpRequest, list_name: str, template: str, results_template: str, context: dict
+) -> HttpResponse:
+    """The whole page, or only the results block when htmx asks for it (live search). The results block
+    carries the saved filters and « Enregistrer ce filtre » with the search it shows."""
+    context["saved_filters"] = saved_filters.filters_for(request.user, list_name)
+    context["list_name"] = list_name
+    context["current_query"] = saved_filters.clean_query(list_name, request.GET.urlencode())
     if request.htmx and request.htmx.target == "results":
         return render(request, results_template, context)
     return render(request, template, context)
@@ -55,7 +61,11 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "sort": selectors.sort_param("organisations", form.sort()),
     }
     return _render_list(
-        request, "registry/organisation_list.html", "registry/_organisation_results.html", context
+        request,
+        "organisations",
+        "registry/organisation_list.html",
+        "registry/_organisation_results.html",
+        context,
     )
 
 
@@ -63,24 +73,24 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 def organisation_export(request: HttpRequest) -> StreamingHttpResponse:
     """The organisation list as CSV: the same search, filters and sort as the page, every page of it."""
     form = OrganisationFilterForm(request.GET)
-    return _csv_download(exports.organisations_csv(request.user, form.filters()), _("organisations"))
+    return csv_download(exports.organisations_csv(request.user, form.filters()), _("organisations"))
 
 
 @staff_required
 def person_export(request: HttpRequest) -> StreamingHttpResponse:
     """The people list as CSV: the same search and sort as the page."""
     form = PersonSearchForm(request.GET)
-    return _csv_download(exports.people_csv(request.user, form.query(), form.sort()), _("personnes"))
+    return csv_download(exports.people_csv(request.user, form.query(), form.sort()), _("personnes"))
 
 
 @staff_required
 def membership_export(request: HttpRequest) -> StreamingHttpResponse:
     """The membership list as CSV: the same search, filters and sort as the page."""
     form = MembershipFilterForm(request.GET)
-    return _csv_download(exports.memberships_csv(request.user, form.filters()), _("adhesions"))
+    return csv_download(exports.memberships_csv(request.user, form.filters()), _("adhesions"))
 
 
-def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
+def csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.csv"'
     return response
@@ -106,7 +116,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "filtered": bool(form.query()),
         "sort": selectors.sort_param("personnes", form.sort()),
     }
-    return _render_list(request, "registry/person_list.html", "registry/_person_results.html", context)
+    return _render_list(
+        request, "personnes", "registry/person_list.html", "registry/_person_results.html", context
+    )
 
 
 @staff_required
@@ -128,7 +140,7 @@ def membership_list(request: HttpRequest) -> HttpResponse:
         "sort": selectors.sort_param("adhesions", form.sort()),
     }
     return _render_list(
-        request, "registry/membership_list.html", "registry/_membership_results.html", context
+        request, "adhesions", "registry/membership_list.html", "registry/_membership_results.html", context
     )
 
 

@@ -1,0 +1,117 @@
+"""Actions on the registry lists (issue 10): saved filters on every list, bulk actions on the organisations.
+
+Thin views over ``saved_filters`` and ``bulk``: a refusal comes back as a message on the list, with its search
+as it was, and nothing changed.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from grappe.errors import UserError
+from grappe.registry import bulk, saved_filters, selectors
+from grappe.registry.models import MembershipType, Organisation
+from grappe.registry.views import csv_download, staff_required
+
+SHOWN_ON_CONFIRMATION = 50
+
+
+@require_POST
+@staff_required
+def filter_save(request: HttpRequest) -> HttpResponse:
+    """« Enregistrer ce filtre »: the list's query string under a name, then back to the list as it was."""
+    list_name = request.POST.get("liste", "")
+    query = request.POST.get("requete", "")
+    try:
+        saved = saved_filters.save_filter(
+            user=request.user,
+            list_name=list_name,
+            name=request.POST.get("nom", ""),
+            query=query,
+            shared=request.POST.get("partage") == "oui",
+        )
+    except UserError as error:
+        messages.error(request, str(error))
+        return redirect(
+            saved_filters.list_url(list_name, query if list_name in saved_filters.LIST_FORMS else "")
+        )
+    messages.success(request, _("Filtre « %(name)s » enregistré.") % {"name": saved.name})
+    return redirect(saved_filters.list_url(saved.list_name, saved.query))
+
+
+@require_POST
+@staff_required
+def filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    saved = saved_filters.delete_filter(user=request.user, pk=pk)
+    messages.success(request, _("Filtre « %(name)s » supprimé.") % {"name": saved.name})
+    return redirect(saved_filters.list_url(saved.list_name, request.POST.get("requete", "")))
+
+
+@require_POST
+@staff_required
+def organisation_bulk(request: HttpRequest) -> HttpResponse:
+    """An action on the organisations ticked on the list, or on the whole filtered list; a refusal (empty
+    selection, an organisation outside the user's territory, no right to edit) back on the list, nothing done."""
+    query = saved_filters.clean_query("organisations", request.POST.get("requete", ""))
+    back = saved_filters.list_url("organisations", query)
+    action = request.POST.get("action", "")
+    try:
+        selection = bulk.read_selection(query, request.POST.getlist("org"), request.POST.get("tout") == "oui")
+        chosen = bulk.organisations(request.user, selection)
+        context = {"selection": selection, "back": back}
+        if action == "export":
+            return csv_download(bulk.export_csv(request.user, chosen), _("selection-organisations"))
+        if action == "emails":
+            lines = bulk.email_lines(chosen)
+            context |= {"lines": lines, "organisation_count": chosen.count()}
+            return render(request, "registry/bulk/emails.html", context)
+        if action == "emails_csv":
+            return csv_download(bulk.emails_csv(bulk.email_lines(chosen)), _("e-mails"))
+        if action == "type":
+            return _membership_type(request, chosen, context)
+        raise bulk.BulkRefused(_("Choisissez l'action à appliquer à la sélection."))
+    except UserError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+
+
+def _membership_type(request: HttpRequest, chosen: QuerySet[Organisation], context: dict) -> HttpResponse:
+    """Choose the type, see how many memberships it changes, confirm: only then is anything written."""
+    if not selectors.can_edit_registry(request.user):
+        raise bulk.BulkRefused(_("Modification réservée aux salariés du réseau qui en ont le droit."))
+    types = MembershipType.objects.select_related("association").order_by("association__name", "name")
+    context["organisation_count"] = chosen.count()
+    chosen_type = request.POST.get("type", "")
+    membership_type = types.filter(pk=chosen_type).first() if chosen_type.isdigit() else None
+    if membership_type is None:
+        if chosen_type:
+            messages.error(request, _("Ce type d'adhésion n'existe plus : choisissez-en un dans la liste."))
+        return render(request, "registry/bulk/membership_type.html", context | {"membership_types": types})
+    confirmed = request.POST.get("confirmer", "")
+    if confirmed.isdigit():
+        changed = bulk.change_membership_type(
+            user=request.user, chosen=chosen, membership_type=membership_type, expected=int(confirmed)
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d adhésion est passée au type « %(type)s ».",
+                "%(n)d adhésions sont passées au type « %(type)s ».",
+                changed,
+            )
+            % {"n": changed, "type": membership_type.name},
+        )
+        return redirect(context["back"])
+    planned = bulk.planned_type_changes(chosen, membership_type)
+    context |= {
+        "membership_type": membership_type,
+        "planned_count": planned.count(),
+        "planned_shown": list(planned[:SHOWN_ON_CONFIRMATION]),
+    }
+    return render(request, "registry/bulk/membership_type.html", context)
