@@ -306,7 +306,8 @@ def test_founders_are_searched_added_and_removed_from_the_project_page(
 
 def test_an_application_file_is_edited_from_its_page(pipeline, hq_client, application) -> None:
     url = reverse("startups:application_edit", args=[pipeline.drome.pk, application.pk])
-    assert hq_client.get(url).status_code == 200
+    # A date input shows only an ISO value: a localised one would leave the deadline blank and block saving.
+    assert 'value="2026-04-11"' in hq_client.get(url).content.decode()
     hq_client.post(url, {"status": "preparing", "due_on": "2026-05-02", "notes": "Relire le budget"})
     application.refresh_from_db()
     assert application.due_on == datetime.date(2026, 5, 2) and application.notes == "Relire le budget"

@@ -69,7 +69,10 @@ class FounderForm(forms.Form):
 
 class ApplicationEditForm(forms.Form):
     status = forms.ChoiceField(label=_("Statut"), choices=Application.Status.choices)
-    due_on = forms.DateField(label=_("À rendre le"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input shows its value only in ISO form: the localised « 11/04/2026 » would leave it empty.
+    due_on = forms.DateField(
+        label=_("À rendre le"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
