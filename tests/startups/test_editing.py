@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from grappe.core.models import AuditEvent
 from grappe.errors import NotFound
+from grappe.france.identifiers import complete_siren
 from grappe.registry.models import Person
 from grappe.startups import services
 from grappe.startups.models import Application, ReminderSent
@@ -109,6 +110,32 @@ def test_a_dropped_project_keeps_its_name_territory_and_programmes_but_its_notes
     _edit(project, hq_user, summary="Les fondateurs ont rejoint un groupe.", referent=None)
     project.refresh_from_db()
     assert project.summary == "Les fondateurs ont rejoint un groupe." and project.referent is None
+
+
+def test_a_converted_project_keeps_its_name_but_its_referent_changes(pipeline, hq_user) -> None:
+    project = pipeline.drome
+    services.convert_to_member(
+        project=project,
+        user=hq_user,
+        organisation_values={"siren": complete_siren("88123456"), "is_startup": True},
+        establishment_values={"postcode": "26000", "city": "Valence", "country": "FR"},
+        membership_values={
+            "association": project.territory.association,
+            "status": "active",
+            "starts_on": "2026-06-01",
+        },
+        on=datetime.date(2026, 6, 1),
+    )
+    project.refresh_from_db()
+    before = _snapshot(project)
+
+    with pytest.raises(StartupError, match="devenue adhérente : seuls la présentation"):
+        _edit(project, hq_user, name="Nouveau nom")
+    assert _snapshot(project) == before
+
+    _edit(project, hq_user, referent=None)
+    project.refresh_from_db()
+    assert project.referent is None and project.name == "Drômoise Robotique"
 
 
 # -- founders ---------------------------------------------------------------------------------------------
