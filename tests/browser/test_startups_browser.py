@@ -3,6 +3,8 @@ JavaScript; filtered by territory; and on a phone, the columns stacked with noth
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
@@ -91,4 +93,50 @@ def test_the_board_fits_a_phone_with_its_columns_stacked(live_server, browser, p
     card.get_by_label("Nouvelle étape de Drômoise Robotique").select_option("qualified")
     card.get_by_role("button", name="Déplacer").tap()
     expect(_column(phone, "qualified")).to_contain_text("Drômoise Robotique")
+    context.close()
+
+
+def test_a_project_its_founders_and_an_application_are_edited_without_javascript(
+    live_server,
+    browser,
+    pipeline,  # noqa: F811
+    hq_user,
+    registry,
+) -> None:
+    from grappe.startups import services
+
+    services.save_application(
+        user=hq_user, project=pipeline.drome, programme=pipeline.label, due_on=datetime.date(2026, 4, 11)
+    )
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    _log_in(live_server, page, hq_user)
+    page.goto(f"{live_server.url}/start-up/{pipeline.drome.pk}/")
+
+    page.get_by_role("link", name="Modifier", exact=True).first.click()
+    page.get_by_label("Nom du projet").fill("Drômoise Robotique SAS")
+    page.get_by_label("Présentation").fill("Bras robotisés pour l'arboriculture.")
+    page.get_by_label("Le Bivouac").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("heading", name="Drômoise Robotique SAS")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Bras robotisés pour l'arboriculture.")
+
+    page.get_by_label("Rechercher (nom, e-mail, téléphone)").fill("claire")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_role("button", name="Ajouter Claire Martin").click()
+    page.get_by_label("Prénom").fill("Nadia")
+    page.get_by_label("Nom", exact=True).fill("Benali")
+    page.get_by_label("E-mail", exact=True).fill("nadia@robotique.fr")
+    page.get_by_role("button", name="Ajouter aux fondateurs").click()
+    page.get_by_role("button", name="Retirer Claire Martin").click()
+    expect(page.get_by_role("button", name="Retirer Nadia Benali")).to_be_visible()
+    expect(page.get_by_role("button", name="Retirer Claire Martin")).to_have_count(0)
+
+    page.get_by_role("row", name="French Tech Tremplin").get_by_role("link", name="Modifier").click()
+    page.get_by_label("Statut").select_option("submitted")
+    page.get_by_label("Notes").fill("Déposé par la fondatrice.")
+    page.get_by_role("button", name="Enregistrer").click()
+    row = page.get_by_role("row", name="French Tech Tremplin")
+    expect(row).to_contain_text("Déposé par la fondatrice.")
+    expect(row).to_contain_text("déposé")
     context.close()

@@ -486,6 +486,18 @@ def _project_args(world: World, territory: str) -> list[Any]:
     return [StartupProject.objects.get(name=name).pk]
 
 
+def _application_args(world: World, territory: str) -> list[Any]:
+    """An application file of the territory's project (created inside the test's savepoint)."""
+    from grappe.startups.models import Application, Programme
+
+    project_pk = _project_args(world, territory)[0]
+    programme, _created = Programme.objects.get_or_create(name="French Tech Tremplin", kind="label")
+    application = Application.objects.create(
+        project_id=project_pk, programme=programme, due_on=datetime.date(2026, 6, 1)
+    )
+    return [project_pk, application.pk]
+
+
 def _job_args(world: World, territory: str) -> list[Any]:
     return [(world.mixed_job if territory == "auvergne" else world.loire_job).pk]
 
@@ -656,6 +668,11 @@ RULES: dict[str, Rule] = {
     # A move without a stage is refused by the service (a message), then back to the board.
     "startups:move": Rule("post", _project_args, 302, _seen_in_auvergne(302), 404),
     "startups:application_create": Rule("post", _project_args, 302, _seen_in_auvergne(302), 404),
+    "startups:project_edit": Rule("get", _project_args, 200, _seen_in_auvergne(200), 404),
+    # Adding or removing a founder without naming one is refused with a message, back to the project.
+    "startups:founder_add": Rule("post", _project_args, 302, _seen_in_auvergne(302), 404),
+    "startups:founder_remove": Rule("post", _project_args, 302, _seen_in_auvergne(302), 404),
+    "startups:application_edit": Rule("get", _application_args, 200, _seen_in_auvergne(200), 404),
 }
 APP_NAMESPACES = ("registry", "intake", "mergers", "governance", "budgets", "finance", "startups")
 

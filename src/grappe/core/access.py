@@ -354,6 +354,11 @@ def reminders_view() -> Callable[[View], View]:
 # head-office staff see every project. The pipeline board, the deadlines, the reports and their CSV all read
 # this one rule, and so do the services that move or convert a project (a permanent cannot act on a project
 # they cannot see). The reminder command acts as the system (no user) over every project.
+# Editing a project, its founders and its application files follows the same rule: the pages and the services
+# answer « introuvable » for a project of another territory, and a project cannot be moved into a territory its
+# editor does not see. A founder is picked among the people the registry shows the user plus the founders of
+# the projects they see (a founder often has no role in any organisation yet); a person of another territory
+# is « introuvable » too.
 
 
 def restrict_startups(user: Any, queryset: QuerySet, territory_field: str = "territory") -> QuerySet:

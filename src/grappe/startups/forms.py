@@ -49,6 +49,33 @@ class ProjectForm(forms.Form):
         self.fields["referent"].queryset = selectors.referents(user)
 
 
+class ProjectEditForm(ProjectForm):
+    programmes = forms.ModelMultipleChoiceField(
+        queryset=Programme.objects.all(),
+        required=False,
+        label=_("Programmes partenaires"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class FounderForm(forms.Form):
+    """Either a person picked from the search results, or a new person's names and e-mail."""
+
+    person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    first_name = forms.CharField(label=_("Prénom"), max_length=80, required=False)
+    last_name = forms.CharField(label=_("Nom"), max_length=80, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+
+
+class ApplicationEditForm(forms.Form):
+    status = forms.ChoiceField(label=_("Statut"), choices=Application.Status.choices)
+    # A date input shows its value only in ISO form: the localised « 11/04/2026 » would leave it empty.
+    due_on = forms.DateField(
+        label=_("À rendre le"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class MoveForm(forms.Form):
     stage = forms.CharField(max_length=20)
     reason = forms.CharField(label=_("Motif (pour un abandon)"), max_length=300, required=False)

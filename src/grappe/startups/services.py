@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from grappe.core import access, audit
 from grappe.errors import NotFound, UserError
 from grappe.registry import editing
 from grappe.registry.models import Organisation, Person, StaffMember, Territory
-from grappe.registry.selectors import existing_organisation
+from grappe.registry.selectors import existing_organisation, visible_people
 from grappe.startups.models import (
     STAGE_LABELS,
     Application,
@@ -42,7 +43,14 @@ ACTION_LABELS = {
     "startups.application": gettext_lazy("start-up : dossier de candidature"),
     "startups.convert": gettext_lazy("start-up : devenue adhérente"),
     "startups.reminder": gettext_lazy("start-up : relance d'échéance"),
+    "startups.edit": gettext_lazy("start-up : projet modifié"),
+    "startups.founder_add": gettext_lazy("start-up : fondateur ajouté"),
+    "startups.founder_remove": gettext_lazy("start-up : fondateur retiré"),
 }
+
+# What may still change on a project whose pipeline is over (converted into a member, or dropped): the notes
+# and who follows it. Its name, territory and programmes are its record of what happened.
+CLOSED_EDITABLE = ("summary", "referent")
 
 # How many days before its deadline an application still being prepared is reminded to its referent.
 REMIND_DAYS_BEFORE = 14
@@ -105,6 +113,18 @@ def create_project(
     on: datetime.date | None = None,
 ) -> StartupProject:
     """A project sourced on ``on`` (today by default), in ``territory``, which ``user`` must see."""
+    _check_name_and_territory(user, name, territory)
+    on = on or timezone.localdate()
+    project = StartupProject.objects.create(
+        name=name.strip(), territory=territory, referent=referent, summary=summary, stage_since=on
+    )
+    project.founders.set(founders)
+    project.programmes.set(programmes)
+    _record_change(project, before="", after=Stage.SOURCED, on=on, user=user)
+    return project
+
+
+def _check_name_and_territory(user: Any, name: str, territory: Territory) -> None:
     if not name.strip():
         raise StartupError(_("Le nom du projet est obligatoire."), hint=_("Indiquez le nom de la start-up."))
     if user is not None and not access.restrict_startups(
@@ -115,14 +135,166 @@ def create_project(
             % {"territory": territory.name},
             hint=_("Choisissez votre territoire, ou demandez à la direction."),
         )
-    on = on or timezone.localdate()
-    project = StartupProject.objects.create(
-        name=name.strip(), territory=territory, referent=referent, summary=summary, stage_since=on
+
+
+def is_closed(project: StartupProject) -> bool:
+    """A project whose pipeline is over: converted into a member, or dropped."""
+    return project.organisation_id is not None or project.stage in (Stage.MEMBER, Stage.DROPPED)
+
+
+@transaction.atomic
+def update_project(
+    *,
+    user: Any,
+    project: StartupProject,
+    name: str,
+    territory: Territory,
+    referent: StaffMember | None = None,
+    summary: str = "",
+    programmes: Iterable[Programme] = (),
+) -> StartupProject:
+    """Change a project's name, notes, territory, referent and programmes. A converted or dropped project keeps
+    its name, territory and programmes (only ``CLOSED_EDITABLE`` may change): changing them is refused."""
+    project = _visible_project(user, project)
+    _check_name_and_territory(user, name, territory)
+    wanted_programmes = sorted({programme.pk for programme in programmes})
+    before_programmes = sorted(project.programmes.values_list("pk", flat=True))
+    before = audit.values_of(project, ["name", "summary", "territory", "referent"])
+    after = {
+        "name": name.strip(),
+        "summary": summary.strip(),
+        "territory": territory.pk,
+        "referent": referent.pk if referent else None,
+    }
+    changed = [key for key in after if before[key] != after[key]]
+    if wanted_programmes != before_programmes:
+        changed.append("programmes")
+    if is_closed(project):
+        frozen = [key for key in changed if key not in CLOSED_EDITABLE]
+        if frozen:
+            labels = ", ".join(str(StartupProject._meta.get_field(key).verbose_name) for key in frozen)
+            raise StartupError(
+                _(
+                    "« %(project)s » est %(state)s : seuls la présentation et le référent peuvent encore changer, "
+                    "pas %(fields)s."
+                )
+                % {
+                    "project": project.name,
+                    "state": _("devenue adhérente") if project.stage == Stage.MEMBER else _("abandonné"),
+                    "fields": labels,
+                },
+                hint=_("Remettez ces valeurs telles qu'elles étaient : rien n'a été enregistré."),
+                code="grappe.startups.closed",
+            )
+    if not changed:
+        return project
+    project.name, project.summary = after["name"], after["summary"]
+    project.territory, project.referent = territory, referent
+    project.save(update_fields=["name", "summary", "territory", "referent"])
+    changes = audit.changes_between(before, audit.values_of(project, before), StartupProject)
+    if "programmes" in changed:
+        project.programmes.set(wanted_programmes)
+        names = dict(
+            Programme.objects.filter(pk__in=[*before_programmes, *wanted_programmes]).values_list(
+                "pk", "name"
+            )
+        )
+        changes["programmes"] = [
+            ", ".join(names[pk] for pk in before_programmes),
+            ", ".join(names[pk] for pk in wanted_programmes),
+        ]
+    audit.record_event(
+        action="startups.edit",
+        user=user,
+        target=project,
+        changes={key: tuple(pair) for key, pair in changes.items()},
     )
-    project.founders.set(founders)
-    project.programmes.set(programmes)
-    _record_change(project, before="", after=Stage.SOURCED, on=on, user=user)
     return project
+
+
+# -- founders ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_founder(
+    *,
+    user: Any,
+    project: StartupProject,
+    person: Person | None = None,
+    person_values: Mapping[str, Any] | None = None,
+) -> Person:
+    """Add a founder to ``project``: ``person``, one ``user`` may pick (``founder_candidates``), or a new
+    registry person from ``person_values`` (first and last name, e-mail), created through the registry's
+    ``save_record`` (checked, audited, with lineage). An e-mail already known among the people ``user`` may
+    pick is refused: choose that person instead of creating a double."""
+    project = _visible_project(user, project)
+    if person is not None:
+        if not founder_candidates(user).filter(pk=person.pk).exists():
+            raise NotFound(_("Personne n° %(id)s introuvable.") % {"id": person.pk})
+    elif person_values:
+        checked, _role = editing.check_contact_values(person_values, {})
+        if not str(checked.get("last_name") or "").strip():
+            raise StartupError(
+                _("Le nom du fondateur est obligatoire."), hint=_("Indiquez au moins son nom de famille.")
+            )
+        email = str(checked.get("email") or "").strip()
+        known = founder_candidates(user).filter(email__iexact=email).first() if email else None
+        if known is not None:
+            raise StartupError(
+                _(
+                    "%(email)s est déjà au registre (« %(name)s ») : choisissez cette personne dans la recherche."
+                )
+                % {"email": email, "name": known},
+                code="grappe.startups.known_person",
+            )
+        person = editing.save_record(obj=Person(), user=user, values=checked)
+    else:
+        raise StartupError(
+            _("Aucun fondateur indiqué."),
+            hint=_("Choisissez une personne du registre, ou saisissez le nom d'une nouvelle personne."),
+        )
+    if project.founders.filter(pk=person.pk).exists():
+        raise StartupError(
+            _("%(person)s est déjà fondateur ou contact de « %(project)s ».")
+            % {"person": person, "project": project.name}
+        )
+    project.founders.add(person)
+    audit.record_event(
+        action="startups.founder_add",
+        user=user,
+        target=project,
+        details={"person": person.pk, "name": str(person)},
+    )
+    return person
+
+
+@transaction.atomic
+def remove_founder(*, user: Any, project: StartupProject, person: Person) -> None:
+    """Take ``person`` off ``project``'s founders (the person stays in the registry)."""
+    project = _visible_project(user, project)
+    if not project.founders.filter(pk=person.pk).exists():
+        raise StartupError(
+            _("%(person)s n'est pas fondateur ou contact de « %(project)s ».")
+            % {"person": person, "project": project.name}
+        )
+    project.founders.remove(person)
+    audit.record_event(
+        action="startups.founder_remove",
+        user=user,
+        target=project,
+        details={"person": person.pk, "name": str(person)},
+    )
+
+
+def founder_candidates(user: Any) -> QuerySet[Person]:
+    """People ``user`` may name as founders: those the registry shows them, and the founders of the projects
+    they see (a founder has often no role in any organisation yet, so the registry alone would hide them)."""
+    if user is None:
+        return Person.objects.all()
+    projects = access.restrict_startups(user, StartupProject.objects.all())
+    return Person.objects.filter(
+        Q(pk__in=visible_people(user).values("pk")) | Q(startup_projects__in=projects)
+    ).distinct()
 
 
 def _dropped_from(project: StartupProject) -> Stage | None:
@@ -203,17 +375,26 @@ def save_application(
     status: str = Application.Status.PREPARING,
     submitted_on: datetime.date | None = None,
     application: Application | None = None,
+    notes: str | None = None,
 ) -> Application:
-    """Record an application file (new, or ``application`` changed): a deadline, a status, when it was filed."""
+    """Record an application file (new, or ``application`` changed): a deadline, a status, when it was filed,
+    notes. Reminders key on the deadline (``ReminderSent.due_on``): a moved deadline is reminded again."""
     project = _visible_project(user, project)
+    if application is not None and application.project_id != project.pk:
+        raise NotFound(_("Dossier de candidature n° %(id)s introuvable.") % {"id": application.pk})
     if status not in Application.Status.values:
         raise StartupError(_("Statut de dossier « %(status)s » inconnu.") % {"status": status})
-    if status != Application.Status.PREPARING and submitted_on is None:
-        submitted_on = timezone.localdate()
+    if status == Application.Status.PREPARING:
+        # Back to preparing: it was not filed after all, and reminders apply again.
+        submitted_on = None
+    elif submitted_on is None:
+        submitted_on = (application.submitted_on if application else None) or timezone.localdate()
     application = application or Application(project=project)
     before = audit.values_of(application) if application.pk else {}
     application.programme, application.due_on = programme, due_on
     application.status, application.submitted_on = status, submitted_on
+    if notes is not None:
+        application.notes = notes.strip()
     application.save()
     project.programmes.add(programme)
     audit.record_event(

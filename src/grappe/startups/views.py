@@ -14,11 +14,22 @@ from django.views.decorators.http import require_POST
 
 from grappe.core.access import staff_view
 from grappe.core.exports import streaming_writer
-from grappe.errors import UserError
+from grappe.errors import NotFound, UserError
 from grappe.registry.editing import MemberRefused
+from grappe.registry.models import Person
+from grappe.registry.search import person_condition
 from grappe.registry.selectors import has_registry_access
 from grappe.startups import selectors, services
-from grappe.startups.forms import ApplicationForm, BoardFilterForm, ConversionForm, MoveForm, ProjectForm
+from grappe.startups.forms import (
+    ApplicationEditForm,
+    ApplicationForm,
+    BoardFilterForm,
+    ConversionForm,
+    FounderForm,
+    MoveForm,
+    ProjectEditForm,
+    ProjectForm,
+)
 
 staff_required = staff_view(capability=has_registry_access, denied=_("Accès réservé aux salariés du réseau."))
 
@@ -70,12 +81,20 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for(request.user, pk)
+    query = request.GET.get("fondateur", "").strip()[:100]
     context = {
         "project": project,
         "history": selectors.history(project),
         "applications": project.applications.select_related("programme").order_by("due_on"),
         "targets": selectors.move_targets(project),
         "application_form": ApplicationForm(),
+        "founder_form": FounderForm(),
+        "founder_query": query,
+        "founder_results": list(
+            services.founder_candidates(request.user).filter(person_condition(query))[:10]
+        )
+        if query
+        else [],
     }
     return render(request, "startups/project_detail.html", context)
 
@@ -92,6 +111,96 @@ def project_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Projet ajouté au vivier."))
             return redirect("startups:project_detail", pk=project.pk)
     return render(request, "startups/project_create.html", {"form": form})
+
+
+@staff_required
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_for(request.user, pk)
+    initial = {
+        "name": project.name,
+        "summary": project.summary,
+        "territory": project.territory,
+        "referent": project.referent,
+        "programmes": list(project.programmes.all()),
+    }
+    form = ProjectEditForm(request.user, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_project(user=request.user, project=project, **form.cleaned_data)
+        except UserError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Projet modifié."))
+            return redirect("startups:project_detail", pk=project.pk)
+    context = {"project": project, "form": form, "closed": services.is_closed(project)}
+    return render(request, "startups/project_edit.html", context)
+
+
+@require_POST
+@staff_required
+def founder_add(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_for(request.user, pk)
+    form = FounderForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return redirect("startups:project_detail", pk=project.pk)
+    data = form.cleaned_data
+    try:
+        if data["person"]:
+            person = Person.objects.filter(pk=data["person"]).first()
+            if person is None:
+                raise NotFound(_("Personne n° %(id)s introuvable.") % {"id": data["person"]})
+            services.add_founder(user=request.user, project=project, person=person)
+        else:
+            values = {key: data[key] for key in ("first_name", "last_name", "email") if data[key]}
+            person = services.add_founder(user=request.user, project=project, person_values=values)
+        messages.success(request, _("%(person)s ajouté aux fondateurs.") % {"person": person})
+    except UserError as error:
+        messages.error(request, str(error))
+    return redirect("startups:project_detail", pk=project.pk)
+
+
+@require_POST
+@staff_required
+def founder_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_for(request.user, pk)
+    chosen = request.POST.get("person", "")
+    person = project.founders.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    if person is None:
+        messages.error(request, _("Aucun fondateur de ce projet indiqué."))
+    else:
+        try:
+            services.remove_founder(user=request.user, project=project, person=person)
+            messages.success(request, _("%(person)s retiré des fondateurs.") % {"person": person})
+        except UserError as error:
+            messages.error(request, str(error))
+    return redirect("startups:project_detail", pk=project.pk)
+
+
+@staff_required
+def application_edit(request: HttpRequest, pk: int, application: int) -> HttpResponse:
+    project = selectors.project_for(request.user, pk)
+    found = project.applications.select_related("programme").filter(pk=application).first()
+    if found is None:
+        raise NotFound(_("Dossier de candidature n° %(id)s introuvable.") % {"id": application})
+    initial = {"status": found.status, "due_on": found.due_on, "notes": found.notes}
+    form = ApplicationEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_application(
+                user=request.user,
+                project=project,
+                programme=found.programme,
+                application=found,
+                **form.cleaned_data,
+            )
+        except UserError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Dossier de candidature modifié."))
+            return redirect("startups:project_detail", pk=project.pk)
+    context = {"project": project, "application": found, "form": form}
+    return render(request, "startups/application_edit.html", context)
 
 
 @require_POST
