@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -172,7 +172,7 @@ def update_project(
     if is_closed(project):
         frozen = [key for key in changed if key not in CLOSED_EDITABLE]
         if frozen:
-            labels = ", ".join(str(StartupProject._meta.get_field(key).verbose_name) for key in frozen)
+            labels = ", ".join(_field_label(StartupProject, key) for key in frozen)
             raise StartupError(
                 _(
                     "« %(project)s » est %(state)s : seuls la présentation et le référent peuvent encore changer, "
@@ -188,7 +188,7 @@ def update_project(
             )
     if not changed:
         return project
-    project.name, project.summary = after["name"], after["summary"]
+    project.name, project.summary = name.strip(), summary.strip()
     project.territory, project.referent = territory, referent
     project.save(update_fields=["name", "summary", "territory", "referent"])
     changes = audit.changes_between(before, audit.values_of(project, before), StartupProject)
@@ -554,3 +554,9 @@ def send_reminders(*, today: datetime.date | None = None, days_before: int = REM
             )
         outcome.sent.append(reminder)
     return outcome
+
+
+def _field_label(model: type[models.Model], name: str) -> str:
+    """A field's verbose name (a relation seen from the other side has none: its name then)."""
+    field = model._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
