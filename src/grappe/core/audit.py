@@ -49,6 +49,9 @@ ACTION_LABELS: dict[str, Any] = {
     "merger.report": _("fusion : rapport"),
     "filter.save": _("filtre enregistré"),
     "filter.delete": _("filtre supprimé"),
+    "tag.create": _("étiquette créée"),
+    "organisation.tag": _("étiquette ajoutée"),
+    "organisation.untag": _("étiquette retirée"),
 }
 
 # Bookkeeping fields whose change is not news: timestamps and search keys maintained by the code.

@@ -3,7 +3,8 @@ sélection filtrée »: the list's whole search), then an export, an e-mail list
 
 The selection is read through the list's own search and the visibility rule (``selectors``): rows outside
 the user's territory, or unknown, refuse the whole action (``BulkRefused``), so nothing is done on a selection
-other than the one the user saw. A change of type is planned (``planned_type_changes``: what the confirmation
+other than the one the user saw. Adding or removing a tag, like a change of type, is planned (the count the
+confirmation page shows) then applied in one transaction, one audited event per organisation. A change of type is planned (``planned_type_changes``: what the confirmation
 page counts), then applied in one transaction, one audited change per membership.
 """
 
@@ -14,17 +15,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from grappe.core import audit
+from grappe.core.chunks import chunked
 from grappe.errors import UserError
 from grappe.registry import editing, exports, selectors
 from grappe.registry.forms import OrganisationFilterForm
-from grappe.registry.models import Membership, MembershipType, Organisation, Role
+from grappe.registry.models import Association, Membership, MembershipType, Organisation, Role, Tag, tag_key
 
 # Ticked rows come from one page of the list (50 rows): far more is not a ticked selection, and the cap keeps
 # ``pk__in`` under the oldest SQLite limit on variables (999).
@@ -193,3 +196,96 @@ def change_membership_type(
             obj=membership, user=user, values=checked, details={"action": _("changement groupé de type")}
         )
     return len(memberships)
+
+
+# -- tags ------------------------------------------------------------------------------------------------------
+
+TAG_NAME_MAX = Tag._meta.get_field("name").max_length
+
+
+def choose_tag(*, tag_id: str, new_name: str, association_id: str, adding: bool) -> Tag:
+    """The tag the user chose: an existing one (``tag_id``), or, when adding, one named ``new_name`` in the
+    association ``association_id`` — the existing tag of that name whatever its case, else a new one, unsaved
+    (it is created only when the change is confirmed). ``BulkRefused`` for anything else, nothing created."""
+    new_name = " ".join(new_name.split())
+    if tag_id.strip() and new_name:
+        raise BulkRefused(_("Choisissez une étiquette existante ou tapez-en une nouvelle, pas les deux."))
+    if tag_id.strip():
+        tag = (
+            Tag.objects.select_related("association").filter(pk=tag_id).first() if tag_id.isdigit() else None
+        )
+        if tag is None:
+            raise BulkRefused(_("Cette étiquette n'existe plus : choisissez-en une dans la liste."))
+        return tag
+    if not adding:
+        raise BulkRefused(_("Choisissez l'étiquette à retirer."))
+    if not new_name:
+        raise BulkRefused(
+            _("Choisissez une étiquette ou tapez le nom d'une nouvelle."),
+            hint=_("Par exemple « Salon 2026 »."),
+        )
+    if len(new_name) > TAG_NAME_MAX:
+        raise BulkRefused(
+            _("Le nom d'une étiquette tient en %(max)d caractères (%(n)d tapés).")
+            % {"max": TAG_NAME_MAX, "n": len(new_name)}
+        )
+    association = (
+        Association.objects.filter(pk=association_id).first() if association_id.strip().isdigit() else None
+    )
+    if association is None:
+        raise BulkRefused(_("Choisissez l'association à laquelle la nouvelle étiquette appartient."))
+    existing = Tag.objects.filter(association=association, key=tag_key(new_name)).first()
+    return existing or Tag(association=association, name=new_name)
+
+
+def planned_tag_changes(chosen: QuerySet[Organisation], tag: Tag, adding: bool) -> QuerySet[Organisation]:
+    """The selected organisations the change concerns: those without the tag (adding), with it (removing)."""
+    if tag.pk is None:
+        return chosen if adding else chosen.none()
+    return chosen.exclude(tags=tag) if adding else chosen.filter(tags=tag)
+
+
+@transaction.atomic
+def change_tag(*, user: Any, chosen: QuerySet[Organisation], tag: Tag, adding: bool, expected: int) -> int:
+    """Add ``tag`` to (or remove it from) the planned organisations, creating it first when new; one audited
+    event per organisation. ``expected``: the count the user confirmed; a different one refuses, nothing
+    changed."""
+    if not selectors.can_edit_registry(user):
+        raise BulkRefused(_("Modification réservée aux salariés du réseau qui en ont le droit."))
+    organisations = list(planned_tag_changes(chosen, tag, adding).values_list("pk", "name"))
+    if len(organisations) != expected:
+        raise BulkRefused(
+            _(
+                "Le nombre d'organisations concernées a changé depuis la confirmation (%(then)d, maintenant "
+                "%(now)d) : rien n'a été modifié, vérifiez à nouveau."
+            )
+            % {"then": expected, "now": len(organisations)}
+        )
+    if tag.pk is None:
+        try:
+            with transaction.atomic():
+                tag.save()
+        except IntegrityError:  # the same name created a moment ago by a colleague: theirs is this one
+            tag = Tag.objects.get(association=tag.association, key=tag_key(tag.name))
+        else:
+            audit.record_event(
+                action="tag.create", user=user, target=tag, details={"association": tag.association.name}
+            )
+    through = Organisation.tags.through
+    for chunk in chunked(organisations):
+        ids = [pk for pk, _name in chunk]
+        if adding:
+            through.objects.bulk_create(
+                [through(organisation_id=pk, tag_id=tag.pk) for pk in ids], ignore_conflicts=True
+            )
+        else:
+            through.objects.filter(tag_id=tag.pk, organisation_id__in=ids).delete()
+    for pk, name in organisations:
+        audit.record_event(
+            action="organisation.tag" if adding else "organisation.untag",
+            user=user,
+            target=Organisation(pk=pk),
+            label=name,
+            details={"étiquette": tag.name, "association": tag.association.name},
+        )
+    return len(organisations)

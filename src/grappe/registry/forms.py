@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grappe.france import geo
 from grappe.france.headcount import HEADCOUNT_BRACKETS
-from grappe.registry.models import Association, Membership, Territory
+from grappe.registry.models import Association, Membership, Tag, Territory
 from grappe.registry.selectors import MembershipFilters, OrganisationFilters
 
 _NAF_PREFIX = re.compile(r"^\d{1,2}(\.\d{0,2}[A-Z]?)?$")
@@ -36,6 +36,13 @@ class _QueryStringForm(forms.Form):
     def valid_data(self) -> dict:
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+
+class TagChoiceField(forms.ModelChoiceField):
+    """A tag with its association: two associations may each have a « salon » tag."""
+
+    def label_from_instance(self, obj: Tag) -> str:
+        return f"{obj.name} ({obj.association.short_name or obj.association.name})"
 
 
 class OrganisationFilterForm(_QueryStringForm):
@@ -75,6 +82,12 @@ class OrganisationFilterForm(_QueryStringForm):
         choices=[("", _("Indifférent")), ("oui", _("Start-up")), ("non", _("Hors start-up"))],
     )
     headcount = forms.ChoiceField(label=_("Effectif"), required=False, choices=_headcount_choices)
+    etiquette = TagChoiceField(
+        label=_("Étiquette"),
+        queryset=Tag.objects.select_related("association"),
+        required=False,
+        empty_label=_("Toutes"),
+    )
     naf = forms.CharField(
         label=_("Code NAF"),
         required=False,
@@ -110,6 +123,7 @@ class OrganisationFilterForm(_QueryStringForm):
             startup=startup,
             headcount=data.get("headcount") or "",
             naf=data.get("naf") or "",
+            tag=data.get("etiquette"),
             sort=data.get("tri") or "",
         )
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from grappe.errors import UserError
 from grappe.registry import bulk, saved_filters, selectors
-from grappe.registry.models import MembershipType, Organisation
+from grappe.registry.models import Association, MembershipType, Organisation, Tag
 from grappe.registry.views import csv_download, staff_required
 
 SHOWN_ON_CONFIRMATION = 50
@@ -75,6 +75,8 @@ def organisation_bulk(request: HttpRequest) -> HttpResponse:
             return csv_download(bulk.emails_csv(bulk.email_lines(chosen)), _("e-mails"))
         if action == "type":
             return _membership_type(request, chosen, context)
+        if action in ("tag_add", "tag_remove"):
+            return _tag(request, chosen, context, adding=action == "tag_add")
         raise bulk.BulkRefused(_("Choisissez l'action à appliquer à la sélection."))
     except UserError as error:
         messages.error(request, str(error))
@@ -115,3 +117,61 @@ def _membership_type(request: HttpRequest, chosen: QuerySet[Organisation], conte
         "planned_shown": list(planned[:SHOWN_ON_CONFIRMATION]),
     }
     return render(request, "registry/bulk/membership_type.html", context)
+
+
+def _tag(
+    request: HttpRequest, chosen: QuerySet[Organisation], context: dict, *, adding: bool
+) -> HttpResponse:
+    """Choose (or, adding, type) the tag, see how many organisations it changes, confirm: only then is
+    anything written, the new tag included. A tag refused (empty, too long) is shown above the form again."""
+    if not selectors.can_edit_registry(request.user):
+        raise bulk.BulkRefused(_("Modification réservée aux salariés du réseau qui en ont le droit."))
+    associations = list(Association.objects.order_by("name"))
+    context |= {
+        "adding": adding,
+        "action": "tag_add" if adding else "tag_remove",
+        "organisation_count": chosen.count(),
+        "tags": Tag.objects.select_related("association"),
+        "associations": associations,
+        "name_max": bulk.TAG_NAME_MAX,
+    }
+    posted = {name: request.POST.get(name, "") for name in ("etiquette", "nouvelle", "association")}
+    if not request.POST.get("choisi"):
+        return render(request, "registry/bulk/tags.html", context)
+    try:
+        tag = bulk.choose_tag(
+            tag_id=posted["etiquette"],
+            new_name=posted["nouvelle"],
+            association_id=posted["association"],
+            adding=adding,
+        )
+    except bulk.BulkRefused as error:
+        return render(request, "registry/bulk/tags.html", context | {"error": error, "posted": posted})
+    confirmed = request.POST.get("confirmer", "")
+    if confirmed.isdigit():
+        changed = bulk.change_tag(
+            user=request.user, chosen=chosen, tag=tag, adding=adding, expected=int(confirmed)
+        )
+        template = (
+            ngettext(
+                "Étiquette « %(tag)s » ajoutée à %(n)d organisation.",
+                "Étiquette « %(tag)s » ajoutée à %(n)d organisations.",
+                changed,
+            )
+            if adding
+            else ngettext(
+                "Étiquette « %(tag)s » retirée de %(n)d organisation.",
+                "Étiquette « %(tag)s » retirée de %(n)d organisations.",
+                changed,
+            )
+        )
+        messages.success(request, template % {"tag": tag.name, "n": changed})
+        return redirect(context["back"])
+    planned = bulk.planned_tag_changes(chosen, tag, adding)
+    context |= {
+        "tag": tag,
+        "posted": posted,
+        "planned_count": planned.count(),
+        "planned_shown": list(planned[:SHOWN_ON_CONFIRMATION]),
+    }
+    return render(request, "registry/bulk/tags.html", context)

@@ -275,6 +275,9 @@ class Organisation(FoldedKeys):
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     is_startup = models.BooleanField(_("start-up"), default=False)
     skills = models.JSONField(_("compétences"), default=list, blank=True)
+    tags = models.ManyToManyField(
+        "Tag", verbose_name=_("étiquettes"), blank=True, related_name="organisations"
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -756,3 +759,35 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Tag(models.Model):
+    """A label an association's staff put on organisations (« à relancer », « salon 2026 ») to find them
+    again on the list (``?etiquette=``). One name per association, whatever its case."""
+
+    association = models.ForeignKey(
+        Association, verbose_name=_("association"), on_delete=models.PROTECT, related_name="tags"
+    )
+    name = models.CharField(_("nom"), max_length=60)
+    # The name case-folded in Python (« Été » and « été » are one tag on SQLite too, whose LOWER() only
+    # folds ASCII): what the uniqueness holds on. Set by save(), never by hand.
+    key = models.CharField(max_length=120, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("étiquette")
+        verbose_name_plural = _("étiquettes")
+        ordering = ["association__name", "key", "pk"]
+        constraints = [models.UniqueConstraint(fields=["association", "key"], name="unique_tag_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.key = tag_key(self.name)
+        super().save(*args, **kwargs)
+
+
+def tag_key(name: str) -> str:
+    """What makes two tag names the same tag: case and inner spaces aside."""
+    return " ".join(name.split()).casefold()

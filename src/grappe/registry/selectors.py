@@ -65,6 +65,7 @@ from grappe.registry.models import (
     SourceFile,
     SourceRecord,
     StaffMember,
+    Tag,
     Territory,
 )
 
@@ -159,7 +160,7 @@ _ORGANISATION_REF: dict[type, str] = {
     Lineage: "source_record__organisation_id",
 }
 # The network's own structure and vocabulary: the same for every staff member of the network.
-_STRUCTURE = (Association, Territory, Brand, Office, StaffMember, MembershipType, College)
+_STRUCTURE = (Association, Territory, Brand, Office, StaffMember, MembershipType, College, Tag)
 
 
 def restrict(user: User, queryset: QuerySet) -> QuerySet:
@@ -263,6 +264,7 @@ class OrganisationFilters:
     startup: bool | None = None
     headcount: str = ""
     naf: str = ""
+    tag: Tag | None = None
     # ``?tri=``: a column of ORGANISATION_COLUMNS, "-" first for descending; the name when empty or unknown.
     sort: str = ""
 
@@ -306,6 +308,8 @@ def search_organisations(user: User, filters: OrganisationFilters) -> QuerySet[O
         queryset = queryset.filter(headcount_bracket=filters.headcount)
     if filters.naf:
         queryset = queryset.filter(naf_code__startswith=filters.naf)
+    if filters.tag:
+        queryset = queryset.filter(tags=filters.tag)
     queryset = queryset.only("pk", "name", "siren", "naf_code", "is_startup", "headcount_bracket")
     return sorting.order(
         queryset.annotate(**ORGANISATION_SORT_ANNOTATIONS),
@@ -434,6 +438,7 @@ class OrganisationDetail:
     provenance: list[ProvenanceRecord]
     source_record_count: int
     other_lineage: list[LineageEntry]
+    tags: list[Tag]
 
 
 PROVENANCE_LIMIT = 100
@@ -504,6 +509,7 @@ def organisation_detail(user: User, pk: int) -> OrganisationDetail:
         provenance=list(by_record.values()),
         source_record_count=record_count,
         other_lineage=other,
+        tags=list(organisation.tags.select_related("association")),
     )
 
 
