@@ -17,8 +17,9 @@ from django.urls import reverse
 from grappe.france.identifiers import complete_siren
 from grappe.registry.models import Establishment, Membership, Organisation, Person, Role
 
-# session, user, scope, permissions, count, page, sites, memberships, saved filters, 2 filter choices…
-LIST_QUERIES_MAX = 12
+# session, user, scope, permissions, count, page, sites, memberships, saved filters, 3 filter choices (the tags
+# one included)…
+LIST_QUERIES_MAX = 13
 
 
 def _grow(registry, count: int = 120) -> None:
