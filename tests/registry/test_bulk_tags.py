@@ -198,3 +198,22 @@ def test_a_merger_unites_the_tags_and_undo_restores_them_exactly(tmp_path):
 
     assert dump_rows(through) == rows_before
     assert registry_checksum() == checksum_before
+
+
+def test_renaming_a_tag_in_the_admin_keeps_the_rule_on_its_new_name(registry, admin_client):
+    salon = Tag.objects.create(association=registry.numelink, name="Salon")
+    Tag.objects.create(association=registry.numelink, name="Relance")
+    url = reverse("admin:registry_tag_change", args=[salon.pk])
+
+    renamed = admin_client.post(url, {"association": registry.numelink.pk, "name": "Salon 2026"})
+    taken = admin_client.post(url, {"association": registry.numelink.pk, "name": "RELANCE"})
+
+    assert renamed.status_code == 302
+    salon.refresh_from_db()
+    assert (salon.name, salon.key) == ("Salon 2026", "salon 2026")
+    assert taken.status_code == 200
+    assert (
+        "Cette association a déjà l&#x27;étiquette « Relance » (majuscules mises à part)."
+        in taken.content.decode()
+    )
+    assert Tag.objects.get(pk=salon.pk).name == "Salon 2026"

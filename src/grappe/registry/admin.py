@@ -34,6 +34,7 @@ from grappe.registry.models import (
     SourceFile,
     SourceRecord,
     StaffMember,
+    Tag,
     Territory,
 )
 
@@ -355,6 +356,15 @@ class CollegeAdmin(ScopedAdmin):
     list_filter = ["association"]
     search_fields = ["name", "association__name"]
     list_select_related = ["association"]
+
+
+@admin.register(Tag)
+class TagAdmin(ScopedAdmin):
+    list_display = ["name", "association", "created_at"]
+    list_filter = ["association"]
+    search_fields = ["name", "association__name"]
+    list_select_related = ["association"]
+    readonly_fields = ["created_at"]
 
 
 # --- Provenance (read-only) -----------------------------------------------------------------------------------

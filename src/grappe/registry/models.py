@@ -787,6 +787,14 @@ class Tag(models.Model):
         self.key = tag_key(self.name)
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        # The key is not a form field, so the form's own uniqueness check skips it: checked here, on the name.
+        self.key = tag_key(self.name)
+        taken = Tag.objects.filter(association_id=self.association_id, key=self.key).exclude(pk=self.pk)
+        if self.association_id and taken.exists():
+            message = _("Cette association a déjà l'étiquette « %(name)s » (majuscules mises à part).")
+            raise ValidationError({"name": ValidationError(message, params={"name": taken.first().name})})
+
 
 def tag_key(name: str) -> str:
     """What makes two tag names the same tag: case and inner spaces aside."""
