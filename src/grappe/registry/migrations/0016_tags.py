@@ -5,34 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0015_saved_filters'),
+        ("registry", "0015_saved_filters"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='nom')),
-                ('key', models.CharField(editable=False, max_length=120)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('association', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tags', to='registry.association', verbose_name='association')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="nom")),
+                ("key", models.CharField(editable=False, max_length=120)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                (
+                    "association",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tags",
+                        to="registry.association",
+                        verbose_name="association",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'étiquette',
-                'verbose_name_plural': 'étiquettes',
-                'ordering': ['association__name', 'key', 'pk'],
+                "verbose_name": "étiquette",
+                "verbose_name_plural": "étiquettes",
+                "ordering": ["association__name", "key", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='organisations', to='registry.tag', verbose_name='étiquettes'),
+            model_name="organisation",
+            name="tags",
+            field=models.ManyToManyField(
+                blank=True, related_name="organisations", to="registry.tag", verbose_name="étiquettes"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.UniqueConstraint(fields=('association', 'key'), name='unique_tag_name'),
+            model_name="tag",
+            constraint=models.UniqueConstraint(fields=("association", "key"), name="unique_tag_name"),
         ),
     ]
