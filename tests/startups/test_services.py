@@ -170,6 +170,62 @@ def test_converting_with_a_siren_already_in_the_registry_is_refused(pipeline, hq
     assert Organisation.objects.count() == count
 
 
+def _spaced(identifier: str) -> str:
+    """An identifier as a person types it: digits in groups of three, with spaces."""
+    return " ".join(identifier[i : i + 3] for i in range(0, len(identifier), 3))
+
+
+@pytest.mark.parametrize("spelling", [lambda siren: siren, _spaced], ids=["compact", "spaced"])
+def test_a_siren_already_in_the_registry_is_refused_however_it_is_typed(
+    pipeline, hq_user, registry, spelling
+) -> None:
+    known = registry.drome_logiciels
+    count = Organisation.objects.count()
+
+    with pytest.raises(StartupError, match=f"{known.siren} est déjà au registre.*{known.name}"):
+        _convert(pipeline.drome, hq_user, siren=spelling(known.siren))
+
+    pipeline.drome.refresh_from_db()
+    assert pipeline.drome.organisation is None and pipeline.drome.stage == "sourced"
+    assert Organisation.objects.count() == count
+
+
+@pytest.mark.parametrize("spelling", [lambda siret: siret, _spaced], ids=["compact", "spaced"])
+def test_a_siret_already_in_the_registry_is_refused_however_it_is_typed(
+    pipeline, hq_user, registry, spelling
+) -> None:
+    siret = registry.multisite.establishments.exclude(is_head_office=True).get().siret
+    count = Organisation.objects.count()
+
+    with pytest.raises(StartupError, match=f"{siret} est déjà au registre.*Multisite Industries"):
+        _convert(pipeline.drome, hq_user, siren="", siret=spelling(siret))
+
+    assert Organisation.objects.count() == count
+
+
+@pytest.mark.parametrize("spelling", [lambda siren: siren, _spaced], ids=["compact", "spaced"])
+def test_a_siren_held_in_another_territory_is_refused_without_naming_its_holder(
+    pipeline, territorial_user, registry, spelling
+) -> None:
+    outside = registry.volcans_cloud
+    count = Organisation.objects.count()
+
+    with pytest.raises(StartupError, match="hors de votre territoire") as refused:
+        _convert(pipeline.drome, territorial_user, siren=spelling(outside.siren))
+
+    assert outside.name not in str(refused.value)
+    assert Organisation.objects.count() == count
+
+
+def test_converting_without_a_user_is_a_plain_value_error(pipeline) -> None:
+    count = Organisation.objects.count()
+    with pytest.raises(ValueError, match="needs the user"):
+        _convert(pipeline.drome, None)
+    assert Organisation.objects.count() == count
+    pipeline.drome.refresh_from_db()
+    assert pipeline.drome.stage == "sourced"
+
+
 def test_a_wrong_head_office_refuses_the_conversion_whole(pipeline, hq_user) -> None:
     count = Organisation.objects.count()
     with pytest.raises(MemberRefused, match="Code postal « 99999 » inconnu"):

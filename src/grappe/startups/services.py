@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from grappe.core import access, audit
 from grappe.errors import NotFound, UserError
+from grappe.france.identifiers import check_siren, check_siret
 from grappe.registry import editing
 from grappe.registry.models import Organisation, Person, StaffMember, Territory
 from grappe.registry.selectors import existing_organisation, visible_people
@@ -424,6 +425,11 @@ def convert_to_member(
     ``create_member``: the same checks as the « Ajouter un membre » page), link the project to it and move it
     to « adhérente ». A project already converted, a dropped one, or a SIREN/SIRET already in the registry is
     refused, nothing created."""
+    if user is None:
+        raise ValueError(
+            "convert_to_member needs the user converting the project: the organisation is created in their name "
+            "and within their territories."
+        )
     project = _visible_project(user, project)
     if project.organisation_id is not None or project.stage == Stage.MEMBER:
         raise StartupError(
@@ -437,8 +443,11 @@ def convert_to_member(
             _("« %(project)s » a été abandonné : reprenez-le avant de le convertir.")
             % {"project": project.name}
         )
-    siren = str(organisation_values.get("siren") or project.siren or "").strip()
-    siret = str(establishment_values.get("siret") or "").strip()
+    typed_siren = str(organisation_values.get("siren") or project.siren or "").strip()
+    # Looked up as stored (« 123 456 789 » is 123456789); a value the checks refuse is left to
+    # ``create_member``, which refuses it with its reason.
+    siren = check_siren(typed_siren).value or ""
+    siret = check_siret(str(establishment_values.get("siret") or "")).value or ""
     existing = existing_organisation(user, siren=siren, siret=siret) if (siren or siret) else None
     if existing is not None:
         shown = existing.organisation
@@ -455,7 +464,7 @@ def convert_to_member(
             hint=_("Vérifiez l'identifiant, ou complétez la fiche existante et son adhésion."),
             code="grappe.startups.duplicate",
         )
-    values = {"name": project.name, "siren": siren, **organisation_values}
+    values = {"name": project.name, **organisation_values, "siren": typed_siren}
     organisation = editing.create_member(
         user=user,
         organisation_values=values,
