@@ -23,6 +23,8 @@ from grappe.startups.stages import LADDER, Stage, allowed_targets
 UPCOMING_DAYS = 30
 # The board shows this many cards per column at most; the column says how many more there are.
 CARDS_PER_COLUMN = 60
+# A project's moves to « abandonnée », newest first: the first is the drop it may resume from.
+DROPS_ORDER = ("-on", "-pk")
 
 
 def visible_projects(user: Any) -> QuerySet[StartupProject]:
@@ -100,7 +102,7 @@ def board(user: Any, filters: BoardFilters, *, today: datetime.date | None = Non
     for stage in projects.values_list("stage", flat=True).order_by():
         counts[stage] += 1
     open_files = Application.objects.filter(status=Application.Status.PREPARING).order_by("due_on")
-    drops = StageChange.objects.filter(to_stage=Stage.DROPPED).order_by("-on", "-pk")
+    drops = StageChange.objects.filter(to_stage=Stage.DROPPED).order_by(*DROPS_ORDER)
     columns = []
     for stage in (*LADDER, Stage.DROPPED):
         rows = (
@@ -130,17 +132,19 @@ def _resume_stage(drops: list[StageChange]) -> Stage | None:
     return Stage(drops[0].from_stage) if drops and drops[0].from_stage else None
 
 
-def _dropped_from(project: StartupProject) -> Stage | None:
+def dropped_from(project: StartupProject) -> Stage | None:
+    """The stage ``project`` was at when last dropped, where it may resume (None: never dropped). The one
+    definition of it, for the services' checks as for the pages (the board reads it for a whole column)."""
     return _resume_stage(
-        list(project.stage_changes.filter(to_stage=Stage.DROPPED).order_by("-on", "-pk")[:1])
+        list(project.stage_changes.filter(to_stage=Stage.DROPPED).order_by(*DROPS_ORDER)[:1])
     )
 
 
 def move_targets(project: StartupProject) -> list[tuple[str, str]]:
-    dropped_from = _dropped_from(project) if project.stage == Stage.DROPPED else None
+    dropped_from_stage = dropped_from(project) if project.stage == Stage.DROPPED else None
     return [
         (target.value, str(STAGE_LABELS[target]))
-        for target in allowed_targets(Stage(project.stage), dropped_from=dropped_from)
+        for target in allowed_targets(Stage(project.stage), dropped_from=dropped_from_stage)
     ]
 
 

@@ -28,6 +28,7 @@ from grappe.france.identifiers import check_siren, check_siret
 from grappe.registry import editing
 from grappe.registry.models import Organisation, Person, StaffMember, Territory
 from grappe.registry.selectors import existing_organisation, visible_people
+from grappe.startups import selectors
 from grappe.startups.models import (
     STAGE_LABELS,
     Application,
@@ -298,17 +299,12 @@ def founder_candidates(user: Any) -> QuerySet[Person]:
     ).distinct()
 
 
-def _dropped_from(project: StartupProject) -> Stage | None:
-    last = project.stage_changes.filter(to_stage=Stage.DROPPED).order_by("-on", "-pk").first()
-    return Stage(last.from_stage) if last and last.from_stage else None
-
-
 def check_move(project: StartupProject, target: str, *, reason: str = "") -> None:
     """Refuse a move the pipeline does not allow (``StartupError`` saying which moves are), else nothing."""
     if target not in Stage.__members__.values():
         raise StartupError(_("Étape « %(stage)s » inconnue.") % {"stage": target})
     current, wanted = Stage(project.stage), Stage(target)
-    problem = move_problem(current, wanted, reason=reason, dropped_from=_dropped_from(project))
+    problem = move_problem(current, wanted, reason=reason, dropped_from=selectors.dropped_from(project))
     if problem is None:
         return
     names = {"project": project.name, "current": _label(current), "target": _label(wanted)}
