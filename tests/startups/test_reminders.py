@@ -88,3 +88,51 @@ def test_a_failed_sending_records_nothing_and_is_tried_again(files, settings, mo
 
     monkeypatch.undo()
     assert len(services.send_reminders(today=TODAY).sent) == 2
+
+
+def test_already_sent_reminders_are_read_in_one_query_whatever_the_number_of_files(
+    pipeline, hq_user, settings
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    for day in range(1, 9):
+        services.save_application(
+            user=hq_user, project=pipeline.drome, programme=pipeline.label, due_on=datetime.date(2026, 4, day)
+        )
+    services.send_reminders(today=TODAY)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = services.send_reminders(today=TODAY)
+
+    assert again.already_sent == 8 and again.sent == []
+    reads = [q["sql"] for q in queries.captured_queries if "startups_remindersent" in q["sql"]]
+    assert len(reads) == 1, reads
+
+
+def test_a_reminder_recorded_meanwhile_by_another_run_counts_as_already_sent(
+    files, settings, monkeypatch
+) -> None:
+    """Two runs at once: the other one records a file's reminder after this one read what was already sent."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    soon, late, _far, _orphan = files
+    send_mail = services.send_mail
+
+    def meanwhile(*args, **kwargs):
+        if not ReminderSent.objects.filter(application=soon).exists():
+            ReminderSent.objects.create(
+                application=soon,
+                kind=ReminderSent.Kind.UPCOMING,
+                due_on=soon.due_on,
+                recipient="autre@run.fr",
+            )
+        return send_mail(*args, **kwargs)
+
+    monkeypatch.setattr(services, "send_mail", meanwhile)
+    outcome = services.send_reminders(today=TODAY)
+
+    assert [r.application for r in outcome.sent] == [late]
+    assert outcome.already_sent == 1
+    assert len(mail.outbox) == 1
+    assert ReminderSent.objects.get(application=soon).recipient == "autre@run.fr"

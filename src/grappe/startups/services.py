@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -534,29 +534,39 @@ def send_reminders(*, today: datetime.date | None = None, days_before: int = REM
         .select_related("project__referent", "programme")
         .order_by("due_on", "pk")
     )
-    for application in pending:
+    applications = list(pending)
+    # What was reminded before, read at once: (file, kind, deadline).
+    already = set(
+        ReminderSent.objects.filter(application__in=[application.pk for application in applications])
+        .order_by()
+        .values_list("application_id", "kind", "due_on")
+    )
+    for application in applications:
         kind = _reminder_kind(application, today)
-        if ReminderSent.objects.filter(
-            application=application, kind=kind, due_on=application.due_on
-        ).exists():
+        if (application.pk, kind, application.due_on) in already:
             outcome.already_sent += 1
             continue
         referent = application.project.referent
         if referent is None or not referent.email:
             outcome.without_recipient.append(application)
             continue
-        with transaction.atomic():
-            reminder = ReminderSent.objects.create(
-                application=application, kind=kind, due_on=application.due_on, recipient=referent.email
-            )
-            subject, body = _reminder_text(application, kind, today)
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [referent.email])
-            audit.record_event(
-                action="startups.reminder",
-                target=application,
-                parent=application.project,
-                details={"recipient": referent.email, "due_on": application.due_on},
-            )
+        try:
+            with transaction.atomic():
+                reminder = ReminderSent.objects.create(
+                    application=application, kind=kind, due_on=application.due_on, recipient=referent.email
+                )
+                subject, body = _reminder_text(application, kind, today)
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [referent.email])
+                audit.record_event(
+                    action="startups.reminder",
+                    target=application,
+                    parent=application.project,
+                    details={"recipient": referent.email, "due_on": application.due_on},
+                )
+        except IntegrityError:
+            # Another run, at the same time, recorded (and sent) this reminder since it was read above.
+            outcome.already_sent += 1
+            continue
         outcome.sent.append(reminder)
     return outcome
 
