@@ -31,7 +31,19 @@ def remind(
         raise UserError(
             f"--date « {today} » n'est pas une date AAAA-MM-JJ.", hint="Exemple : --date 2026-04-01."
         ) from error
-    result = send_reminders(today=day, days_before=days)
+    if days < 0:
+        raise UserError(
+            f"--days {days} : un nombre de jours positif ou nul est attendu.",
+            hint="Exemple : --days 14 relance les dossiers à rendre dans les 14 jours, et ceux en retard.",
+        )
+    try:
+        result = send_reminders(today=day, days_before=days)
+    except OSError as error:  # SMTP server unreachable, refused, timed out (smtplib's errors are OSErrors)
+        raise UserError(
+            f"serveur d'e-mail injoignable ({error}) : les relances envoyées avant l'erreur sont enregistrées, "
+            "les autres n'ont pas été envoyées.",
+            hint="Vérifiez EMAIL_HOST et EMAIL_PORT, puis relancez la commande : rien n'est envoyé deux fois.",
+        ) from error
     out_console.print(
         f"{len(result.sent)} relance(s) envoyée(s), {result.already_sent} déjà envoyée(s) auparavant.",
         highlight=False,
