@@ -343,3 +343,25 @@ def test_an_application_file_is_edited_from_its_page(pipeline, hq_client, applic
     assert "Saisissez une date valide" in refused.content.decode()
     elsewhere = reverse("startups:application_edit", args=[pipeline.auvergne.pk, application.pk])
     assert hq_client.get(elsewhere).status_code == 404
+
+
+def test_a_founder_of_several_projects_is_one_candidate_and_others_territories_stay_hidden(
+    pipeline, hq_user, territorial_user, registry
+) -> None:
+    from grappe.registry.models import Person
+
+    nadia = Person.objects.create(first_name="Nadia", last_name="Benali")
+    other = services.create_project(
+        user=hq_user,
+        name="Valence Drones",
+        territory=registry.drome_ardeche,
+        founders=[nadia, registry.claire],
+    )
+    pipeline.drome.founders.add(nadia, registry.claire)
+    pipeline.auvergne.founders.add(registry.paul)
+
+    seen = list(services.founder_candidates(territorial_user).filter(last_name__in=["Benali", "Martin"]))
+    assert sorted(person.last_name for person in seen) == ["Benali", "Martin"]
+    assert registry.paul not in services.founder_candidates(territorial_user)
+    assert services.founder_candidates(hq_user).filter(pk=nadia.pk).count() == 1
+    assert other.founders.count() == 2
