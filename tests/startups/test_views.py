@@ -115,6 +115,33 @@ def test_the_report_and_its_csv_count_stages_and_conversion(pipeline, hq_client,
     assert drome["qualifiée"][2:4] == ["1", "1"] and drome["qualifiée"][5] == "0.0"
 
 
+def test_the_csv_gives_the_conversion_rate_the_report_page_shows(
+    pipeline, hq_client, hq_user, registry
+) -> None:
+    """One member out of 16 projects: 6.25 %, shown 6,3 on the page; the CSV rounds it the same way."""
+    from grappe.france.identifiers import complete_siren
+
+    for n in range(15):
+        services.create_project(
+            user=hq_user, name=f"Projet {n}", territory=registry.drome_ardeche, on=datetime.date(2026, 1, 5)
+        )
+    services.convert_to_member(
+        project=pipeline.drome,
+        user=hq_user,
+        organisation_values={"siren": complete_siren("77123456")},
+        establishment_values={"postcode": "26000", "city": "Valence", "country": "FR"},
+        membership_values={"association": registry.numelink, "status": "active", "starts_on": "2026-06-01"},
+        on=datetime.date(2026, 6, 1),
+    )
+
+    page = " ".join(hq_client.get(reverse("startups:report")).content.decode().split())
+    text = b"".join(hq_client.get(reverse("startups:report_csv")).streaming_content).decode("utf-8")
+
+    assert "conversion : 6,3 %" in page
+    rows = [line.split(";") for line in text.removeprefix(BOM).splitlines()]
+    assert {row[5] for row in rows if row[0] == "Drôme-Ardèche"} == {"6.3"}
+
+
 def test_creating_and_converting_a_project_from_the_pages(pipeline, hq_client, registry) -> None:
     from grappe.france.identifiers import complete_siren
     from grappe.startups.models import StartupProject

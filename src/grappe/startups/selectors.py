@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -210,14 +211,23 @@ class TerritoryReport:
         return self.reached[Stage.MEMBER] / self.total if self.total else None
 
     @property
-    def conversion_percent(self) -> float | None:
-        return self.conversion * 100 if self.conversion is not None else None
+    def conversion_percent(self) -> Decimal | None:
+        """The conversion rate as the report page and its CSV both give it (``conversion_percent``)."""
+        return conversion_percent(self.reached[Stage.MEMBER], self.total)
 
     def stages(self) -> list[tuple[str, str, int, int, float | None]]:
         return [
             (stage, str(STAGE_LABELS[stage]), self.now_at[stage], self.reached[stage], self.mean_days[stage])
             for stage in (*LADDER, Stage.DROPPED)
         ]
+
+
+def conversion_percent(members: int, projects: int) -> Decimal | None:
+    """``members`` out of ``projects`` as a percentage with one decimal, rounded half up as the page shows it
+    (6.25 → 6.3, where ``round`` would give 6.2); None when there is no project."""
+    if not projects:
+        return None
+    return (Decimal(100) * members / projects).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def territory_reports(user: Any, *, today: datetime.date | None = None) -> list[TerritoryReport]:
@@ -271,7 +281,7 @@ REPORT_HEADER = (
 def report_rows(reports: list[TerritoryReport]) -> list[list[object]]:
     rows: list[list[object]] = []
     for report in reports:
-        conversion = round(report.conversion * 100, 1) if report.conversion is not None else None
+        conversion = report.conversion_percent
         for _stage, label, now, reached, mean in report.stages():
             rows.append(
                 [
