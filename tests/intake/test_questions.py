@@ -212,6 +212,44 @@ def test_a_correction_is_refused_on_a_cell_without_anomaly_and_after_the_import(
     assert "ne peuvent plus" in late.content.decode()
 
 
+@pytest.mark.parametrize("failing", ["save", "audit"])
+def test_a_correction_whose_write_or_audit_fails_leaves_nothing(
+    staff_client, association, write_csv, importer, monkeypatch, failing
+):
+    from django.db import DatabaseError
+
+    from grappe.intake import services
+
+    upload(staff_client, association, write_csv([member_row(1), member_row(2, **{"E-mail": "pas-un-mail"})]))
+    job = ImportJob.objects.get()
+    issue = ImportIssue.objects.get(job=job, field="email")
+    events = AuditEvent.objects.count()
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("base injoignable")
+
+    if failing == "audit":
+        monkeypatch.setattr(services, "record_event", broken)
+    else:
+        real_save = ImportJob.save
+
+        def save_then_fail(self, *args, **kwargs):
+            real_save(self, *args, **kwargs)
+            if kwargs.get("update_fields") == ["options"]:
+                raise DatabaseError("écriture interrompue")
+
+        monkeypatch.setattr(ImportJob, "save", save_then_fail)
+
+    with pytest.raises(DatabaseError):
+        services.correct_job_cell(
+            job=job, line=issue.line, field_name="email", value="contact@entreprise2.fr", user=importer
+        )
+
+    job.refresh_from_db()
+    assert "corrections" not in job.options
+    assert AuditEvent.objects.count() == events
+
+
 def test_the_mapping_page_opens_when_a_column_is_not_recognised(staff_client, association, write_csv):
     headers = [*HEADERS, "Colonne mystère"]
     upload_response = upload(staff_client, association, write_csv([[*member_row(1), "?"]], headers=headers))

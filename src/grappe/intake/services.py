@@ -1079,14 +1079,21 @@ def correct_job_cell(*, job: ImportJob, line: int, field_name: str, value: str, 
         raise UserError(_("Valeur trop longue : 1 000 caractères au plus."))
     corrections = dict(job.options.get("corrections", {}))
     corrections[f"{line}:{index}"] = value
-    job.options = {**job.options, "corrections": corrections}
-    job.save(update_fields=["options"])
-    record_event(
-        action="import.correct",
-        user=_user_or_none(user),
-        target=job,
-        details={"line": line, "column": job.headers[index], "value": value},
-    )
+    options = job.options
+    try:
+        # The correction and its audit event together, or neither.
+        with transaction.atomic():
+            job.options = {**options, "corrections": corrections}
+            job.save(update_fields=["options"])
+            record_event(
+                action="import.correct",
+                user=_user_or_none(user),
+                target=job,
+                details={"line": line, "column": job.headers[index], "value": value},
+            )
+    except BaseException:
+        job.options = options  # the job in hand says what the database holds
+        raise
     return start_job_step(job=job, step="validate", user=user)
 
 
