@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from grappe.mergers import report, report_files, selectors, services
 from grappe.mergers.models import Merger, MergerJob
@@ -178,3 +179,38 @@ def test_a_small_report_is_built_in_the_request_by_the_same_job(manager_client: 
     assert response.status_code == 200 and csv_rows(response)[0][:2] == ["fusion", str(merger.pk)]
     job = MergerJob.objects.get()
     assert job.action == MergerJob.Action.REPORT and job.status == MergerJob.Status.DONE
+
+
+def test_a_small_report_s_csv_is_downloaded_without_rendering_the_pdf(
+    manager_client: Client, merger: Merger, monkeypatch
+):
+    def not_asked(_report):
+        raise AssertionError("the PDF was rendered for a CSV download")
+
+    monkeypatch.setattr(report, "render_report_pdf", not_asked)
+
+    response = manager_client.get(url("report_csv", merger))
+
+    assert response.status_code == 200 and csv_rows(response)[0][:2] == ["fusion", str(merger.pk)]
+    assert MergerJob.objects.get().status == MergerJob.Status.DONE
+
+
+def test_both_files_of_a_build_carry_one_version_even_if_the_merger_changes_meanwhile(
+    merger: Merger, monkeypatch
+):
+    """An apply or a decision landing while the files are built: they still belong to one version (the one read
+    at the start), and a later download finds them stale rather than a CSV and a PDF of two states."""
+    read = report_files.report_version
+
+    def then_changed(merger_now: Merger) -> str:
+        version = read(merger_now)
+        services.audit(merger_now, None, "mapping")  # someone else's change, just after the read
+        return version
+
+    monkeypatch.setattr(report_files, "report_version", then_changed)
+
+    with translation.override("fr"):
+        files = report_files.build_report_files(merger=merger, language="fr")
+
+    assert files["csv"].version == files["pdf"].version
+    assert files["csv"].exists() and files["pdf"].exists()

@@ -22,6 +22,7 @@ The command line (``grappe merge apply`` / ``undo``) and the demo call the servi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -45,10 +46,18 @@ def actions_in_background() -> bool:
     return bool(getattr(settings, "GRAPPE_MERGERS_ACTIONS_IN_BACKGROUND", True))
 
 
-def start_action(*, merger: Merger, action: str, user: Any, accept_auto_only: bool = False) -> MergerJob:
+def start_action(
+    *,
+    merger: Merger,
+    action: str,
+    user: Any,
+    accept_auto_only: bool = False,
+    formats: Sequence[str] | None = None,
+) -> MergerJob:
     """Check that ``action`` (``MergerJob.Action``) may run on ``merger`` now and queue it; the job to follow
-    (a small merger's report is built at once: the job comes back done). ``MergerRefused`` (nothing queued)
-    when the merger refuses it, ``JobBusy`` while an apply, undo or report of this merger is queued or runs."""
+    (a small merger's report is built at once: the job comes back done). A report builds ``formats`` (every
+    format by default: a download builds only the one asked). ``MergerRefused`` (nothing queued) when the
+    merger refuses it, ``JobBusy`` while an apply, undo or report of this merger is queued or runs."""
     services.check_can_manage(user, whole_network=True)
     merger = Merger.objects.select_related("absorbing", "absorbed").get(pk=merger.pk)
     progress_file = selectors.action_progress_file(merger.pk)
@@ -67,7 +76,7 @@ def start_action(*, merger: Merger, action: str, user: Any, accept_auto_only: bo
         merger=merger,
         action=action,
         accept_auto_only=accept_auto_only,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+        language=report_files.active_language(),
         created_by=user if user is not None and user.is_authenticated else None,
     )
     try:
@@ -76,7 +85,11 @@ def start_action(*, merger: Merger, action: str, user: Any, accept_auto_only: bo
             run_merger_job,
             stage="checks",
             background=background,
-            arguments={"job_id": job.pk, "user_id": job.created_by_id},
+            arguments={
+                "job_id": job.pk,
+                "user_id": job.created_by_id,
+                **({"formats": list(formats)} if formats and action == MergerJob.Action.REPORT else {}),
+            },
         )
     except JobBusy:
         job.delete()  # another request queued one between the check above and the claim
@@ -100,17 +113,25 @@ def _busy(merger: Merger) -> JobBusy:
     return JobBusy(message % {"id": merger.pk})
 
 
-def run_merger_job(*, job_id: int, user_id: int | None, progress: ProgressCallback | None = None) -> None:
+def run_merger_job(
+    *,
+    job_id: int,
+    user_id: int | None,
+    progress: ProgressCallback | None = None,
+    formats: Sequence[str] | None = None,
+) -> None:
     """Apply or undo the job's merger (one transaction), or build its report's files, and record the outcome
     on the job. A ``UserError`` is recorded (the merger refused, nothing changed); anything else is recorded as
     a message and raised again, unless the queue will run the job again (a transient database failure).
     Messages and the report are in the language of whoever asked (a worker has none of its own)."""
     job = MergerJob.objects.select_related("merger").get(pk=job_id)
     with translation.override(job.language or settings.LANGUAGE_CODE):
-        _run(job, user_id, progress)
+        _run(job, user_id, progress, formats)
 
 
-def _run(job: MergerJob, user_id: int | None, progress: ProgressCallback | None) -> None:
+def _run(
+    job: MergerJob, user_id: int | None, progress: ProgressCallback | None, formats: Sequence[str] | None
+) -> None:
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     MergerJob.objects.filter(pk=job.pk).update(
         status=MergerJob.Status.RUNNING, started_at=timezone.now(), finished_at=None, failure={}
@@ -123,7 +144,7 @@ def _run(job: MergerJob, user_id: int | None, progress: ProgressCallback | None)
         elif job.action == MergerJob.Action.UNDO:
             services.undo_merger(merger=job.merger, user=user, progress=progress)
         else:
-            _build_report(job, user, progress)
+            _build_report(job, user, progress, formats)
     except UserError as error:
         _finish(job, MergerJob.Status.FAILED, {"message": error.message, "hint": error.hint})
     except Exception as error:
@@ -137,12 +158,19 @@ def _run(job: MergerJob, user_id: int | None, progress: ProgressCallback | None)
         _finish(job, MergerJob.Status.DONE, {})
 
 
-def _build_report(job: MergerJob, user: Any, progress: ProgressCallback | None) -> None:
-    """The report's files (in the active language: the asker's) of the merger as it stands when the job runs."""
+def _build_report(
+    job: MergerJob, user: Any, progress: ProgressCallback | None, formats: Sequence[str] | None
+) -> None:
+    """The report's files (in the active language: the asker's) of the merger as it stands when the job runs:
+    ``formats``, or all of them."""
     services.check_can_manage(user, whole_network=True)
     merger = Merger.objects.select_related("absorbing", "absorbed").get(pk=job.merger_id)
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    report_files.build_report_files(merger=merger, language=language, progress=progress)
+    report_files.build_report_files(
+        merger=merger,
+        language=report_files.active_language(),
+        formats=formats or report_files.FORMATS,
+        progress=progress,
+    )
 
 
 def failure_message(job: MergerJob, error: BaseException) -> str:

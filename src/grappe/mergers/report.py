@@ -13,8 +13,8 @@ from typing import Any, TextIO
 
 from django.template.loader import render_to_string
 from django.utils.timezone import localtime
-from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from grappe.core import exports
 from grappe.core.chunks import in_chunks
@@ -282,6 +282,8 @@ def _decisions_by_person(report: MergerReport) -> list[dict[str, Any]]:
 def report_document(report: MergerReport) -> dict[str, Any]:
     """What the printed report shows: a one-page summary a board can read (figures, map, where members are
     before and after, overlaps, conflicts and who decided), then the annexes with every name."""
+    from grappe.mergers.report_files import active_language  # report_files builds on this module
+
     after = report.after
     names = list(report.before)
     member_map = maps.choropleth(after.get("by_departement", {}))
@@ -301,7 +303,7 @@ def report_document(report: MergerReport) -> dict[str, Any]:
         "plan_counts": _labelled_counts(report.counts),
         "other_counts": [row for row in _count_rows(report) if row[0] != _("département")][1:],
         "generated_at": localtime(),
-        "language": get_language() or "fr",
+        "language": active_language(),
     }
 
 

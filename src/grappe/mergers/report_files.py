@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import translation
 
 from grappe.jobs import ProgressCallback
 from grappe.mergers import report as merger_reports
@@ -72,30 +74,49 @@ class ReportFile:
         return self.path.is_file()
 
 
+def active_language() -> str:
+    """The language the report is read in: the request's (or the job's, which keeps its asker's), else the
+    site's. The one rule for the files' names, the pages and the jobs."""
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _files(merger: Merger, language: str, formats: Iterable[str]) -> dict[str, ReportFile]:
+    """The files of ``formats`` for ``merger`` as it stands now: its version read once for all of them."""
+    formats = tuple(formats)
+    unknown = [format for format in formats if format not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"unknown report format: {unknown[0]!r}" if unknown else "no report format asked")
+    version = report_version(merger)
+    return {format: ReportFile(merger.pk, version, language, format) for format in formats}
+
+
 def report_file(merger: Merger, language: str, format: str) -> ReportFile:
     """The file of ``merger``'s report as the merger stands now (it may not be built yet)."""
-    if format not in FORMATS:
-        raise ValueError(f"unknown report format: {format!r}")
-    return ReportFile(merger.pk, report_version(merger), language, format)
+    return _files(merger, language, [format])[format]
 
 
 def prepared_files(merger: Merger, language: str) -> dict[str, ReportFile]:
     """The report's files built for ``merger`` as it stands now, in ``language``, by format."""
-    found = {format: report_file(merger, language, format) for format in FORMATS}
-    return {format: file for format, file in found.items() if file.exists()}
+    return {format: file for format, file in _files(merger, language, FORMATS).items() if file.exists()}
 
 
 def build_report_files(
-    *, merger: Merger, language: str, progress: ProgressCallback | None = None
+    *,
+    merger: Merger,
+    language: str,
+    formats: Iterable[str] = FORMATS,
+    progress: ProgressCallback | None = None,
 ) -> dict[str, ReportFile]:
-    """Build the CSV and the PDF of ``merger``'s report in the active language (the caller sets it to
-    ``language``) and keep them, replacing the files of earlier versions; the files by format."""
+    """Build ``formats`` (the CSV and the PDF by default) of ``merger``'s report in the active language (the
+    caller sets it to ``language``) and keep them, replacing the files of earlier versions; the files by
+    format. The merger's version is read once, before the figures: every file of the build carries it (a
+    change landing meanwhile makes them stale, never a CSV and a PDF of two states)."""
 
     def report(stage: str) -> None:  # the stages of ``labels.ACTION_STEPS["report"]``
         if progress is not None:
             progress(stage, 0, None)
 
-    files = {format: report_file(merger, language, format) for format in FORMATS}
+    files = _files(merger, language, formats)
     report("figures")
     data = merger_reports.merger_report(merger)
     folder = merger_folder(merger.pk)
@@ -104,18 +125,20 @@ def build_report_files(
         format: file.path.with_name(f"{file.path.name}.{os.getpid()}.tmp") for format, file in files.items()
     }
     try:
-        report("csv")
-        with scratch["csv"].open("w", encoding="utf-8", newline="") as stream:
-            merger_reports.write_report_csv(data, stream)
-        report("pdf")
-        scratch["pdf"].write_bytes(merger_reports.render_report_pdf(data))
-        # Both or neither: a download never finds one format of this version without the other.
+        if "csv" in files:
+            report("csv")
+            with scratch["csv"].open("w", encoding="utf-8", newline="") as stream:
+                merger_reports.write_report_csv(data, stream)
+        if "pdf" in files:
+            report("pdf")
+            scratch["pdf"].write_bytes(merger_reports.render_report_pdf(data))
+        # All or none: a download never finds one format of this build without the others.
         for format, file in files.items():
             os.replace(scratch[format], file.path)
     finally:
         for path in scratch.values():
             path.unlink(missing_ok=True)
-    _remove_stale(merger.pk, files["csv"].version)
+    _remove_stale(merger.pk, next(iter(files.values())).version)
     return files
 
 

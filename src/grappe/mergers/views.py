@@ -22,8 +22,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grappe.core import access
@@ -872,7 +872,7 @@ def report_files_context(merger: Merger) -> dict[str, Any]:
     (a small merger) or prepared by the worker, those kept for the merger as it stands, and a preparation
     running now."""
     must_prepare = report_files.runs_in_background(merger)
-    prepared = report_files.prepared_files(merger, get_language() or "fr") if must_prepare else {}
+    prepared = report_files.prepared_files(merger, report_files.active_language()) if must_prepare else {}
     running = selectors.running_action(merger)
     return {
         "prepared": prepared,
@@ -942,7 +942,7 @@ def _report_download(request: HttpRequest, merger_id: int, format: str) -> HttpR
     merger = selectors.merger_for(request.user, merger_id)
     report_page = reverse("mergers:report", kwargs={"merger_id": merger.pk}) + "#fichiers"
     if report_files.runs_in_background(merger):
-        file = report_files.report_file(merger, get_language() or "fr", format)
+        file = report_files.report_file(merger, report_files.active_language(), format)
         if not file.exists():
             messages.info(
                 request,
@@ -954,13 +954,21 @@ def _report_download(request: HttpRequest, merger_id: int, format: str) -> HttpR
             return redirect(report_page)
     else:
         try:
-            job = actions.start_action(merger=merger, action=MergerJob.Action.REPORT, user=request.user)
+            job = actions.start_action(
+                merger=merger, action=MergerJob.Action.REPORT, user=request.user, formats=[format]
+            )
         except UserError as error:
             messages.error(request, str(error))
             return redirect(report_page)
         if job.status != MergerJob.Status.DONE:  # it failed: its page says why
             return redirect("mergers:action_job", job_id=job.pk)
-        file = report_files.report_file(merger, get_language() or "fr", format)
+        file = report_files.report_file(merger, report_files.active_language(), format)
+        if not file.exists():  # the merger changed since the file was built (an apply just after it)
+            messages.info(
+                request,
+                _("La fusion a changé pendant la préparation du rapport : téléchargez-le de nouveau."),
+            )
+            return redirect(report_page)
     return FileResponse(
         file.path.open("rb"),
         as_attachment=True,
