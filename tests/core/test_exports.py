@@ -61,3 +61,39 @@ def test_the_reader_accepts_either_delimiter_and_the_mark(delimiter: str) -> Non
     rows = list(reader)
     assert reader.fieldnames == ["pair_id", "decision"]
     assert [exports.restore(rows[0]["decision"])] == ["=oui"] and rows[0]["pair_id"] == "12"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", ["12,5", "1200,50", "-0,25", "3", "1.5 km", "2026-04-01"]),
+        ("en", ["12.5", "1200.50", "-0.25", "3", "1.5 km", "2026-04-01"]),
+    ],
+)
+def test_decimals_are_written_with_the_language_s_decimal_separator(
+    language: str, expected: list[str]
+) -> None:
+    """French Excel reads « 12,5 » as a number and « 12.5 » as text (or a date); English Excel the other way.
+    Whole numbers and text are left as they are."""
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    stream = io.StringIO()
+    with translation.override(language):
+        writer = exports.SafeWriter(stream)
+    writer.writerow([12.5, Decimal("1200.50"), -0.25, 3, "1.5 km", "2026-04-01"])
+    text = stream.getvalue().removeprefix("\ufeff")
+    assert next(csv.reader(io.StringIO(text), delimiter=";")) == expected
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=4))
+def test_a_french_decimal_reads_back_as_the_same_number(value) -> None:
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    with translation.override("fr"):
+        line = exports.streaming_writer().writerow(["x", value])
+    cell = next(csv.reader(io.StringIO(line.removeprefix("\ufeff")), delimiter=";"))[1]
+    assert "." not in cell and Decimal(cell.replace(",", ".")) == value

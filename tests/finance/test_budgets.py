@@ -268,10 +268,10 @@ def test_the_exports_hold_the_pages_figures_and_neutralise_formulas(budget, regi
         '\'=HYPERLINK("http://x")',
         "dépense",
         "salaires et charges",
-        "50000.00",
-        "48000.00",
-        "-2000.00",
-    ] in rows
+        "50000,00",
+        "48000,00",
+        "-2000,00",
+    ] in rows  # a French CSV: decimal commas, which French Excel reads as numbers
     assert rows[-1][0] == "Total"
 
     xlsx = hq_client.get(reverse("budgets:export_xlsx", args=[budget.pk]))
@@ -310,7 +310,16 @@ def test_a_permanent_s_export_holds_their_territory_only(budget, territorial_cli
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))
 
     assert {row[0] for row in rows[1:]} == {"Drôme-Ardèche", "Total"}
-    assert ["Total", "dépense", "salaires et charges", "40000.00", "0.00", "-40000.00"] in rows
+    assert ["Total", "dépense", "salaires et charges", "40000,00", "0,00", "-40000,00"] in rows
+
+
+def test_an_english_export_writes_decimals_with_a_dot(budget, territorial_client, settings):
+    territorial_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = territorial_client.get(reverse("budgets:export_csv", args=[budget.pk]))
+    body = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))
+
+    assert ["40000.00", "0.00", "-40000.00"] in [row[3:] for row in rows if row[0] == "Total"]
 
 
 def test_the_overview_costs_the_same_queries_whatever_the_number_of_lines(budget, registry, hq_user):

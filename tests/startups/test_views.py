@@ -100,7 +100,7 @@ def test_the_deadlines_page_lists_overdue_and_upcoming_files(pipeline, hq_client
     assert "Le Bivouac" in page and "en retard" in page
 
 
-def test_the_report_and_its_csv_count_stages_and_conversion(pipeline, hq_client, hq_user) -> None:
+def test_the_report_and_its_csv_count_stages_and_conversion(pipeline, hq_client, hq_user, settings) -> None:
     services.move_project(
         project=pipeline.drome, stage="qualified", user=hq_user, on=datetime.date(2026, 1, 15)
     )
@@ -111,8 +111,13 @@ def test_the_report_and_its_csv_count_stages_and_conversion(pipeline, hq_client,
     assert text.startswith(BOM)
     rows = [line.split(";") for line in text.removeprefix(BOM).splitlines()]
     drome = {row[1]: row for row in rows if row[0] == "Drôme-Ardèche"}
-    assert drome["repérée"][2:5] == ["0", "1", "10.0"]  # none now, one reached it, 10 days (5 → 15 January)
-    assert drome["qualifiée"][2:4] == ["1", "1"] and drome["qualifiée"][5] == "0.0"
+    assert drome["repérée"][2:5] == ["0", "1", "10,0"]  # none now, one reached it, 10 days (5 → 15 January)
+    assert drome["qualifiée"][2:4] == ["1", "1"] and drome["qualifiée"][5] == "0,0"  # French decimal commas
+
+    hq_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = b"".join(hq_client.get(reverse("startups:report_csv")).streaming_content).decode("utf-8")
+    rows = [line.split(";") for line in english.removeprefix(BOM).splitlines()]
+    assert {row[4] for row in rows if row[0] == "Drôme-Ardèche" and row[4]} >= {"10.0"}
 
 
 def test_the_csv_gives_the_conversion_rate_the_report_page_shows(
@@ -139,7 +144,7 @@ def test_the_csv_gives_the_conversion_rate_the_report_page_shows(
 
     assert "conversion : 6,3 %" in page
     rows = [line.split(";") for line in text.removeprefix(BOM).splitlines()]
-    assert {row[5] for row in rows if row[0] == "Drôme-Ardèche"} == {"6.3"}
+    assert {row[5] for row in rows if row[0] == "Drôme-Ardèche"} == {"6,3"}
 
 
 def test_creating_and_converting_a_project_from_the_pages(pipeline, hq_client, registry) -> None:

@@ -9,15 +9,21 @@ as OWASP asks, since it may come from a file.
 
 The format is French Excel's: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as Windows-1252 and
 « Numélink » becomes « NumÃ©link ») and ``;`` between cells (French Excel's list separator, the comma being the
-decimal one). Readers of files the platform wrote (``read_rows``) accept ``;`` and ``,`` and take the quote off.
+decimal one). Decimal numbers (``float``, ``Decimal``) are written with the decimal separator of the language
+the writer is made in: a comma in French (« 12,5 », which French Excel reads as a number and would take
+« 12.5 » for text or a date), a dot in English. Whole numbers and text are written as they are. Readers of
+files the platform wrote (``read_rows``) accept ``;`` and ``,`` and take the quote off.
 """
 
 from __future__ import annotations
 
 import csv
 import decimal
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, TextIO
+
+from django.utils import translation
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -49,6 +55,30 @@ def restore(text: str) -> str:
     return text[1:] if text.startswith(QUOTE) and _needs_quote(text[1:]) else text
 
 
+def decimal_separator(language: str | None = None) -> str:
+    """The decimal separator of a CSV in ``language`` (the active one by default): a comma in French, else a
+    dot."""
+    language = language or translation.get_language() or ""
+    return "," if language.split("-")[0].lower() == "fr" else "."
+
+
+def _decimal_text(value: float | decimal.Decimal, separator: str) -> str:
+    """A decimal number as text with ``separator``, never in exponent notation (« 1e-05 » is text to Excel)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    text = repr(value) if isinstance(value, float) else format(value, "f")
+    if "e" in text.lower():
+        text = format(decimal.Decimal(text), "f")
+    return text.replace(".", separator)
+
+
+def localised(value: object, separator: str) -> object:
+    """A neutralised cell with its decimal number (``float``, ``Decimal``) written with ``separator``."""
+    if isinstance(value, float | decimal.Decimal):
+        return _decimal_text(value, separator)
+    return value
+
+
 class _Bommed:
     """Puts the byte-order mark in front of the first line; returns what the stream's ``write`` returned."""
 
@@ -67,23 +97,25 @@ class _Echo:
 
 
 class SafeWriter:
-    """``csv.writer`` in the platform's format, every cell neutralised. ``writerow`` returns what the stream's
+    """``csv.writer`` in the platform's format, every cell neutralised, decimals with the separator of the
+    language active when the writer is made (``decimal_separator``). ``writerow`` returns what the stream's
     ``write`` returned, so a streaming response can yield it (``streaming_writer``)."""
 
-    def __init__(self, stream: _Writable) -> None:
+    def __init__(self, stream: _Writable, *, language: str | None = None) -> None:
         self._writer = csv.writer(_Bommed(stream), delimiter=DELIMITER, lineterminator="\r\n")
+        self._separator = decimal_separator(language)
 
     def writerow(self, row: Iterable[object]) -> Any:
-        return self._writer.writerow([neutralise(cell) for cell in row])
+        return self._writer.writerow([localised(neutralise(cell), self._separator) for cell in row])
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
             self.writerow(row)
 
 
-def streaming_writer() -> SafeWriter:
+def streaming_writer(*, language: str | None = None) -> SafeWriter:
     """A writer whose ``writerow`` returns the line's text (the byte-order mark first), for streaming."""
-    return SafeWriter(_Echo())
+    return SafeWriter(_Echo(), language=language)
 
 
 def sniff_delimiter(header: str) -> str:

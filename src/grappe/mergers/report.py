@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import resources
 from typing import Any, TextIO
 
@@ -224,8 +225,9 @@ def _outcome(report: MergerReport, pair: CandidatePair) -> str:
     return pair.outcome(applied=report.applied, kept_apart=kept_apart)
 
 
-def _pair_cells(pair: CandidatePair) -> list[str]:
-    return [pair.left_label, pair.right_label, f"{pair.match_probability:.3f}"]
+def _pair_cells(pair: CandidatePair) -> list[object]:
+    """A pair's names and its probability, a number the CSV writes with the language's decimal separator."""
+    return [pair.left_label, pair.right_label, Decimal(f"{pair.match_probability:.3f}")]
 
 
 def _conflict_subject(conflict: dict[str, Any]) -> str:

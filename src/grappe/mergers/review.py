@@ -6,6 +6,7 @@ association's membership types become the absorber's. Apply refuses while pairs 
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -191,7 +192,7 @@ def export_decisions(*, merger: Merger, stream: TextIO) -> int:
                 pair.right_org_id,
                 pair.left_label,
                 pair.right_label,
-                f"{pair.match_probability:.4f}",
+                Decimal(f"{pair.match_probability:.4f}"),  # written in the language's decimal notation
                 pair.get_band_display(),
                 pair.outcome(applied=applied, kept_apart=pair.pk in kept_apart),
                 pair.get_decision_display(),
