@@ -330,3 +330,42 @@ def test_a_crash_halfway_through_the_import_writes_nothing(coded, hq_user, tmp_p
         actuals.import_actuals(path, budget=coded, file_name="compta.csv", user=hq_user)
     # The import is one transaction: the first entry went with the second.
     assert len(calls) == 2 and ActualEntry.objects.count() == before
+
+
+def test_the_admin_writes_through_the_same_service(coded, admin_client):
+    url = reverse("admin:finance_actualentry_add")
+    values = {
+        "budget": coded.pk,
+        "line": _line("Valence").pk,
+        "date": "2026-05-31",
+        "category": Category.STAFF,
+        "label": "Salaires de mai",
+        "euros": "1200.50",
+        "office": "",
+        "territory": "",
+        "action_plan": "",
+    }
+    refused = admin_client.post(url, values | {"category": Category.EVENTS})
+    assert refused.status_code == 200 and "ne lui correspond pas" in page_text(refused)
+
+    assert admin_client.post(url, values).status_code == 302
+    entry = ActualEntry.objects.get(label="Salaires de mai")
+    assert (entry.line, entry.office.name, entry.amount_cents) == (
+        _line("Valence"),
+        "Antenne de Valence",
+        120_050,
+    )
+    change = reverse("admin:finance_actualentry_change", args=[entry.pk])
+    assert admin_client.post(change, values | {"euros": "1300"}).status_code == 302
+    entry.refresh_from_db()
+    assert entry.amount_cents == 130_000 and entry.line == _line("Valence")
+    event = AuditEvent.objects.get(action="finance.budget_actual_changed", object_id=entry.pk)
+    assert event.changes["amount_cents"] == [120_050, 130_000]
+
+
+def test_a_file_that_is_not_a_table_is_refused_with_the_accounting_hint(coded, hq_client):
+    response = _upload(hq_client, coded, "compta.pdf", b"%PDF-1.4\n\x00\x01\x02binary")
+
+    text = page_text(response)
+    assert response.status_code == 200 and "compta.pdf" in text
+    assert "logiciel de comptabilité" in text and "adhérents" not in text

@@ -521,8 +521,24 @@ def _read_row(
     return _Row(record.line, date.value, label, amount, line)
 
 
+_IMPORT_HINT = (
+    "Exportez les écritures depuis le logiciel de comptabilité au format CSV ou XLSX, avec les colonnes "
+    "« Date », « Libellé », « Montant » et « Code ligne »."
+)
+
+
 def read_import(path: Path, *, budget: Budget, file_name: str, user: Any) -> list[_Row]:
     """Every row of the file, checked; ``ImportRefused`` naming every bad row (or ``ReadError`` for the file)."""
+    try:
+        return _read_import(path, budget=budget, file_name=file_name, user=user)
+    except ReadError as error:
+        # The intake's readers speak of a members' list: say what this file should be instead.
+        hint = _IMPORT_HINT if "adhérent" in error.hint else error.hint
+        message = error.message.replace("un tableau d'adhérents", "un tableau")
+        raise ReadError(message, location=error.location, hint=hint, code=error.code) from None
+
+
+def _read_import(path: Path, *, budget: Budget, file_name: str, user: Any) -> list[_Row]:
     records, sheet = _records(path, file_name)
     header_line, roles, headers = _header(records, file_name, sheet)
     lines = {

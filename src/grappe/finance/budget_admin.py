@@ -89,11 +89,23 @@ class ActualEntryForm(_PlacementForm):
 
     class Meta:
         model = ActualEntry
-        fields = ("budget", "date", "category", "label", "office", "territory", "action_plan")
+        fields = ("budget", "line", "date", "category", "label", "office", "territory", "action_plan")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         budget, date = data.get("budget"), data.get("date")
+        if budget and data.get("line"):
+            try:
+                actuals.resolve_placement(
+                    budget=budget,
+                    line=data["line"],
+                    category=data.get("category") or "",
+                    territory=data.get("territory"),
+                    office=data.get("office"),
+                    action_plan=data.get("action_plan"),
+                )
+            except UserError as error:
+                raise forms.ValidationError(str(error)) from error
         if budget and date and date.year != budget.year:
             self.add_error(
                 "date", _("Cette date n'est pas dans l'exercice %(year)s.") % {"year": budget.year}
@@ -159,6 +171,7 @@ class ActualEntryAdmin(admin.ModelAdmin):
                 territory=obj.territory,
                 office=obj.office,
                 action_plan=obj.action_plan,
+                line=obj.line,
                 user=request.user,
             )
             return
@@ -171,6 +184,7 @@ class ActualEntryAdmin(admin.ModelAdmin):
             territory=obj.territory,
             office=obj.office,
             action_plan=obj.action_plan,
+            line=obj.line,
             user=request.user,
         )
         obj.pk = saved.pk
