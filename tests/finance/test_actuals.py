@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from grappe.core.models import AuditEvent
-from grappe.finance import actuals, budgets
+from grappe.finance import actual_imports, actuals, budgets
 from grappe.finance.budget_models import ActualEntry, Budget, BudgetLine, Category
 
 from .test_budgets import budget  # noqa: F401  (the fixture: a 2026 budget with two shared plans)
@@ -327,7 +327,7 @@ def test_a_crash_halfway_through_the_import_writes_nothing(coded, hq_user, tmp_p
     monkeypatch.setattr(actuals, "record_actual", failing)
     before = ActualEntry.objects.count()
     with pytest.raises(RuntimeError):
-        actuals.import_actuals(path, budget=coded, file_name="compta.csv", user=hq_user)
+        actual_imports.import_actuals(path, budget=coded, file_name="compta.csv", user=hq_user)
     # The import is one transaction: the first entry went with the second.
     assert len(calls) == 2 and ActualEntry.objects.count() == before
 

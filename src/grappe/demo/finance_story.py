@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from grappe.demo import story as plot
-from grappe.finance import actuals, budgets, services
+from grappe.finance import actuals, services
 from grappe.finance.budget_models import (
     ActionPlan,
     ActionPlanShare,

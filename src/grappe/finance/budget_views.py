@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from grappe.core.access import has_staff_access, staff_view
 from grappe.core.uploads import check_upload_size, upload_name, upload_on_disk
 from grappe.errors import UserError
-from grappe.finance import actuals, affiliations, budget_exports, budgets
+from grappe.finance import actual_imports, actuals, affiliations, budget_exports, budgets
 from grappe.finance.budget_forms import ActualEntryForm, ActualImportForm
 
 staff_required = staff_view(capability=has_staff_access, denied=_("Accès réservé aux salariés du réseau."))
@@ -155,10 +155,10 @@ def actual_import(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             check_upload_size(upload)
             with tempfile.TemporaryDirectory() as folder, upload_on_disk(upload, Path(folder)) as path:
-                outcome = actuals.import_actuals(
+                outcome = actual_imports.import_actuals(
                     path, budget=budget, file_name=upload_name(upload, "realises.csv"), user=request.user
                 )
-        except actuals.ImportRefused as refused:
+        except actual_imports.ImportRefused as refused:
             form.add_error("file", str(refused))
             problems = refused.problems
         except UserError as error:
