@@ -62,7 +62,45 @@ def test_the_director_reads_the_budget_follows_a_shared_plan_and_downloads_it(
     expect(split.get_by_role("row", name="Drôme-Ardèche")).to_contain_text("250,00 €")
 
 
-@pytest.mark.parametrize("page_name", ["detail", "action_plan", "affiliations"])
+def test_the_director_adds_an_actual_entry_and_the_budget_shows_it(
+    live_server,
+    page,
+    budget,  # noqa: F811
+    hq_user,
+):
+    from grappe.finance.budget_models import BudgetLine
+
+    BudgetLine.objects.filter(label="Valence").update(code="641-VAL")
+    _log_in(live_server, page, hq_user)
+    page.goto(f"{live_server.url}/budgets/{budget.pk}/")
+    drome = page.locator("#budget-territories").get_by_role("row", name="Drôme-Ardèche")
+    expect(drome.locator("td").nth(3)).to_have_text("2 500,00 €")  # actual expenses: its share of a plan
+    page.get_by_role("link", name="Saisir un réalisé").click()
+
+    expect(page.get_by_role("heading", name="Saisir un réalisé")).to_be_visible()
+    page.get_by_label("Ligne de budget").select_option(label="641-VAL — Valence (salaires et charges)")
+    page.get_by_label("Libellé").fill("Salaires de mars, Valence")
+    page.get_by_label("Date").fill("2026-03-31")
+    page.get_by_label("Montant (€)").fill("-1 234,56")
+    page.get_by_role("button", name="Enregistrer").click()
+    # Refused on its field, the typed values kept.
+    expect(page.locator(".field--error")).to_contain_text("négatif")
+    expect(page.get_by_label("Libellé")).to_have_value("Salaires de mars, Valence")
+
+    page.get_by_label("Montant (€)").fill("1 234,56")
+    page.get_by_role("button", name="Enregistrer").click()
+
+    expect(page.get_by_role("heading", name="Budget 2026", exact=True)).to_be_visible()
+    expect(page.get_by_text("Réalisé enregistré")).to_be_visible()
+    # Drôme-Ardèche's actual expenses: its share of a plan, and the entry now.
+    expect(drome.locator("td").nth(3)).to_have_text("3 734,56 €")
+    page.get_by_role("link", name="Réalisés saisis").click()
+    expect(
+        page.locator("#actual-entries").get_by_role("row", name="Salaires de mars, Valence")
+    ).to_contain_text("1 234,56 €")
+
+
+@pytest.mark.parametrize("page_name", ["detail", "action_plan", "affiliations", "actual_create", "actuals"])
 def test_the_budget_pages_pass_axe_core_wcag_rules(
     live_server,
     page,
@@ -80,6 +118,8 @@ def test_the_budget_pages_pass_axe_core_wcag_rules(
         "detail": reverse("budgets:detail", args=[budget.pk]),
         "action_plan": reverse("budgets:action_plan", args=[ActionPlan.objects.get(name="Start-up").pk]),
         "affiliations": reverse("budgets:affiliations"),
+        "actual_create": reverse("budgets:actual_create", args=[budget.pk]),
+        "actuals": reverse("budgets:actuals", args=[budget.pk]),
     }
     _log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}{urls[page_name]}")

@@ -514,6 +514,23 @@ def _budget_args(world: World, territory: str) -> list[Any]:
     return [budget.pk]
 
 
+def _actual_args(world: World, territory: str) -> list[Any]:
+    """An actual entry of the territory's budget, placed in the territory."""
+    from grappe.finance.budget_models import ActualEntry, Budget
+
+    place = world.auvergne if territory == "auvergne" else Territory.objects.get(name="Loire")
+    budget, _created = Budget.objects.get_or_create(association=place.association, year=2026)
+    entry = ActualEntry.objects.create(
+        budget=budget,
+        category="subsidy",
+        label="Subvention versée",
+        territory=place,
+        date=datetime.date(2026, 3, 1),
+        amount_cents=50_000,
+    )
+    return [entry.pk]
+
+
 def _action_plan_args(world: World, territory: str) -> list[Any]:
     """An action plan shared by the territory alone."""
     from grappe.finance.budget_models import ActionPlan, ActionPlanShare
@@ -645,6 +662,13 @@ RULES: dict[str, Rule] = {
     "budgets:export_csv": Rule("get", _budget_args, 200, 200, 200),
     "budgets:export_xlsx": Rule("get", _budget_args, 200, 200, 200),
     "budgets:action_plan": Rule("get", _action_plan_args, 200, _seen_in_auvergne(200), 404),
+    # Actual entries: a budget's entry pages open for every staff member, narrowed to their territories (the
+    # list, the choices of the forms; test_actuals.py); an entry is edited or deleted in its territory only.
+    "budgets:actuals": Rule("get", _budget_args, 200, 200, 200),
+    "budgets:actual_create": Rule("get", _budget_args, 200, 200, 200),
+    "budgets:actual_import": Rule("get", _budget_args, 200, 200, 200),
+    "budgets:actual_edit": Rule("get", _actual_args, 200, _seen_in_auvergne(200), 404),
+    "budgets:actual_delete": Rule("get", _actual_args, 200, _seen_in_auvergne(200), 404),
     "budgets:affiliations": OPEN,
     # Finance: dues and invoices by their member's territory (issuing one without billing settings answers with
     # a message and a redirect); reminders for the dues the user sees.

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from grappe.finance import budgets
+from grappe.finance import actuals, budgets
 from grappe.finance.budget_models import (
     ActionPlan,
     ActionPlanShare,
@@ -82,7 +82,7 @@ def budget(registry) -> Budget:
         forecast_cents=300_000,
     )
     line(budget=budget, category=Category.EVENTS, label="Salon", action_plan=fixed, forecast_cents=100_000)
-    budgets.record_actual(
+    actuals.record_actual(
         budget=budget,
         category=Category.STAFF,
         label="Salaires siège",
@@ -90,7 +90,7 @@ def budget(registry) -> Budget:
         amount_cents=4_800_000,
         office=registry.head_office,
     )
-    budgets.record_actual(
+    actuals.record_actual(
         budget=budget,
         category=Category.PROGRAMMES,
         label="Accompagnement, 1er semestre",
@@ -227,7 +227,7 @@ def test_an_entry_that_does_not_fit_the_budget_is_refused_and_nothing_is_written
     before = ActualEntry.objects.count()
 
     with pytest.raises(budgets.BudgetError, match=re.escape(message)):
-        budgets.record_actual(**fields)
+        actuals.record_actual(**fields)
 
     assert ActualEntry.objects.count() == before
 

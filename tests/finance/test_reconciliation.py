@@ -240,3 +240,66 @@ def test_a_crash_while_recording_the_payments_leaves_no_line_and_no_payment(
     )
     monkeypatch.undo()
     assert run_import(network, tmp_path, noisy.as_csv(lines_for(dues))).matched == 2  # nothing half-imported
+
+
+def _queue_of(registry, count: int) -> None:
+    """``count`` queued lines, each with a proposal and candidates among the billed dues."""
+    from grappe.finance.selectors import with_paid
+
+    billed = with_paid(Due.objects.filter(membership__association=registry.numelink)).order_by("pk")
+    dues = [due for due in billed.select_related("membership") if due.paid < due.amount]
+    statement = BankStatement.objects.create(
+        association=registry.numelink, sha256=f"{count:064d}", file_name=f"releve-{count}.csv", format="csv"
+    )
+    BankLine.objects.bulk_create(
+        BankLine(
+            statement=statement,
+            association=registry.numelink,
+            fingerprint=f"{count}-{n}",
+            position=n + 2,
+            booked_on=datetime.date(2026, 3, 1 + n % 28),
+            amount=Decimal("90"),
+            counterparty=f"PAYEUR {n}",
+            status=BankLine.Status.QUEUED,
+            explanation={
+                "reason": "unsure",
+                "evidence": ["name"],
+                "shares": [[dues[n % len(dues)].pk, dues[n % len(dues)].membership.organisation_id, 9000]],
+                "candidates": [due.pk for due in dues[:3]],
+            },
+        )
+        for n in range(count)
+    )
+
+
+def _queue_queries(client) -> tuple[int, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(reverse("finance:queue"))
+    assert response.status_code == 200
+    return len(context.captured_queries), response.content.decode()
+
+
+def test_the_queue_costs_the_same_queries_with_5_or_50_lines(client, accountant, registry):
+    from .conftest import bill_registry
+
+    bill_registry(registry)
+    client.force_login(accountant)
+    _queue_of(registry, 5)
+    few, page = _queue_queries(client)
+    assert page.count("Confirmer la proposition") == 5
+    BankLine.objects.all().delete()
+    _queue_of(registry, 50)
+
+    many, page = _queue_queries(client)
+
+    assert page.count("Confirmer la proposition") == 50  # one page: 50 lines
+    # 8 queries here (session, user, permissions, count, lines, the dues of every line…); 22 and 157 before.
+    assert many == few <= 8, (few, many)
+    # What each row shows is what the one-line services say.
+    line = BankLine.objects.order_by("booked_on", "pk").first()
+    [row] = reconciliation.queue_rows([line])
+    assert row.proposal == reconciliation.proposal(line)
+    assert [due.pk for due in row.candidates] == [due.pk for due in reconciliation.candidate_dues(line)]

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from grappe.demo import story as plot
-from grappe.finance import budgets, services
+from grappe.finance import actuals, services
 from grappe.finance.budget_models import (
     ActionPlan,
     ActionPlanShare,
@@ -230,15 +230,12 @@ def _actuals(budget: Budget, lines: list[BudgetLine]) -> None:
         amount = line.forecast_cents * ratio // 100
         if amount <= 0:
             continue
-        budgets.record_actual(
+        actuals.record_actual(
             budget=budget,
-            category=line.category,
+            line=line,
             label=line.label,
             date=datetime.date(budget.year, 1 + index % 12, 28),
             amount_cents=amount,
-            territory=line.territory,
-            office=line.office,
-            action_plan=line.action_plan,
         )
 
 

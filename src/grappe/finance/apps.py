@@ -9,7 +9,7 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from grappe.core import audit, dependents
-        from grappe.finance import budgets, documents, reconciliation, reminders, services
+        from grappe.finance import actuals, budgets, documents, reconciliation, reminders, services
         from grappe.finance.dependents import DEPENDENTS
 
         dependents.declare(self.label, DEPENDENTS)
@@ -17,5 +17,6 @@ class FinanceConfig(AppConfig):
         audit.ACTION_LABELS.update(services.ACTION_LABELS)
         audit.ACTION_LABELS.update(documents.ACTION_LABELS)
         audit.ACTION_LABELS.update(budgets.ACTION_LABELS)
+        audit.ACTION_LABELS.update(actuals.ACTION_LABELS)
         audit.ACTION_LABELS.update(reconciliation.ACTION_LABELS)
         audit.ACTION_LABELS.update(reminders.ACTION_LABELS)

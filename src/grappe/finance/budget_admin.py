@@ -1,7 +1,7 @@
 """Back office of budgets, action plans and the network's own memberships (imported by ``admin.py``).
 
 Amounts are typed in euros and stored in cents. Lines and entries are checked by ``budgets.check_placement``
-(the same rule as the service), new actual entries are written by ``budgets.record_actual`` (checked and
+(the same rule as the service), actual entries are written by ``actuals.record_actual`` and ``actuals.update_actual`` (checked and
 audited), and territorial staff holding the admin rights see the lines of their territories only
 (``grappe.core.access.budget_territories``, the pages' rule).
 """
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grappe.core import access
 from grappe.errors import UserError
-from grappe.finance import budgets
+from grappe.finance import actuals, budgets
 from grappe.finance.budget_models import (
     ActionPlan,
     ActionPlanShare,
@@ -80,7 +80,7 @@ class BudgetLineForm(_PlacementForm):
 
     class Meta:
         model = BudgetLine
-        fields = ("category", "label", "office", "territory", "action_plan", "staff_member")
+        fields = ("code", "category", "label", "office", "territory", "action_plan", "staff_member")
 
 
 class ActualEntryForm(_PlacementForm):
@@ -89,11 +89,23 @@ class ActualEntryForm(_PlacementForm):
 
     class Meta:
         model = ActualEntry
-        fields = ("budget", "date", "category", "label", "office", "territory", "action_plan")
+        fields = ("budget", "line", "date", "category", "label", "office", "territory", "action_plan")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         budget, date = data.get("budget"), data.get("date")
+        if budget and data.get("line"):
+            try:
+                actuals.resolve_placement(
+                    budget=budget,
+                    line=data["line"],
+                    category=data.get("category") or "",
+                    territory=data.get("territory"),
+                    office=data.get("office"),
+                    action_plan=data.get("action_plan"),
+                )
+            except UserError as error:
+                raise forms.ValidationError(str(error)) from error
         if budget and date and date.year != budget.year:
             self.add_error(
                 "date", _("Cette date n'est pas dans l'exercice %(year)s.") % {"year": budget.year}
@@ -150,9 +162,20 @@ class ActualEntryAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ActualEntry, form: forms.ModelForm, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            actuals.update_actual(
+                entry=ActualEntry.objects.get(pk=obj.pk),
+                category=obj.category,
+                label=obj.label,
+                date=obj.date,
+                amount_cents=obj.amount_cents,
+                territory=obj.territory,
+                office=obj.office,
+                action_plan=obj.action_plan,
+                line=obj.line,
+                user=request.user,
+            )
             return
-        saved = budgets.record_actual(
+        saved = actuals.record_actual(
             budget=obj.budget,
             category=obj.category,
             label=obj.label,
@@ -161,6 +184,7 @@ class ActualEntryAdmin(admin.ModelAdmin):
             territory=obj.territory,
             office=obj.office,
             action_plan=obj.action_plan,
+            line=obj.line,
             user=request.user,
         )
         obj.pk = saved.pk

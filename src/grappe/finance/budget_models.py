@@ -196,6 +196,15 @@ class _Placed(models.Model):
 
 
 class BudgetLine(_Placed):
+    code = models.CharField(
+        _("code de ligne"),
+        max_length=30,
+        blank=True,
+        help_text=_(
+            "Le code sous lequel la comptabilité enregistre cette ligne (code analytique) : il rattache les "
+            "réalisés importés de l'export comptable à la ligne."
+        ),
+    )
     staff_member = models.ForeignKey(
         StaffMember,
         verbose_name=_("salarié"),
@@ -212,7 +221,10 @@ class BudgetLine(_Placed):
         ordering = ["budget", "category", "label"]
         default_related_name = "lines"
         constraints = [
-            models.CheckConstraint(condition=Q(forecast_cents__gte=0), name="finance_forecast_not_negative")
+            models.CheckConstraint(condition=Q(forecast_cents__gte=0), name="finance_forecast_not_negative"),
+            models.UniqueConstraint(
+                fields=["budget", "code"], condition=~Q(code=""), name="finance_unique_line_code"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -224,8 +236,17 @@ class BudgetLine(_Placed):
 
 
 class ActualEntry(_Placed):
-    """Money that really came in or went out, as the accounts recorded it."""
+    """Money that really came in or went out, as the accounts recorded it; ``line``, when given, is the
+    forecast line it realises, and the entry then sits where the line sits (``actuals.resolve_placement``)."""
 
+    line = models.ForeignKey(
+        BudgetLine,
+        verbose_name=_("ligne de budget"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entries",
+    )
     date = models.DateField(_("date"))
     amount_cents = models.BigIntegerField(_("montant (centimes)"))
     recorded_by = models.ForeignKey(
@@ -249,6 +270,10 @@ class ActualEntry(_Placed):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.label} : {self.amount_cents / 100:.2f} €"
+
+    @property
+    def amount_euros(self) -> Decimal:
+        return (Decimal(self.amount_cents) / 100).quantize(Decimal("0.01"))
 
 
 # -- the network's own memberships and partnerships --------------------------------------------------------

@@ -1,18 +1,28 @@
 """Staff pages of the budgets, action plans and the network's own memberships: thin views over ``budgets``
-(figures and access) and ``affiliations``."""
+(figures and access), ``actuals`` (entering what was really spent and received) and ``affiliations``."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.text import slugify
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import has_staff_access, staff_view
-from grappe.finance import affiliations, budget_exports, budgets
+from grappe.core.uploads import check_upload_size, upload_name, upload_on_disk
+from grappe.errors import UserError
+from grappe.finance import actual_imports, actuals, affiliations, budget_exports, budgets
+from grappe.finance.budget_forms import ActualEntryForm, ActualImportForm
 
 staff_required = staff_view(capability=has_staff_access, denied=_("Accès réservé aux salariés du réseau."))
 
+PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -72,3 +82,93 @@ def affiliation_list(request: HttpRequest) -> HttpResponse:
         "horizon": affiliations.RENEWAL_HORIZON_DAYS,
     }
     return render(request, "finance/affiliation_list.html", context)
+
+
+# -- actual entries ------------------------------------------------------------------------------------------
+
+
+@staff_required
+def actual_list(request: HttpRequest, pk: int) -> HttpResponse:
+    budget = budgets.budget_for(request.user, pk)
+    entries = actuals.visible_entries(request.user, budget).order_by("-date", "-pk")
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "finance/actual_list.html", {"budget": budget, "page": page})
+
+
+@staff_required
+def actual_create(request: HttpRequest, pk: int) -> HttpResponse:
+    budget = budgets.budget_for(request.user, pk)
+    form = ActualEntryForm(request.user, budget, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = actuals.record_actual(budget=budget, user=request.user, **form.service_arguments())
+        except UserError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, gettext_now("Réalisé enregistré : %(entry)s.") % {"entry": entry})
+            return redirect("budgets:detail", pk=budget.pk)
+    context = {"budget": budget, "form": form, "title": _("Saisir un réalisé")}
+    return render(request, "finance/actual_form.html", context)
+
+
+@staff_required
+def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = actuals.entry_for(request.user, pk)
+    budget = entry.budget
+    form = ActualEntryForm(
+        request.user, budget, request.POST or None, initial=ActualEntryForm.initial_of(entry)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actuals.update_actual(entry=entry, user=request.user, **form.service_arguments())
+        except UserError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, gettext_now("Réalisé modifié : %(entry)s.") % {"entry": entry})
+            return redirect("budgets:actuals", pk=budget.pk)
+    context = {"budget": budget, "form": form, "entry": entry, "title": _("Modifier un réalisé")}
+    return render(request, "finance/actual_form.html", context)
+
+
+@staff_required
+def actual_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = actuals.entry_for(request.user, pk)
+    budget = entry.budget
+    if request.method == "POST":
+        try:
+            actuals.delete_actual(entry=entry, user=request.user)
+        except UserError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, gettext_now("Réalisé supprimé : %(entry)s.") % {"entry": entry})
+        return redirect("budgets:actuals", pk=budget.pk)
+    return render(request, "finance/actual_delete.html", {"budget": budget, "entry": entry})
+
+
+@staff_required
+def actual_import(request: HttpRequest, pk: int) -> HttpResponse:
+    budget = budgets.budget_for(request.user, pk)
+    form = ActualImportForm(request.POST or None, request.FILES or None)
+    problems: list[UserError] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_upload_size(upload)
+            with tempfile.TemporaryDirectory() as folder, upload_on_disk(upload, Path(folder)) as path:
+                outcome = actual_imports.import_actuals(
+                    path, budget=budget, file_name=upload_name(upload, "realises.csv"), user=request.user
+                )
+        except actual_imports.ImportRefused as refused:
+            form.add_error("file", str(refused))
+            problems = refused.problems
+        except UserError as error:
+            form.add_error("file", str(error))
+        else:
+            messages.success(
+                request,
+                gettext_now("%(count)d réalisé(s) importé(s), %(total)s € au total.")
+                % {"count": outcome.entries, "total": budgets.euros(outcome.total_cents)},
+            )
+            return redirect("budgets:detail", pk=budget.pk)
+    context = {"budget": budget, "form": form, "problems": problems}
+    return render(request, "finance/actual_import.html", context)

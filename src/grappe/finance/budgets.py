@@ -17,20 +17,17 @@ network-wide part and the totals of the whole network are head office's.
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grappe.core import access
-from grappe.core.audit import record_event
 from grappe.errors import NotFound, UserError
 from grappe.finance.allocation import AllocationError, allocate
 from grappe.finance.budget_models import (
@@ -507,52 +504,6 @@ def check_placement(
             _("%(person)s n'est pas salarié(e) de %(association)s.")
             % {"person": staff_member, "association": budget.association}
         )
-
-
-@transaction.atomic
-def record_actual(
-    *,
-    budget: Budget,
-    category: str,
-    label: str,
-    date: datetime.date,
-    amount_cents: int,
-    territory: Territory | None = None,
-    office: Office | None = None,
-    action_plan: ActionPlan | None = None,
-    user: Any = None,
-) -> ActualEntry:
-    """Record money that came in or went out against ``budget``; refused, with why, when it does not fit."""
-    if date.year != budget.year:
-        raise BudgetError(
-            _("Le %(date)s n'est pas dans l'exercice %(year)s de ce budget.")
-            % {"date": date.strftime("%d/%m/%Y"), "year": budget.year}
-        )
-    if amount_cents <= 0:
-        raise BudgetError(_("Le montant doit être positif (une dépense se saisit en catégorie de dépense)."))
-    if not label.strip():
-        raise BudgetError(_("Le libellé est obligatoire."))
-    check_placement(
-        budget=budget, category=category, territory=territory, office=office, action_plan=action_plan
-    )
-    entry = ActualEntry.objects.create(
-        budget=budget,
-        category=category,
-        label=label.strip(),
-        date=date,
-        amount_cents=amount_cents,
-        territory=territory,
-        office=office,
-        action_plan=action_plan,
-        recorded_by=user if getattr(user, "is_authenticated", False) else None,
-    )
-    record_event(
-        action="finance.budget_actual",
-        user=user,
-        target=entry,
-        details={"budget": str(budget), "category": category, "amount_cents": amount_cents},
-    )
-    return entry
 
 
 # -- exports -------------------------------------------------------------------------------------------------

@@ -283,9 +283,12 @@ def proposal(line: BankLine) -> list[tuple[Due, Decimal]]:
     """The engine's proposed allocations for a queued line, against today's balances."""
     shares = line.explanation.get("shares", [])
     dues = _dues(due_id for due_id, _organisation, _cents in shares)
-    paid = paid_amounts(dues)
+    return _proposal(line, dues, paid_amounts(dues))
+
+
+def _proposal(line: BankLine, dues: dict[int, Due], paid: dict[int, Decimal]) -> list[tuple[Due, Decimal]]:
     plan, left = [], line.amount
-    for due_id, _organisation, _cents in shares:
+    for due_id, _organisation, _cents in line.explanation.get("shares", []):
         due = dues.get(due_id)
         if due is None or due.cancelled_at is not None:
             continue
@@ -374,11 +377,48 @@ def explained(line: BankLine) -> tuple[list[str], str]:
     return evidence, str(REASON_LABELS.get(reason, reason))
 
 
+def _candidate_ids(line: BankLine) -> set[int]:
+    return set(line.explanation.get("candidates", [])) | {s[0] for s in line.explanation.get("shares", [])}
+
+
 def candidate_dues(line: BankLine) -> list[Any]:
     """The dues a person may pick for a queued line: the engine's candidates and proposal, with ``paid``."""
-    ids = set(line.explanation.get("candidates", [])) | {s[0] for s in line.explanation.get("shares", [])}
-    return list(
-        selectors.with_paid(Due.objects.filter(pk__in=sorted(ids), cancelled_at__isnull=True))
-        .select_related("membership__organisation")
-        .order_by("due_on", "pk")
-    )
+    return _paid_dues(_candidate_ids(line), cancelled=False)
+
+
+def _paid_dues(ids: Iterable[int], *, cancelled: bool) -> list[Due]:
+    """The dues ``ids`` with ``paid``, oldest first (the cancelled ones too when ``cancelled``), by chunks."""
+    found: list[Due] = []
+    for chunk in chunked(sorted(set(ids))):
+        dues = Due.objects.filter(pk__in=chunk)
+        if not cancelled:
+            dues = dues.filter(cancelled_at__isnull=True)
+        found += selectors.with_paid(dues).select_related("membership__organisation")
+    return sorted(found, key=lambda due: (due.due_on, due.pk))
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    line: BankLine
+    evidence: list[str]
+    reason: str
+    proposal: list[tuple[Due, Decimal]]
+    candidates: list[Due]
+
+
+def queue_rows(lines: Iterable[BankLine]) -> list[QueueRow]:
+    """What the queue page shows of each line, read for the whole page at once: the same number of queries
+    whatever the number of lines (one for the dues of every line, with what was paid on each)."""
+    lines = list(lines)
+    wanted = {due_id for line in lines for due_id in _candidate_ids(line)}
+    dues = {due.pk: due for due in _paid_dues(wanted, cancelled=True)}
+    paid = {pk: due.paid for pk, due in dues.items()}
+    rows = []
+    for line in lines:
+        evidence, reason = explained(line)
+        candidates = [
+            dues[pk] for pk in sorted(_candidate_ids(line) & dues.keys()) if dues[pk].cancelled_at is None
+        ]
+        candidates.sort(key=lambda due: (due.due_on, due.pk))
+        rows.append(QueueRow(line, evidence, reason, _proposal(line, dues, paid), candidates))
+    return rows

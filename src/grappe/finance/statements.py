@@ -3,6 +3,11 @@
 Nothing here touches the database: a file is read whole and checked before anything is written, so a bad file
 raises ``StatementError`` naming the line (CSV) or the element and its line (XML), and has changed nothing.
 
+Checked on real files written by others (``tests/finance/data/real/``): a line names the counterparty of the
+operation (for a returned direct debit, its debtor, not the association as creditor), its remittance information
+as given (unstructured lines, structured references, else the bank's text on the transaction), and other ISO
+20022 messages (camt.052, camt.054) or a zipped file are refused saying what they are.
+
 XML is parsed with expat directly, refusing any document type declaration: no entity is ever defined, so none
 can be expanded (billion laughs) or fetched (external entities). A CAMT.053 file never needs one.
 
@@ -30,6 +35,15 @@ from grappe.france.text import clean_text, fold
 from grappe.intake.formats.base import ReadError
 from grappe.intake.formats.text import choose_encoding, scan_file
 
+_FORMATS_HINT = (
+    "Déposez le relevé du compte au format CAMT.053 (XML) ou l'export CSV des opérations, tel que la banque "
+    "le fournit."
+)
+# Other ISO 20022 cash-management messages a bank also sends, which are not end-of-day statements.
+_OTHER_MESSAGES = {
+    "BkToCstmrAcctRpt": "un relevé intrajournalier (camt.052",
+    "BkToCstmrDbtCdtNtfctn": "un avis de débit ou de crédit (camt.054",
+}
 CAMT = "camt053"
 CSV = "csv"
 # How far down a CSV export the header row may be (banks put the account, period and balances above it).
@@ -66,6 +80,13 @@ def read_statement(path: Path, *, file_name: str) -> Statement:
     """The statement in ``path``: CAMT.053 when it is XML, else a CSV export."""
     with path.open("rb") as stream:
         head = stream.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"PK\x03\x04"):
+        # Banks often hand CAMT files over zipped (one XML per account or day).
+        raise StatementError(
+            "ce fichier est une archive ZIP, pas un relevé.",
+            location=Location(file=file_name),
+            hint="Décompressez-la et déposez le relevé CAMT.053 (fichier XML) qu'elle contient, un à la fois.",
+        )
     if head.startswith(b"<"):
         return read_camt(path.read_bytes(), file_name=file_name)
     return read_csv(path, file_name=file_name)
@@ -152,12 +173,7 @@ def read_camt(data: bytes, *, file_name: str) -> Statement:
     document = _parse_xml(data, file_name)
     report = document.find("BkToCstmrStmt")
     if document.tag != "Document" or report is None:
-        raise _element_error(
-            file_name,
-            document,
-            f"ce fichier XML n'est pas un relevé CAMT.053 (élément racine <{document.tag}>, "
-            "<Document><BkToCstmrStmt> attendu).",
-        )
+        raise _not_a_statement(document, file_name)
     statements = report.findall("Stmt")
     if not statements:
         raise _element_error(file_name, report, "ce relevé ne contient aucun <Stmt>.")
@@ -170,13 +186,32 @@ def read_camt(data: bytes, *, file_name: str) -> Statement:
     return Statement(CAMT, account.replace(" ", ""), first.value("Id"), tuple(lines))
 
 
+def _not_a_statement(document: _Node, file_name: str) -> StatementError:
+    message = next((child for child in document.children if child.tag in _OTHER_MESSAGES), None)
+    if document.tag == "Document" and message is not None:
+        return StatementError(
+            f"ce fichier est {_OTHER_MESSAGES[message.tag]}, élément <{message.tag}>), pas un relevé de compte "
+            "CAMT.053 : Grappe ne rapproche que les relevés, qui donnent toutes les opérations comptabilisées.",
+            location=Location(file=file_name, line=message.line, column=f"<{message.tag}>"),
+            hint="Demandez à votre banque le relevé de fin de journée au format CAMT.053 (BkToCstmrStmt).",
+        )
+    found = f"<{document.tag}>" + (f"<{document.children[0].tag}>" if document.children else "")
+    return _element_error(
+        file_name,
+        document,
+        f"ce fichier XML n'est pas un relevé CAMT.053 ({found} trouvé, <Document><BkToCstmrStmt> attendu).",
+    )
+
+
 def _amount(node: _Node | None, parent: _Node, file_name: str) -> Decimal:
     if node is None:
         raise _element_error(file_name, parent, "montant <Amt> manquant.")
     currency = node.attrs.get("Ccy", "EUR")
     if currency != "EUR":
-        raise _element_error(
-            file_name, node, f"montant en {currency} : seuls les comptes en euros sont rapprochés."
+        raise StatementError(
+            f"montant en {currency} : seuls les comptes en euros sont rapprochés.",
+            location=Location(file=file_name, line=node.line, column=f"<{node.tag}>"),
+            hint="Déposez le relevé du compte en euros de l'association.",
         )
     text = clean_text(node.text)
     if not re.fullmatch(r"\d{1,12}(\.\d{1,2})?", text):
@@ -210,41 +245,62 @@ def _entry_lines(entry: _Node, file_name: str) -> Iterator[StatementLine]:
         parts = [(tx, _amount(node, tx, file_name)) for tx, node in zip(transactions, amounts, strict=True)]
     else:
         parts = [(transactions[0] if transactions else None, total)]
+    reversal = entry.value("RvslInd").lower() in ("true", "1")
     for tx, amount in parts:
-        party = "Dbtr" if sign > 0 else "Cdtr"
-        counterparty = ""
-        remittance: list[str] = []
         reference = entry.value("AcctSvcrRef")
+        remittance: list[str] = []
+        counterparty = ""
+        raw = {"xml_line": str((tx or entry).line), "amount": str(amount), "sign": entry.value("CdtDbtInd")}
         if tx is not None:
-            counterparty = tx.value("RltdPties", party, "Nm") or tx.value("RltdPties", party, "Pty", "Nm")
-            information = tx.find("RmtInf")
-            if information is not None:
-                remittance += [clean_text(node.text) for node in information.findall("Ustrd")]
-                remittance += [
-                    ref.value("Ref")
-                    for structured in information.findall("Strd")
-                    for ref in [structured.find("CdtrRefInf")]
-                    if ref is not None
-                ]
+            counterparty = _counterparty(
+                tx, credit=sign > 0, returned=reversal or tx.find("RtrInf") is not None
+            )
+            remittance += _remittance(tx)
             end_to_end = tx.value("Refs", "EndToEndId")
             if end_to_end and end_to_end != "NOTPROVIDED":
                 remittance.append(end_to_end)
             reference = tx.value("Refs", "AcctSvcrRef") or reference
+            if tx.find("RtrInf") is not None:
+                raw["return_reason"] = tx.value("RtrInf", "Rsn", "Cd") or tx.value("RtrInf", "Rsn", "Prtry")
+        if reversal:
+            raw["reversal"] = "true"
         remittance.append(entry.value("AddtlNtryInf"))
-        text = " ".join(part for part in remittance if part)
         yield StatementLine(
             position=(tx or entry).line,
             booked_on=booked_on,
             amount=sign * amount,
             counterparty=counterparty,
-            remittance=text,
+            remittance=" ".join(part for part in remittance if part),
             bank_reference=reference,
-            raw={
-                "xml_line": str((tx or entry).line),
-                "amount": str(amount),
-                "sign": entry.value("CdtDbtInd"),
-            },
+            raw=raw,
         )
+
+
+def _party_name(tx: _Node, party: str) -> str:
+    return tx.value("RltdPties", party, "Nm") or tx.value("RltdPties", party, "Pty", "Nm")
+
+
+def _counterparty(tx: _Node, *, credit: bool, returned: bool) -> str:
+    """Who paid us (a credit) or whom we paid (a debit). A return or reversal turns the original operation
+    round: a direct debit we collected comes back as a debit whose counterparty is its debtor (the creditor
+    named is the association itself). When the file names only the other side, that side it is."""
+    own, other = ("Dbtr", "Cdtr") if credit != returned else ("Cdtr", "Dbtr")
+    return _party_name(tx, own) or _party_name(tx, other)
+
+
+def _remittance(tx: _Node) -> list[str]:
+    """The transaction's remittance information as the file gives it: unstructured lines, structured
+    references and their additional text; without any, the bank's additional information on it."""
+    information = tx.find("RmtInf")
+    parts: list[str] = []
+    if information is not None:
+        parts += [clean_text(node.text) for node in information.findall("Ustrd")]
+        for structured in information.findall("Strd"):
+            parts.append(structured.value("CdtrRefInf", "Ref"))
+            parts += [clean_text(node.text) for node in structured.findall("AddtlRmtInf")]
+    if not any(parts):
+        parts.append(tx.value("AddtlTxInf"))
+    return [part for part in parts if part]
 
 
 # -- CSV ------------------------------------------------------------------------------------------------------
@@ -285,7 +341,10 @@ def _decoded(path: Path, file_name: str) -> str:
     try:
         encoding = choose_encoding(path, scan_file(path), file_name=file_name)
     except ReadError as error:
-        raise StatementError(error.message, location=error.location, hint=error.hint) from None
+        # The intake's hint speaks of a members' list: say what a statement should be instead.
+        raise StatementError(
+            error.message.split(" Exportez")[0], location=error.location, hint=_FORMATS_HINT
+        ) from None
     return path.read_bytes().decode(encoding)
 
 

@@ -147,18 +147,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 def reconciliation_queue(request: HttpRequest) -> HttpResponse:
     lines = BankLine.objects.filter(status=BankLine.Status.QUEUED).select_related("association", "statement")
     page = Paginator(lines.order_by("booked_on", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = []
-    for line in page.object_list:
-        evidence, reason = reconciliation.explained(line)
-        rows.append(
-            {
-                "line": line,
-                "evidence": evidence,
-                "reason": reason,
-                "proposal": reconciliation.proposal(line),
-                "candidates": reconciliation.candidate_dues(line),
-            }
-        )
+    rows = reconciliation.queue_rows(page.object_list)
     return render(request, "finance/queue.html", {"page": page, "rows": rows})
 
 
