@@ -563,8 +563,11 @@ RULES: dict[str, Rule] = {
     "registry:filter_save": Rule("post", None, 302, 302, 302),
     "registry:filter_delete": Rule("post", _saved_filter_args, 302, 404, 404),
     # Bulk actions: an empty selection is refused (a message, back to the list); a selection holding an
-    # organisation outside the territory too (test_bulk_actions.py).
+    # organisation outside the territory too (test_bulk_actions.py); the same on the people and membership
+    # lists (test_bulk_lists.py).
     "registry:organisation_bulk": Rule("post", None, 302, 302, 302),
+    "registry:person_bulk": Rule("post", None, 302, 302, 302),
+    "registry:membership_bulk": Rule("post", None, 302, 302, 302),
     "registry:organisation_list": OPEN,
     # The list as CSV: open to every staff member, its rows narrowed by the visibility rule (test_export.py).
     "registry:organisation_export": OPEN,
