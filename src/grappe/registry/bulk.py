@@ -1,11 +1,13 @@
-"""Bulk actions on the organisation list (issue 10): a selection (rows ticked on the page, or « toute la
-sélection filtrée »: the list's whole search), then an export, an e-mail list, or a change of membership type.
+"""Bulk actions on the registry lists (issue 10): a selection (rows ticked on the page, or « toute la sélection
+filtrée »: the list's whole search) of organisations, people or memberships (``BulkList``: one description per
+list, the same code for all), then an export, an e-mail list, a change of membership type, the end of
+memberships (date and reason) or, on organisations, a tag added or removed.
 
 The selection is read through the list's own search and the visibility rule (``selectors``): rows outside
 the user's territory, or unknown, refuse the whole action (``BulkRefused``), so nothing is done on a selection
-other than the one the user saw. Adding or removing a tag, like a change of type, is planned (the count the
-confirmation page shows) then applied in one transaction, one audited event per organisation. A change of type is planned (``planned_type_changes``: what the confirmation
-page counts), then applied in one transaction, one audited change per membership.
+other than the one the user saw. A change is planned (``planned_type_changes``, ``planned_endings``,
+``planned_tag_changes``: the count the confirmation page shows), then applied in one transaction, refused if
+the count moved meanwhile, with one audited event (and lineage, for memberships) per row changed.
 """
 
 from __future__ import annotations
