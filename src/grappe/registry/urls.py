@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grappe.registry import edit_views, list_views, views
+from grappe.registry import edit_views, list_views, tag_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -32,6 +32,11 @@ urlpatterns = [
     path("adhesions/selection/", list_views.bulk_action, {"list_name": "adhesions"}, name="membership_bulk"),
     path("filtres/enregistrer/", list_views.filter_save, name="filter_save"),
     path("filtres/<int:pk>/supprimer/", list_views.filter_delete, name="filter_delete"),
+    path("etiquettes/", tag_views.tag_list, name="tag_list"),
+    path("etiquettes/nouvelle/", tag_views.tag_create, name="tag_create"),
+    path("etiquettes/<int:pk>/renommer/", tag_views.tag_rename, name="tag_rename"),
+    path("etiquettes/<int:pk>/supprimer/", tag_views.tag_delete, name="tag_delete"),
+    path("etiquettes/<int:pk>/fusionner/", tag_views.tag_merge, name="tag_merge"),
     path("associations/", views.association_list, name="association_list"),
     path("associations/<int:pk>/", views.association_detail, name="association_detail"),
     path("territoires/", views.territory_list, name="territory_list"),
