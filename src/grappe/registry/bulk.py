@@ -446,8 +446,8 @@ def end_memberships(*, user: Any, chosen: QuerySet[Any], ending: Ending, expecte
 
 # -- tags ------------------------------------------------------------------------------------------------------
 
-DETAIL_MAX = Membership._meta.get_field("end_reason_detail").max_length
-TAG_NAME_MAX = Tag._meta.get_field("name").max_length
+DETAIL_MAX: int = Membership._meta.get_field("end_reason_detail").max_length or 500
+TAG_NAME_MAX: int = Tag._meta.get_field("name").max_length or 60
 
 
 def choose_tag(*, tag_id: str, new_name: str, association_id: str, adding: bool) -> Tag:

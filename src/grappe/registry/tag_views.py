@@ -60,7 +60,8 @@ def _association(user: Any, raw: str | None) -> Association | None:
             return chosen
     scope = selectors.scope_for(user)
     own = getattr(getattr(scope, "staff_member", None), "association_id", None)
-    return associations.filter(pk=own).first() or associations.first()
+    mine = associations.filter(pk=own).first() if own is not None else None
+    return mine or associations.first()
 
 
 def _list_url(tag: Tag | Association) -> str:

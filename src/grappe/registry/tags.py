@@ -26,7 +26,7 @@ from grappe.france.text import strip_accents
 from grappe.registry import selectors
 from grappe.registry.models import Association, Organisation, Tag
 
-NAME_MAX = Tag._meta.get_field("name").max_length
+NAME_MAX: int = Tag._meta.get_field("name").max_length or 60
 
 
 class TagRefused(UserError):
@@ -108,7 +108,10 @@ def check_name(association: Association, name: str, *, tag: Tag | None = None) -
             field="nom",
         )
     wanted = name_key(name)
-    for other in Tag.objects.filter(association=association).exclude(pk=getattr(tag, "pk", None)):
+    others = Tag.objects.filter(association=association)
+    if tag is not None and tag.pk is not None:
+        others = others.exclude(pk=tag.pk)
+    for other in others:
         if name_key(other.name) == wanted:
             raise TagRefused(
                 _("%(association)s a déjà l'étiquette « %(name)s ».")
