@@ -110,6 +110,11 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
             association=built.numelink, code="conseil", name="Conseil d'administration", kind="board"
         )
         assert person and body
+        from grappe.registry.models import Tag
+
+        tag = Tag.objects.create(association=built.numelink, name="Salon 2026")
+        Tag.objects.create(association=built.numelink, name="À relancer")
+        organisation.tags.add(tag)
         project = _startup_pipeline(built.numelink, director)
         urls = {
             "dashboard": "/",
@@ -127,6 +132,10 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
             "person": f"/personnes/{person.pk}/",
             "person-history": f"/personnes/{person.pk}/historique/",
             "memberships": "/adhesions/",
+            "tags": f"/etiquettes/?association={built.numelink.pk}",
+            "tag-rename": f"/etiquettes/{tag.pk}/renommer/",
+            "tag-delete": f"/etiquettes/{tag.pk}/supprimer/",
+            "tag-merge": f"/etiquettes/{tag.pk}/fusionner/",
             "associations": "/associations/",
             "association": f"/associations/{built.numelink.pk}/",
             "territories": "/territoires/",
@@ -275,6 +284,10 @@ PAGES = [
     "person",
     "person-history",
     "memberships",
+    "tags",
+    "tag-rename",
+    "tag-delete",
+    "tag-merge",
     "associations",
     "association",
     "territories",

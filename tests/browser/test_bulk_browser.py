@@ -1,5 +1,6 @@
-"""The organisation list's saved filters and bulk export, as staff use them (issue 10): filter the list, save
-the filter under a name, open it again from its link, tick two rows and download them as CSV."""
+"""The registry lists' saved filters and bulk actions, as staff use them (issue 10): filter the list, save
+the filter under a name, open it again from its link, tick two rows and download them as CSV; end a ticked
+membership from the membership list."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from browser.test_sort_browser import _session_cookie
-from grappe.registry.models import SavedFilter
+from grappe.registry.models import Membership, SavedFilter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,3 +59,29 @@ def test_an_empty_selection_is_refused_on_the_list(live_server, page, registry, 
 
     expect(page.get_by_text("Aucune organisation sélectionnée.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"departement=42"))
+
+
+def test_staff_end_a_ticked_membership_with_a_date_and_a_reason(live_server, page, registry, hq_user):
+    hq_user.user_permissions.add(
+        Permission.objects.get(codename="change_organisation", content_type__app_label="registry")
+    )
+    page.context.add_cookies(_session_cookie(live_server, hq_user))
+    page.goto(f"{live_server.url}/adhesions/?association={registry.numelink.pk}")
+
+    page.get_by_label(f"Sélectionner l'adhésion de {registry.drome_logiciels.name} à Numélink").check()
+    page.get_by_label("Action", exact=True).select_option("end")
+    page.get_by_role("button", name="Appliquer à la sélection").click()
+    page.get_by_label("Date de fin (jj/mm/aaaa)").fill("31/13/2025")
+    page.get_by_label("Motif du départ").select_option("non_payment")
+    page.get_by_role("button", name="Vérifier avant de modifier").click()
+    expect(page.get_by_role("alert")).to_contain_text("le mois 13 n'existe pas")
+
+    page.get_by_label("Date de fin (jj/mm/aaaa)").fill("31/12/2025")
+    page.get_by_role("button", name="Vérifier avant de modifier").click()
+    expect(page.get_by_text("1 adhésion en cours prendra fin le 31 décembre 2025")).to_be_visible()
+    page.get_by_role("button", name="Confirmer la fin de 1 adhésion").click()
+
+    expect(page.get_by_text("1 adhésion prend fin le 31 décembre 2025.")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/adhesions/\?association={registry.numelink.pk}$"))
+    ended = Membership.objects.get(organisation=registry.drome_logiciels)
+    assert (ended.status, ended.end_reason) == (Membership.Status.ENDED, "non_payment")

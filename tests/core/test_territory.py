@@ -551,6 +551,16 @@ def _saved_filter_args(world: World, territory: str) -> list[Any]:
     return [saved.pk]
 
 
+def _tag_args(world: World, territory: str) -> list[Any]:
+    """A tag of the network (association-wide: the same whatever the territory)."""
+    from grappe.registry.models import Tag
+
+    tag, _created = Tag.objects.get_or_create(
+        association=world.numelink, key="salon 2026", defaults={"name": "Salon 2026"}
+    )
+    return [tag.pk]
+
+
 @dataclass(frozen=True)
 class Rule:
     """``expected[role]``: the status, or a callable of the object's territory. ``args``: the route's object
@@ -580,8 +590,18 @@ RULES: dict[str, Rule] = {
     "registry:filter_save": Rule("post", None, 302, 302, 302),
     "registry:filter_delete": Rule("post", _saved_filter_args, 302, 404, 404),
     # Bulk actions: an empty selection is refused (a message, back to the list); a selection holding an
-    # organisation outside the territory too (test_bulk_actions.py).
+    # organisation outside the territory too (test_bulk_actions.py); the same on the people and membership
+    # lists (test_bulk_lists.py).
     "registry:organisation_bulk": Rule("post", None, 302, 302, 302),
+    "registry:person_bulk": Rule("post", None, 302, 302, 302),
+    "registry:membership_bulk": Rule("post", None, 302, 302, 302),
+    # Tags: association-wide, read by every staff member (counts narrowed by the visibility rule), changed by
+    # head office only (test_tag_pages.py).
+    "registry:tag_list": OPEN,
+    "registry:tag_create": Rule("get", None, 200, 403, 403),
+    "registry:tag_rename": Rule("get", _tag_args, 200, 403, 403),
+    "registry:tag_delete": Rule("get", _tag_args, 200, 403, 403),
+    "registry:tag_merge": Rule("get", _tag_args, 200, 403, 403),
     "registry:organisation_list": OPEN,
     # The list as CSV: open to every staff member, its rows narrowed by the visibility rule (test_export.py).
     "registry:organisation_export": OPEN,

@@ -158,7 +158,7 @@ def test_grappe_import_country_reads_the_rows_by_that_country_and_counts_in_the_
     result = runner.invoke(
         cli.app,
         ["import", str(write_csv(rows, headers=US_HEADERS)), "--association", "Auvergne TIC", "--country", "US",
-         "--report", str(report)],
+         "--report", str(report), "--start-date", "inconnue", "--status", "active"],
     )  # fmt: skip
 
     text = " ".join(result.output.split())

@@ -84,6 +84,11 @@ def test_the_email_list_is_copy_ready_and_downloadable(registry, hq_client):
         ({"action": "export"}, "Aucune organisation sélectionnée."),
         ({"action": "export", "tout": "oui", "requete": "q=introuvable"}, "La sélection filtrée est vide"),
         ({"action": "export", "org": ["12x"]}, "La sélection envoyée est illisible"),
+        ({"action": "export", "org": [str(2**63)]}, "La sélection envoyée est illisible"),
+        ({"action": "export", "org": ["9" * 40]}, "La sélection envoyée est illisible"),
+        ({"action": "export", "org": ["0"]}, "La sélection envoyée est illisible"),
+        ({"action": "export", "org": ["-7"]}, "La sélection envoyée est illisible"),
+        ({"action": "export", "org": [str(n) for n in range(1, 502)]}, "Plus de 500 lignes cochées"),
         ({"action": "", "tout": "oui"}, "Choisissez l&#x27;action à appliquer à la sélection."),
     ],
 )

@@ -50,6 +50,9 @@ ACTION_LABELS: dict[str, Any] = {
     "filter.save": _("filtre enregistré"),
     "filter.delete": _("filtre supprimé"),
     "tag.create": _("étiquette créée"),
+    "tag.rename": _("étiquette renommée"),
+    "tag.delete": _("étiquette supprimée"),
+    "tag.merge": _("étiquettes fusionnées"),
     "organisation.tag": _("étiquette ajoutée"),
     "organisation.untag": _("étiquette retirée"),
 }

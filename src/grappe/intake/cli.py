@@ -52,12 +52,36 @@ def import_command(
         help="Pays des lignes sans colonne « Pays » (code ISO : FR, CH, BE, US… ou nom) ; "
         "leurs codes postaux et téléphones sont lus selon ce pays.",
     ),
+    start_date: str | None = typer.Option(
+        None,
+        "--start-date",
+        help="Sans colonne « Date d'adhésion » : date d'adhésion des nouveaux membres (AAAA-MM-JJ), "
+        "ou « inconnue ».",
+    ),
+    status: str | None = typer.Option(
+        None,
+        "--status",
+        help="Sans colonne « Statut » : statut des nouveaux adhérents (active, pending, lapsed ou unknown ; "
+        "ou « à jour », « en attente »…).",
+    ),
+    membership_type: str | None = typer.Option(
+        None,
+        "--membership-type",
+        help="Sans colonne « Type d'adhésion » : type des nouveaux adhérents (son nom, parmi ceux de "
+        "l'association).",
+    ),
 ) -> None:
     """Importe l'export des adhérents d'une association (tout ou rien).
 
+    Un fichier sans colonne « Date d'adhésion », « Statut » ou « Type d'adhésion » (quand l'association a des
+    types) demande la réponse par --start-date, --status ou --membership-type, comme la page du rapport : elle
+    vaut pour les adhésions que l'import crée.
+
     Codes de sortie : 0 importé (ou validé sans erreur avec --dry-run), 1 validé avec --dry-run mais des
-    lignes ont des erreurs, 2 refusé (fichier illisible, déjà importé, lignes en erreur…) : rien n'a changé.
+    lignes ont des erreurs, 2 refusé (fichier illisible, déjà importé, lignes en erreur, question sans
+    réponse…) : rien n'a changé.
     """
+    from grappe.intake.questions import missing_flags_message, open_questions, read_flags, unanswered
     from grappe.intake.reading import open_table
     from grappe.intake.report import ReportCollector, columns_of
     from grappe.intake.selectors import association_by_name, resolve_mapping
@@ -70,6 +94,12 @@ def import_command(
     # Opened once here to resolve the mapping on its headers; the service opens it again (cheap: no rows read).
     table = open_table(file, sheet=sheet, header_line=header_line)
     columns = resolve_mapping(headers=table.headers, association=target, spec=mapping)
+    answers = read_flags(
+        association=target, starts_on=start_date, status=status, membership_type=membership_type
+    )
+    missing = unanswered(open_questions(association=target, mapping=columns), answers)
+    if missing and not dry_run:
+        fail(f"{missing_flags_message(missing, target)} Rien n'a été écrit.")
     stream = report.open("w", encoding="utf-8", newline="") if report else None
     collector = ReportCollector(
         file_name=table.file_name, sheet=table.sheet, stream=stream, keep=SHOWN_ISSUES
@@ -88,6 +118,7 @@ def import_command(
                 progress=progress,
                 on_issue=collector,
                 country=default_country,
+                answers=answers,
             )
     except ImportRefused as refused:
         _finish_report(collector, stream, field_columns)
@@ -107,6 +138,8 @@ def import_command(
             f"Validation seule (--dry-run) : {summary.rows} lignes, {summary.valid_rows} valides, "
             f"{summary.invalid_rows} en erreur. Rien n'a été écrit."
         )
+        if missing:
+            out_console.print(f"Pour l'import : {missing_flags_message(missing, target)}", highlight=False)
         raise typer.Exit(1 if summary.has_errors else 0)
     out_console.print(
         f"[bold green]Import terminé[/] dans « {target} » : {result.imported_rows} lignes importées, "

@@ -4,11 +4,15 @@ A file without a « Date d'adhésion » column does not make its members join to
 column does not make them « à jour »: the person importing answers once for the whole file (a date, or
 « inconnue », stored as no date), and the answers fill only the memberships this import creates. A row's own
 cell always wins, and a membership already in the registry is never changed by an answer.
+
+The web report asks on its page; ``grappe import`` takes the same answers as flags (``FLAGS``, read by
+``read_flags``), and both go through ``check_answers`` before anything is written.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from grappe.errors import UserError
+from grappe.france.text import fold
 from grappe.registry.models import Association, Membership, MembershipType
 
 STARTS_ON = "starts_on"
@@ -135,3 +140,117 @@ def describe_answers(answers: ImportAnswers) -> dict[str, str]:
     if answers.status:
         described["answered_status"] = str(Membership.Status(answers.status).label)
     return described
+
+
+# -- the command line ------------------------------------------------------------------------------------------
+
+# The flags of ``grappe import`` answering each question.
+FLAGS = {STARTS_ON: "--start-date", MEMBERSHIP_TYPE: "--membership-type", STATUS: "--status"}
+UNKNOWN_DATE_WORDS = frozenset({"inconnue", "inconnu", "unknown"})
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class AnswerRefused(UserError):
+    code = "intake.answer_refused"
+
+
+def _status_choices() -> str:
+    return ", ".join(f"{status.value} ({status.label})" for status in ASKED_STATUSES)
+
+
+def read_flags(
+    *, association: Association, starts_on: str | None, status: str | None, membership_type: str | None
+) -> ImportAnswers:
+    """The answers given as ``grappe import``'s flags, or ``AnswerRefused`` naming the flag: a date written
+    AAAA-MM-JJ or « inconnue », a status among those a new member may get (its code or its label), a membership
+    type of the association (its name, case and accents aside)."""
+    answers: dict[str, Any] = {}
+    if starts_on is not None:
+        text = starts_on.strip()
+        if fold(text) in UNKNOWN_DATE_WORDS:
+            answers["starts_unknown"] = True
+        else:
+            try:
+                if not _ISO_DATE.fullmatch(text):
+                    raise ValueError(text)
+                answers["starts_on"] = datetime.date.fromisoformat(text)
+            except ValueError as error:
+                raise AnswerRefused(
+                    _(
+                        "%(flag)s « %(value)s » : une date AAAA-MM-JJ (ex. 2016-03-31) ou « inconnue » est "
+                        "attendue. Rien n'a été écrit."
+                    )
+                    % {"flag": FLAGS[STARTS_ON], "value": text[:40]}
+                ) from error
+    if status is not None:
+        wanted = fold(status)
+        found = [s for s in ASKED_STATUSES if wanted in (fold(s.value), fold(str(s.label)))]
+        if not found:
+            raise AnswerRefused(
+                _("%(flag)s « %(value)s » : statut inconnu ; %(choices)s attendu. Rien n'a été écrit.")
+                % {"flag": FLAGS[STATUS], "value": status[:40], "choices": _status_choices()}
+            )
+        answers["status"] = found[0].value
+    if membership_type is not None:
+        types = list(association_types(association))
+        found_types = [t for t in types if fold(t.name) == fold(membership_type)]
+        if not found_types:
+            choices = ", ".join(f"« {t.name} »" for t in types)
+            raise AnswerRefused(
+                (
+                    _(
+                        "%(flag)s « %(value)s » : « %(association)s » n'a pas ce type d'adhésion ; %(choices)s attendu."
+                    )
+                    if types
+                    else _("%(flag)s « %(value)s » : « %(association)s » n'a aucun type d'adhésion à donner.")
+                )
+                % {
+                    "flag": FLAGS[MEMBERSHIP_TYPE],
+                    "value": membership_type[:60],
+                    "association": association,
+                    "choices": choices,
+                }
+                + " "
+                + _("Rien n'a été écrit.")
+            )
+        answers["membership_type_id"] = found_types[0].pk
+    return ImportAnswers(**answers)
+
+
+def unanswered(questions: list[str], answers: ImportAnswers) -> list[str]:
+    """The open questions ``answers`` leave without an answer."""
+    given = {
+        STARTS_ON: bool(answers.starts_on or answers.starts_unknown),
+        MEMBERSHIP_TYPE: bool(answers.membership_type_id),
+        STATUS: bool(answers.status),
+    }
+    return [question for question in questions if not given[question]]
+
+
+def missing_flags_message(missing: list[str], association: Association) -> str:
+    """What the command line says when the file leaves questions open and no flag answers them."""
+    parts = []
+    if STARTS_ON in missing:
+        parts.append(
+            _(
+                "pas de colonne « Date d'adhésion » : indiquez depuis quand ces membres adhèrent avec "
+                "%(flag)s AAAA-MM-JJ, ou %(flag)s inconnue"
+            )
+            % {"flag": FLAGS[STARTS_ON]}
+        )
+    if MEMBERSHIP_TYPE in missing:
+        names = ", ".join(f"« {t.name} »" for t in association_types(association))
+        parts.append(
+            _(
+                "pas de colonne « Type d'adhésion » : choisissez le type des nouveaux adhérents avec %(flag)s (%(names)s)"
+            )
+            % {"flag": FLAGS[MEMBERSHIP_TYPE], "names": names}
+        )
+    if STATUS in missing:
+        parts.append(
+            _(
+                "pas de colonne « Statut » : choisissez le statut des nouveaux adhérents avec %(flag)s (%(choices)s)"
+            )
+            % {"flag": FLAGS[STATUS], "choices": _status_choices()}
+        )
+    return _("Le fichier a des questions sans réponse — %(parts)s.") % {"parts": " ; ".join(parts)}

@@ -332,8 +332,13 @@ def import_file(
     progress: ProgressCallback | None = None,
     on_issue: IssueCallback | None = None,
     country: str = FRANCE,
+    answers: ImportAnswers | None = None,
 ) -> ImportResult:
     """Validate, then import the member export at ``path`` into ``association``, all or nothing.
+
+    ``answers`` (``grappe import``'s flags) answer what the file does not say, checked by ``check_answers`` as
+    the web's are, before anything is read or written: every open question answered (a dry run checks only the
+    answers given). None: nothing is asked (the file's own cells, as before the questions existed).
 
     ``country`` (ISO alpha-2, France by default) is the country of the rows without a « Pays » cell: their
     postcodes and phones are read by its rules.
@@ -349,6 +354,9 @@ def import_file(
 
         mapping = resolve_mapping(headers=table.headers, association=association)
     check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
+    if answers is not None:
+        questions = open_questions(association=association, mapping=mapping)
+        check_answers(association=association, questions=[] if dry_run else questions, answers=answers)
     with StagedRows(BATCH_SIZE) as staged:
         summary = validate_table(
             table=table,
@@ -371,6 +379,7 @@ def import_file(
             progress=progress,
             country=country,
             staged=staged,
+            answers=answers,
         )
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from grappe.core import exports
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.registry import selectors
-from grappe.registry.models import Organisation
+from grappe.registry.models import Membership, Organisation, Person
 
 BATCH = 1000
 
@@ -117,9 +117,14 @@ def organisations_csv_of(organisations: QuerySet[Organisation]) -> Iterator[str]
 def people_csv(user: Any, q: str, sort: str) -> Iterator[str]:
     """The people list: who they are and, for each organisation they act for (that the user may see), their
     role and job title."""
+    return people_csv_of(user, selectors.search_people(user, q, sort))
+
+
+def people_csv_of(user: Any, people: QuerySet[Person]) -> Iterator[str]:
+    """``people`` (the list's search, or a selection of it) as the people list's CSV."""
 
     def rows() -> Iterator[list[str]]:
-        for batch in batches(selectors.search_people(user, q, sort)):
+        for batch in batches(people):
             selectors.with_person_roles(user, batch)
             for person in batch:
                 roles = "; ".join(
@@ -134,9 +139,14 @@ def people_csv(user: Any, q: str, sort: str) -> Iterator[str]:
 
 def memberships_csv(user: Any, filters: selectors.MembershipFilters) -> Iterator[str]:
     """The membership list with the same search, filters and sort as the page."""
+    return memberships_csv_of(selectors.search_memberships(user, filters))
+
+
+def memberships_csv_of(memberships: QuerySet[Membership]) -> Iterator[str]:
+    """``memberships`` (the list's search, or a selection of it) as the membership list's CSV."""
 
     def rows() -> Iterator[list[str]]:
-        for batch in batches(selectors.search_memberships(user, filters)):
+        for batch in batches(memberships):
             for m in batch:
                 yield [
                     m.organisation.name,

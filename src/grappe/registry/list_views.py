@@ -1,4 +1,4 @@
-"""Actions on the registry lists (issue 10): saved filters on every list, bulk actions on the organisations.
+"""Actions on the registry lists (issue 10): saved filters and bulk actions on every list.
 
 Thin views over ``saved_filters`` and ``bulk``: a refusal comes back as a message on the list, with its search
 as it was, and nothing changed.
@@ -6,17 +6,21 @@ as it was, and nothing changed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from grappe.errors import UserError
-from grappe.registry import bulk, saved_filters, selectors
-from grappe.registry.models import Association, MembershipType, Organisation, Tag
+from grappe.registry import bulk, saved_filters
+from grappe.registry.models import Association, Membership, MembershipType, Organisation, Tag
 from grappe.registry.views import csv_download, staff_required
 
 SHOWN_ON_CONFIRMATION = 50
@@ -55,40 +59,51 @@ def filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def organisation_bulk(request: HttpRequest) -> HttpResponse:
-    """An action on the organisations ticked on the list, or on the whole filtered list; a refusal (empty
-    selection, an organisation outside the user's territory, no right to edit) back on the list, nothing done."""
-    query = saved_filters.clean_query("organisations", request.POST.get("requete", ""))
-    back = saved_filters.list_url("organisations", query)
+def bulk_action(request: HttpRequest, list_name: str) -> HttpResponse:
+    """An action on the rows ticked on a list (organisations, people, memberships), or on the whole filtered
+    list; a refusal (empty selection, a row outside the user's territory, no right to edit, an action the list
+    does not offer) back on the list, nothing done."""
+    kind = bulk.LISTS[list_name]
+    query = saved_filters.clean_query(kind.name, request.POST.get("requete", ""))
+    back = saved_filters.list_url(kind.name, query)
     action = request.POST.get("action", "")
     try:
-        selection = bulk.read_selection(query, request.POST.getlist("org"), request.POST.get("tout") == "oui")
-        chosen = bulk.organisations(request.user, selection)
-        context = {"selection": selection, "back": back}
+        selection = bulk.read_selection(
+            query, request.POST.getlist(kind.field), request.POST.get("tout") == "oui"
+        )
+        chosen = bulk.selected(request.user, kind, selection)
+        if action not in kind.actions:
+            raise bulk.BulkRefused(_("Choisissez l'action à appliquer à la sélection."))
+        context = {
+            "selection": selection,
+            "back": back,
+            "bulk_url": reverse(kind.route),
+            "field": kind.field,
+            "list_name": kind.name,
+        }
         if action == "export":
-            return csv_download(bulk.export_csv(request.user, chosen), _("selection-organisations"))
-        if action == "emails":
-            lines = bulk.email_lines(chosen)
-            context |= {"lines": lines, "organisation_count": chosen.count()}
+            return csv_download(kind.export(request.user, chosen), kind.export_name())
+        if action in ("emails", "emails_csv"):
+            lines = kind.emails(request.user, chosen)
+            if action == "emails_csv":
+                return csv_download(bulk.emails_csv(lines), _("e-mails"))
+            context |= {"lines": lines, "selected_label": kind.selected(chosen.count())}
             return render(request, "registry/bulk/emails.html", context)
-        if action == "emails_csv":
-            return csv_download(bulk.emails_csv(bulk.email_lines(chosen)), _("e-mails"))
+        bulk.check_can_edit(request.user)
+        context["selected_label"] = kind.selected(chosen.count())
         if action == "type":
             return _membership_type(request, chosen, context)
-        if action in ("tag_add", "tag_remove"):
-            return _tag(request, chosen, context, adding=action == "tag_add")
-        raise bulk.BulkRefused(_("Choisissez l'action à appliquer à la sélection."))
+        if action == "end":
+            return _end(request, chosen, context)
+        return _tag(request, chosen, context, adding=action == "tag_add")
     except UserError as error:
         messages.error(request, str(error))
         return redirect(back)
 
 
-def _membership_type(request: HttpRequest, chosen: QuerySet[Organisation], context: dict) -> HttpResponse:
+def _membership_type(request: HttpRequest, chosen: QuerySet[Any], context: dict) -> HttpResponse:
     """Choose the type, see how many memberships it changes, confirm: only then is anything written."""
-    if not selectors.can_edit_registry(request.user):
-        raise bulk.BulkRefused(_("Modification réservée aux salariés du réseau qui en ont le droit."))
     types = MembershipType.objects.select_related("association").order_by("association__name", "name")
-    context["organisation_count"] = chosen.count()
     chosen_type = request.POST.get("type", "")
     membership_type = types.filter(pk=chosen_type).first() if chosen_type.isdigit() else None
     if membership_type is None:
@@ -124,13 +139,10 @@ def _tag(
 ) -> HttpResponse:
     """Choose (or, adding, type) the tag, see how many organisations it changes, confirm: only then is
     anything written, the new tag included. A tag refused (empty, too long) is shown above the form again."""
-    if not selectors.can_edit_registry(request.user):
-        raise bulk.BulkRefused(_("Modification réservée aux salariés du réseau qui en ont le droit."))
     associations = list(Association.objects.order_by("name"))
     context |= {
         "adding": adding,
         "action": "tag_add" if adding else "tag_remove",
-        "organisation_count": chosen.count(),
         "tags": Tag.objects.select_related("association"),
         "associations": associations,
         "name_max": bulk.TAG_NAME_MAX,
@@ -175,3 +187,41 @@ def _tag(
         "planned_shown": list(planned[:SHOWN_ON_CONFIRMATION]),
     }
     return render(request, "registry/bulk/tags.html", context)
+
+
+def _end(request: HttpRequest, chosen: QuerySet[Any], context: dict) -> HttpResponse:
+    """Give the end date and reason, see how many memberships it ends, confirm: only then is anything written.
+    A refused date or reason is shown above the form again, with what was typed."""
+    posted = {name: request.POST.get(name, "") for name in ("fin", "motif", "precisions")}
+    context |= {
+        "posted": posted,
+        "reasons": Membership.EndReason.choices,
+        "detail_max": bulk.DETAIL_MAX,
+    }
+    if not request.POST.get("choisi"):
+        return render(request, "registry/bulk/end.html", context)
+    try:
+        ending = bulk.read_ending(posted["fin"], posted["motif"], posted["precisions"])
+    except bulk.BulkRefused as error:
+        return render(request, "registry/bulk/end.html", context | {"error": error})
+    confirmed = request.POST.get("confirmer", "")
+    if confirmed.isdigit():
+        ended = bulk.end_memberships(user=request.user, chosen=chosen, ending=ending, expected=int(confirmed))
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d adhésion prend fin le %(date)s.",
+                "%(n)d adhésions prennent fin le %(date)s.",
+                ended,
+            )
+            % {"n": ended, "date": date_format(ending.ends_on, "DATE_FORMAT")},
+        )
+        return redirect(context["back"])
+    planned = bulk.planned_endings(chosen, ending)
+    context |= {
+        "ending": ending,
+        "reason_label": Membership.EndReason(ending.reason).label,
+        "planned_count": planned.count(),
+        "planned_shown": list(planned[:SHOWN_ON_CONFIRMATION]),
+    }
+    return render(request, "registry/bulk/end.html", context)

@@ -62,33 +62,29 @@ def filters_for(user: Any, list_name: str) -> QuerySet[SavedFilter]:
     )
 
 
-def _refuse(message: str, hint: str = "") -> FilterRefused:
-    return FilterRefused(message, hint=hint)
-
-
 @transaction.atomic
 def save_filter(*, user: Any, list_name: str, name: str, query: str, shared: bool = False) -> SavedFilter:
     """Keep ``query`` under ``name`` for ``user``; ``FilterRefused`` (nothing saved) for a missing or taken
     name, an unknown list or a search too long to keep."""
     if list_name not in LIST_FORMS:
-        raise _refuse(_("Cette liste ne peut pas enregistrer de filtre."))
+        raise FilterRefused(_("Cette liste ne peut pas enregistrer de filtre."))
     name = " ".join(name.split())
     if not name:
-        raise _refuse(
-            _("Donnez un nom au filtre pour l'enregistrer."), _("Par exemple « Adhérents de la Loire ».")
+        raise FilterRefused(
+            _("Donnez un nom au filtre pour l'enregistrer."), hint=_("Par exemple « Adhérents de la Loire ».")
         )
     if len(name) > NAME_MAX:
-        raise _refuse(
+        raise FilterRefused(
             _("Le nom du filtre dépasse %(max)d caractères : raccourcissez-le.") % {"max": NAME_MAX}
         )
     cleaned = clean_query(list_name, query)
     if len(cleaned) > QUERY_MAX:
-        raise _refuse(_("Cette recherche est trop longue pour être enregistrée : retirez un critère."))
+        raise FilterRefused(_("Cette recherche est trop longue pour être enregistrée : retirez un critère."))
     taken = SavedFilter.objects.filter(user=user, list_name=list_name, name__iexact=name)
     if taken.exists():
-        raise _refuse(
+        raise FilterRefused(
             _("Vous avez déjà un filtre « %(name)s » sur cette liste.") % {"name": name},
-            _("Choisissez un autre nom, ou supprimez l'ancien filtre d'abord."),
+            hint=_("Choisissez un autre nom, ou supprimez l'ancien filtre d'abord."),
         )
     try:
         with transaction.atomic():
@@ -96,7 +92,9 @@ def save_filter(*, user: Any, list_name: str, name: str, query: str, shared: boo
                 user=user, list_name=list_name, name=name, query=cleaned, shared=shared
             )
     except IntegrityError as error:  # the same name saved a moment ago from another tab
-        raise _refuse(_("Vous avez déjà un filtre « %(name)s » sur cette liste.") % {"name": name}) from error
+        raise FilterRefused(
+            _("Vous avez déjà un filtre « %(name)s » sur cette liste.") % {"name": name}
+        ) from error
     audit.record_event(
         action="filter.save",
         user=user,

@@ -1,13 +1,18 @@
 from django.urls import path
 
-from grappe.registry import edit_views, list_views, views
+from grappe.registry import edit_views, list_views, tag_views, views
 
 app_name = "registry"
 urlpatterns = [
     path("", views.home, name="home"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/export.csv", views.organisation_export, name="organisation_export"),
-    path("organisations/selection/", list_views.organisation_bulk, name="organisation_bulk"),
+    path(
+        "organisations/selection/",
+        list_views.bulk_action,
+        {"list_name": "organisations"},
+        name="organisation_bulk",
+    ),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/historique/", views.history, {"kind": "organisation"}, name="history"),
     path(
@@ -20,11 +25,18 @@ urlpatterns = [
     path("adhesions/<int:pk>/historique/", views.history, {"kind": "adhesion"}, name="membership_history"),
     path("personnes/", views.person_list, name="person_list"),
     path("personnes/export.csv", views.person_export, name="person_export"),
+    path("personnes/selection/", list_views.bulk_action, {"list_name": "personnes"}, name="person_bulk"),
     path("personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("adhesions/", views.membership_list, name="membership_list"),
     path("adhesions/export.csv", views.membership_export, name="membership_export"),
+    path("adhesions/selection/", list_views.bulk_action, {"list_name": "adhesions"}, name="membership_bulk"),
     path("filtres/enregistrer/", list_views.filter_save, name="filter_save"),
     path("filtres/<int:pk>/supprimer/", list_views.filter_delete, name="filter_delete"),
+    path("etiquettes/", tag_views.tag_list, name="tag_list"),
+    path("etiquettes/nouvelle/", tag_views.tag_create, name="tag_create"),
+    path("etiquettes/<int:pk>/renommer/", tag_views.tag_rename, name="tag_rename"),
+    path("etiquettes/<int:pk>/supprimer/", tag_views.tag_delete, name="tag_delete"),
+    path("etiquettes/<int:pk>/fusionner/", tag_views.tag_merge, name="tag_merge"),
     path("associations/", views.association_list, name="association_list"),
     path("associations/<int:pk>/", views.association_detail, name="association_detail"),
     path("territoires/", views.territory_list, name="territory_list"),
