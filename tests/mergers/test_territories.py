@@ -166,7 +166,9 @@ def test_joining_a_territory_of_the_same_name_keeps_all_that_hung_on_it_and_undo
     assert not Association.objects.filter(name="Numélink Auvergne").exists()
 
 
-def test_a_merger_failing_after_joining_territories_leaves_them_and_their_rows_untouched(tmp_path, monkeypatch):
+def test_a_merger_failing_after_joining_territories_leaves_them_and_their_rows_untouched(
+    tmp_path, monkeypatch
+):
     from grappe.registry import services as registry_services
 
     world = scenario.build(tmp_path)
