@@ -25,14 +25,21 @@ from grappe.registry import selectors, services
 from grappe.registry.models import Membership, Organisation, Person, Role
 from mergers import scenario
 
-# A merger deletes these only after ``fold_dependents`` has moved what points at them; no merger deletes an
-# establishment (they move with their organisation), so nothing may cascade from one.
-FOLDED_THEN_DELETED = {"registry.Organisation", "registry.Person", "registry.Membership"}
+# A merger deletes these only after ``fold_dependents`` has moved what points at them (an absorbed territory
+# joining the absorber's one of the same name included); no merger deletes an establishment (they move with
+# their organisation), so nothing may cascade from one.
+FOLDED_THEN_DELETED = {
+    "registry.Organisation",
+    "registry.Person",
+    "registry.Membership",
+    "registry.Territory",
+}
 
 
 def _relations_to_folded_models() -> set[tuple[str, str]]:
     """(model, field) of every foreign key, one-to-one and many-to-many of every installed model that points at
-    an organisation, establishment, person or membership (a many-to-many also when it starts from one)."""
+    an organisation, establishment, person, membership or territory (a many-to-many also when it starts from
+    one). A many-to-many through a model of its own is walked as that model's foreign keys."""
     folded = set(dependents.folded_models())
     found = set()
     for model in apps.get_models():
@@ -41,6 +48,8 @@ def _relations_to_folded_models() -> set[tuple[str, str]]:
                 continue  # reverse relations are walked from the side that holds them
             if getattr(field, "remote_field", None) is None or field.related_model is None:
                 continue  # generic foreign keys are declared as such, the walker cannot see their targets
+            if field.many_to_many and not field.remote_field.through._meta.auto_created:
+                continue  # its through model's foreign keys are found (and declared) as any model's
             if field.related_model in folded or (field.many_to_many and model in folded):
                 found.add((model._meta.label, field.name))
     return found
@@ -53,6 +62,19 @@ def test_every_relation_to_a_folded_model_is_declared_once():
     assert not missing, (
         f"declare these in their app's dependents.py (grappe.core.dependents): {sorted(missing)}"
     )
+
+
+def test_a_territory_is_folded_like_a_member_record():
+    # A merger joins an absorbed territory into the absorber's one of the same name and deletes it: whatever
+    # hangs on a territory (budget lines, action-plan shares, committees, start-up projects, offices) is
+    # declared, or the census above fails.
+    assert apps.get_model("registry.Territory") in dependents.folded_models()
+
+
+def test_a_many_to_many_through_a_model_of_its_own_is_declared_by_that_model():
+    declaration = dependents.Dependent("finance.ActionPlan", "territories", Fold.MOVE)
+    with pytest.raises(ValueError, match=r"goes through finance\.ActionPlanShare: declare its foreign keys"):
+        dependents._resolve(declaration)
 
 
 def test_every_declaration_resolves_to_a_relation_to_a_folded_model():

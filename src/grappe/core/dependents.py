@@ -1,6 +1,7 @@
-"""The declared contract for dependents: what hangs off an organisation, an establishment, a person or a membership.
+"""The declared contract for dependents: what hangs off an organisation, an establishment, a person, a membership
+or a territory.
 
-Every relation from a model to one of the four *folded* models (``FOLDED``) is declared once, by the app that
+Every relation from a model to one of the *folded* models (``FOLDED``) is declared once, by the app that
 owns the model, in its own ``dependents.py``, with what becomes of its rows when two of them are merged
 (``Fold``). The app's ``AppConfig.ready()`` hands the list over::
 
@@ -23,7 +24,8 @@ Nothing is discovered by importing modules: an app that declares nothing has no 
 The readers: ``fold_dependents`` (organisation merging, membership collapse and person folding in
 ``grappe.registry.services``), the merger's snapshot, checksum and undo (``grappe.mergers.snapshot``), and the
 visibility rule (``grappe.registry.selectors.restrict``), which places a dependent row through the first
-relation its model declares.
+relation its model declares to a member record. A territory is folded too, by a merger that joins an absorbed
+territory into the absorber's one of the same name (``grappe.registry.services.transfer_structure``).
 """
 
 from __future__ import annotations
@@ -42,8 +44,13 @@ from django.utils.translation import gettext as _
 from grappe.core.chunks import chunked
 from grappe.errors import UserError
 
-# The models a merger folds: two rows become one, so whatever points at the absorbed one must be told where to go.
-FOLDED = ("registry.Organisation", "registry.Establishment", "registry.Person", "registry.Membership")
+# The member records a merger folds: two rows become one, so whatever points at the absorbed one must be told
+# where to go.
+MEMBER_RECORDS = ("registry.Organisation", "registry.Establishment", "registry.Person", "registry.Membership")
+# The network's structure a merger folds: an absorbed territory joins the absorber's one of the same name. Every
+# staff member sees the structure, so a relation to it never places a row for the visibility rule.
+STRUCTURE = ("registry.Territory",)
+FOLDED = (*MEMBER_RECORDS, *STRUCTURE)
 
 
 class Fold(enum.StrEnum):
@@ -157,9 +164,14 @@ def dependent_models() -> list[type[models.Model]]:
 
 
 def placing_relation(model: type[models.Model]) -> Relation | None:
-    """The relation that places ``model``'s rows in a territory: the first one its app declares."""
+    """The relation that places ``model``'s rows in a territory: the first one its app declares to a member
+    record (a row hanging on a territory straight away has its own rule, or none)."""
     for relation in relations():
-        if relation.model is model and relation.field is not None:
+        if (
+            relation.model is model
+            and relation.field is not None
+            and relation.target._meta.label in MEMBER_RECORDS
+        ):
             return relation
     return None
 
@@ -186,6 +198,12 @@ def _resolve(declaration: Dependent) -> list[Relation]:
         )
     if field.many_to_many:
         through = field.remote_field.through
+        if not through._meta.auto_created:
+            # Its rows carry their own fields (a plan's share of a territory): declared as that model's keys.
+            raise ValueError(
+                f"{declaration.model}.{declaration.field} goes through {through._meta.label}: declare its "
+                "foreign keys instead"
+            )
         ends = [f for f in through._meta.concrete_fields if f.is_relation]
         found = []
         for end in ends:

@@ -10,8 +10,9 @@ An ``ActionPlan`` groups lines of a year; a plan shared by several territories (
 splits its costs by ``ActionPlanShare`` weights or by member counts (``allocation.py``).
 
 Amounts are integer cents here (``BigIntegerField``): they are added, split and compared, never rounded.
-Territory and office links are SET_NULL: a merger joins territories of the same name and deletes the absorbed
-one (``registry.services.transfer_structure``), which must not be blocked by an old budget line.
+Territory and office links are SET_NULL: deleting a territory or an office by hand must not be blocked by an old
+budget line. A merger that joins territories of the same name moves the absorbed one's lines, entries and shares
+to the joined one first (``finance/dependents.py``), so they keep their place.
 """
 
 from __future__ import annotations

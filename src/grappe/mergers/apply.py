@@ -212,8 +212,15 @@ def _scope(merger: Merger) -> dict[str, set[int]]:
         "registry.SourceRecord": _ids(SourceRecord.objects, "organisation_id", orgs),
         "registry.Lineage": lineage,
     }
-    # Every declared dependent of these organisations, sites, people and memberships, whichever app owns it.
-    folded = {Organisation: orgs, Establishment: establishments, Person: people, Membership: memberships}
+    # Every declared dependent of these organisations, sites, people, memberships and territories, whichever app
+    # owns it (a territory of the same name as the absorber's is folded into it).
+    folded = {
+        Organisation: orgs,
+        Establishment: establishments,
+        Person: people,
+        Membership: memberships,
+        Territory: territories,
+    }
     for relation in dependents.relations():
         pks = scope.setdefault(relation.label, set())
         for rows in relation.pointing_at(folded[relation.target]):

@@ -1,10 +1,11 @@
 """Undo made exact: the rows a merger will touch, dumped before it runs and written back on undo.
 
 A snapshot is plain data: for each registry model and each model another app declared as a dependent of an
-organisation, establishment, person or membership (``grappe.core.dependents``), the full rows (every concrete column, by attname) of the
-scope — the primary keys apply may change or delete — and the highest primary key before apply, which tells
-apart the rows apply created. Restoring updates the rows that still exist, re-inserts the deleted ones with
-their former ids (raw insert: ``auto_now`` fields keep their old values) and deletes the created ones.
+organisation, establishment, person, membership or territory (``grappe.core.dependents``), the full rows (every
+concrete column, by attname) of the scope — the primary keys apply may change or delete — and the highest
+primary key before apply, which tells apart the rows apply created. Restoring updates the rows that still
+exist, re-inserts the deleted ones with their former ids (raw insert: ``auto_now`` fields keep their old values)
+and deletes the created ones.
 
 ``registry_checksum`` hashes a canonical dump of every registry table and every declared dependent table: the
 tests compare it before apply and after undo.

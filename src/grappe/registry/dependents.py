@@ -1,4 +1,5 @@
-"""The registry's own dependents: what hangs off an organisation, an establishment, a person or a membership.
+"""The registry's own dependents: what hangs off an organisation, an establishment, a person, a membership or a
+territory.
 
 Read by ``grappe.core.dependents`` (see there for the contract). The order is the order of folding, and a
 model's first relation is the one that places its rows in a territory.
@@ -21,4 +22,8 @@ DEPENDENTS = (
     Dependent("registry.Organisation", "tags", Fold.MOVE),
     # Lineage points at any registry row (content type, id): what each source said stays, retained or not.
     Dependent("registry.Lineage", "target", Fold.KEEP_BOTH),
+    # An absorbed territory joining the absorber's one of the same name: its offices (their staff with them)
+    # serve the joined territory, and a brand used there is used in the joined territory, once.
+    Dependent("registry.Office", "territory", Fold.MOVE),
+    Dependent("registry.Brand", "territories", Fold.MOVE),
 )

@@ -426,7 +426,8 @@ def carry_types_and_colleges(*, into: Association) -> int:
 def transfer_structure(*, absorbed: Association, into: Association) -> dict[int, Territory]:
     """Offices, staff and territories of an absorbed association carry on inside the absorber.
 
-    A territory of the same name joins the absorber's one (its départements are added); others move whole.
+    A territory of the same name joins the absorber's one (its départements are added, and whatever hangs on it
+    is folded into it as its app declared); others move whole.
     Returns where each of the absorbed association's territories now is (by its former id).
     """
     carried_over: dict[int, Territory] = {}
@@ -440,9 +441,9 @@ def transfer_structure(*, absorbed: Association, into: Association) -> dict[int,
         carried_over[territory.pk] = existing
         existing.departement_codes = sorted({*existing.departement_codes, *territory.departement_codes})
         existing.save(update_fields=["departement_codes"])
-        Office.objects.filter(territory=territory).update(territory=existing)
-        for brand in Brand.objects.filter(territories=territory):
-            brand.territories.add(existing)
+        # Offices, brands, committees, budget lines, action-plan shares, start-up projects: whatever any app
+        # declared on a territory follows it into the joined one before it goes (``grappe.core.dependents``).
+        dependents.fold_dependents(survivor=existing, others=[territory])
         territory.delete()
     # An absorbed network's seat carries on as an antenna: a network has one head office. Its name changes with
     # its kind, so that no « Siège » reads « antenne » (the snapshot gives the old name back on undo).

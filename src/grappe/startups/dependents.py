@@ -8,6 +8,8 @@ organisation, often empty before the conversion, never decides who sees it.
   each with its own pipeline history: they are history, not data to reconcile.
 - ``founders``: MOVE with de-duplication. A founder folded into their duplicate is one founder of the
   project, not two.
+- ``territory``: KEEP_BOTH. A territory joined by a merger into the absorber's one of the same name hands its
+  projects over, pipeline history and all (declared last: it never places a project for ``restrict``).
 """
 
 from __future__ import annotations
@@ -17,4 +19,5 @@ from grappe.core.dependents import Dependent, Fold
 DEPENDENTS = (
     Dependent("startups.StartupProject", "organisation", Fold.KEEP_BOTH),
     Dependent("startups.StartupProject", "founders", Fold.MOVE),
+    Dependent("startups.StartupProject", "territory", Fold.KEEP_BOTH),
 )
