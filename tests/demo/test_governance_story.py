@@ -203,3 +203,30 @@ def test_every_mandate_was_recorded_through_the_mandate_service(report, board):
     for mandate in mandates.select_related("person", "organisation"):
         assert selectors.in_good_standing(mandate.organisation, numelink, mandate.starts_on), mandate
         assert selectors.is_representative(mandate.person, mandate.organisation, mandate.starts_on), mandate
+
+
+def test_numelink_s_staff_and_their_moves(report):
+    """Numélink's staff, each with their offices over time: RhoneAlley's chargé de mission, carried over by the
+    merger at RhoneAlley's former seat, takes his post at Numélink's own Valence antenna on 1 July 2015 (the
+    loader's move, through ``registry.services.move_staff``); the others in one office since their hiring (the
+    articles document no other move)."""
+    from grappe.registry.models import StaffMember
+
+    staff = StaffMember.objects.filter(association__name="Numélink Clust'R")
+    histories = {
+        str(s): [(a.office.name, a.starts_on, a.ends_on) for a in s.assignments.order_by("starts_on", "pk")]
+        for s in staff.prefetch_related("assignments__office")
+    }
+    assert histories["Nicolas Perrin"] == [
+        ("Antenne de Valence (ancien siège de RhoneAlley)", D(2012, 2, 1), D(2015, 7, 1)),
+        ("Antenne de Valence", D(2015, 7, 1), None),
+    ]
+    numelink_seven = ["Laura Besson", "Sophie Robin", "Romain Lacroix", "Isabelle Roux", "Laurent Lambert"]
+    numelink_seven += ["Nicolas Perrin", "Karim Morin"]
+    for name in numelink_seven:
+        if name != "Nicolas Perrin":
+            (only,) = histories[name]
+            assert only[2] is None
+    # The current office is the last assignment's, for everyone.
+    for member in staff.select_related("office"):
+        assert member.office.name == histories[str(member)][-1][0]

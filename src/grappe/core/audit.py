@@ -52,6 +52,7 @@ ACTION_LABELS: dict[str, Any] = {
     "tag.create": _("étiquette créée"),
     "organisation.tag": _("étiquette ajoutée"),
     "organisation.untag": _("étiquette retirée"),
+    "staff.move": _("salarié : changement d'implantation"),
 }
 
 # Bookkeeping fields whose change is not news: timestamps and search keys maintained by the code.

@@ -22,6 +22,7 @@ from grappe.registry.models import (
     Organisation,
     Person,
     Role,
+    StaffAssignment,
     StaffMember,
     Territory,
 )
@@ -333,14 +334,16 @@ def offices_open_on(territory: Territory, day: datetime.date) -> QuerySet[Office
     )
 
 
-def staff_in_post(territory: Territory, day: datetime.date) -> QuerySet[StaffMember]:
-    """Staff of the territory's offices on ``day``: hired by then and not gone (the registry's ``current``)."""
+def staff_in_post(territory: Territory, day: datetime.date) -> QuerySet[StaffAssignment]:
+    """Who worked in the territory's offices on ``day``, and where: the assignments running that day of staff
+    hired by then and not gone (the registry's ``current``). A move to another territory's office takes them
+    off this list from its date, not from the day it was recorded."""
+    in_post = StaffMember.objects.current(day).filter(Q(hired_on__isnull=True) | Q(hired_on__lte=day))
     return (
-        StaffMember.objects.current(day)
-        .filter(office__territory=territory)
-        .filter(Q(hired_on__isnull=True) | Q(hired_on__lte=day))
-        .select_related("office")
-        .order_by("last_name", "first_name")
+        StaffAssignment.objects.on(day)
+        .filter(office__territory=territory, staff_member__in=in_post)
+        .select_related("staff_member", "office")
+        .order_by("staff_member__last_name", "staff_member__first_name", "pk")
     )
 
 
