@@ -54,7 +54,10 @@ def test_numelink_statutes_before_and_after_each_merger(report):
     [
         (D(2014, 1, 1), 34, 36, None),
         (D(2015, 6, 24), 34, 36, None),
-        (D(2015, 6, 25), 40, 40, None),
+        # The AGE of 25 June 2015: 33 administrators re-elected; RhoneAlley's six and the partnership's one sit
+        # from the merger's effective date, when their companies are Numélink's members (their eligibility).
+        (D(2015, 6, 25), 33, 40, None),
+        (D(2015, 6, 30), 40, 40, None),
         (D(2016, 3, 30), 40, 40, None),
         # « Le contrat de fusion prévoit le passage temporaire de 40 à une cinquantaine d'administrateurs. »
         (D(2016, 3, 31), 50, 52, (10, 10)),
@@ -185,3 +188,45 @@ def test_the_auvergne_territory_on_the_day_of_the_age_and_a_year_later(director)
     vice = _section(later, "vice-president", "committee")
     assert "Comité territorial Auvergne" in vice and "depuis le 31 mars 2017" in vice
     assert _section(later, "board", "offices").count("<tr>") - 1 == 8  # Auvergne's eight federal seats
+
+
+def test_every_mandate_was_recorded_through_the_mandate_service(report, board):
+    """As a staff member records the minutes: each mandate checked and audited by ``start_mandate``, each
+    administrator eligible on the day it began (a member of Numélink then, its designated representative)."""
+    from grappe.core.models import AuditEvent
+
+    mandates = Mandate.objects.filter(body__association__name="Numélink")
+    started = AuditEvent.objects.filter(action="mandate.start")
+    assert mandates.count() > 100 and started.count() == mandates.count()
+    assert AuditEvent.objects.filter(action="mandate.end").count() == 40  # the forty of 2015, at the 2017 AGE
+    numelink = board.association
+    for mandate in mandates.select_related("person", "organisation"):
+        assert selectors.in_good_standing(mandate.organisation, numelink, mandate.starts_on), mandate
+        assert selectors.is_representative(mandate.person, mandate.organisation, mandate.starts_on), mandate
+
+
+def test_numelink_s_staff_and_their_moves(report):
+    """Numélink's staff, each with their offices over time: RhoneAlley's chargé de mission, carried over by the
+    merger at RhoneAlley's former seat, takes his post at Numélink's own Valence antenna on 1 July 2015 (the
+    loader's move, through ``registry.services.move_staff``); the others in one office since their hiring (the
+    articles document no other move)."""
+    from grappe.registry.models import StaffMember
+
+    staff = StaffMember.objects.filter(association__name="Numélink Clust'R")
+    histories = {
+        str(s): [(a.office.name, a.starts_on, a.ends_on) for a in s.assignments.order_by("starts_on", "pk")]
+        for s in staff.prefetch_related("assignments__office")
+    }
+    assert histories["Nicolas Perrin"] == [
+        ("Antenne de Valence (ancien siège de RhoneAlley)", D(2012, 2, 1), D(2015, 7, 1)),
+        ("Antenne de Valence", D(2015, 7, 1), None),
+    ]
+    numelink_seven = ["Laura Besson", "Sophie Robin", "Romain Lacroix", "Isabelle Roux", "Laurent Lambert"]
+    numelink_seven += ["Nicolas Perrin", "Karim Morin"]
+    for name in numelink_seven:
+        if name != "Nicolas Perrin":
+            (only,) = histories[name]
+            assert only[2] is None
+    # The current office is the last assignment's, for everyone.
+    for member in staff.select_related("office"):
+        assert member.office.name == histories[str(member)][-1][0]

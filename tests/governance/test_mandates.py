@@ -189,14 +189,13 @@ def test_two_organs_that_exclude_each_other(registry):
         services.start_mandate(
             body=bureau, person=registry.paul, organisation=registry.atelier_forezien, starts_on=day
         )
-    # Written the other way round, the same exclusion refuses the board seat of a bureau member.
-    services.start_mandate(
-        body=bureau, person=registry.claire, organisation=registry.drome_logiciels, starts_on=day
-    )
-    with pytest.raises(MandateRefused, match="Claire Martin siège à « Bureau »"):
-        services.start_mandate(
-            body=board, person=registry.claire, organisation=registry.drome_logiciels, starts_on=day
-        )
+    # Written the other way round, the same exclusion refuses the board seat of a bureau member. (Claire's
+    # company came with RhoneAlley, a Numélink member from its absorption of 1 June 2016 only: a member of
+    # Numélink's own.)
+    person, organisation = member(registry, 8)
+    services.start_mandate(body=bureau, person=person, organisation=organisation, starts_on=day)
+    with pytest.raises(MandateRefused, match="Prénom8 Nom8 siège à « Bureau »"):
+        services.start_mandate(body=board, person=person, organisation=organisation, starts_on=day)
 
 
 def test_without_statutes_in_force_or_without_the_rule_nothing_is_guessed(registry):
@@ -247,10 +246,76 @@ def test_an_early_end_keeps_the_history_and_frees_the_seat(board, registry):
 
 def test_term_ends_list_the_seats_due(board, bureau, registry):
     on_board = seat(board, registry.paul, registry.atelier_forezien)
-    on_bureau = seat(bureau, registry.claire, registry.drome_logiciels, role="president")
+    on_bureau = seat(bureau, *member(registry, 9), role="president")
     due = selectors.term_ends(registry.numelink, datetime.date(2017, 1, 1), datetime.date(2017, 12, 31))
     assert list(due) == [on_bureau]  # the bureau serves one year
     assert list(selectors.term_ends(registry.numelink, AGE_2016, datetime.date(2019, 12, 31))) == [
         on_bureau,
         on_board,
     ]
+
+
+# -- eligibility read as it was on the mandate's date, after the mergers that moved the memberships -------------
+
+
+def _fusion_into_a_new_network(registry, effective_on=datetime.date(2017, 7, 1)):
+    from grappe.registry.models import Association
+    from grappe.registry.services import absorb_association
+
+    cluster = Association.objects.create(name="Numélink Clust'R", seat_city="Lyon")
+    absorb_association(absorbed=registry.numelink, into=cluster, effective_on=effective_on)
+    return cluster
+
+
+def test_a_past_mandate_recorded_after_a_merger_reads_the_membership_as_it_was(board, registry):
+    person, organisation = member(registry, 1)
+    cluster = _fusion_into_a_new_network(registry)
+    # The merger moved the membership into the new network; in 2016 it was Numélink's.
+    assert Membership.objects.get(organisation=organisation).association == cluster
+    mandate = seat(board, person, organisation, elected_by="AGE du 31 mars 2016")
+    assert mandate.starts_on == AGE_2016
+    assert selectors.in_good_standing(organisation, registry.numelink, AGE_2016)
+    assert not selectors.in_good_standing(organisation, cluster, AGE_2016)
+    assert selectors.in_good_standing(organisation, cluster, datetime.date(2017, 7, 1))
+    assert not selectors.in_good_standing(organisation, registry.numelink, datetime.date(2017, 7, 1))
+
+
+def test_a_member_brought_by_the_other_network_is_refused_a_seat_before_the_merger(board, registry):
+    from grappe.registry.models import Association
+    from grappe.registry.services import absorb_association
+
+    clustr = Association.objects.create(name="Clust'R Numérique", seat_city="Lyon")
+    person, organisation = member(registry, 2, association=clustr)  # a member since 2010, of the Clust'R
+    cluster = _fusion_into_a_new_network(registry)
+    absorb_association(absorbed=clustr, into=cluster, effective_on=datetime.date(2017, 7, 1))
+    with pytest.raises(MandateRefused) as caught:
+        seat(board, person, organisation)
+    assert "Prénom2 Nom2 n'est pas éligible (eligibilite.candidature) : il faut être membre à jour" in (
+        caught.value.message
+    )
+    assert not Mandate.objects.exists()
+    assert selectors.in_good_standing(organisation, clustr, AGE_2016)
+
+
+def test_an_absorbed_network_s_members_join_on_the_merger_s_effective_date(board, registry):
+    from grappe.registry.services import absorb_association
+
+    person, organisation = member(registry, 3, association=registry.auvergne_tic)
+    absorb_association(absorbed=registry.auvergne_tic, into=registry.numelink, effective_on=AGE_2016)
+    day_before = AGE_2016 - datetime.timedelta(days=1)
+    assert not selectors.in_good_standing(organisation, registry.numelink, day_before)
+    assert selectors.in_good_standing(organisation, registry.auvergne_tic, day_before)
+    assert selectors.in_good_standing(organisation, registry.numelink, AGE_2016)
+    assert seat(board, person, organisation).organisation == organisation
+
+
+def test_a_member_who_left_since_was_eligible_while_a_member(board, registry):
+    person, organisation = member(registry, 4)
+    Membership.objects.filter(organisation=organisation).update(
+        status=Membership.Status.ENDED, ends_on=datetime.date(2018, 12, 31)
+    )
+    assert seat(board, person, organisation).starts_on == AGE_2016
+    assert not selectors.in_good_standing(organisation, registry.numelink, datetime.date(2019, 1, 1))
+    # A membership still pending or of unknown status never counted.
+    Membership.objects.filter(organisation=organisation).update(status=Membership.Status.PENDING)
+    assert not selectors.in_good_standing(organisation, registry.numelink, AGE_2016)

@@ -55,6 +55,7 @@ ACTION_LABELS: dict[str, Any] = {
     "tag.merge": _("étiquettes fusionnées"),
     "organisation.tag": _("étiquette ajoutée"),
     "organisation.untag": _("étiquette retirée"),
+    "staff.move": _("salarié : changement d'implantation"),
 }
 
 # Bookkeeping fields whose change is not news: timestamps and search keys maintained by the code.

@@ -8,10 +8,13 @@ vice-presidents, the board's thirty territorial seats shared out between the ter
 Numélink Clust'R, adopted for the fusion with the Clust'R Numérique. And the legal procedure of each of the three
 mergers, linked to the registry merger the story applied.
 
-Runs after the mergers, on the registry they left. The mandates are history written as the minutes give it, not
-new appointments: the eligibility checks of ``governance.services.start_mandate`` read each organisation's
-membership of Numélink on the day, and since the 2017 fusion those memberships are Numélink Clust'R's. The seat
-counts they respect are checked by the story's tests through ``governance.selectors.seats``.
+Runs after the mergers, on the registry they left, the way a staff member records the minutes afterwards: every
+mandate goes through ``governance.services.start_mandate`` (and ``end_mandate``), whose checks read each
+organisation's membership of Numélink as it stood on the day (``governance.selectors.in_good_standing`` follows
+the memberships back through the mergers that moved them). Each administrator is the designated representative
+of their organisation (what the statutes of 2016 and 2017 require) from the day they are first seated. RhoneAlley's
+members join Numélink on the merger's effective date (30 June 2015): its six administrators take their seats that
+day, the AGE of 25 June having elected them.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from pathlib import Path
 
 from grappe.demo import model as story_model
 from grappe.demo import story as plot
-from grappe.governance import apportionment, procedure, services
+from grappe.governance import apportionment, procedure, selectors, services
 from grappe.governance.models import Body, Mandate, MergerProcedure, ProcedureStep, Statutes
 from grappe.mergers.models import Merger
-from grappe.registry.models import Association, Organisation, Person, Role, Territory
+from grappe.registry.models import Association, Membership, Organisation, Person, Role, Territory
 
 STATUTES = Path(__file__).parent / "data" / "statuts"
 NUMELINK_VERSIONS = ("numelink_2012", "numelink_2015", "numelink_2016", "numelink_2017")
@@ -34,6 +37,8 @@ CLUSTR_VERSION = "numelink_clustr_2017"
 
 FIRST_BOARD_ON = datetime.date(2012, 6, 21)
 RHONEALLEY_AGE = datetime.date(2015, 6, 25)
+RHONEALLEY_EFFECTIVE = datetime.date(2015, 6, 30)
+PARTNERSHIP_ON = datetime.date(2015, 6, 1)
 AUVERGNE_TIC_AGE = datetime.date(2016, 3, 31)
 FEDERAL_AGE = datetime.date(2017, 3, 31)
 
@@ -56,6 +61,7 @@ FEDERAL_TERRITORIES = ("Auvergne", "Drôme-Ardèche", "Isère", "Loire", "Rhône
 ELECTED_BY = {
     FIRST_BOARD_ON: "AGE du 21 juin 2012",
     RHONEALLEY_AGE: "AGE du 25 juin 2015",
+    RHONEALLEY_EFFECTIVE: "AGE du 25 juin 2015",
     AUVERGNE_TIC_AGE: "AGE du 31 mars 2016",
     FEDERAL_AGE: "AGE du 31 mars 2017",
 }
@@ -193,14 +199,30 @@ class _Pools:
                 self.by_territory[name].append((role.person, role.organisation))
         self.taken: set[int] = set()
 
-    def take(self, territory_names: tuple[str, ...], count: int) -> list[tuple[Person, Organisation]]:
-        """``count`` representatives not seated yet, from the first of ``territory_names`` that has some."""
-        chosen = [
-            (person, organisation)
-            for name in territory_names
-            for person, organisation in self.by_territory[name]
-            if person.pk not in self.taken
-        ][:count]
+    def take(
+        self,
+        territory_names: tuple[str, ...],
+        count: int,
+        *,
+        member_of: Association | None = None,
+        on: datetime.date | None = None,
+    ) -> list[tuple[Person, Organisation]]:
+        """``count`` representatives not seated yet, from the first of ``territory_names`` that has some; with
+        ``member_of``, only those whose organisation was its member on ``on`` (eligible, as the statutes ask)."""
+        chosen = []
+        for name in territory_names:
+            for person, organisation in self.by_territory[name]:
+                if len(chosen) == count:
+                    break
+                if person.pk in self.taken:
+                    continue
+                if (
+                    member_of is not None
+                    and on is not None
+                    and not selectors.in_good_standing(organisation, member_of, on)
+                ):
+                    continue
+                chosen.append((person, organisation))
         if len(chosen) < count:
             raise ValueError(f"{count} sièges, {len(chosen)} représentants disponibles ({territory_names})")
         self.taken.update(person.pk for person, _organisation in chosen)
@@ -223,16 +245,17 @@ def _names(pools: _Pools, network: str) -> tuple[str, ...]:
 def _seat(
     body: Body,
     person: Person,
-    organisation: Organisation | None,
+    organisation: Organisation,
     *,
     starts_on: datetime.date,
     term_ends_on: datetime.date,
     role: str = Mandate.Role.MEMBER,
     reserved_seat: str = "",
-    ended_on: datetime.date | None = None,
-    end_reason: str = "",
 ) -> Mandate:
-    return Mandate.objects.create(
+    """A mandate as a staff member records it (``services.start_mandate``: eligibility, incompatibilities and
+    seats checked against the statutes in force on ``starts_on``)."""
+    _designate(person, organisation, starts_on)
+    return services.start_mandate(
         body=body,
         person=person,
         organisation=organisation,
@@ -240,35 +263,48 @@ def _seat(
         starts_on=starts_on,
         term_ends_on=term_ends_on,
         reserved_seat=reserved_seat,
-        ended_on=ended_on,
-        end_reason=end_reason,
         elected_by=ELECTED_BY.get(starts_on, ""),
     )
 
 
+def _designate(person: Person, organisation: Organisation, since: datetime.date) -> None:
+    """``person`` is their organisation's designated representative from ``since`` (the first day they sit)."""
+    Role.objects.get_or_create(
+        person=person,
+        organisation=organisation,
+        kind=Role.Kind.REPRESENTATIVE,
+        defaults={"starts_on": since, "job_title": "Représentant désigné"},
+    )
+
+
 def _boards_until_2017(board: Body, pools: _Pools) -> None:
-    """34 administrators from 2012, forty from the RhoneAlley AGE, fifty from the Auvergne TIC AGE until the
+    """34 administrators from 2012, forty from the RhoneAlley merger, fifty from the Auvergne TIC AGE until the
     federal statutes replace the board."""
-    federal = "Statuts fédéraux du 31 mars 2017 : nouveau conseil élu par territoire"
-    first = pools.take(_names(pools, "numelink"), FIRST_BOARD)
+    numelink = board.association
+    first = pools.take(_names(pools, "numelink"), FIRST_BOARD, member_of=numelink, on=FIRST_BOARD_ON)
     for person, organisation in first:
         _seat(board, person, organisation, starts_on=FIRST_BOARD_ON, term_ends_on=RHONEALLEY_AGE)
-    # One administrator of 2012 steps down at the RhoneAlley AGE; the others are elected again with the newcomers.
+    # One administrator of 2012 steps down at the RhoneAlley AGE; the others are elected again with the newcomers,
+    # who sit from the day the merger makes their organisations Numélink's members.
     continuing = first[: BOARD_2015["numelink"]]
-    newcomers = pools.take(_names(pools, "rhonealley"), BOARD_2015["rhonealley"])
-    newcomers += pools.take(_names(pools, "auvergne_tic"), BOARD_2015["auvergne_tic"])
-    for person, organisation in continuing + newcomers:
-        _seat(
-            board,
-            person,
-            organisation,
-            starts_on=RHONEALLEY_AGE,
-            term_ends_on=datetime.date(2018, 6, 25),
-            ended_on=FEDERAL_AGE,
-            end_reason=federal,
-        )
+    newcomers = pools.take(
+        _names(pools, "rhonealley"), BOARD_2015["rhonealley"], member_of=numelink, on=RHONEALLEY_EFFECTIVE
+    )
+    partner = pools.take(_names(pools, "auvergne_tic"), BOARD_2015["auvergne_tic"])
+    for _person, organisation in partner:
+        _partnership_membership(numelink, organisation)
+    seated = [(continuing, RHONEALLEY_AGE), (newcomers + partner, RHONEALLEY_EFFECTIVE)]
+    term = datetime.date(2018, 6, 25)
+    mandates = [
+        _seat(board, person, organisation, starts_on=day, term_ends_on=term)
+        for group, day in seated
+        for person, organisation in group
+    ]
     # The merger contract's ten reserved seats, held until the clause ends (its « jusqu_au » included).
-    for person, organisation in pools.take(_names(pools, "auvergne_tic"), RESERVED_SEATS):
+    reserved = pools.take(
+        _names(pools, "auvergne_tic"), RESERVED_SEATS, member_of=numelink, on=AUVERGNE_TIC_AGE
+    )
+    for person, organisation in reserved:
         _seat(
             board,
             person,
@@ -277,6 +313,24 @@ def _boards_until_2017(board: Body, pools: _Pools) -> None:
             term_ends_on=FEDERAL_AGE,
             reserved_seat=RESERVED_CLAUSE,
         )
+    federal = "Statuts fédéraux du 31 mars 2017 : nouveau conseil élu par territoire"
+    for mandate in mandates:
+        services.end_mandate(mandate=mandate, on=FEDERAL_AGE, reason=federal)
+
+
+def _partnership_membership(numelink: Association, organisation: Organisation) -> None:
+    """The partnership of June 2015 with Auvergne TIC: « un membre de l'association clermontoise avait intégré le
+    conseil d'administration de Numélink », so its company joined Numélink too, until the merger of 31 March 2016
+    folded that membership into the one it brought from Auvergne TIC."""
+    Membership.objects.create(
+        organisation=organisation,
+        association=numelink,
+        status=Membership.Status.ENDED,
+        starts_on=PARTNERSHIP_ON,
+        ends_on=AUVERGNE_TIC_AGE - datetime.timedelta(days=1),
+        end_reason=Membership.EndReason.MERGER,
+        end_reason_detail="Adhésion de partenariat, reprise par la fusion avec Auvergne TIC",
+    )
 
 
 def _federal_governance(
@@ -296,7 +350,7 @@ def _federal_governance(
     pools.taken.clear()  # the former administrators stand again in their territory
     seated: dict[str, list[tuple[Person, Organisation]]] = {}
     for name in FEDERAL_TERRITORIES:
-        seated[name] = pools.take((name,), share.shares[name])
+        seated[name] = pools.take((name,), share.shares[name], member_of=board.association, on=FEDERAL_AGE)
         for person, organisation in seated[name]:
             _seat(board, person, organisation, starts_on=FEDERAL_AGE, term_ends_on=term)
     # The president comes from the largest territory; each territory's first elected is its vice-president.
@@ -311,7 +365,9 @@ def _federal_governance(
     committee_term = datetime.date(2019, 3, 31)
     for name, body in committees.items():
         members = seated[name][:COMMITTEE_SIZE]
-        members += pools.take((name,), COMMITTEE_SIZE - len(members))
+        members += pools.take(
+            (name,), COMMITTEE_SIZE - len(members), member_of=body.association, on=FEDERAL_AGE
+        )
         for index, (person, organisation) in enumerate(members):
             role = Mandate.Role.VICE_PRESIDENT if index == 0 else Mandate.Role.MEMBER
             _seat(body, person, organisation, starts_on=FEDERAL_AGE, term_ends_on=committee_term, role=role)

@@ -39,6 +39,7 @@ from grappe.linkage.scoring import Scores, ratio, score_assignments
 from grappe.mergers import services as mergers
 from grappe.mergers.models import Merger as MergerRecord
 from grappe.mergers.selectors import review_queue
+from grappe.registry import services as registry_services
 from grappe.registry.models import Association, Office, SourceRecord, StaffMember, Territory
 from grappe.registry.stats import member_count, members_by_departement
 
@@ -241,8 +242,10 @@ def _grow(association: Association, data: story_model.Association, *, horizon: d
             association=association, first_name=person.given_name, last_name=person.surname
         ).first()
         if existing:  # the same person, carried over from an absorbed network, takes their post here
-            existing.office, existing.job_title = office, person.job_title
-            existing.save(update_fields=["office", "job_title"])
+            existing.job_title = person.job_title
+            existing.save(update_fields=["job_title"])
+            if office is not None and existing.office_id != office.pk:
+                registry_services.move_staff(staff_member=existing, office=office, on=person.hired_on)
             continue
         StaffMember.objects.create(
             association=association,

@@ -22,6 +22,7 @@ from grappe.registry.models import (
     Organisation,
     Person,
     Role,
+    StaffAssignment,
     StaffMember,
     Territory,
 )
@@ -243,19 +244,45 @@ def term_ends(association: Association, start: datetime.date, end: datetime.date
 
 
 def in_good_standing(organisation: Organisation | None, association: Association, on: datetime.date) -> bool:
-    """An active membership of ``association`` covering ``on``. Dues are not tracked yet (the finance app
-    will add « à jour de cotisation » to this test); until then an active membership is what the registry
-    knows of standing."""
+    """A membership of ``association`` covering ``on``, as it was on that day. Dues are not tracked yet (the
+    finance app will add « à jour de cotisation » to this test); until then a membership running that day is
+    what the registry knows of standing: one active now, or one ended or lapsed since (its end date kept).
+
+    A merger moves memberships into the absorber and keeps the association that brought each in (``origin``):
+    ``membership_association_on`` follows that line back, so that a mandate recorded after the merger is
+    checked against the membership as it stood on its date, not against where the merger moved it since."""
     if organisation is None:
         return False
-    return (
-        Membership.objects.filter(
-            organisation=organisation, association=association, status=Membership.Status.ACTIVE
+    running = (
+        Membership.objects.filter(organisation=organisation)
+        .filter(
+            Q(status=Membership.Status.ACTIVE)
+            | Q(status__in=[Membership.Status.ENDED, Membership.Status.LAPSED], ends_on__isnull=False)
         )
         .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=on))
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
-        .exists()
+        .select_related("association", "origin")
     )
+    return any(membership_association_on(m, on) == association.pk for m in running)
+
+
+def membership_association_on(membership: Membership, on: datetime.date) -> int:
+    """The id of the association ``membership`` belonged to on ``on``. From the association that brought the
+    member in (``origin``), each absorption whose effective date has come (``absorbed_on`` on or before ``on``:
+    the absorber's member from the day the merger takes effect) moves it on, until its present association.
+    When that line does not lead to the present association (a membership moved by hand), the registry knows
+    only where the membership is: that association, whatever the date."""
+    start = membership.origin or membership.association
+    line = [start]
+    while line[-1].absorbed_into_id is not None and len(line) < 50:
+        line.append(line[-1].absorbed_into)
+    if line[-1].pk != membership.association_id:
+        return membership.association_id
+    for association in line:
+        absorbed_on = association.absorbed_on
+        if association.absorbed_into_id is None or absorbed_on is None or absorbed_on > on:
+            return association.pk
+    return membership.association_id
 
 
 def is_representative(person: Person, organisation: Organisation | None, on: datetime.date) -> bool:
@@ -307,14 +334,16 @@ def offices_open_on(territory: Territory, day: datetime.date) -> QuerySet[Office
     )
 
 
-def staff_in_post(territory: Territory, day: datetime.date) -> QuerySet[StaffMember]:
-    """Staff of the territory's offices on ``day``: hired by then and not gone (the registry's ``current``)."""
+def staff_in_post(territory: Territory, day: datetime.date) -> QuerySet[StaffAssignment]:
+    """Who worked in the territory's offices on ``day``, and where: the assignments running that day of staff
+    hired by then and not gone (the registry's ``current``). A move to another territory's office takes them
+    off this list from its date, not from the day it was recorded."""
+    in_post = StaffMember.objects.current(day).filter(Q(hired_on__isnull=True) | Q(hired_on__lte=day))
     return (
-        StaffMember.objects.current(day)
-        .filter(office__territory=territory)
-        .filter(Q(hired_on__isnull=True) | Q(hired_on__lte=day))
-        .select_related("office")
-        .order_by("last_name", "first_name")
+        StaffAssignment.objects.on(day)
+        .filter(office__territory=territory, staff_member__in=in_post)
+        .select_related("staff_member", "office")
+        .order_by("staff_member__last_name", "staff_member__first_name", "pk")
     )
 
 

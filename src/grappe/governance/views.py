@@ -3,14 +3,11 @@ rules they set (or not), and a planned merger's territorial seats before and aft
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core import access
@@ -21,6 +18,7 @@ from grappe.governance.errors import StatutesRefused
 from grappe.governance.models import Body, MergerProcedure, ProcedureStep, Statutes
 from grappe.mergers.models import Merger
 from grappe.registry import selectors as registry_selectors
+from grappe.registry.forms import AsOfForm
 from grappe.registry.models import Territory
 
 staff_required = staff_view(
@@ -34,20 +32,6 @@ def _merger(request: HttpRequest, pk: int) -> Merger:
     """A merger the user may see (``core.access.restrict_mergers``): another territory's is a 404."""
     visible = access.restrict_mergers(request.user, Merger.objects.select_related("absorbing", "absorbed"))
     return get_object_or_404(visible, pk=pk)
-
-
-class AsOfForm(forms.Form):
-    date = forms.DateField(
-        label=_("À la date du"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def day(self) -> datetime.date:
-        today = timezone.localdate()
-        if self.is_valid():
-            return self.cleaned_data["date"] or today
-        return today
 
 
 @staff_required

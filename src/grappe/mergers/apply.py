@@ -39,6 +39,7 @@ from grappe.registry.models import (
     Person,
     Role,
     SourceRecord,
+    StaffAssignment,
     StaffMember,
     Territory,
 )
@@ -197,6 +198,12 @@ def _scope(merger: Merger) -> dict[str, set[int]]:
         ),
         "registry.StaffMember": set(
             StaffMember.objects.filter(association_id__in=associations).values_list("pk", flat=True)
+        ),
+        # Their moves between offices, which follow them into the absorber.
+        "registry.StaffAssignment": set(
+            StaffAssignment.objects.filter(
+                Q(staff_member__association_id__in=associations) | Q(office__association_id__in=associations)
+            ).values_list("pk", flat=True)
         ),
         "registry.Brand": brands,
         "registry.Brand_territories": set(

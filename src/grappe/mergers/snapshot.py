@@ -34,6 +34,7 @@ _ORDER = (
     "registry.Territory",
     "registry.Office",
     "registry.StaffMember",
+    "registry.StaffAssignment",
     "registry.Brand",
     "registry.Brand_territories",
     "registry.College",

@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from grappe.registry import editing, selectors
+from grappe.errors import UserError
+from grappe.registry import editing, selectors, services
 from grappe.registry.models import (
     Association,
     Brand,
@@ -33,6 +34,7 @@ from grappe.registry.models import (
     SavedFilter,
     SourceFile,
     SourceRecord,
+    StaffAssignment,
     StaffMember,
     Tag,
     Territory,
@@ -227,13 +229,103 @@ class OfficeAdmin(ScopedAdmin):
     autocomplete_fields = ["association", "territory"]
 
 
+class StaffAssignmentInline(admin.TabularInline):
+    """Where the staff member worked, from when until when: written by a change of office, never by hand."""
+
+    model = StaffAssignment
+    fields = ["office", "starts_on", "ends_on"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("Affectations successives (historique des implantations)")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StaffMemberForm(forms.ModelForm):
+    """A change of office is a move: dated, checked and kept in the history (``services.move_staff``)."""
+
+    moved_on = forms.DateField(
+        label=_("Changement d'implantation à compter du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "Premier jour dans la nouvelle implantation ; requis quand vous changez l'implantation d'un salarié "
+            "déjà enregistré. L'affectation précédente est gardée dans l'historique."
+        ),
+    )
+
+    class Meta:
+        model = StaffMember
+        fields = [
+            "association",
+            "office",
+            "moved_on",
+            "user",
+            "first_name",
+            "last_name",
+            "job_title",
+            "email",
+            "phone",
+            "hired_on",
+            "left_on",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.pk is None or "office" not in self.changed_data:
+            return data
+        office, moved_on = data.get("office"), data.get("moved_on")
+        if office is None:
+            self.add_error(
+                "office", _("Un salarié garde une implantation : choisissez celle où il travaille.")
+            )
+        elif moved_on is None:
+            self.add_error(
+                "moved_on", _("Indiquez à partir de quel jour il travaille dans cette implantation.")
+            )
+        else:
+            stored = StaffMember.objects.get(pk=self.instance.pk)
+            try:
+                services.check_move(staff_member=stored, office=office, on=moved_on)
+            except UserError as refused:
+                self.add_error("office", refused.message)
+        return data
+
+
 @admin.register(StaffMember)
 class StaffMemberAdmin(ScopedAdmin):
+    form = StaffMemberForm
     list_display = ["last_name", "first_name", "job_title", "association", "office", "user", "left_on"]
     list_filter = ["association", "office__kind", "office"]
     search_fields = ["last_name", "first_name", "email", "user__username"]
     list_select_related = ["association", "office", "user"]
     autocomplete_fields = ["association", "office", "user"]
+    inlines = [StaffAssignmentInline]
+
+    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        fields = [name for name in form.changed_data if name != "moved_on"]
+        if not change or "office" not in fields:
+            editing.save_manual_edit(obj=obj, user=request.user, fields=fields)
+            return
+        office = obj.office
+        obj.office = StaffMember.objects.get(pk=obj.pk).office
+        editing.save_manual_edit(obj=obj, user=request.user, fields=[f for f in fields if f != "office"])
+        services.move_staff(
+            staff_member=obj, office=office, on=form.cleaned_data["moved_on"], user=request.user
+        )
+
+
+@admin.register(StaffAssignment)
+class StaffAssignmentAdmin(ReadOnlyAdmin):
+    """Every move of every staff member, read-only: moves are recorded from the staff member's page."""
+
+    list_display = ["staff_member", "office", "starts_on", "ends_on"]
+    list_filter = ["office__association", "office"]
+    search_fields = ["staff_member__last_name", "staff_member__first_name", "office__name"]
+    list_select_related = ["staff_member", "office"]
 
 
 # --- Members --------------------------------------------------------------------------------------------------

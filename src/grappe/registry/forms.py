@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grappe.france import geo
@@ -186,3 +188,19 @@ class MembershipFilterForm(_QueryStringForm):
             since_year=data.get("since_year"),
             sort=data.get("tri") or "",
         )
+
+
+class AsOfForm(forms.Form):
+    """« À la date du » of the pages that show a structure on any date (``?date=``; today when empty or wrong)."""
+
+    date = forms.DateField(
+        label=_("À la date du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def day(self) -> datetime.date:
+        today = timezone.localdate()
+        if self.is_valid():
+            return self.cleaned_data["date"] or today
+        return today

@@ -15,7 +15,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -191,6 +191,56 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A staff member recorded with an office has been there since their hiring: their first assignment.
+        Moves afterwards go through ``registry.services.move_staff``, which keeps ``office`` (the current one)
+        and the assignments in step."""
+        created = self._state.adding
+        super().save(*args, **kwargs)
+        if created and self.office_id is not None:
+            StaffAssignment.objects.create(
+                staff_member=self, office_id=self.office_id, starts_on=self.hired_on
+            )
+
+
+class StaffAssignmentQuerySet(models.QuerySet["StaffAssignment"]):
+    def on(self, day: datetime.date) -> StaffAssignmentQuerySet:
+        """Assignments running on ``day``: begun by then (or since the hiring, undated), not yet ended (the day a
+        move takes effect is the first day at the new office)."""
+        return self.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day)).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gt=day)
+        )
+
+
+class StaffAssignment(models.Model):
+    """Where a staff member worked, from when until when: the history of their moves between offices. The last
+    one, still open, is their ``StaffMember.office``."""
+
+    staff_member = models.ForeignKey(
+        StaffMember, verbose_name=_("salarié"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("implantation"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    starts_on = models.DateField(_("depuis le"), null=True, blank=True)
+    ends_on = models.DateField(_("jusqu'au (exclu)"), null=True, blank=True)
+
+    objects = StaffAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("affectation")
+        verbose_name_plural = _("affectations")
+        ordering = ["staff_member", "starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gt=F("starts_on")),
+                name="staff_assignment_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_member} — {self.office.name}"
 
 
 class FoldedKeys(models.Model):

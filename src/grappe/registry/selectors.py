@@ -64,6 +64,7 @@ from grappe.registry.models import (
     SavedFilter,
     SourceFile,
     SourceRecord,
+    StaffAssignment,
     StaffMember,
     Tag,
     Territory,
@@ -160,7 +161,17 @@ _ORGANISATION_REF: dict[type, str] = {
     Lineage: "source_record__organisation_id",
 }
 # The network's own structure and vocabulary: the same for every staff member of the network.
-_STRUCTURE = (Association, Territory, Brand, Office, StaffMember, MembershipType, College, Tag)
+_STRUCTURE = (
+    Association,
+    Territory,
+    Brand,
+    Office,
+    StaffMember,
+    StaffAssignment,
+    MembershipType,
+    College,
+    Tag,
+)
 
 
 def restrict(user: User, queryset: QuerySet) -> QuerySet:
@@ -748,14 +759,28 @@ def territory_detail(user: User, pk: int) -> TerritoryDetail:
     )
 
 
-def office_list(user: User) -> list[Office]:
-    current_staff = StaffMember.objects.current().order_by("last_name", "first_name")
-    return list(
+def office_list(user: User, day: datetime.date | None = None) -> list[Office]:
+    """The offices open on ``day`` (today by default), each with ``current_staff``: the staff working there that
+    day (their assignment then, hired by then and not gone), so that a move shows from its date."""
+    day = day or timezone.localdate()
+    in_post = StaffMember.objects.current(day).filter(Q(hired_on__isnull=True) | Q(hired_on__lte=day))
+    assignments = (
+        StaffAssignment.objects.on(day)
+        .filter(staff_member__in=in_post)
+        .select_related("staff_member")
+        .order_by("staff_member__last_name", "staff_member__first_name", "pk")
+    )
+    offices = list(
         visible_offices(user)
+        .filter(Q(opened_on__isnull=True) | Q(opened_on__lte=day))
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=day))
         .select_related("association", "territory")
-        .prefetch_related(Prefetch("staff", queryset=current_staff, to_attr="current_staff"))
+        .prefetch_related(Prefetch("assignments", queryset=assignments, to_attr="assignments_on_day"))
         .order_by("association__name", "kind", "name")
     )
+    for office in offices:
+        office.current_staff = [a.staff_member for a in office.assignments_on_day]  # type: ignore[attr-defined]
+    return offices
 
 
 # --- Dashboard counts ---------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grappe.core import audit, dependents
 from grappe.core.chunks import chunked, in_chunks
@@ -48,6 +50,7 @@ from grappe.registry.models import (
     Organisation,
     Person,
     Role,
+    StaffAssignment,
     StaffMember,
     Territory,
 )
@@ -457,6 +460,87 @@ def transfer_structure(*, absorbed: Association, into: Association) -> dict[int,
     taken = set(into.brands.values_list("name", flat=True))
     Brand.objects.filter(association=absorbed).exclude(name__in=taken).update(association=into)
     return carried_over
+
+
+# -- staff moves ---------------------------------------------------------------------------------------------
+
+
+def check_move(*, staff_member: StaffMember, office: Office, on: datetime.date) -> StaffAssignment | None:
+    """The assignment a move of ``staff_member`` to ``office`` from ``on`` closes (None: their first one), or
+    ``UserError`` saying every reason it cannot be recorded."""
+    problems: list[str] = []
+    current = staff_member.assignments.filter(ends_on__isnull=True).order_by("-starts_on", "-pk").first()
+    today = timezone.localdate()
+    if on > today:
+        problems.append(
+            _(
+                "le changement ne peut pas être daté après aujourd'hui (%(today)s) : enregistrez-le le jour venu."
+            )
+            % {"today": today.strftime("%d/%m/%Y")}
+        )
+    if office.association_id != staff_member.association_id:
+        problems.append(
+            _("« %(office)s » n'est pas une implantation de %(association)s.")
+            % {"office": office.name, "association": staff_member.association}
+        )
+    if current is not None and current.office_id == office.pk:
+        problems.append(
+            _("%(person)s est déjà affecté·e à « %(office)s ».")
+            % {"person": staff_member, "office": office.name}
+        )
+    if staff_member.hired_on is not None and on < staff_member.hired_on:
+        problems.append(
+            _("%(person)s a été embauché·e le %(date)s.")
+            % {"person": staff_member, "date": staff_member.hired_on.strftime("%d/%m/%Y")}
+        )
+    if staff_member.left_on is not None and on >= staff_member.left_on:
+        problems.append(
+            _("%(person)s a quitté l'association le %(date)s.")
+            % {"person": staff_member, "date": staff_member.left_on.strftime("%d/%m/%Y")}
+        )
+    if current is not None and current.starts_on is not None and on <= current.starts_on:
+        problems.append(
+            _("l'affectation en cours (« %(office)s ») commence le %(date)s : le changement doit la suivre.")
+            % {"office": current.office.name, "date": current.starts_on.strftime("%d/%m/%Y")}
+        )
+    if (office.opened_on is not None and on < office.opened_on) or (
+        office.closed_on is not None and on > office.closed_on
+    ):
+        problems.append(_("« %(office)s » n'est pas ouverte à cette date.") % {"office": office.name})
+    if problems:
+        raise UserError(
+            _("Changement d'implantation refusé au %(date)s : ") % {"date": on.strftime("%d/%m/%Y")}
+            + " ".join(problems),
+            hint=_("Rien n'a été enregistré."),
+            code="staff.move_refused",
+        )
+    return current
+
+
+@transaction.atomic
+def move_staff(
+    *, staff_member: StaffMember, office: Office, on: datetime.date, user: Any = None, context: Any = None
+) -> StaffAssignment:
+    """``staff_member`` works at ``office`` from ``on`` (the first day there): their current assignment ends that
+    day, a new one begins, ``StaffMember.office`` follows. One audit event."""
+    StaffMember.objects.select_for_update().filter(pk=staff_member.pk).first()
+    previous = check_move(staff_member=staff_member, office=office, on=on)
+    former = staff_member.office
+    if previous is not None:
+        previous.ends_on = on
+        previous.save(update_fields=["ends_on"])
+    assignment = StaffAssignment.objects.create(staff_member=staff_member, office=office, starts_on=on)
+    staff_member.office = office
+    StaffMember.objects.filter(pk=staff_member.pk).update(office=office)
+    audit.record_event(
+        action="staff.move",
+        user=user,
+        target=staff_member,
+        changes={"office": (former.name if former else None, office.name)},
+        details={"on": on},
+        context=context,
+    )
+    return assignment
 
 
 def former_seat_name(seat: Office, absorbed: Association) -> str:

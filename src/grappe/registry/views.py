@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import staff_view
 from grappe.registry import exports, insights, saved_filters, selectors, sorting
-from grappe.registry.forms import MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
+from grappe.registry.forms import AsOfForm, MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 
 PAGE_SIZE = 50
 
@@ -172,7 +172,11 @@ def territory_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def office_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/office_list.html", {"offices": selectors.office_list(request.user)})
+    """The network's offices and who works where, today or on the date asked (``?date=``)."""
+    form = AsOfForm(request.GET or None)
+    day = form.day()
+    context = {"offices": selectors.office_list(request.user, day), "form": form, "day": day}
+    return render(request, "registry/office_list.html", context)
 
 
 @staff_required
