@@ -274,8 +274,8 @@ def membership_association_on(membership: Membership, on: datetime.date) -> int:
     only where the membership is: that association, whatever the date."""
     start = membership.origin or membership.association
     line = [start]
-    while line[-1].absorbed_into_id is not None and len(line) < 50:
-        line.append(line[-1].absorbed_into)
+    while (absorber := line[-1].absorbed_into) is not None and len(line) < 50:
+        line.append(absorber)
     if line[-1].pk != membership.association_id:
         return membership.association_id
     for association in line:
