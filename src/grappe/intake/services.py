@@ -43,6 +43,7 @@ from grappe.errors import UserError
 from grappe.france.countries import FRANCE, check_country
 from grappe.intake import mapping as mapping_rules
 from grappe.intake.headers import FIELDS, normalise_header
+from grappe.intake.inserts import create_objects, insert_rows
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
 from grappe.intake.questions import (
     ImportAnswers,
@@ -642,7 +643,7 @@ class _BatchWriter:
                     organisation=item.organisation if item else None,
                 )
             )
-        SourceRecord.objects.bulk_create(records)
+        create_objects(SourceRecord, records)
         recorded_at = Lineage._meta.get_field("recorded_at").get_db_prep_value(timezone.now(), connection)
         lineage = []
         for record, row in zip(records, batch, strict=True):
@@ -675,36 +676,9 @@ _LINEAGE_COLUMNS = (
 )
 
 
-def _column(model: type[models.Model], name: str) -> str:
-    """The database column of a concrete field of ``model``."""
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.Field) and field.column
-    return field.column
-
-
 def _insert_lineage(rows: list[tuple[Any, ...]]) -> None:
-    """Insert lineage rows with one prepared statement (SQLite) or one ``COPY`` (PostgreSQL).
-
-    Lineage is most of what an import writes (one row per stored value, 15 to 30 per member). ``bulk_create``
-    builds a model instance and compiles SQL for every 124 rows on SQLite (999 parameters per statement); a
-    single ``executemany`` writes the same rows about three times faster. On PostgreSQL, ``executemany`` still
-    sends one statement per row; ``COPY`` streams a batch's 13,000 rows as one: about nine times faster again
-    (0.6 s → 0.07 s a batch here), over a third of a 200,000-row import's time (benchmarks/intake).
-    """
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(Lineage._meta.db_table)
-    columns = ", ".join(quote(_column(Lineage, name)) for name in _LINEAGE_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Django's wrapper has no copy(); psycopg's own cursor, in the same transaction, has.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholders = ", ".join(["%s"] * len(_LINEAGE_COLUMNS))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+    """A batch's lineage rows: one prepared statement (SQLite) or one ``COPY`` (PostgreSQL)."""
+    insert_rows(Lineage, _LINEAGE_COLUMNS, rows)
 
 
 def _record_issue(issue: Issue) -> dict[str, str]:
@@ -930,8 +904,8 @@ class _BatchPlanner:
             self._answer(membership)
             membership.status = membership.status or _default_status(membership)
         for model in (Organisation, Establishment, Person, Role, Membership):
-            # Foreign keys were assigned unsaved objects; Django reads their new primary keys at bulk_create.
-            model.objects.bulk_create(self.new[model])  # type: ignore[arg-type]
+            # Foreign keys were assigned unsaved objects: their keys are read in this order (grappe.intake.inserts).
+            create_objects(model, self.new[model])
         result.organisations_created += len(self.new[Organisation])
         result.establishments_created += len(self.new[Establishment])
         result.people_created += len(self.new[Person])
