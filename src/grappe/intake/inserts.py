@@ -15,10 +15,13 @@ test_write_equivalence.py`` holds the registry rows and lineage to those ``bulk_
 
 from __future__ import annotations
 
+import datetime
+import decimal
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.utils import timezone
 
 from grappe.registry.models import FoldedKeys
 
@@ -31,11 +34,19 @@ _PLAIN_FIELDS = (
     models.ForeignKey,
 )
 _PLAIN_TYPES = (str, int, bool, type(None))
+# Values a file repeats (dates, fees) and the batch's time: converted once per batch and field.
+_REPEATED_TYPES = (datetime.date, datetime.datetime, decimal.Decimal)
+
+
+def _connection() -> Any:
+    """The database connection itself: ``django.db.connection`` is a proxy that looks the connection up
+    again at each use (a thread-local read), and this module uses it for every value."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def quoted_columns(model: type[models.Model], names: Sequence[str]) -> tuple[str, str]:
     """The quoted table and comma-separated quoted columns of ``names`` (fields of ``model``)."""
-    quote = connection.ops.quote_name
+    quote = _connection().ops.quote_name
     columns = []
     for name in names:
         field = model._meta.get_field(name)
@@ -52,6 +63,7 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
     lineage rows as one: about nine times faster again (0.6 s → 0.07 s a batch, benchmarks/intake)."""
     if not rows:
         return
+    connection = _connection()
     table, columns = quoted_columns(model, names)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -71,6 +83,7 @@ def reserve_keys(model: type[models.Model], count: int) -> list[int]:
     write lock the transaction holds keeps another writer from taking them."""
     if count == 0:
         return []
+    connection = _connection()
     table = model._meta.db_table
     column = model._meta.pk.column
     with connection.cursor() as cursor:
@@ -98,21 +111,29 @@ def create_objects(model: type[models.Model], objects: list[Any]) -> None:
     its foreign keys to objects saved before it, its folded keys and its ``auto_now`` times."""
     if not objects:
         return
+    connection = _connection()
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
+    # One time for the batch (bulk_create read the clock once per object): created_at, updated_at.
+    now = timezone.now()
     stamped = [
         field
         for field in fields
         if isinstance(field, models.DateField) and (field.auto_now or field.auto_now_add)
     ]
     relations = [(field.name, field.attname) for field in fields if field.is_relation]
-    plain = [isinstance(field, _PLAIN_FIELDS) for field in fields]
+    columns = [
+        (field.attname, isinstance(field, _PLAIN_FIELDS), field.get_db_prep_save, {}) for field in fields
+    ]
     folded = issubclass(model, FoldedKeys)
     rows = []
     for obj, key in zip(objects, reserve_keys(model, len(objects)), strict=True):
         obj.pk = key
         for field in stamped:
-            field.pre_save(obj, add=True)  # sets the attribute, as bulk_create does
+            if isinstance(field, models.DateTimeField):
+                setattr(obj, field.attname, now)
+            else:
+                field.pre_save(obj, add=True)  # sets the attribute, as bulk_create does
         cache = obj._state.fields_cache
         for name, attname in relations:
             related = cache.get(name)
@@ -124,10 +145,18 @@ def create_objects(model: type[models.Model], objects: list[Any]) -> None:
             obj.fill_folded_keys()
         values = obj.__dict__
         row = [key]
-        for field, is_plain in zip(fields, plain, strict=True):
-            value = values[field.attname]
-            if not (is_plain and type(value) in _PLAIN_TYPES):
-                value = field.get_db_prep_save(value, connection)
+        for attname, plain, prepare, seen in columns:
+            value = values[attname]
+            kind = type(value)
+            if plain and kind in _PLAIN_TYPES:
+                pass
+            elif kind in _REPEATED_TYPES:
+                remembered = (kind, value)
+                if remembered not in seen:
+                    seen[remembered] = prepare(value, connection)
+                value = seen[remembered]
+            else:
+                value = prepare(value, connection)
             row.append(value)
         rows.append(tuple(row))
         obj._state.adding = False

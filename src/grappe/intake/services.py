@@ -774,8 +774,9 @@ class _BatchPlanner:
         return [self._plan_row(row) for row in self.rows]
 
     def _plan_row(self, row: RowResult) -> _Planned:
-        org_values = row.group("organisation")
-        establishment_values = row.group("establishment")
+        groups = row.groups()  # one pass over the row's values, not one per model
+        org_values = groups.get("organisation", {})
+        establishment_values = groups.get("establishment", {})
         siret = establishment_values.get("siret")
         siren = org_values.get("siren")
         establishment = self.establishment_by_siret.get(siret.value) if siret else None
@@ -803,12 +804,12 @@ class _BatchPlanner:
             if siret:
                 self.establishment_by_siret[siret.value] = establishment
         self._apply(item, establishment, establishment_values)
-        self._plan_membership(item, row, org, establishment)
-        self._plan_person(item, row, org)
+        self._plan_membership(item, groups.get("membership", {}), org, establishment)
+        self._plan_person(item, groups, org)
         return item
 
     def _plan_membership(
-        self, item: _Planned, row: RowResult, org: Organisation, establishment: Establishment
+        self, item: _Planned, values: dict[str, Value], org: Organisation, establishment: Establishment
     ) -> None:
         membership = self.membership_by_org.get(id(org))
         if membership is None:
@@ -824,7 +825,6 @@ class _BatchPlanner:
             self.new[Membership].append(membership)
             self.membership_by_org[id(org)] = membership
             self.created_by[id(membership)] = item
-        values = row.group("membership")
         named = {name: values.pop(name) for name in _NAMED_FIELDS if name in values}
         self._apply(item, membership, values)
         for name, value in named.items():
@@ -843,8 +843,8 @@ class _BatchPlanner:
             self.changed[Membership].setdefault(membership.pk, set()).add(name)
             self.existing[id(membership)] = membership
 
-    def _plan_person(self, item: _Planned, row: RowResult, org: Organisation) -> None:
-        person_values = row.group("person")
+    def _plan_person(self, item: _Planned, groups: dict[str, dict[str, Value]], org: Organisation) -> None:
+        person_values = groups.get("person", {})
         if not any(key in person_values for key in ("first_name", "last_name", "email")):
             return
         keys = _person_keys(
@@ -860,7 +860,7 @@ class _BatchPlanner:
         for key in keys:
             self.people.setdefault((id(org), key), person)
         self._apply(item, person, person_values)
-        role_values = row.group("role")
+        role_values = groups.get("role", {})
         kind = role_values["kind"].value if "kind" in role_values else Role.Kind.CONTACT
         role = self.roles.get((id(org), id(person), kind))
         if role is None:

@@ -177,6 +177,14 @@ class RowResult:
         prefix = model + "."
         return {key[len(prefix) :]: value for key, value in self.values.items() if key.startswith(prefix)}
 
+    def groups(self) -> dict[str, dict[str, Value]]:
+        """Every model's values at once, in one pass: ``groups()["establishment"]`` is ``group("establishment")``."""
+        groups: dict[str, dict[str, Value]] = {}
+        for key, value in self.values.items():
+            model, _dot, name = key.partition(".")
+            groups.setdefault(model, {})[name] = value
+        return groups
+
 
 def _max_lengths() -> dict[str, int]:
     lengths = {}
