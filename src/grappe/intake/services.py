@@ -43,7 +43,7 @@ from grappe.errors import UserError
 from grappe.france.countries import FRANCE, check_country
 from grappe.intake import mapping as mapping_rules
 from grappe.intake.headers import FIELDS, normalise_header
-from grappe.intake.inserts import create_objects, insert_rows
+from grappe.intake.inserts import create_objects, insert_rows, new_object
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
 from grappe.intake.questions import (
     ImportAnswers,
@@ -633,7 +633,8 @@ class _BatchWriter:
             else:
                 self.result.imported_rows += 1
             records.append(
-                SourceRecord(
+                new_object(
+                    SourceRecord,
                     source_file=self.source_file,
                     line_number=row.line,
                     values=list(row.cells),
@@ -789,7 +790,7 @@ class _BatchPlanner:
         elif siren and siren.value in self.org_by_siren:
             org = self.org_by_siren[siren.value]
         else:
-            org = Organisation()
+            org = new_object(Organisation)
             self.new[Organisation].append(org)
             if siren:
                 self.org_by_siren[siren.value] = org
@@ -799,7 +800,7 @@ class _BatchPlanner:
         self._apply(item, org, org_values)
         if establishment is None:
             # The row's country, its own or the import's default; "" when its cell could not be read.
-            establishment = Establishment(organisation=org, country=row.country or "")
+            establishment = new_object(Establishment, organisation=org, country=row.country or "")
             self.new[Establishment].append(establishment)
             if siret:
                 self.establishment_by_siret[siret.value] = establishment
@@ -815,7 +816,8 @@ class _BatchPlanner:
         if membership is None:
             # One current membership per organisation and association: later rows of the same company join it.
             # Status left empty so that the first row giving one sets it; ``save`` defaults it to active.
-            membership = Membership(
+            membership = new_object(
+                Membership,
                 organisation=org,
                 association=self.writer.association,
                 origin=self.writer.association,
@@ -855,7 +857,7 @@ class _BatchPlanner:
         )
         person = next((self.people[(id(org), key)] for key in keys if (id(org), key) in self.people), None)
         if person is None:
-            person = Person()
+            person = new_object(Person)
             self.new[Person].append(person)
         for key in keys:
             self.people.setdefault((id(org), key), person)
@@ -864,7 +866,7 @@ class _BatchPlanner:
         kind = role_values["kind"].value if "kind" in role_values else Role.Kind.CONTACT
         role = self.roles.get((id(org), id(person), kind))
         if role is None:
-            role = Role(person=person, organisation=org, kind=kind)
+            role = new_object(Role, person=person, organisation=org, kind=kind)
             self.new[Role].append(role)
             self.roles[(id(org), id(person), kind)] = role
         if "kind" in role_values:
