@@ -48,9 +48,12 @@ def _connection() -> Any:
 
 
 @functools.cache
-def _blank(model: type[models.Model]) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
-    """A new object's values: the fields' defaults that are values, and the fields whose default is made
-    per object (``default=list``)."""
+def _blank(
+    model: type[models.Model],
+) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...], dict[str, str]]:
+    """A new object's values: the fields' defaults that are values, the fields whose default is made per
+    object (``default=list``), and the key attribute of each foreign key (``organisation`` →
+    ``organisation_id``)."""
     fixed: dict[str, Any] = {}
     made = []
     for field in model._meta.concrete_fields:
@@ -58,23 +61,35 @@ def _blank(model: type[models.Model]) -> tuple[dict[str, Any], tuple[tuple[str, 
             made.append((field.attname, field.default))
         else:
             fixed[field.attname] = field.get_default()
-    return fixed, tuple(made)
+    keys = {
+        field.name: field.attname
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.ForeignKey)
+    }
+    return fixed, tuple(made), keys
 
 
 def new_object(model: type[_Model], **values: Any) -> _Model:
     """``model(**values)``, built the way a planner builds tens of thousands of them: the defaults set at once,
-    then ``values`` through the model's attributes (a foreign key's object sets its key and its cache).
+    then ``values``; a foreign key given its object gets the object's key (None while it is unsaved:
+    ``create_objects`` reads it then) and keeps the object, as Django's attribute does.
 
-    ``Model.__init__`` looks every field up in the keyword arguments and sends ``pre_init`` / ``post_init``;
-    nothing in Grappe listens to those for the registry's models (the import's tests would show it)."""
+    ``Model.__init__`` looks every field up in the keyword arguments and sends ``pre_init`` / ``post_init``,
+    and a foreign key's attribute asks the database router for every object; nothing in Grappe listens to
+    those signals or routes the registry's models (tests/intake/test_write_equivalence.py)."""
     obj = model.__new__(model)
-    obj._state = ModelState()
-    fixed, made = _blank(model)
-    obj.__dict__.update(fixed)
+    state = obj._state = ModelState()
+    fixed, made, keys = _blank(model)
+    attributes = obj.__dict__
+    attributes.update(fixed)
     for attname, make in made:
-        obj.__dict__[attname] = make()
+        attributes[attname] = make()
     for name, value in values.items():
-        setattr(obj, name, value)
+        if name in keys and isinstance(value, models.Model):
+            attributes[keys[name]] = value.pk
+            state.fields_cache[name] = value
+        else:
+            setattr(obj, name, value)
     return obj
 
 
