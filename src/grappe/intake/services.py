@@ -8,7 +8,8 @@ The flow, whichever entry point calls it (``grappe import``, the upload pages, t
    reported, the rows are counted first, so that both stages' progress bars have an end. The validated rows
    are staged on disk (``grappe.intake.staging``); an import job, validated in an earlier step, stages them
    again just before writing;
-4. pass 2, inside one ``transaction.atomic``, writes the staged rows in batches with ``bulk_create``: a
+4. pass 2, inside one ``transaction.atomic``, writes the staged rows in batches (``grappe.intake.inserts``:
+   keys reserved in advance, rows as tuples, ``executemany`` on SQLite, ``COPY`` on PostgreSQL): a
    ``SourceFile``, one verbatim ``SourceRecord`` per row, the organisations, establishments, memberships and
    people, and a ``Lineage`` row per stored value. Any exception leaves the database as it was. Nothing is read
    or validated inside the transaction: on SQLite it holds the one write lock for the writes alone.
@@ -75,7 +76,7 @@ IssueCallback = Callable[[Issue], None]
 STAGE_VALIDATION = "validation"
 STAGE_IMPORT = "import"
 
-# Rows written per round trip: large enough for bulk_create to pay off, small enough to bound memory.
+# Rows written per round trip: large enough for the batched inserts to pay off, small enough to bound memory.
 BATCH_SIZE = 500
 PROGRESS_EVERY = 200
 REJECTED_LINES_KEPT = 200  # rejected line numbers kept in the result for display; all are counted
