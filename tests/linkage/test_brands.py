@@ -20,7 +20,11 @@ from .test_names_only import _coined, _written, names_only_registry
 
 BRAND_LEVEL = "même marque, autres mots différents"
 
-_OLD = ("N.V. {brand}'s Stoomweverijen", "Naamloze Vennootschap {brand}'s Stoomweverijen", "{brand} Stoomweverijen NV")
+_OLD = (
+    "N.V. {brand}'s Stoomweverijen",
+    "Naamloze Vennootschap {brand}'s Stoomweverijen",
+    "{brand} Stoomweverijen NV",
+)
 _NEW = (
     "Koninklijke {brand} Textiles N.V.",
     "{brand} Textiles GmbH",
@@ -48,7 +52,9 @@ def _pair(result, a: str, b: str) -> dict:
 
 
 def _cluster_of(result) -> dict[str, str]:
-    return dict(zip(*(result.clusters.column(c).to_pylist() for c in ("record_id", "cluster_id")), strict=True))
+    return dict(
+        zip(*(result.clusters.column(c).to_pylist() for c in ("record_id", "cluster_id")), strict=True)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +91,9 @@ def test_a_renamed_company_sharing_its_brand_is_put_to_a_reviewer(renamed) -> No
 def test_legal_forms_of_four_countries_are_one_name(renamed) -> None:
     records, _, _ = renamed
     result = deduplicate(records)
-    names = dict(zip(*(result.features[0].column(c).to_pylist() for c in ("record_id", "name_norm")), strict=True))
+    names = dict(
+        zip(*(result.features[0].column(c).to_pylist() for c in ("record_id", "name_norm")), strict=True)
+    )
     new_names = {names[r["record_id"]] for r in records if "Textiles" in r["name"]}
     old_names = {names[r["record_id"]] for r in records if "Stoomweverijen" in r["name"]}
     assert new_names == {"dorvalek textile"}
@@ -119,8 +127,8 @@ def test_companies_sharing_only_a_common_word_are_not_matched() -> None:
         and row["right_id"].startswith("nova-")
         and truth[row["left_id"]] != truth[row["right_id"]]
     ]
-    assert all(row["band"] != "match" for row in mixed)
-    assert all(row["name_level"] != BRAND_LEVEL for row in mixed)
+    # Not matched, and not even asked: a brand thirty companies wear weighs next to nothing.
+    assert mixed and all(row["band"] == "non_match" for row in mixed)
 
 
 def test_a_member_registry_s_namesakes_sharing_a_brand_in_two_towns_stay_apart() -> None:

@@ -169,6 +169,8 @@ def test_address_normalisation() -> None:
         ("N.V.PHILIPS' GLOEILAMPENFABRIEKEN", "Philips Gloeilampenfabrieken"),
         ("D S M N. V.", "DSM NV"),
         ("Gist-Brocades N.V., Delft, NL", "GIST BROCADES BV"),
+        ("Verkade Textiel N.V. te Zaandam.", "VERKADE TEXTIEL NV"),  # Dutch seat: "te" (at) a town
+        ("Tebodin Te Velde B.V.", "TEBODIN TE VELDE BV"),  # "te" inside the name stays
         ("Canon Europa Naamlooze Vennootshap", "Canon Europa"),  # misspelt by one letter
         ("Koninklike Philips", "Philips"),
     ],

@@ -32,6 +32,10 @@ from .normalise import TOP_TOKENS
 from .settings import LinkageSettings
 
 JARO_WINKLER = {"duckdb": "jaro_winkler_similarity", "spark": "jaro_winkler"}
+JARO = {"duckdb": "jaro_similarity", "spark": "jaro_sim"}
+# The brand level's u where its brand is rare: as "one name within the other", at most; however rare the brand,
+# other words in both names differ.
+BRAND_MINIMUM_U = 1e-3
 
 # The same place: same postcode, or same commune where the départements do not say otherwise. The place's
 # second level; the street and the phone are weighed given it.
@@ -46,6 +50,7 @@ class Level:
     sql: str  # condition on the *_l / *_r columns; "" for the last (else) level
     is_null: bool = False
     tf_column: str | None = None
+    tf_minimum_u: float | None = None  # the frequency may lower the level's weight, never raise it above this
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,25 @@ def _contained(inner: str, outer: str) -> str:
     return f"(name_token_1_{inner} IS NOT NULL AND {each})"
 
 
+def _close(dialect: str, threshold: float) -> str:
+    """The two names are close: Jaro-Winkler reaches ``threshold``, without Winkler's bonus for a shared brand.
+
+    Winkler adds to Jaro's similarity for a common beginning, on the idea that typing errors are rarer
+    there. When the common beginning is a whole first word, the brand, that bonus counts a shared word as
+    closeness of the whole name: "Nova Gevasa" and "Nova Bevama", two companies that share only "Nova",
+    score 0.93. The brand level weighs a shared brand (by how common it is); here, names with the same first
+    word are close when the whole names are by Jaro alone ("Akzo Nobel" / "Akzo Novel": 0.93) or the words
+    after the brand are by Jaro-Winkler ("D S M IP Assets" / "DSM I P Essets"), and "Nova Gevasa" / "Nova
+    Bevama" are not (0.88, 0.78).
+    """
+    jw, jaro = JARO_WINKLER[dialect], JARO[dialect]
+    return (
+        f"(CASE WHEN name_brand_l = name_brand_r"
+        f" THEN greatest({jaro}(name_norm_l, name_norm_r), {jw}(coalesce(name_rest_l, ''), coalesce(name_rest_r, '')))"
+        f" ELSE {jw}(name_norm_l, name_norm_r) END >= {threshold})"
+    )
+
+
 def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
     jw = JARO_WINKLER[dialect]
     acronym = (
@@ -114,12 +138,20 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
                 Level(_("nom identique"), "name_norm_l = name_norm_r", tf_column="name_norm"),
                 Level(_("sigle ou initiales"), acronym),
                 Level(_("mots rares en commun (≥ 80 %)"), _overlap(0.8)),
-                Level(_("nom très proche (Jaro-Winkler ≥ 0,92)"), f"{jw}(name_norm_l, name_norm_r) >= 0.92"),
+                Level(_("nom très proche (Jaro-Winkler ≥ 0,92)"), _close(dialect, 0.92)),
                 Level(_("mots rares en commun (≥ 50 %)"), _overlap(0.5)),
                 Level(_("un nom contenu dans l'autre"), f"{_contained('l', 'r')} OR {_contained('r', 'l')}"),
+                # The same first word, the others different: a company renamed around its brand ("N.V.
+                # Philips' Gloeilampenfabrieken", "Koninklijke Philips Electronics"), a subsidiary, or a
+                # namesake. Weighed by how many organisations wear the brand (tf_name_brand), never more
+                # than one name within the other: a hint for a person, not a match by itself.
                 Level(
-                    _("nom vaguement proche"), f"{jw}(name_norm_l, name_norm_r) >= 0.8 OR {_overlap(0.25)}"
+                    _("même marque, autres mots différents"),
+                    "name_brand_l = name_brand_r",
+                    tf_column="name_brand",
+                    tf_minimum_u=BRAND_MINIMUM_U,
                 ),
+                Level(_("nom vaguement proche"), f"{_close(dialect, 0.8)} OR {_overlap(0.25)}"),
                 Level(_("noms différents"), ""),
             ),
         ),
@@ -268,6 +300,8 @@ def splink_comparisons(settings: LinkageSettings, dialect: str) -> list[Comparis
                     tf_adjustment_weight=1.0,
                     disable_tf_exact_match_detection=True,
                 )
+                if level.tf_minimum_u is not None:
+                    options["tf_minimum_u_value"] = level.tf_minimum_u
             levels.append(creator.configure(**options))
         comparisons.append(
             CustomComparison(levels, output_column_name=spec.name, comparison_description=spec.description)

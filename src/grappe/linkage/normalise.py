@@ -43,10 +43,17 @@ MIN_FREQUENCY_POPULATION = 1_000
 # Values whose agreement counts for less the more organisations share them (tf_<column>: their frequency):
 # a common name, a group's mail domain used by its twenty subsidiaries, an accountant's address given for
 # every client company.
-FREQUENCY_COLUMNS = ("name_norm", "domain", "email")
+FREQUENCY_COLUMNS = ("name_norm", "name_brand", "domain", "email")
 # Names are weighed by their frequency in any set; domains and addresses only in sets large enough to
 # estimate u (pipeline._frequencies_measured).
-ALWAYS_FREQUENCY_COLUMNS = ("name_norm",)
+ALWAYS_FREQUENCY_COLUMNS = ("name_norm", "name_brand")
+# A brand (a name's first kept word) is counted once per *name shape*: the brand with the first three letters
+# of the word after it ("philips electronics", "philips elecronics" and "philips electonics" are one shape,
+# "philips gloeilampenfabrieken" another). How common a brand is means how many different organisations
+# wear it; one company written with a hundred typos is still one shape or two, where counting its distinct
+# spellings would make its own brand look common. Typing errors rarely touch a word's first letters (the
+# same reason blocking keys take a word's first letters).
+BRAND_SHAPE_LETTERS = 3
 # Long words of the lists are recognised through one typo (one letter missing, extra, wrong or two swapped,
 # the first letter right): misspelt, "Koninklike" or "Vennootshap" would otherwise become the rarest word of
 # its name, the one that weighs most. Shorter words are not: "holdin" may be a name, "societe" has neighbours.
@@ -230,14 +237,14 @@ def _join_single_letters(text: str) -> str:
 
 
 def _without_seat(text: str) -> str:
-    """The name without what follows a legal form and a comma: "Gist-Brocades N.V., Delft, NL" or "Acme
-    Inc., Boston" is how registries and patent offices write a company and its seat, and the seat is not
-    part of the name."""
+    """The name without what follows a legal form and a comma, or a legal form and Dutch "te" (at): "Gist-
+    Brocades N.V., Delft, NL", "Acme Inc., Boston" or "Sara Lee/DE N.V. te Utrecht" is how registries and
+    patent offices write a company and its seat, and the seat is not part of the name."""
     forms = sorted(LEGAL_FORM_WORDS | TRAILING_LEGAL_FORM_WORDS)
     spelled = [" ".join(word) for word in forms if 2 <= len(word) <= 4 and word.isalpha()]  # "b v,"
     alternatives = "|".join(sorted(set(forms) | set(spelled), key=len, reverse=True))
     alternatives = _form_phrases(separator="\\s+") + "|" + alternatives
-    return f"regexp_replace({text}, '^(.*?[a-z0-9].*?\\s(?:{alternatives}))\\.?\\s*,.*$', '\\1')"
+    return f"regexp_replace({text}, '^(.*?[a-z0-9].*?\\s(?:{alternatives}))(?:\\.?\\s*,|\\.?\\s+te\\s).*$', '\\1')"
 
 
 def _form_phrases(separator: str = " ") -> str:
@@ -501,6 +508,17 @@ def _profile_counts(column: str, with_reference: bool) -> str:
     return f"SELECT {column}, count(DISTINCT profile) AS n FROM ({held}) GROUP BY {column}"
 
 
+def _shape_counts(with_reference: bool) -> str:
+    """How many distinct name shapes hold each brand that a record of this set holds (BRAND_SHAPE_LETTERS)."""
+    held = "SELECT name_brand, name_shape FROM __f WHERE name_brand IS NOT NULL"
+    if with_reference:
+        held += (
+            " UNION ALL SELECT name_brand, name_shape FROM __reference"
+            " WHERE name_brand IN (SELECT name_brand FROM __f)"
+        )
+    return f"SELECT name_brand, count(DISTINCT name_shape) AS n FROM ({held}) GROUP BY name_brand"
+
+
 def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool) -> list[str]:
     """Statements building ``__features``: token weights, then blocking keys capped at max_block_size.
 
@@ -558,6 +576,13 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
         b.record_id, b.organisation_id, b.profile, b.name_raw, b.name_norm,
         replace(b.name_norm, ' ', '') AS name_compact,
         b.name_initials,
+        -- The brand (first kept word), the words after it, and the name's shape (brand + the next word's first letters), for
+        -- the brand's frequency.
+        CASE WHEN length(b.name_tokens[1]) >= 3 THEN b.name_tokens[1] END AS name_brand,
+        nullif(array_to_string(b.name_tokens[2:], ' '), '') AS name_rest,
+        CASE WHEN length(b.name_tokens[1]) >= 3
+          THEN b.name_tokens[1] || ' ' || coalesce(left(b.name_tokens[2], {BRAND_SHAPE_LETTERS}), '') END
+          AS name_shape,
         {tokens_select}, {weights_select}, r.name_weight_total,
         coalesce(b.siren_checked, left(b.siret, 9)) AS siren,
         b.siret, b.postcode, {departement} AS departement, b.city_norm, b.street_norm,
@@ -584,9 +609,12 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
         "FROM __f JOIN __representatives USING (profile)",
     ]
     for column in FREQUENCY_COLUMNS:
-        statements.append(
-            f"CREATE OR REPLACE TEMP TABLE __frequency_{column} AS {_profile_counts(column, with_reference)}"
+        counts = (
+            _shape_counts(with_reference)
+            if column == "name_brand"
+            else _profile_counts(column, with_reference)
         )
+        statements.append(f"CREATE OR REPLACE TEMP TABLE __frequency_{column} AS {counts}")
     capped = []
     for index in range(len(settings.blocking_rules)):
         own = f"SELECT raw_key_{index} AS k, count(*) AS n FROM __k WHERE raw_key_{index} IS NOT NULL GROUP BY 1"

@@ -192,7 +192,7 @@ def run(
     )
 
 
-ENGINE_DROPPED_COLUMNS = (*(f"tf_{c}" for c in FREQUENCY_COLUMNS), "name_raw", "representative")
+ENGINE_DROPPED_COLUMNS = (*(f"tf_{c}" for c in FREQUENCY_COLUMNS), "name_raw", "representative", "name_shape")
 
 
 def _for_engine(features: pa.Table) -> pa.Table:

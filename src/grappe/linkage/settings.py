@@ -37,6 +37,10 @@ DEFAULT_PARAMETERS: Parameters = {
         # ("Restaurant Katsu", "Philips Gloeilampenfabrieken"). Namesakes do this too ("Alpha" and
         # "Alpha Conseil Lyon" — its generic words are already gone), so it weighs as a hint, not a match.
         "un nom contenu dans l'autre": (0.03, 1e-3),
+        # The same first word (the brand), the other words different: a renamed company, a subsidiary, or
+        # namesakes. u is how common the brand is (its name shapes, normalise.BRAND_SHAPE_LETTERS), at least
+        # 1e-3: a hint of at most one name within the other's weight.
+        "même marque, autres mots différents": (0.03, 1e-3),
         "nom vaguement proche": (0.02, 0.03),
         "noms différents": (0.01, 0.9656),
     },
@@ -125,6 +129,13 @@ RETIRED_LEVELS: dict[str, tuple[frozenset[str], ...]] = {
             }
         ),
     ),
+}
+
+# Levels added to a comparison after settings were stored with runs: stored parameters holding every other
+# level of it are read back with the new level's default m/u added (the stored values are kept).
+ADDED_LEVELS: dict[str, tuple[str, ...]] = {
+    # Since 2026-12-05: the name's brand level.
+    "name": ("même marque, autres mots différents",),
 }
 
 # Comparisons added after settings were first stored with runs: settings without them read back with their
@@ -256,6 +267,10 @@ def _current_levels(
     """Stored parameters of a comparison, or its current defaults where they describe retired levels."""
     if frozenset(levels) in RETIRED_LEVELS.get(comparison, ()):
         return dict(DEFAULT_PARAMETERS[comparison])
+    added = ADDED_LEVELS.get(comparison, ())
+    current = DEFAULT_PARAMETERS.get(comparison, {})
+    if added and set(levels) == set(current) - set(added):
+        return {label: levels.get(label, current[label]) for label in current}
     return levels
 
 
