@@ -28,7 +28,7 @@ from grappe.core import audit
 from grappe.core.chunks import chunked
 from grappe.errors import UserError
 from grappe.france.dates import check_date
-from grappe.registry import editing, exports, selectors
+from grappe.registry import editing, exports, selectors, tags
 from grappe.registry.forms import MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 from grappe.registry.models import (
     Association,
@@ -452,7 +452,7 @@ TAG_NAME_MAX: int = Tag._meta.get_field("name").max_length or 60
 
 def choose_tag(*, tag_id: str, new_name: str, association_id: str, adding: bool) -> Tag:
     """The tag the user chose: an existing one (``tag_id``), or, when adding, one named ``new_name`` in the
-    association ``association_id`` — the existing tag of that name whatever its case, else a new one, unsaved
+    association ``association_id`` — the existing tag of that name whatever its case and accents, else a new one, unsaved
     (it is created only when the change is confirmed). ``BulkRefused`` for anything else, nothing created."""
     new_name = " ".join(new_name.split())
     if tag_id.strip() and new_name:
@@ -481,8 +481,7 @@ def choose_tag(*, tag_id: str, new_name: str, association_id: str, adding: bool)
     )
     if association is None:
         raise BulkRefused(_("Choisissez l'association à laquelle la nouvelle étiquette appartient."))
-    existing = Tag.objects.filter(association=association, key=tag_key(new_name)).first()
-    return existing or Tag(association=association, name=new_name)
+    return tags.namesake(association, new_name) or Tag(association=association, name=new_name)
 
 
 def planned_tag_changes(chosen: QuerySet[Organisation], tag: Tag, adding: bool) -> QuerySet[Organisation]:

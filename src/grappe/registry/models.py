@@ -839,11 +839,13 @@ class Tag(models.Model):
 
     def clean(self) -> None:
         # The key is not a form field, so the form's own uniqueness check skips it: checked here, on the name.
+        from grappe.registry.tags import namesake  # the tag pages' module imports this one
+
         self.key = tag_key(self.name)
-        taken = Tag.objects.filter(association_id=self.association_id, key=self.key).exclude(pk=self.pk)
-        if self.association_id and taken.exists():
-            message = _("Cette association a déjà l'étiquette « %(name)s » (majuscules mises à part).")
-            raise ValidationError({"name": ValidationError(message, params={"name": taken.first().name})})
+        taken = namesake(self.association, self.name, excluding=self) if self.association_id else None
+        if taken is not None:
+            message = _("Cette association a déjà l'étiquette « %(name)s » (majuscules et accents mis à part).")
+            raise ValidationError({"name": ValidationError(message, params={"name": taken.name})})
 
 
 def tag_key(name: str) -> str:

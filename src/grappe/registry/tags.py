@@ -107,19 +107,26 @@ def check_name(association: Association, name: str, *, tag: Tag | None = None) -
             % {"max": NAME_MAX, "n": len(name)},
             field="nom",
         )
+    other = namesake(association, name, excluding=tag)
+    if other is not None:
+        raise TagRefused(
+            _("%(association)s a déjà l'étiquette « %(name)s ».")
+            % {"association": association.name, "name": other.name},
+            field="nom",
+            hint=_("Choisissez un autre nom, ou fusionnez les deux étiquettes."),
+        )
+    return name
+
+
+def namesake(association: Association, name: str, *, excluding: Tag | None = None) -> Tag | None:
+    """The association's tag that ``name`` names, case, accents and spaces aside (« ete » finds « Été »), other
+    than ``excluding``: the one rule every way of naming a tag (these pages, the list's bulk action, the admin)
+    goes through, so none of them creates a second « Été »."""
     wanted = name_key(name)
     others = Tag.objects.filter(association=association)
-    if tag is not None and tag.pk is not None:
-        others = others.exclude(pk=tag.pk)
-    for other in others:
-        if name_key(other.name) == wanted:
-            raise TagRefused(
-                _("%(association)s a déjà l'étiquette « %(name)s ».")
-                % {"association": association.name, "name": other.name},
-                field="nom",
-                hint=_("Choisissez un autre nom, ou fusionnez les deux étiquettes."),
-            )
-    return name
+    if excluding is not None and excluding.pk is not None:
+        others = others.exclude(pk=excluding.pk)
+    return next((other for other in others if name_key(other.name) == wanted), None)
 
 
 def _save(tag: Tag) -> None:
