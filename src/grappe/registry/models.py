@@ -844,7 +844,9 @@ class Tag(models.Model):
         self.key = tag_key(self.name)
         taken = namesake(self.association, self.name, excluding=self) if self.association_id else None
         if taken is not None:
-            message = _("Cette association a déjà l'étiquette « %(name)s » (majuscules et accents mis à part).")
+            message = _(
+                "Cette association a déjà l'étiquette « %(name)s » (majuscules et accents mis à part)."
+            )
             raise ValidationError({"name": ValidationError(message, params={"name": taken.name})})
 
 
