@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import datetime
 import os
+import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -400,27 +403,70 @@ def nonstaff_client(nonstaff_user: AbstractBaseUser) -> Client:
     return _client_for(nonstaff_user)
 
 
-@pytest.fixture
-def shared_database(tmp_path: Path) -> Iterator[str]:
-    """A database of its own, on the backend the suite runs on, for processes that outlive each other: a
-    SQLite file, or a PostgreSQL database created for the test and dropped after it (the server then rolls
-    back what the killed process's connection left open, as it would in production)."""
-    default = settings.DATABASES["default"]
-    if default["ENGINE"] != "django.db.backends.postgresql":
-        yield f"sqlite:///{tmp_path / 'grappe.sqlite3'}"
-        return
-    name = f"grappe_killed_{uuid.uuid4().hex[:12]}"
-    server = {
+def _server_of(default: dict) -> dict:
+    return {
         "host": default["HOST"] or "localhost",
         "port": int(default["PORT"] or 5432),
         "user": default["USER"],
         "password": default["PASSWORD"] or None,
     }
+
+
+def _postgres_url(server: dict, name: str) -> str:
+    password = f":{quote(server['password'])}" if server["password"] else ""
+    return f"postgres://{quote(server['user'])}{password}@{server['host']}:{server['port']}/{name}"
+
+
+def _migrate(database_url: str, data_dir: Path) -> None:
+    # The test process's own settings (its settings module, its database) must not reach the migration.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPPE_", "DJANGO_", "DATABASE_"))}
+    env = {**inherited, "DATABASE_URL": database_url, "GRAPPE_DATA_DIR": str(data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "grappe.cli", "migrate"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated database per test process, copied for each test that needs a database of its own:
+    migrating from scratch costs 10–20 s, copying a file or a template database well under one."""
+    default = settings.DATABASES["default"]
+    folder = tmp_path_factory.mktemp("migrated")
+    if default["ENGINE"] != "django.db.backends.postgresql":
+        template = folder / "grappe.sqlite3"
+        _migrate(f"sqlite:///{template}", folder)
+        yield str(template)
+        return
+    server = _server_of(default)
+    name = f"grappe_template_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
-        password = f":{quote(server['password'])}" if server["password"] else ""
-        yield f"postgres://{quote(server['user'])}{password}@{server['host']}:{server['port']}/{name}"
+        _migrate(_postgres_url(server, name), folder)
+        yield name
+    finally:
+        with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def shared_database(tmp_path: Path, _migrated_template: str) -> Iterator[str]:
+    """A migrated database of its own, on the backend the suite runs on, for processes that outlive each
+    other: a SQLite file, or a PostgreSQL database created for the test and dropped after it (the server then
+    rolls back what the killed process's connection left open, as it would in production)."""
+    default = settings.DATABASES["default"]
+    if default["ENGINE"] != "django.db.backends.postgresql":
+        database = tmp_path / "grappe.sqlite3"
+        shutil.copyfile(_migrated_template, database)
+        yield f"sqlite:///{database}"
+        return
+    server = _server_of(default)
+    name = f"grappe_killed_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_migrated_template}"')
+    try:
+        yield _postgres_url(server, name)
     finally:
         with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -81,8 +81,6 @@ def prepared(tmp_path, shared_database):
         tmp_path,
         shared_database,
         """
-        from django.core.management import call_command
-        call_command("migrate", verbosity=0)
         Association.objects.create(name="Numélink")
         Association.objects.create(name="Auvergne TIC")
         """,

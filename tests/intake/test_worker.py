@@ -120,9 +120,7 @@ def test_a_worker_killed_in_the_middle_of_an_import_changes_nothing_and_the_job_
         shared_database,
         """
         from django.core.files.uploadedfile import SimpleUploadedFile
-        from django.core.management import call_command
         from grappe.registry.models import Association
-        call_command("migrate", verbosity=0)
         association = Association.objects.create(name="Auvergne TIC")
         upload = SimpleUploadedFile("membres.csv", open({export!r}, "rb").read())
         job = services.create_import_job(association=association, upload=upload)

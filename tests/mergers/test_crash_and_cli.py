@@ -45,9 +45,7 @@ def test_a_killed_process_in_the_middle_of_apply_leaves_the_registry_unchanged(t
         tmp_path,
         shared_database,
         f"""
-        from django.core.management import call_command
         from pathlib import Path
-        call_command("migrate", verbosity=0)
         from mergers import scenario
         world = scenario.build(Path({str(tmp_path)!r}))
         merger = services.plan_merger(absorbing=world.numelink, absorbed=world.auvergne_tic,
