@@ -5,9 +5,11 @@ SIREN and SIRET columns, so that the model has something to learn."""
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 
 from grappe.linkage import LinkageSettings, LinkageSettingsError, deduplicate
+from grappe.linkage.learning import question_order
 from grappe.linkage.scoring import score_assignments
 
 from .test_deduplicate import cluster_of
@@ -73,16 +75,48 @@ def test_questions_leave_out_decided_pairs_and_pairs_an_identifier_settles(hard)
     assert all(rows[pair]["identifier_rule"] not in ("siret_equal", "siren_equal") for pair in asked)
 
 
-def test_the_first_questions_are_the_least_predictable_of_each_kind(hard) -> None:
+def test_the_first_questions_are_the_least_predictable_each_between_two_other_groups(hard) -> None:
     records, _ = hard
     result = deduplicate(records)
+    group = dict(
+        zip(result.clusters["record_id"].to_pylist(), result.clusters["cluster_id"].to_pylist(), strict=True)
+    )
     rows = {frozenset((r["left_id"], r["right_id"])): r for r in result.pairs.to_pylist()}
-    levels = [name for name in result.pairs.column_names if name.endswith("_level")]
-    asked = [rows[frozenset(pair)] for pair in result.questions(limit=20)]
-    patterns = [tuple(row[name] for name in levels) for row in asked]
-    assert len(set(patterns)) == len(patterns)  # one per combination of levels before a second
-    weights = [abs(row["match_weight"]) for row in asked]
-    assert weights == sorted(weights)
+    order = result.questions()
+    between = [frozenset((group[a], group[b])) for a, b in order]
+    joining = [len(groups) == 2 for groups in between]
+    assert joining == sorted(joining, reverse=True)  # pairs already in one group come last
+    joined = [groups for groups, join in zip(between, joining, strict=True) if join]
+    first = joined[: len(set(joined))]
+    assert len(first) >= 5 and len(set(first)) == len(first)  # one between two groups before a second
+    weights = [
+        abs(rows[frozenset(pair)]["match_weight"]) for pair, join in zip(order, joining, strict=True) if join
+    ]
+    assert weights[0] == min(weights)  # the least predictable first
+
+
+def _pairs(*rows: tuple[str, str, float]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {"left_id": a, "right_id": b, "match_weight": w, "decision": None, "identifier_rule": None,
+             "name_level": "noms proches"}
+            for a, b, w in rows
+        ]
+    )  # fmt: skip
+
+
+def test_one_question_between_two_groups_before_a_second_and_grouped_pairs_last() -> None:
+    """Two spelling families of one company (a, b) give nine pairs between them; one answer settles them."""
+    families = [(f"a{i}", f"b{j}", 0.1 * (3 * i + j + 1)) for i in range(3) for j in range(3)]
+    pairs = _pairs(*families, ("a0", "c0", 2.0), ("a1", "a2", 0.05))
+    clusters = pa.Table.from_pylist(
+        [{"record_id": f"{g}{i}", "cluster_id": g} for g in "abc" for i in range(3)]
+    )
+    order = question_order(pairs, clusters)
+    assert order[:3] == [("a0", "b0"), ("a0", "c0"), ("a0", "b1")]
+    assert order[-1] == ("a1", "a2")  # already one group: a « yes » changes nothing
+    # Without groups every record is its own: the least predictable first, pattern by pattern.
+    assert question_order(pairs)[0] == ("a1", "a2")
 
 
 def test_what_was_learnt_round_trips_with_the_settings(hard) -> None:

@@ -11,9 +11,13 @@ trains by active learning (a logistic regression over the comparisons), started 
 weights instead of from nothing: with no labels Grappe is already at its defaults, and 25 labels refine it.
 
 Which pairs to ask (``questions``): the undecided pairs whose answer is least predictable (match
-probability nearest one half, in bits), one per combination of levels before a second of the same — an
-answer about a combination already answered teaches little (uncertainty sampling, as dedupe and most
-active-learning linkers do, with that diversity rule).
+probability nearest one half, in bits), with two diversity rules (uncertainty sampling, as dedupe and most
+active-learning linkers do, made to fit a registry): one question between two groups of records before a second
+between the same two — a hundred spellings of one company against a hundred of another give ten thousand
+pairs, and one answer settles them all — and one per combination of levels before a second of the same — an
+answer about a combination already answered teaches little. Pairs whose two records are already in one group
+come last: a « yes » changes no grouping. On PATSTAT (names only) the 25 first answers then join Philips' two
+spellings families (F1 0.857 → 0.981), where they had been spent on pairs between the same two groups.
 
 The shifts are stored in the settings (``learned_weights``, ``learned_prior_bits``), so a run's settings
 say exactly which model scored it and round-trip through JSON like the rest.
@@ -140,8 +144,10 @@ def shifted_prior(probability: float, bits: float) -> float:
     return min(0.5, odds / (1 + odds))
 
 
-def question_order(pairs: pa.Table) -> list[tuple[str, str]]:
-    """Undecided pairs, the answer that teaches most first (see the module's docstring)."""
+def question_order(pairs: pa.Table, clusters: pa.Table | None = None) -> list[tuple[str, str]]:
+    """Undecided pairs, the answer that teaches most first (see the module's docstring). ``clusters``
+    (record_id → cluster_id, the run's groups) say which group each record is in; without them each record is
+    its own group."""
     level_columns = [name for name in pairs.column_names if name.endswith("_level")]
     columns = ["left_id", "right_id", "match_weight", "decision", "identifier_rule", *level_columns]
     rows = pairs.select(columns).to_pylist()
@@ -151,13 +157,33 @@ def question_order(pairs: pa.Table) -> list[tuple[str, str]]:
         for row in rows
         if row["decision"] is None and row["identifier_rule"] not in ("siret_equal", "siren_equal")
     ]
+    group_of: dict[str, object] = {}
+    if clusters is not None:
+        group_of = dict(
+            zip(
+                clusters.column("record_id").to_pylist(),
+                clusters.column("cluster_id").to_pylist(),
+                strict=True,
+            )
+        )
     undecided.sort(key=lambda row: (abs(row["match_weight"]), row["left_id"], row["right_id"]))
-    seen: dict[tuple[str, ...], int] = {}
+    asked_of_groups: dict[frozenset[object], int] = {}
+    asked_of_pattern: dict[tuple[str, ...], int] = {}
     ranked = []
     for row in undecided:
+        between = frozenset(group_of.get(row[side], row[side]) for side in ("left_id", "right_id"))
         pattern = tuple(row[column] for column in level_columns)
-        rank = seen.get(pattern, 0)
-        seen[pattern] = rank + 1
-        ranked.append((rank, abs(row["match_weight"]), row["left_id"], row["right_id"]))
+        ranked.append(
+            (
+                len(between) == 1,  # already in one group: a « yes » changes no grouping
+                asked_of_groups.get(between, 0),
+                asked_of_pattern.get(pattern, 0),
+                abs(row["match_weight"]),
+                row["left_id"],
+                row["right_id"],
+            )
+        )
+        asked_of_groups[between] = asked_of_groups.get(between, 0) + 1
+        asked_of_pattern[pattern] = asked_of_pattern.get(pattern, 0) + 1
     ranked.sort()
-    return [(left, right) for _, _, left, right in ranked]
+    return [(left, right) for *_, left, right in ranked]

@@ -43,9 +43,10 @@ class LinkageResult:
 
     def questions(self, limit: int | None = None) -> list[tuple[str, str]]:
         """Undecided pairs to put to a reviewer, the answer that teaches the model most first: least
-        predictable first, one per combination of comparison levels before a second (learning.py).
+        predictable first, one between two groups and one per combination of comparison levels before a
+        second, pairs already grouped last (learning.py).
         Decisions passed to the next run refine its model."""
-        order = question_order(self.pairs)
+        order = question_order(self.pairs, self.clusters)
         return order if limit is None else order[:limit]
 
     def band_counts(self) -> dict[str, int]:
