@@ -136,3 +136,10 @@ def test_a_reminder_recorded_meanwhile_by_another_run_counts_as_already_sent(
     assert outcome.already_sent == 1
     assert len(mail.outbox) == 1
     assert ReminderSent.objects.get(application=soon).recipient == "autre@run.fr"
+
+
+def test_a_negative_number_of_days_is_refused_by_the_service_itself(files) -> None:
+    """The rule lives in the service, so that every caller (command, page, task) refuses alike."""
+    with pytest.raises(services.StartupError, match="positif ou nul"):
+        services.send_reminders(today=TODAY, days_before=-1)
+    assert len(mail.outbox) == 0 and not ReminderSent.objects.exists()

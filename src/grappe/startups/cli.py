@@ -23,7 +23,7 @@ def remind(
     """Envoie au référent de chaque projet les échéances proches ou dépassées de ses dossiers ; à lancer chaque
     jour : une relance déjà envoyée ne l'est pas deux fois."""
     from grappe.errors import UserError
-    from grappe.startups.services import send_reminders
+    from grappe.startups.services import StartupError, send_reminders
 
     try:
         day = datetime.date.fromisoformat(today) if today else None
@@ -31,13 +31,10 @@ def remind(
         raise UserError(
             f"--date « {today} » n'est pas une date AAAA-MM-JJ.", hint="Exemple : --date 2026-04-01."
         ) from error
-    if days < 0:
-        raise UserError(
-            f"--days {days} : un nombre de jours positif ou nul est attendu.",
-            hint="Exemple : --days 14 relance les dossiers à rendre dans les 14 jours, et ceux en retard.",
-        )
     try:
         result = send_reminders(today=day, days_before=days)
+    except StartupError as error:  # the service's refusal (a negative number of days), named by its flag
+        raise UserError(f"--days {error.message}", hint=error.hint) from error
     except OSError as error:  # SMTP server unreachable, refused, timed out (smtplib's errors are OSErrors)
         raise UserError(
             f"serveur d'e-mail injoignable ({error}) : les relances envoyées avant l'erreur sont enregistrées, "

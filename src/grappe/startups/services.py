@@ -524,6 +524,12 @@ def send_reminders(*, today: datetime.date | None = None, days_before: int = REM
     ``days_before`` days or past: once per file, kind (« proche », « dépassée ») and deadline, so that running
     it every day sends each reminder once. Each e-mail is recorded in the same transaction as its sending: a
     failed sending records nothing and is tried again next run."""
+    if days_before < 0:
+        raise StartupError(
+            _("%(days)s jours avant l'échéance : un nombre de jours positif ou nul est attendu.")
+            % {"days": days_before},
+            hint=_("Exemple : 14 relance les dossiers à rendre dans les 14 jours, et ceux en retard."),
+        )
     today = today or timezone.localdate()
     outcome = Reminders()
     pending = (
