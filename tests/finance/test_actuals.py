@@ -278,6 +278,64 @@ def test_every_bad_row_is_located_and_nothing_is_written(coded, hq_client):
     assert ActualEntry.objects.count() == before
 
 
+def test_an_export_with_debit_and_credit_columns_is_read_by_each_lines_direction(coded, hq_client, hq_user):
+    """Accounting software writes « Débit » and « Crédit » rather than one amount: an expense line takes the
+    debit (less any credit), an income line the credit (less any debit)."""
+    content = (
+        "Date;Libellé;Débit;Crédit;Code ligne\n"
+        "31/01/2026;Salaires janvier Valence;3 100,50;;641-VAL\n"
+        "15/03/2026;Solde subvention Région;0,00;25 000,00;706-REG\n"
+        "28/02/2026;Salaires février, régularisation;500,00;100,00;641-VAL\n"
+    ).encode("cp1252")
+
+    response = _upload(hq_client, coded, "grand-livre.csv", content)
+
+    assert response.status_code == 302, page_text(response)
+    amounts = dict(
+        ActualEntry.objects.filter(
+            label__in=[
+                "Salaires janvier Valence",
+                "Solde subvention Région",
+                "Salaires février, régularisation",
+            ]
+        ).values_list("label", "amount_cents")
+    )
+    assert amounts == {
+        "Salaires janvier Valence": 310_050,
+        "Solde subvention Région": 2_500_000,
+        "Salaires février, régularisation": 40_000,
+    }
+
+
+def test_a_debit_or_credit_against_the_lines_direction_is_refused_where_it_stands(coded, hq_client):
+    content = (
+        "Date;Libellé;Débit;Crédit;Code ligne\n"
+        "31/01/2026;Remboursement de salaire;;250,00;641-VAL\n"
+        "15/03/2026;Subvention reversée;1 000,00;;706-REG\n"
+        "16/03/2026;Sans montant;;;641-VAL\n"
+        "17/03/2026;Crédit illisible;;douze;706-REG\n"
+    ).encode()
+    before = ActualEntry.objects.count()
+
+    response = _upload(hq_client, coded, "grand-livre.csv", content)
+
+    assert response.status_code == 200
+    problems = response.context["problems"]
+    assert [(p.location.line, p.location.column.split(" ")[0]) for p in problems] == [
+        (2, "D"),
+        (3, "C"),
+        (4, "C"),
+        (5, "D"),
+    ]
+    text = page_text(response)
+    assert "ligne de dépense" in text and "ligne de recette" in text
+    assert ActualEntry.objects.count() == before
+    response = _upload(
+        hq_client, coded, "grand-livre.csv", b"Date;Libelle;Debit;Code\n01/01/2026;x;1;641-VAL\n"
+    )
+    assert "« Montant »" in page_text(response)  # a debit without a credit column is not an amount
+
+
 def test_an_xlsx_export_is_imported_and_a_missing_column_is_named(coded, hq_client, tmp_path: Path):
     workbook = Workbook()
     sheet = workbook.active

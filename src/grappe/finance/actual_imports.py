@@ -1,5 +1,8 @@
 """Import actual entries from the accounting's export (CSV or XLSX: date, label, amount, line code).
 
+The amount is one column (« Montant »), or two as most accounting software writes them (« Débit » and
+« Crédit »): an expense line then takes the debit less any credit, an income line the credit less any debit.
+
 Every row is checked by the rules of ``actuals`` before anything is written; a file with any bad row writes
 nothing and names each bad row with its line and column. The rows are written in one transaction, each through
 ``actuals.record_actual`` (checked again, audited), and the import itself leaves one more event.
@@ -8,18 +11,19 @@ nothing and names each bad row with its line and column. The rows are written in
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grappe.core.audit import record_event
 from grappe.errors import Location, UserError
 from grappe.finance import actuals
-from grappe.finance.budget_models import Budget, BudgetLine
+from grappe.finance.budget_models import Budget, BudgetLine, Direction
 from grappe.france.dates import check_date
 from grappe.france.text import clean_text, fold
 from grappe.intake.formats import delimited, spreadsheet
@@ -58,6 +62,8 @@ _COLUMNS = {
     },
     "label": {"libelle", "libelle ecriture", "libelle de l ecriture", "intitule", "designation"},
     "amount": {"montant", "montant eur", "montant euros", "montant ttc", "montant ht"},
+    "debit": {"debit", "montant debit", "debit eur"},
+    "credit": {"credit", "montant credit", "credit eur"},
     "code": {
         "code ligne",
         "code de ligne",
@@ -115,6 +121,8 @@ def _header(records: Iterator[Record], file_name: str, sheet: str) -> tuple[int,
             for role, names in _COLUMNS.items():
                 if key in names and role not in roles:
                     roles[role] = index
+        if "amount" not in roles and {"debit", "credit"} <= roles.keys():
+            roles["amount"] = -1  # read from the two columns, by the line's direction
         missing = [name for role, name in _COLUMN_NAMES.items() if role not in roles]
         if missing:
             raise ReadError(
@@ -122,8 +130,8 @@ def _header(records: Iterator[Record], file_name: str, sheet: str) -> tuple[int,
                 % {"missing": ", ".join(missing)},
                 location=Location(file=file_name, sheet=sheet, line=record.line),
                 hint=_(
-                    "La première ligne du fichier nomme les colonnes : « Date », « Libellé », « Montant » et "
-                    "« Code ligne » (le code de la ligne de budget)."
+                    "La première ligne du fichier nomme les colonnes : « Date », « Libellé », « Montant » (ou "
+                    "« Débit » et « Crédit ») et « Code ligne » (le code de la ligne de budget)."
                 ),
             )
         return record.line, roles, list(record.cells)
@@ -155,6 +163,8 @@ def _read_row(
         return clean_text(record.cells[index]) if index < len(record.cells) else ""
 
     def located(role: str, message: str, hint: str = "") -> UserError:
+        if role == "amount" and roles["amount"] < 0:
+            role = "debit"
         index = roles[role]
         column = f"{column_letter(index)} ({clean_text(headers[index])})"
         return UserError(
@@ -166,10 +176,6 @@ def _read_row(
     date = check_date(cell("date"))
     if date.value is None:
         raise located("date", date.problem.render() if date.problem else _("La date est obligatoire."))
-    try:
-        amount = actuals.parse_amount(cell("amount"))
-    except actuals.EntryError as error:
-        raise located("amount", error.message) from None
     code = cell("code")
     line = lines.get(fold(code))
     if line is None:
@@ -181,6 +187,13 @@ def _read_row(
             hint=_("Codes des lignes de ce budget : %(known)s.")
             % {"known": known or _("aucun (donnez un code aux lignes du budget)")},
         )
+    if roles["amount"] >= 0:
+        try:
+            amount = actuals.parse_amount(cell("amount"))
+        except actuals.EntryError as error:
+            raise located("amount", error.message) from None
+    else:
+        amount = _debit_credit_amount(cell, located, line)
     label = cell("label")
     try:
         placement = actuals.resolve_placement(budget=budget, line=line)
@@ -193,9 +206,57 @@ def _read_row(
     return _Row(record.line, date.value, label, amount, line)
 
 
-_IMPORT_HINT = (
+def _debit_credit_amount(
+    cell: Callable[[str], str], located: Callable[..., UserError], line: BudgetLine
+) -> int:
+    """The row's amount from its « Débit » and « Crédit » cells, in cents: what goes the line's way (the debit
+    of an expense, the credit of an income) less what comes back; refused, at the column that is off, when
+    nothing is left."""
+    sides: dict[str, int] = {}
+    for role in ("debit", "credit"):
+        raw = cell(role)
+        if not raw or actuals.is_zero_amount(raw):
+            sides[role] = 0
+            continue
+        try:
+            sides[role] = actuals.parse_amount(raw)
+        except actuals.EntryError as error:
+            raise located(role, error.message) from None
+    expense = line.direction == Direction.EXPENSE
+    way, back = ("debit", "credit") if expense else ("credit", "debit")
+    amount = sides[way] - sides[back]
+    if amount > 0:
+        return amount
+    if not sides[way] and not sides[back]:
+        raise located(way, _("Ni débit ni crédit : un réalisé a un montant."))
+    names = {"debit": _("Débit"), "credit": _("Crédit")}
+    values = {
+        "back": names[back],
+        "back_amount": f"{sides[back] / 100:.2f}".replace(".", ","),
+        "way": names[way].lower(),
+        "way_amount": f"{sides[way] / 100:.2f}".replace(".", ","),
+        "line": line.label,
+    }
+    if expense:
+        message = _(
+            "%(back)s de %(back_amount)s € (%(way)s : %(way_amount)s €) sur la ligne de dépense « %(line)s » : "
+            "une dépense réalisée se lit au débit, il ne reste rien à enregistrer."
+        )
+    else:
+        message = _(
+            "%(back)s de %(back_amount)s € (%(way)s : %(way_amount)s €) sur la ligne de recette « %(line)s » : "
+            "une recette réalisée se lit au crédit, il ne reste rien à enregistrer."
+        )
+    raise located(
+        back,
+        message % values,
+        _("Un remboursement ou une annulation se saisit en diminuant le réalisé qu'il corrige."),
+    )
+
+
+_IMPORT_HINT = gettext_lazy(
     "Exportez les écritures depuis le logiciel de comptabilité au format CSV ou XLSX, avec les colonnes "
-    "« Date », « Libellé », « Montant » et « Code ligne »."
+    "« Date », « Libellé », « Montant » (ou « Débit » et « Crédit ») et « Code ligne »."
 )
 
 
@@ -205,7 +266,7 @@ def read_import(path: Path, *, budget: Budget, file_name: str, user: Any) -> lis
         return _read_import(path, budget=budget, file_name=file_name, user=user)
     except ReadError as error:
         # The intake's readers speak of a members' list: say what this file should be instead.
-        hint = _IMPORT_HINT if "adhérent" in error.hint else error.hint
+        hint = str(_IMPORT_HINT) if "adhérent" in error.hint else error.hint
         message = error.message.replace("un tableau d'adhérents", "un tableau")
         raise ReadError(message, location=error.location, hint=hint, code=error.code) from None
 

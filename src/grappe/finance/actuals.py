@@ -49,6 +49,12 @@ class EntryError(BudgetError):
 # -- amounts -------------------------------------------------------------------------------------------------
 
 
+def is_zero_amount(text: str) -> bool:
+    """« 0 », « 0,00 », « 0.00 € »: the empty side of an accounting export's debit and credit."""
+    checked = check_amount(clean_text(text))
+    return checked.value is not None and checked.value == 0
+
+
 def parse_amount(text: str) -> int:
     """A positive amount in euros as typed (« 1 234,56 », « 1234.56 », « 150 € ») in cents; refused with why."""
     raw = clean_text(text)

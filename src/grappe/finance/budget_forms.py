@@ -139,7 +139,7 @@ class ActualImportForm(forms.Form):
     file = forms.FileField(
         label=_("Export comptable (CSV ou Excel)"),
         help_text=_(
-            "Une ligne par écriture, avec les colonnes « Date », « Libellé », « Montant » et « Code ligne » (le "
-            "code de la ligne de budget)."
+            "Une ligne par écriture, avec les colonnes « Date », « Libellé », « Montant » (ou « Débit » et "
+            "« Crédit ») et « Code ligne » (le code de la ligne de budget)."
         ),
     )
