@@ -172,6 +172,10 @@ def test_the_cluster_budget_is_above_800_k_euros_across_its_offices_with_a_share
         BudgetLine.objects.filter(budget=budget, category=Category.STAFF).count()
         == StaffMember.objects.filter(association=cluster, left_on__isnull=True).count()
     )
+    # Every line has the code the accounting export names it by, so that the actuals can be imported.
+    codes = list(BudgetLine.objects.filter(budget=budget).values_list("code", flat=True))
+    assert all(codes) and len(set(codes)) == len(codes)
+    assert BudgetLine.objects.get(budget=budget, code="74-01").category == Category.SUBSIDY
     # One plan mutualised across territories, its common costs split to the cent.
     plan = ActionPlan.objects.get(association=cluster, year=2018)
     split = next(split for split in overview.plans if split.plan == plan)

@@ -197,9 +197,33 @@ def _budget(cluster: Association) -> Budget:
                 forecast_cents=_money(euros),
             )
         )
+    _code(lines)
     BudgetLine.objects.bulk_create(lines)
     _actuals(budget, lines)
     return budget
+
+
+# The account of the associations' chart of accounts (plan comptable associatif) each category is booked on.
+ACCOUNTS = {
+    Category.SUBSIDY: "74",
+    Category.EVENTS_INCOME: "706",
+    Category.PARTNERSHIPS: "754",
+    Category.OTHER_INCOME: "758",
+    Category.STAFF: "641",
+    Category.EVENTS: "623",
+    Category.PROGRAMMES: "622",
+    Category.OPERATIONS: "613",
+    Category.OTHER_EXPENSE: "628",
+}
+
+
+def _code(lines: list[BudgetLine]) -> None:
+    """Each line's analytic code, as the accounting export names it: its account, then its rank (« 641-03 »)."""
+    ranks: dict[str, int] = {}
+    for line in lines:
+        account = ACCOUNTS[Category(line.category)]
+        ranks[account] = ranks.get(account, 0) + 1
+        line.code = f"{account}-{ranks[account]:02d}"
 
 
 def _shared_plan(cluster: Association, territories: dict[str, Territory]) -> ActionPlan:
