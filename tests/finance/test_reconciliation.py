@@ -303,3 +303,79 @@ def test_the_queue_costs_the_same_queries_with_5_or_50_lines(client, accountant,
     [row] = reconciliation.queue_rows([line])
     assert row.proposal == reconciliation.proposal(line)
     assert [due.pk for due in row.candidates] == [due.pk for due in reconciliation.candidate_dues(line)]
+
+
+# -- returns: a payment the bank takes back ---------------------------------------------------------------------
+
+RETURNED_ON = datetime.date(2026, 3, 20)
+
+
+def _camt_return(payer: str, cents: int, reason: str = "AM04") -> bytes:
+    """A camt.053 statement holding one returned direct debit of ``payer``, with its ISO return reason."""
+    data = noisy.as_camt(
+        [Generated(RETURNED_ON, -cents, payer, "PRLV SEPA COTISATION", None)], statement_id="R1"
+    )
+    return data.replace(b"</TxDtls>", f"<RtrInf><Rsn><Cd>{reason}</Cd></Rsn></RtrInf></TxDtls>".encode())
+
+
+def test_a_returned_direct_debit_reopens_the_due_it_had_paid(network, dues, tmp_path):
+    from grappe.finance.services import good_standing, paid_amounts
+
+    run_import(network, tmp_path, noisy.as_csv(lines_for(dues)))
+    forez = dues["Forez Web"]
+    assert paid_amounts([forez.pk])[forez.pk] == Decimal("150.00")
+    assert good_standing(forez.membership, year=2026, on=datetime.date(2026, 9, 1)).in_good_standing
+
+    outcome = run_import(network, tmp_path, _camt_return("FOREZ WEB", 15000), "rejets.xml")
+
+    assert outcome.returned == 1
+    payment = Payment.objects.get(organisation__name="Forez Web")
+    assert payment.returned_on == RETURNED_ON and payment.return_reason == "AM04 — provision insuffisante"
+    assert payment.return_line.status == BankLine.Status.RETURN
+    assert paid_amounts([forez.pk]).get(forez.pk, Decimal(0)) == 0  # open again, the payment still on record
+    assert not good_standing(forez.membership, year=2026, on=datetime.date(2026, 9, 1)).in_good_standing
+    assert forez.pk in {due.id for due in reconciliation.open_dues(network.numelink)}
+    event = AuditEvent.objects.get(action="finance.payment_returned")
+    assert event.details["reason"] == "AM04 — provision insuffisante"
+    # The other payment of the first statement is untouched.
+    assert Payment.objects.get(organisation__name="Laboratoire Hubert Curien").returned_on is None
+
+
+def test_a_csv_return_names_its_payer_in_its_label(network, dues, tmp_path):
+    run_import(network, tmp_path, noisy.as_csv(lines_for(dues)))
+    rejected = Generated(RETURNED_ON, -30000, "", "REJET VIR LABORATOIRE HUBERT CURIEN", None)
+
+    outcome = run_import(network, tmp_path, noisy.as_csv([rejected], first=9), "rejets.csv")
+
+    assert outcome.returned == 1
+    assert Payment.objects.get(organisation__name="Laboratoire Hubert Curien").returned_on == RETURNED_ON
+
+
+def test_a_return_tied_to_nothing_or_to_two_payments_stays_a_debit_saying_so(network, dues, tmp_path):
+    run_import(network, tmp_path, noisy.as_csv(lines_for(dues)))
+    outcome = run_import(network, tmp_path, _camt_return("ENTREPRISE INCONNUE", 15000), "rejets.xml")
+    assert outcome.returned == 0
+    line = BankLine.objects.get(counterparty="ENTREPRISE INCONNUE")
+    assert (line.status, line.explanation) == (BankLine.Status.DEBIT, {"return": "unmatched"})
+    assert not Payment.objects.filter(returned_on__isnull=False).exists()
+    # A return of the right payer but another amount: nothing guessed either.
+    outcome = run_import(network, tmp_path, _camt_return("FOREZ WEB", 14999), "rejets-2.xml")
+    assert outcome.returned == 0 and not Payment.objects.filter(returned_on__isnull=False).exists()
+
+
+def test_a_payment_is_returned_once_never_before_it_came_and_never_without_a_reason(network, dues, tmp_path):
+    from grappe.finance.documents import issue_receipt
+    from grappe.finance.services import return_payment
+
+    run_import(network, tmp_path, noisy.as_csv(lines_for(dues)))
+    payment = Payment.objects.get(organisation__name="Forez Web")
+    with pytest.raises(FinanceError, match="avant d'avoir été reçu"):
+        return_payment(payment=payment, on=MARCH - datetime.timedelta(days=1), reason="AM04")
+    with pytest.raises(FinanceError, match="motif"):
+        return_payment(payment=payment, on=RETURNED_ON, reason="  ")
+    return_payment(payment=payment, on=RETURNED_ON, reason="chèque sans provision")
+    with pytest.raises(FinanceError, match="déjà été rejeté"):
+        return_payment(payment=payment, on=RETURNED_ON, reason="encore")
+    with pytest.raises(FinanceError, match="rien à attester"):
+        issue_receipt(payment=payment)
+    assert AuditEvent.objects.filter(action="finance.payment_returned").count() == 1

@@ -179,8 +179,16 @@ class PaymentAdmin(ShownOnlyAdmin):
         )
         obj.pk, obj.recorded_by, obj.created_at = recorded.pk, recorded.recorded_by, recorded.created_at
 
-    list_display = ("organisation", "association", "method", "reference", "amount", "received_on")
-    list_filter = ("method", "association")
+    list_display = (
+        "organisation",
+        "association",
+        "method",
+        "reference",
+        "amount",
+        "received_on",
+        "returned_on",
+    )
+    list_filter = ("method", "association", ("returned_on", admin.EmptyFieldListFilter))
     search_fields = ("organisation__name", "reference")
     list_select_related = ("organisation", "association")
     actions = ["receipt"]

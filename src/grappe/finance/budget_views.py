@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import has_staff_access, staff_view
@@ -105,7 +105,7 @@ def actual_create(request: HttpRequest, pk: int) -> HttpResponse:
         except UserError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, gettext_now("Réalisé enregistré : %(entry)s.") % {"entry": entry})
+            messages.success(request, gettext("Réalisé enregistré : %(entry)s.") % {"entry": entry})
             return redirect("budgets:detail", pk=budget.pk)
     context = {"budget": budget, "form": form, "title": _("Saisir un réalisé")}
     return render(request, "finance/actual_form.html", context)
@@ -124,7 +124,7 @@ def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except UserError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, gettext_now("Réalisé modifié : %(entry)s.") % {"entry": entry})
+            messages.success(request, gettext("Réalisé modifié : %(entry)s.") % {"entry": entry})
             return redirect("budgets:actuals", pk=budget.pk)
     context = {"budget": budget, "form": form, "entry": entry, "title": _("Modifier un réalisé")}
     return render(request, "finance/actual_form.html", context)
@@ -140,7 +140,7 @@ def actual_delete(request: HttpRequest, pk: int) -> HttpResponse:
         except UserError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, gettext_now("Réalisé supprimé : %(entry)s.") % {"entry": entry})
+            messages.success(request, gettext("Réalisé supprimé : %(entry)s.") % {"entry": entry})
         return redirect("budgets:actuals", pk=budget.pk)
     return render(request, "finance/actual_delete.html", {"budget": budget, "entry": entry})
 
@@ -166,7 +166,7 @@ def actual_import(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                gettext_now("%(count)d réalisé(s) importé(s), %(total)s € au total.")
+                gettext("%(count)d réalisé(s) importé(s), %(total)s € au total.")
                 % {"count": outcome.entries, "total": budgets.euros(outcome.total_cents)},
             )
             return redirect("budgets:detail", pk=budget.pk)

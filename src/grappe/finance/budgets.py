@@ -260,7 +260,8 @@ def _dues_items(budget: Budget) -> Iterator[_Item]:
     ).annotate(site_departement=Subquery(site.values("departement_code")[:1]))
     paid = {
         due_id: cents(total)
-        for due_id, total in Allocation.objects.filter(due__in=dues.values("pk"))
+        for due_id, total in Allocation.objects.counted()
+        .filter(due__in=dues.values("pk"))
         .values("due_id")
         .annotate(total=Sum("amount"))
         .values_list("due_id", "total")

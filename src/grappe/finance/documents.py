@@ -207,6 +207,11 @@ def issue_receipt(*, payment: Payment, user: Any = None, on: datetime.date | Non
     existing = Document.objects.filter(payment=payment, kind=Document.Kind.RECEIPT).first()
     if existing is not None:
         return Rendered(existing, False)
+    if payment.returned_on is not None:
+        raise FinanceError(
+            _("« %(payment)s » a été rejeté par la banque le %(date)s : il n'y a rien à attester.")
+            % {"payment": payment, "date": payment.returned_on.strftime("%d/%m/%Y")}
+        )
     settings = _billing(payment.association)
     allocations = list(
         payment.allocations.select_related("due__membership__organisation").order_by("due__year")

@@ -257,6 +257,19 @@ class Payment(models.Model):
         related_name="payments",
     )
 
+    # A payment the bank took back (a returned direct debit, a transfer recalled): kept, with when and why, and
+    # counted for nothing, so that the dues it had settled are open again (``Allocation.objects.counted``).
+    returned_on = models.DateField(_("rejeté le"), null=True, blank=True)
+    return_reason = models.CharField(_("motif du rejet"), max_length=200, blank=True)
+    return_line = models.ForeignKey(
+        "BankLine",
+        verbose_name=_("ligne du rejet"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returned_payments",
+    )
+
     class Meta:
         verbose_name = _("paiement")
         verbose_name_plural = _("paiements")
@@ -271,6 +284,12 @@ class Payment(models.Model):
         }
 
 
+class AllocationQuerySet(models.QuerySet["Allocation"]):
+    def counted(self) -> AllocationQuerySet:
+        """The allocations that settle their due: those of a payment the bank took back settle nothing."""
+        return self.filter(payment__returned_on__isnull=True)
+
+
 class Allocation(models.Model):
     """The part of a payment that settles a due."""
 
@@ -281,6 +300,8 @@ class Allocation(models.Model):
         Due, verbose_name=_("cotisation"), on_delete=models.PROTECT, related_name="allocations"
     )
     amount = models.DecimalField(_("montant affecté"), max_digits=10, decimal_places=2)
+
+    objects = AllocationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("affectation")
@@ -488,6 +509,7 @@ class BankLine(models.Model):
         CONFIRMED = "confirmed", _("rapproché par un salarié")
         REJECTED = "rejected", _("écarté")
         DEBIT = "debit", _("débit (hors cotisations)")
+        RETURN = "return", _("rejet d'un paiement rapproché")
 
     statement = models.ForeignKey(
         BankStatement, verbose_name=_("relevé"), on_delete=models.PROTECT, related_name="lines"

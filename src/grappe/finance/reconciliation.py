@@ -5,7 +5,9 @@ transaction, it keeps every line (debits too), skips lines already imported (sam
 export: a line's fingerprint is its account, date, amount, texts and rank among identical lines), and runs
 the pure engine (``matching``) on the new credits. Confident matches become ``Payment`` and ``Allocation``
 records through ``services.record_payment``; the rest wait in the queue, where ``confirm_line`` and
-``reject_line`` (with a reason) settle them. Every step leaves an audit event.
+``reject_line`` (with a reason) settle them. A debit that gives a payment back (a returned direct debit, a
+recalled transfer) is tied to the credit it returns and marks its payments returned (``match_returns``), so
+the dues they settled are open again. Every step leaves an audit event.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from grappe.core.audit import record_event
 from grappe.core.chunks import chunked
 from grappe.finance import fees, matching, selectors
 from grappe.finance.models import BankLine, BankStatement, Document, Due, Payment
-from grappe.finance.services import FinanceError, paid_amounts, record_payment
+from grappe.finance.services import FinanceError, paid_amounts, record_payment, return_payment
 from grappe.finance.statements import Statement, StatementLine, read_statement
+from grappe.france.text import clean_text, fold
 from grappe.registry.models import Association
 
 ACTION_LABELS = {
@@ -70,6 +73,7 @@ class ImportOutcome:
     known_lines: int
     matched: int
     queued: int
+    returned: int = 0  # payments taken back by the bank (returned direct debits, recalled transfers)
 
 
 def file_digest(path: Path) -> str:
@@ -144,6 +148,7 @@ def _store(
     matched, queued = match_lines(
         association=association, lines=[line for line in new if line.amount > 0], user=user
     )
+    returned = match_returns(lines=[line for line in new if line.amount < 0 and is_return(line)], user=user)
     record_event(
         action="finance.statement_import",
         user=user,
@@ -154,9 +159,89 @@ def _store(
             "already_imported": len(statement.lines) - len(new),
             "matched": matched,
             "queued": queued,
+            "returned": returned,
         },
     )
-    return ImportOutcome(record, False, len(new), len(statement.lines) - len(new), matched, queued)
+    return ImportOutcome(record, False, len(new), len(statement.lines) - len(new), matched, queued, returned)
+
+
+# -- returns: a payment the bank takes back -------------------------------------------------------------------
+
+# The reasons of SEPA R-transactions (ISO 20022 ExternalReturnReason1Code) a member's bank gives most often.
+RETURN_REASONS = {
+    "AC01": gettext_lazy("numéro de compte incorrect"),
+    "AC04": gettext_lazy("compte clôturé"),
+    "AC06": gettext_lazy("compte bloqué"),
+    "AM04": gettext_lazy("provision insuffisante"),
+    "MD01": gettext_lazy("pas de mandat"),
+    "MD06": gettext_lazy("remboursement demandé par le débiteur"),
+    "MS02": gettext_lazy("refus du débiteur"),
+    "MS03": gettext_lazy("motif non communiqué"),
+    "SL01": gettext_lazy("service spécifique de la banque du débiteur"),
+}
+# How French banks' CSV exports word a returned payment when the file has no structured return.
+_RETURN_WORDS = ("rejet", "retour", "impaye")
+
+
+def is_return(line: BankLine) -> bool:
+    """A debit that gives back a payment received: a CAMT return or reversal, or a CSV line worded as one."""
+    if line.raw.get("return_reason") is not None or line.raw.get("reversal") == "true":
+        return True
+    return fold(line.remittance).startswith(_RETURN_WORDS)
+
+
+def return_reason(line: BankLine) -> str:
+    code = (line.raw.get("return_reason") or "").strip().upper()
+    if code:
+        known = RETURN_REASONS.get(code)
+        return f"{code} — {known}" if known else code
+    return clean_text(line.remittance)[:200] or str(_("rejet de la banque"))
+
+
+def match_returns(*, lines: Sequence[BankLine], user: Any = None) -> int:
+    """Tie each return to the credit it gives back — the one reconciled line of the same payer (by name) and
+    the same amount, booked before it — and mark that line's payments returned (``services.return_payment``):
+    the dues they settled are open again. A return tied to nothing, or to more than one line, stays a debit
+    saying so, for a person to look at; nothing is guessed. Returns the number of lines tied."""
+    tied = 0
+    for line in lines:
+        original = _returned_line(line)
+        if original is None:
+            line.explanation = {"return": "unmatched"}
+            line.save(update_fields=["explanation"])
+            continue
+        reason = return_reason(line)
+        for payment in original.payments.filter(returned_on__isnull=True):
+            return_payment(payment=payment, on=line.booked_on, reason=reason, line=line, user=user)
+        line.status = BankLine.Status.RETURN
+        line.explanation = {"return": "matched", "line": original.pk}
+        line.save(update_fields=["status", "explanation"])
+        tied += 1
+    return tied
+
+
+def _returned_line(line: BankLine) -> BankLine | None:
+    """The credit ``line`` gives back. Its payer is the return's counterparty, or, in a CSV export whose debits
+    name no payer, the one the return's label names."""
+    payer, label = fold(line.counterparty), f" {fold(line.remittance)} "
+
+    def same_payer(candidate: BankLine) -> bool:
+        name = fold(candidate.counterparty)
+        return bool(name) and (name == payer if payer else f" {name} " in label)
+
+    candidates = (
+        BankLine.objects.filter(
+            association_id=line.association_id,
+            amount=-line.amount,
+            booked_on__lte=line.booked_on,
+            status__in=[BankLine.Status.MATCHED, BankLine.Status.CONFIRMED],
+            payments__returned_on__isnull=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    paid_by_payer = [candidate for candidate in candidates if same_payer(candidate)]
+    return paid_by_payer[0] if len(paid_by_payer) == 1 else None
 
 
 def _line(

@@ -28,7 +28,8 @@ class DueFilters:
 
 def _with_paid(dues: QuerySet[Due]) -> QuerySet[Due]:
     paid = (
-        Allocation.objects.filter(due_id=OuterRef("pk"))
+        Allocation.objects.counted()
+        .filter(due_id=OuterRef("pk"))
         .values("due_id")
         .annotate(total=Sum("amount"))
         .values("total")
@@ -86,7 +87,9 @@ def due_totals(dues: QuerySet[Due]) -> DueTotals:
     live = dues.filter(cancelled_at__isnull=True).order_by()
     totals = live.aggregate(issued=Sum("amount"))
     # Summed from the allocations themselves: aggregating the ``paid`` subquery annotation is not portable.
-    paid = Allocation.objects.filter(due__in=live.values("pk")).aggregate(total=Sum("amount"))["total"]
+    paid = (
+        Allocation.objects.counted().filter(due__in=live.values("pk")).aggregate(total=Sum("amount"))["total"]
+    )
     return DueTotals(live.count(), totals["issued"] or Decimal(0), paid or Decimal(0))
 
 

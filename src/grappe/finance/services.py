@@ -29,6 +29,7 @@ from grappe.registry.models import Association, Membership, Organisation
 ACTION_LABELS = {
     "finance.generate_dues": gettext_lazy("génération des cotisations"),
     "finance.payment": gettext_lazy("enregistrement d'un paiement"),
+    "finance.payment_returned": gettext_lazy("rejet d'un paiement par la banque"),
     "finance.cancel_due": gettext_lazy("annulation d'une cotisation"),
 }
 
@@ -231,7 +232,7 @@ def cancel_due(*, due: Due, reason: str, user: Any = None) -> Due:
         raise FinanceError(_("Indiquez le motif de l'annulation de « %(due)s ».") % {"due": due})
     if due.cancelled_at is not None:
         raise FinanceError(_("« %(due)s » est déjà annulée.") % {"due": due})
-    if due.allocations.exists():
+    if due.allocations.counted().exists():
         raise FinanceError(
             _("« %(due)s » a déjà reçu des paiements : elle ne peut pas être annulée.") % {"due": due},
             hint=_("Remboursez ou réaffectez d'abord ces paiements."),
@@ -249,7 +250,12 @@ def paid_amounts(due_ids: Iterable[int]) -> dict[int, Decimal]:
     """What has been allocated to each due so far."""
     paid: dict[int, Decimal] = defaultdict(Decimal)
     for chunk in chunked(sorted(set(due_ids))):
-        rows = Allocation.objects.filter(due_id__in=chunk).values("due_id").annotate(total=Sum("amount"))
+        rows = (
+            Allocation.objects.counted()
+            .filter(due_id__in=chunk)
+            .values("due_id")
+            .annotate(total=Sum("amount"))
+        )
         for row in rows:
             paid[row["due_id"]] = row["total"]
     return paid
@@ -375,6 +381,44 @@ def record_payment(
         target=payment,
         parent=organisation,
         details={"amount": amount, "dues": [str(due) for due, _share in plan]},
+    )
+    return payment
+
+
+@transaction.atomic
+def return_payment(
+    *, payment: Payment, on: datetime.date, reason: str, line: Any = None, user: Any = None
+) -> Payment:
+    """Record that the bank took ``payment`` back on ``on`` (a returned direct debit, a recalled transfer): the
+    payment stays on record with the date and the reason and settles nothing from then on, so the dues it had
+    settled are open again, and the member's standing follows."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    reason = reason.strip()
+    if payment.returned_on is not None:
+        raise FinanceError(
+            _("« %(payment)s » a déjà été rejeté le %(date)s.")
+            % {"payment": payment, "date": payment.returned_on.strftime("%d/%m/%Y")}
+        )
+    if not reason:
+        raise FinanceError(_("Indiquez le motif du rejet de « %(payment)s ».") % {"payment": payment})
+    if on < payment.received_on:
+        raise FinanceError(
+            _("« %(payment)s » ne peut pas être rejeté le %(date)s, avant d'avoir été reçu.")
+            % {"payment": payment, "date": on.strftime("%d/%m/%Y")}
+        )
+    payment.returned_on, payment.return_reason, payment.return_line = on, reason[:200], line
+    payment.save(update_fields=["returned_on", "return_reason", "return_line"])
+    record_event(
+        action="finance.payment_returned",
+        user=user,
+        target=payment,
+        parent=payment.organisation,
+        details={
+            "amount": payment.amount,
+            "on": on,
+            "reason": payment.return_reason,
+            "dues": [str(allocation.due) for allocation in payment.allocations.select_related("due")],
+        },
     )
     return payment
 

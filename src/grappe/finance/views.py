@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -89,18 +89,18 @@ def send_reminders(request: HttpRequest) -> HttpResponse:
     )
     messages.success(
         request,
-        gettext_now("%(sent)d relance(s) envoyée(s), %(already)d déjà envoyée(s) à ce niveau.")
+        gettext("%(sent)d relance(s) envoyée(s), %(already)d déjà envoyée(s) à ce niveau.")
         % {"sent": run.sent, "already": run.already_sent},
     )
     if run.without_address:
         messages.warning(
             request,
-            gettext_now("Sans adresse e-mail (contact facturation ou e-mail de l'organisation) : %(names)s.")
+            gettext("Sans adresse e-mail (contact facturation ou e-mail de l'organisation) : %(names)s.")
             % {"names": ", ".join(sorted(set(run.without_address))[:20])},
         )
     if run.failed:
         messages.error(
-            request, gettext_now("Envoi impossible : %(names)s.") % {"names": "; ".join(run.failed[:5])}
+            request, gettext("Envoi impossible : %(names)s.") % {"names": "; ".join(run.failed[:5])}
         )
     return redirect("finance:due_list")
 
@@ -123,19 +123,21 @@ def statement_list(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(error))
         else:
             if outcome.already_imported:
-                messages.info(request, gettext_now("Ce relevé a déjà été importé : rien n'a changé."))
+                messages.info(request, gettext("Ce relevé a déjà été importé : rien n'a changé."))
             else:
                 messages.success(
                     request,
-                    gettext_now(
+                    gettext(
                         "%(new)d ligne(s) importée(s) (%(known)d déjà connue(s)) : %(matched)d paiement(s) "
-                        "rapproché(s), %(queued)d à rapprocher."
+                        "rapproché(s), %(queued)d à rapprocher, %(returned)d paiement(s) rejeté(s) par la banque "
+                        "(cotisations de nouveau dues)."
                     )
                     % {
                         "new": outcome.new_lines,
                         "known": outcome.known_lines,
                         "matched": outcome.matched,
                         "queued": outcome.queued,
+                        "returned": outcome.returned,
                     },
                 )
             return redirect("finance:queue")
@@ -157,21 +159,21 @@ def decide_line(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(BankLine, pk=pk)
     form = LineDecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, gettext_now("Choisissez une action pour cette ligne."))
+        messages.error(request, gettext("Choisissez une action pour cette ligne."))
         return redirect("finance:queue")
     action, data = form.cleaned_data["action"], form.cleaned_data
     try:
         if action == "reject":
             reconciliation.reject_line(line=line, reason=data["reason"] or "", user=request.user)
-            messages.success(request, gettext_now("Ligne écartée : %(line)s.") % {"line": line})
+            messages.success(request, gettext("Ligne écartée : %(line)s.") % {"line": line})
         else:
             due = None
             if action == "choose":
                 due = Due.objects.filter(pk=data["due"] or 0).first()
                 if due is None:
-                    raise UserError(gettext_now("Choisissez la cotisation que cette ligne règle."))
+                    raise UserError(gettext("Choisissez la cotisation que cette ligne règle."))
             reconciliation.confirm_line(line=line, due=due, reason=data["reason"] or "", user=request.user)
-            messages.success(request, gettext_now("Paiement enregistré : %(line)s.") % {"line": line})
+            messages.success(request, gettext("Paiement enregistré : %(line)s.") % {"line": line})
     except UserError as error:
         messages.error(request, str(error))
     return redirect("finance:queue")
