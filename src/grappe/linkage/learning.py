@@ -17,7 +17,7 @@ between the same two — a hundred spellings of one company against a hundred of
 pairs, and one answer settles them all — and one per combination of levels before a second of the same — an
 answer about a combination already answered teaches little. Pairs whose two records are already in one group
 come last: a « yes » changes no grouping. On PATSTAT (names only) the 25 first answers then join Philips' two
-spellings families (F1 0.857 → 0.981), where they had been spent on pairs between the same two groups.
+spellings families (F1 0.853 → 0.981), where they had been spent on pairs between the same two groups.
 
 The shifts are stored in the settings (``learned_weights``, ``learned_prior_bits``), so a run's settings
 say exactly which model scored it and round-trip through JSON like the rest.
