@@ -171,6 +171,10 @@ def test_address_normalisation() -> None:
         ("Gist-Brocades N.V., Delft, NL", "GIST BROCADES BV"),
         ("Verkade Textiel N.V. te Zaandam.", "VERKADE TEXTIEL NV"),  # Dutch seat: "te" (at) a town
         ("Tebodin Te Velde B.V.", "TEBODIN TE VELDE BV"),  # "te" inside the name stays
+        # A street and its number written after the legal form: the address, not the name.
+        ("Koninklijke Philips Electronics N.V. Groenewoudseweg 1", "KONINKLIJKE PHILIPS ELECTRONICS N.V."),
+        ("Musterfirma GmbH Hauptstrasse 12a", "MUSTERFIRMA G.M.B.H."),
+        ("Atelier 2000 SARL", "ATELIER 2000"),  # a number in the name, before the form, stays
         ("Canon Europa Naamlooze Vennootshap", "Canon Europa"),  # misspelt by one letter
         ("Koninklike Philips", "Philips"),
     ],

@@ -237,14 +237,15 @@ def _join_single_letters(text: str) -> str:
 
 
 def _without_seat(text: str) -> str:
-    """The name without what follows a legal form and a comma, or a legal form and Dutch "te" (at): "Gist-
-    Brocades N.V., Delft, NL", "Acme Inc., Boston" or "Sara Lee/DE N.V. te Utrecht" is how registries and
-    patent offices write a company and its seat, and the seat is not part of the name."""
+    """The name without what follows a legal form and a comma, or a legal form and Dutch "te" (at), or a
+    legal form and a street ending in its number: "Gist-Brocades N.V., Delft, NL", "Acme Inc., Boston", "Sara
+    Lee/DE N.V. te Utrecht" or "Philips Electronics N.V. Groenewoudseweg 1" is how registries and patent
+    offices write a company and its seat or address, which are not part of the name."""
     forms = sorted(LEGAL_FORM_WORDS | TRAILING_LEGAL_FORM_WORDS)
     spelled = [" ".join(word) for word in forms if 2 <= len(word) <= 4 and word.isalpha()]  # "b v,"
     alternatives = "|".join(sorted(set(forms) | set(spelled), key=len, reverse=True))
     alternatives = _form_phrases(separator="\\s+") + "|" + alternatives
-    return f"regexp_replace({text}, '^(.*?[a-z0-9].*?\\s(?:{alternatives}))(?:\\.?\\s*,|\\.?\\s+te\\s).*$', '\\1')"
+    return f"regexp_replace({text}, '^(.*?[a-z0-9].*?\\s(?:{alternatives}))(?:\\.?\\s*,|\\.?\\s+te\\s|\\.?\\s+[a-z][^,]*\\s[0-9]+[a-z]?\\s*$).*$', '\\1')"
 
 
 def _form_phrases(separator: str = " ") -> str:
