@@ -8,7 +8,6 @@ entry. The helpers below only shape data for the templates.
 from __future__ import annotations
 
 import datetime
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -726,10 +725,7 @@ def import_decisions(request: HttpRequest, merger_id: int) -> HttpResponse:
     upload = form.cleaned_data["file"]
     try:
         check_upload_size(upload)
-        with (
-            tempfile.TemporaryDirectory(prefix="grappe-decisions-") as folder,
-            upload_on_disk(upload, Path(folder)) as path,
-        ):
+        with upload_on_disk(upload, prefix="grappe-decisions-") as path:
             changed = services.import_decisions(merger=merger, path=path, user=request.user)
     except UserError as error:
         messages.error(request, str(error))
