@@ -9,19 +9,10 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from browser.sessions import log_in
 from finance.test_budgets import budget  # noqa: F401  (the fixture: a 2026 budget with two shared plans)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(live_server, page, user) -> None:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 def test_the_director_reads_the_budget_follows_a_shared_plan_and_downloads_it(
@@ -30,7 +21,7 @@ def test_the_director_reads_the_budget_follows_a_shared_plan_and_downloads_it(
     budget,  # noqa: F811
     hq_user,
 ):
-    _log_in(live_server, page, hq_user)
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/budgets/")
     page.get_by_role("navigation").get_by_role("link", name="Budgets").first.wait_for()
     page.get_by_role("link", name="Budget 2026").click()
@@ -71,7 +62,7 @@ def test_the_director_adds_an_actual_entry_and_the_budget_shows_it(
     from grappe.finance.budget_models import BudgetLine
 
     BudgetLine.objects.filter(label="Valence").update(code="641-VAL")
-    _log_in(live_server, page, hq_user)
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/budgets/{budget.pk}/")
     drome = page.locator("#budget-territories").get_by_role("row", name="Drôme-Ardèche")
     expect(drome.locator("td").nth(3)).to_have_text("2 500,00 €")  # actual expenses: its share of a plan
@@ -121,7 +112,7 @@ def test_the_budget_pages_pass_axe_core_wcag_rules(
         "actual_create": reverse("budgets:actual_create", args=[budget.pk]),
         "actuals": reverse("budgets:actuals", args=[budget.pk]),
     }
-    _log_in(live_server, page, hq_user)
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}{urls[page_name]}")
     # As the accessibility suite does: evaluated through DevTools, so the app's script policy stays untouched.
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")

@@ -12,14 +12,14 @@ import pytest
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
-from browser.test_sort_browser import _session_cookie
+from browser.sessions import log_in
 from grappe.registry.models import Membership, SavedFilter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_save_a_filter_then_export_ticked_rows(live_server, page, registry, hq_user, tmp_path: Path):
-    page.context.add_cookies(_session_cookie(live_server, hq_user))
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/organisations/?departement=42")
 
     page.get_by_text("Enregistrer ce filtre", exact=True).first.click()
@@ -52,7 +52,7 @@ def test_staff_save_a_filter_then_export_ticked_rows(live_server, page, registry
 
 
 def test_an_empty_selection_is_refused_on_the_list(live_server, page, registry, hq_user):
-    page.context.add_cookies(_session_cookie(live_server, hq_user))
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/organisations/?departement=42")
 
     page.get_by_role("button", name="Appliquer à la sélection").click()
@@ -65,7 +65,7 @@ def test_staff_end_a_ticked_membership_with_a_date_and_a_reason(live_server, pag
     hq_user.user_permissions.add(
         Permission.objects.get(codename="change_organisation", content_type__app_label="registry")
     )
-    page.context.add_cookies(_session_cookie(live_server, hq_user))
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/adhesions/?association={registry.numelink.pk}")
 
     page.get_by_label(f"Sélectionner l'adhésion de {registry.drome_logiciels.name} à Numélink").check()

@@ -6,20 +6,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from browser.sessions import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _log_in(live_server, page, user) -> None:
-    page.context.add_cookies([_session_cookie(live_server, user)])
+    log_in(live_server, page, user)
     page.goto(f"{live_server.url}/")
-
-
-def _session_cookie(live_server, user) -> dict:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
 
 
 def test_a_click_on_a_departement_of_the_map_lists_its_members(live_server, page, registry, hq_user):

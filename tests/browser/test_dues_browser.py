@@ -6,24 +6,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from browser.sessions import log_in
 from finance.conftest import bill_registry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _log_in(live_server, page, user) -> None:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
 def test_filtering_the_dues_by_state_and_name_updates_the_list_in_place(live_server, page, registry, hq_user):
     paid, partial = bill_registry(registry)
-    _log_in(live_server, page, hq_user)
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/cotisations/?year=2026")
     expect(page.get_by_role("heading", name="Cotisations", exact=True)).to_be_visible()
     results = page.locator("#results")

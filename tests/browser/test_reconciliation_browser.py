@@ -9,22 +9,13 @@ import pytest
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
+from browser.sessions import log_in
 from finance import noisy_statements as noisy
 from finance.conftest import bill_registry
 from grappe.finance.matching import due_reference
 from grappe.finance.models import BankLine, Due, Payment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(live_server, page, user) -> None:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 def test_importing_a_statement_then_setting_a_line_aside(live_server, page, registry, hq_user, tmp_path):
@@ -43,7 +34,7 @@ def test_importing_a_statement_then_setting_a_line_aside(live_server, page, regi
             ]
         )
     )
-    _log_in(live_server, page, hq_user)
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/cotisations/releves/")
     page.get_by_label("Compte de l'association").select_option(label="Numélink")
     page.get_by_label("Relevé bancaire").set_input_files(str(statement))

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from browser.sessions import log_in
 from grappe.registry.models import Establishment, Organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,7 +22,7 @@ def test_staff_sort_the_organisations_by_a_column_header(live_server, page, regi
     for name in ("AUBERT Conseil", "ANDRÉ Logiciels", "Afon Data"):
         org = Organisation.objects.create(name=name)
         Establishment.objects.create(organisation=org, city="Saint-Étienne", departement_code="42")
-    page.context.add_cookies(_session_cookie(live_server, hq_user))
+    log_in(live_server, page, hq_user)
 
     page.goto(f"{live_server.url}/organisations/?q=saint+etienne")
     names = _names(page)
@@ -44,18 +45,3 @@ def test_staff_sort_the_organisations_by_a_column_header(live_server, page, regi
     search.press_sequentially("logiciels", delay=20)
     page.get_by_role("button", name="Rechercher").click()
     expect(page).to_have_url(re.compile(r"tri=-nom"))
-
-
-def _session_cookie(live_server, user) -> list[dict]:
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return [
-        {
-            "name": settings.SESSION_COOKIE_NAME,
-            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-            "url": live_server.url,
-        }
-    ]

@@ -8,20 +8,11 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from browser.sessions import log_in
 from browser.test_phone_browser import OVERFLOWING, PHONE
 from startups.conftest import pipeline  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(live_server, page, user) -> None:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 def _column(page, stage: str):
@@ -29,7 +20,7 @@ def _column(page, stage: str):
 
 
 def test_moving_a_card_updates_the_board_in_place(live_server, page, pipeline, hq_user) -> None:  # noqa: F811
-    _log_in(live_server, page, hq_user)
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/start-up/")
     expect(page.get_by_role("heading", name="Vivier de start-up")).to_be_visible()
     expect(_column(page, "sourced")).to_contain_text("Drômoise Robotique")
@@ -61,7 +52,7 @@ def test_the_board_works_without_javascript_and_filters_by_territory(
 ) -> None:
     context = browser.new_context(locale="fr-FR", java_script_enabled=False)
     page = context.new_page()
-    _log_in(live_server, page, hq_user)
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/start-up/")
     page.get_by_label("Territoire").select_option(str(registry.drome_ardeche.pk))
     page.get_by_role("button", name="Filtrer").click()
@@ -80,7 +71,7 @@ def test_the_board_works_without_javascript_and_filters_by_territory(
 def test_the_board_fits_a_phone_with_its_columns_stacked(live_server, browser, pipeline, hq_user) -> None:  # noqa: F811
     context = browser.new_context(**PHONE)
     phone = context.new_page()
-    _log_in(live_server, phone, hq_user)
+    log_in(live_server, phone, hq_user)
     phone.goto(f"{live_server.url}/start-up/")
     expect(_column(phone, "sourced")).to_contain_text("Drômoise Robotique")
 
@@ -110,7 +101,7 @@ def test_a_project_its_founders_and_an_application_are_edited_without_javascript
     )
     context = browser.new_context(locale="fr-FR", java_script_enabled=False)
     page = context.new_page()
-    _log_in(live_server, page, hq_user)
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/start-up/{pipeline.drome.pk}/")
 
     page.get_by_role("link", name="Modifier", exact=True).first.click()

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
-from browser.test_sort_browser import _session_cookie
+from browser.sessions import log_in
 from grappe.registry.models import Tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +20,7 @@ def test_staff_tag_two_organisations_then_find_them_by_the_tag(live_server, page
     hq_user.user_permissions.add(
         Permission.objects.get(codename="change_organisation", content_type__app_label="registry")
     )
-    page.context.add_cookies(_session_cookie(live_server, hq_user))
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/organisations/?departement=42")
 
     page.get_by_label(f"Sélectionner {registry.atelier_forezien.name}").check()
@@ -51,7 +51,7 @@ def test_head_office_renames_then_merges_tags_from_the_list_s_filter(live_server
     relancer = Tag.objects.create(association=registry.numelink, name="À relancer")
     registry.multisite.tags.add(salon)
     registry.drome_logiciels.tags.add(salon, relancer)
-    page.context.add_cookies(_session_cookie(live_server, hq_user))
+    log_in(live_server, page, hq_user)
     page.goto(f"{live_server.url}/organisations/")
 
     page.get_by_text("Filtres", exact=True).click()

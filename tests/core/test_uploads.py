@@ -46,9 +46,16 @@ def test_an_unreadable_upload_is_deleted_and_a_readable_one_kept(tmp_path, setti
     assert Path(job.file.path).exists()
 
 
-def test_an_upload_on_disk_for_a_reader_that_takes_a_path(tmp_path) -> None:
-    with upload_on_disk(SimpleUploadedFile("decisions.csv", b"id;decision\n"), tmp_path) as path:
-        assert path.read_bytes() == b"id;decision\n"
+def test_an_upload_on_disk_for_a_reader_that_takes_a_path_is_removed_after_the_block() -> None:
+    with upload_on_disk(SimpleUploadedFile("C:/moi/decisions.csv", b"id;decision\n")) as path:
+        assert path.name == "decisions.csv" and path.read_bytes() == b"id;decision\n"
+    assert not path.parent.exists()
+
+
+def test_an_upload_on_disk_is_removed_when_the_reader_refuses_it() -> None:
+    with pytest.raises(UserError), upload_on_disk(SimpleUploadedFile("releve.csv", b"x")) as path:
+        raise UserError("illisible")
+    assert not path.parent.exists()
 
 
 def test_a_mapping_missing_a_required_field_or_leaving_a_named_column_out_needs_a_person() -> None:

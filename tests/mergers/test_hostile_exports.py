@@ -4,33 +4,25 @@ located message, the page answers, and nothing is kept."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
 from grappe.mergers.models import Merger, PlanJob
 from intake.hostile import HEADER, MEMBER, far_cell_xlsx, ods_row, write_ods
 
-from . import scenario
-from .test_planning import ask_for_plan
+from .test_planning import ask_for_plan, media_root, world  # noqa: F401 (fixtures: the plan's folder and registries)
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.GRAPPE_MERGERS_PLAN_IN_BACKGROUND = False
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> scenario.Scenario:
-    return scenario.build(tmp_path, import_absorbed=False)
-
-
 @pytest.mark.parametrize("kind", ["far-cell", "repeated-row"])
-def test_a_hostile_export_is_refused_and_not_kept(manager_client, world, tmp_path, media_root, kind):
+def test_a_hostile_export_is_refused_and_not_kept(
+    manager_client,
+    world,  # noqa: F811
+    tmp_path,
+    media_root,  # noqa: F811
+    kind,
+):
     if kind == "far-cell":
         export, words = (
             far_cell_xlsx(tmp_path / "export.xlsx", "XFD1048576", dimension=None),

@@ -10,8 +10,6 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.test import Client
 from django.urls import reverse
 
 from grappe.core.models import AuditEvent
@@ -26,15 +24,6 @@ def _csv(response) -> list[list[str]]:
     raw = b"".join(response.streaming_content)
     assert raw.startswith("\ufeff".encode())
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-
-
-def _editor(user) -> Client:
-    user.user_permissions.add(
-        Permission.objects.get(codename="change_organisation", content_type__app_label="registry")
-    )
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_list_offers_a_checkbox_per_row_and_the_whole_filtered_selection(registry, hq_client):
@@ -99,8 +88,8 @@ def test_refusals_go_back_to_the_list_with_a_message(registry, hq_client, data, 
     assert message in response.content.decode()
 
 
-def test_a_selection_outside_the_territory_is_refused_whole(registry, territorial_user):
-    client = _editor(territorial_user)
+def test_a_selection_outside_the_territory_is_refused_whole(registry, territorial_user, editor_client):
+    client = editor_client(territorial_user)
     atelier = registry.atelier_forezien  # Saint-Étienne (42): outside Drôme-Ardèche
     standard = MembershipType.objects.create(association=registry.numelink, name="Standard")
     ticked = {"org": [registry.drome_logiciels.pk, atelier.pk], "requete": "q=x"}
@@ -121,8 +110,10 @@ def test_a_selection_outside_the_territory_is_refused_whole(registry, territoria
     assert atelier.name not in {row[0] for row in rows}
 
 
-def test_changing_the_type_is_confirmed_with_its_count_then_audited_per_membership(registry, hq_user):
-    client = _editor(hq_user)
+def test_changing_the_type_is_confirmed_with_its_count_then_audited_per_membership(
+    registry, hq_user, editor_client
+):
+    client = editor_client(hq_user)
     premium = MembershipType.objects.create(association=registry.numelink, name="Premium")
     MembershipType.objects.create(association=registry.auvergne_tic, name="Premium Auvergne")
     Membership.objects.create(  # ended: keeps its type
@@ -156,8 +147,8 @@ def test_changing_the_type_is_confirmed_with_its_count_then_audited_per_membersh
     assert events.count() == 4 and {e.user for e in events} == {hq_user}
 
 
-def test_a_stale_confirmation_changes_nothing(registry, hq_user):
-    client = _editor(hq_user)
+def test_a_stale_confirmation_changes_nothing(registry, hq_user, editor_client):
+    client = editor_client(hq_user)
     premium = MembershipType.objects.create(association=registry.numelink, name="Premium")
     data = {"action": "type", "tout": "oui", "type": premium.pk, "confirmer": "2"}  # 4 by now
 

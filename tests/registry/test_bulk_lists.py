@@ -11,8 +11,6 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.test import Client
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,15 +28,6 @@ def _csv(response) -> list[list[str]]:
     assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
     raw = b"".join(response.streaming_content)
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-
-
-def _editor(user) -> Client:
-    user.user_permissions.add(
-        Permission.objects.get(codename="change_organisation", content_type__app_label="registry")
-    )
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _membership(registry, organisation) -> Membership:
@@ -141,8 +130,8 @@ def test_membership_export_and_emails_of_ticked_rows(registry, hq_client):
     assert "2 adhésions sélectionnées" in page
 
 
-def test_changing_the_type_of_ticked_memberships_is_confirmed_then_audited(registry, hq_user):
-    client = _editor(hq_user)
+def test_changing_the_type_of_ticked_memberships_is_confirmed_then_audited(registry, hq_user, editor_client):
+    client = editor_client(hq_user)
     premium = MembershipType.objects.create(association=registry.numelink, name="Premium")
     drome = _membership(registry, registry.drome_logiciels)
     data = {"action": "type", "adhesion": [drome.pk], "requete": "", "type": premium.pk}
@@ -160,8 +149,10 @@ def test_changing_the_type_of_ticked_memberships_is_confirmed_then_audited(regis
 # -- memberships: end --------------------------------------------------------------------------------------------
 
 
-def test_ending_memberships_asks_the_date_and_reason_confirms_the_count_then_audits_each(registry, hq_user):
-    client = _editor(hq_user)
+def test_ending_memberships_asks_the_date_and_reason_confirms_the_count_then_audits_each(
+    registry, hq_user, editor_client
+):
+    client = editor_client(hq_user)
     selection = {"action": "end", "tout": "oui", "requete": f"association={registry.numelink.pk}"}
     ending = {**selection, "choisi": "oui", "fin": "31/12/2025", "motif": "resignation", "precisions": ""}
 
@@ -186,8 +177,8 @@ def test_ending_memberships_asks_the_date_and_reason_confirms_the_count_then_aud
     assert Membership.objects.get(organisation=registry.volcans_cloud).status == Membership.Status.ACTIVE
 
 
-def test_an_end_date_ahead_is_recorded_without_ending_the_membership_yet(registry, hq_user):
-    client = _editor(hq_user)
+def test_an_end_date_ahead_is_recorded_without_ending_the_membership_yet(registry, hq_user, editor_client):
+    client = editor_client(hq_user)
     drome = _membership(registry, registry.drome_logiciels)
     data = {"action": "end", "adhesion": [drome.pk], "choisi": "oui", "motif": "merger", "confirmer": "1"}
 
@@ -213,9 +204,9 @@ def test_an_end_date_ahead_is_recorded_without_ending_the_membership_yet(registr
     ],
 )
 def test_a_refused_ending_is_shown_on_its_form_with_what_was_typed_and_changes_nothing(
-    registry, hq_user, fields, message
+    registry, hq_user, fields, message, editor_client
 ):
-    client = _editor(hq_user)
+    client = editor_client(hq_user)
     data = {"action": "end", "tout": "oui", "requete": "", "choisi": "oui", "confirmer": "4", **fields}
 
     page = client.post(reverse(MEMBERSHIPS), data).content.decode()
@@ -226,8 +217,8 @@ def test_a_refused_ending_is_shown_on_its_form_with_what_was_typed_and_changes_n
     assert not AuditEvent.objects.filter(action="change").exists()
 
 
-def test_an_end_before_a_membership_starts_refuses_the_whole_ending(registry, hq_user):
-    client = _editor(hq_user)
+def test_an_end_before_a_membership_starts_refuses_the_whole_ending(registry, hq_user, editor_client):
+    client = editor_client(hq_user)
     # Ardèche Data's pending membership starts on 1 September 2024.
     data = {
         "action": "end",
@@ -246,8 +237,8 @@ def test_an_end_before_a_membership_starts_refuses_the_whole_ending(registry, hq
     assert not Membership.objects.exclude(ends_on=None).exists()
 
 
-def test_a_stale_end_confirmation_changes_nothing(registry, hq_user):
-    client = _editor(hq_user)
+def test_a_stale_end_confirmation_changes_nothing(registry, hq_user, editor_client):
+    client = editor_client(hq_user)
     data = {"action": "end", "tout": "oui", "choisi": "oui", "fin": "31/12/2025", "motif": "resignation"}
 
     page = client.post(reverse(MEMBERSHIPS), {**data, "confirmer": "3"}, follow=True).content.decode()
@@ -265,8 +256,10 @@ def test_readers_without_the_right_to_edit_cannot_end_memberships(registry, hq_c
     assert not Membership.objects.exclude(ends_on=None).exists()
 
 
-def test_a_membership_outside_the_territory_refuses_the_whole_ending(registry, territorial_user):
-    client = _editor(territorial_user)
+def test_a_membership_outside_the_territory_refuses_the_whole_ending(
+    registry, territorial_user, editor_client
+):
+    client = editor_client(territorial_user)
     ticked = [
         _membership(registry, registry.drome_logiciels).pk,
         _membership(registry, registry.atelier_forezien).pk,

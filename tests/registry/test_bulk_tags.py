@@ -6,9 +6,7 @@ saved filters keep; a merger gives the survivor both organisations' tags and und
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
-from django.test import Client
 from django.urls import reverse
 
 from grappe.core.models import AuditEvent
@@ -19,21 +17,12 @@ pytestmark = pytest.mark.django_db
 BULK = "registry:organisation_bulk"
 
 
-def _editor(user) -> Client:
-    user.user_permissions.add(
-        Permission.objects.get(codename="change_organisation", content_type__app_label="registry")
-    )
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _tagged(tag: Tag) -> list[str]:
     return sorted(tag.organisations.values_list("name", flat=True))
 
 
-def test_a_new_tag_is_confirmed_with_its_count_then_created_and_audited(registry, hq_user):
-    client = _editor(hq_user)
+def test_a_new_tag_is_confirmed_with_its_count_then_created_and_audited(registry, hq_user, editor_client):
+    client = editor_client(hq_user)
     ticked = [registry.drome_logiciels.pk, registry.atelier_forezien.pk]
     data = {"action": "tag_add", "org": ticked, "requete": "", "choisi": "oui"}
     new = {"nouvelle": "  Salon   2026 ", "association": registry.numelink.pk}
@@ -57,8 +46,10 @@ def test_a_new_tag_is_confirmed_with_its_count_then_created_and_audited(registry
     assert AuditEvent.objects.filter(action="tag.create", object_id=tag.pk).count() == 1
 
 
-def test_typing_an_existing_name_in_another_case_or_without_accents_reuses_the_tag(registry, hq_user):
-    client = _editor(hq_user)
+def test_typing_an_existing_name_in_another_case_or_without_accents_reuses_the_tag(
+    registry, hq_user, editor_client
+):
+    client = editor_client(hq_user)
     salon = Tag.objects.create(association=registry.numelink, name="Salon Été")
     salon.organisations.add(registry.drome_logiciels)
     data = {"action": "tag_add", "tout": "oui", "choisi": "oui", "association": registry.numelink.pk}
@@ -85,8 +76,10 @@ def test_typing_an_existing_name_in_another_case_or_without_accents_reuses_the_t
         ({"etiquette": "999999"}, "Cette étiquette n&#x27;existe plus"),
     ],
 )
-def test_a_refused_tag_is_explained_on_the_form_and_nothing_is_created(registry, hq_user, typed, message):
-    client = _editor(hq_user)
+def test_a_refused_tag_is_explained_on_the_form_and_nothing_is_created(
+    registry, hq_user, typed, message, editor_client
+):
+    client = editor_client(hq_user)
     data = {"action": "tag_add", "tout": "oui", "choisi": "oui", "association": registry.numelink.pk}
 
     response = client.post(reverse(BULK), {**data, **typed, "confirmer": "5"})
@@ -97,8 +90,8 @@ def test_a_refused_tag_is_explained_on_the_form_and_nothing_is_created(registry,
     assert not Tag.objects.exists() and not AuditEvent.objects.exists()
 
 
-def test_removing_a_tag_counts_only_the_organisations_that_carry_it(registry, hq_user):
-    client = _editor(hq_user)
+def test_removing_a_tag_counts_only_the_organisations_that_carry_it(registry, hq_user, editor_client):
+    client = editor_client(hq_user)
     tag = Tag.objects.create(association=registry.numelink, name="À relancer")
     tag.organisations.add(registry.drome_logiciels, registry.volcans_cloud)
     data = {"action": "tag_remove", "tout": "oui", "requete": "", "choisi": "oui", "etiquette": tag.pk}
@@ -117,10 +110,12 @@ def test_removing_a_tag_counts_only_the_organisations_that_carry_it(registry, hq
     assert AuditEvent.objects.filter(action="organisation.untag").count() == 2
 
 
-def test_out_of_territory_or_empty_selection_or_reader_changes_nothing(registry, territorial_user, hq_client):
+def test_out_of_territory_or_empty_selection_or_reader_changes_nothing(
+    registry, territorial_user, hq_client, editor_client
+):
     tag = Tag.objects.create(association=registry.numelink, name="Salon")
     add = {"action": "tag_add", "choisi": "oui", "etiquette": tag.pk, "requete": "q=x"}
-    client = _editor(territorial_user)
+    client = editor_client(territorial_user)
     outside = {"org": [registry.drome_logiciels.pk, registry.atelier_forezien.pk], "confirmer": "2"}
 
     refused = client.post(reverse(BULK), {**add, **outside}, follow=True).content.decode()
@@ -135,8 +130,10 @@ def test_out_of_territory_or_empty_selection_or_reader_changes_nothing(registry,
     assert _tagged(tag) == [] and not AuditEvent.objects.exists()
 
 
-def test_tags_show_on_the_page_and_filter_the_list_and_saved_filters_keep_them(registry, hq_user):
-    client = _editor(hq_user)
+def test_tags_show_on_the_page_and_filter_the_list_and_saved_filters_keep_them(
+    registry, hq_user, editor_client
+):
+    client = editor_client(hq_user)
     tag = Tag.objects.create(association=registry.numelink, name="Salon 2026")
     tag.organisations.add(registry.drome_logiciels)
     list_url = reverse("registry:organisation_list")

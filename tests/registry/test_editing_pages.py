@@ -31,23 +31,14 @@ NEW_SIREN = complete_siren("73282932")
 BAD_SIREN = NEW_SIREN[:-1] + str((int(NEW_SIREN[-1]) + 1) % 10)
 
 
-def _editor(user) -> Client:
-    user.user_permissions.add(
-        Permission.objects.get(codename="change_organisation", content_type__app_label="registry")
-    )
-    client = Client()
-    client.force_login(user)
-    return client
+@pytest.fixture
+def hq_editor(hq_user, editor_client) -> Client:
+    return editor_client(hq_user)
 
 
 @pytest.fixture
-def hq_editor(hq_user) -> Client:
-    return _editor(hq_user)
-
-
-@pytest.fixture
-def territorial_editor(territorial_user) -> Client:
-    return _editor(territorial_user)
+def territorial_editor(territorial_user, editor_client) -> Client:
+    return editor_client(territorial_user)
 
 
 def manual_lineage(obj, field):

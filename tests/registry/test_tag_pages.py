@@ -6,8 +6,6 @@ the right to edit change them; territorial staff and readers read the list only 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.test import Client
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,15 +15,6 @@ from grappe.registry import tags
 from grappe.registry.models import Organisation, Tag
 
 pytestmark = pytest.mark.django_db
-
-
-def _editor(user) -> Client:
-    user.user_permissions.add(
-        Permission.objects.get(codename="change_organisation", content_type__app_label="registry")
-    )
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -51,9 +40,11 @@ def _page(response) -> str:
 
 
 def test_the_list_shows_each_tag_with_its_count_and_the_actions_to_head_office(
-    registry, hq_user, salon, relancer
+    registry, hq_user, salon, relancer, editor_client
 ):
-    page = _page(_editor(hq_user).get(reverse("registry:tag_list"), {"association": registry.numelink.pk}))
+    page = _page(
+        editor_client(hq_user).get(reverse("registry:tag_list"), {"association": registry.numelink.pk})
+    )
 
     assert page.index("À relancer") < page.index("Salon 2026")
     assert (
@@ -64,8 +55,10 @@ def test_the_list_shows_each_tag_with_its_count_and_the_actions_to_head_office(
     assert reverse("registry:tag_create") + f"?association={registry.numelink.pk}" in page
 
 
-def test_territorial_staff_read_their_counts_without_the_actions(registry, territorial_user, salon):
-    page = _page(_editor(territorial_user).get(reverse("registry:tag_list")))
+def test_territorial_staff_read_their_counts_without_the_actions(
+    registry, territorial_user, salon, editor_client
+):
+    page = _page(editor_client(territorial_user).get(reverse("registry:tag_list")))
 
     # Drôme Logiciels and Multisite are in Drôme-Ardèche; Atelier Forézien (Loire) is not counted.
     assert "2 organisations étiquetées « Salon 2026 »" in page
@@ -82,8 +75,8 @@ def test_the_organisation_list_links_to_the_tags(registry, hq_client):
 # -- create and rename -----------------------------------------------------------------------------------------
 
 
-def test_creating_a_tag_is_audited(registry, hq_user):
-    client = _editor(hq_user)
+def test_creating_a_tag_is_audited(registry, hq_user, editor_client):
+    client = editor_client(hq_user)
 
     response = client.post(
         reverse("registry:tag_create"), {"association": registry.numelink.pk, "nom": "  Prospects   2027 "}
@@ -106,9 +99,9 @@ def test_creating_a_tag_is_audited(registry, hq_user):
     ],
 )
 def test_a_refused_new_name_is_a_form_error_and_creates_nothing(
-    registry, hq_user, salon, relancer, name, message
+    registry, hq_user, salon, relancer, name, message, editor_client
 ):
-    response = _editor(hq_user).post(
+    response = editor_client(hq_user).post(
         reverse("registry:tag_create"), {"association": registry.numelink.pk, "nom": name}
     )
 
@@ -118,16 +111,18 @@ def test_a_refused_new_name_is_a_form_error_and_creates_nothing(
     assert Tag.objects.count() == 2 and not AuditEvent.objects.exists()
 
 
-def test_the_same_name_in_another_association_is_a_different_tag(registry, hq_user, salon):
-    _editor(hq_user).post(
+def test_the_same_name_in_another_association_is_a_different_tag(registry, hq_user, salon, editor_client):
+    editor_client(hq_user).post(
         reverse("registry:tag_create"), {"association": registry.auvergne_tic.pk, "nom": "Salon 2026"}
     )
 
     assert Tag.objects.filter(name="Salon 2026").count() == 2
 
 
-def test_renaming_is_audited_and_a_taken_name_is_a_form_error(registry, hq_user, salon, relancer):
-    client = _editor(hq_user)
+def test_renaming_is_audited_and_a_taken_name_is_a_form_error(
+    registry, hq_user, salon, relancer, editor_client
+):
+    client = editor_client(hq_user)
     url = reverse("registry:tag_rename", args=[salon.pk])
 
     form = _page(client.get(url))
@@ -154,8 +149,8 @@ def test_renaming_is_audited_and_a_taken_name_is_a_form_error(registry, hq_user,
 # -- delete ----------------------------------------------------------------------------------------------------
 
 
-def test_deleting_shows_how_many_organisations_carry_it_then_audits(registry, hq_user, salon):
-    client = _editor(hq_user)
+def test_deleting_shows_how_many_organisations_carry_it_then_audits(registry, hq_user, salon, editor_client):
+    client = editor_client(hq_user)
     url = reverse("registry:tag_delete", args=[salon.pk])
 
     confirm = _page(client.get(url))
@@ -170,8 +165,8 @@ def test_deleting_shows_how_many_organisations_carry_it_then_audits(registry, hq
     assert AuditEvent.objects.filter(action="organisation.untag").count() == 3
 
 
-def test_a_stale_delete_confirmation_deletes_nothing(registry, hq_user, salon):
-    client = _editor(hq_user)
+def test_a_stale_delete_confirmation_deletes_nothing(registry, hq_user, salon, editor_client):
+    client = editor_client(hq_user)
 
     page = _page(
         client.post(reverse("registry:tag_delete", args=[salon.pk]), {"confirmer": "2"}, follow=True)
@@ -185,9 +180,9 @@ def test_a_stale_delete_confirmation_deletes_nothing(registry, hq_user, salon):
 
 
 def test_merging_gives_the_target_to_the_tag_carriers_then_deletes_the_tag(
-    registry, hq_user, salon, relancer
+    registry, hq_user, salon, relancer, editor_client
 ):
-    client = _editor(hq_user)
+    client = editor_client(hq_user)
     url = reverse("registry:tag_merge", args=[salon.pk])
 
     chooser = _page(client.get(url))
@@ -210,9 +205,9 @@ def test_merging_gives_the_target_to_the_tag_carriers_then_deletes_the_tag(
     assert AuditEvent.objects.filter(action="organisation.tag").count() == 2
 
 
-def test_merging_into_itself_or_another_association_s_tag_is_refused(registry, hq_user, salon):
+def test_merging_into_itself_or_another_association_s_tag_is_refused(registry, hq_user, salon, editor_client):
     other = Tag.objects.create(association=registry.auvergne_tic, name="Salon Auvergne")
-    client = _editor(hq_user)
+    client = editor_client(hq_user)
     url = reverse("registry:tag_merge", args=[salon.pk])
     Tag.objects.create(association=registry.numelink, name="Autre")
 
@@ -222,9 +217,9 @@ def test_merging_into_itself_or_another_association_s_tag_is_refused(registry, h
     assert Tag.objects.count() == 3 and not AuditEvent.objects.exists()
 
 
-def test_a_stale_merge_confirmation_changes_nothing(registry, hq_user, salon, relancer):
+def test_a_stale_merge_confirmation_changes_nothing(registry, hq_user, salon, relancer, editor_client):
     page = _page(
-        _editor(hq_user).post(
+        editor_client(hq_user).post(
             reverse("registry:tag_merge", args=[salon.pk]), {"cible": relancer.pk, "confirmer": "3"}
         )
     )
@@ -238,10 +233,10 @@ def test_a_stale_merge_confirmation_changes_nothing(registry, hq_user, salon, re
 
 @pytest.mark.parametrize("route", ["tag_rename", "tag_delete", "tag_merge"])
 def test_territorial_staff_and_readers_cannot_change_tags(
-    registry, territorial_user, hq_client, salon, route
+    registry, territorial_user, hq_client, salon, route, editor_client
 ):
     url = reverse(f"registry:{route}", args=[salon.pk])
-    territorial = _editor(territorial_user)
+    territorial = editor_client(territorial_user)
 
     for client in (territorial, hq_client):
         assert client.get(url).status_code == 403

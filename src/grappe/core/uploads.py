@@ -8,6 +8,7 @@ decisions brought back from a spreadsheet. The column mapping of an export is th
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,10 +82,12 @@ def keep_upload(field: FieldFile, upload: UploadedFile, name: str, read: Callabl
 
 
 @contextmanager
-def upload_on_disk(upload: UploadedFile, folder: Path) -> Iterator[Path]:
-    """The upload written to ``folder`` for a reader that takes a path, for the length of the block."""
-    path = folder / Path(upload.name or "fichier").name
-    with path.open("wb") as stream:
-        for chunk in upload.chunks():
-            stream.write(chunk)
-    yield path
+def upload_on_disk(upload: UploadedFile, *, prefix: str = "grappe-upload-") -> Iterator[Path]:
+    """The upload written to a temporary folder of its own, for a reader that takes a path; the folder and the
+    file are removed when the block ends, however it ends, so a file read once is never left behind."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        path = Path(folder) / Path(upload.name or "fichier").name
+        with path.open("wb") as stream:
+            for chunk in upload.chunks():
+                stream.write(chunk)
+        yield path

@@ -196,9 +196,8 @@ def _read_row(
         amount = _debit_credit_amount(cell, located, line)
     label = cell("label")
     try:
-        placement = actuals.resolve_placement(budget=budget, line=line)
-        actuals.check_entry(
-            budget=budget, placement=placement, label=label, date=date.value, amount_cents=amount, user=user
+        actuals.checked_placement(
+            budget=budget, line=line, label=label, date=date.value, amount_cents=amount, user=user
         )
     except actuals.EntryError as error:
         role = {"date": "date", "amount": "amount", "label": "label"}.get(error.field, "code")

@@ -237,6 +237,35 @@ def check_entry(
     _check_writable(user, placement.territory, placement.office)
 
 
+def checked_placement(
+    *,
+    budget: Budget,
+    line: BudgetLine | None,
+    label: str,
+    date: datetime.date,
+    amount_cents: int,
+    user: Any,
+    category: str = "",
+    territory: Territory | None = None,
+    office: Office | None = None,
+    action_plan: ActionPlan | None = None,
+) -> Placement:
+    """Where an entry sits (``resolve_placement``), once ``check_entry`` accepts it: the form, the import and
+    the writes ask the same two questions in the same order, so they refuse the same entries the same way."""
+    placement = resolve_placement(
+        budget=budget,
+        line=line,
+        category=category,
+        territory=territory,
+        office=office,
+        action_plan=action_plan,
+    )
+    check_entry(
+        budget=budget, placement=placement, label=label, date=date, amount_cents=amount_cents, user=user
+    )
+    return placement
+
+
 # -- writing -------------------------------------------------------------------------------------------------
 
 
@@ -255,16 +284,17 @@ def record_actual(
     user: Any = None,
 ) -> ActualEntry:
     """Record money that came in or went out against ``budget``; refused, with why, when it does not fit."""
-    placement = resolve_placement(
+    placement = checked_placement(
         budget=budget,
         line=line,
         category=category,
         territory=territory,
         office=office,
         action_plan=action_plan,
-    )
-    check_entry(
-        budget=budget, placement=placement, label=label, date=date, amount_cents=amount_cents, user=user
+        label=label,
+        date=date,
+        amount_cents=amount_cents,
+        user=user,
     )
     entry = ActualEntry.objects.create(
         budget=budget,
@@ -305,16 +335,17 @@ def update_actual(
     """Change an entry; the user must be able to write it where it was and where it goes."""
     budget = entry.budget
     _check_writable(user, entry.territory, entry.office)
-    placement = resolve_placement(
+    placement = checked_placement(
         budget=budget,
         line=line,
         category=category,
         territory=territory,
         office=office,
         action_plan=action_plan,
-    )
-    check_entry(
-        budget=budget, placement=placement, label=label, date=date, amount_cents=amount_cents, user=user
+        label=label,
+        date=date,
+        amount_cents=amount_cents,
+        user=user,
     )
     before = values_of(entry, _AUDITED_FIELDS)
     entry.line = placement.line

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from grappe.core.admin import ReadOnlyMixin
 from grappe.errors import UserError
 from grappe.finance import (
     budget_admin,  # noqa: F401  (budgets, action plans, network memberships: registered there)
@@ -39,7 +40,7 @@ class RestrictedAdmin(admin.ModelAdmin):
         return selectors.restrict(request.user, super().get_queryset(request))
 
 
-class ShownOnlyAdmin(RestrictedAdmin):
+class ShownOnlyAdmin(ReadOnlyMixin, RestrictedAdmin):
     def has_invoice_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("finance.add_document")
 
@@ -54,15 +55,6 @@ class ShownOnlyAdmin(RestrictedAdmin):
         self.message_user(
             request, gettext("%(count)d document(s) émis.") % {"count": issued}, messages.SUCCESS
         )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class FeeBracketInline(admin.TabularInline):

@@ -161,33 +161,22 @@ class ActualEntryAdmin(admin.ModelAdmin):
         return _placed_in(request, super().get_queryset(request))
 
     def save_model(self, request: HttpRequest, obj: ActualEntry, form: forms.ModelForm, change: bool) -> None:
+        # A change and a creation hand the service the same fields: it checks and audits both alike.
+        fields = {
+            "category": obj.category,
+            "label": obj.label,
+            "date": obj.date,
+            "amount_cents": obj.amount_cents,
+            "territory": obj.territory,
+            "office": obj.office,
+            "action_plan": obj.action_plan,
+            "line": obj.line,
+            "user": request.user,
+        }
         if change:
-            actuals.update_actual(
-                entry=ActualEntry.objects.get(pk=obj.pk),
-                category=obj.category,
-                label=obj.label,
-                date=obj.date,
-                amount_cents=obj.amount_cents,
-                territory=obj.territory,
-                office=obj.office,
-                action_plan=obj.action_plan,
-                line=obj.line,
-                user=request.user,
-            )
+            actuals.update_actual(entry=ActualEntry.objects.get(pk=obj.pk), **fields)
             return
-        saved = actuals.record_actual(
-            budget=obj.budget,
-            category=obj.category,
-            label=obj.label,
-            date=obj.date,
-            amount_cents=obj.amount_cents,
-            territory=obj.territory,
-            office=obj.office,
-            action_plan=obj.action_plan,
-            line=obj.line,
-            user=request.user,
-        )
-        obj.pk = saved.pk
+        obj.pk = actuals.record_actual(budget=obj.budget, **fields).pk
 
 
 class ActionPlanShareInline(admin.TabularInline):

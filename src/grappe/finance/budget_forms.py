@@ -95,17 +95,13 @@ class ActualEntryForm(forms.Form):
         if self.errors:
             return data
         try:
-            placement = actuals.resolve_placement(
+            actuals.checked_placement(
                 budget=self.budget,
                 line=data.get("line"),
                 category=data.get("category") or "",
                 territory=data.get("territory"),
                 office=data.get("office"),
                 action_plan=data.get("action_plan"),
-            )
-            actuals.check_entry(
-                budget=self.budget,
-                placement=placement,
                 label=data["label"],
                 date=data["date"],
                 amount_cents=data["amount"],

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -154,7 +151,7 @@ def actual_import(request: HttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             check_upload_size(upload)
-            with tempfile.TemporaryDirectory() as folder, upload_on_disk(upload, Path(folder)) as path:
+            with upload_on_disk(upload) as path:
                 outcome = actual_imports.import_actuals(
                     path, budget=budget, file_name=upload_name(upload, "realises.csv"), user=request.user
                 )

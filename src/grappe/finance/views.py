@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -112,7 +109,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             check_upload_size(upload)
-            with tempfile.TemporaryDirectory() as folder, upload_on_disk(upload, Path(folder)) as path:
+            with upload_on_disk(upload) as path:
                 outcome = reconciliation.import_statement(
                     association=form.cleaned_data["association"],
                     path=path,

@@ -29,6 +29,7 @@ from grappe.intake.forms import (
 from grappe.intake.models import ImportJob
 from grappe.intake.questions import ImportAnswers, open_questions
 from grappe.intake.report import iter_report_csv
+from grappe.jobs import polled_fragment
 
 ISSUES_PER_PAGE = 50
 RECORDS_PER_PAGE = 50
@@ -260,7 +261,6 @@ def progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """The progress fragment an htmx page polls; once the job stops running, the whole page reloads."""
     job = selectors.job_for_user(request.user, job_id)
     current = selectors.job_progress(job)
-    response = render(request, "intake/_progress.html", {"job": job, "progress": current})
-    if not current:
-        response["HX-Refresh"] = "true"
-    return response
+    return polled_fragment(
+        request, "intake/_progress.html", {"job": job, "progress": current}, running=bool(current)
+    )

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from grappe.errors import UserError
@@ -115,6 +117,17 @@ class ProgressFile:
         except (OSError, ValueError):
             return None
         return data if isinstance(data, dict) else None
+
+
+def polled_fragment(
+    request: HttpRequest, template: str, context: dict[str, Any], *, running: bool
+) -> HttpResponse:
+    """The fragment a page polls (htmx) while its step runs; once the step stops, ``HX-Refresh`` has the whole
+    page reload, to show the step's outcome rather than a progress bar."""
+    response = render(request, template, context)
+    if not running:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def _owned_by_this_thread(data: dict[str, Any]) -> bool:

@@ -8,24 +8,16 @@ from django.contrib import admin
 from django.db.models import QuerySet
 
 from grappe.core import access
+from grappe.core.admin import ReadOnlyMixin
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger, MergerJob, PairDecision
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def get_queryset(self, request: Any) -> QuerySet:
         """The territory rule (``grappe.core.access``): pairs, decisions and the log name members of both
         networks, the review page shows a permanent theirs; the admin shows them to head office only."""
         queryset = super().get_queryset(request)
         return queryset if access.sees_whole_network(request.user) else queryset.none()
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Merger)

@@ -8,7 +8,6 @@ entry. The helpers below only shape data for the templates.
 from __future__ import annotations
 
 import datetime
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -33,7 +32,7 @@ from grappe.errors import NotFound, UserError
 from grappe.france import geo
 from grappe.intake.forms import ApplySavedMappingForm, MappingForm
 from grappe.intake.report import source_file_counts
-from grappe.jobs import JobBusy
+from grappe.jobs import JobBusy, polled_fragment
 from grappe.mergers import access as merger_access_rules
 from grappe.mergers import actions, labels, planning, report_files, selectors, services
 from grappe.mergers import report as merger_reports
@@ -473,10 +472,7 @@ def plan_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """The fragment the progress page polls; once the plan stops running, the whole page reloads."""
     job = selectors.plan_job_for(request.user, job_id)
     context = _plan_job_context(job)
-    response = render(request, "mergers/_plan_progress.html", context)
-    if not context["progress"]:
-        response["HX-Refresh"] = "true"
-    return response
+    return polled_fragment(request, "mergers/_plan_progress.html", context, running=bool(context["progress"]))
 
 
 @merger_whole_access
@@ -726,10 +722,7 @@ def import_decisions(request: HttpRequest, merger_id: int) -> HttpResponse:
     upload = form.cleaned_data["file"]
     try:
         check_upload_size(upload)
-        with (
-            tempfile.TemporaryDirectory(prefix="grappe-decisions-") as folder,
-            upload_on_disk(upload, Path(folder)) as path,
-        ):
+        with upload_on_disk(upload, prefix="grappe-decisions-") as path:
             changed = services.import_decisions(merger=merger, path=path, user=request.user)
     except UserError as error:
         messages.error(request, str(error))
@@ -851,10 +844,9 @@ def action_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """The fragment the progress page polls; once the job stops running, the whole page reloads."""
     job = selectors.merger_job_for(request.user, job_id)
     context = _action_job_context(job)
-    response = render(request, "mergers/_action_progress.html", context)
-    if not context["progress"]:
-        response["HX-Refresh"] = "true"
-    return response
+    return polled_fragment(
+        request, "mergers/_action_progress.html", context, running=bool(context["progress"])
+    )
 
 
 # --------------------------------------------------------------------------------------------------------

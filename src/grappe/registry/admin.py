@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from grappe.core.admin import ReadOnlyMixin
 from grappe.errors import UserError
 from grappe.registry import editing, selectors, services
 from grappe.registry.models import (
@@ -126,15 +127,8 @@ class ScopedAdmin(admin.ModelAdmin):
         formset.save_m2m()
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, ScopedAdmin):
+    """Shown only: these rows are written by the services (the import, staff moves, the pages), never by hand."""
 
 
 class ScopedInline(admin.TabularInline):

@@ -80,6 +80,7 @@ def bulk_action(request: HttpRequest, list_name: str) -> HttpResponse:
             "bulk_url": reverse(kind.route),
             "field": kind.field,
             "list_name": kind.name,
+            "action": action,
         }
         if action == "export":
             return csv_download(kind.export(request.user, chosen), kind.export_name())
@@ -142,7 +143,6 @@ def _tag(
     associations = list(Association.objects.order_by("name"))
     context |= {
         "adding": adding,
-        "action": "tag_add" if adding else "tag_remove",
         "tags": Tag.objects.select_related("association"),
         "associations": associations,
         "name_max": bulk.TAG_NAME_MAX,

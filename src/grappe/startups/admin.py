@@ -4,13 +4,12 @@ are shown, read through the same territory rule as the pages, and changed only t
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from grappe.core.access import restrict_startups
+from grappe.core.admin import ReadOnlyMixin
 from grappe.startups.models import Application, Programme, ReminderSent, StageChange, StartupProject
 
 
@@ -21,20 +20,11 @@ class ProgrammeAdmin(admin.ModelAdmin):
     search_fields = ("name", "operator")
 
 
-class ShownOnly(admin.ModelAdmin):
+class ShownOnly(ReadOnlyMixin, admin.ModelAdmin):
     territory_field = "territory"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return restrict_startups(request.user, super().get_queryset(request), self.territory_field)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(StartupProject)
