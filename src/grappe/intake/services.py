@@ -650,14 +650,17 @@ class _BatchWriter:
             )
         create_objects(SourceRecord, records)
         recorded_at = Lineage._meta.get_field("recorded_at").get_db_prep_value(timezone.now(), connection)
+        # Read once a batch, not once a lineage row (26 a row): the content types' keys, each record's key.
+        content_type_ids = {model: content_type.pk for model, content_type in self.content_types.items()}
         lineage = []
         for record, row in zip(records, batch, strict=True):
             item = planned.get(id(row))
+            record_id = record.pk
             for target, field_name, value, retained in item.lineage if item else ():
                 lineage.append(
                     (
-                        record.pk,
-                        self.content_types[type(target)].pk,
+                        record_id,
+                        content_type_ids[type(target)],
                         target.pk,
                         field_name,
                         value.column[:200],
