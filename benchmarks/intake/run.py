@@ -333,6 +333,7 @@ def save_results(results: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> None:
+    global POSTGRES_DATABASE
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -360,7 +361,6 @@ def main() -> None:
     args = parser.parse_args()
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.postgres_database):
         parser.error("--postgres-database: lower-case letters, digits and _ (it is written into SQL)")
-    global POSTGRES_DATABASE
     POSTGRES_DATABASE = args.postgres_database
     sizes = sorted(int(size) for size in args.sizes.split(",") if size)
     databases = [name for name in args.databases.split(",") if name]
