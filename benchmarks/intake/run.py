@@ -41,7 +41,9 @@ OUT = HERE / "out"
 GRAPPE = Path(sys.executable).with_name("grappe")
 DATABASES = ("sqlite", "postgresql")
 PASSES = ("import", "dry-run")
-POSTGRES_DATABASE = "grappe_bench_intake"  # created for each job and dropped after it
+# Created for each job and dropped after it; --postgres-database names another (two runs side by side on one
+# server need one each).
+POSTGRES_DATABASE = "grappe_bench_intake"
 MIB = 1024**2
 # The goal this benchmark checks: the import's peak memory does not depend on the number of rows.
 MEMORY_BOUND_MIB = 256
@@ -331,6 +333,7 @@ def save_results(results: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> None:
+    global POSTGRES_DATABASE
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -342,6 +345,11 @@ def main() -> None:
         default="postgres://postgres@127.0.0.1:5432/postgres",
         help="a maintenance database of the server, where the throwaway database is created and dropped",
     )
+    parser.add_argument(
+        "--postgres-database",
+        default=POSTGRES_DATABASE,
+        help="the throwaway database's name (dropped and created again for each job)",
+    )
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per job")
     parser.add_argument("--memory-gib", type=float, default=8, help="memory cap per job")
     parser.add_argument("--nice", type=int, default=10, help="niceness of the jobs (the machine is shared)")
@@ -351,6 +359,9 @@ def main() -> None:
         "--report-only", action="store_true", help="run nothing: print and record out/results.json"
     )
     args = parser.parse_args()
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.postgres_database):
+        parser.error("--postgres-database: lower-case letters, digits and _ (it is written into SQL)")
+    POSTGRES_DATABASE = args.postgres_database
     sizes = sorted(int(size) for size in args.sizes.split(",") if size)
     databases = [name for name in args.databases.split(",") if name]
     passes = [name for name in args.passes.split(",") if name]

@@ -219,6 +219,20 @@ def test_a_french_national_number_reads_as_phonenumbers_reads_it(digits):
     assert check_phone(" ".join(digits[i : i + 2] for i in range(0, 10, 2))).value == expected
 
 
+@given(st.from_regex(r"(\+33|0033)[0-9]{9}", fullmatch=True))
+def test_a_french_international_number_reads_as_phonenumbers_reads_it(digits):
+    import phonenumbers
+
+    number = phonenumbers.parse(digits, "FR")
+    valid = phonenumbers.is_valid_number(number)
+    expected = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if valid else None
+    assert check_phone(digits).value == expected
+    assert (
+        check_phone(f"{digits[:-9]} {digits[-9]} {digits[-8:-6]} {digits[-6:-4]} {digits[-4:]}").value
+        == expected
+    )
+
+
 @given(
     st.text(alphabet=_ATEXT + '."@<> é', min_size=0, max_size=70),
     st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789.-_é", min_size=0, max_size=20),

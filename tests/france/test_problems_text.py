@@ -7,6 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grappe.france import text as text_module
 from grappe.france.problems import Checked, Problem, _, problem
 from grappe.france.text import clean_text, fold, is_blank, strip_accents
 
@@ -68,3 +69,23 @@ def test_clean_text_drops_exactly_the_control_characters_that_are_not_white_spac
     kept = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
     assert clean_text(text) == clean_text(kept)
     assert not any(unicodedata.category(ch) == "Cc" and not ch.isspace() for ch in clean_text(text))
+
+
+# Cells as files have them: mostly printable text, with runs of spaces, accents, NBSPs, tabs, zero-width and
+# control characters mixed in, so that both paths of each function are taken.
+_cells = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(" \u00a0\u202f\t\n\r\x00\x1f\x85\u200b\ufeff\u2028 aÉéœ’-,.ﬁ\u0301"),
+        st.characters(),
+    )
+)
+
+
+@given(_cells)
+def test_clean_text_fast_path_equals_the_general_one(text):
+    assert clean_text(text) == text_module._clean_text(text)
+
+
+@given(_cells)
+def test_strip_accents_fast_path_equals_the_general_one(text):
+    assert strip_accents(text) == text_module._strip_accents(text)

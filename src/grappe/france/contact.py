@@ -179,12 +179,19 @@ def _parse_phone(digits: str) -> phonenumbers.PhoneNumber | None:
     """A French number (metropolitan or overseas), or any number written with its country code."""
     if digits.isdigit() and len(digits) == 9 and digits[0] != "0":
         digits = "0" + digits  # a spreadsheet read "04 77 …" as the number 477…
-    if len(digits) == 10 and digits[0] == "0" and digits[1] != "0" and digits.isascii() and digits.isdigit():
-        # Most numbers in a French file: "0" then nine digits is the number +33 and those nine digits, which
-        # is what phonenumbers.parse(digits, "FR") gives, without its general parser (two thirds of the
-        # cost). Only its validity is asked of the numbering plan; an invalid one goes on to the overseas
-        # plans below.
-        number = phonenumbers.PhoneNumber(country_code=33, national_number=int(digits[1:]))
+    # Most numbers in a French file: "0" then nine digits, or "+33" then nine digits, is the number +33 and
+    # those nine digits, which is what phonenumbers.parse(digits, "FR") gives, without its general parser (two
+    # thirds of the cost). Only its validity is asked of the numbering plan; an invalid one takes the general
+    # path below (the overseas plans for a national number).
+    national = (
+        digits[1:]
+        if len(digits) == 10 and digits[0] == "0"
+        else digits[3:]
+        if len(digits) == 12 and digits.startswith("+33")
+        else ""
+    )
+    if national and national[0] != "0" and national.isascii() and national.isdigit():
+        number = phonenumbers.PhoneNumber(country_code=33, national_number=int(national))
         if phonenumbers.is_valid_number(number):
             return number
     regions = ("FR",) if _is_international(digits) else ("FR", *_OVERSEAS_REGIONS)

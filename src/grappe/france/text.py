@@ -23,12 +23,29 @@ def clean_text(raw: str | None) -> str:
     """Trim, collapse white space (all Unicode spaces) and drop control and zero-width characters."""
     if raw is None:
         return ""
-    text = _CONTROL.sub("", str(raw).translate(_ZERO_WIDTH))
+    text = str(raw)
+    if text.isprintable():
+        # Most cells (an import cleans forty a row): a printable text has no control, zero-width or format
+        # character and no white space but the plain space, so only runs of spaces and the ends remain.
+        return " ".join(text.split()) if "  " in text else text.strip(" ")
+    return _clean_text(text)
+
+
+def _clean_text(text: str) -> str:
+    """``clean_text`` for any text: what its fast path must agree with (tests/france/test_problems_text.py)."""
+    text = _CONTROL.sub("", text.translate(_ZERO_WIDTH))
     return _WHITESPACE.sub(" ", text).strip()
 
 
 def strip_accents(text: str) -> str:
     """``"Étienne"`` → ``"Etienne"``: decompose, then drop the combining marks."""
+    if text.isascii():
+        return text  # no ligature, nothing to decompose, no combining mark
+    return _strip_accents(text)
+
+
+def _strip_accents(text: str) -> str:
+    """``strip_accents`` for any text: what its fast path must agree with."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -38,8 +55,7 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     cleaned = clean_text(text)
-    # NFKD leaves ASCII as it is: most cells are ASCII, and every row folds a dozen of them.
-    folded = (cleaned if cleaned.isascii() else strip_accents(cleaned)).lower()
+    folded = strip_accents(cleaned).lower()
     return _NOT_ALNUM.sub(" ", folded).strip()
 
 

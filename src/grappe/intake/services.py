@@ -43,6 +43,7 @@ from grappe.core.uploads import check_upload_size, keep_upload, upload_name
 from grappe.errors import UserError
 from grappe.france.countries import FRANCE, check_country
 from grappe.intake import mapping as mapping_rules
+from grappe.intake.collection import fewer_collections
 from grappe.intake.headers import FIELDS, normalise_header
 from grappe.intake.inserts import create_objects, insert_rows, new_object
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
@@ -278,6 +279,7 @@ def check_not_imported(*, sha256: str, sheet: str, file_name: str) -> None:
 # Pass 1: validation
 
 
+@fewer_collections()
 def validate_table(
     *,
     table: Table,
@@ -416,6 +418,7 @@ def check_importable(*, summary: ValidationSummary, skip_invalid: bool) -> None:
         )
 
 
+@fewer_collections()
 def write_table(
     *,
     table: Table,
@@ -647,14 +650,17 @@ class _BatchWriter:
             )
         create_objects(SourceRecord, records)
         recorded_at = Lineage._meta.get_field("recorded_at").get_db_prep_value(timezone.now(), connection)
+        # Read once a batch, not once a lineage row (26 a row): the content types' keys, each record's key.
+        content_type_ids = {model: content_type.pk for model, content_type in self.content_types.items()}
         lineage = []
         for record, row in zip(records, batch, strict=True):
             item = planned.get(id(row))
+            record_id = record.pk
             for target, field_name, value, retained in item.lineage if item else ():
                 lineage.append(
                     (
-                        record.pk,
-                        self.content_types[type(target)].pk,
+                        record_id,
+                        content_type_ids[type(target)],
                         target.pk,
                         field_name,
                         value.column[:200],

@@ -7,6 +7,9 @@ lock is held for the writes alone (issue 13, row 7). Each row is also validated 
 
 The file is a temporary one, deleted when closed, in compressed batches: memory stays bounded by one batch
 whatever the size of the import. It holds pickles written and read by this process only, never a user's file.
+Each row is pickled as plain tuples (``_pack``), not as its dataclasses: pickling an object writes and reads
+its class and its attributes by name, and a row holds about thirty ``Value`` objects; as tuples, a batch is
+written and read back about twice as fast, and ``_unpack`` gives back equal objects.
 """
 
 from __future__ import annotations
@@ -18,9 +21,59 @@ import zlib
 from collections.abc import Iterator
 from types import TracebackType
 
-from grappe.intake.validation import RowResult
+from grappe.intake.validation import Issue, RowResult, Value
 
 _FRAME = struct.Struct(">Q")  # the length of the compressed batch that follows
+
+
+# A row as tuples: line, cells, ((key, value, column), …), (issue's fields, …), country, company, corrections.
+_Packed = tuple[
+    int,
+    tuple[str, ...],
+    tuple[tuple[str, object, str], ...],
+    tuple[tuple[object, ...], ...],
+    str | None,
+    str,
+    tuple[tuple[str, str, str], ...],
+]
+
+
+def _pack(row: RowResult) -> _Packed:
+    return (
+        row.line,
+        row.cells,
+        tuple((key, value.value, value.column) for key, value in row.values.items()),
+        tuple(
+            (
+                issue.line,
+                issue.column,
+                issue.field,
+                issue.value,
+                issue.code,
+                issue.message,
+                issue.expected,
+                issue.severity,
+                issue.company,
+            )
+            for issue in row.issues
+        ),
+        row.country,
+        row.company,
+        tuple(row.corrections),
+    )
+
+
+def _unpack(packed: _Packed) -> RowResult:
+    line, cells, values, issues, country, company, corrections = packed
+    return RowResult(
+        line=line,
+        cells=cells,
+        values={key: Value(value, column) for key, value, column in values},
+        issues=[Issue(*fields) for fields in issues],  # type: ignore[arg-type]
+        country=country,
+        company=company,
+        corrections=list(corrections),
+    )
 
 
 class StagedRows:
@@ -29,11 +82,11 @@ class StagedRows:
     def __init__(self, batch_size: int) -> None:
         self.batch_size = batch_size
         self.rows = 0
-        self._pending: list[RowResult] = []
+        self._pending: list[_Packed] = []
         self._file = tempfile.TemporaryFile(prefix="grappe-staging-")  # noqa: SIM115 (closed by close())
 
     def add(self, row: RowResult) -> None:
-        self._pending.append(row)
+        self._pending.append(_pack(row))
         self.rows += 1
         if len(self._pending) >= self.batch_size:
             self._flush()
@@ -51,7 +104,7 @@ class StagedRows:
         self._file.seek(0)
         while header := self._file.read(_FRAME.size):
             (length,) = _FRAME.unpack(header)
-            yield pickle.loads(zlib.decompress(self._file.read(length)))
+            yield [_unpack(packed) for packed in pickle.loads(zlib.decompress(self._file.read(length)))]
 
     def close(self) -> None:
         self._file.close()

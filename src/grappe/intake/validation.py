@@ -296,7 +296,9 @@ class _RowCheck:
 
     def store(self, key: str, value: Any, field_name: str, *, column: str | None = None) -> bool:
         """Keep ``value`` for ``key`` unless it is empty or too long for its database column."""
-        if value is None or value == "" or value == []:
+        # ``not value`` first: a stored value (a date, an amount, a text) is then decided without comparing
+        # it to "" and [] (False and 0 are kept).
+        if not value and (value is None or value == "" or value == []):
             return False
         limit = _MAX_LENGTHS.get(key)
         if limit and isinstance(value, str) and len(value) > limit:
