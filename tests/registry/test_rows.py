@@ -16,7 +16,15 @@ from django.utils import translation
 
 from grappe.france.identifiers import complete_siren
 from grappe.registry import rows, selectors
-from grappe.registry.models import Establishment, Membership, Organisation
+from grappe.registry.models import (
+    College,
+    Establishment,
+    Membership,
+    MembershipType,
+    Organisation,
+    Person,
+    Role,
+)
 
 ORGANISATION_LOOP = """{% load i18n humanize registry_tags %}\
 {% for organisation in page.object_list %}
@@ -31,6 +39,31 @@ ORGANISATION_LOOP = """{% load i18n humanize registry_tags %}\
         <td class="nowrap">{{ organisation.member_since|date:"F Y"|default:"—" }}</td>
       </tr>
     {% endfor %}"""
+
+PERSON_LOOP = """{% load i18n registry_tags %}\
+{% for person in page.object_list %}
+    <tr>
+      <td><input type="checkbox" name="personne" value="{{ person.pk }}" id="personne-{{ person.pk }}" aria-label="{% blocktranslate with first=person.first_name last=person.last_name %}Sélectionner {{ first }} {{ last }}{% endblocktranslate %}"></td>
+      <td><a href="{% url 'registry:person_detail' person.pk %}">{{ person.last_name|upper }} {{ person.first_name }}</a></td>
+      <td>{{ person.email|default:"—" }}</td>
+      <td class="nowrap">{{ person.phone|default:"—" }}</td>
+      <td class="small">{% for role in person.visible_roles %}<a href="{% url 'registry:organisation_detail' role.organisation_id %}">{{ role.organisation.name }}</a> <span class="muted">({{ role.get_kind_display }})</span>{% if not forloop.last %}<br>{% endif %}{% empty %}—{% endfor %}</td>
+    </tr>
+  {% endfor %}"""
+
+MEMBERSHIP_LOOP = """{% load i18n registry_tags %}\
+{% for m in page.object_list %}
+    <tr>
+      <td><input type="checkbox" name="adhesion" value="{{ m.pk }}" id="adhesion-{{ m.pk }}" aria-label="{% blocktranslate with name=m.organisation.name association=m.association.name %}Sélectionner l'adhésion de {{ name }} à {{ association }}{% endblocktranslate %}"></td>
+      <td><a href="{% url 'registry:organisation_detail' m.organisation_id %}">{{ m.organisation.name }}</a>{% if m.organisation.siren %}<br><span class="muted small mono">{{ m.organisation.siren|siren_display }}</span>{% endif %}</td>
+      <td>{{ m.association.name }}</td>
+      <td><span class="badge badge--{{ m.status }}">{{ m.get_status_display }}</span></td>
+      <td class="nowrap">{{ m.starts_on|date|default:"—" }}{% if m.ends_on %}<br><span class="muted small">→ {{ m.ends_on|date }}</span>{% endif %}</td>
+      <td>{{ m.origin.name|default:"—" }}</td>
+      <td class="small">{{ m.category|default:"—" }}{% if m.college %}<br><span class="muted">{{ m.college }}</span>{% endif %}</td>
+      <td class="num nowrap">{% if m.annual_fee is not None %}{{ m.annual_fee|floatformat:"2g" }} €{% else %}—{% endif %}</td>
+    </tr>
+  {% endfor %}"""
 
 
 def _template(loop: str, objects: list) -> str:
@@ -106,3 +139,49 @@ def test_an_empty_page_writes_no_row() -> None:
 def test_text_writes_what_a_template_variable_writes() -> None:
     for value in ["<a>", 1234567, Decimal("12.50"), None, datetime.date(2024, 2, 1)]:
         assert rows.text(value) == Template("{{ v }}").render(Context({"v": value}))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_person_rows_are_the_templates_markup(registry, hq_user, language: str) -> None:
+    """The small registry's people, plus one with markup in the name, no e-mail, no phone and no role, and one
+    with several roles of different kinds."""
+    Person.objects.create(first_name="<Zoé>", last_name="d'Aubigné & fils")
+    several = Person.objects.create(first_name="Léa", last_name="Martin", email="lea@example.org", phone="04")
+    Role.objects.create(person=several, organisation=registry.multisite, kind=Role.Kind.CONTACT)
+    Role.objects.create(person=several, organisation=registry.ardeche_data, kind=Role.Kind.REPRESENTATIVE)
+    people = selectors.with_person_roles(hq_user, list(Person.objects.order_by("pk")))
+    with translation.override(language):
+        written = rows.person_rows(people)
+        assert written == _template(PERSON_LOOP, people)
+    assert "D&#x27;AUBIGNÉ &amp; FILS &lt;Zoé&gt;" in written
+    assert written.count("<br>") >= 1  # the roles of one person, one a line
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_membership_rows_are_the_templates_markup(registry, hq_user, language: str) -> None:
+    """The small registry's memberships (fees, origins), plus an ended one with a type, a college, a fee in
+    thousands and an organisation without SIREN whose name holds markup."""
+    college = College.objects.create(association=registry.numelink, name="Collège <B>")
+    kind = MembershipType.objects.create(association=registry.numelink, name="Membre & associé")
+    bare = Organisation.objects.create(name="<Sans> SIREN")
+    Membership.objects.create(
+        organisation=bare,
+        association=registry.numelink,
+        status=Membership.Status.ENDED,
+        starts_on=datetime.date(2018, 1, 15),
+        ends_on=datetime.date(2024, 12, 31),
+        membership_type=kind,
+        college=college,
+        annual_fee=Decimal("1234.5"),
+    )
+    Membership.objects.create(
+        organisation=bare, association=registry.rhonealley, status=Membership.Status.UNKNOWN
+    )
+    memberships = list(selectors.search_memberships(hq_user, selectors.MembershipFilters()))
+    assert len(memberships) >= 4
+    with translation.override(language):
+        written = rows.membership_rows(memberships)
+        assert written == _template(MEMBERSHIP_LOOP, memberships)
+    assert "Collège &lt;B&gt;" in written and "Membre &amp; associé" in written

@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from grappe.registry.models import Organisation
+from grappe.registry.models import Membership, Organisation, Person, Role
 from grappe.registry.templatetags.registry_tags import naf_label, siren_display
 
 _SENTINEL = 987654321  # a pk no route can mistake for part of its own path
@@ -43,7 +45,15 @@ def pk_url(name: str) -> Callable[[int], str]:
     return lambda pk: f"{before}{pk}{after}"
 
 
-def _organisation_row(organisation: Organisation, detail: Callable[[int], str]) -> str:
+def choice_labels(field: Any) -> dict[Any, str]:
+    """``get_FOO_display()`` for a page of rows, in the active language: Django rebuilds (and translates) the
+    whole choice list on every call."""
+    return {value: str(label) for value, label in field.flatchoices}
+
+
+def _organisation_row(
+    organisation: Organisation, detail: Callable[[int], str], statuses: dict[Any, str]
+) -> str:
     pk = text(organisation.pk)
     select = gettext("Sélectionner %(name)s") % {"name": text(organisation.name)}
     startup = (
@@ -64,7 +74,7 @@ def _organisation_row(organisation: Organisation, detail: Callable[[int], str]) 
         place = "—"
     badges = (
         "".join(
-            f'<span class="badge badge--{text(m.status)}" title="{text(m.get_status_display())}">'
+            f'<span class="badge badge--{text(m.status)}" title="{text(statuses.get(m.status, m.status))}">'
             f"{text(m.association.short_name or m.association.name)}</span>"
             for m in organisation.list_memberships
         )
@@ -88,4 +98,75 @@ def _organisation_row(organisation: Organisation, detail: Callable[[int], str]) 
 def organisation_rows(organisations: Iterable[Organisation]) -> SafeString:
     """The organisation list's rows (``with_list_relations`` has fetched their sites and memberships)."""
     detail = pk_url("registry:organisation_detail")
-    return mark_safe("".join(_organisation_row(organisation, detail) for organisation in organisations))
+    statuses = choice_labels(Membership._meta.get_field("status"))
+    return mark_safe(
+        "".join(_organisation_row(organisation, detail, statuses) for organisation in organisations)
+    )
+
+
+def _person_row(
+    person: Person, detail: Callable[[int], str], organisation: Callable[[int], str], kinds: dict[Any, str]
+) -> str:
+    pk = text(person.pk)
+    select = gettext("Sélectionner %(first)s %(last)s") % {
+        "first": text(person.first_name),
+        "last": text(person.last_name),
+    }
+    roles = "<br>".join(
+        f'<a href="{organisation(role.organisation_id)}">{text(role.organisation.name)}</a>'
+        f' <span class="muted">({text(kinds.get(role.kind, role.kind))})</span>'
+        for role in person.visible_roles
+    )
+    return (
+        "\n    <tr>\n"
+        f'      <td><input type="checkbox" name="personne" value="{pk}" id="personne-{pk}" aria-label="{select}">'
+        "</td>\n"
+        f'      <td><a href="{detail(person.pk)}">{text(person.last_name.upper())} {text(person.first_name)}</a>'
+        "</td>\n"
+        f"      <td>{_or_dash(person.email)}</td>\n"
+        f'      <td class="nowrap">{_or_dash(person.phone)}</td>\n'
+        f'      <td class="small">{roles or "—"}</td>\n'
+        "    </tr>\n  "
+    )
+
+
+def person_rows(people: Iterable[Person]) -> SafeString:
+    """The people list's rows (``with_person_roles`` has fetched the roles the user may see)."""
+    detail, organisation = pk_url("registry:person_detail"), pk_url("registry:organisation_detail")
+    kinds = choice_labels(Role._meta.get_field("kind"))
+    return mark_safe("".join(_person_row(person, detail, organisation, kinds) for person in people))
+
+
+def _membership_row(m: Membership, organisation: Callable[[int], str], statuses: dict[Any, str]) -> str:
+    pk = text(m.pk)
+    select = gettext("Sélectionner l'adhésion de %(name)s à %(association)s") % {
+        "name": text(m.organisation.name),
+        "association": text(m.association.name),
+    }
+    siren = m.organisation.siren
+    siren_cell = f'<br><span class="muted small mono">{text(siren_display(siren))}</span>' if siren else ""
+    ends = f'<br><span class="muted small">→ {text(date_filter(m.ends_on))}</span>' if m.ends_on else ""
+    college = f'<br><span class="muted">{text(m.college)}</span>' if m.college else ""
+    fee = "—" if m.annual_fee is None else f"{text(floatformat(m.annual_fee, '2g'))} €"
+    return (
+        "\n    <tr>\n"
+        f'      <td><input type="checkbox" name="adhesion" value="{pk}" id="adhesion-{pk}" aria-label="{select}">'
+        "</td>\n"
+        f'      <td><a href="{organisation(m.organisation_id)}">{text(m.organisation.name)}</a>{siren_cell}</td>\n'
+        f"      <td>{text(m.association.name)}</td>\n"
+        f'      <td><span class="badge badge--{text(m.status)}">{text(statuses.get(m.status, m.status))}</span>'
+        "</td>\n"
+        f'      <td class="nowrap">{_or_dash(date_filter(m.starts_on))}{ends}</td>\n'
+        f"      <td>{_or_dash(m.origin.name if m.origin else '')}</td>\n"
+        f'      <td class="small">{_or_dash(m.category)}{college}</td>\n'
+        f'      <td class="num nowrap">{fee}</td>\n'
+        "    </tr>\n  "
+    )
+
+
+def membership_rows(memberships: Iterable[Membership]) -> SafeString:
+    """The membership list's rows (``search_memberships`` selects their organisation, association, origin,
+    type and college)."""
+    organisation = pk_url("registry:organisation_detail")
+    statuses = choice_labels(Membership._meta.get_field("status"))
+    return mark_safe("".join(_membership_row(m, organisation, statuses) for m in memberships))

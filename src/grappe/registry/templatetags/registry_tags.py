@@ -14,7 +14,7 @@ from grappe.france import geo
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.france.legal_forms import LEGAL_FORMS
 from grappe.france.naf import naf_label as _naf_label
-from grappe.registry.models import Organisation
+from grappe.registry.models import Membership, Organisation, Person
 
 register = template.Library()
 
@@ -106,3 +106,17 @@ def organisation_rows(organisations: Iterable[Organisation]) -> SafeString:
     from grappe.registry import rows  # here: rows uses this module's filters
 
     return rows.organisation_rows(organisations)
+
+
+@register.simple_tag
+def person_rows(people: Iterable[Person]) -> SafeString:
+    from grappe.registry import rows  # here: rows uses this module's filters
+
+    return rows.person_rows(people)
+
+
+@register.simple_tag
+def membership_rows(memberships: Iterable[Membership]) -> SafeString:
+    from grappe.registry import rows  # here: rows uses this module's filters
+
+    return rows.membership_rows(memberships)
