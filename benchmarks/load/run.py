@@ -47,8 +47,10 @@ OUT = HERE / "out"
 BIN = Path(sys.executable).parent
 GRAPPE = BIN / "grappe"
 SCENARIOS = ("browse", "busy")
-TEMPLATE = {"browse": "grappe_bench_load_demo", "busy": "grappe_bench_load_busy"}
-RUN_DATABASE = "grappe_bench_load_run"  # copied from the scenario's template for each run, dropped after it
+PREFIX = "grappe_bench_load"  # --database-prefix: another prefix lets two checkouts share a PostgreSQL server
+SUFFIX = {"browse": "demo", "busy": "busy"}
+TEMPLATE = {scenario: f"{PREFIX}_{suffix}" for scenario, suffix in SUFFIX.items()}
+RUN_DATABASE = f"{PREFIX}_run"  # copied from the scenario's template for each run, dropped after it
 IMPORT_ROWS, MERGER_ROWS = 100_000, 10_000
 ABSORBED = "Grappe absorbée (banc d'essai)"
 ABSORBING = "Numélink Clust'R"
@@ -444,11 +446,16 @@ def main() -> None:
     parser.add_argument(
         "--source", type=Path, default=ROOT / "src", help="the src/ directory the server runs"
     )
+    parser.add_argument(
+        "--database-prefix", default=PREFIX, help="names of the template and run databases (PREFIX_demo, …)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the template databases")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
-    global SOURCE
+    global RUN_DATABASE, SOURCE
+    TEMPLATE.update({scenario: f"{args.database_prefix}_{name}" for scenario, name in SUFFIX.items()})
+    RUN_DATABASE = f"{args.database_prefix}_run"
     SOURCE = args.source.resolve()
     scenarios = [name for name in args.scenarios.split(",") if name]
     if set(scenarios) - set(SCENARIOS):
