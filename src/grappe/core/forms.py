@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -72,3 +74,21 @@ class FormRenderer(DjangoTemplates):
         if _plain_select(template_name, context):
             return render_select(context["widget"])
         return super().render(template_name, context, request=request)
+
+
+class FetchedChoiceIterator(ModelChoiceIterator):
+    """Django's choices of a model, read with one plain query rather than ``QuerySet.iterator()``: on PostgreSQL
+    that opens a server-side cursor (DECLARE … WITH HOLD, FETCH, CLOSE: three round trips, and the rows
+    materialized at commit) for lists of a few rows, on every filter form of every list page."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class SmallModelChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` over a short list (associations, territories, tags): see ``FetchedChoiceIterator``."""
+
+    iterator = FetchedChoiceIterator
