@@ -11,9 +11,12 @@ former loop through the template engine beside these functions on rows of every 
 
 from __future__ import annotations
 
+import datetime
+import html
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -30,6 +33,11 @@ _SENTINEL = 987654321  # a pk no route can mistake for part of its own path
 
 def text(value: Any) -> str:
     """What ``{{ value }}`` writes: localized when it is not text, escaped unless already safe."""
+    kind = type(value)
+    if kind is str:  # the common case, without conditional_escape's checks (same escaping: html.escape)
+        return html.escape(value)
+    if kind is int and not settings.USE_THOUSAND_SEPARATOR:  # a pk: localize() would write it as is
+        return str(value)
     return str(conditional_escape(value if isinstance(value, str) else localize(value)))
 
 
@@ -51,16 +59,39 @@ def choice_labels(field: Any) -> dict[Any, str]:
     return {value: str(label) for value, label in field.flatchoices}
 
 
-def _organisation_row(
-    organisation: Organisation, detail: Callable[[int], str], statuses: dict[Any, str]
-) -> str:
+class _OrganisationPage:
+    """What every row of a page shares, looked up once: links, translations, labels, formatted months."""
+
+    def __init__(self) -> None:
+        self.detail = pk_url("registry:organisation_detail")
+        self.statuses = choice_labels(Membership._meta.get_field("status"))
+        self.select = gettext("Sélectionner %(name)s")
+        self.startup = f'<span class="badge badge--startup">{gettext("start-up")}</span>'
+        self.no_membership = f'<span class="muted">{gettext("non adhérente")}</span>'
+        self.naf: dict[str, str] = {}
+        self.months: dict[datetime.date, str] = {}
+
+    def naf_cell(self, naf: str) -> str:
+        if naf not in self.naf:
+            self.naf[naf] = f'<br><span class="muted small">{text(naf)} {text(naf_label(naf))}</span>'
+        return self.naf[naf]
+
+    def month(self, day: datetime.date | None) -> str:
+        """``{{ day|date:"F Y"|default:"—" }}``."""
+        if not day:
+            return "—"
+        if day not in self.months:
+            self.months[day] = _or_dash(date_format(day, "F Y"))
+        return self.months[day]
+
+
+def _organisation_row(organisation: Organisation, shared: _OrganisationPage) -> str:
     pk = text(organisation.pk)
-    select = gettext("Sélectionner %(name)s") % {"name": text(organisation.name)}
-    startup = (
-        f'<span class="badge badge--startup">{gettext("start-up")}</span>' if organisation.is_startup else ""
-    )
+    select = shared.select % {"name": text(organisation.name)}
+    startup = shared.startup if organisation.is_startup else ""
     naf = organisation.naf_code
-    naf_cell = f'<br><span class="muted small">{text(naf)} {text(naf_label(naf))}</span>' if naf else ""
+    naf_cell = shared.naf_cell(naf) if naf else ""
+    statuses = shared.statuses
     site = organisation.main_establishment
     if site:
         place = _or_dash(site.city)
@@ -78,30 +109,26 @@ def _organisation_row(
             f"{text(m.association.short_name or m.association.name)}</span>"
             for m in organisation.list_memberships
         )
-        or f'<span class="muted">{gettext("non adhérente")}</span>'
+        or shared.no_membership
     )
-    since = organisation.member_since
     return (
         "\n      <tr>\n"
         f'        <td><input type="checkbox" name="org" value="{pk}" id="org-{pk}" aria-label="{select}"></td>\n'
-        f'        <td><a href="{detail(organisation.pk)}">{text(organisation.name)}</a>\n'
+        f'        <td><a href="{shared.detail(organisation.pk)}">{text(organisation.name)}</a>\n'
         f"          {startup}\n"
         f"          {naf_cell}</td>\n"
         f'        <td class="mono nowrap">{_or_dash(siren_display(organisation.siren))}</td>\n'
         f"        <td>{place}</td>\n"
         f'        <td><div class="tags">{badges}</div></td>\n'
-        f'        <td class="nowrap">{_or_dash(date_format(since, "F Y") if since else "")}</td>\n'
+        f'        <td class="nowrap">{shared.month(organisation.member_since)}</td>\n'
         "      </tr>\n    "
     )
 
 
 def organisation_rows(organisations: Iterable[Organisation]) -> SafeString:
     """The organisation list's rows (``with_list_relations`` has fetched their sites and memberships)."""
-    detail = pk_url("registry:organisation_detail")
-    statuses = choice_labels(Membership._meta.get_field("status"))
-    return mark_safe(
-        "".join(_organisation_row(organisation, detail, statuses) for organisation in organisations)
-    )
+    shared = _OrganisationPage()
+    return mark_safe("".join(_organisation_row(organisation, shared) for organisation in organisations))
 
 
 def _person_row(
@@ -137,31 +164,16 @@ def person_rows(people: Iterable[Person]) -> SafeString:
     return mark_safe("".join(_person_row(person, detail, organisation, kinds) for person in people))
 
 
-def _membership_row(m: Membership, organisation: Callable[[int], str], statuses: dict[Any, str]) -> str:
-    pk = text(m.pk)
-    select = gettext("Sélectionner l'adhésion de %(name)s à %(association)s") % {
-        "name": text(m.organisation.name),
-        "association": text(m.association.name),
-    }
-    siren = m.organisation.siren
-    siren_cell = f'<br><span class="muted small mono">{text(siren_display(siren))}</span>' if siren else ""
-    ends = f'<br><span class="muted small">→ {text(date_filter(m.ends_on))}</span>' if m.ends_on else ""
-    college = f'<br><span class="muted">{text(m.college)}</span>' if m.college else ""
-    fee = "—" if m.annual_fee is None else f"{text(floatformat(m.annual_fee, '2g'))} €"
-    return (
-        "\n    <tr>\n"
-        f'      <td><input type="checkbox" name="adhesion" value="{pk}" id="adhesion-{pk}" aria-label="{select}">'
-        "</td>\n"
-        f'      <td><a href="{organisation(m.organisation_id)}">{text(m.organisation.name)}</a>{siren_cell}</td>\n'
-        f"      <td>{text(m.association.name)}</td>\n"
-        f'      <td><span class="badge badge--{text(m.status)}">{text(statuses.get(m.status, m.status))}</span>'
-        "</td>\n"
-        f'      <td class="nowrap">{_or_dash(date_filter(m.starts_on))}{ends}</td>\n'
-        f"      <td>{_or_dash(m.origin.name if m.origin else '')}</td>\n"
-        f'      <td class="small">{_or_dash(m.category)}{college}</td>\n'
-        f'      <td class="num nowrap">{fee}</td>\n'
-        "    </tr>\n  "
-    )
+def _memo(function: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``function`` computed once per distinct value on a page (dates, fees: many rows share them)."""
+    seen: dict[Any, str] = {}
+
+    def cached(value: Any) -> str:
+        if value not in seen:
+            seen[value] = function(value)
+        return seen[value]
+
+    return cached
 
 
 def membership_rows(memberships: Iterable[Membership]) -> SafeString:
@@ -169,4 +181,31 @@ def membership_rows(memberships: Iterable[Membership]) -> SafeString:
     type and college)."""
     organisation = pk_url("registry:organisation_detail")
     statuses = choice_labels(Membership._meta.get_field("status"))
-    return mark_safe("".join(_membership_row(m, organisation, statuses) for m in memberships))
+    select = gettext("Sélectionner l'adhésion de %(name)s à %(association)s")
+    day = _memo(lambda value: text(date_filter(value)))  # {{ value|date }}: the language's DATE_FORMAT
+    fee = _memo(lambda value: text(floatformat(value, "2g")))
+
+    def row(m: Membership) -> str:
+        pk, name, association = text(m.pk), text(m.organisation.name), text(m.association.name)
+        siren = m.organisation.siren
+        siren_cell = (
+            f'<br><span class="muted small mono">{text(siren_display(siren))}</span>' if siren else ""
+        )
+        ends = f'<br><span class="muted small">→ {day(m.ends_on)}</span>' if m.ends_on else ""
+        college = f'<br><span class="muted">{text(m.college)}</span>' if m.college else ""
+        return (
+            "\n    <tr>\n"
+            f'      <td><input type="checkbox" name="adhesion" value="{pk}" id="adhesion-{pk}" aria-label="'
+            f'{select % {"name": name, "association": association}}"></td>\n'
+            f'      <td><a href="{organisation(m.organisation_id)}">{name}</a>{siren_cell}</td>\n'
+            f"      <td>{association}</td>\n"
+            f'      <td><span class="badge badge--{text(m.status)}">{text(statuses.get(m.status, m.status))}</span>'
+            "</td>\n"
+            f'      <td class="nowrap">{(day(m.starts_on) if m.starts_on else "") or "—"}{ends}</td>\n'
+            f"      <td>{_or_dash(m.origin.name if m.origin else '')}</td>\n"
+            f'      <td class="small">{_or_dash(m.category)}{college}</td>\n'
+            f'      <td class="num nowrap">{"—" if m.annual_fee is None else f"{fee(m.annual_fee)} €"}</td>\n'
+            "    </tr>\n  "
+        )
+
+    return mark_safe("".join(row(m) for m in memberships))
