@@ -79,6 +79,10 @@ def pages(rng: random.Random) -> dict[str, list[tuple[str, dict[str, str], dict[
         "memberships": [
             ("/adhesions/", {"tri": rng.choice(("", "statut", "-depuis"))}, {}) for _ in range(n)
         ],
+        "export": [("/organisations/export.csv", {}, {})],
+        "export-filters": [("/organisations/export.csv", filtered(), {}) for _ in range(n)],
+        "export-people": [("/personnes/export.csv", {}, {})],
+        "export-memberships": [("/adhesions/export.csv", {}, {})],
     }
 
 
@@ -99,6 +103,8 @@ def _get(client: object, path: str, query: dict[str, str], headers: dict[str, st
     response = client.get(path, query, **headers)  # type: ignore[attr-defined]
     if response.status_code != 200:
         raise RuntimeError(f"{path} {query}: HTTP {response.status_code}")
+    if response.streaming:  # an export writes its rows as they are sent
+        return b"".join(response.streaming_content)
     return response.content
 
 
@@ -150,7 +156,7 @@ def main() -> None:
         return
     result = measure(args.repeat, args.seed)
     for name, figures in result.items():
-        print(f"{name:14} {figures['median']:6.1f} ms  (quartiles {figures['q1']:.1f}–{figures['q3']:.1f})")
+        print(f"{name:18} {figures['median']:6.1f} ms  (quartiles {figures['q1']:.1f}–{figures['q3']:.1f})")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

@@ -164,7 +164,7 @@ def person_rows(people: Iterable[Person]) -> SafeString:
     return mark_safe("".join(_person_row(person, detail, organisation, kinds) for person in people))
 
 
-def _memo(function: Callable[[Any], str]) -> Callable[[Any], str]:
+def memo(function: Callable[[Any], str]) -> Callable[[Any], str]:
     """``function`` computed once per distinct value on a page (dates, fees: many rows share them)."""
     seen: dict[Any, str] = {}
 
@@ -182,8 +182,8 @@ def membership_rows(memberships: Iterable[Membership]) -> SafeString:
     organisation = pk_url("registry:organisation_detail")
     statuses = choice_labels(Membership._meta.get_field("status"))
     select = gettext("Sélectionner l'adhésion de %(name)s à %(association)s")
-    day = _memo(lambda value: text(date_filter(value)))  # {{ value|date }}: the language's DATE_FORMAT
-    fee = _memo(lambda value: text(floatformat(value, "2g")))
+    day = memo(lambda value: text(date_filter(value)))  # {{ value|date }}: the language's DATE_FORMAT
+    fee = memo(lambda value: text(floatformat(value, "2g")))
 
     def row(m: Membership) -> str:
         pk, name, association = text(m.pk), text(m.organisation.name), text(m.association.name)
