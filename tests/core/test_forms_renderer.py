@@ -94,3 +94,17 @@ def test_any_choices_give_the_same_markup(choices: list[tuple[str, str]], data: 
     assert Form({"field": selected}, renderer=OURS)["field"].as_widget() == (
         Form({"field": selected}, renderer=DJANGO)["field"].as_widget()
     )
+
+
+@pytest.mark.parametrize("data", [{"plain": "z"}, {}], ids=["an error", "no error"])
+def test_error_lists_are_written_as_django_writes_them(data: dict[str, str]) -> None:
+    """An empty error list writes nothing without its templates; one with errors goes through them."""
+    ours = _Everything(data, renderer=OURS)
+    theirs = _Everything(data, renderer=DJANGO)
+    for name in ("plain", "grouped"):
+        assert str(ours[name].errors) == str(theirs[name].errors)
+        assert str(ours.errors.get(name, ours.error_class(renderer=OURS))) == str(
+            theirs.errors.get(name, theirs.error_class(renderer=DJANGO))
+        )
+    assert ours["plain"].errors.as_ul() == theirs["plain"].errors.as_ul()
+    assert ("<li>" in str(ours["plain"].errors)) is bool(data)

@@ -20,6 +20,8 @@ from django.utils.html import conditional_escape
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+# What ``{{ field.errors }}`` renders, even when there is no error: both write nothing for an empty list.
+ERROR_LIST_TEMPLATES = ("django/forms/errors/list/default.html", "django/forms/errors/list/ul.html")
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
@@ -68,11 +70,13 @@ def _plain_select(template_name: str, context: dict[str, Any]) -> bool:
 
 
 class FormRenderer(DjangoTemplates):
-    """``FORM_RENDERER``: Django's default renderer, selects aside."""
+    """``FORM_RENDERER``: Django's default renderer, selects and empty error lists aside."""
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
         if _plain_select(template_name, context):
             return render_select(context["widget"])
+        if template_name in ERROR_LIST_TEMPLATES and not context.get("errors"):
+            return ""  # a filter form's eight fields without errors: sixteen templates rendered for nothing
         return super().render(template_name, context, request=request)
 
 
