@@ -307,7 +307,7 @@ def run_scenario(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
         (run_out / "targets.json").write_text(json.dumps(targets), encoding="utf-8")
         workers = _children(server.pid)
         row["workers"] = len(workers)
-        row["threads"] = args.threads or 1
+        row["threads"] = args.threads or "default"  # grappe serve's own default (4 today)
         if scenario == "busy":
             background = _background(_production(database_url), run_out, args.background_nice)
             time.sleep(args.head_start)  # past their start-up: reading the file, planning the apply

@@ -10,17 +10,20 @@ overrides goes through the templates as before.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
+from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 # What ``{{ field.errors }}`` renders, even when there is no error: both write nothing for an empty list.
+DJANGO_FORMS = str(Path(forms.__file__).parent)
 ERROR_LIST_TEMPLATES = ("django/forms/errors/list/default.html", "django/forms/errors/list/ul.html")
 
 
@@ -72,10 +75,21 @@ def _plain_select(template_name: str, context: dict[str, Any]) -> bool:
 class FormRenderer(DjangoTemplates):
     """``FORM_RENDERER``: Django's default renderer, selects and empty error lists aside."""
 
+    @cached_property
+    def _error_lists_are_djangos(self) -> bool:
+        """Django's error-list templates write nothing for no error; a project's own version might."""
+        return all(
+            str(self.get_template(name).origin.name).startswith(DJANGO_FORMS) for name in ERROR_LIST_TEMPLATES
+        )
+
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
         if _plain_select(template_name, context):
             return render_select(context["widget"])
-        if template_name in ERROR_LIST_TEMPLATES and not context.get("errors"):
+        if (
+            template_name in ERROR_LIST_TEMPLATES
+            and not context.get("errors")
+            and self._error_lists_are_djangos
+        ):
             return ""  # a filter form's eight fields without errors: sixteen templates rendered for nothing
         return super().render(template_name, context, request=request)
 
