@@ -47,8 +47,10 @@ OUT = HERE / "out"
 BIN = Path(sys.executable).parent
 GRAPPE = BIN / "grappe"
 SCENARIOS = ("browse", "busy")
-TEMPLATE = {"browse": "grappe_bench_load_demo", "busy": "grappe_bench_load_busy"}
-RUN_DATABASE = "grappe_bench_load_run"  # copied from the scenario's template for each run, dropped after it
+PREFIX = "grappe_bench_load"  # --database-prefix: another prefix lets two checkouts share a PostgreSQL server
+SUFFIX = {"browse": "demo", "busy": "busy"}
+TEMPLATE = {scenario: f"{PREFIX}_{suffix}" for scenario, suffix in SUFFIX.items()}
+RUN_DATABASE = f"{PREFIX}_run"  # copied from the scenario's template for each run, dropped after it
 IMPORT_ROWS, MERGER_ROWS = 100_000, 10_000
 ABSORBED = "Grappe absorbée (banc d'essai)"
 ABSORBING = "Numélink Clust'R"
@@ -305,7 +307,7 @@ def run_scenario(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
         (run_out / "targets.json").write_text(json.dumps(targets), encoding="utf-8")
         workers = _children(server.pid)
         row["workers"] = len(workers)
-        row["threads"] = args.threads or 1
+        row["threads"] = args.threads or "default"  # grappe serve's own default (4 today)
         if scenario == "busy":
             background = _background(_production(database_url), run_out, args.background_nice)
             time.sleep(args.head_start)  # past their start-up: reading the file, planning the apply
@@ -444,11 +446,16 @@ def main() -> None:
     parser.add_argument(
         "--source", type=Path, default=ROOT / "src", help="the src/ directory the server runs"
     )
+    parser.add_argument(
+        "--database-prefix", default=PREFIX, help="names of the template and run databases (PREFIX_demo, …)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the template databases")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
-    global SOURCE
+    global RUN_DATABASE, SOURCE
+    TEMPLATE.update({scenario: f"{args.database_prefix}_{name}" for scenario, name in SUFFIX.items()})
+    RUN_DATABASE = f"{args.database_prefix}_run"
     SOURCE = args.source.resolve()
     scenarios = [name for name in args.scenarios.split(",") if name]
     if set(scenarios) - set(SCENARIOS):

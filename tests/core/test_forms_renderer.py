@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django import forms
 from django.conf import settings
 from django.forms.renderers import DjangoTemplates
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -94,3 +96,33 @@ def test_any_choices_give_the_same_markup(choices: list[tuple[str, str]], data: 
     assert Form({"field": selected}, renderer=OURS)["field"].as_widget() == (
         Form({"field": selected}, renderer=DJANGO)["field"].as_widget()
     )
+
+
+@pytest.mark.parametrize("data", [{"plain": "z"}, {}], ids=["an error", "no error"])
+def test_error_lists_are_written_as_django_writes_them(data: dict[str, str]) -> None:
+    """An empty error list writes nothing without its templates; one with errors goes through them."""
+    ours = _Everything(data, renderer=OURS)
+    theirs = _Everything(data, renderer=DJANGO)
+    for name in ("plain", "grouped"):
+        assert str(ours[name].errors) == str(theirs[name].errors)
+        assert str(ours.errors.get(name, ours.error_class(renderer=OURS))) == str(
+            theirs.errors.get(name, theirs.error_class(renderer=DJANGO))
+        )
+    assert ours["plain"].errors.as_ul() == theirs["plain"].errors.as_ul()
+    assert ("<li>" in str(ours["plain"].errors)) is bool(data)
+
+
+def test_an_error_list_template_of_ones_own_is_rendered_even_without_error(tmp_path) -> None:
+    """A project that writes its own error list (something even for no error) gets it: the shortcut holds for
+    Django's templates only."""
+    own = tmp_path / "django" / "forms" / "errors" / "list"
+    own.mkdir(parents=True)
+    (own / "ul.html").write_text("{% if not errors %}<p>Aucune erreur</p>{% endif %}", encoding="utf-8")
+
+    class Overridden(FormRenderer):
+        @cached_property
+        def engine(self):  # Django's own engine for form templates, with a project directory first
+            dirs = [tmp_path, Path(forms.__file__).parent / "templates"]
+            return self.backend({"APP_DIRS": True, "DIRS": dirs, "NAME": "djangoforms", "OPTIONS": {}})
+
+    assert str(_Everything({}, renderer=Overridden())["plain"].errors) == "<p>Aucune erreur</p>"

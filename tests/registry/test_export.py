@@ -9,6 +9,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from grappe.registry import exports
 from grappe.registry.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,14 @@ def test_list_exports_keep_to_the_territory_and_to_staff(registry, territorial_c
     assert "Martin" in people and registry.paul.last_name not in people
     for name in ("membership", "person"):
         assert nonstaff_client.get(reverse(f"registry:{name}_export")).status_code == 403
+
+
+def test_a_long_export_is_sent_in_chunks_of_many_lines_and_nothing_lost():
+    """The server sends each piece on its own: a line a piece costs a system call per line. Every line is there,
+    once, in order, whatever the count (a chunk's worth, one more, none)."""
+    for count in (0, 1, exports.CHUNK_LINES - 1, exports.CHUNK_LINES, 2 * exports.CHUNK_LINES + 1):
+        lines = [[f"ligne {n}", str(n)] for n in range(count)]
+        pieces = list(exports.write_csv(["Nom", "N°"], lines))
+        assert len(pieces) == count // exports.CHUNK_LINES + 1
+        rows = list(csv.reader(io.StringIO("".join(pieces).removeprefix("\ufeff")), delimiter=";"))
+        assert rows == [["Nom", "N°"], *lines]

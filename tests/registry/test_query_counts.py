@@ -103,3 +103,14 @@ def test_organisation_page_queries_do_not_grow_with_its_sites_and_members(regist
     )
     Role.objects.bulk_create(Role(person=person, organisation=organisation) for person in people)
     assert _queries(hq_client, url) == few
+
+
+@pytest.mark.parametrize("name", ["organisation_list", "membership_list"])
+def test_filter_choices_are_read_without_a_server_side_cursor(registry, hq_client, name):
+    """The filters' associations, territories and tags are a few rows: one plain query each, not the DECLARE,
+    FETCH and CLOSE of ``QuerySet.iterator()`` on PostgreSQL; the choices are all there."""
+    with CaptureQueriesContext(connection) as context:
+        page = hq_client.get(reverse(f"registry:{name}")).content.decode()
+    assert not [query["sql"] for query in context.captured_queries if query["sql"].startswith("DECLARE")]
+    for association in (registry.numelink, registry.rhonealley, registry.auvergne_tic):
+        assert f'<option value="{association.pk}">{association.name}</option>' in page

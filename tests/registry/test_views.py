@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from grappe.france.identifiers import complete_siren
-from grappe.registry.models import Establishment, Membership, Organisation
+from grappe.registry import selectors
+from grappe.registry.models import Establishment, Membership, Organisation, SourceRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -332,3 +333,26 @@ def test_the_territory_and_the_offices_page_agree_on_who_is_in_post(registry, hq
     valence = next(o for o in offices.context["offices"] if o.pk == registry.valence.pk)
     assert in_territory == {s.last_name for s in valence.current_staff} == {"Enposte"}
     assert "Partie" not in territory.content.decode()
+
+
+@pytest.mark.parametrize(("extra", "shown_note"), [(0, False), (1, False), (2, True)])
+def test_organisation_page_counts_its_import_lines_past_the_limit(
+    registry, hq_client, monkeypatch, extra: int, shown_note: bool
+):
+    """The lines an organisation was built from: all of them up to the limit (counted from the rows shown),
+    the first ones past it with the true count."""
+    monkeypatch.setattr(selectors, "PROVENANCE_LIMIT", 2)
+    organisation = registry.drome_logiciels
+    for n in range(extra):
+        SourceRecord.objects.create(
+            source_file=registry.source_file,
+            line_number=10 + n,
+            status=SourceRecord.Status.IMPORTED,
+            organisation=organisation,
+            values=["DROME LOGICIELS SARL", "", "VALENCE", ""],
+        )
+    detail = hq_client.get(f"/organisations/{organisation.pk}/").context["detail"]
+    assert detail.source_record_count == 1 + extra
+    assert len(detail.provenance) == min(2, 1 + extra)
+    page = hq_client.get(f"/organisations/{organisation.pk}/").content.decode()
+    assert ("Les 2 premières sont affichées." in page) is shown_note

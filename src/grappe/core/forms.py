@@ -10,14 +10,21 @@ overrides goes through the templates as before.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
+from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+# What ``{{ field.errors }}`` renders, even when there is no error: both write nothing for an empty list.
+DJANGO_FORMS = str(Path(forms.__file__).parent)
+ERROR_LIST_TEMPLATES = ("django/forms/errors/list/default.html", "django/forms/errors/list/ul.html")
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
@@ -66,9 +73,40 @@ def _plain_select(template_name: str, context: dict[str, Any]) -> bool:
 
 
 class FormRenderer(DjangoTemplates):
-    """``FORM_RENDERER``: Django's default renderer, selects aside."""
+    """``FORM_RENDERER``: Django's default renderer, selects and empty error lists aside."""
+
+    @cached_property
+    def _error_lists_are_djangos(self) -> bool:
+        """Django's error-list templates write nothing for no error; a project's own version might."""
+        return all(
+            str(self.get_template(name).origin.name).startswith(DJANGO_FORMS) for name in ERROR_LIST_TEMPLATES
+        )
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
         if _plain_select(template_name, context):
             return render_select(context["widget"])
+        if (
+            template_name in ERROR_LIST_TEMPLATES
+            and not context.get("errors")
+            and self._error_lists_are_djangos
+        ):
+            return ""  # a filter form's eight fields without errors: sixteen templates rendered for nothing
         return super().render(template_name, context, request=request)
+
+
+class FetchedChoiceIterator(ModelChoiceIterator):
+    """Django's choices of a model, read with one plain query rather than ``QuerySet.iterator()``: on PostgreSQL
+    that opens a server-side cursor (DECLARE … WITH HOLD, FETCH, CLOSE: three round trips, and the rows
+    materialized at commit) for lists of a few rows, on every filter form of every list page."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class SmallModelChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` over a short list (associations, territories, tags): see ``FetchedChoiceIterator``."""
+
+    iterator = FetchedChoiceIterator

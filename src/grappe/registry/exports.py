@@ -20,17 +20,26 @@ from django.utils.translation import gettext as _
 from grappe.core import exports
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.registry import selectors
-from grappe.registry.models import Membership, Organisation, Person
+from grappe.registry.models import Membership, Organisation, Person, Role
+from grappe.registry.rows import choice_labels, memo
 
 BATCH = 1000
+CHUNK_LINES = 200
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """Line by line through ``grappe.core.exports`` (BOM, « ; », every cell neutralised), for streaming."""
+    """Through ``grappe.core.exports`` (BOM, « ; », every cell neutralised), for streaming: ``CHUNK_LINES``
+    lines at a time, since the server sends each piece a response yields on its own (a system call, and
+    Django's encoding, per line of a 600-line export otherwise), while memory stays bounded."""
     writer = exports.streaming_writer()
-    yield writer.writerow(header)
+    chunk = [writer.writerow(header)]
     for row in rows:
-        yield writer.writerow(row)
+        chunk.append(writer.writerow(row))
+        if len(chunk) >= CHUNK_LINES:
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
 
 
 def _spaced(digits: str, groups: Sequence[int]) -> str:
@@ -66,11 +75,26 @@ def headers() -> list[str]:
     ]
 
 
-def row(organisation: Organisation) -> list[str]:
+class Labels:
+    """The texts an export repeats on every row, translated once per export: ``get_status_display()`` rebuilds
+    and translates the whole list of choices at each call, and a date is formatted again for every row that
+    holds it (a third of an export's time, profiled with benchmarks/load/pages.py)."""
+
+    def __init__(self) -> None:
+        self.statuses = choice_labels(Membership._meta.get_field("status"))
+        self.kinds = choice_labels(Role._meta.get_field("kind"))
+        self.brackets = {code: _(bracket.label) for code, bracket in HEADCOUNT_BRACKETS.items()}
+        self.yes, self.no = _("oui"), _("non")
+        self.date = memo(_date)
+
+    def status(self, membership: Membership) -> str:
+        return self.statuses.get(membership.status, membership.status)
+
+
+def row(organisation: Organisation, labels: Labels) -> list[str]:
     site = organisation.main_establishment
-    bracket = HEADCOUNT_BRACKETS.get(organisation.headcount_bracket)
     memberships = "; ".join(
-        f"{m.association.name} ({m.get_status_display()})" for m in organisation.list_memberships
+        f"{m.association.name} ({labels.status(m)})" for m in organisation.list_memberships
     )
     return [
         organisation.name,
@@ -82,13 +106,13 @@ def row(organisation: Organisation) -> list[str]:
         site.departement_code if site else "",
         site.country_name if site else "",
         organisation.naf_code,
-        _(bracket.label) if bracket else "",
-        _("oui") if organisation.is_startup else _("non"),
+        labels.brackets.get(organisation.headcount_bracket, ""),
+        labels.yes if organisation.is_startup else labels.no,
         organisation.email,
         organisation.phone,
         organisation.website,
         memberships,
-        _date(organisation.member_since),
+        labels.date(organisation.member_since),
     ]
 
 
@@ -101,9 +125,10 @@ def batches(queryset: QuerySet[Any]) -> Iterator[list[Any]]:
 
 def organisation_rows(organisations: QuerySet[Organisation]) -> Iterator[list[str]]:
     """``organisations`` (a list's search, or a selection of it: already narrowed to what the user sees)."""
+    labels = Labels()
     for batch in batches(organisations.defer(None)):
         selectors.with_list_relations(batch, full_sites=True)
-        yield from (row(organisation) for organisation in batch)
+        yield from (row(organisation, labels) for organisation in batch)
 
 
 def organisations_csv(user: Any, filters: selectors.OrganisationFilters) -> Iterator[str]:
@@ -124,11 +149,12 @@ def people_csv_of(user: Any, people: QuerySet[Person]) -> Iterator[str]:
     """``people`` (the list's search, or a selection of it) as the people list's CSV."""
 
     def rows() -> Iterator[list[str]]:
+        kinds = Labels().kinds
         for batch in batches(people):
             selectors.with_person_roles(user, batch)
             for person in batch:
                 roles = "; ".join(
-                    f"{role.organisation.name} ({', '.join(filter(None, [role.get_kind_display(), role.job_title]))})"
+                    f"{role.organisation.name} ({', '.join(filter(None, [kinds.get(role.kind, role.kind), role.job_title]))})"
                     for role in person.visible_roles
                 )
                 yield [person.last_name, person.first_name, person.email, person.phone, roles]
@@ -146,15 +172,16 @@ def memberships_csv_of(memberships: QuerySet[Membership]) -> Iterator[str]:
     """``memberships`` (the list's search, or a selection of it) as the membership list's CSV."""
 
     def rows() -> Iterator[list[str]]:
+        labels = Labels()
         for batch in batches(memberships):
             for m in batch:
                 yield [
                     m.organisation.name,
                     _spaced(m.organisation.siren, (3, 3, 3)),
                     m.association.name,
-                    m.get_status_display(),
-                    _date(m.starts_on),
-                    _date(m.ends_on),
+                    labels.status(m),
+                    labels.date(m.starts_on),
+                    labels.date(m.ends_on),
                     m.origin.name if m.origin_id else "",
                     m.category,
                     m.college.name if m.college_id else "",

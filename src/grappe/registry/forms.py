@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grappe.core.forms import SmallModelChoiceField
 from grappe.france import geo
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.registry.models import Association, Membership, Tag, Territory
@@ -40,7 +41,7 @@ class _QueryStringForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
 
 
-class TagChoiceField(forms.ModelChoiceField):
+class TagChoiceField(SmallModelChoiceField):
     """A tag with its association: two associations may each have a « salon » tag."""
 
     def label_from_instance(self, obj: Tag) -> str:
@@ -60,13 +61,13 @@ class OrganisationFilterForm(_QueryStringForm):
             }
         ),
     )
-    association = forms.ModelChoiceField(
+    association = SmallModelChoiceField(
         label=_("Association"),
         queryset=Association.objects.order_by("name"),
         required=False,
         empty_label=_("Toutes"),
     )
-    territory = forms.ModelChoiceField(
+    territory = SmallModelChoiceField(
         label=_("Territoire"),
         queryset=Territory.objects.select_related("association").order_by("association__name", "name"),
         required=False,
@@ -155,13 +156,13 @@ class MembershipFilterForm(_QueryStringForm):
         max_length=120,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nom de l'organisation")}),
     )
-    association = forms.ModelChoiceField(
+    association = SmallModelChoiceField(
         label=_("Association"),
         queryset=Association.objects.order_by("name"),
         required=False,
         empty_label=_("Toutes"),
     )
-    origin = forms.ModelChoiceField(
+    origin = SmallModelChoiceField(
         label=_("Apportée par"),
         queryset=Association.objects.order_by("name"),
         required=False,

@@ -489,12 +489,14 @@ def organisation_detail(user: User, pk: int) -> OrganisationDetail:
         ).order_by("-status", "starts_on", "pk")
     )
     records_qs = organisation.source_records.all()
-    record_count = records_qs.count()
     records = list(
         records_qs.select_related("source_file").order_by(
             "source_file__imported_at", "source_file_id", "line_number"
         )[:PROVENANCE_LIMIT]
     )
+    # Counted only when the page is full: fewer rows than the limit are all the rows (a query saved on almost
+    # every organisation).
+    record_count = records_qs.count() if len(records) == PROVENANCE_LIMIT else len(records)
     org_type = ContentType.objects.get_for_model(Organisation)
     lineage = list(
         Lineage.objects.filter(

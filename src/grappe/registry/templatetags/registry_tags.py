@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Page
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from grappe.france import geo
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.france.legal_forms import LEGAL_FORMS
 from grappe.france.naf import naf_label as _naf_label
+from grappe.registry.models import Membership, Organisation, Person
 
 register = template.Library()
 
@@ -93,3 +97,26 @@ def sort_header(context: template.Context, key: str, label: str, current: str, c
         "css": css,
         "key": key,
     }
+
+
+@register.simple_tag
+def organisation_rows(organisations: Iterable[Organisation]) -> SafeString:
+    """The organisation list's rows, written in Python (``grappe.registry.rows``: the template engine's per-row
+    cost was most of the page's)."""
+    from grappe.registry import rows  # here: rows uses this module's filters
+
+    return rows.organisation_rows(organisations)
+
+
+@register.simple_tag
+def person_rows(people: Iterable[Person]) -> SafeString:
+    from grappe.registry import rows  # here: rows uses this module's filters
+
+    return rows.person_rows(people)
+
+
+@register.simple_tag
+def membership_rows(memberships: Iterable[Membership]) -> SafeString:
+    from grappe.registry import rows  # here: rows uses this module's filters
+
+    return rows.membership_rows(memberships)
