@@ -53,3 +53,23 @@ def test_importing_a_statement_then_setting_a_line_aside(live_server, page, regi
         == "Subvention de la Région"
     )
     assert Payment.objects.get(bank_line__isnull=False).allocations.get().due == open_due
+
+    # The bank takes the first transfer back, naming its payer otherwise: the accountant ties the return.
+    returned = tmp_path / "rejets.xml"
+    camt = noisy.as_camt(
+        [noisy.Generated(day, -9000, "SOCIETE X LYON", "PRLV SEPA", None)], statement_id="R1"
+    )
+    returned.write_bytes(camt.replace(b"</TxDtls>", b"<RtrInf><Rsn><Cd>AM04</Cd></Rsn></RtrInf></TxDtls>"))
+    page.goto(f"{live_server.url}/cotisations/releves/")
+    page.get_by_label("Compte de l'association").select_option(label="Numélink")
+    page.get_by_label("Relevé bancaire").set_input_files(str(returned))
+    page.get_by_role("button", name="Importer et rapprocher").click()
+
+    expect(page.get_by_role("heading", name="1 rejet à examiner")).to_be_visible()
+    row = page.locator("tr", has_text="SOCIETE X LYON")
+    row.get_by_role("button", name="Rattacher").click()
+
+    expect(page.get_by_text("Rejet rattaché")).to_be_visible()
+    expect(page.get_by_role("heading", name="1 rejet à examiner")).to_have_count(0)
+    payment = Payment.objects.get(bank_line__isnull=False)
+    assert payment.return_reason == "AM04 — provision insuffisante"

@@ -296,8 +296,9 @@ def test_the_queue_costs_the_same_queries_with_5_or_50_lines(client, accountant,
     many, page = _queue_queries(client)
 
     assert page.count("Confirmer la proposition") == 50  # one page: 50 lines
-    # 8 queries here (session, user, permissions, count, lines, the dues of every line…); 22 and 157 before.
-    assert many == few <= 8, (few, many)
+    # 9 queries here (session, user, permissions, count, lines, the dues of every line…, the returns waiting
+    # for a person); 22 and 157 before.
+    assert many == few <= 9, (few, many)
     # What each row shows is what the one-line services say.
     line = BankLine.objects.order_by("booked_on", "pk").first()
     [row] = reconciliation.queue_rows([line])
@@ -379,3 +380,51 @@ def test_a_payment_is_returned_once_never_before_it_came_and_never_without_a_rea
     with pytest.raises(FinanceError, match="rien à attester"):
         issue_receipt(payment=payment)
     assert AuditEvent.objects.filter(action="finance.payment_returned").count() == 1
+
+
+def test_a_waiting_return_is_tied_by_a_person_on_the_queue_page(
+    network, dues, tmp_path, admin_client, admin_user
+):
+    run_import(network, tmp_path, noisy.as_csv(lines_for(dues)))
+    # The payer's name is written otherwise by its bank: the import cannot tie the return alone.
+    run_import(network, tmp_path, _camt_return("SARL FOREZ WEB LYON", 15000), "rejets.xml")
+    line = reconciliation.unmatched_returns().get()
+
+    page = admin_client.get(reverse("finance:queue")).content.decode()
+
+    assert "1 rejet à examiner" in page and "SARL FOREZ WEB LYON" in page
+    original = BankLine.objects.get(counterparty="FOREZ WEB")
+    assert f'value="{original.pk}"' in page
+    url = reverse("finance:decide_return", args=[line.pk])
+    assert admin_client.post(url, {"action": "tie", "original": "999999"}).status_code == 302
+    assert not Payment.objects.filter(returned_on__isnull=False).exists()  # refused: no such credit
+
+    admin_client.post(url, {"action": "tie", "original": str(original.pk)})
+
+    payment = Payment.objects.get(organisation__name="Forez Web")
+    assert payment.returned_on == RETURNED_ON and payment.return_line_id == line.pk
+    line.refresh_from_db()
+    assert (line.status, line.decided_by) == (BankLine.Status.RETURN, admin_user)
+    assert AuditEvent.objects.filter(action="finance.bank_line_return_tied").count() == 1
+    assert "rejet à examiner" not in admin_client.get(reverse("finance:queue")).content.decode()
+    with pytest.raises(FinanceError, match="déjà été traité"):
+        reconciliation.tie_return(line=line, original=original)
+
+
+def test_a_waiting_return_is_dismissed_only_with_a_reason(network, dues, tmp_path, admin_client):
+    run_import(network, tmp_path, _camt_return("ANCIEN ADHERENT", 9000), "rejets.xml")
+    line = reconciliation.unmatched_returns().get()
+    url = reverse("finance:decide_return", args=[line.pk])
+
+    response = admin_client.post(url, {"action": "dismiss", "reason": "  "}, follow=True)
+    assert "ne rend aucun paiement" in response.content.decode()
+    assert reconciliation.unmatched_returns().exists()
+
+    admin_client.post(url, {"action": "dismiss", "reason": "Cotisation 2019, avant Grappe"})
+    line.refresh_from_db()
+    assert (line.status, line.reject_reason, line.explanation) == (
+        BankLine.Status.DEBIT,
+        "Cotisation 2019, avant Grappe",
+        {"return": "dismissed"},
+    )
+    assert not reconciliation.unmatched_returns().exists()

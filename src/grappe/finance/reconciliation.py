@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,6 +39,8 @@ ACTION_LABELS = {
     "finance.statement_import": gettext_lazy("import d'un relevé bancaire"),
     "finance.bank_line_confirm": gettext_lazy("rapprochement d'une ligne de relevé"),
     "finance.bank_line_reject": gettext_lazy("ligne de relevé écartée"),
+    "finance.bank_line_return_tied": gettext_lazy("rejet rattaché au virement qu'il rend"),
+    "finance.bank_line_return_dismissed": gettext_lazy("rejet sans paiement enregistré ici"),
 }
 EVIDENCE_LABELS = {
     "reference.exact": gettext_lazy("référence de cotisation exacte"),
@@ -201,8 +204,8 @@ def return_reason(line: BankLine) -> str:
 def match_returns(*, lines: Sequence[BankLine], user: Any = None) -> int:
     """Tie each return to the credit it gives back — the one reconciled line of the same payer (by name) and
     the same amount, booked before it — and mark that line's payments returned (``services.return_payment``):
-    the dues they settled are open again. A return tied to nothing, or to more than one line, stays a debit
-    saying so, for a person to look at; nothing is guessed. Returns the number of lines tied."""
+    the dues they settled are open again. A return tied to nothing, or to more than one line, waits for a
+    person on the reconciliation page (``unmatched_returns``); nothing is guessed. Returns the number tied."""
     tied = 0
     for line in lines:
         original = _returned_line(line)
@@ -210,14 +213,94 @@ def match_returns(*, lines: Sequence[BankLine], user: Any = None) -> int:
             line.explanation = {"return": "unmatched"}
             line.save(update_fields=["explanation"])
             continue
-        reason = return_reason(line)
-        for payment in original.payments.filter(returned_on__isnull=True):
-            return_payment(payment=payment, on=line.booked_on, reason=reason, line=line, user=user)
-        line.status = BankLine.Status.RETURN
-        line.explanation = {"return": "matched", "line": original.pk}
-        line.save(update_fields=["status", "explanation"])
+        _give_back(line, original, user, how="matched")
         tied += 1
     return tied
+
+
+def _give_back(line: BankLine, original: BankLine, user: Any, *, how: str) -> None:
+    reason = return_reason(line)
+    for payment in original.payments.filter(returned_on__isnull=True):
+        return_payment(payment=payment, on=line.booked_on, reason=reason, line=line, user=user)
+    line.status = BankLine.Status.RETURN
+    line.explanation = {"return": how, "line": original.pk}
+    if how == "tied":
+        line.decided_by, line.decided_at = _person(user), timezone.now()
+    line.save(update_fields=["status", "explanation", "decided_by", "decided_at"])
+
+
+def unmatched_returns() -> QuerySet[BankLine]:
+    """Returns no credit could be tied to alone: they wait for a person."""
+    return BankLine.objects.filter(status=BankLine.Status.DEBIT, explanation__return="unmatched")
+
+
+def _givable(line: BankLine) -> QuerySet[BankLine]:
+    """The reconciled credits ``line`` may give back: its amount, booked before it, payments not returned."""
+    return (
+        BankLine.objects.filter(
+            association_id=line.association_id,
+            amount=-line.amount,
+            booked_on__lte=line.booked_on,
+            status__in=[BankLine.Status.MATCHED, BankLine.Status.CONFIRMED],
+            payments__returned_on__isnull=True,
+        )
+        .distinct()
+        .order_by("-booked_on", "pk")
+    )
+
+
+def return_candidates(lines: Sequence[BankLine], limit: int = 20) -> dict[int, list[BankLine]]:
+    """For each waiting return, the credits it may give back (most recent first, at most ``limit``)."""
+    return {line.pk: list(_givable(line)[:limit]) for line in lines}
+
+
+def _waiting_return(line: BankLine) -> BankLine:
+    line = BankLine.objects.select_for_update().get(pk=line.pk)
+    if line.status != BankLine.Status.DEBIT or line.explanation.get("return") != "unmatched":
+        raise FinanceError(
+            _("« %(line)s » n'est pas un rejet en attente : il a déjà été traité.") % {"line": line}
+        )
+    return line
+
+
+@transaction.atomic
+def tie_return(*, line: BankLine, original: BankLine, user: Any = None) -> BankLine:
+    """A person ties a waiting return to the credit it gives back: its payments are returned, as when the
+    import ties it alone."""
+    line = _waiting_return(line)
+    if not _givable(line).filter(pk=original.pk).exists():
+        raise FinanceError(
+            _(
+                "« %(original)s » ne peut pas être rendu par « %(line)s » : il faut un virement rapproché du même "
+                "montant, reçu avant le rejet, dont les paiements n'ont pas déjà été rejetés."
+            )
+            % {"original": original, "line": line}
+        )
+    _give_back(line, original, user, how="tied")
+    record_event(
+        action="finance.bank_line_return_tied", user=user, target=line, details={"original": str(original)}
+    )
+    return line
+
+
+@transaction.atomic
+def dismiss_return(*, line: BankLine, reason: str, user: Any = None) -> BankLine:
+    """A person says a waiting return gives back no payment recorded here (a payment made before Grappe,
+    another account's operation): it stays a debit, with who decided and why."""
+    reason = reason.strip()
+    if not reason:
+        raise FinanceError(
+            _("Indiquez pourquoi « %(line)s » ne rend aucun paiement enregistré ici.")
+            % {"line": BankLine.objects.get(pk=line.pk)}
+        )
+    line = _waiting_return(line)
+    line.explanation = {"return": "dismissed"}
+    line.decided_by, line.decided_at, line.reject_reason = _person(user), timezone.now(), reason[:200]
+    line.save(update_fields=["explanation", "decided_by", "decided_at", "reject_reason"])
+    record_event(
+        action="finance.bank_line_return_dismissed", user=user, target=line, details={"reason": reason[:200]}
+    )
+    return line
 
 
 def _returned_line(line: BankLine) -> BankLine | None:
@@ -229,17 +312,7 @@ def _returned_line(line: BankLine) -> BankLine | None:
         name = fold(candidate.counterparty)
         return bool(name) and (name == payer if payer else f" {name} " in label)
 
-    candidates = (
-        BankLine.objects.filter(
-            association_id=line.association_id,
-            amount=-line.amount,
-            booked_on__lte=line.booked_on,
-            status__in=[BankLine.Status.MATCHED, BankLine.Status.CONFIRMED],
-            payments__returned_on__isnull=True,
-        )
-        .distinct()
-        .order_by("pk")
-    )
+    candidates = _givable(line)
     paid_by_payer = [candidate for candidate in candidates if same_payer(candidate)]
     return paid_by_payer[0] if len(paid_by_payer) == 1 else None
 

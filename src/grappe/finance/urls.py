@@ -11,4 +11,5 @@ urlpatterns = [
     path("releves/", views.statement_list, name="statements"),
     path("rapprochement/", views.reconciliation_queue, name="queue"),
     path("rapprochement/<int:pk>/", views.decide_line, name="decide_line"),
+    path("rapprochement/rejets/<int:pk>/", views.decide_return, name="decide_return"),
 ]

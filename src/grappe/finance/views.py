@@ -25,6 +25,7 @@ from grappe.finance.forms import DueFilterForm, LineDecisionForm, StatementUploa
 from grappe.finance.models import BankLine, BankStatement, Due
 from grappe.registry.selectors import has_registry_access, restrict
 
+RETURNS_SHOWN = 20  # waiting returns shown at once: each lists the credits it may give back
 PAGE_SIZE = 50
 
 staff_required = staff_view(capability=has_registry_access, denied=_("Accès réservé aux salariés du réseau."))
@@ -147,7 +148,42 @@ def reconciliation_queue(request: HttpRequest) -> HttpResponse:
     lines = BankLine.objects.filter(status=BankLine.Status.QUEUED).select_related("association", "statement")
     page = Paginator(lines.order_by("booked_on", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = reconciliation.queue_rows(page.object_list)
-    return render(request, "finance/queue.html", {"page": page, "rows": rows})
+    waiting = reconciliation.unmatched_returns().select_related("association", "statement")
+    returns = list(waiting.order_by("booked_on", "pk")[:RETURNS_SHOWN])
+    candidates = reconciliation.return_candidates(returns)
+    context = {
+        "page": page,
+        "rows": rows,
+        "returns": [(line, candidates[line.pk]) for line in returns],
+        "returns_count": waiting.count() if len(returns) == RETURNS_SHOWN else len(returns),
+    }
+    return render(request, "finance/queue.html", context)
+
+
+@require_POST
+@reconciliation_view()
+def decide_return(request: HttpRequest, pk: int) -> HttpResponse:
+    line = get_object_or_404(BankLine, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "tie":
+            original = BankLine.objects.filter(pk=_int(request.POST.get("original"))).first()
+            if original is None:
+                raise UserError(gettext("Choisissez le virement que ce rejet rend."))
+            reconciliation.tie_return(line=line, original=original, user=request.user)
+            messages.success(request, gettext("Rejet rattaché : %(line)s.") % {"line": line})
+        elif action == "dismiss":
+            reconciliation.dismiss_return(line=line, reason=request.POST.get("reason", ""), user=request.user)
+            messages.success(request, gettext("Rejet classé : %(line)s.") % {"line": line})
+        else:
+            raise UserError(gettext("Choisissez une action pour cette ligne."))
+    except UserError as error:
+        messages.error(request, str(error))
+    return redirect("finance:queue")
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
 
 
 @require_POST
