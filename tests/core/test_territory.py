@@ -700,6 +700,7 @@ RULES: dict[str, Rule] = {
     "finance:statements": Rule("get", None, 200, 403, 403),
     "finance:queue": Rule("get", None, 200, 403, 403),
     "finance:decide_line": Rule("post", _bank_line_args, 302, 403, 403),
+    "finance:decide_return": Rule("post", _bank_line_args, 302, 403, 403),
     # Start-ups: each project has its own territory (grappe.core.access.restrict_startups); the board, the
     # deadlines and the report show every staff member the projects of their territory only.
     "startups:board": OPEN,
