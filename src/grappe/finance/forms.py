@@ -71,3 +71,11 @@ class LineDecisionForm(forms.Form):
     action = forms.ChoiceField(choices=ACTIONS)
     due = forms.IntegerField(required=False)
     reason = forms.CharField(label=_("Motif"), required=False, max_length=200)
+
+
+class ReturnDecisionForm(forms.Form):
+    ACTIONS = [("tie", _("rattacher")), ("dismiss", _("classer"))]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    original = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    reason = forms.CharField(label=_("Motif"), required=False, max_length=200)

@@ -21,7 +21,7 @@ from grappe.core.access import (
 from grappe.core.uploads import check_upload_size, upload_on_disk
 from grappe.errors import UserError
 from grappe.finance import documents, reconciliation, reminders, selectors
-from grappe.finance.forms import DueFilterForm, LineDecisionForm, StatementUploadForm
+from grappe.finance.forms import DueFilterForm, LineDecisionForm, ReturnDecisionForm, StatementUploadForm
 from grappe.finance.models import BankLine, BankStatement, Due
 from grappe.registry.selectors import has_registry_access, restrict
 
@@ -164,26 +164,24 @@ def reconciliation_queue(request: HttpRequest) -> HttpResponse:
 @reconciliation_view()
 def decide_return(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(BankLine, pk=pk)
-    action = request.POST.get("action")
+    form = ReturnDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Choisissez une action pour cette ligne."))
+        return redirect("finance:queue")
+    data = form.cleaned_data
     try:
-        if action == "tie":
-            original = BankLine.objects.filter(pk=_int(request.POST.get("original"))).first()
+        if data["action"] == "tie":
+            original = BankLine.objects.filter(pk=data["original"] or 0).first()
             if original is None:
                 raise UserError(gettext("Choisissez le virement que ce rejet rend."))
             reconciliation.tie_return(line=line, original=original, user=request.user)
             messages.success(request, gettext("Rejet rattaché : %(line)s.") % {"line": line})
-        elif action == "dismiss":
-            reconciliation.dismiss_return(line=line, reason=request.POST.get("reason", ""), user=request.user)
-            messages.success(request, gettext("Rejet classé : %(line)s.") % {"line": line})
         else:
-            raise UserError(gettext("Choisissez une action pour cette ligne."))
+            reconciliation.dismiss_return(line=line, reason=data["reason"] or "", user=request.user)
+            messages.success(request, gettext("Rejet classé : %(line)s.") % {"line": line})
     except UserError as error:
         messages.error(request, str(error))
     return redirect("finance:queue")
-
-
-def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 19 else 0
 
 
 @require_POST
