@@ -11,10 +11,6 @@ import io
 from collections.abc import Iterator
 from decimal import Decimal
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
-
 from grappe.core import exports
 from grappe.finance.budgets import EXPORT_HEADER, Overview, export_rows
 
@@ -29,6 +25,12 @@ def budget_csv(overview: Overview) -> Iterator[str]:
 
 
 def budget_xlsx(overview: Overview) -> bytes:
+    # Imported here: openpyxl (and NumPy, which it loads when present) would otherwise be in every web
+    # worker from its start, for the rare budget workbook.
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=f"Budget {overview.budget.year}")
     sheet.column_dimensions["A"].width = 34

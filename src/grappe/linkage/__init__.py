@@ -13,13 +13,41 @@ explainable as records::
 
 from __future__ import annotations
 
-from .engines import Engine
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import LinkageInputError, LinkageSettingsError
-from .explain import Explanation, FieldEvidence, RuleEvidence
-from .pipeline import PreparedRegistry, Progress, prepare_registry, run
-from .records import COLUMNS, Records
-from .result import LinkageResult
 from .settings import DEFAULT_PARAMETERS, LinkageSettings
+
+if TYPE_CHECKING:
+    from .engines import Engine
+    from .explain import Explanation, FieldEvidence, RuleEvidence
+    from .pipeline import PreparedRegistry, Progress
+    from .records import COLUMNS, Records
+    from .result import LinkageResult
+
+# Splink, DuckDB and Arrow are loaded when a run first needs them, not when a module of the package is imported:
+# the platform imports light parts of it (the legal-form vocabulary, the scores, the settings) in every process,
+# web workers and CLI commands included, and Splink's import alone cost about 0.3 s and 100 MiB in each.
+_LAZY = {
+    "COLUMNS": ".records",
+    "Records": ".records",
+    "Engine": ".engines",
+    "Explanation": ".explain",
+    "FieldEvidence": ".explain",
+    "RuleEvidence": ".explain",
+    "PreparedRegistry": ".pipeline",
+    "Progress": ".pipeline",
+    "prepare_registry": ".pipeline",
+    "run": ".pipeline",
+    "LinkageResult": ".result",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def deduplicate(
@@ -35,6 +63,8 @@ def deduplicate(
     ``decisions``: earlier human decisions, rows of (left_id, right_id, decision ∈ {"match", "non_match"});
     a "non_match" is never clustered together again, a "match" always is.
     """
+    from .pipeline import run
+
     return run(records, None, settings=settings, engine=engine, decisions=decisions, progress=progress)
 
 
@@ -53,6 +83,8 @@ def link(
     that matches joins that organisation, and two registry organisations are never merged by a link.
     Pass a ``prepare_registry(...)`` result to link many imports without re-normalising the registry.
     """
+    from .pipeline import run
+
     return run(
         new_records, registry, settings=settings, engine=engine, decisions=decisions, progress=progress
     )
