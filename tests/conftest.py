@@ -13,6 +13,7 @@ The registry follows the real story at small scale: Numélink (Saint-Étienne, L
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import shutil
 import signal
@@ -492,3 +493,26 @@ def database_queue(settings) -> Callable[[], None]:
                 signal.signal(number, handler)
 
     return work_off
+
+
+@pytest.fixture
+def fresh_process(tmp_path: Path) -> Callable[..., object]:
+    """Runs Python code in a new process with the project's own settings (not the suite's), an empty data
+    folder and the embedded database; returns the JSON its last printed line holds. For what a process does
+    from its start (what it loads, the priority it runs at), which the test process has long passed."""
+
+    def run(code: str, **environment: str | None) -> object:
+        """``environment``: variables to set, or to remove (None)."""
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "grappe.settings", "GRAPPE_DATA_DIR": str(tmp_path)}
+        env.pop("DATABASE_URL", None)
+        for name, value in environment.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        completed = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=120
+        )
+        return json.loads(completed.stdout.strip().splitlines()[-1])
+
+    return run

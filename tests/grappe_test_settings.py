@@ -8,6 +8,9 @@ INSTALLED_APPS = [*INSTALLED_APPS, "core.dependent_app"]  # noqa: F405
 # queue itself (tests/jobs) switch to the database backend and run a worker loop.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 GRAPPE_TASKS_RETRY_DELAY = 0
+# The commands and worker loops the tests run stay at the test process's priority (tests/intake/test_priority.py
+# lowers it in a process of its own).
+GRAPPE_BACKGROUND_NICE = 0
 
 # Each test process (each xdist worker) stores its uploads and progress files apart: a progress file is keyed by
 # an object's id, and two workers' databases both hold a merger n° 1.

@@ -72,6 +72,21 @@ def user_command(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def in_background(func: F) -> F:
+    """A command that runs long work (an import, a merger's plan, apply, undo or report): it yields the
+    processor to the web workers before it starts (``grappe.jobs.priority``). Under ``user_command``, so that
+    Django is set up and a wrong setting is one paragraph."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from grappe.jobs.priority import yield_to_requests
+
+        yield_to_requests()
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 @app.command()
 @user_command
 def migrate() -> None:

@@ -227,6 +227,13 @@ TASKS = {
 GRAPPE_TASKS_RETRIES = int(os.environ.get("GRAPPE_TASKS_RETRIES", "3"))
 GRAPPE_TASKS_RETRY_DELAY = float(os.environ.get("GRAPPE_TASKS_RETRY_DELAY", "5"))
 GRAPPE_TASKS_KEEP_DAYS = int(os.environ.get("GRAPPE_TASKS_KEEP_DAYS", "30"))
+# The niceness (0–19) of the worker and of the commands running long work (imports, mergers): they yield the
+# processor to the web workers (grappe.jobs.priority). 0 keeps them at the site's priority. A value that is not
+# an integer is kept as written, for the worker and those commands to refuse it by name.
+_BACKGROUND_NICE = os.environ.get("GRAPPE_BACKGROUND_NICE", "10").strip()
+GRAPPE_BACKGROUND_NICE: int | str = (
+    int(_BACKGROUND_NICE) if _BACKGROUND_NICE.lstrip("-").isdigit() else _BACKGROUND_NICE
+)
 # A merger's report (CSV and PDF) listing more rows than this (absorbed members plus candidate pairs) is built
 # by the worker, with a progress page; a smaller one in the request that asks for it (grappe.mergers.report_files).
 GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS = int(os.environ.get("GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS", "1000"))

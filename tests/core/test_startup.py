@@ -8,11 +8,6 @@ benchmark's memory bound.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 HEAVY = ("splink", "duckdb", "pyarrow", "openpyxl", "numpy", "pandas")
 
 STARTUP = """
@@ -26,26 +21,8 @@ print(json.dumps(sorted(name for name in {heavy} if name in sys.modules)))
 """
 
 
-def _loaded_at_startup(tmp_path) -> list[str]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "grappe.settings",
-        "GRAPPE_DATA_DIR": str(tmp_path),
-    }
-    env.pop("DATABASE_URL", None)
-    completed = subprocess.run(
-        [sys.executable, "-c", STARTUP.format(heavy=repr(HEAVY))],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def test_a_process_starts_without_the_linkage_engine_or_the_workbook_writer(tmp_path):
-    assert _loaded_at_startup(tmp_path) == []
+def test_a_process_starts_without_the_linkage_engine_or_the_workbook_writer(fresh_process):
+    assert fresh_process(STARTUP.format(heavy=repr(HEAVY))) == []
 
 
 def test_the_linkage_package_still_offers_its_whole_api_when_asked():

@@ -16,13 +16,14 @@ from rich.progress import (
 )
 from rich.table import Table as RichTable
 
-from grappe.cli import app, fail, out_console, user_command
+from grappe.cli import app, fail, in_background, out_console, user_command
 
 SHOWN_ISSUES = 20
 
 
 @app.command(name="import")
 @user_command
+@in_background
 def import_command(
     file: Path = typer.Argument(
         ..., help="Export des adhérents : CSV (tout encodage, tout séparateur), XLSX ou ODS."

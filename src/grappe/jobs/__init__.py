@@ -6,7 +6,8 @@ scheduled tasks.
   from an interrupted one, and the fragment the pages poll (``polled_fragment``);
 - ``queue``: ``start_step`` (now, or queued), ``run_step`` (the task a queued step runs in), ``will_retry`` and
   ``is_transient`` (retries), ``schedule`` (a task at a time or after a delay);
-- ``worker``: ``run_worker``, what ``grappe worker`` runs, and the daily housekeeping task.
+- ``worker``: ``run_worker``, what ``grappe worker`` runs, and the daily housekeeping task;
+- ``priority``: ``yield_to_requests``, the lower priority the worker and the long commands run at.
 
 A step is one transaction: a worker killed in the middle leaves nothing half-written, its progress file names a
 dead process, and the job is started again from its page.

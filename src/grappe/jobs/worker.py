@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, task
 
 from grappe.errors import UserError
+from grappe.jobs.priority import yield_to_requests
 from grappe.jobs.queue import schedule, worker_is_gone
 
 HOUSEKEEPING_EVERY = datetime.timedelta(days=1)
@@ -38,6 +39,7 @@ def run_worker(
     """Run queued tasks until stopped (SIGTERM or Ctrl+C lets the running task finish), or, with ``batch``,
     until none is ready."""
     check_database_queue()
+    yield_to_requests()
     recover_interrupted_tasks()
     ensure_housekeeping()
     call_command(

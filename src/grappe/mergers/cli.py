@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from grappe.cli import app, out_console, user_command
+from grappe.cli import app, in_background, out_console, user_command
 
 merge_app = typer.Typer(
     help="Fusions : planifier, réviser, appliquer, rapporter, annuler.", no_args_is_help=True
@@ -47,6 +47,7 @@ def _merger(merger_id: int) -> Any:
 
 @merge_app.command("plan")
 @user_command
+@in_background
 def plan(
     file: Path | None = typer.Argument(
         None, help="Export de l'association absorbée (importé s'il ne l'est pas)."
@@ -181,6 +182,7 @@ def show(merger_id: int = typer.Argument(..., help="Numéro de la fusion.")) -> 
 
 @merge_app.command("recompute")
 @user_command
+@in_background
 def recompute(merger_id: int = typer.Argument(..., help="Numéro de la fusion.")) -> None:
     """Recalcule le plan : le modèle apprend des décisions déjà prises, qui restent acquises."""
     from grappe.mergers.labels import linkage_model_lines
@@ -243,6 +245,7 @@ def mapping(
 
 @merge_app.command("apply")
 @user_command
+@in_background
 def apply(
     merger_id: int = typer.Argument(...),
     accept_auto_only: bool = typer.Option(
@@ -264,6 +267,7 @@ def apply(
 
 @merge_app.command("undo")
 @user_command
+@in_background
 def undo(merger_id: int = typer.Argument(...)) -> None:
     """Annule une fusion appliquée : le registre revient exactement à son état d'avant."""
     from grappe.mergers.services import undo_merger
@@ -274,6 +278,7 @@ def undo(merger_id: int = typer.Argument(...)) -> None:
 
 @merge_app.command("dedup")
 @user_command
+@in_background
 def dedup(association: str = typer.Argument(..., help="Nom de l'association.")) -> None:
     """Planifie le dédoublonnage du registre d'une association (une fusion avec elle-même)."""
     from grappe.intake.selectors import association_by_name
@@ -284,6 +289,7 @@ def dedup(association: str = typer.Argument(..., help="Nom de l'association.")) 
 
 @merge_app.command("report")
 @user_command
+@in_background
 def report(
     merger_id: int = typer.Argument(...),
     csv_path: Path | None = typer.Option(None, "--csv", help="Écrit le rapport en CSV."),
