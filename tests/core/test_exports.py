@@ -97,3 +97,21 @@ def test_a_french_decimal_reads_back_as_the_same_number(value) -> None:
         line = exports.streaming_writer().writerow(["x", value])
     cell = next(csv.reader(io.StringIO(line.removeprefix("\ufeff")), delimiter=";"))[1]
     assert "." not in cell and Decimal(cell.replace(",", ".")) == value
+
+
+CELLS = st.one_of(
+    st.text(),
+    st.text(alphabet="'=+-@\t\r a1").map(lambda text: text[:6]),  # quotes before a trigger, or not
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=False, allow_infinity=False),
+)
+
+
+@given(CELLS, st.sampled_from(["fr", "en"]))
+def test_the_writer_s_text_shortcut_writes_what_the_general_rule_writes(value: object, language: str) -> None:
+    writer = exports.streaming_writer(language=language)
+    expected = exports.localised(exports.neutralise(value), exports.decimal_separator(language))
+    assert writer.cell(value) == expected

@@ -27,6 +27,8 @@ from django.utils import translation
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
+# The triggers as single characters, for a set lookup on a cell's first one ("" is not among them).
+_TRIGGER_CHARACTERS = frozenset(FORMULA_TRIGGERS)
 BOM = "\ufeff"
 DELIMITER = ";"
 
@@ -105,8 +107,18 @@ class SafeWriter:
         self._writer = csv.writer(_Bommed(stream), delimiter=DELIMITER, lineterminator="\r\n")
         self._separator = decimal_separator(language)
 
+    def cell(self, value: object) -> object:
+        """``localised(neutralise(value))``, with a shortcut for text, nearly every cell of an export (a
+        quarter of a 10,000-organisation export's time went to the general path)."""
+        if type(value) is str:
+            first = value[:1]
+            if first in _TRIGGER_CHARACTERS or (first == QUOTE and _needs_quote(value)):
+                return QUOTE + value
+            return value
+        return localised(neutralise(value), self._separator)
+
     def writerow(self, row: Iterable[object]) -> Any:
-        return self._writer.writerow([localised(neutralise(cell), self._separator) for cell in row])
+        return self._writer.writerow([self.cell(value) for value in row])
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:

@@ -18,6 +18,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from grappe.core import exports
+from grappe.france.countries import country_name
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.registry import selectors
 from grappe.registry.models import Membership, Organisation, Person, Role
@@ -86,33 +87,57 @@ class Labels:
         self.brackets = {code: _(bracket.label) for code, bracket in HEADCOUNT_BRACKETS.items()}
         self.yes, self.no = _("oui"), _("non")
         self.date = memo(_date)
+        self.country = memo(_country)
 
-    def status(self, membership: Membership) -> str:
-        return self.statuses.get(membership.status, membership.status)
+    def status(self, status: str) -> str:
+        return self.statuses.get(status, status)
 
 
-def row(organisation: Organisation, labels: Labels) -> list[str]:
-    site = organisation.main_establishment
-    memberships = "; ".join(
-        f"{m.association.name} ({labels.status(m)})" for m in organisation.list_memberships
-    )
+def _country(code: str) -> str:
+    """``Establishment.country_name``: in French, « pays inconnu » when an import could not read it."""
+    return country_name(code) if code else str(_("pays inconnu"))
+
+
+# The organisation's own columns an export writes, read as tuples (``organisation_rows``).
+ORGANISATION_FIELDS = (
+    "pk",
+    "name",
+    "siren",
+    "naf_code",
+    "headcount_bracket",
+    "is_startup",
+    "email",
+    "phone",
+    "website",
+)
+
+
+def row(
+    fields: Sequence[Any],
+    site: selectors.ShownSite | None,
+    memberships: Sequence[selectors.ListedMembership],
+    labels: Labels,
+) -> list[str]:
+    """One organisation's line: its ``ORGANISATION_FIELDS``, its shown site and its memberships."""
+    _pk, name, siren, naf_code, headcount_bracket, is_startup, email, phone, website = fields
+    starts = [m.starts_on for m in memberships if m.starts_on]
     return [
-        organisation.name,
-        _spaced(organisation.siren, (3, 3, 3)),
+        name,
+        _spaced(siren, (3, 3, 3)),
         _spaced(site.siret, (3, 3, 3, 5)) if site else "",
         site.street if site else "",
         site.postcode if site else "",
         site.city if site else "",
         site.departement_code if site else "",
-        site.country_name if site else "",
-        organisation.naf_code,
-        labels.brackets.get(organisation.headcount_bracket, ""),
-        labels.yes if organisation.is_startup else labels.no,
-        organisation.email,
-        organisation.phone,
-        organisation.website,
-        memberships,
-        labels.date(organisation.member_since),
+        labels.country(site.country) if site else "",
+        naf_code,
+        labels.brackets.get(headcount_bracket, ""),
+        labels.yes if is_startup else labels.no,
+        email,
+        phone,
+        website,
+        "; ".join(f"{m.association_name} ({labels.status(m.status)})" for m in memberships),
+        labels.date(min(starts) if starts else None),
     ]
 
 
@@ -124,11 +149,13 @@ def batches(queryset: QuerySet[Any]) -> Iterator[list[Any]]:
 
 
 def organisation_rows(organisations: QuerySet[Organisation]) -> Iterator[list[str]]:
-    """``organisations`` (a list's search, or a selection of it: already narrowed to what the user sees)."""
+    """``organisations`` (a list's search, or a selection of it: already narrowed to what the user sees),
+    read as tuples, with their sites and memberships a batch at a time (``selectors.export_relations``)."""
     labels = Labels()
-    for batch in batches(organisations.defer(None)):
-        selectors.with_list_relations(batch, full_sites=True)
-        yield from (row(organisation, labels) for organisation in batch)
+    for batch in batches(organisations.values_list(*ORGANISATION_FIELDS)):
+        sites, memberships = selectors.export_relations([fields[0] for fields in batch])
+        for fields in batch:
+            yield row(fields, sites.get(fields[0]), memberships.get(fields[0], ()), labels)
 
 
 def organisations_csv(user: Any, filters: selectors.OrganisationFilters) -> Iterator[str]:
@@ -150,17 +177,32 @@ def people_csv_of(user: Any, people: QuerySet[Person]) -> Iterator[str]:
 
     def rows() -> Iterator[list[str]]:
         kinds = Labels().kinds
-        for batch in batches(people):
-            selectors.with_person_roles(user, batch)
-            for person in batch:
-                roles = "; ".join(
-                    f"{role.organisation.name} ({', '.join(filter(None, [kinds.get(role.kind, role.kind), role.job_title]))})"
-                    for role in person.visible_roles
+        for batch in batches(people.values_list("pk", "last_name", "first_name", "email", "phone")):
+            roles = selectors.export_person_roles(user, [fields[0] for fields in batch])
+            for pk, last_name, first_name, email, phone in batch:
+                acts = "; ".join(
+                    f"{organisation} ({', '.join(filter(None, [kinds.get(kind, kind), job_title]))})"
+                    for organisation, kind, job_title in roles.get(pk, ())
                 )
-                yield [person.last_name, person.first_name, person.email, person.phone, roles]
+                yield [last_name, first_name, email, phone, acts]
 
     header = [_("Nom"), _("Prénom"), _("E-mail"), _("Téléphone"), _("Organisations et fonctions")]
     return write_csv(header, rows())
+
+
+# A membership's line, read as a tuple (``memberships_csv_of``).
+MEMBERSHIP_FIELDS = (
+    "organisation__name",
+    "organisation__siren",
+    "association__name",
+    "status",
+    "starts_on",
+    "ends_on",
+    "origin__name",
+    "membership_type__name",
+    "college__name",
+    "annual_fee",
+)
 
 
 def memberships_csv(user: Any, filters: selectors.MembershipFilters) -> Iterator[str]:
@@ -169,23 +211,23 @@ def memberships_csv(user: Any, filters: selectors.MembershipFilters) -> Iterator
 
 
 def memberships_csv_of(memberships: QuerySet[Membership]) -> Iterator[str]:
-    """``memberships`` (the list's search, or a selection of it) as the membership list's CSV."""
+    """``memberships`` (the list's search, or a selection of it) as the membership list's CSV, read as tuples."""
 
     def rows() -> Iterator[list[str]]:
         labels = Labels()
-        for batch in batches(memberships):
-            for m in batch:
+        for batch in batches(memberships.values_list(*MEMBERSHIP_FIELDS)):
+            for name, siren, association, status, starts_on, ends_on, origin, category, college, fee in batch:
                 yield [
-                    m.organisation.name,
-                    _spaced(m.organisation.siren, (3, 3, 3)),
-                    m.association.name,
-                    labels.status(m),
-                    labels.date(m.starts_on),
-                    labels.date(m.ends_on),
-                    m.origin.name if m.origin_id else "",
-                    m.category,
-                    m.college.name if m.college_id else "",
-                    number_format(m.annual_fee, 2) if m.annual_fee is not None else "",
+                    name,
+                    _spaced(siren, (3, 3, 3)),
+                    association,
+                    labels.status(status),
+                    labels.date(starts_on),
+                    labels.date(ends_on),
+                    origin or "",
+                    category or "",
+                    college or "",
+                    number_format(fee, 2) if fee is not None else "",
                 ]
 
     header = [
