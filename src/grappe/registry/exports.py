@@ -18,10 +18,9 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from grappe.core import exports
-from grappe.france.countries import country_name
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.registry import selectors
-from grappe.registry.models import Membership, Organisation, Person, Role
+from grappe.registry.models import Membership, Organisation, Person, Role, site_country_name
 from grappe.registry.rows import choice_labels, memo
 
 BATCH = 1000
@@ -87,15 +86,10 @@ class Labels:
         self.brackets = {code: _(bracket.label) for code, bracket in HEADCOUNT_BRACKETS.items()}
         self.yes, self.no = _("oui"), _("non")
         self.date = memo(_date)
-        self.country = memo(_country)
+        self.country = memo(site_country_name)
 
     def status(self, status: str) -> str:
         return self.statuses.get(status, status)
-
-
-def _country(code: str) -> str:
-    """``Establishment.country_name``: in French, « pays inconnu » when an import could not read it."""
-    return country_name(code) if code else str(_("pays inconnu"))
 
 
 # The organisation's own columns an export writes, read as tuples (``organisation_rows``).

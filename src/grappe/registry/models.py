@@ -345,6 +345,11 @@ class Organisation(FoldedKeys):
         return self.name
 
 
+def site_country_name(code: str) -> str:
+    """A site's country in French (« Suisse »), « pays inconnu » when an import could not read it ("")."""
+    return country_name(code) if code else str(_("pays inconnu"))
+
+
 class Establishment(FoldedKeys):
     """A site of an organisation. Its postcode and commune place it in a département, hence a territory."""
 
@@ -396,8 +401,7 @@ class Establishment(FoldedKeys):
 
     @property
     def country_name(self) -> str:
-        """The country in French (« Suisse »), « pays inconnu » when an import could not read it."""
-        return country_name(self.country) if self.country else str(_("pays inconnu"))
+        return site_country_name(self.country)
 
     @property
     def place(self) -> str:

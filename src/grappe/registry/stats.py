@@ -17,11 +17,9 @@ from dataclasses import asdict, dataclass, field
 
 from django.apps import apps
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When
-from django.utils.translation import gettext_lazy as _
 
 from grappe.france import geo
-from grappe.france.countries import country_name
-from grappe.registry.models import Association, Establishment, Membership, Territory
+from grappe.registry.models import Association, Establishment, Membership, Territory, site_country_name
 
 
 @dataclass(frozen=True)
@@ -181,14 +179,11 @@ def counts_as_json(counts: list[AssociationCounts]) -> list[dict]:
             for code, n in item.by_departement.items()
         ]
         data["abroad"] = [
-            {"country": code, "name": _country_name(code), "members": n} for code, n in item.abroad.items()
+            {"country": code, "name": site_country_name(code), "members": n}
+            for code, n in item.abroad.items()
         ]
         result.append(data)
     return result
-
-
-def _country_name(code: str) -> str:
-    return country_name(code) if code else str(_("pays inconnu"))
 
 
 def _departement_name(code: str) -> str:
