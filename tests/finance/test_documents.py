@@ -14,8 +14,8 @@ from grappe.core.models import AuditEvent
 from grappe.finance import documents
 from grappe.finance.documents import issue_invoice, issue_receipt
 from grappe.finance.matching import due_reference
-from grappe.finance.models import BillingSettings, Document, DocumentSequence, Due
-from grappe.finance.services import FinanceError, generate_dues, record_payment
+from grappe.finance.models import BillingSettings, Document, DocumentSequence, Due, Payment
+from grappe.finance.services import FinanceError, generate_dues, record_payment, return_payment
 from grappe.registry.models import Establishment
 
 ISSUED = datetime.date(2026, 1, 10)
@@ -162,3 +162,121 @@ def test_a_receipt_lists_the_dues_a_transfer_settled_and_what_is_left(billed):
         "TVA non applicable, art. 261-7-1° b du CGI",
     ]:
         assert expected in pdf, expected
+
+
+def _paid_with_receipt(billed, *, amount: str = "180") -> tuple[Payment, Document]:
+    payment = record_payment(
+        organisation=billed.small.organisation,
+        association=billed.numelink,
+        method="transfer",
+        reference="VIR 2026-118",
+        amount=Decimal(amount),
+        received_on=datetime.date(2026, 2, 3),
+    )
+    return payment, issue_receipt(payment=payment, on=datetime.date(2026, 2, 4)).document
+
+
+def test_a_returned_payment_cancels_its_receipt_with_a_numbered_cancellation(billed):
+    """The bank takes a payment back after its receipt was sent: the receipt no longer attests anything, and
+    the member (and the accounts) get a numbered cancellation that says which receipt it voids and why."""
+    payment, receipt = _paid_with_receipt(billed)
+
+    return_payment(payment=payment, on=datetime.date(2026, 2, 20), reason="AM04 provision insuffisante")
+
+    cancellation = Document.objects.get(kind=Document.Kind.CANCELLATION)
+    assert cancellation.cancels == receipt
+    assert (cancellation.number, cancellation.amount) == ("ANN-2026-00001", Decimal("-180.00"))
+    assert (cancellation.organisation, cancellation.payment) == (receipt.organisation, payment)
+    pdf = text(cancellation)
+    for expected in [
+        "Annulation de reçu n° ANN-2026-00001",
+        "Numélink",
+        "Reçu n° REC-2026-00001 du 04/02/2026, annulé -180,00 €",
+        "rejeté par la banque le 20/02/2026",
+        "AM04 provision insuffisante",
+        "Le reçu n° REC-2026-00001 est annulé : il ne vaut plus quittance.",
+    ]:
+        assert expected in pdf, expected
+    receipt.refresh_from_db()
+    assert receipt.number == "REC-2026-00001" and bytes(receipt.pdf)  # never changed nor withdrawn
+    assert AuditEvent.objects.filter(action="finance.receipt_cancelled").count() == 1
+
+
+def test_a_cancellation_copies_what_the_receipt_printed_even_when_the_settings_changed_since(billed):
+    payment, receipt = _paid_with_receipt(billed)
+    BillingSettings.objects.filter(
+        association=billed.numelink
+    ).delete()  # gone since: the return still counts
+
+    return_payment(payment=payment, on=datetime.date(2026, 2, 20), reason="AC04 compte clos")
+
+    cancellation = Document.objects.get(kind=Document.Kind.CANCELLATION)
+    assert cancellation.details["seller"] == receipt.details["seller"]
+    assert cancellation.details["buyer"] == receipt.details["buyer"]
+    assert "3 rue Javelin Pagnon, 42000 Saint-Étienne" in text(cancellation)
+
+
+def test_a_returned_payment_without_receipt_issues_nothing_and_numbers_stay_apart(billed):
+    first, _receipt = _paid_with_receipt(billed)
+    second = record_payment(
+        organisation=billed.small.organisation,
+        association=billed.numelink,
+        method="cheque",
+        reference="0004568",
+        amount=Decimal("20"),
+        received_on=datetime.date(2026, 2, 5),
+    )
+    return_payment(payment=second, on=datetime.date(2026, 2, 20), reason="chèque sans provision")
+    assert not Document.objects.filter(kind=Document.Kind.CANCELLATION).exists()
+
+    return_payment(payment=first, on=datetime.date(2026, 2, 21), reason="AM04")
+    later, _ = _paid_with_receipt(billed, amount="15")
+    assert Document.objects.get(payment=later, kind=Document.Kind.RECEIPT).number == "REC-2026-00002"
+    assert Document.objects.get(kind=Document.Kind.CANCELLATION).number == "ANN-2026-00001"
+
+
+def test_a_failed_cancellation_records_no_return(billed, monkeypatch):
+    """The return and the cancellation are one act: if the PDF cannot be made, neither is recorded, and no
+    number is used up."""
+    payment, _receipt = _paid_with_receipt(billed)
+
+    def broken(details):
+        raise RuntimeError("moteur PDF indisponible")
+
+    monkeypatch.setattr(documents, "render_pdf", broken)
+    with pytest.raises(RuntimeError):
+        return_payment(payment=payment, on=datetime.date(2026, 2, 20), reason="AM04")
+    payment.refresh_from_db()
+    assert payment.returned_on is None
+    assert not Document.objects.filter(kind=Document.Kind.CANCELLATION).exists()
+    assert not DocumentSequence.objects.filter(kind=Document.Kind.CANCELLATION).exists()
+
+
+def test_only_cancellations_point_at_a_receipt_and_a_receipt_is_cancelled_once(billed):
+    from django.db import IntegrityError, transaction
+
+    payment, receipt = _paid_with_receipt(billed)
+    return_payment(payment=payment, on=datetime.date(2026, 2, 20), reason="AM04")
+    cancellation = Document.objects.get(kind=Document.Kind.CANCELLATION)
+    for change in (
+        {"kind": Document.Kind.CANCELLATION, "cancels": None, "number": "ANN-X-1", "sequence": 90},
+        {
+            "kind": Document.Kind.RECEIPT,
+            "cancels": receipt,
+            "number": "REC-X-1",
+            "sequence": 91,
+            "payment": None,
+        },
+        {"kind": Document.Kind.CANCELLATION, "cancels": receipt, "number": "ANN-X-2", "sequence": 92},
+    ):
+        copy = Document(
+            **{
+                f.attname: getattr(cancellation, f.attname)
+                for f in Document._meta.concrete_fields
+                if f.attname not in ("id", "cancels_id", "payment_id")
+            }
+        )
+        for name, value in change.items():
+            setattr(copy, name, value)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            copy.save()

@@ -411,6 +411,36 @@ def test_a_waiting_return_is_tied_by_a_person_on_the_queue_page(
         reconciliation.tie_return(line=line, original=original)
 
 
+def test_tying_a_return_voids_the_receipt_sent_for_the_payment_and_says_so(
+    network, dues, tmp_path, admin_client
+):
+    from grappe.finance.documents import issue_receipt
+    from grappe.finance.models import BillingSettings, Document
+
+    BillingSettings.objects.create(
+        association=network.numelink, street="3 rue Javelin Pagnon", postcode="42000", city="Saint-Étienne"
+    )
+    run_import(network, tmp_path, noisy.as_csv(lines_for(dues)))
+    payment = Payment.objects.get(organisation__name="Forez Web")
+    receipt = issue_receipt(payment=payment).document
+    run_import(network, tmp_path, _camt_return("SARL FOREZ WEB LYON", 15000), "rejets.xml")
+    line = reconciliation.unmatched_returns().get()
+    original = BankLine.objects.get(counterparty="FOREZ WEB")
+
+    response = admin_client.post(
+        reverse("finance:decide_return", args=[line.pk]),
+        {"action": "tie", "original": str(original.pk)},
+        follow=True,
+    )
+
+    cancellation = Document.objects.get(kind=Document.Kind.CANCELLATION)
+    assert (cancellation.cancels, cancellation.amount) == (receipt, -receipt.amount)
+    page = response.content.decode()
+    assert f"Le reçu {receipt.number} est annulé : {cancellation.number}." in page
+    pdf = admin_client.get(reverse("finance:document_pdf", args=[cancellation.pk]))
+    assert pdf.status_code == 200 and bytes(pdf.content).startswith(b"%PDF")
+
+
 def test_a_waiting_return_is_dismissed_only_with_a_reason(network, dues, tmp_path, admin_client):
     run_import(network, tmp_path, _camt_return("ANCIEN ADHERENT", 9000), "rejets.xml")
     line = reconciliation.unmatched_returns().get()

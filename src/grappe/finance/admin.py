@@ -204,7 +204,7 @@ class BillingSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(ShownOnlyAdmin):
-    list_display = ("number", "kind", "organisation", "issued_on", "amount")
+    list_display = ("number", "kind", "organisation", "issued_on", "amount", "cancels")
     list_filter = ("kind", "year", "association")
     search_fields = ("number", "organisation__name")
     list_select_related = ("organisation",)

@@ -30,8 +30,9 @@ from grappe.registry.models import Association, Establishment, Organisation
 ACTION_LABELS = {
     "finance.invoice": gettext_lazy("émission d'une facture"),
     "finance.receipt": gettext_lazy("émission d'un reçu"),
+    "finance.receipt_cancelled": gettext_lazy("annulation d'un reçu (paiement rejeté)"),
 }
-PREFIXES = {Document.Kind.INVOICE: "FAC", Document.Kind.RECEIPT: "REC"}
+PREFIXES = {Document.Kind.INVOICE: "FAC", Document.Kind.RECEIPT: "REC", Document.Kind.CANCELLATION: "ANN"}
 
 
 def _billing(association: Association) -> BillingSettings:
@@ -105,6 +106,20 @@ class Rendered:
     created: bool
 
 
+def _mentions(
+    settings: BillingSettings, organisation: Organisation, total_cents: int
+) -> tuple[dict[str, Any], int]:
+    """What an invoice or a receipt prints from today's billing settings, and the VAT included in the total."""
+    mention, vat_cents = _vat(settings, total_cents)
+    printed = {
+        "seller": _seller(settings),
+        "buyer": _buyer(organisation),
+        "vat_mention": mention,
+        "payment_terms": settings.payment_terms,
+    }
+    return printed, vat_cents
+
+
 def _store(
     *,
     kind: str,
@@ -112,24 +127,21 @@ def _store(
     organisation: Organisation,
     on: datetime.date,
     total_cents: int,
+    vat_cents: int,
     details: dict[str, Any],
-    settings: BillingSettings,
     **link: Any,
 ) -> Document:
+    """Number, print and keep a document: ``details`` are its mentions, completed here with the number, the
+    date and the amounts as printed. Call inside the transaction that needs the document."""
     sequence, number = next_number(association, kind, on.year)
-    mention, vat_cents = _vat(settings, total_cents)
     details = {
         **details,
         "kind": kind,
         "number": number,
         "issued_on": on.strftime("%d/%m/%Y"),
-        "seller": _seller(settings),
-        "buyer": _buyer(organisation),
         "total": fees.format_cents(total_cents),
-        "vat_mention": mention,
         "vat": fees.format_cents(vat_cents) if vat_cents else "",
         "net": fees.format_cents(total_cents - vat_cents) if vat_cents else "",
-        "payment_terms": settings.payment_terms,
     }
     return Document.objects.create(
         association=association,
@@ -179,19 +191,22 @@ def issue_invoice(*, due: Due, user: Any = None, on: datetime.date | None = None
         )
     if due.discount_amount:
         lines.append((_("Remise de première année"), fees.format_cents(-fees.to_cents(due.discount_amount))))
+    total_cents = fees.to_cents(due.amount)
+    printed, vat_cents = _mentions(settings, organisation, total_cents)
     document = _store(
         kind=Document.Kind.INVOICE,
         association=association,
         organisation=organisation,
         on=on,
-        total_cents=fees.to_cents(due.amount),
+        total_cents=total_cents,
+        vat_cents=vat_cents,
         details={
+            **printed,
             "lines": lines,
             "due_on": due.due_on.strftime("%d/%m/%Y"),
             # The creditor reference the bank reconciliation reads first (grappe.finance.matching).
             "transfer_reference": due_reference(due.year, due.pk),
         },
-        settings=settings,
         due=due,
     )
     record_event(action="finance.invoice", user=user, target=document, parent=organisation)
@@ -225,22 +240,75 @@ def issue_receipt(*, payment: Payment, user: Any = None, on: datetime.date | Non
         lines.append(
             (_("Non affecté (à valoir sur une prochaine cotisation)"), fees.format_cents(fees.to_cents(left)))
         )
+    total_cents = fees.to_cents(payment.amount)
+    printed, vat_cents = _mentions(settings, payment.organisation, total_cents)
     document = _store(
         kind=Document.Kind.RECEIPT,
         association=payment.association,
         organisation=payment.organisation,
         on=on or timezone.localdate(),
-        total_cents=fees.to_cents(payment.amount),
+        total_cents=total_cents,
+        vat_cents=vat_cents,
         details={
+            **printed,
             "lines": lines,
             "method": str(payment.get_method_display()),
             "reference": payment.reference,
             "received_on": payment.received_on.strftime("%d/%m/%Y"),
         },
-        settings=settings,
         payment=payment,
     )
     record_event(action="finance.receipt", user=user, target=document, parent=payment.organisation)
+    return Rendered(document, True)
+
+
+def cancel_receipt(*, payment: Payment, user: Any = None, on: datetime.date | None = None) -> Rendered | None:
+    """Void the receipt of ``payment``, which the bank took back, with a numbered cancellation; None when no
+    receipt was issued. Called by ``services.return_payment``, in its transaction: a return is never recorded
+    without its cancellation, nor a cancellation without its return.
+
+    The receipt itself is kept as it was issued (a numbered document is never changed nor withdrawn); the
+    cancellation prints what the receipt printed (seller, buyer, amounts, with their signs reversed) from the
+    receipt's frozen mentions, not from today's billing settings, which may have changed or gone since."""
+    receipt = Document.objects.filter(payment=payment, kind=Document.Kind.RECEIPT).first()
+    if receipt is None:
+        return None
+    existing = Document.objects.filter(cancels=receipt).first()
+    if existing is not None:
+        return Rendered(existing, False)
+    printed = receipt.details
+    total_cents = -fees.to_cents(receipt.amount)
+    document = _store(
+        kind=Document.Kind.CANCELLATION,
+        association=receipt.association,
+        organisation=receipt.organisation,
+        on=on or timezone.localdate(),
+        total_cents=total_cents,
+        vat_cents=-fees.to_cents(receipt.vat_amount),
+        details={
+            **{key: printed.get(key, "") for key in ("seller", "buyer", "vat_mention")},
+            "lines": [
+                (
+                    _("Reçu n° %(number)s du %(date)s, annulé")
+                    % {"number": receipt.number, "date": receipt.issued_on.strftime("%d/%m/%Y")},
+                    fees.format_cents(total_cents),
+                )
+            ],
+            "cancels": receipt.number,
+            **{key: printed.get(key, "") for key in ("method", "reference", "received_on")},
+            "returned_on": payment.returned_on.strftime("%d/%m/%Y") if payment.returned_on else "",
+            "return_reason": payment.return_reason,
+        },
+        payment=payment,
+        cancels=receipt,
+    )
+    record_event(
+        action="finance.receipt_cancelled",
+        user=user,
+        target=document,
+        parent=receipt.organisation,
+        details={"receipt": receipt.number, "amount": receipt.amount, "reason": payment.return_reason},
+    )
     return Rendered(document, True)
 
 

@@ -401,12 +401,15 @@ class DocumentSequence(models.Model):
 
 
 class Document(models.Model):
-    """An invoice (for a due) or a receipt (for a payment), numbered, with what it said frozen at issue time:
-    the PDF itself and the seller's and buyer's details (an issued invoice never changes)."""
+    """An invoice (for a due), a receipt (for a payment) or a receipt's cancellation (for a payment the bank
+    took back), numbered, with what it said frozen at issue time: the PDF itself and the seller's and buyer's
+    details. An issued document never changes and is never withdrawn: a receipt that no longer attests a
+    payment is voided by a cancellation of its own number (``cancels``)."""
 
     class Kind(models.TextChoices):
         INVOICE = "invoice", _("facture")
         RECEIPT = "receipt", _("reçu")
+        CANCELLATION = "cancel", _("annulation de reçu")
 
     association = models.ForeignKey(
         Association, verbose_name=_("émise par"), on_delete=models.PROTECT, related_name="finance_documents"
@@ -435,6 +438,14 @@ class Document(models.Model):
         on_delete=models.PROTECT,
         related_name="documents",
     )
+    cancels = models.OneToOneField(
+        "self",
+        verbose_name=_("annule le reçu"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cancellation",
+    )
     amount = models.DecimalField(_("montant TTC"), max_digits=10, decimal_places=2)
     vat_amount = models.DecimalField(_("dont TVA"), max_digits=10, decimal_places=2, default=0)
     details = models.JSONField(_("mentions"), default=dict)
@@ -455,6 +466,12 @@ class Document(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["payment"], condition=Q(kind="receipt"), name="finance_one_receipt_per_payment"
+            ),
+            # A cancellation voids one receipt, and only a cancellation points at one.
+            models.CheckConstraint(
+                condition=Q(kind="cancel", cancels__isnull=False)
+                | (~Q(kind="cancel") & Q(cancels__isnull=True)),
+                name="finance_cancellation_voids_a_receipt",
             ),
         ]
 

@@ -106,8 +106,17 @@ def due_for(user: Any, pk: int) -> Due:
     return due
 
 
+def cancellations_of_return(line: Any) -> list[Document]:
+    """The receipts' cancellations a bank statement's return line caused (``services.return_payment``)."""
+    return list(
+        Document.objects.filter(kind=Document.Kind.CANCELLATION, payment__return_line=line)
+        .select_related("cancels")
+        .order_by("number")
+    )
+
+
 def document_for(user: Any, pk: int) -> Document:
-    """An invoice or receipt whose organisation ``user`` may see, else ``NotFound``."""
+    """An invoice, receipt or cancellation whose organisation ``user`` may see, else ``NotFound``."""
     visible = selectors.restrict(user, Document.objects.all())
     document = visible.filter(pk=pk).first()
     if document is None:

@@ -391,7 +391,8 @@ def return_payment(
 ) -> Payment:
     """Record that the bank took ``payment`` back on ``on`` (a returned direct debit, a recalled transfer): the
     payment stays on record with the date and the reason and settles nothing from then on, so the dues it had
-    settled are open again, and the member's standing follows."""
+    settled are open again, and the member's standing follows. A receipt issued for it is voided by a numbered
+    cancellation (``documents.cancel_receipt``), in the same transaction."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     reason = reason.strip()
     if payment.returned_on is not None:
@@ -408,6 +409,10 @@ def return_payment(
         )
     payment.returned_on, payment.return_reason, payment.return_line = on, reason[:200], line
     payment.save(update_fields=["returned_on", "return_reason", "return_line"])
+    # Imported here: the documents module builds on this one (its errors, the payments it attests).
+    from grappe.finance.documents import cancel_receipt
+
+    cancel_receipt(payment=payment, user=user)
     record_event(
         action="finance.payment_returned",
         user=user,

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -176,6 +176,20 @@ def decide_return(request: HttpRequest, pk: int) -> HttpResponse:
                 raise UserError(gettext("Choisissez le virement que ce rejet rend."))
             reconciliation.tie_return(line=line, original=original, user=request.user)
             messages.success(request, gettext("Rejet rattaché : %(line)s.") % {"line": line})
+            voided = selectors.cancellations_of_return(line)
+            if voided:
+                messages.info(
+                    request,
+                    ngettext(
+                        "Le reçu %(numbers)s est annulé : %(cancellations)s.",
+                        "Les reçus %(numbers)s sont annulés : %(cancellations)s.",
+                        len(voided),
+                    )
+                    % {
+                        "numbers": ", ".join(d.cancels.number for d in voided),
+                        "cancellations": ", ".join(d.number for d in voided),
+                    },
+                )
         else:
             reconciliation.dismiss_return(line=line, reason=data["reason"] or "", user=request.user)
             messages.success(request, gettext("Rejet classé : %(line)s.") % {"line": line})
