@@ -312,6 +312,7 @@ def _apply(merger: Merger, user: Any, progress: ProgressCallback | None = None) 
             choices=choices,
             user=user,
             context=merger,
+            on=merger.effective_on,
         )
         if root in absorber_ids:
             merged += len(others)
