@@ -445,6 +445,24 @@ def test_the_plan_counts_new_members_as_apply_counts_them(world, decision):
     assert services.plan_counts(merger)["new_members"] == projected
 
 
+def test_a_former_member_of_the_absorbed_network_is_not_counted_as_brought(world):
+    former = Organisation.objects.create(name="Cantal Numérique")
+    Membership.objects.create(
+        organisation=former,
+        association=world.auvergne_tic,
+        origin=world.auvergne_tic,
+        status=Membership.Status.ENDED,
+        starts_on=datetime.date(2009, 1, 1),
+        ends_on=datetime.date(2012, 12, 31),
+        end_reason=Membership.EndReason.RESIGNATION,
+    )
+
+    merger = services.apply_merger(merger=plan(world), accept_auto_only=True)
+
+    assert former.pk not in merger.outcome["new_members"]
+    assert merger.outcome["created"] == len(merger.outcome["new_members"]) == 3
+
+
 def test_a_plan_that_fails_after_the_import_leaves_the_export_not_imported(tmp_path, monkeypatch):
     world = scenario.build(tmp_path, import_absorbed=False)
     before = registry_checksum()
