@@ -133,8 +133,9 @@ def test_merging_organisations_moves_every_dependent_and_cascades_nothing(regist
     assert set(Mandate.objects.values_list("organisation_id", flat=True)) == {survivor.pk}
     assert list(Mandate.objects.values_list("person_id", flat=True)) == [registry.claire.pk]
     assert sorted(pk for label, pk in deletions if label == "dependent_app.Mandate") == mandates[1:]
-    # One membership a year, one due a year: the sum of both (SUM on the membership).
-    membership = survivor.memberships.get()
+    # One current membership (the other ended « fusion »), one due a year: the sum of both (SUM on the
+    # membership).
+    membership = survivor.memberships.exclude(status=Membership.Status.ENDED).get()
     assert list(Due.objects.values_list("membership_id", "year", "amount")) == [
         (membership.pk, 2024, Decimal("240.00"))
     ]
@@ -143,10 +144,10 @@ def test_merging_organisations_moves_every_dependent_and_cascades_nothing(regist
         (survivor.pk, "Fiche de Drôme Logiciels")
     ]
     assert list(Programme.objects.get().participants.all()) == [survivor]
-    # Nothing was deleted but what the declarations fold away (the ghost's role duplicated Claire's).
+    # Nothing was deleted but what the declarations fold away (the ghost's role duplicated Claire's); the
+    # duplicate's membership is ended, not deleted.
     assert {label for label, _pk in deletions} <= {
         "registry.Organisation",
-        "registry.Membership",
         "registry.Person",
         "registry.Role",
         "dependent_app.Mandate",

@@ -82,7 +82,9 @@ def test_a_merger_carries_the_absorbed_members_dues_and_undo_restores_them(world
     assert good_standing(puy_membership, year=2026, on=ON).in_good_standing
     # The company in both networks keeps both dues of the year: Numélink's 200 € and Auvergne TIC's 120 €,
     # 50 € of which paid, so 270 € remain.
-    atelier_membership = Membership.objects.get(organisation=atelier, association=world.numelink)
+    atelier_membership = Membership.objects.exclude(status=Membership.Status.ENDED).get(
+        organisation=atelier, association=world.numelink
+    )
     assert sorted(atelier_membership.dues.values_list("amount", flat=True)) == [
         Decimal("120.00"),
         Decimal("200.00"),
@@ -125,7 +127,9 @@ def test_folding_a_duplicate_company_keeps_both_dues_its_payments_invoices_and_o
 
     registry_services.merge_organisations(survivor=survivor, duplicates=[duplicate.organisation])
 
-    kept = Membership.objects.get(organisation=survivor, association=network.numelink)
+    kept = Membership.objects.exclude(status=Membership.Status.ENDED).get(
+        organisation=survivor, association=network.numelink
+    )
     # Both dues were issued: they live on, side by side, on the one membership left; the duplicate's is paid.
     assert sorted(kept.dues.values_list("amount", flat=True)) == [Decimal("150.00"), Decimal("150.00")]
     assert good_standing(kept, year=2026, on=ON).outstanding == Decimal("150.00")

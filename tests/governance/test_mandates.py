@@ -309,6 +309,26 @@ def test_an_absorbed_network_s_members_join_on_the_merger_s_effective_date(board
     assert seat(board, person, organisation).organisation == organisation
 
 
+def test_a_member_of_both_networks_was_the_absorber_s_member_before_the_merger_too(board, registry):
+    """The absorber's own membership, younger than the one the absorbed network brings, is ended by the merger,
+    not deleted: the absorber's roll read on a date before the merger still finds it."""
+    from grappe.registry.services import absorb_association
+
+    _person, organisation = member(registry, 5)  # Numélink since 2010
+    Membership.objects.create(
+        organisation=organisation,
+        association=registry.auvergne_tic,
+        status=Membership.Status.ACTIVE,
+        starts_on=datetime.date(2008, 1, 1),
+    )
+    absorb_association(absorbed=registry.auvergne_tic, into=registry.numelink, effective_on=AGE_2016)
+
+    before = datetime.date(2015, 6, 1)
+    assert selectors.in_good_standing(organisation, registry.numelink, before)
+    assert selectors.in_good_standing(organisation, registry.auvergne_tic, before)
+    assert selectors.in_good_standing(organisation, registry.numelink, datetime.date(2020, 1, 1))
+
+
 def test_a_member_who_left_since_was_eligible_while_a_member(board, registry):
     person, organisation = member(registry, 4)
     Membership.objects.filter(organisation=organisation).update(

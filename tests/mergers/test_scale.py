@@ -132,5 +132,7 @@ def test_absorbing_more_members_than_the_variable_limit_keeps_one_membership_eac
 
     absorb_association(absorbed=auvergne, into=numelink, effective_on=datetime.date(2016, 3, 31))
 
-    assert Membership.objects.filter(association=numelink).count() == count
+    current = Membership.objects.filter(association=numelink).exclude(status=Membership.Status.ENDED)
+    assert current.count() == count
+    assert Membership.objects.filter(status=Membership.Status.ENDED).count() == len(shared)
     assert not Membership.objects.filter(association=auvergne).exists()

@@ -146,13 +146,14 @@ def test_apply_merges_with_survivorship_lineage_seniority_origin_and_brand(world
         ("Loire Logiciels SAS", True),
     }
     # Seniority (earliest start), origin, mapped type, one membership of Numélink.
-    membership = Membership.objects.get(organisation=loire, association=world.numelink)
+    current = Membership.objects.exclude(status=Membership.Status.ENDED)
+    membership = current.get(organisation=loire, association=world.numelink)
     assert membership.starts_on == datetime.date(2011, 1, 1)
-    atelier_membership = Membership.objects.get(organisation=atelier, association=world.numelink)
+    atelier_membership = current.get(organisation=atelier, association=world.numelink)
     assert atelier_membership.starts_on == datetime.date(2008, 6, 10)
     assert atelier_membership.origin == world.auvergne_tic
     volcans = Organisation.objects.get(siren=scenario.SIREN_VOLCANS)
-    volcans_membership = Membership.objects.get(organisation=volcans, association=world.numelink)
+    volcans_membership = current.get(organisation=volcans, association=world.numelink)
     assert volcans_membership.origin == world.auvergne_tic and volcans_membership.category == "Entreprise"
     puy = Membership.objects.get(organisation__siren=scenario.SIREN_PUY)
     assert puy.status == Membership.Status.PENDING and puy.category == "Membre associé"
@@ -223,6 +224,50 @@ def test_undo_restores_the_registry_exactly(world, manager):
     assert AuditEntry.objects.filter(merger=merger, action="undo", user=manager).exists()
     # The association may be planned again.
     assert plan(world).status == Merger.Status.PLANNED
+
+
+def test_a_member_of_both_keeps_one_current_membership_and_the_other_ends_by_the_merger(world):
+    from grappe.mergers.snapshot import dump_rows
+
+    atelier = org(scenario.SIREN_ATELIER)  # Numélink since 15/01/2010, Auvergne TIC since 10/06/2008
+    own = Membership.objects.get(organisation=atelier, association=world.numelink)
+    brought = Membership.objects.get(organisation=atelier, association=world.auvergne_tic)
+    before = dump_rows(Membership)
+    merger = services.apply_merger(merger=plan(world), accept_auto_only=True)
+
+    current = Membership.objects.exclude(status=Membership.Status.ENDED).get(organisation=atelier)
+    assert (current.pk, current.association, current.origin) == (
+        brought.pk,
+        world.numelink,
+        world.auvergne_tic,
+    )
+    assert current.starts_on == datetime.date(2008, 6, 10)  # seniority
+    ended = Membership.objects.get(pk=own.pk)
+    assert (ended.association, ended.status, ended.starts_on, ended.ends_on) == (
+        world.numelink,
+        Membership.Status.ENDED,
+        datetime.date(2010, 1, 15),
+        scenario.EFFECTIVE,
+    )
+    assert ended.get_end_reason_display() == "fusion" and f"n° {brought.pk}" in ended.end_reason_detail
+    # The same for Loire Logiciels (folded into the absorber's organisation first) and for the duplicate Volcans
+    # Cloud of Auvergne TIC's export (two memberships of one association, ended on the merger's date too).
+    ends = Membership.objects.filter(status=Membership.Status.ENDED).values_list(
+        "organisation__name", "ends_on"
+    )
+    assert sorted(ends) == [
+        ("Atelier Forézien", scenario.EFFECTIVE),
+        ("Loire Logiciels SAS", scenario.EFFECTIVE),
+        ("Volcans Cloud", scenario.EFFECTIVE),
+    ]
+    # Ended memberships count no member: the report's figures are the current memberships'.
+    assert merger.outcome["members_after"] == 6
+    assert merger.outcome["members_before"] == {"Numélink": 4, "Auvergne TIC": 5}
+    assert len(services.member_ids(world.numelink)) == 7  # Puy Data pending: a member, not counted active
+
+    services.undo_merger(merger=merger)
+
+    assert dump_rows(Membership) == before  # both original memberships, exactly
 
 
 def test_second_merger_on_top_works_and_blocks_undo_of_the_first(world):
@@ -398,6 +443,24 @@ def test_the_plan_counts_new_members_as_apply_counts_them(world, decision):
 
     assert merger.outcome["created"] == len(merger.outcome["new_members"]) == projected
     assert services.plan_counts(merger)["new_members"] == projected
+
+
+def test_a_former_member_of_the_absorbed_network_is_not_counted_as_brought(world):
+    former = Organisation.objects.create(name="Cantal Numérique")
+    Membership.objects.create(
+        organisation=former,
+        association=world.auvergne_tic,
+        origin=world.auvergne_tic,
+        status=Membership.Status.ENDED,
+        starts_on=datetime.date(2009, 1, 1),
+        ends_on=datetime.date(2012, 12, 31),
+        end_reason=Membership.EndReason.RESIGNATION,
+    )
+
+    merger = services.apply_merger(merger=plan(world), accept_auto_only=True)
+
+    assert former.pk not in merger.outcome["new_members"]
+    assert merger.outcome["created"] == len(merger.outcome["new_members"]) == 3
 
 
 def test_a_plan_that_fails_after_the_import_leaves_the_export_not_imported(tmp_path, monkeypatch):

@@ -72,8 +72,10 @@ def test_merge_keeps_survivor_id_and_moves_everything():
     merged.refresh_from_db()
     assert merged.siren == "732829320" and merged.naf_code == "62.01Z"
     assert merged.establishments.count() == 2
-    membership = merged.memberships.get()
+    membership = merged.memberships.exclude(status=Membership.Status.ENDED).get()
     assert membership.starts_on == D(2009, 1, 15)  # seniority: the earliest start
+    ended = merged.memberships.get(status=Membership.Status.ENDED)  # the other one ends « fusion »
+    assert (ended.starts_on, ended.end_reason) == (D(2012, 5, 1), Membership.EndReason.MERGER)
     record.refresh_from_db()
     assert record.organisation_id == survivor.pk
     assert Lineage.objects.get(source_record=record).object_id == survivor.pk
@@ -106,7 +108,8 @@ def test_absorption_moves_members_with_origin_and_structure():
     assert member_count(numelink) == 2
     assert member_count(rhonealley) == 0
     assert Membership.objects.get(organisation=only_absorbed).origin == rhonealley
-    assert Membership.objects.get(organisation=shared).starts_on == D(2011, 1, 1)
+    current = Membership.objects.exclude(status=Membership.Status.ENDED)
+    assert current.get(organisation=shared).starts_on == D(2011, 1, 1)
     assert members_by_departement(numelink) == {"26": 1, "42": 1}
     assert set(members_by_territory(numelink)) == {"Loire", "Drôme-Ardèche"}
     assert Office.objects.get(name="Valence").association == numelink
@@ -229,3 +232,143 @@ def test_an_absorbed_seat_becomes_an_antenna_named_as_one_and_its_current_staff_
     moved = dict(StaffMember.objects.values_list("pk", "association_id"))
     assert moved == {staying.pk: numelink.pk, leaving.pk: numelink.pk, gone.pk: savoie.pk}
     assert set(StaffMember.objects.current()) == {staying, leaving}
+
+
+# -- a member of both: the extra membership is ended « fusion », never deleted ---------------------------------
+
+
+def _both(**numelink_fields) -> tuple[Association, Association, Organisation, Membership, Membership]:
+    """Ardoise, a member of Numélink since 2014 (an own type, college and fee) and of RhoneAlley since 2011."""
+    from grappe.registry.models import College, MembershipType
+
+    numelink = Association.objects.create(name="Numélink")
+    rhonealley = Association.objects.create(name="RhoneAlley")
+    ardoise = Organisation.objects.create(name="Ardoise")
+    own = _member(ardoise, numelink, departement="42", since=D(2014, 1, 1))
+    own.membership_type = MembershipType.objects.create(association=numelink, name="Entreprise")
+    own.college = College.objects.create(association=numelink, name="Entreprises")
+    own.annual_fee = 450
+    for name, value in numelink_fields.items():
+        setattr(own, name, value)
+    own.save()
+    brought = _member(ardoise, rhonealley, departement="42", since=D(2011, 1, 1))
+    return numelink, rhonealley, ardoise, own, brought
+
+
+def test_absorbing_a_member_of_both_ends_its_other_membership_on_the_effective_date():
+    numelink, rhonealley, ardoise, own, brought = _both()
+
+    services.absorb_association(absorbed=rhonealley, into=numelink, effective_on=D(2015, 6, 30))
+
+    current = ardoise.memberships.exclude(status=Membership.Status.ENDED).get()
+    assert (current.pk, current.association, current.origin) == (brought.pk, numelink, rhonealley)
+    assert current.starts_on == D(2011, 1, 1)  # seniority: the earliest start
+    assert current.status == Membership.Status.ACTIVE
+    ended = Membership.objects.get(pk=own.pk)
+    assert ended.status == Membership.Status.ENDED
+    assert (ended.association, ended.origin, ended.starts_on) == (numelink, numelink, D(2014, 1, 1))
+    assert ended.ends_on == D(2015, 6, 30)
+    assert ended.end_reason == Membership.EndReason.MERGER
+    assert ended.get_end_reason_display() == "fusion"
+    assert ended.end_reason_detail == f"Adhésion fusionnée avec l'adhésion n° {brought.pk}"
+    # What it was stays readable: its type, college and fee (also given to the kept one, which had none).
+    assert (ended.category, ended.college_name, ended.annual_fee) == ("Entreprise", "Entreprises", 450)
+    assert (current.category, current.college_name, current.annual_fee) == ("Entreprise", "Entreprises", 450)
+    # Counted once.
+    assert member_count(numelink) == 1
+    assert members_by_departement(numelink) == {"42": 1}
+    from grappe.core.models import AuditEvent
+
+    assert AuditEvent.objects.get(action="association.absorb").details["memberships_ended"] == 1
+
+
+def test_the_ended_membership_shows_in_the_organisation_s_timeline(django_user_model):
+    from grappe.registry.timeline import organisation_timeline
+
+    numelink, rhonealley, ardoise, _own, brought = _both()
+    services.absorb_association(absorbed=rhonealley, into=numelink, effective_on=D(2015, 6, 30))
+
+    admin = django_user_model.objects.create_superuser("admin")
+    entries = organisation_timeline(admin, ardoise.pk).entries
+    departures = [entry for entry in entries if entry.kind == "departure"]
+    assert [(entry.title, entry.when) for entry in departures] == [
+        ("Fin de l'adhésion à Numélink", D(2015, 6, 30))
+    ]
+    assert departures[0].lines == [
+        "terminée",
+        "motif : fusion",
+        f"Adhésion fusionnée avec l'adhésion n° {brought.pk}",
+    ]
+    starts = sorted(entry.when for entry in entries if entry.kind == "membership")
+    assert starts == [D(2011, 1, 1), D(2014, 1, 1)]
+
+
+def test_collapsing_again_changes_nothing():
+    numelink, rhonealley, ardoise, _own, _brought = _both()
+    services.absorb_association(absorbed=rhonealley, into=numelink, effective_on=D(2015, 6, 30))
+    before = list(Membership.objects.order_by("pk").values())
+
+    assert services.collapse_memberships(organisation=ardoise, on=D(2020, 1, 1)) == 0
+    assert list(Membership.objects.order_by("pk").values()) == before
+
+
+def test_an_ended_membership_never_ends_before_it_began_and_keeps_what_it_said_before():
+    # Joined Numélink after the merger's (retroactive) effective date, and no longer renewed.
+    numelink, rhonealley, _ardoise, own, _brought = _both(
+        starts_on=D(2015, 9, 1), status=Membership.Status.LAPSED, ends_on=D(2016, 8, 31)
+    )
+
+    services.absorb_association(absorbed=rhonealley, into=numelink, effective_on=D(2015, 6, 30))
+
+    ended = Membership.objects.get(pk=own.pk)
+    assert (ended.status, ended.starts_on, ended.ends_on) == (
+        Membership.Status.ENDED,
+        D(2015, 9, 1),
+        D(2015, 9, 1),
+    )
+    assert ended.end_reason_detail.endswith("(avant la fusion : non renouvelée, jusqu'au 31/08/2016)")
+
+
+def test_merging_duplicates_ends_the_extra_membership_and_leaves_its_lineage_on_it():
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from grappe.core.models import AuditEvent
+
+    numelink = Association.objects.create(name="Numélink")
+    survivor = Organisation.objects.create(name="Ardoise Numérique")
+    duplicate = Organisation.objects.create(name="ARDOISE NUMERIQUE SAS")
+    kept = _member(survivor, numelink, departement="42", since=D(2009, 1, 15))
+    extra = _member(duplicate, numelink, departement="42", since=D(2012, 5, 1))
+    record = _source_record(duplicate, numelink, 7)
+    said = Lineage.objects.create(
+        source_record=record,
+        content_type=ContentType.objects.get_for_model(Membership),
+        object_id=extra.pk,
+        field="starts_on",
+        value="2012-05-01",
+    )
+
+    services.merge_organisations(survivor=survivor, duplicates=[duplicate])
+
+    extra.refresh_from_db()
+    assert extra.organisation == survivor and extra.status == Membership.Status.ENDED
+    assert (extra.end_reason, extra.ends_on) == (Membership.EndReason.MERGER, timezone.localdate())
+    assert survivor.memberships.exclude(status=Membership.Status.ENDED).get() == kept
+    # The ended membership still says where its own values came from.
+    assert Lineage.objects.get(pk=said.pk).object_id == extra.pk
+    event = AuditEvent.objects.get(action="organisation.merge")
+    assert event.details["memberships_ended"] == 1
+
+
+def test_a_merger_s_organisation_merge_ends_the_extra_membership_on_its_date():
+    numelink = Association.objects.create(name="Numélink")
+    survivor = Organisation.objects.create(name="Ardoise Numérique")
+    duplicate = Organisation.objects.create(name="ARDOISE NUMERIQUE SAS")
+    _member(survivor, numelink, departement="42", since=D(2009, 1, 15))
+    extra = _member(duplicate, numelink, departement="42", since=D(2012, 5, 1))
+
+    services.merge_organisations(survivor=survivor, duplicates=[duplicate], on=D(2016, 3, 31))
+
+    extra.refresh_from_db()
+    assert (extra.status, extra.ends_on) == (Membership.Status.ENDED, D(2016, 3, 31))

@@ -205,6 +205,7 @@ DETAIL_LABELS: dict[str, Any] = {
     "into": _("absorbée par"),
     "effective_on": _("à compter du"),
     "memberships_moved": _("adhésions transférées"),
+    "memberships_ended": _("adhésions en double terminées (fusion)"),
     "end_reason": _("motif du départ"),
     "answered_starts_on": _("adhérents depuis (réponse à l'import)"),
     "answered_membership_type": _("type d'adhésion (réponse à l'import)"),

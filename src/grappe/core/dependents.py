@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,9 +265,14 @@ def _refuse(
     )
 
 
-def fold_dependents(*, survivor: models.Model, others: Sequence[models.Model]) -> int:
+def fold_dependents(
+    *, survivor: models.Model, others: Sequence[models.Model], staying: Collection[str] = ()
+) -> int:
     """Repoint (or merge, or refuse) every declared row pointing at ``others`` so that they can be deleted
-    without cascading: the caller deletes ``others`` afterwards. Returns how many rows were dropped."""
+    without cascading: the caller deletes ``others`` afterwards. Returns how many rows were dropped.
+
+    ``staying``: labels of dependent models whose rows stay with ``others``, for a caller that keeps them (a
+    membership ended rather than deleted keeps the lineage of its own values)."""
     others = [other for other in others if other.pk != survivor.pk]
     if not others:
         return 0
@@ -275,7 +280,7 @@ def fold_dependents(*, survivor: models.Model, others: Sequence[models.Model]) -
     dropped = 0
     for relation in relations(type(survivor)):
         fold = relation.declaration.fold
-        if fold is Fold.REFUSE:
+        if fold is Fold.REFUSE or relation.label in staying:
             continue
         if fold is Fold.KEEP_BOTH or relation.same is None:
             for rows in relation.pointing_at(other.pk for other in others):

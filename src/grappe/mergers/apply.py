@@ -312,6 +312,7 @@ def _apply(merger: Merger, user: Any, progress: ProgressCallback | None = None) 
             choices=choices,
             user=user,
             context=merger,
+            on=merger.effective_on,
         )
         if root in absorber_ids:
             merged += len(others)
@@ -339,9 +340,9 @@ def _apply(merger: Merger, user: Any, progress: ProgressCallback | None = None) 
     created = (
         len(
             set(
-                Membership.objects.filter(association=into, origin=merger.absorbed).values_list(
-                    "organisation_id", flat=True
-                )
+                Membership.objects.filter(association=into, origin=merger.absorbed)
+                .exclude(status=Membership.Status.ENDED)  # a former member is brought by no one
+                .values_list("organisation_id", flat=True)
             )
             - absorber_ids
         )

@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from grappe.core import audit, dependents
@@ -146,6 +147,7 @@ def merge_organisations(
     choices: list[FieldChoice] | None = None,
     user: Any = None,
     context: Any = None,
+    on: datetime.date | None = None,
 ) -> Organisation:
     """Fold ``duplicates`` into ``survivor``: the survivor's id never changes, nothing is lost.
 
@@ -154,7 +156,9 @@ def merge_organisations(
     declaration's message before anything changes. Without
     ``survivorship``, empty survivor fields are filled from the duplicates; with it, each field follows the
     policy, and the values not retained stay visible in lineage (``retained=False``). ``choices``, when given,
-    receives one ``FieldChoice`` per field where distinct values competed.
+    receives one ``FieldChoice`` per field where distinct values competed. Two current memberships of one
+    association become one (``collapse_memberships``): the other ends « fusion » on ``on`` (a merger's effective
+    date; today without one).
 
     One audit event « fusion de fiches en double » on the survivor (by ``user``, within ``context``: the
     merger) keeps the folded organisations' names and the survivor's old → new values.
@@ -187,9 +191,11 @@ def merge_organisations(
         lineage.exclude(value=choice.kept).update(retained=False)
         lineage.filter(value=choice.kept).update(retained=True)
     Organisation.objects.filter(pk__in=other_ids).delete()
-    collapse_memberships(organisation=survivor)
+    ended = collapse_memberships(organisation=survivor, on=on)
     collapsed = collapse_establishments(organisation=survivor)
     details: dict[str, Any] = {"folded": [{"id": org.pk, "name": org.name} for org in others]}
+    if ended:
+        details["memberships_ended"] = ended
     if collapsed:
         details["establishments_collapsed"] = collapsed
     audit.record_event(
@@ -279,8 +285,15 @@ def collapse_establishments(*, organisation: Organisation) -> list[dict[str, Any
 
 
 @transaction.atomic
-def collapse_memberships(*, organisation: Organisation) -> None:
-    """Keep one current membership per association: seniority is the earliest start, origin the oldest one."""
+def collapse_memberships(*, organisation: Organisation, on: datetime.date | None = None) -> int:
+    """Keep one current membership per association: seniority is the earliest start, origin the oldest one.
+
+    The others are not deleted but ended « fusion » on ``on`` (the merger's effective date; today without one):
+    the organisation's history keeps that it was also a member through them, brought by whom, since when, with
+    which type, college and fee. Ended memberships are left alone, so collapsing again changes nothing.
+    Returns how many memberships were ended."""
+    ends_on = on or timezone.localdate()
+    ended = 0
     by_association: dict[int, list[Membership]] = {}
     for membership in organisation.memberships.exclude(status=Membership.Status.ENDED).order_by(
         "starts_on", "pk"
@@ -300,8 +313,37 @@ def collapse_memberships(*, organisation: Organisation) -> None:
         if any(m.status == Membership.Status.ACTIVE for m in memberships):
             kept.status = Membership.Status.ACTIVE
         kept.save()
-        dependents.fold_dependents(survivor=kept, others=extra)
-        Membership.objects.filter(pk__in=[m.pk for m in extra]).delete()
+        # What hangs off the ended memberships moves to the one kept, as when they were deleted: dues above all,
+        # since standing (and so the right to vote) is read on the current membership, and a due issued or paid
+        # through either is the member's. Their lineage stays: it says where their own values came from, and
+        # they keep those values.
+        dependents.fold_dependents(survivor=kept, others=extra, staying=("registry.Lineage",))
+        for membership in extra:
+            _end_as_merged(membership, into=kept, on=ends_on)
+        ended += len(extra)
+    return ended
+
+
+def _end_as_merged(membership: Membership, *, into: Membership, on: datetime.date) -> None:
+    """End ``membership`` « fusion » on ``on`` (never before it began), naming the membership it went into and
+    what it said of its status and end before, which ending it overwrites."""
+    # Stored data, in the network's language: not the language of whoever applied the merger.
+    with translation.override(settings.LANGUAGE_CODE):
+        was = [str(membership.get_status_display())] if membership.status != Membership.Status.ACTIVE else []
+        if membership.ends_on:
+            was.append(f"jusqu'au {membership.ends_on:%d/%m/%Y}")
+        if membership.end_reason:
+            was.append(f"motif : {membership.get_end_reason_display()}")
+        if membership.end_reason_detail:
+            was.append(membership.end_reason_detail)
+    detail = f"Adhésion fusionnée avec l'adhésion n° {into.pk}"
+    if was:
+        detail += f" (avant la fusion : {', '.join(was)})"
+    membership.status = Membership.Status.ENDED
+    membership.ends_on = max(on, membership.starts_on) if membership.starts_on else on
+    membership.end_reason = Membership.EndReason.MERGER
+    membership.end_reason_detail = detail[: Membership._meta.get_field("end_reason_detail").max_length or 500]
+    membership.save(update_fields=["status", "ends_on", "end_reason", "end_reason_detail"])
 
 
 @transaction.atomic
@@ -318,7 +360,8 @@ def absorb_association(
     """Mark ``absorbed`` as absorbed on ``effective_on`` and carry its members over to ``into``.
 
     Memberships move with their seniority and keep the association that brought the member in as ``origin``;
-    a company already member of both keeps one membership with the earliest start.
+    a company already member of both keeps one current membership with the earliest start, the other ended
+    « fusion » on ``effective_on`` (``collapse_memberships``).
     """
     if absorbed.pk == into.pk:
         raise UserError(f"« {absorbed} » ne peut pas s'absorber elle-même.")
@@ -332,15 +375,21 @@ def absorb_association(
     moved_org_ids = list(memberships.values_list("organisation_id", flat=True).distinct())
     memberships.update(association=into)
     carry_types_and_colleges(into=into)
-    of_moved = Membership.objects.filter(association=into).values("organisation_id")
+    # Current memberships only: the ended ones (a former member, an earlier merger's) collapse nothing.
+    of_moved = (
+        Membership.objects.filter(association=into)
+        .exclude(status=Membership.Status.ENDED)
+        .values("organisation_id")
+    )
     shared = [
         org_id
         for chunk in in_chunks(of_moved, "organisation_id", moved_org_ids)
         for org_id in chunk.annotate(n=Count("pk")).filter(n__gt=1).values_list("organisation_id", flat=True)
     ]
+    ended = 0
     for organisations in in_chunks(Organisation.objects.order_by("pk"), "pk", shared):
         for organisation in organisations:
-            collapse_memberships(organisation=organisation)
+            ended += collapse_memberships(organisation=organisation, on=effective_on)
     carried_over = transfer_structure(absorbed=absorbed, into=into)
     absorbed.status = Association.Status.ABSORBED
     absorbed.absorbed_on = effective_on
@@ -358,7 +407,12 @@ def absorb_association(
         user=user,
         target=absorbed,
         changes={"status": (str(previous_status), str(Association.Status.ABSORBED))},
-        details={"into": into.name, "effective_on": effective_on, "memberships_moved": moved},
+        details={
+            "into": into.name,
+            "effective_on": effective_on,
+            "memberships_moved": moved,
+            **({"memberships_ended": ended} if ended else {}),
+        },
         context=context,
     )
 
