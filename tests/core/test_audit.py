@@ -94,3 +94,23 @@ def test_the_admin_shows_events_but_refuses_to_add_change_or_delete_them(admin_c
     delete = admin_client.post(reverse("admin:core_auditevent_delete", args=[event.pk]), {"post": "yes"})
     assert delete.status_code == 403
     assert AuditEvent.objects.get(pk=event.pk).action == "change"
+
+
+def test_a_merge_s_details_read_as_words_not_as_stored_keys(organisation):
+    from grappe.core.audit import described_details
+
+    merged = record_event(
+        action="registry.merge",
+        target=organisation,
+        details={
+            "folded": [{"id": 7, "name": "Atelier Forezien"}],
+            "memberships_ended": 1,
+            "establishments_collapsed": [{"id": 9, "place": "42000 Saint-Étienne", "into": "77567227200018"}],
+        },
+    )
+
+    assert described_details(merged) == [
+        ("fiches fusionnées dans celle-ci", "Atelier Forezien"),
+        ("adhésions en double terminées (fusion)", "1"),
+        ("établissements sans SIRET réunis à celui de même adresse", "42000 Saint-Étienne → 77567227200018"),
+    ]

@@ -206,6 +206,7 @@ DETAIL_LABELS: dict[str, Any] = {
     "effective_on": _("à compter du"),
     "memberships_moved": _("adhésions transférées"),
     "memberships_ended": _("adhésions en double terminées (fusion)"),
+    "establishments_collapsed": _("établissements sans SIRET réunis à celui de même adresse"),
     "end_reason": _("motif du départ"),
     "answered_starts_on": _("adhérents depuis (réponse à l'import)"),
     "answered_membership_type": _("type d'adhésion (réponse à l'import)"),
@@ -216,13 +217,22 @@ DETAIL_LABELS: dict[str, Any] = {
 }
 
 
+def _named(item: dict[str, Any]) -> Any:
+    """What a listed record is called: its name, or a site's place and the SIRET it was joined to."""
+    if "name" in item:
+        return item["name"]
+    if "place" in item:
+        return f"{item['place']} → {item['into']}" if item.get("into") else item["place"]
+    return item
+
+
 def _text(value: Any) -> str:
     if value in (None, ""):
         return "—"
     if isinstance(value, bool):
         return str(_("oui") if value else _("non"))
     if isinstance(value, list):
-        return ", ".join(_text(item.get("name", item) if isinstance(item, dict) else item) for item in value)
+        return ", ".join(_text(_named(item) if isinstance(item, dict) else item) for item in value)
     return str(value)
 
 
