@@ -228,6 +228,12 @@ class RowValidator:
         self.headers = tuple(headers)
         self.country = country
         self.column_of = {field_name: index for index, field_name in mapping.items()}
+        # Each field's column header, read for every stored value and issue.
+        self.header_of = {
+            field_name: self.headers[index]
+            for field_name, index in self.column_of.items()
+            if 0 <= index < len(self.headers)
+        }
         self.folded_headers = tuple(fold(header) for header in self.headers)
 
     def validate(self, row: Row) -> RowResult:
@@ -260,6 +266,9 @@ class _RowCheck:
     # -- reading cells and recording outcomes --------------------------------------------------------------
 
     def header(self, field_name: str) -> str:
+        found = self.validator.header_of.get(field_name)
+        if found is not None:
+            return found
         index = self.validator.column_of.get(field_name)
         return self.validator.headers[index] if index is not None else ""
 
