@@ -274,15 +274,17 @@ class _RowCheck:
 
     def raw(self, field_name: str) -> str | None:
         index = self.validator.column_of.get(field_name)
-        if index is None or index >= len(self.row.cells):
+        cells = self.row.cells
+        if index is None or index >= len(cells):
             return None
-        return self.row.cells[index]
+        return cells[index]
 
     def text(self, field_name: str) -> str:
         # Several checks read the same cell; cleaning is the costliest step on large files, so do it once.
-        if field_name not in self._texts:
-            self._texts[field_name] = clean_text(self.raw(field_name))
-        return self._texts[field_name]
+        found = self._texts.get(field_name)
+        if found is None:
+            found = self._texts[field_name] = clean_text(self.raw(field_name))
+        return found
 
     def issue(
         self, field_name: str, severity: str, code: str, message: str, *, column: str | None = None
@@ -309,8 +311,8 @@ class _RowCheck:
         # it to "" and [] (False and 0 are kept).
         if not value and (value is None or value == "" or value == []):
             return False
-        limit = _MAX_LENGTHS.get(key)
-        if limit and isinstance(value, str) and len(value) > limit:
+        limit = _MAX_LENGTHS.get(key) if isinstance(value, str) else None
+        if limit and len(value) > limit:
             self.issue(
                 field_name,
                 WARNING,
@@ -319,7 +321,11 @@ class _RowCheck:
                 % {"length": len(value), "limit": limit},
             )
             return False
-        self.result.values[key] = Value(value, self.header(field_name) if column is None else column)
+        if column is None:
+            column = self.validator.header_of.get(field_name)
+            if column is None:
+                column = self.header(field_name)
+        self.result.values[key] = Value(value, column)
         return True
 
     def checked(self, field_name: str, check: Callable[[str | None], Checked[Any]]) -> Any:
