@@ -212,9 +212,10 @@ def create_objects(model: type[models.Model], objects: list[Any]) -> None:
         for name, attname in relations:
             related = cache.get(name)
             if related is not None:
-                if related.pk is None:
+                related_key = related.pk
+                if related_key is None:
                     raise ValueError(f"{meta.label}.{name}: the related object is not saved")
-                setattr(obj, attname, related.pk)
+                setattr(obj, attname, related_key)
         if folded:
             obj.fill_folded_keys()
         row = [key, *read(obj.__dict__)] if len(fields) > 1 else [key, read(obj.__dict__)]
