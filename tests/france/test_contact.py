@@ -259,3 +259,27 @@ def test_a_remembered_check_gives_the_same_outcome_for_the_same_cell():
     first = check_place("42000", "St Etienne")
     assert check_place("42000", "St Etienne") is first
     assert first.value.commune.name == "Saint-Étienne"
+
+
+def _phonenumbers_valid(national: str) -> bool:
+    import phonenumbers
+
+    return phonenumbers.is_valid_number(
+        phonenumbers.PhoneNumber(country_code=33, national_number=int(national))
+    )
+
+
+def test_french_validity_equals_phonenumbers_for_every_five_digit_prefix():
+    # France's patterns decide on at most the first five digits (premium rate 8360x): every prefix, both ends.
+    from grappe.france.contact import _valid_french
+
+    for prefix in range(10_000, 100_000):
+        for national in (f"{prefix}0000", f"{prefix}9999"):
+            assert _valid_french(national) == _phonenumbers_valid(national), national
+
+
+@given(st.from_regex(r"[1-9][0-9]{0,11}", fullmatch=True))
+def test_french_validity_equals_phonenumbers_for_any_length(national):
+    from grappe.france.contact import _valid_french
+
+    assert _valid_french(national) == _phonenumbers_valid(national)

@@ -89,3 +89,11 @@ def test_clean_text_fast_path_equals_the_general_one(text):
 @given(_cells)
 def test_strip_accents_fast_path_equals_the_general_one(text):
     assert strip_accents(text) == text_module._strip_accents(text)
+
+
+def test_strip_accents_table_stays_bounded_and_right_when_full(monkeypatch):
+    monkeypatch.setattr(text_module, "_WITHOUT_ACCENTS", text_module._WithoutAccents())
+    monkeypatch.setattr(text_module, "_CHARACTERS_REMEMBERED", 3)
+    letters = "ÉèêàçœÆﬁ\u0301"
+    assert strip_accents(letters * 2) == text_module._strip_accents(letters * 2) == "Eeeacoeaefi" * 2
+    assert len(text_module._WITHOUT_ACCENTS) == 3

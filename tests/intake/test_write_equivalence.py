@@ -187,3 +187,11 @@ def test_an_import_writes_exactly_the_rows_and_lineage_recorded_before_the_fast_
         DUMP.write_text(text + "\n", encoding="utf-8")
     assert len(dump["registry.Lineage"]) > 150 and len(dump["registry.SourceRecord"]) == 18
     assert json.loads(text) == json.loads(DUMP.read_text(encoding="utf-8"))
+
+
+def test_the_written_models_keys_are_their_id():
+    # The write reads ``obj.id`` rather than the ``pk`` property for each lineage row (grappe.intake.services).
+    from grappe.registry.models import SourceRecord
+
+    for model in (Organisation, Establishment, Membership, Person, Role, SourceRecord):
+        assert model._meta.pk.attname == "id"

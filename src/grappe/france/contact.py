@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 import idna
@@ -190,10 +190,9 @@ def _parse_phone(digits: str) -> phonenumbers.PhoneNumber | None:
         if len(digits) == 12 and digits.startswith("+33")
         else ""
     )
-    if national and national[0] != "0" and national.isascii() and national.isdigit():
-        number = phonenumbers.PhoneNumber(country_code=33, national_number=int(national))
-        if phonenumbers.is_valid_number(number):
-            return number
+    plain = national and national[0] != "0" and national.isascii() and national.isdigit()
+    if plain and _valid_french(national):
+        return phonenumbers.PhoneNumber(country_code=33, national_number=int(national))
     regions = ("FR",) if _is_international(digits) else ("FR", *_OVERSEAS_REGIONS)
     for region in regions:
         try:
@@ -203,6 +202,68 @@ def _parse_phone(digits: str) -> phonenumbers.PhoneNumber | None:
         if phonenumbers.is_valid_number(number):
             return number
     return None
+
+
+# The number types phonenumbers tries, in its order (``_number_type_helper``): a number is valid when the
+# general pattern and one of them match it.
+_NUMBER_TYPES = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+)
+
+
+@cache
+def _french_plan() -> tuple[frozenset[int], re.Pattern[str], frozenset[int], re.Pattern[str]] | None:
+    """France's numbering plan from phonenumbers' own metadata, compiled once: the general description's
+    lengths and pattern, then the number types' (their patterns as one alternation: a number matches it when
+    it matches one of them). None when +33 is not France's alone, or the types' lengths differ: phonenumbers
+    then decides."""
+    if tuple(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(33, ())) != ("FR",):
+        return None
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    general = metadata.general_desc if metadata is not None else None
+    if general is None or not general.national_number_pattern or metadata.country_code != 33:
+        return None
+    names = _NUMBER_TYPES if metadata.same_mobile_and_fixed_line_pattern else (*_NUMBER_TYPES, "mobile")
+    # A type without a pattern never matches (phonenumbers' ``_match_national_number``).
+    types = [
+        desc for desc in (getattr(metadata, name) for name in names) if desc and desc.national_number_pattern
+    ]
+    lengths = {frozenset(desc.possible_length) for desc in types}
+    if len(lengths) != 1:
+        return None
+    return (
+        frozenset(general.possible_length),
+        re.compile(general.national_number_pattern),
+        lengths.pop(),
+        re.compile("|".join(f"(?:{desc.national_number_pattern})" for desc in types)),
+    )
+
+
+def _valid_french(national: str) -> bool:
+    """``phonenumbers.is_valid_number`` for +33 and ``national`` (ASCII digits, no leading zero), without its
+    layers of calls and its pattern lookups per number type (tests/france/test_contact.py holds the two
+    equal)."""
+    plan = _french_plan()
+    if plan is None:
+        number = phonenumbers.PhoneNumber(country_code=33, national_number=int(national))
+        return bool(phonenumbers.is_valid_number(number))
+    general_lengths, general, type_lengths, any_type = plan
+    size = len(national)
+    if general_lengths and size not in general_lengths:
+        return False
+    if not general.fullmatch(national):
+        return False
+    if type_lengths and size not in type_lengths:
+        return False
+    return any_type.fullmatch(national) is not None
 
 
 def _is_international(digits: str) -> bool:

@@ -228,6 +228,12 @@ class RowValidator:
         self.headers = tuple(headers)
         self.country = country
         self.column_of = {field_name: index for index, field_name in mapping.items()}
+        # Each field's column header, read for every stored value and issue.
+        self.header_of = {
+            field_name: self.headers[index]
+            for field_name, index in self.column_of.items()
+            if 0 <= index < len(self.headers)
+        }
         self.folded_headers = tuple(fold(header) for header in self.headers)
 
     def validate(self, row: Row) -> RowResult:
@@ -260,20 +266,25 @@ class _RowCheck:
     # -- reading cells and recording outcomes --------------------------------------------------------------
 
     def header(self, field_name: str) -> str:
+        found = self.validator.header_of.get(field_name)
+        if found is not None:
+            return found
         index = self.validator.column_of.get(field_name)
         return self.validator.headers[index] if index is not None else ""
 
     def raw(self, field_name: str) -> str | None:
         index = self.validator.column_of.get(field_name)
-        if index is None or index >= len(self.row.cells):
+        cells = self.row.cells
+        if index is None or index >= len(cells):
             return None
-        return self.row.cells[index]
+        return cells[index]
 
     def text(self, field_name: str) -> str:
         # Several checks read the same cell; cleaning is the costliest step on large files, so do it once.
-        if field_name not in self._texts:
-            self._texts[field_name] = clean_text(self.raw(field_name))
-        return self._texts[field_name]
+        found = self._texts.get(field_name)
+        if found is None:
+            found = self._texts[field_name] = clean_text(self.raw(field_name))
+        return found
 
     def issue(
         self, field_name: str, severity: str, code: str, message: str, *, column: str | None = None
@@ -300,8 +311,8 @@ class _RowCheck:
         # it to "" and [] (False and 0 are kept).
         if not value and (value is None or value == "" or value == []):
             return False
-        limit = _MAX_LENGTHS.get(key)
-        if limit and isinstance(value, str) and len(value) > limit:
+        limit = _MAX_LENGTHS.get(key) if isinstance(value, str) else None
+        if limit and len(value) > limit:
             self.issue(
                 field_name,
                 WARNING,
@@ -310,7 +321,11 @@ class _RowCheck:
                 % {"length": len(value), "limit": limit},
             )
             return False
-        self.result.values[key] = Value(value, self.header(field_name) if column is None else column)
+        if column is None:
+            column = self.validator.header_of.get(field_name)
+            if column is None:
+                column = self.header(field_name)
+        self.result.values[key] = Value(value, column)
         return True
 
     def checked(self, field_name: str, check: Callable[[str | None], Checked[Any]]) -> Any:
