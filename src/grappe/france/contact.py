@@ -228,8 +228,10 @@ def _french_plan() -> tuple[frozenset[int], re.Pattern[str], frozenset[int], re.
     if tuple(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(33, ())) != ("FR",):
         return None
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
-    general = metadata.general_desc if metadata is not None else None
-    if general is None or not general.national_number_pattern or metadata.country_code != 33:
+    if metadata is None or metadata.country_code != 33:
+        return None
+    general = metadata.general_desc
+    if general is None or not general.national_number_pattern:
         return None
     names = _NUMBER_TYPES if metadata.same_mobile_and_fixed_line_pattern else (*_NUMBER_TYPES, "mobile")
     # A type without a pattern never matches (phonenumbers' ``_match_national_number``).

@@ -652,7 +652,7 @@ class _BatchWriter:
         recorded_at = Lineage._meta.get_field("recorded_at").get_db_prep_value(timezone.now(), connection)
         # Read once a batch, not once a lineage row (26 a row): the content types' keys, each record's key.
         content_type_ids = {model: content_type.pk for model, content_type in self.content_types.items()}
-        lineage = []
+        lineage: list[tuple[Any, ...]] = []
         add = lineage.append
         for record, row in zip(records, batch, strict=True):
             item = planned.get(id(row))
@@ -666,7 +666,7 @@ class _BatchWriter:
                     (
                         record_id,
                         content_type_ids[type(target)],
-                        target.id,
+                        target.id,  # type: ignore[attr-defined]
                         field_name,
                         value.column[:200],
                         text if type(text) is str else serialisable(text),
@@ -891,7 +891,7 @@ class _BatchPlanner:
             return
         lineage = item.lineage
         # An object already in the registry records the fields it is given (new ones are inserted whole).
-        key = target.id
+        key = target.id  # type: ignore[attr-defined]
         changes = self.changed.get(type(target)) if key is not None else None
         for name, value in values.items():
             current = getattr(target, name)
