@@ -162,32 +162,3 @@ def test_generators_refuse_wrong_lengths():
         complete_siren("1234567")
     with pytest.raises(ValueError):
         complete_siret("12345678901234")
-
-
-# The checksums are computed here rather than by stdnum (a Python step per digit there): the same answers.
-_digits = st.one_of(
-    st.from_regex(r"[0-9]{0,16}", fullmatch=True),
-    st.from_regex(r"356000000[0-9]{5}", fullmatch=True),  # La Poste's establishments
-    st.just("35600000000048"),
-)
-
-
-@given(_digits)
-def test_siren_and_siret_checksums_equal_stdnums(digits):
-    from stdnum.fr import siren, siret
-
-    from grappe.france.identifiers import _siren_ok, _siret_ok
-
-    assert _siren_ok(digits) == siren.is_valid(digits)
-    assert _siret_ok(digits) == siret.is_valid(digits)
-
-
-def test_valid_identifiers_pass_the_checksums():
-    from grappe.france.identifiers import _siren_ok, _siret_ok, complete_siren, complete_siret
-
-    for stem in ("73282932", "00000000", "99999999"):
-        siren = complete_siren(stem)
-        assert _siren_ok(siren)
-        assert _siret_ok(complete_siret(siren + "0001"))
-    assert _siret_ok("35600000000048")
-    assert not _siret_ok("35600000012345")

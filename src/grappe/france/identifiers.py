@@ -12,6 +12,8 @@ import re
 
 from stdnum import luhn
 from stdnum.exceptions import InvalidChecksum, ValidationError
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
 from stdnum.fr import tva as stdnum_tva
 
 from .problems import Checked, _, empty, refused
@@ -32,36 +34,6 @@ def _shown(raw: str) -> str:
 
 def _compact(raw: str) -> str:
     return _SEPARATORS.sub("", raw)
-
-
-# A digit doubled, its digits summed: Luhn's rule for every second digit from the right.
-_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
-# La Poste's establishments: their SIRETs' digits sum to a multiple of 5 instead of a Luhn key.
-_LA_POSTE = "356000000"
-_LA_POSTE_HEAD_OFFICE = "35600000000048"
-
-
-def _luhn_ok(digits: str) -> bool:
-    """stdnum's ``luhn.is_valid`` for ASCII digits, without a Python step per digit."""
-    reverse = digits[::-1]
-    total = sum(map(int, reverse[0::2])) + sum(map(_DOUBLED.__getitem__, map(int, reverse[1::2])))
-    return total % 10 == 0
-
-
-def _siren_ok(digits: str) -> bool:
-    """``stdnum.fr.siren.is_valid`` for ASCII digits (tests/france/test_identifiers.py holds them equal)."""
-    return len(digits) == 9 and _luhn_ok(digits)
-
-
-def _siret_ok(digits: str) -> bool:
-    """``stdnum.fr.siret.is_valid`` for ASCII digits (tests/france/test_identifiers.py holds them equal)."""
-    if len(digits) != 14:
-        return False
-    if digits.startswith(_LA_POSTE) and digits != _LA_POSTE_HEAD_OFFICE:
-        keyed = sum(map(int, digits)) % 5 == 0
-    else:
-        keyed = _luhn_ok(digits)
-    return keyed and _siren_ok(digits[:9])
 
 
 def is_spreadsheet_mangled(raw: str | None) -> bool:
@@ -122,7 +94,7 @@ def check_siren(raw: str | None) -> Checked[str]:
             _("SIREN « %(value)s » invalide : 9 chiffres attendus, sans lettres."),
             value=_shown(text),
         )
-    if len(digits) == 8 and _siren_ok("0" + digits):
+    if len(digits) == 8 and stdnum_siren.is_valid("0" + digits):
         return refused(
             "siren.leading_zero_lost",
             _(
@@ -133,7 +105,7 @@ def check_siren(raw: str | None) -> Checked[str]:
             value=_shown(text),
             suggestion="0" + digits,
         )
-    if len(digits) == 14 and _siret_ok(digits):
+    if len(digits) == 14 and stdnum_siret.is_valid(digits):
         return refused(
             "siren.siret_given",
             _(
@@ -150,7 +122,7 @@ def check_siren(raw: str | None) -> Checked[str]:
             value=_shown(text),
             count=len(digits),
         )
-    if not _siren_ok(digits):
+    if not stdnum_siren.is_valid(digits):
         return refused(
             "siren.checksum",
             _(
@@ -176,7 +148,7 @@ def check_siret(raw: str | None) -> Checked[str]:
             _("SIRET « %(value)s » invalide : 14 chiffres attendus, sans lettres."),
             value=_shown(text),
         )
-    if len(digits) == 13 and _siret_ok("0" + digits):
+    if len(digits) == 13 and stdnum_siret.is_valid("0" + digits):
         return refused(
             "siret.leading_zero_lost",
             _(
@@ -187,7 +159,7 @@ def check_siret(raw: str | None) -> Checked[str]:
             value=_shown(text),
             suggestion="0" + digits,
         )
-    if len(digits) == 9 and _siren_ok(digits):
+    if len(digits) == 9 and stdnum_siren.is_valid(digits):
         return refused(
             "siret.siren_given",
             _(
@@ -203,7 +175,7 @@ def check_siret(raw: str | None) -> Checked[str]:
             value=_shown(text),
             count=len(digits),
         )
-    if not _siret_ok(digits):
+    if not stdnum_siret.is_valid(digits):
         return refused(
             "siret.checksum",
             _(
@@ -223,7 +195,7 @@ def check_vat(raw: str | None) -> Checked[str]:
     if is_spreadsheet_mangled(text):
         return _mangled("vat", "Numéro de TVA", text)
     compact = _compact(text).upper()
-    if compact.isascii() and compact.isdigit() and len(compact) == 9 and _siren_ok(compact):
+    if compact.isascii() and compact.isdigit() and len(compact) == 9 and stdnum_siren.is_valid(compact):
         return refused(
             "vat.siren_given",
             _(

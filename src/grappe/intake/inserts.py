@@ -188,17 +188,13 @@ def create_objects(model: type[models.Model], objects: list[Any]) -> None:
     # The row's values read at once (C speed): the columns whose plain values are stored as they are are
     # checked by type in one pass, the others converted one by one (``_prepared``).
     read = operator.itemgetter(*(field.attname for field in fields))
-    plain = [index for index, field in enumerate(fields) if isinstance(field, _PLAIN_FIELDS)]
-    read_plain = operator.itemgetter(*plain) if len(plain) > 1 else None
-    converted = [
-        (index, field.get_db_prep_save, {})
-        for index, field in enumerate(fields)
-        if not isinstance(field, _PLAIN_FIELDS)
-    ]
     columns = [
         (index, isinstance(field, _PLAIN_FIELDS), field.get_db_prep_save, {})
         for index, field in enumerate(fields)
     ]
+    plain = [index for index, is_plain, _prepare, _seen in columns if is_plain]
+    read_plain = operator.itemgetter(*plain) if len(plain) > 1 else None
+    converted = [(index, prepare, seen) for index, is_plain, prepare, seen in columns if not is_plain]
     folded = issubclass(model, FoldedKeys)
     rows = []
     for obj, key in zip(objects, reserve_keys(model, len(objects)), strict=True):

@@ -895,8 +895,7 @@ class _BatchPlanner:
         changes = self.changed.get(type(target)) if key is not None else None
         for name, value in values.items():
             current = getattr(target, name)
-            # ``_is_empty``, inline: about 25 values a row.
-            if current is None or current == "" or current == [] or current is False:
+            if _is_empty(current):
                 setattr(target, name, value.value)
                 lineage.append((target, name, value, True))
                 if changes is not None:

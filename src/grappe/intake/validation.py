@@ -321,11 +321,7 @@ class _RowCheck:
                 % {"length": len(value), "limit": limit},
             )
             return False
-        if column is None:
-            column = self.validator.header_of.get(field_name)
-            if column is None:
-                column = self.header(field_name)
-        self.result.values[key] = Value(value, column)
+        self.result.values[key] = Value(value, self.header(field_name) if column is None else column)
         return True
 
     def checked(self, field_name: str, check: Callable[[str | None], Checked[Any]]) -> Any:
