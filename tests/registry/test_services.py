@@ -329,6 +329,44 @@ def test_an_ended_membership_never_ends_before_it_began_and_keeps_what_it_said_b
     assert ended.end_reason_detail.endswith("(avant la fusion : non renouvelée, jusqu'au 31/08/2016)")
 
 
+def test_a_lapsed_earlier_membership_gives_its_seniority_to_the_current_one_and_is_the_one_ended():
+    # Member of RhoneAlley 2011–2013 (not renewed), of Numélink since 2014 and up to date.
+    numelink, rhonealley, ardoise, own, brought = _both()
+    brought.status, brought.ends_on = Membership.Status.LAPSED, D(2013, 12, 31)
+    brought.end_reason = Membership.EndReason.NON_PAYMENT
+    brought.save()
+
+    services.absorb_association(absorbed=rhonealley, into=numelink, effective_on=D(2015, 6, 30))
+
+    current = ardoise.memberships.exclude(status=Membership.Status.ENDED).get()
+    # The membership that is up to date stays current: no past « jusqu'au » nor a reason for leaving on it.
+    assert current.pk == own.pk
+    assert (current.status, current.ends_on, current.end_reason) == (Membership.Status.ACTIVE, None, "")
+    assert (current.starts_on, current.origin) == (
+        D(2011, 1, 1),
+        rhonealley,
+    )  # seniority and origin: the earliest
+    ended = Membership.objects.get(pk=brought.pk)
+    assert (ended.status, ended.ends_on) == (Membership.Status.ENDED, D(2015, 6, 30))
+    # Nothing it said is lost: the detail keeps its status, end and reason before the merger.
+    assert ended.end_reason_detail == (
+        f"Adhésion fusionnée avec l'adhésion n° {own.pk} "
+        "(avant la fusion : non renouvelée, jusqu'au 31/12/2013, motif : non-paiement de la cotisation)"
+    )
+    assert member_count(numelink) == 1
+
+
+def test_a_known_start_is_kept_before_an_unknown_one_on_every_database():
+    # SQLite sorts an unknown date first, PostgreSQL last: the rule must not depend on the database.
+    numelink, rhonealley, ardoise, own, brought = _both(starts_on=None)
+
+    services.absorb_association(absorbed=rhonealley, into=numelink, effective_on=D(2015, 6, 30))
+
+    current = ardoise.memberships.exclude(status=Membership.Status.ENDED).get()
+    assert (current.pk, current.starts_on) == (brought.pk, D(2011, 1, 1))
+    assert Membership.objects.get(pk=own.pk).status == Membership.Status.ENDED
+
+
 def test_merging_duplicates_ends_the_extra_membership_and_leaves_its_lineage_on_it():
     from django.contrib.contenttypes.models import ContentType
     from django.utils import timezone

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -288,30 +288,32 @@ def collapse_establishments(*, organisation: Organisation) -> list[dict[str, Any
 def collapse_memberships(*, organisation: Organisation, on: datetime.date | None = None) -> int:
     """Keep one current membership per association: seniority is the earliest start, origin the oldest one.
 
-    The others are not deleted but ended « fusion » on ``on`` (the merger's effective date; today without one):
-    the organisation's history keeps that it was also a member through them, brought by whom, since when, with
-    which type, college and fee. Ended memberships are left alone, so collapsing again changes nothing.
-    Returns how many memberships were ended."""
+    The one kept is the first up to date (« à jour ») if any, else the one with the earliest start: a membership
+    that lapsed years ago must not become the current one and carry its past « jusqu'au » and reason for
+    leaving. The others are not deleted but ended « fusion » on ``on`` (the merger's effective date; today
+    without one), their detail saying what they said before: the organisation's history keeps that it was also
+    a member through them, brought by whom, since when, with which type, college and fee. Ended memberships are
+    left alone, so collapsing again changes nothing. Returns how many memberships were ended."""
     ends_on = on or timezone.localdate()
     ended = 0
     by_association: dict[int, list[Membership]] = {}
+    # An unknown start sorts last on every database (SQLite would put it first, PostgreSQL last).
     for membership in organisation.memberships.exclude(status=Membership.Status.ENDED).order_by(
-        "starts_on", "pk"
+        F("starts_on").asc(nulls_last=True), "pk"
     ):
         by_association.setdefault(membership.association_id, []).append(membership)
     for memberships in by_association.values():
         if len(memberships) < 2:
             continue
-        kept, *extra = memberships
-        starts = [m.starts_on for m in memberships if m.starts_on]
-        kept.starts_on = min(starts) if starts else None
+        earliest = memberships[0]
+        kept = next((m for m in memberships if m.status == Membership.Status.ACTIVE), earliest)
+        extra = [m for m in memberships if m is not kept]
+        kept.starts_on, kept.origin_id = earliest.starts_on, earliest.origin_id
         kept.annual_fee = kept.annual_fee or next((m.annual_fee for m in extra if m.annual_fee), None)
         kept.membership_type_id = kept.membership_type_id or next(
             (m.membership_type_id for m in extra if m.membership_type_id), None
         )
         kept.college_id = kept.college_id or next((m.college_id for m in extra if m.college_id), None)
-        if any(m.status == Membership.Status.ACTIVE for m in memberships):
-            kept.status = Membership.Status.ACTIVE
         kept.save()
         # What hangs off the ended memberships moves to the one kept, as when they were deleted: dues above all,
         # since standing (and so the right to vote) is read on the current membership, and a due issued or paid
