@@ -179,7 +179,7 @@ def test_no_english_translation_is_left_in_french(catalog):
         "organisation", "organisations", "Organisations", "Grappe — administration", "Département",
         "département", "départements", "Départements", "commune", "Page %(number)s / %(total)s", "section", "id",
         "IBAN", "budget", "budgets", "Budgets", "description", "CAMT.053 (ISO 20022)", "Programme", "programme",
-        "label", "date", "Date", "Budget %(year)s", "exclusion", "Total", "Format", "Notes", "plan %(name)s",
+        "label", "date", "Date", "Budget %(year)s", "exclusion", "Total", "total", "Format", "Notes", "plan %(name)s",
     }  # fmt: skip
     copied = [
         _where(entry)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from grappe.core.audit import COMMAND_LINE, history, record_event
 from grappe.core.models import AppendOnlyError, AuditEvent
@@ -114,3 +115,79 @@ def test_a_merge_s_details_read_as_words_not_as_stored_keys(organisation):
         ("adhésions en double terminées (fusion)", "1"),
         ("établissements sans SIRET réunis à celui de même adresse", "42000 Saint-Étienne → 77567227200018"),
     ]
+
+
+def _detail_keys_written() -> dict[str, set[str]]:
+    """Every key an app passes to ``record_event(details={...})`` as a literal or sets as ``details[key]``, with
+    the files writing it."""
+    import ast
+    from pathlib import Path
+
+    import grappe
+
+    written: dict[str, set[str]] = {}
+    for path in Path(grappe.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            for keyword in node.keywords if name == "record_event" else ():
+                if keyword.arg == "details" and isinstance(keyword.value, ast.Dict):
+                    for key in keyword.value.keys:
+                        if isinstance(key, ast.Constant):
+                            written.setdefault(key.value, set()).add(path.name)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            # ``details["memberships_ended"] = …``: a detail added only when it says something.
+            for target in node.targets if isinstance(node, ast.Assign) else ():
+                if (
+                    isinstance(target, ast.Subscript)
+                    and getattr(target.value, "id", None) == "details"
+                    and isinstance(target.slice, ast.Constant)
+                ):
+                    written.setdefault(target.slice.value, set()).add(path.name)
+    return written
+
+
+def test_every_detail_an_app_writes_has_a_label_people_read():
+    from grappe.core.audit import DETAIL_LABELS
+
+    written = _detail_keys_written()
+    assert {"amount", "reason", "receipt", "dues", "memberships_ended"} <= set(written)  # the scan sees them
+    unlabelled = {key: sorted(files) for key, files in written.items() if key not in DETAIL_LABELS}
+    assert unlabelled == {}
+
+
+def test_a_payment_s_details_read_as_amounts_and_dates_in_the_organisation_s_history(organisation):
+    from grappe.core.audit import described_details
+
+    event = record_event(
+        action="finance.receipt_cancelled",
+        target=organisation,
+        details={
+            "receipt": "REC-2026-00001",
+            "amount": "1450.00",
+            "on": "2026-03-02",
+            "reason": "compte clos",
+        },
+    )
+    budget = record_event(
+        action="finance.budget_actuals_imported",
+        target=organisation,
+        details={"file": "réalisé.csv", "entries": 3, "total_cents": 123456, "on": "pas une date"},
+    )
+
+    assert described_details(event) == [
+        ("reçu", "REC-2026-00001"),
+        ("montant", "1\u202f450,00\u00a0€"),
+        ("date", "2 mars 2026"),
+        ("motif", "compte clos"),
+    ]
+    # A value that does not read as what its key says is shown as stored, not dropped.
+    assert described_details(budget) == [
+        ("fichier", "réalisé.csv"),
+        ("écritures", "3"),
+        ("total", "1\u202f234,56\u00a0€"),
+        ("date", "pas une date"),
+    ]
+    with translation.override("en"):
+        assert described_details(event)[0][0] == "receipt"

@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.models import AuditEvent
+from grappe.france.amounts import format_amount
 
 COMMAND_LINE = "ligne de commande"
 
@@ -214,7 +215,57 @@ DETAIL_LABELS: dict[str, Any] = {
     "line": _("ligne"),
     "column": _("colonne"),
     "value": _("valeur"),
+    "action": _("opération"),
+    # Finance: dues, payments, receipts, the bank statement, reminders, budget actuals.
+    "created": _("cotisations appelées"),
+    "already_due": _("déjà appelées"),
+    "total": _("total"),
+    "amount": _("montant"),
+    "amounts": _("montants"),
+    "amount_cents": _("montant"),
+    "total_cents": _("total"),
+    "dues": _("cotisations"),
+    "on": _("date"),
+    "reason": _("motif"),
+    "receipt": _("reçu"),
+    "original": _("paiement d'origine"),
+    "chosen": _("cotisation choisie à la main"),
+    "lines": _("lignes du relevé"),
+    "new": _("lignes nouvelles"),
+    "already_imported": _("lignes déjà importées"),
+    "matched": _("rapprochées"),
+    "queued": _("à vérifier"),
+    "returned": _("rejets de prélèvement"),
+    "sent": _("relances envoyées"),
+    "already_sent": _("déjà relancées"),
+    "without_address": _("sans adresse e-mail"),
+    "failed": _("envois en échec"),
+    "budget": _("budget"),
+    "category": _("catégorie"),
+    "file": _("fichier"),
+    "entries": _("écritures"),
+    # Governance and start-ups.
+    "version": _("version"),
+    "adopted_on": _("adoptés le"),
+    "term_ends_on": _("fin du mandat"),
+    "person": _("personne n°"),
+    "name": _("nom"),
+    "organisation": _("organisation n°"),
+    "recipient": _("destinataire"),
+    "due_on": _("échéance"),
+    # Tags and saved lists (keys written in French by earlier versions: kept so their events still read).
+    "organisations": _("organisations"),
+    "étiquette": _("étiquette"),
+    "fondue": _("étiquette fondue"),
+    "fondue dans": _("fondue dans"),
+    "liste": _("liste"),
+    "recherche": _("recherche"),
+    "partagé": _("partagée"),
 }
+# Details stored as ISO dates, euro amounts (text such as "450.00") or cents, shown as people write them.
+_DATE_DETAILS = frozenset({"on", "effective_on", "adopted_on", "term_ends_on", "due_on"})
+_AMOUNT_DETAILS = frozenset({"amount", "amounts", "total"})
+_CENT_DETAILS = frozenset({"amount_cents", "total_cents"})
 
 
 def _named(item: dict[str, Any]) -> Any:
@@ -273,10 +324,26 @@ def described_changes(event: AuditEvent) -> list[tuple[str, str, str]]:
     ]
 
 
+def _detail_value(key: str, value: Any) -> Any:
+    """A detail as people read it: a date in words, an amount in euros; anything unreadable as stored."""
+    if isinstance(value, list):
+        return [_detail_value(key, item) for item in value]
+    try:
+        if key in _DATE_DETAILS and isinstance(value, str):
+            return date_format(datetime.date.fromisoformat(value))
+        if key in _AMOUNT_DETAILS and isinstance(value, str | int | float):
+            return format_amount(decimal.Decimal(str(value)))
+        if key in _CENT_DETAILS and isinstance(value, int):
+            return format_amount((decimal.Decimal(value) / 100).quantize(decimal.Decimal("0.01")))
+    except (ValueError, decimal.InvalidOperation):
+        pass
+    return value
+
+
 def described_details(event: AuditEvent) -> list[tuple[str, str]]:
     """(label, text) for each detail worth showing; empty values left out."""
     return [
-        (str(DETAIL_LABELS.get(key, key)), _text(value))
+        (str(DETAIL_LABELS.get(key, key)), _text(_detail_value(key, value)))
         for key, value in event.details.items()
         if value not in (None, "", [], {})
     ]
