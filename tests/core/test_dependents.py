@@ -77,6 +77,13 @@ def test_a_many_to_many_through_a_model_of_its_own_is_declared_by_that_model():
         dependents._resolve(declaration)
 
 
+def test_rows_are_compared_on_their_own_columns_only():
+    # A due's « same » naming a reverse relation (the payments allocated to it) has no value to compare.
+    declaration = dependents.Dependent("finance.Due", "membership", Fold.MOVE, same=("allocations",))
+    with pytest.raises(ValueError, match=r"names 'allocations', which is not one of its columns"):
+        dependents._resolve(declaration)
+
+
 def test_every_declaration_resolves_to_a_relation_to_a_folded_model():
     resolved = {(r.declaration.model, r.declaration.field) for r in dependents.relations()}
     assert resolved == {(d.model, d.field) for d in dependents.declarations()}

@@ -34,7 +34,7 @@ import enum
 import functools
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -185,6 +185,9 @@ def _resolved() -> tuple[Relation, ...]:
 def _resolve(declaration: Dependent) -> list[Relation]:
     model = apps.get_model(declaration.model)
     field = model._meta.get_field(declaration.field)
+    for name in declaration.same or ():
+        if not isinstance(model._meta.get_field(name), models.Field):
+            raise ValueError(f"{declaration.model}: same=(…) names {name!r}, which is not one of its columns")
     folded = folded_models()
     if isinstance(field, GenericForeignKey):
         column = model._meta.get_field(field.fk_field).attname
@@ -291,8 +294,9 @@ def fold_dependents(
 
 
 def _key(relation: Relation, row: models.Model) -> tuple[Any, ...]:
-    names = relation.same or ()
-    return tuple(getattr(row, relation.model._meta.get_field(name).attname) for name in names)
+    # ``same`` names the row's own columns (checked by _resolve): a foreign key compares by its id.
+    fields = [cast(models.Field, relation.model._meta.get_field(name)) for name in relation.same or ()]
+    return tuple(getattr(row, field.attname) for field in fields)
 
 
 def _fold_rows(relation: Relation, survivor: models.Model, others: Sequence[models.Model]) -> int:
