@@ -147,6 +147,27 @@ def test_changing_the_type_is_confirmed_with_its_count_then_audited_per_membersh
     assert events.count() == 4 and {e.user for e in events} == {hq_user}
 
 
+def test_a_bulk_change_made_in_english_is_logged_in_the_network_s_language_and_read_in_each_reader_s(
+    registry, hq_user, editor_client
+):
+    from django.utils import translation
+
+    from grappe.core.audit import described_details
+
+    client = editor_client(hq_user)
+    client.cookies["django_language"] = "en"
+    premium = MembershipType.objects.create(association=registry.numelink, name="Premium")
+    selection = {"action": "type", "tout": "oui", "requete": "", "type": premium.pk}
+    client.post(reverse(BULK), {**selection, "confirmer": "4"})
+
+    event = AuditEvent.objects.filter(action="change", changes__has_key="membership_type").first()
+    assert event is not None and event.details == {"action": "changement groupé de type"}
+    with translation.override("fr"):
+        assert described_details(event) == [("opération", "changement groupé de type")]
+    with translation.override("en"):
+        assert described_details(event) == [("operation", "bulk change of type")]
+
+
 def test_a_stale_confirmation_changes_nothing(registry, hq_user, editor_client):
     client = editor_client(hq_user)
     premium = MembershipType.objects.create(association=registry.numelink, name="Premium")

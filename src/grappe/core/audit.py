@@ -22,6 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.models import AuditEvent
@@ -266,6 +267,9 @@ DETAIL_LABELS: dict[str, Any] = {
 _DATE_DETAILS = frozenset({"on", "effective_on", "adopted_on", "term_ends_on", "due_on"})
 _AMOUNT_DETAILS = frozenset({"amount", "amounts", "total"})
 _CENT_DETAILS = frozenset({"amount_cents", "total_cents"})
+# Details stored as a French message (``gettext_noop``: the log keeps the network's language whoever wrote it),
+# read in the reader's language.
+_MESSAGE_DETAILS = frozenset({"action"})
 
 
 def _named(item: dict[str, Any]) -> Any:
@@ -328,6 +332,8 @@ def _detail_value(key: str, value: Any) -> Any:
     """A detail as people read it: a date in words, an amount in euros; anything unreadable as stored."""
     if isinstance(value, list):
         return [_detail_value(key, item) for item in value]
+    if key in _MESSAGE_DETAILS and isinstance(value, str):
+        return gettext(value)
     try:
         if key in _DATE_DETAILS and isinstance(value, str):
             return date_format(datetime.date.fromisoformat(value))

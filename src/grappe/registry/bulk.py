@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from grappe.core import audit
 from grappe.core.chunks import chunked
@@ -357,7 +357,10 @@ def change_membership_type(
     for membership in memberships:
         checked = editing.check_membership_values({"membership_type": membership_type}, membership=membership)
         editing.save_record(
-            obj=membership, user=user, values=checked, details={"action": _("changement groupé de type")}
+            obj=membership,
+            user=user,
+            values=checked,
+            details={"action": gettext_noop("changement groupé de type")},
         )
     return len(memberships)
 
@@ -439,7 +442,10 @@ def end_memberships(*, user: Any, chosen: QuerySet[Any], ending: Ending, expecte
     for membership in memberships:
         checked = editing.check_membership_values(values, membership=membership)
         editing.save_record(
-            obj=membership, user=user, values=checked, details={"action": _("fin d'adhésion groupée")}
+            obj=membership,
+            user=user,
+            values=checked,
+            details={"action": gettext_noop("fin d'adhésion groupée")},
         )
     return len(memberships)
 
