@@ -62,3 +62,37 @@ def test_a_missing_capability_is_a_403_and_a_missing_object_a_404(
 
     with pytest.raises(Http404, match=r"Fusion n° 9 introuvable\."):
         staff_view()(lookup)(request)
+
+
+@pytest.mark.parametrize(
+    ("permissions", "offered"),
+    [
+        ((), set()),
+        (("intake.add_importjob",), {"Imports"}),
+        (("mergers.manage_merger",), {"Fusions"}),
+        (("intake.add_importjob", "mergers.manage_merger"), {"Imports", "Fusions"}),
+    ],
+)
+def test_the_menu_offers_imports_and_mergers_only_to_those_the_pages_let_in(
+    registry, territorial_user, permissions, offered
+) -> None:
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    territorial_user.is_staff = True  # an antenna's permanent with a staff account; the rights vary
+    territorial_user.save()
+    for label in permissions:
+        app_label, codename = label.split(".")
+        territorial_user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    client = Client()
+    client.force_login(territorial_user)
+
+    page = client.get(reverse("registry:home")).content.decode()
+    menu = page[page.index('class="main-nav"') : page.index("</nav>", page.index('class="main-nav"'))]
+
+    shown = {label for label in ("Imports", "Fusions") if f">{label}</a>" in menu}
+    assert shown == offered
+    for label, url in (("Imports", reverse("intake:upload")), ("Fusions", reverse("mergers:list"))):
+        assert client.get(url).status_code == (200 if label in offered else 403)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -54,6 +55,21 @@ def staff_view(*, capability: Capability | None = None, denied: str | Promise = 
         return wrapper
 
     return decorate
+
+
+def offered_in_menu(user: Any, capability: Capability, permission: str) -> bool:
+    """Whether the main menu offers a page guarded by ``capability``, which needs ``permission``
+    ("app_label.codename"): a link to a page that answers 403 is no help. The menu is on every page: while the
+    user's permissions are not loaded yet, one query answers instead of the two that loading them costs (the
+    page itself still checks ``capability``)."""
+    if not (user and user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser)):
+        return False
+    if user.is_superuser or hasattr(user, "_perm_cache"):
+        return capability(user)
+    app_label, codename = permission.split(".", 1)
+    return Permission.objects.filter(
+        Q(user=user) | Q(group__user=user), content_type__app_label=app_label, codename=codename
+    ).exists()
 
 
 # --------------------------------------------------------------------------------------------------------
