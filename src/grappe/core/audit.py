@@ -218,7 +218,7 @@ DETAIL_LABELS: dict[str, Any] = {
     "value": _("valeur"),
     "action": _("opération"),
     # Finance: dues, payments, receipts, the bank statement, reminders, budget actuals.
-    "created": _("cotisations appelées"),
+    "created": _("créées"),
     "already_due": _("déjà appelées"),
     "total": _("total"),
     "amount": _("montant"),
