@@ -96,3 +96,21 @@ def test_the_menu_offers_imports_and_mergers_only_to_those_the_pages_let_in(
     assert shown == offered
     for label, url in (("Imports", reverse("intake:upload")), ("Fusions", reverse("mergers:list"))):
         assert client.get(url).status_code == (200 if label in offered else 403)
+
+
+def test_an_account_without_staff_access_is_offered_no_page_it_cannot_open(registry, nonstaff_client) -> None:
+    # A member company's or a board member's account: the home page says the registry is for the network's staff,
+    # and the menu offers none of the pages that would answer the same.
+    page = nonstaff_client.get(reverse("registry:home"))
+
+    assert page.status_code == 403
+    assert 'class="main-nav"' not in page.content.decode()
+    assert "Se déconnecter" in page.content.decode()
+
+
+def test_staff_are_offered_the_registry_s_pages(registry, territorial_client) -> None:
+    page = territorial_client.get(reverse("registry:home")).content.decode()
+    menu = page[page.index('class="main-nav"') : page.index("</nav>", page.index('class="main-nav"'))]
+    for name in ("registry:organisation_list", "finance:due_list", "budgets:list", "startups:board"):
+        assert f'href="{reverse(name)}"' in menu
+        assert territorial_client.get(reverse(name)).status_code == 200

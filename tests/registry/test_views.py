@@ -257,18 +257,6 @@ def test_territory_and_office_pages(registry, hq_client, territorial_user):
     assert "Antenne de Valence" in offices and "Chargé de mission Drôme-Ardèche" in offices
 
 
-def test_navigation_links_imports_only_when_intake_provides_it(registry, hq_client):
-    from django.urls import NoReverseMatch
-
-    content = hq_client.get(reverse("registry:home")).content.decode()
-    try:
-        upload_url = reverse("intake:upload")
-    except NoReverseMatch:
-        assert "Imports</a>" not in content
-    else:
-        assert f'href="{upload_url}"' in content
-
-
 @pytest.mark.django_db
 def test_search_ignores_accents_and_case(hq_client):
     created = Organisation.objects.create(name="Ardèche Numérique Développement")

@@ -1,13 +1,24 @@
-"""Template filters every app's pages share."""
+"""Template filters and tags every app's pages share."""
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import template
 from django.utils.translation import ngettext
 
+from grappe.core import access
+
 register = template.Library()
+
+
+@register.simple_tag
+def has_staff_access(user: Any) -> bool:
+    """Whether the menu offers the registry's, the dues', the budgets' and the start-ups' pages: they answer
+    403 to any other account (a member company's, a board member's). Read once per request (the scope is
+    cached on the user)."""
+    return access.has_staff_access(user)
 
 
 @register.filter
