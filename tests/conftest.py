@@ -58,6 +58,41 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
+# The pure cores (grappe.france, grappe.linkage) import no Django and so never see a database: their tests give the
+# same result whatever DATABASE_URL says. CI's second pass (PostgreSQL) leaves them out with --pure-cores-ran,
+# having run them in the first; a test under those folders that does reach the database still runs.
+PURE_CORE_TESTS = ("france", "linkage")
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "live_server"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--pure-cores-ran",
+        action="store_true",
+        help="leave out the tests of the pure cores (tests/france, tests/linkage) that use no database: "
+        "they already ran on another database",
+    )
+
+
+def touches_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def is_pure_core_test(item: pytest.Item) -> bool:
+    parts = item.path.relative_to(Path(__file__).parent).parts
+    return len(parts) > 1 and parts[0] in PURE_CORE_TESTS and not touches_database(item)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--pure-cores-ran"):
+        return
+    left_out = [item for item in items if is_pure_core_test(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not is_pure_core_test(item)]
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
