@@ -191,3 +191,24 @@ def test_a_payment_s_details_read_as_amounts_and_dates_in_the_organisation_s_his
     ]
     with translation.override("en"):
         assert described_details(event)[0][0] == "receipt"
+
+
+def test_a_change_reads_with_the_field_s_name_and_choice_label_even_after_the_field_is_gone(organisation):
+    from grappe.core.audit import described_changes
+
+    event = record_event(
+        action="update",
+        target=organisation,
+        changes={
+            "name": ["Alpha", "Alpha Conseil"],
+            "headcount_bracket": ["", "01"],
+            "created_on": [None, "2016-03-01"],
+            "fax": ["04", None],
+        },
+    )
+
+    described = {field: (old, new) for field, old, new in described_changes(event)}
+    assert described["raison sociale"] == ("Alpha", "Alpha Conseil")
+    assert described["tranche d'effectif"] == ("—", "1 ou 2 salariés")
+    assert described["date de création"] == ("—", "1 mars 2016")
+    assert described["fax"] == ("04", "—")  # a field since removed keeps its code name and its values

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.formats import date_format
@@ -118,8 +119,9 @@ def _shown(model: type[models.Model] | None, name: str, value: Any) -> Any:
     if model is None or value is None:
         return as_json(value)
     field = model._meta.get_field(name)
-    if field.is_relation and field.many_to_one:
-        related = field.related_model._base_manager.filter(pk=value).first()
+    related_model = field.related_model if field.is_relation and field.many_to_one else None
+    if isinstance(related_model, type) and issubclass(related_model, models.Model):
+        related = related_model._base_manager.filter(pk=value).first()
         return str(related) if related is not None else f"#{value}"
     return as_json(value)
 
@@ -291,23 +293,29 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _changed_field(event: AuditEvent, name: str) -> models.Field | None:
+    """The model field an event's change names; None for a model or a field since removed."""
+    content_type = event.object_type if event.object_type_id else None  # no query for an event on no object
+    model = content_type.model_class() if content_type is not None else None
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
 def field_label(event: AuditEvent, name: str) -> str:
     """A changed field's French name (« raison sociale » for ``name``), its code name when unknown."""
-    model = event.object_type.model_class() if event.object_type_id else None
-    try:
-        return str(model._meta.get_field(name).verbose_name) if model else name
-    except Exception:  # a field since removed
-        return name
+    field = _changed_field(event, name)
+    return str(field.verbose_name) if field is not None else name
 
 
 def _readable(event: AuditEvent, name: str, value: Any) -> Any:
     """A stored value as people read it: a choice by its label (« terminée », not ``ended``), a date in
     words; anything else as stored."""
-    model = event.object_type.model_class() if event.object_type_id else None
-    try:
-        field = model._meta.get_field(name) if model else None
-    except Exception:  # a field since removed
-        return value
+    field = _changed_field(event, name)
     if field is None or value in (None, ""):
         return value
     if field.choices:
