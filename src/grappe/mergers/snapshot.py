@@ -99,32 +99,51 @@ def dump_rows(model: type[models.Model], pks: Iterable[int] | None = None) -> li
     return sorted(rows, key=lambda row: row[model._meta.pk.attname])
 
 
-def _stream_rows(model: type[models.Model]) -> Iterator[dict[str, Any]]:
-    """Every row of ``model`` in primary-key order, read a few thousand at a time: a whole registry's lineage
-    (over a million rows for 40,000 members) is hashed without ever being held in memory."""
-    names = [field.attname for field in _fields(model)]
-    rows = model._base_manager.order_by("pk").values_list(*names).iterator(chunk_size=2000)
-    return (dict(zip(names, map(_plain, row), strict=True)) for row in rows)
+def _rows_for_digest(model: type[models.Model], pks: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
+    """The rows of ``model`` (all, or those of ``pks``) in primary-key order, as dicts whose keys are already in
+    sorted order, values as the database gives them (``_json_value`` writes them as ``_plain`` would). Read a few
+    thousand at a time: a whole registry's lineage (over a million rows for 40,000 members) is hashed without
+    ever being held in memory."""
+    names = sorted(field.attname for field in _fields(model))
+    queryset = model._base_manager.order_by("pk").values_list(*names)
+    if pks is None:
+        yield from (dict(zip(names, row, strict=True)) for row in queryset.iterator(chunk_size=2000))
+        return
+    for chunk in chunked(sorted(set(pks))):
+        yield from (dict(zip(names, row, strict=True)) for row in queryset.filter(pk__in=chunk))
+
+
+def _json_value(value: Any) -> Any:
+    """What the digest writes for a value JSON has no type for: ``_plain``'s form, else its text."""
+    plain = _plain(value)
+    return plain if plain is not value else str(value)
+
+
+# One encoder for every row: ``json.dumps`` with options builds a new one per call, which was most of the cost of
+# hashing a registry. The output is the same as ``json.dumps(row, sort_keys=True, ensure_ascii=False,
+# default=str)`` over ``_plain`` values, byte for byte: the checksums stored with applied mergers stay valid.
+_ROW_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_json_value)
 
 
 def _digest(parts: Iterable[tuple[str, Iterable[dict[str, Any]]]]) -> str:
     digest = hashlib.sha256()
+    encode = _ROW_ENCODER.encode
     for label, rows in parts:
         digest.update(label.encode())
         for row in rows:
-            digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str).encode())
+            digest.update(encode(row).encode())
             digest.update(b"\n")
     return digest.hexdigest()
 
 
 def registry_checksum() -> str:
     """SHA-256 of every registry table dumped in primary-key order."""
-    return _digest((model._meta.label, _stream_rows(model)) for model in registry_models())
+    return _digest((model._meta.label, _rows_for_digest(model)) for model in registry_models())
 
 
 def scope_checksum(scope: Mapping[str, Iterable[int]]) -> str:
     """SHA-256 of the current state of the rows of ``scope`` (missing rows simply absent)."""
-    return _digest((label, dump_rows(model_for(label), scope[label])) for label in sorted(scope))
+    return _digest((label, _rows_for_digest(model_for(label), scope[label])) for label in sorted(scope))
 
 
 def max_pks() -> dict[str, int]:
