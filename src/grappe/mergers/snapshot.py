@@ -210,9 +210,12 @@ def _restore_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None
         model._base_manager._insert(chunk, fields=fields, raw=True)
 
 
+_STORED_ENCODER = json.JSONEncoder(default=str)  # what json.dumps(row, default=str) uses, built once
+
+
 def _as_stored(row: dict[str, Any]) -> Any:
     """A dumped row as the snapshot holds it once through JSON (tuples become lists, and so on)."""
-    return json.loads(json.dumps(row, default=str))
+    return json.loads(_STORED_ENCODER.encode(row))
 
 
 def _rows_per_statement(model: type[models.Model], variables_per_row: int) -> int:
