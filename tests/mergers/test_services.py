@@ -547,7 +547,7 @@ def test_checksums_are_the_sha_256_of_each_row_as_json_so_those_stored_with_appl
     import hashlib
     import json
 
-    from grappe.mergers.snapshot import dump_rows, registry_models, scope_checksum
+    from grappe.mergers.snapshot import dump_rows, registry_models, scope_checksum, scope_checksums
 
     def expected(parts):
         digest = hashlib.sha256()
@@ -563,4 +563,10 @@ def test_checksums_are_the_sha_256_of_each_row_as_json_so_those_stored_with_appl
     memberships = set(Membership.objects.values_list("pk", flat=True)[:3])
     assert scope_checksum({"registry.Membership": memberships | {10**9}}) == expected(
         [("registry.Membership", dump_rows(Membership, memberships))]
+    )
+    # Apply stores the whole scope's checksum and each table's, from one read of the rows: the same figures.
+    scope = {"registry.Membership": memberships, "registry.Organisation": {1, 2, 10**9}}
+    assert scope_checksums(scope) == (
+        scope_checksum(scope),
+        {label: scope_checksum({label: pks}) for label, pks in scope.items()},
     )

@@ -76,15 +76,16 @@ def apply_merger(
                 label: sorted({*data["scope"].get(label, []), *created.get(label, [])})
                 for label in {*data["scope"], *created}
             }
+            touched_checksum, after_checksums = snapshots.scope_checksums(after_scope)
             MergerSnapshot.objects.create(
                 merger=merger,
                 data={
                     **data,
                     "created": created,
                     "after_scope": after_scope,
-                    "after_checksums": _label_checksums(after_scope),
+                    "after_checksums": after_checksums,
                 },
-                touched_checksum=snapshots.scope_checksum(after_scope),
+                touched_checksum=touched_checksum,
             )
             merger.status = Merger.Status.APPLIED
             merger.applied_by = user
@@ -247,10 +248,6 @@ def _people(roles: set[int]) -> set[int]:
     for chunk in chunked(sorted(roles)):
         found |= set(Role.objects.filter(pk__in=chunk).values_list("person_id", flat=True))
     return found
-
-
-def _label_checksums(scope: dict[str, list[int]]) -> dict[str, str]:
-    return {label: snapshots.scope_checksum({label: pks}) for label, pks in scope.items()}
 
 
 # -- folding -----------------------------------------------------------------------------------------------
