@@ -91,7 +91,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     left_out = [item for item in items if is_pure_core_test(item)]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
-        items[:] = [item for item in items if not is_pure_core_test(item)]
+        leaving = set(left_out)
+        items[:] = [item for item in items if item not in leaving]
 
 
 @pytest.fixture(autouse=True)

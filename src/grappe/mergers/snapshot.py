@@ -93,31 +93,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def dump_rows(model: type[models.Model], pks: Iterable[int] | None = None) -> list[dict[str, Any]]:
-    """The rows as JSON-ready dicts (attname → value), ordered by primary key; ``pks`` None means all."""
-    names = [field.attname for field in _fields(model)]
-    queryset = model._base_manager.order_by("pk")
-    if pks is None:
-        return [dict(zip(names, map(_plain, row), strict=True)) for row in queryset.values_list(*names)]
-    rows: list[dict[str, Any]] = []
-    for chunk in chunked(sorted(set(pks))):
-        found = queryset.filter(pk__in=chunk).values_list(*names)
-        rows += [dict(zip(names, map(_plain, row), strict=True)) for row in found]
-    return sorted(rows, key=lambda row: row[model._meta.pk.attname])
-
-
-def _rows_for_digest(model: type[models.Model], pks: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
-    """The rows of ``model`` (all, or those of ``pks``) in primary-key order, as dicts whose keys are already in
-    sorted order, values as the database gives them (``_json_value`` writes them as ``_plain`` would). Read a few
-    thousand at a time: a whole registry's lineage (over a million rows for 40,000 members) is hashed without
-    ever being held in memory."""
+def _read_rows(
+    model: type[models.Model], pks: Iterable[int] | None = None
+) -> tuple[list[str], Iterator[tuple]]:
+    """The column names of ``model`` (attnames, sorted) and its rows (all, or those of ``pks``) in primary-key
+    order, as the database gives them. Read a few thousand at a time: a whole registry's lineage (over a million
+    rows for 40,000 members) is hashed without ever being held in memory."""
     names = sorted(field.attname for field in _fields(model))
     queryset = model._base_manager.order_by("pk").values_list(*names)
     if pks is None:
-        yield from (dict(zip(names, row, strict=True)) for row in queryset.iterator(chunk_size=2000))
-        return
-    for chunk in chunked(sorted(set(pks))):
-        yield from (dict(zip(names, row, strict=True)) for row in queryset.filter(pk__in=chunk))
+        return names, queryset.iterator(chunk_size=2000)
+    # The chunks are in primary-key order, and so is each chunk's query.
+    return names, (row for chunk in chunked(sorted(set(pks))) for row in queryset.filter(pk__in=chunk))
+
+
+def dump_rows(model: type[models.Model], pks: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """The rows as JSON-ready dicts (attname → value), ordered by primary key; ``pks`` None means all."""
+    names, rows = _read_rows(model, pks)
+    return [dict(zip(names, map(_plain, row), strict=True)) for row in rows]
+
+
+def _rows_for_digest(model: type[models.Model], pks: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
+    """The rows as dicts whose keys are already in sorted order, values as the database gives them
+    (``_json_value`` writes them as ``_plain`` would)."""
+    names, rows = _read_rows(model, pks)
+    return (dict(zip(names, row, strict=True)) for row in rows)
 
 
 def _json_value(value: Any) -> Any:
