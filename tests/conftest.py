@@ -58,10 +58,12 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
-# The pure cores (grappe.france, grappe.linkage) import no Django and so never see a database: their tests give the
-# same result whatever DATABASE_URL says. CI's second pass (PostgreSQL) leaves them out with --pure-cores-ran,
-# having run them in the first; a test under those folders that does reach the database still runs.
+# The pure cores (grappe.france, grappe.linkage, and the intake's file readers: grappe.intake.reading, .headers,
+# .formats) import no Django and so never see a database: their tests give the same result whatever DATABASE_URL
+# says. CI's second pass (PostgreSQL) leaves them out with --pure-cores-ran, having run them in the first; a test
+# there that does reach the database still runs. tests/test_pure_cores.py checks both lists import no Django.
 PURE_CORE_TESTS = ("france", "linkage")
+PURE_CORE_TEST_MODULES = ("intake/test_headers.py", "intake/test_hostile_fuzz.py", "intake/test_reading.py")
 DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "live_server"})
 
 
@@ -81,8 +83,11 @@ def touches_database(item: pytest.Item) -> bool:
 
 
 def is_pure_core_test(item: pytest.Item) -> bool:
-    parts = item.path.relative_to(Path(__file__).parent).parts
-    return len(parts) > 1 and parts[0] in PURE_CORE_TESTS and not touches_database(item)
+    path = item.path.relative_to(Path(__file__).parent)
+    in_a_pure_core = (len(path.parts) > 1 and path.parts[0] in PURE_CORE_TESTS) or (
+        path.as_posix() in PURE_CORE_TEST_MODULES
+    )
+    return in_a_pure_core and not touches_database(item)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -260,7 +260,7 @@ def _check(
         page.set_default_timeout(15_000)
         response = page.goto(f"{live_server.url}{url}")
         assert response is not None and response.status == status, (url, response and response.status)
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("load")
         violations = _violations(page, axe_source)
         if violations:
             pytest.fail(_report(url, violations), pytrace=False)
@@ -384,8 +384,8 @@ def test_the_login_page_with_an_error_has_no_violation(live_server, world, brows
         page.goto(f"{live_server.url}/connexion/")
         page.get_by_label("Identifiant").fill("personne")
         page.get_by_label("Mot de passe").fill("pas-le-bon")
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Se connecter").click()
         violations = _violations(page, axe_source)
         if violations:
             pytest.fail(_report("/connexion/ (refused)", violations), pytrace=False)
@@ -400,8 +400,8 @@ def test_a_refused_edit_has_no_violation(live_server, world, browser, axe_source
         page = context.new_page()
         page.goto(f"{live_server.url}{world.urls['edit-organisation']}")
         page.locator("input[name=name]").fill("")
-        page.get_by_role("button", name="Enregistrer").click()
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Enregistrer").click()
         assert page.locator("[aria-invalid=true]").count() > 0, "the refused form should mark the empty name"
         violations = _violations(page, axe_source)
         if violations:
@@ -418,7 +418,8 @@ def test_the_forbidden_page_has_no_violation(live_server, world, browser, axe_so
 
 
 def _check_page(page, axe_source: str, label: str) -> None:
-    page.wait_for_load_state("networkidle")
+    # Every page is rendered on the server: once loaded (its styles and scripts in), it is what axe must see.
+    page.wait_for_load_state("load")
     violations = _violations(page, axe_source)
     if violations:
         pytest.fail(_report(label, violations), pytrace=False)
@@ -461,7 +462,7 @@ def test_the_upload_too_large_page_has_no_violation(
         form = page.locator("form:has(input[type=file])")
         form.locator("input[type=file]").set_input_files(str(export))
         form.evaluate("form => { form.noValidate = true; }")
-        with page.expect_response(lambda response: response.status == 413):
+        with page.expect_navigation(), page.expect_response(lambda response: response.status == 413):
             form.locator("button[type=submit]").click()
         _check_page(page, axe_source, f"413 ({language})")
     finally:
@@ -480,8 +481,8 @@ def test_the_login_lockout_page_has_no_violation(language, live_server, world, b
             page.goto(f"{live_server.url}/connexion/")
             page.locator("input[name=username]").fill(f"inconnu-{language}")
             page.locator("input[name=password]").fill("pas-le-bon")
-            page.locator("form:has(input[name=password]) button[type=submit]").click()
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                page.locator("form:has(input[name=password]) button[type=submit]").click()
         assert page.locator("h1").first.inner_text() in (
             "Trop de tentatives de connexion",
             "Too many login attempts",

@@ -18,8 +18,9 @@ from django.urls import reverse
 from grappe.mergers import actions, apply, selectors
 from grappe.mergers.models import AuditEntry, Merger, MergerJob
 from grappe.mergers.snapshot import registry_checksum
+from grappe.registry.models import Association
 
-from .test_views import confirm_types, url
+from .test_views import confirm_types, review_pairs, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -196,3 +197,39 @@ def test_the_command_line_and_services_still_apply_in_the_foreground(ready: Merg
     ready.refresh_from_db()
     assert ready.status == Merger.Status.APPLIED and MergerJob.objects.count() == actions_before
     assert actions.actions_in_background()
+
+
+def test_apply_then_undo_through_the_pages(manager_client: Client, merger: Merger, manager, database_queue):
+    for pair in review_pairs(merger):
+        manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "rejected"})
+    confirm_types(manager_client, merger)
+    detail = manager_client.get(url("detail", merger))
+    assert not detail.context["apply_blocked"]
+    members_before = Association.objects.get(pk=merger.absorbing_id).memberships.count()
+
+    response = manager_client.post(url("apply", merger), {"confirm": "on"})
+    assert response.status_code == 302
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.PLANNED  # queued: the worker applies it
+    database_queue()
+    page = manager_client.get(response["Location"], follow=True).content.decode()
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.APPLIED
+    assert merger.applied_by == manager
+    assert Association.objects.get(pk=merger.absorbing_id).memberships.count() > members_before
+    assert "Annuler la fusion…" in page
+    assert "Fusion appliquée au registre" in page
+
+    assert manager_client.get(url("undo", merger)).status_code == 200
+    response = manager_client.post(url("undo", merger), {"confirm": "on"})
+    assert response.status_code == 302
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.APPLIED
+    database_queue()
+    page = manager_client.get(response["Location"], follow=True).content.decode()
+    assert "Fusion annulée" in page
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.UNDONE
+    assert merger.undone_by == manager
+    assert Association.objects.get(pk=merger.absorbing_id).memberships.count() == members_before
+    assert merger.checksum_before  # the services measured the registry; undo restored it exactly

@@ -24,11 +24,28 @@ from grappe.mergers import services
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger
 from grappe.mergers.report import merger_report, report_html
 from grappe.mergers.snapshot import registry_checksum
-from grappe.registry.models import Association, Organisation
+from grappe.registry.models import Organisation
 
 from . import scenario
 
 pytestmark = pytest.mark.django_db
+
+
+# Every test here runs in its own transaction: the world and its plan are built once for the module
+# (conftest.py, ``plan_built_once``); the apply and undo through the queue are in test_actions.py.
+@pytest.fixture
+def world(plan_built_once) -> scenario.Scenario:
+    return plan_built_once.world()
+
+
+@pytest.fixture
+def manager(plan_built_once):
+    return plan_built_once.manager()
+
+
+@pytest.fixture
+def merger(plan_built_once) -> Merger:
+    return plan_built_once.merger()
 
 
 @pytest.fixture
@@ -166,6 +183,7 @@ def test_the_list_counts_follow_the_decisions_and_the_apply(manager_client: Clie
 
 
 def test_the_plan_form_refuses_an_association_absorbing_itself(manager_client: Client, world):
+    mergers_before = list(Merger.objects.values_list("pk", flat=True))
     response = manager_client.post(
         reverse("mergers:list"),
         {
@@ -177,7 +195,7 @@ def test_the_plan_form_refuses_an_association_absorbing_itself(manager_client: C
     )
     assert response.status_code == 400
     assert "une association ne s&#x27;absorbe pas elle-même" in response.content.decode()
-    assert not Merger.objects.exists()
+    assert list(Merger.objects.values_list("pk", flat=True)) == mergers_before
 
 
 def test_the_plan_page_shows_the_summary_the_registry_before_and_after_and_the_type_mapping(
@@ -495,43 +513,6 @@ def test_apply_is_refused_until_the_membership_types_are_confirmed(manager_clien
     confirm_types(manager_client, merger)
     assert manager_client.get(url("detail", merger)).context["types_refusal"] is None
     assert manager_client.post(url("apply", merger), {"confirm": "on"}).status_code == 302
-
-
-@pytest.mark.django_db(transaction=True)  # the queue's rows are written when the request commits
-def test_apply_then_undo_through_the_pages(manager_client: Client, merger: Merger, manager, database_queue):
-    for pair in review_pairs(merger):
-        manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "rejected"})
-    confirm_types(manager_client, merger)
-    detail = manager_client.get(url("detail", merger))
-    assert not detail.context["apply_blocked"]
-    members_before = Association.objects.get(pk=merger.absorbing_id).memberships.count()
-
-    response = manager_client.post(url("apply", merger), {"confirm": "on"})
-    assert response.status_code == 302
-    merger.refresh_from_db()
-    assert merger.status == Merger.Status.PLANNED  # queued: the worker applies it
-    database_queue()
-    page = manager_client.get(response["Location"], follow=True).content.decode()
-    merger.refresh_from_db()
-    assert merger.status == Merger.Status.APPLIED
-    assert merger.applied_by == manager
-    assert Association.objects.get(pk=merger.absorbing_id).memberships.count() > members_before
-    assert "Annuler la fusion…" in page
-    assert "Fusion appliquée au registre" in page
-
-    assert manager_client.get(url("undo", merger)).status_code == 200
-    response = manager_client.post(url("undo", merger), {"confirm": "on"})
-    assert response.status_code == 302
-    merger.refresh_from_db()
-    assert merger.status == Merger.Status.APPLIED
-    database_queue()
-    page = manager_client.get(response["Location"], follow=True).content.decode()
-    assert "Fusion annulée" in page
-    merger.refresh_from_db()
-    assert merger.status == Merger.Status.UNDONE
-    assert merger.undone_by == manager
-    assert Association.objects.get(pk=merger.absorbing_id).memberships.count() == members_before
-    assert merger.checksum_before  # the services measured the registry; undo restored it exactly
 
 
 def test_apply_keeping_only_the_sure_matches(manager_client: Client, merger: Merger):

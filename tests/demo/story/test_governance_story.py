@@ -13,17 +13,14 @@ from grappe.governance.models import Body, Mandate, MergerProcedure, Statutes
 from grappe.governance.procedure_rules import Kind, State
 from grappe.registry.models import Association
 
-from .loading import story_loaded
-
 pytestmark = pytest.mark.django_db(transaction=False)
 
 D = datetime.date
 
 
-@pytest.fixture(scope="module")
-def report(django_db_setup, django_db_blocker, tmp_path_factory):
-    with story_loaded(django_db_blocker, tmp_path_factory.mktemp("story")) as loaded:
-        yield loaded
+@pytest.fixture
+def report(story):
+    return story
 
 
 @pytest.fixture

@@ -14,16 +14,12 @@ from grappe.mergers.report import merger_report
 from grappe.registry.models import Association, Brand, Office, SourceRecord, StaffMember
 from grappe.registry.stats import member_count, members_by_departement
 
-from .loading import story_loaded
-
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-@pytest.fixture(scope="module")
-def report(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The story as ``grappe demo`` loads it: the demo plays the reviewer on every review queue."""
-    with story_loaded(django_db_blocker, tmp_path_factory.mktemp("story")) as loaded:
-        yield loaded
+@pytest.fixture
+def report(story):
+    return story
 
 
 def test_story_figures_hold_after_loading(report):

@@ -12,15 +12,12 @@ from grappe.registry.models import Association, Membership, Territory
 from grappe.startups import selectors, services
 from grappe.startups.models import StartupProject
 
-from .loading import story_loaded
-
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
-    with story_loaded(django_db_blocker, tmp_path_factory.mktemp("story")) as report:
-        yield report
+@pytest.fixture
+def loaded(story):
+    return story
 
 
 def _territories() -> list[Territory]:
