@@ -288,9 +288,10 @@ def section(results: list[dict[str, Any]], header: str) -> str:
     )
 
 
-def rewrite_readme(readme: Path, body: str) -> None:
-    text = readme.read_text(encoding="utf-8") if readme.exists() else f"{START}\n{END}\n"
-    if START not in text:
-        text += f"\n{START}\n{END}\n"
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-    readme.write_text(pattern.sub(lambda _: f"{START}\n{body}\n{END}", text), encoding="utf-8")
+def rewrite_readme(readme: Path, body: str, *, start: str = START, end: str = END) -> None:
+    """Replace the section between the ``start`` and ``end`` markers (appended when missing) with ``body``."""
+    text = readme.read_text(encoding="utf-8") if readme.exists() else f"{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    readme.write_text(pattern.sub(lambda _: f"{start}\n{body}\n{end}", text), encoding="utf-8")

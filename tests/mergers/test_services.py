@@ -344,6 +344,27 @@ def test_deduplication_of_one_registry(world):
     assert len(services.member_ids(world.auvergne_tic)) == len(world_numelink_members) - 1
 
 
+def test_rows_an_import_made_separate_organisations_are_one_after_deduplication(tmp_path):
+    """An export naming a company on 60 rows (no SIREN, nothing else): the import makes 60 organisations, and
+    the deduplication finds them one, beyond the engine's block cap, in the sure band (they were never
+    merged: each row's own organisation made every row look kept apart)."""
+    network = Association.objects.create(name="Brevets", seat_city="Eindhoven")
+    rows = [["* AKZO NOBEL N.V."] + [""] * 9 + ["Membre", "Actif", "", "", ""]] * 60
+    rows.append(["Zèbre Logiciels"] + [""] * 9 + ["Membre", "Actif", "", "", ""])
+    scenario.import_file(path=scenario.write_csv(tmp_path / "brevets.csv", rows), association=network)
+    assert len(services.member_ids(network)) == 61
+
+    merger = services.plan_deduplication(association=network)
+    assert merger.summary["counts"]["internal_duplicates"] == 59
+    assert merger.summary["counts"]["to_review"] == 0
+    services.apply_merger(merger=merger, accept_auto_only=True)
+
+    names = sorted(
+        Organisation.objects.filter(pk__in=services.member_ids(network)).values_list("name", flat=True)
+    )
+    assert names == ["* AKZO NOBEL N.V.", "Zèbre Logiciels"]
+
+
 def test_the_report_lists_every_shared_and_every_new_member_before_and_after_apply(world):
     """Members the import already made one organisation (same SIREN) are overlaps though no pair names them;
     new members are every member brought that folds into no existing one, each duplicate group once."""

@@ -28,7 +28,7 @@ class FieldEvidence:
 
 @dataclass(frozen=True)
 class RuleEvidence:
-    code: str  # "siret_equal", "siren_equal", "siren_conflict", "decision_match", "decision_non_match"
+    code: str  # "siret_equal", "siren_equal", "identical", "siren_conflict", "decision_match", "decision_non_match"
     label: str
     effect: str  # the band it imposes ("match", "non_match") or caps ("review")
 
@@ -85,6 +85,7 @@ def prior_weight(probability: float) -> float:
 RULE_LABELS = {
     "siret_equal": _("SIRET identique : même établissement"),
     "siren_equal": _("SIREN identique : même unité légale"),
+    "identical": _("identiques sur chaque champ renseigné : une seule organisation"),
     "siren_equal_other_establishment": (
         _(
             "SIREN identique, SIRET différents : même organisation, établissements distincts (à ne pas fusionner)"

@@ -35,6 +35,10 @@ import pyarrow as pa
 from .comparisons import level_labels
 from .settings import LinkageSettings
 
+# Pairs a rule settles (same SIRET, same SIREN, copies: equal on every field they have) are no question: an
+# answer changes nothing.
+SETTLED_RULES = frozenset({"siret_equal", "siren_equal", "identical"})
+
 LN2 = math.log(2)
 
 
@@ -151,11 +155,8 @@ def question_order(pairs: pa.Table, clusters: pa.Table | None = None) -> list[tu
     level_columns = [name for name in pairs.column_names if name.endswith("_level")]
     columns = ["left_id", "right_id", "match_weight", "decision", "identifier_rule", *level_columns]
     rows = pairs.select(columns).to_pylist()
-    # A pair an identifier rule decides (same SIREN or SIRET) is not a question: its answer changes nothing.
     undecided = [
-        row
-        for row in rows
-        if row["decision"] is None and row["identifier_rule"] not in ("siret_equal", "siren_equal")
+        row for row in rows if row["decision"] is None and row["identifier_rule"] not in SETTLED_RULES
     ]
     group_of: dict[str, object] = {}
     if clusters is not None:

@@ -61,12 +61,15 @@ MIN_MISSPELT_LENGTH = 8
 
 # What makes two records the same observation: every prepared field the comparisons read. Records equal on
 # all of them are exact copies (one row exported twice, or a name with nothing else typed again and again).
-# The organisation a registry record already belongs to is part of it: copies kept in two organisations
-# were kept apart by someone.
 PROFILE_COLUMNS = (
-    "organisation_given", "name_norm", "siren_checked", "siret", "postcode", "departement_raw", "city_norm",
+    "name_norm", "siren_checked", "siret", "postcode", "departement_raw", "city_norm",
     "street_norm", "email", "website_domain", "phone_read", "naf", "country_code",
 )  # fmt: skip
+# A registry's records also count the organisation they already belong to (``prepare(..., registry=True)``):
+# copies kept in two organisations of a resolved registry were kept apart by someone. New records do not: the
+# organisations an import made for them (one per row, unless a SIREN said otherwise) were decided by nobody, and
+# two rows equal on every field they have are one organisation, whatever their ids say.
+REGISTRY_PROFILE_COLUMNS = ("organisation_given", *PROFILE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,10 @@ def prepare(
     settings: LinkageSettings,
     *,
     reference: Prepared | None = None,
+    registry: bool = False,
 ) -> Prepared:
     """Features of ``records``. With ``reference`` (a prepared registry), frequencies count both sets.
+    ``registry``: the records are a resolved registry's (their ``organisation_id`` is part of their profile).
 
     A profile held by both sets counts twice in token frequencies and in the population they are divided by
     (the registry's are kept as counts): a slight over-count, on the side of caution, for the few re-imported
@@ -110,7 +115,8 @@ def prepare(
     con.register("__foreign_phones", foreign_phones(con))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE __base AS "
-        f"SELECT *, (hash({', '.join(PROFILE_COLUMNS)}) >> 1)::BIGINT AS profile "
+        f"SELECT *, (hash({', '.join(REGISTRY_PROFILE_COLUMNS if registry else PROFILE_COLUMNS)}) >> 1)::BIGINT "
+        "AS profile "
         f"FROM ({_base_sql(misspellings(con))})"
     )
     con.execute(

@@ -35,7 +35,7 @@ def prepare_registry(records: Records, *, settings: LinkageSettings | None = Non
     settings = settings or LinkageSettings()
     table = to_table(records, label="Registre")
     with duckdb.connect() as con:
-        return PreparedRegistry(prepare(con, table, settings), settings)
+        return PreparedRegistry(prepare(con, table, settings, registry=True), settings)
 
 
 class PreparedRegistry:
@@ -421,7 +421,7 @@ def _registry_features(
                 hint="Préparez-le de nouveau avec les mêmes réglages que le rapprochement.",
             )
         return registry.prepared
-    return prepare(con, to_table(registry, label="Registre"), settings)
+    return prepare(con, to_table(registry, label="Registre"), settings, registry=True)
 
 
 def _decisions(decisions: Records | None) -> pa.Table:
@@ -470,11 +470,13 @@ def _finish_pairs(
     con.register("__scored", scored)
     con.register("__new", new.features)
     con.register("__decisions", decisions)
+    # A registry's records are never copies of each other for the clusters (they keep their organisations).
+    new_sql = "SELECT record_id, siret, FALSE AS in_registry, nullif(representative, record_id) AS copy_of FROM __new"
     if reference is not None:
         con.register("__registry", reference.features)
-        siret_sql = "SELECT record_id, siret, FALSE AS in_registry FROM __new UNION ALL SELECT record_id, siret, TRUE FROM __registry"
+        siret_sql = f"{new_sql} UNION ALL SELECT record_id, siret, TRUE, NULL FROM __registry"
     else:
-        siret_sql = "SELECT record_id, siret, FALSE AS in_registry FROM __new"
+        siret_sql = new_sql
     level_columns = []
     for spec in specs:
         cases = " ".join(
@@ -488,13 +490,17 @@ def _finish_pairs(
             else ""
         )
         level_columns.append(f"p.mw_{spec.name}{tf} AS {spec.name}_weight")
+    # A copy and the record standing for it are equal on every field they have: one organisation whatever
+    # their score (the clusters join them, _clusters' copy edges), so their pair says so, for a plan built on
+    # the pairs as for the clusters.
+    copy = "(l.copy_of = p.record_id_r OR r.copy_of = p.record_id_l)"
     rule = (
         "CASE p.gamma_identifiers WHEN 2 THEN 'siret_equal' WHEN 1 THEN 'siren_equal' "
-        "WHEN 0 THEN 'siren_conflict' END"
+        f"WHEN 0 THEN 'siren_conflict' ELSE CASE WHEN {copy} THEN 'identical' END END"
     )
     band = (
         "CASE WHEN d.decision IS NOT NULL THEN d.decision "
-        "WHEN p.gamma_identifiers IN (1, 2) THEN 'match' "
+        f"WHEN p.gamma_identifiers IN (1, 2) OR {copy} THEN 'match' "
         # Two valid, different SIRENs are two legal units unless a person says otherwise: at most "review".
         f"WHEN p.gamma_identifiers = 0 AND p.match_probability >= {settings.review_threshold} THEN 'review' "
         f"WHEN p.match_probability >= {settings.match_threshold} THEN 'match' "

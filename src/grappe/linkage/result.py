@@ -134,7 +134,7 @@ class LinkageResult:
         rule = row["identifier_rule"]
         if rule == "siren_equal" and row["same_establishment"] is False:
             rules.append(RuleEvidence(rule, RULE_LABELS["siren_equal_other_establishment"], "match"))
-        elif rule in ("siret_equal", "siren_equal"):
+        elif rule in ("siret_equal", "siren_equal", "identical"):
             rules.append(RuleEvidence(rule, RULE_LABELS[rule], "match"))
         elif rule == "siren_conflict":
             rules.append(RuleEvidence(rule, RULE_LABELS[rule], "review"))
