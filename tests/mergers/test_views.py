@@ -581,6 +581,22 @@ def test_the_report_page_shows_counts_before_and_after(manager_client: Client, m
     assert "nouveaux membres" in page and "Puy Data" in page
 
 
+def test_a_deduplication_reads_as_the_registry_s_own_duplicates(manager_client: Client, world):
+    """No absorbed export, no absorbing side, no new members: the plan's page, its report and the report's CSV
+    give the registry's duplicates, not a merger's counts at zero."""
+    from grappe.mergers.report import _labelled_counts
+
+    dedup = services.plan_deduplication(association=world.auvergne_tic)
+    assert dedup.summary["counts"]["internal_duplicates"] == 1
+    page = manager_client.get(url("detail", dedup)).content.decode()
+    assert "adhérents comparés entre eux" in page and "doublons sûrs" in page
+    assert "apportés par l&#x27;absorbée" not in page and "doublons internes à l&#x27;absorbée" not in page
+    assert "nouveaux membres" not in page
+    counts = dict(_labelled_counts(merger_report(dedup).counts, dedup.kind))
+    assert counts["Doublons sûrs"] == 1 and "Adhérents de l'absorbante" not in counts
+    assert "absorber_members" not in counts and "sure_matches" not in counts
+
+
 def test_the_report_downloads_as_csv_and_pdf(manager_client: Client, merger: Merger):
     csv_response = manager_client.get(url("report_csv", merger))
     assert csv_response.status_code == 200

@@ -113,14 +113,14 @@ def _progress() -> Any:
 
 def _print_summary(merger: Any) -> None:
     from grappe.intake.report import source_file_counts
-    from grappe.mergers.labels import COUNT_LABELS
+    from grappe.mergers.labels import count_labels
     from grappe.mergers.services import plan_counts
 
     summary = merger.summary
     counts = plan_counts(merger)
     out_console.print(f"[bold]Fusion n° {merger.pk}[/] : {merger} — {merger.get_status_display()}")
     table = Table("Plan", "Nombre", box=None, padding=(0, 2))
-    for key, label in COUNT_LABELS.items():
+    for key, label in count_labels(merger.kind).items():
         table.add_row(str(label), str(counts.get(key, 0)))
     out_console.print(table)
     for count in source_file_counts(merger.source_file):

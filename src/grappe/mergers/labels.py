@@ -26,6 +26,21 @@ COUNT_LABELS: dict[str, Any] = {
     "non_matches": gettext_lazy("Différentes (décisions mémorisées)"),
 }
 
+# A deduplication compares one association's members among themselves: no absorbed export, no absorbing side,
+# no new members; its duplicates are the figure (« doublons internes » of a merger).
+DEDUPLICATION_COUNT_LABELS: dict[str, Any] = {
+    "absorbed_members": gettext_lazy("Adhérents"),
+    "internal_duplicates": gettext_lazy("Doublons sûrs"),
+    "to_review": gettext_lazy("Paires à vérifier"),
+    "non_matches": gettext_lazy("Différentes (décisions mémorisées)"),
+}
+
+
+def count_labels(kind: str) -> dict[str, Any]:
+    """The plan's counts a merger of this kind shows, under their names, in the order a reader takes them."""
+    return DEDUPLICATION_COUNT_LABELS if kind == "deduplication" else COUNT_LABELS
+
+
 # ``CandidatePair.conflicts``.
 CONFLICT_LABELS: dict[str, Any] = {
     "siren_conflict": gettext_lazy("Deux SIREN valides différents"),

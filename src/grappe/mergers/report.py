@@ -22,7 +22,7 @@ from grappe.core.chunks import in_chunks
 from grappe.france import geo, maps
 from grappe.france.headcount import HEADCOUNT_BRACKETS
 from grappe.france.naf import naf_section, naf_section_label
-from grappe.mergers.labels import COUNT_LABELS, conflict_label, field_label
+from grappe.mergers.labels import COUNT_LABELS, conflict_label, count_labels, field_label
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger
 from grappe.registry.models import Association, Organisation
 from grappe.registry.stats import active_memberships
@@ -142,10 +142,14 @@ def _field_resolution(resolution: dict[str, Any]) -> str:
     }
 
 
-def _labelled_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
-    """The plan's counts under their names, in ``COUNT_LABELS`` order (a count nobody named reads as its key)."""
-    named = [(str(label), counts[key]) for key, label in COUNT_LABELS.items() if key in counts]
-    return named + [(key, value) for key, value in sorted(counts.items()) if key not in COUNT_LABELS]
+def _labelled_counts(counts: dict[str, int], kind: str) -> list[tuple[str, int]]:
+    """The plan's counts a merger of this kind shows, under their names, in ``count_labels`` order (a count
+    nobody named reads as its key; a merger's counts that mean nothing for a deduplication are left out)."""
+    labels = count_labels(kind)
+    named = [(str(label), counts[key]) for key, label in labels.items() if key in counts]
+    return named + [
+        (key, value) for key, value in sorted(counts.items()) if key not in {*labels, *COUNT_LABELS}
+    ]
 
 
 def _count_rows(report: MergerReport) -> list[tuple[str, str, str, str]]:
@@ -193,7 +197,7 @@ def write_report_csv(report: MergerReport, stream: TextIO) -> None:
     writer.writerows(_count_rows(report))
     writer.writerow([])
     writer.writerow([_("plan"), _("nombre")])
-    writer.writerows(_labelled_counts(report.counts))
+    writer.writerows(_labelled_counts(report.counts, report.merger.kind))
     writer.writerow([])
     writer.writerow([_("recoupements"), _("apportée"), _("rapprochée"), _("probabilité"), _("décision")])
     for pair in report.overlaps:
@@ -302,7 +306,7 @@ def report_document(report: MergerReport) -> dict[str, Any]:
         "map_attribution": maps.ATTRIBUTION,
         "decisions_by_person": _decisions_by_person(report),
         "conflict_resolutions": resolutions.most_common(),
-        "plan_counts": _labelled_counts(report.counts),
+        "plan_counts": _labelled_counts(report.counts, report.merger.kind),
         "other_counts": [row for row in _count_rows(report) if row[0] != _("département")][1:],
         "generated_at": localtime(),
         "language": active_language(),
