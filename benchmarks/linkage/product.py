@@ -31,30 +31,33 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import datasets  # noqa: E402
 import measure  # noqa: E402
+import metrics  # noqa: E402
 import report  # noqa: E402
 
 GRAPPE = HERE.parents[1] / ".venv" / "bin" / "grappe"
 START, END = "<!-- product:start -->", "<!-- product:end -->"
 
-# Run inside the data folder's Django (grappe manage shell): each imported line → its organisation, as JSON.
+# Run inside the data folder's Django (grappe manage shell): each imported line (its file, its first cell) → the
+# organisation its values went to, as JSON.
 LINE_ORGANISATIONS = """
-import json
 from django.contrib.contenttypes.models import ContentType
 from grappe.registry.models import Lineage, Organisation, SourceRecord
 kind = ContentType.objects.get_for_model(Organisation)
-found = {}
+found = []
 for line in SourceRecord.objects.select_related("source_file").order_by("pk"):
     organisations = set(
         Lineage.objects.filter(source_record=line, content_type=kind).values_list("object_id", flat=True)
     )
     assert len(organisations) == 1, (line.pk, organisations)
-    found[f"{line.source_file.original_name}:{line.values[0]}"] = organisations.pop()
-print("LINES " + json.dumps(found))
+    found.append([line.source_file.original_name, line.values[0], organisations.pop()])
+answer(found)
 """
 
 
@@ -72,90 +75,81 @@ def grappe(data: Path, *arguments: str) -> tuple[str, float]:
     return done.stdout, seconds
 
 
+def shell(data: Path, script: str) -> Any:
+    """What ``script``, run by ``grappe manage shell`` in the data folder, passes to ``answer(…)``."""
+    prefix = "ANSWER "
+    preamble = f"import json\ndef answer(value): print({prefix!r} + json.dumps(value))\n"
+    output, _ = grappe(data, "manage", "shell", "-c", preamble + script)
+    return json.loads(next(row for row in output.splitlines() if row.startswith(prefix)).removeprefix(prefix))
+
+
 def new_network(data: Path, *names: str) -> None:
     grappe(data, "migrate")
-    script = "from grappe.registry.models import Association\n" + "".join(
-        f"Association.objects.create(name={name!r})\n" for name in names
+    shell(
+        data,
+        f"from grappe.registry.models import Association\nanswer([Association.objects.create(name=n).pk for n in {list(names)!r}])",
     )
-    grappe(data, "manage", "shell", "-c", script)
 
 
-def line_organisations(data: Path) -> dict[str, int]:
-    output, _ = grappe(data, "manage", "shell", "-c", LINE_ORGANISATIONS)
-    line = next(row for row in output.splitlines() if row.startswith("LINES "))
-    return {key: int(value) for key, value in json.loads(line.removeprefix("LINES ")).items()}
-
-
-def merger_number(plan_output: str) -> str:
-    # « Fusion n° 1 : … — planifiée »
-    return plan_output.split("Fusion n° ", 1)[1].split(" ", 1)[0]
-
-
-def apply_sure_only(data: Path, merger: str) -> float:
+def apply_sure_only(data: Path, plan_output: str, seconds: dict[str, float]) -> dict[str, int]:
+    """The plan's counts, then its type mapping confirmed and its sure bands applied (timed)."""
+    merger = plan_output.split("Fusion n° ", 1)[1].split(" ", 1)[0]  # « Fusion n° 1 : … — planifiée »
+    counts = shell(
+        data,
+        f"from grappe.mergers.models import Merger\nanswer(Merger.objects.get(pk={merger}).summary['counts'])",
+    )
     grappe(data, "merge", "mapping", merger, "--confirm")
-    _, seconds = grappe(data, "merge", "apply", merger, "--accept-auto-only")
-    return seconds
+    _, seconds["merge apply"] = grappe(data, "merge", "apply", merger, "--accept-auto-only")
+    return counts
 
 
-def plan_counts(data: Path, merger: str) -> dict[str, int]:
-    script = (
-        "import json\nfrom grappe.mergers.models import Merger\n"
-        f"print('COUNTS ' + json.dumps(Merger.objects.get(pk={merger}).summary['counts']))"
+def scored(data: Path, name: str, record_id: Any, **facts: Any) -> dict[str, Any]:
+    """The data set's own scores (``metrics.score_dataset``, as the engine's rows), each line standing for the
+    record ``record_id(file, first cell)`` of the data set, in the cluster of its organisation."""
+    lines = shell(data, LINE_ORGANISATIONS)
+    predicted = pa.table(
+        {
+            "record_id": [record_id(file, cell) for file, cell, _ in lines],
+            "cluster_id": [str(organisation) for _, _, organisation in lines],
+        }
     )
-    output, _ = grappe(data, "manage", "shell", "-c", script)
-    line = next(row for row in output.splitlines() if row.startswith("COUNTS "))
-    return json.loads(line.removeprefix("COUNTS "))
+    scores = metrics.score_dataset(predicted, datasets.ensure(name))
+    return {
+        **scores,
+        "lines": len(lines),
+        "organisations": len({organisation for *_, organisation in lines}),
+        **facts,
+    }
 
 
 def restaurants(data: Path) -> dict[str, Any]:
-    source = datasets.RESTAURANTS
     new_network(data, "Fodors", "Zagat")
     seconds: dict[str, float] = {}
     for file, network in (("fodors.csv", "Fodors"), ("zagats.csv", "Zagat")):
         _, seconds[f"import {network}"] = grappe(
-            data, "import", str(source / file), "--association", network, "--country", "US",
+            data, "import", str(datasets.RESTAURANTS / file), "--association", network, "--country", "US",
             "--start-date", "inconnue", "--status", "active",
         )  # fmt: skip
     output, seconds["merge plan"] = grappe(
         data, "merge", "plan", "--absorbed", "Zagat", "--into", "Fodors", "--country", "US"
     )
-    merger = merger_number(output)
-    counts = plan_counts(data, merger)
-    seconds["merge apply"] = apply_sure_only(data, merger)
-    organisation_of = line_organisations(data)
-    with open(source / "matches_fodors_zagats.csv", newline="", encoding="utf-8") as handle:
-        truth = {
-            (f"fodors.csv:{r['fodors_id']}", f"zagats.csv:{r['zagats_id']}") for r in csv.DictReader(handle)
-        }
-    members: dict[int, list[str]] = {}
-    for line, organisation in organisation_of.items():
-        members.setdefault(organisation, []).append(line)
-    predicted = {
-        (a, b)
-        for lines in members.values()
-        for a in lines
-        if a.startswith("fodors")
-        for b in lines
-        if b.startswith("zagats")
-    }
-    return _scored(
-        "Restaurants (Fodors–Zagat, real)", len(truth & predicted), len(predicted), len(truth),
-        organisations=len(members), lines=len(organisation_of), counts=counts, seconds=seconds,
+    counts = apply_sure_only(data, output, seconds)
+    # The data set's ids: the list's initial and its own id ("f534", "z219").
+    return scored(
+        data, "restaurants", lambda file, cell: f"{file[0]}{cell}",
+        dataset="Restaurants (Fodors–Zagat, real)", counts=counts, seconds=seconds,
     )  # fmt: skip
 
 
 def patstat(data: Path) -> dict[str, Any]:
     export = data / "brevets.csv"
-    truth: dict[str, str] = {}
     with open(datasets.PATSTAT / "patstat_reference.csv", newline="", encoding="utf-8") as source:
         rows = list(csv.DictReader(source))
     data.mkdir(parents=True, exist_ok=True)
     with open(export, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["Identifiant", "Raison sociale"])
-        for row in rows:
-            writer.writerow([row["person_id"], row["person_name"]])
-            truth[f"brevets.csv:{row['person_id']}"] = row["leuven_id"]
+        writer.writerows([row["person_id"], row["person_name"]] for row in rows)
     new_network(data, "Déposants PATSTAT")
     seconds: dict[str, float] = {}
     _, seconds["import"] = grappe(
@@ -163,35 +157,11 @@ def patstat(data: Path) -> dict[str, Any]:
         "--start-date", "inconnue", "--status", "active",
     )  # fmt: skip
     output, seconds["merge dedup"] = grappe(data, "merge", "dedup", "Déposants PATSTAT")
-    merger = merger_number(output)
-    counts = plan_counts(data, merger)
-    seconds["merge apply"] = apply_sure_only(data, merger)
-    organisation_of = line_organisations(data)
-    pairs = lambda n: n * (n - 1) // 2  # noqa: E731
-    together: dict[tuple[int, str], int] = {}
-    for line, organisation in organisation_of.items():
-        together[(organisation, truth[line])] = together.get((organisation, truth[line]), 0) + 1
-    sizes: dict[int, int] = {}
-    for organisation in organisation_of.values():
-        sizes[organisation] = sizes.get(organisation, 0) + 1
-    entities: dict[str, int] = {}
-    for entity in truth.values():
-        entities[entity] = entities.get(entity, 0) + 1
-    return _scored(
-        "PATSTAT (real names)",
-        sum(pairs(n) for n in together.values()),
-        sum(pairs(n) for n in sizes.values()),
-        sum(pairs(n) for n in entities.values()),
-        organisations=len(sizes), lines=len(organisation_of), counts=counts, seconds=seconds,
-        entities=len(entities),
+    counts = apply_sure_only(data, output, seconds)
+    return scored(
+        data, "patstat", lambda file, cell: cell,
+        dataset="PATSTAT (real names)", counts=counts, seconds=seconds,
     )  # fmt: skip
-
-
-def _scored(dataset: str, true_positives: int, predicted: int, true: int, **facts: Any) -> dict[str, Any]:
-    precision = true_positives / predicted if predicted else 1.0
-    recall = true_positives / true if true else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"dataset": dataset, "precision": precision, "recall": recall, "f1": f1, **facts}
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -82,6 +82,10 @@ def prior_weight(probability: float) -> float:
     return math.log2(probability / (1 - probability))
 
 
+# Rules that settle a pair as one organisation (same SIRET, same SIREN, copies: equal on every field they have):
+# the pair is a match whatever its score, and no question for a reviewer, whose answer would change nothing.
+SETTLING_RULES = frozenset({"siret_equal", "siren_equal", "identical"})
+
 RULE_LABELS = {
     "siret_equal": _("SIRET identique : même établissement"),
     "siren_equal": _("SIREN identique : même unité légale"),

@@ -33,11 +33,8 @@ import numpy as np
 import pyarrow as pa
 
 from .comparisons import level_labels
+from .explain import SETTLING_RULES
 from .settings import LinkageSettings
-
-# Pairs a rule settles (same SIRET, same SIREN, copies: equal on every field they have) are no question: an
-# answer changes nothing.
-SETTLED_RULES = frozenset({"siret_equal", "siren_equal", "identical"})
 
 LN2 = math.log(2)
 
@@ -156,7 +153,7 @@ def question_order(pairs: pa.Table, clusters: pa.Table | None = None) -> list[tu
     columns = ["left_id", "right_id", "match_weight", "decision", "identifier_rule", *level_columns]
     rows = pairs.select(columns).to_pylist()
     undecided = [
-        row for row in rows if row["decision"] is None and row["identifier_rule"] not in SETTLED_RULES
+        row for row in rows if row["decision"] is None and row["identifier_rule"] not in SETTLING_RULES
     ]
     group_of: dict[str, object] = {}
     if clusters is not None:

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from .comparisons import comparison_specs
 from .errors import LinkageInputError
-from .explain import RULE_LABELS, Explanation, FieldEvidence, RuleEvidence, prior_weight
+from .explain import RULE_LABELS, SETTLING_RULES, Explanation, FieldEvidence, RuleEvidence, prior_weight
 from .learning import question_order
 from .settings import LinkageSettings
 
@@ -134,7 +134,7 @@ class LinkageResult:
         rule = row["identifier_rule"]
         if rule == "siren_equal" and row["same_establishment"] is False:
             rules.append(RuleEvidence(rule, RULE_LABELS["siren_equal_other_establishment"], "match"))
-        elif rule in ("siret_equal", "siren_equal", "identical"):
+        elif rule in SETTLING_RULES:
             rules.append(RuleEvidence(rule, RULE_LABELS[rule], "match"))
         elif rule == "siren_conflict":
             rules.append(RuleEvidence(rule, RULE_LABELS[rule], "review"))

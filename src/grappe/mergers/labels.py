@@ -38,7 +38,9 @@ DEDUPLICATION_COUNT_LABELS: dict[str, Any] = {
 
 def count_labels(kind: str) -> dict[str, Any]:
     """The plan's counts a merger of this kind shows, under their names, in the order a reader takes them."""
-    return DEDUPLICATION_COUNT_LABELS if kind == "deduplication" else COUNT_LABELS
+    from grappe.mergers.models import Merger
+
+    return DEDUPLICATION_COUNT_LABELS if kind == Merger.Kind.DEDUPLICATION else COUNT_LABELS
 
 
 # ``CandidatePair.conflicts``.
