@@ -246,3 +246,32 @@ def test_apply_and_undo_from_the_web_wait_in_the_queue_and_the_page_follows_them
     expect(page.get_by_text("Fusion annulée : le registre est revenu")).to_be_visible(timeout=30_000)
     merger.refresh_from_db()
     assert merger.status == Merger.Status.UNDONE
+
+
+def test_a_registry_s_duplicates_are_searched_from_the_web_then_the_plan_dropped(
+    live_server, page, director, tmp_path
+):
+    """The director asks for Auvergne TIC's duplicates (its export names one company twice, without a SIREN in
+    common), follows the plan to its page, then drops it: the registry unchanged, the plan on record."""
+    from grappe.intake.services import import_file
+
+    world = scenario.build(tmp_path, import_absorbed=False)
+    import_file(path=world.auvergne_export, association=world.auvergne_tic)
+    members = len(services.member_ids(world.auvergne_tic))
+    _log_in(page, live_server, director)
+    page.get_by_label("Registre de").select_option(label="Auvergne TIC")
+    page.get_by_role("button", name="Chercher les doublons").click()
+
+    expect(page.get_by_role("heading", name="Dédoublonnage de Auvergne TIC")).to_be_visible(timeout=90_000)
+    expect(page.get_by_text("Plan prêt : vérifiez-le avant de l'appliquer.")).to_be_visible()
+    merger = Merger.objects.get()
+    assert merger.kind == Merger.Kind.DEDUPLICATION and page.url == f"{live_server.url}/fusions/{merger.pk}/"
+    expect(page.get_by_text("adhérents comparés entre eux")).to_be_visible()
+
+    page.get_by_text("Ne pas appliquer ce plan").click()
+    page.get_by_role("button", name="Abandonner le plan").click()
+    expect(page.get_by_text("Plan abandonné : le registre n'a pas changé")).to_be_visible()
+    expect(page.locator(".page-head .badge")).to_have_text("abandonnée")
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.ABANDONED and merger.abandoned_by == director
+    assert len(services.member_ids(world.auvergne_tic)) == members

@@ -652,6 +652,9 @@ RULES: dict[str, Rule] = {
     "mergers:plan_restart": Rule("post", _plan_args, 302, 403, 403),
     "mergers:action_job": Rule("get", _action_args, 200, 403, 403),
     "mergers:action_progress": Rule("get", _action_args, 200, 403, 403),
+    # Searching a registry for its duplicates names no object: an empty POST is refused on the list (400).
+    "mergers:deduplicate": Rule("post", None, 400, 403, 403),
+    "mergers:abandon": WHOLE_POST,
     "mergers:recompute": WHOLE_POST,
     "mergers:mapping": WHOLE_POST,
     "mergers:accept_above": WHOLE_POST,

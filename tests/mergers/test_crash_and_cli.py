@@ -173,6 +173,26 @@ def test_cli_plan_decide_apply_report_and_undo(tmp_path, runner):
 
 
 @pytest.mark.django_db
+def test_cli_dedup_is_one_at_a_time_and_abandon_drops_a_plan(tmp_path, runner):
+    scenario.build(tmp_path)
+    assert runner.invoke(cli.app, ["merge", "dedup", "Auvergne TIC"]).exit_code == 0
+    first = Merger.objects.get()
+
+    second = runner.invoke(cli.app, ["merge", "dedup", "Auvergne TIC"])
+    assert second.exit_code == 2 and f"Le dédoublonnage n° {first.pk}" in second.output
+    assert f"grappe merge abandon {first.pk}" in second.output
+
+    dropped = runner.invoke(cli.app, ["merge", "abandon", str(first.pk)])
+    assert dropped.exit_code == 0, dropped.output
+    assert f"Plan de la fusion n° {first.pk} (Dédoublonnage de Auvergne TIC) abandonné" in dropped.output
+    again = runner.invoke(cli.app, ["merge", "abandon", str(first.pk)])
+    assert again.exit_code == 2 and "Impossible d'abandonner le plan de la fusion" in again.output
+    assert runner.invoke(cli.app, ["merge", "dedup", "Auvergne TIC"]).exit_code == 0
+    assert list(Merger.objects.order_by("pk").values_list("status", flat=True)) == ["abandoned", "planned"]
+    assert "abandonnée" in runner.invoke(cli.app, ["merge", "list"]).output
+
+
+@pytest.mark.django_db
 def test_report_csv_and_pdf_hold_the_counts(tmp_path):
     world = scenario.build(tmp_path)
     merger = services.plan_merger(

@@ -313,6 +313,102 @@ def test_plans_are_only_for_those_who_manage_mergers(client, django_user_model, 
         )
 
 
+# -- a registry's own duplicates, searched from the web ----------------------------------------------------------
+
+
+def ask_for_deduplication(client: Client, data: dict[str, object]):
+    return client.post(reverse("mergers:deduplicate"), data)
+
+
+def test_a_registry_s_duplicates_are_searched_from_the_web_and_land_on_the_plan(
+    manager_client, world, manager
+):
+    import_file(path=world.auvergne_export, association=world.auvergne_tic)
+    form_page = manager_client.get(
+        reverse("mergers:list"), {"registre": world.auvergne_tic.pk}
+    ).content.decode()
+    assert "Chercher les doublons d'un registre" in form_page
+    assert f'<option value="{world.auvergne_tic.pk}" selected>' in form_page
+
+    response = ask_for_deduplication(manager_client, {"association": world.auvergne_tic.pk})
+
+    job = PlanJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == job_url("plan_job", job)
+    merger = Merger.objects.get()
+    assert job.merger == merger and merger.kind == Merger.Kind.DEDUPLICATION and merger.created_by == manager
+    assert merger.absorbed == merger.absorbing == world.auvergne_tic
+    assert merger.summary["counts"]["internal_duplicates"] == 1
+    assert "Dédoublonnage de Auvergne TIC" in manager_client.get(reverse("mergers:list")).content.decode()
+
+
+def test_a_second_deduplication_is_refused_on_the_list_until_the_first_is_abandoned(manager_client, world):
+    ask_for_deduplication(manager_client, {"association": world.numelink.pk})
+    first = Merger.objects.get()
+
+    refused = ask_for_deduplication(manager_client, {"association": world.numelink.pk})
+
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Le dédoublonnage n'a pas pu être préparé." in page
+    assert f"Le dédoublonnage n° {first.pk} de « Numélink » est déjà préparé" in page
+    assert PlanJob.objects.count() == 1 and Merger.objects.count() == 1
+
+    detail = manager_client.get(reverse("mergers:detail", args=[first.pk])).content.decode()
+    assert reverse("mergers:abandon", args=[first.pk]) in detail
+    abandoned = manager_client.post(reverse("mergers:abandon", args=[first.pk]))
+    assert abandoned.status_code == 302 and abandoned["Location"] == reverse(
+        "mergers:detail", args=[first.pk]
+    )
+    first.refresh_from_db()
+    assert first.status == Merger.Status.ABANDONED
+    detail = manager_client.get(abandoned["Location"]).content.decode()
+    assert "Plan abandonné le" in detail and reverse("mergers:abandon", args=[first.pk]) not in detail
+
+    assert ask_for_deduplication(manager_client, {"association": world.numelink.pk}).status_code == 302
+    assert Merger.objects.filter(status=Merger.Status.PLANNED, kind=Merger.Kind.DEDUPLICATION).count() == 1
+
+
+def test_a_deduplication_names_its_registry_and_is_for_those_who_manage_mergers(
+    manager_client, client, django_user_model, world
+):
+    missing = ask_for_deduplication(manager_client, {})
+    assert missing.status_code == 400 and "Ce champ est obligatoire." in missing.content.decode()
+    client.force_login(django_user_model.objects.create_user("stagiaire", is_staff=True))
+    assert ask_for_deduplication(client, {"association": world.numelink.pk}).status_code == 403
+    assert client.post(reverse("mergers:abandon", args=[1])).status_code in (403, 404)
+    assert not PlanJob.objects.exists() and not Merger.objects.exists()
+
+
+def test_the_import_s_page_points_whole_network_staff_to_the_registry_s_duplicates(
+    manager_client, manager, client, django_user_model, world
+):
+    """An import matches rows to organisations by SIREN or SIRET only: its page says so, and leads whole-network
+    staff holding the merger right to the search for the registry's duplicates, its registry chosen."""
+    from django.contrib.auth.models import Permission
+
+    from grappe.intake.models import ImportJob
+
+    importing = Permission.objects.get(codename="add_importjob", content_type__app_label="intake")
+    manager.user_permissions.add(importing)
+    job = ImportJob.objects.create(
+        association=world.numelink,
+        original_name="adherents.csv",
+        sha256="0" * 64,
+        size=1,
+        file_format="csv",
+        status=ImportJob.Status.IMPORTED,
+        options={"organisations_created": 3},
+    )
+    link = f"{reverse('mergers:list')}?registre={world.numelink.pk}#doublons"
+    assert link in manager_client.get(reverse("intake:job", args=[job.pk])).content.decode()
+
+    clerk = django_user_model.objects.create_user("saisie", is_staff=True)
+    clerk.user_permissions.add(importing)
+    client.force_login(clerk)
+    page = client.get(reverse("intake:job", args=[job.pk])).content.decode()
+    assert "Import terminé" in page and link not in page
+
+
 # -- in the background, as the server runs it ----------------------------------------------------------------
 
 

@@ -104,13 +104,62 @@ def test_decisions_are_stored_with_who_and_when_and_rejections_remembered(world,
     memory = PairDecision.objects.get()
     assert memory.decision == "non_match" and memory.decided_by == manager
     # A later run remembers "not the same company".
-    services.undo_merger  # noqa: B018 (the merger is only planned; plan again on a fresh merger)
-    Merger.objects.filter(pk=merger.pk).update(status=Merger.Status.UNDONE)
+    services.abandon_plan(merger=merger, user=manager)
     again = plan(world, user=manager)
     remembered = pair_between(again, "Web Roanne Studio", "Web Roanne")
     assert remembered.decision == "rejected"
     assert "mémorisée" in remembered.decided_by_label
     assert AuditEntry.objects.filter(action="decide", user=manager).exists()
+
+
+def test_an_abandoned_plan_changes_nothing_keeps_its_decisions_and_frees_the_absorbed_network(world, manager):
+    """A plan that will not be applied (wrong export, merger called off) is dropped: the registry as it was, the
+    merger read-only with its journal, its review's decisions remembered by the next plan."""
+    before = registry_checksum()
+    merger = plan(world, user=manager)
+    services.decide_pair(
+        pair=pair_between(merger, "Web Roanne Studio", "Web Roanne"), decision="rejected", user=manager
+    )
+    with pytest.raises(UserError, match="ne peut pas être absorbée deux fois") as refused:
+        plan(world, user=manager)
+    assert f"grappe merge abandon {merger.pk}" in refused.value.hint
+
+    services.abandon_plan(merger=merger, user=manager)
+
+    merger.refresh_from_db()
+    assert merger.status == Merger.Status.ABANDONED
+    assert merger.abandoned_by == manager and merger.abandoned_at
+    assert registry_checksum() == before
+    assert AuditEntry.objects.filter(merger=merger, action="abandon", user=manager).exists()
+    with pytest.raises(UserError, match="Impossible d'appliquer la fusion"):
+        services.apply_merger(merger=merger, accept_auto_only=True)
+    with pytest.raises(UserError, match="Impossible d'abandonner le plan de la fusion"):
+        services.abandon_plan(merger=merger, user=manager)
+    with pytest.raises(UserError, match="Impossible de réviser la fusion"):
+        services.decide_pair(pair=merger.pairs.first(), decision="accepted", user=manager)
+    again = plan(world, user=manager)
+    assert pair_between(again, "Web Roanne Studio", "Web Roanne").decision == "rejected"
+
+
+def test_an_applied_merger_s_plan_cannot_be_abandoned(world, manager):
+    merger = services.apply_merger(merger=plan(world), accept_auto_only=True)
+    with pytest.raises(UserError, match="il faut qu'elle soit « planifiée »") as refused:
+        services.abandon_plan(merger=merger, user=manager)
+    assert "grappe merge undo" in refused.value.hint
+    assert Merger.objects.get(pk=merger.pk).status == Merger.Status.APPLIED
+
+
+def test_a_registry_has_one_deduplication_in_preparation_at_a_time(world, manager):
+    first = services.plan_deduplication(association=world.auvergne_tic, user=manager)
+    with pytest.raises(
+        UserError, match=f"Le dédoublonnage n° {first.pk} de « Auvergne TIC » est déjà préparé"
+    ):
+        services.plan_deduplication(association=world.auvergne_tic, user=manager)
+    # Another registry's is not held up; an abandoned one frees its registry.
+    services.plan_deduplication(association=world.numelink, user=manager)
+    services.abandon_plan(merger=first, user=manager)
+    second = services.plan_deduplication(association=world.auvergne_tic, user=manager)
+    assert second.status == Merger.Status.PLANNED
 
 
 def test_apply_refuses_undecided_pairs_unless_told(world):

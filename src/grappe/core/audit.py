@@ -49,6 +49,7 @@ ACTION_LABELS: dict[str, Any] = {
     "merger.apply": _("fusion : application"),
     "merger.apply_failed": _("fusion : échec de l'application"),
     "merger.undo": _("fusion : annulation"),
+    "merger.abandon": _("fusion : abandon du plan"),
     "merger.report": _("fusion : rapport"),
     "filter.save": _("filtre enregistré"),
     "filter.delete": _("filtre supprimé"),

@@ -247,6 +247,8 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     context = {
         "job": job,
         "whole_file": access.sees_whole_import(request.user, job),
+        # Searching the registry for duplicates the import may have made is a whole-network step.
+        "whole_network": access.sees_whole_network(request.user),
         "rejected": rejected,
         "created": created.get_page(request.GET.get("creees")),
         "progress": selectors.job_progress(job),

@@ -119,13 +119,15 @@ def pair_as_read_by(user: Any, pair: Any) -> tuple[dict[str, Any], dict[str, Any
 # -- status ------------------------------------------------------------------------------------------------
 
 
-# What a refused action was, as the infinitive of the refusal « Impossible de … la fusion ».
+# What a refused action was, as the infinitive of the refusal « Impossible … la fusion », with its « de » or
+# « d' » (French elides it before a vowel).
 _DOING = {
-    "replan": gettext_lazy("planifier à nouveau"),
-    "review": gettext_lazy("réviser"),
-    "edit": gettext_lazy("modifier"),
-    "apply": gettext_lazy("appliquer"),
-    "undo": gettext_lazy("annuler"),
+    "replan": gettext_lazy("de planifier à nouveau"),
+    "review": gettext_lazy("de réviser"),
+    "edit": gettext_lazy("de modifier"),
+    "apply": gettext_lazy("d'appliquer"),
+    "undo": gettext_lazy("d'annuler"),
+    "abandon": gettext_lazy("d'abandonner le plan de"),
 }
 
 
@@ -133,7 +135,7 @@ def check_status(merger: Merger, wanted: str, doing: str) -> None:
     if merger.status != wanted:
         raise MergerRefused(
             _(
-                "Impossible de %(doing)s la fusion n° %(id)s (%(merger)s) : elle est « %(status)s », il faut "
+                "Impossible %(doing)s la fusion n° %(id)s (%(merger)s) : elle est « %(status)s », il faut "
                 "qu'elle soit « %(wanted)s »."
             )
             % {
@@ -150,6 +152,6 @@ def check_status(merger: Merger, wanted: str, doing: str) -> None:
 def _status_hint(merger: Merger) -> str:
     if merger.status == Merger.Status.APPLIED:
         return _("Pour la refaire, annulez-la d'abord (grappe merge undo %(id)s).") % {"id": merger.pk}
-    if merger.status == Merger.Status.UNDONE:
+    if merger.status in (Merger.Status.UNDONE, Merger.Status.ABANDONED):
         return _("Planifiez une nouvelle fusion (grappe merge plan).")
     return ""

@@ -276,6 +276,19 @@ def undo(merger_id: int = typer.Argument(...)) -> None:
     out_console.print(f"Fusion n° {merger.pk} annulée : le registre est revenu à son état d'avant.")
 
 
+@merge_app.command("abandon")
+@user_command
+def abandon(merger_id: int = typer.Argument(..., help="Numéro de la fusion.")) -> None:
+    """Abandonne le plan d'une fusion non appliquée : le registre n'a pas changé, les décisions restent mémorisées."""
+    from grappe.mergers.services import abandon_plan
+
+    merger = abandon_plan(merger=_merger(merger_id), user=None)
+    out_console.print(
+        f"Plan de la fusion n° {merger.pk} ({merger}) abandonné : le registre n'a pas changé ; les décisions "
+        "prises dans sa revue restent mémorisées pour le prochain plan."
+    )
+
+
 @merge_app.command("dedup")
 @user_command
 @in_background

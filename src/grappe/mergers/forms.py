@@ -98,6 +98,16 @@ class PlanMergerForm(forms.Form):
         return data
 
 
+class DeduplicationForm(forms.Form):
+    """Which network's registry to search for its own duplicates."""
+
+    association = forms.ModelChoiceField(label=_("Registre de"), queryset=Association.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["association"].queryset = _active_associations()
+
+
 class MembershipTypeMappingForm(forms.Form):
     """One select per membership type of the absorbed registry: which type it becomes at the absorber."""
 

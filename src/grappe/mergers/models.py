@@ -29,6 +29,8 @@ class Merger(models.Model):
         PLANNED = "planned", _("planifiée")
         APPLIED = "applied", _("appliquée")
         UNDONE = "undone", _("annulée")
+        # A plan dropped before it was applied: the registry never changed; its decisions stay remembered.
+        ABANDONED = "abandoned", _("abandonnée")
 
     absorbing = models.ForeignKey(
         Association,
@@ -94,6 +96,10 @@ class Merger(models.Model):
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     undone_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    abandoned_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    abandoned_at = models.DateTimeField(_("abandonnée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("fusion")
@@ -106,7 +112,13 @@ class Merger(models.Model):
                 fields=["absorbed"],
                 condition=Q(status__in=["draft", "planned", "applied"]) & ~Q(kind="deduplication"),
                 name="one_live_merger_per_absorbed_association",
-            )
+            ),
+            # A registry has one deduplication in preparation at a time: a second would ask the same pairs.
+            models.UniqueConstraint(
+                fields=["absorbed"],
+                condition=Q(status__in=["draft", "planned"]) & Q(kind="deduplication"),
+                name="one_pending_deduplication_per_association",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -292,6 +304,7 @@ class AuditEntry(models.Model):
         APPLY = "apply", _("application")
         APPLY_FAILED = "apply_failed", _("échec de l'application")
         UNDO = "undo", _("annulation")
+        ABANDON = "abandon", _("abandon du plan")
         REPORT = "report", _("rapport")
 
     merger = models.ForeignKey(

@@ -25,8 +25,9 @@ from grappe.errors import UserError
 from grappe.france.text import fold
 from grappe.linkage import LinkageSettings, deduplicate, link
 from grappe.mergers import records as linkage_records
+from grappe.mergers import selectors
 from grappe.mergers.access import MergerRefused, audit, check_can_manage, check_status
-from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PairDecision
+from grappe.mergers.models import AuditEntry, CandidatePair, Merger, MergerJob, PairDecision
 from grappe.mergers.projections import member_ids, new_members, projection, survivors
 from grappe.registry.models import (
     Association,
@@ -151,6 +152,20 @@ def check_plannable(*, absorbing: Association, absorbed: Association, kind: str,
     if kind == Merger.Kind.DEDUPLICATION:
         if absorbing.pk != absorbed.pk:
             raise MergerRefused(_("Un dédoublonnage porte sur une seule association."))
+        pending = Merger.objects.filter(kind=kind, absorbed=absorbed, status__in=_PENDING).first()
+        if pending:
+            raise MergerRefused(
+                _(
+                    "Le dédoublonnage n° %(id)s de « %(association)s » est déjà préparé : un second poserait les "
+                    "mêmes questions."
+                )
+                % {"id": pending.pk, "association": absorbed},
+                hint=_(
+                    "Reprenez-le (grappe merge show %(id)s), recalculez-le si le registre a changé, ou "
+                    "abandonnez son plan (grappe merge abandon %(id)s)."
+                )
+                % {"id": pending.pk},
+            )
     elif absorbing.pk == absorbed.pk:
         raise MergerRefused(
             _("« %(association)s » ne peut pas s'absorber elle-même.") % {"association": absorbed}
@@ -190,12 +205,45 @@ def check_plannable(*, absorbing: Association, absorbed: Association, kind: str,
                     "être absorbée deux fois."
                 )
                 % {"id": live.pk, "merger": live, "status": live.get_status_display(), "absorbed": absorbed},
-                hint=_("Reprenez la fusion n° %(id)s (grappe merge show %(id)s) ou annulez-la.")
+                hint=(
+                    _("Annulez-la d'abord (grappe merge undo %(id)s) si c'était une erreur.")
+                    if live.status == Merger.Status.APPLIED
+                    else _(
+                        "Reprenez la fusion n° %(id)s (grappe merge show %(id)s) ou abandonnez son plan "
+                        "(grappe merge abandon %(id)s)."
+                    )
+                )
                 % {"id": live.pk},
             )
 
 
-_LIVE = (Merger.Status.DRAFT, Merger.Status.PLANNED, Merger.Status.APPLIED)
+_PENDING = (Merger.Status.DRAFT, Merger.Status.PLANNED)
+_LIVE = (*_PENDING, Merger.Status.APPLIED)
+
+
+def abandon_plan(*, merger: Merger, user: Any = None) -> Merger:
+    """Drop a plan that will not be applied (a wrong export, a merger called off, a registry changed since): the
+    registry never changed, so nothing is restored. The merger stays, read-only, with its pairs and journal;
+    the decisions taken in its review stay remembered for the next plan of the same organisations
+    (``PairDecision``), and the absorbed network may be planned again."""
+    check_can_manage(user, whole_network=True)
+    with transaction.atomic():
+        # Locked as apply locks it: an apply queued before this runs finds the plan abandoned and refuses.
+        merger = Merger.objects.select_for_update().get(pk=merger.pk)
+        check_status(merger, Merger.Status.PLANNED, "abandon")
+        running = selectors.running_action(merger)
+        if running is not None and running.action == MergerJob.Action.APPLY:
+            raise MergerRefused(
+                _("La fusion n° %(id)s est en cours d'application : son plan ne peut plus être abandonné.")
+                % {"id": merger.pk},
+                hint=_("Attendez la fin de l'application, puis annulez la fusion si c'était une erreur."),
+            )
+        merger.status = Merger.Status.ABANDONED
+        merger.abandoned_by = user if user is not None and user.is_authenticated else None
+        merger.abandoned_at = timezone.now()
+        merger.save(update_fields=["status", "abandoned_by", "abandoned_at"])
+        audit(merger, user, AuditEntry.Action.ABANDON, counts=merger.summary.get("counts", {}))
+    return merger
 
 
 def imported_export(absorbed: Association, table: Any) -> SourceFile | None:

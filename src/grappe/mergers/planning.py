@@ -66,6 +66,8 @@ def create_plan_job(
     on its column mapping (status "mapping") when they need a person or ``review_mapping``, else it is ready."""
     services.check_can_manage(user, whole_network=True)
     services.check_plannable(absorbing=absorbing, absorbed=absorbed, kind=kind, resulting_name=resulting_name)
+    if kind == Merger.Kind.DEDUPLICATION:
+        _check_no_deduplication_running(absorbed)
     job = PlanJob(
         absorbing=absorbing,
         absorbed=absorbed,
@@ -82,6 +84,23 @@ def create_plan_job(
         _store_export(job, upload, sheet=sheet, review_mapping=review_mapping)
     job.save()
     return job
+
+
+def _check_no_deduplication_running(association: Association) -> None:
+    """A deduplication asked for twice (a double click, two people): the second waits for the first's plan,
+    which ``check_plannable`` then finds, instead of failing on the one-pending-deduplication constraint."""
+    jobs_of = PlanJob.objects.filter(
+        kind=Merger.Kind.DEDUPLICATION,
+        absorbed=association,
+        status__in=[PlanJob.Status.READY, PlanJob.Status.RUNNING],
+    )
+    running = next((job for job in jobs_of if selectors.plan_progress_file(job).is_running()), None)
+    if running is not None:
+        raise services.MergerRefused(
+            _("Le dédoublonnage de « %(association)s » est déjà en préparation.")
+            % {"association": association},
+            hint=_("Suivez sa progression : préparation n° %(id)s, page Fusions.") % {"id": running.pk},
+        )
 
 
 def _store_export(job: PlanJob, upload: UploadedFile, *, sheet: str | None, review_mapping: bool) -> None:

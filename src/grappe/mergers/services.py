@@ -8,7 +8,7 @@ This module is the public face of the workflow: it gathers the names callers use
 them, each one idea a reader looks for:
 
 - ``access``: who may act (``check_can_manage``), the status a step needs, the audit trail, the errors;
-- ``plan``: ``plan_merger``, ``plan_deduplication``, ``replan_merger`` — linkage, candidate pairs, summary
+- ``plan``: ``plan_merger``, ``plan_deduplication``, ``replan_merger``, ``abandon_plan`` — linkage, candidate pairs, summary
   (``planning`` is the web's background job around it);
 - ``review``: decisions on pairs (one, above a threshold, CSV in and out) and the membership-type mapping;
 - ``projections``: read-only — the registry before and after, survivors, new members, the plan's counts;
@@ -33,6 +33,7 @@ from grappe.mergers.apply import apply_merger
 from grappe.mergers.models import CandidatePair
 from grappe.mergers.plan import (
     Progress,
+    abandon_plan,
     check_plannable,
     imported_export,
     plan_deduplication,
@@ -68,6 +69,7 @@ __all__ = [
     "Pair",
     "Progress",
     "UserError",
+    "abandon_plan",
     "accept_above",
     "actor_label",
     "apply_merger",

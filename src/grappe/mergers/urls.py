@@ -5,6 +5,7 @@ from grappe.mergers import views
 app_name = "mergers"
 urlpatterns = [
     path("", views.merger_list, name="list"),
+    path("doublons/", views.deduplicate, name="deduplicate"),
     path("plans/<int:job_id>/", views.plan_job, name="plan_job"),
     path("plans/<int:job_id>/correspondance/", views.plan_mapping, name="plan_mapping"),
     path("plans/<int:job_id>/progression/", views.plan_progress, name="plan_progress"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("<int:merger_id>/revue/import-decisions/", views.import_decisions, name="import_decisions"),
     path("<int:merger_id>/appliquer/", views.apply, name="apply"),
     path("<int:merger_id>/annuler/", views.undo, name="undo"),
+    path("<int:merger_id>/abandonner/", views.abandon, name="abandon"),
     path("<int:merger_id>/rapport/", views.report, name="report"),
     path("<int:merger_id>/rapport/preparer/", views.report_prepare, name="report_prepare"),
     path("<int:merger_id>/rapport.csv", views.report_csv, name="report_csv"),

@@ -40,6 +40,7 @@ from grappe.mergers.forms import (
     AcceptAboveForm,
     ApplyForm,
     DecisionForm,
+    DeduplicationForm,
     ImportDecisionsForm,
     MembershipTypeMappingForm,
     PlanMergerForm,
@@ -344,10 +345,7 @@ def types_refusal(merger: Merger) -> UserError | None:
 @merger_access
 @require_http_methods(["GET", "POST"])
 def merger_list(request: HttpRequest) -> HttpResponse:
-    if not selectors.can_manage_mergers(request.user):
-        raise PermissionDenied(_("Préparer et appliquer des fusions est réservé à l'équipe habilitée."))
-    if request.method == "POST" and not sees_whole_network(request.user):
-        raise PermissionDenied(access.WHOLE_NETWORK_DENIED)
+    _check_can_plan(request)
     form = PlanMergerForm(request.POST or None, request.FILES or None)
     error = None
     if request.method == "POST" and form.is_valid():
@@ -359,9 +357,34 @@ def merger_list(request: HttpRequest) -> HttpResponse:
             if job.status == PlanJob.Status.MAPPING:
                 return redirect("mergers:plan_mapping", job_id=job.pk)
             return redirect("mergers:plan_job", job_id=job.pk)
+    return _render_list(request, form=form, error=error)
+
+
+def _check_can_plan(request: HttpRequest) -> None:
+    """The list is for those who hold the merger right; planning (a POST) for those who see the whole network."""
+    if not selectors.can_manage_mergers(request.user):
+        raise PermissionDenied(_("Préparer et appliquer des fusions est réservé à l'équipe habilitée."))
+    if request.method == "POST" and not sees_whole_network(request.user):
+        raise PermissionDenied(access.WHOLE_NETWORK_DENIED)
+
+
+def _render_list(
+    request: HttpRequest,
+    *,
+    form: PlanMergerForm | None = None,
+    error: UserError | None = None,
+    dedup_form: DeduplicationForm | None = None,
+    dedup_error: UserError | None = None,
+) -> HttpResponse:
+    form = form if form is not None else PlanMergerForm()
+    if dedup_form is None:
+        dedup_form = DeduplicationForm(initial={"association": request.GET.get("registre")})
+    refused = error or dedup_error or form.errors or dedup_form.errors
     context = {
         "form": form,
         "error": error,
+        "dedup_form": dedup_form,
+        "dedup_error": dedup_error,
         "can_plan": sees_whole_network(request.user),
         # Each with its counts as they stand: new members measured once applied, projected from the decisions
         # while planned; the pairs to review with those still undecided.
@@ -372,7 +395,31 @@ def merger_list(request: HttpRequest) -> HttpResponse:
             for job in selectors.plan_jobs_for(request.user).exclude(status=PlanJob.Status.PLANNED)[:10]
         ],
     }
-    return render(request, "mergers/list.html", context, status=400 if error or form.errors else 200)
+    return render(request, "mergers/list.html", context, status=400 if refused else 200)
+
+
+@merger_access
+@require_POST
+def deduplicate(request: HttpRequest) -> HttpResponse:
+    """Search one registry for its own duplicates: a deduplication planned in the background, as a merger's
+    plan is, then reviewed and applied the same way."""
+    _check_can_plan(request)
+    form = DeduplicationForm(request.POST)
+    if not form.is_valid():
+        return _render_list(request, dedup_form=form)
+    association = form.cleaned_data["association"]
+    try:
+        job = planning.create_plan_job(
+            absorbing=association,
+            absorbed=association,
+            kind=Merger.Kind.DEDUPLICATION,
+            effective_on=timezone.localdate(),
+            user=request.user,
+        )
+        planning.start_plan_job(job=job, user=request.user)
+    except UserError as error:
+        return _render_list(request, dedup_form=form, dedup_error=error)
+    return redirect("mergers:plan_job", job_id=job.pk)
 
 
 def _ask_for_plan(request: HttpRequest, form: PlanMergerForm) -> PlanJob:
@@ -696,6 +743,27 @@ def recompute(request: HttpRequest, merger_id: int) -> HttpResponse:
         messages.success(
             request,
             _("Plan recalculé avec vos décisions. %(model)s") % {"model": lines[-1] if lines else ""},
+        )
+    return redirect("mergers:detail", merger_id=merger.pk)
+
+
+@merger_whole_access
+@require_POST
+def abandon(request: HttpRequest, merger_id: int) -> HttpResponse:
+    """Drop a plan that will not be applied; the registry never changed, the review's decisions stay
+    remembered."""
+    merger = selectors.merger_for(request.user, merger_id)
+    try:
+        services.abandon_plan(merger=merger, user=request.user)
+    except UserError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _(
+                "Plan abandonné : le registre n'a pas changé, et les décisions prises dans sa revue restent "
+                "mémorisées pour le prochain plan."
+            ),
         )
     return redirect("mergers:detail", merger_id=merger.pk)
 
