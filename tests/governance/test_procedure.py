@@ -109,6 +109,37 @@ def test_a_deduplication_has_no_procedure(registry):
     assert not MergerProcedure.objects.exists()
 
 
+def test_the_procedure_follows_the_merger_from_an_abandoned_plan_to_the_one_replacing_it(registry):
+    """Planned with the wrong date, the plan is abandoned and the networks planned again: the procedure opened on
+    the first plan, with its steps, is the new plan's; a plan abandoned for good keeps none to open."""
+    from grappe.mergers import services as mergers
+
+    first = mergers.plan_merger(
+        absorbing=registry.numelink, absorbed=registry.auvergne_tic, effective_on=TODAY
+    )
+    opened = procedure.open_procedure(merger=first)
+    procedure.record_step(
+        procedure=opened,
+        kind="board",
+        association=registry.auvergne_tic,
+        done_on=datetime.date(2016, 1, 15),
+        today=TODAY,
+    )
+    first = mergers.abandon_plan(merger=first)
+
+    second = mergers.plan_merger(
+        absorbing=registry.numelink, absorbed=registry.auvergne_tic, effective_on=AGE
+    )
+
+    opened.refresh_from_db()
+    assert opened.merger == second and ProcedureStep.objects.filter(procedure=opened).count() == 1
+    moved = AuditEvent.objects.get(action="procedure.carry_over")
+    assert moved.details == {"abandoned_plan": "Auvergne TIC → Numélink"} and moved.context_id == second.pk
+    with pytest.raises(ProcedureRefused, match="a été abandonné"):
+        procedure.open_procedure(merger=first)
+    assert MergerProcedure.objects.count() == 1
+
+
 def test_an_assembly_held_before_the_30_day_notice_is_flagged(opened, registry):
     _on_time(opened, registry)
     procedure.record_step(procedure=opened, kind="notice", done_on=datetime.date(2016, 3, 10), today=TODAY)

@@ -341,6 +341,17 @@ def test_a_registry_s_duplicates_are_searched_from_the_web_and_land_on_the_plan(
     assert "Dédoublonnage de Auvergne TIC" in manager_client.get(reverse("mergers:list")).content.decode()
 
 
+def test_a_merger_s_plan_says_the_absorber_s_own_duplicates_are_not_searched(manager_client, world):
+    import_file(path=world.auvergne_export, association=world.auvergne_tic)
+    ask_for_plan(manager_client, world)
+    merger = Merger.objects.get()
+
+    page = manager_client.get(reverse("mergers:detail", args=[merger.pk])).content.decode()
+
+    assert "il ne cherche pas les doublons déjà présents dans le registre de Numélink" in page
+    assert f"{reverse('mergers:list')}?registre={world.numelink.pk}#doublons" in page
+
+
 def test_a_second_deduplication_is_refused_on_the_list_until_the_first_is_abandoned(manager_client, world):
     ask_for_deduplication(manager_client, {"association": world.numelink.pk})
     first = Merger.objects.get()
@@ -366,6 +377,27 @@ def test_a_second_deduplication_is_refused_on_the_list_until_the_first_is_abando
 
     assert ask_for_deduplication(manager_client, {"association": world.numelink.pk}).status_code == 302
     assert Merger.objects.filter(status=Merger.Status.PLANNED, kind=Merger.Kind.DEDUPLICATION).count() == 1
+
+
+def test_a_deduplication_asked_for_while_the_same_one_runs_is_refused(manager_client, manager, world):
+    job = planning.create_plan_job(
+        absorbing=world.numelink,
+        absorbed=world.numelink,
+        kind=Merger.Kind.DEDUPLICATION,
+        effective_on=scenario.EFFECTIVE,
+        user=manager,
+    )
+    selectors.plan_progress_file(job).claim("records")  # its plan runs, in this thread as far as anyone knows
+
+    refused = ask_for_deduplication(manager_client, {"association": world.numelink.pk})
+
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Le dédoublonnage de « Numélink » est déjà en préparation." in page
+    assert f"préparation n° {job.pk}" in page
+    assert PlanJob.objects.count() == 1
+    # Another registry's is not held up.
+    assert ask_for_deduplication(manager_client, {"association": world.auvergne_tic.pk}).status_code == 302
 
 
 def test_a_deduplication_names_its_registry_and_is_for_those_who_manage_mergers(

@@ -208,6 +208,8 @@ DETAIL_LABELS: dict[str, Any] = {
     "people_created": _("personnes créées"),
     "folded": _("fiches fusionnées dans celle-ci"),
     "into": _("absorbée par"),
+    # A merger procedure taken over by a new plan: the abandoned plan it was opened on (« Auvergne TIC → Numélink »).
+    "abandoned_plan": _("plan abandonné"),
     "effective_on": _("à compter du"),
     "memberships_moved": _("adhésions transférées"),
     "memberships_ended": _("adhésions en double terminées (fusion)"),

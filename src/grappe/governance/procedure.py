@@ -69,11 +69,35 @@ def check_open(merger: Merger) -> None:
             _("« %(merger)s » est un dédoublonnage : il n'y a pas de fusion d'associations à suivre.")
             % {"merger": merger}
         )
+    if merger.status == Merger.Status.ABANDONED:
+        raise ProcedureRefused(
+            _("Le plan de « %(merger)s » a été abandonné : il n'y a plus de fusion à suivre sur ce plan.")
+            % {"merger": merger},
+            hint=_("Ouvrez la procédure sur le plan qui l'a remplacé, s'il y en a un."),
+        )
     if MergerProcedure.objects.filter(merger=merger).exists():
         raise ProcedureRefused(
             _("La procédure de « %(merger)s » est déjà ouverte.") % {"merger": merger},
             hint=_("Une procédure par fusion : complétez celle qui existe."),
         )
+
+
+def carry_over(*, abandoned: Merger, merger: Merger, user: Any = None, **_: Any) -> None:
+    """The procedure is the merger's, not one plan's: when the plan it was opened on is abandoned and the same
+    networks are planned again, it follows the new plan (its steps, dates and documents unchanged). Receiver of
+    ``grappe.mergers.signals.replanned``."""
+    procedure = MergerProcedure.objects.filter(merger=abandoned).first()
+    if procedure is None or MergerProcedure.objects.filter(merger=merger).exists():
+        return
+    procedure.merger = merger
+    procedure.save(update_fields=["merger"])
+    record_event(
+        action="procedure.carry_over",
+        user=user,
+        target=procedure,
+        context=merger,
+        details={"abandoned_plan": str(abandoned)},
+    )
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from grappe.errors import UserError
 from grappe.france.text import fold
 from grappe.linkage import LinkageSettings, deduplicate, link
 from grappe.mergers import records as linkage_records
-from grappe.mergers import selectors
+from grappe.mergers import selectors, signals
 from grappe.mergers.access import MergerRefused, audit, check_can_manage, check_status
 from grappe.mergers.models import AuditEntry, CandidatePair, Merger, MergerJob, PairDecision
 from grappe.mergers.projections import member_ids, new_members, projection, survivors
@@ -100,7 +100,25 @@ def plan_merger(
         )
         _run_plan(merger, settings=settings, progress=progress)
         audit(merger, user, AuditEntry.Action.PLAN, counts=merger.summary["counts"])
+        _follow_abandoned_plan(merger, user)
     return merger
+
+
+def _follow_abandoned_plan(merger: Merger, user: Any) -> None:
+    """Tell the apps built on mergers when this plan takes over from an abandoned one of the same networks."""
+    abandoned = (
+        Merger.objects.filter(
+            absorbing=merger.absorbing,
+            absorbed=merger.absorbed,
+            kind=merger.kind,
+            status=Merger.Status.ABANDONED,
+        )
+        .exclude(kind=Merger.Kind.DEDUPLICATION)
+        .order_by("-abandoned_at", "-pk")
+        .first()
+    )
+    if abandoned is not None:
+        signals.replanned.send(sender=Merger, abandoned=abandoned, merger=merger, user=user)
 
 
 def plan_deduplication(

@@ -87,8 +87,9 @@ def create_plan_job(
 
 
 def _check_no_deduplication_running(association: Association) -> None:
-    """A deduplication asked for twice (a double click, two people): the second waits for the first's plan,
-    which ``check_plannable`` then finds, instead of failing on the one-pending-deduplication constraint."""
+    """A deduplication asked for twice (a double click, two people) is refused while the first one's plan runs,
+    not left to fail on the one-pending-deduplication constraint at its end; once the plan is ready,
+    ``check_plannable`` names it."""
     jobs_of = PlanJob.objects.filter(
         kind=Merger.Kind.DEDUPLICATION,
         absorbed=association,
