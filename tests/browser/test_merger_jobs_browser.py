@@ -137,3 +137,24 @@ def test_a_large_report_is_prepared_in_the_background_then_downloaded(
     assert table.value.suggested_filename.endswith("-rapport.csv")
     first_line = Path(table.value.path()).read_text(encoding="utf-8-sig").splitlines()[0]
     assert first_line.startswith(f"fusion;{merger.pk};")
+
+
+def test_recomputing_the_plan_follows_its_progress_page_then_lands_on_the_plan(
+    live_server,
+    page,
+    merger,  # noqa: F811
+    director,  # noqa: F811
+    database_queue,
+):
+    _log_in(page, live_server, director)
+    page.goto(f"{live_server.url}/fusions/{merger.pk}/")
+    page.get_by_role("button", name="Recalculer avec mes décisions").click()
+
+    expect(page.get_by_role("heading", name="Nouveau calcul du plan")).to_be_visible()
+    expect(page.locator("#action-progress")).to_contain_text("Lecture des deux registres")
+    assert merger.audit.filter(action="plan").count() == 1  # queued, not run in the request
+
+    database_queue()
+    expect(page.get_by_text("Plan recalculé avec vos décisions.")).to_be_visible(timeout=30_000)
+    assert page.url == f"{live_server.url}/fusions/{merger.pk}/"
+    assert merger.audit.filter(action="plan").count() == 2

@@ -127,7 +127,7 @@ def test_a_failure_inside_the_apply_is_shown_on_its_page_and_changes_nothing(
     assert job.status == MergerJob.Status.FAILED
     assert ready.status == Merger.Status.PLANNED and registry_checksum() == before
     page = manager_client.get(job_url("action_job", job)).content.decode()
-    assert "La fusion n'a pas été appliquée." in page
+    assert "La fusion n&#x27;a pas été appliquée." in page
     assert "erreur inattendue (RuntimeError: disque débranché)" in page
     assert "Rien n'a été modifié." in page and url("apply", ready) in page
     # Nothing holds the merger any more: it can be applied again.
@@ -160,7 +160,7 @@ def test_undo_is_queued_then_run_and_a_database_failure_is_told_in_french(
     assert job.status == MergerJob.Status.FAILED
     assert ready.status == Merger.Status.APPLIED and registry_checksum() == applied
     page = manager_client.get(job_url("action_job", job)).content.decode()
-    assert "La fusion n'a pas été annulée." in page
+    assert "La fusion n&#x27;a pas été annulée." in page
     assert "limite de variables de la base de données (too many SQL variables)" in page
     assert "migrate" not in page
 
@@ -185,7 +185,7 @@ def test_a_job_whose_worker_died_is_shown_interrupted(manager_client: Client, re
 
     page = manager_client.get(job_url("action_job", job)).content.decode()
 
-    assert "L'opération a été interrompue" in page and "Relancer l'application" in page
+    assert "L'opération a été interrompue" in page and "Relancer l&#x27;application" in page
     assert selectors.running_action(ready) is None
 
 
@@ -233,3 +233,57 @@ def test_apply_then_undo_through_the_pages(manager_client: Client, merger: Merge
     assert merger.undone_by == manager
     assert Association.objects.get(pk=merger.absorbing_id).memberships.count() == members_before
     assert merger.checksum_before  # the services measured the registry; undo restored it exactly
+
+
+def test_recomputing_the_plan_is_queued_decisions_wait_for_it_then_the_page_lands_on_the_new_plan(
+    manager_client: Client, merger: Merger, manager, database_queue
+):
+    """« Recalculer avec mes décisions » runs the linkage again: about a minute on a large merger, so it is
+    queued like apply, its page follows the plan's own steps, and a decision asked for meanwhile is refused
+    (its pair is about to be replaced) instead of waiting on the plan's lock."""
+    pair = review_pairs(merger)[0]
+    manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "accepted"})
+    decided = (pair.left_org_id, pair.right_org_id)
+
+    response = manager_client.post(url("recompute", merger))
+
+    job = MergerJob.objects.get()
+    assert job.action == MergerJob.Action.RECOMPUTE
+    assert response.status_code == 302 and response["Location"] == job_url("action_job", job)
+    page = manager_client.get(job_url("action_job", job)).content.decode()
+    assert (
+        "Nouveau calcul du plan" in page and "Lecture des deux registres" in page and "Rapprochement" in page
+    )
+    detail = manager_client.get(url("detail", merger)).content.decode()
+    assert "Le plan de cette fusion est en cours de calcul." in detail
+    assert "Recalculer avec mes décisions</button>" not in detail
+    refused = manager_client.post(
+        url("decide", merger, pair_id=pair.pk), {"decision": "rejected"}, follow=True
+    )
+    assert (
+        "est en cours de calcul : les décisions reprennent dès qu&#x27;il est prêt"
+        in refused.content.decode()
+    )
+    assert manager_client.post(url("apply", merger), APPLY).status_code == 409
+    assert merger.audit.filter(action=AuditEntry.Action.PLAN).count() == 1
+
+    database_queue()
+
+    job.refresh_from_db()
+    assert job.status == MergerJob.Status.DONE
+    merger.refresh_from_db()
+    assert merger.summary["linkage"]["parameters"]["decisions_learned"] >= 1
+    assert merger.audit.filter(action=AuditEntry.Action.PLAN).count() == 2
+    kept = merger.pairs.get(left_org_id=decided[0], right_org_id=decided[1])
+    assert kept.decision == "accepted"
+    landed = manager_client.get(job_url("action_job", job), follow=True)
+    assert landed.redirect_chain[-1][0] == url("detail", merger)
+    assert "Plan recalculé avec vos décisions." in landed.content.decode()
+    # A decision on a pair the new plan replaced is refused, the reviewer sent back to the queue.
+    gone = manager_client.post(url("decide", merger, pair_id=pair.pk), {"decision": "rejected"}, follow=True)
+    assert "a été recalculé : cette paire n&#x27;y est plus" in gone.content.decode()
+    panel = manager_client.post(
+        url("decide", merger, pair_id=pair.pk), {"decision": "rejected"}, HTTP_HX_REQUEST="true"
+    )
+    assert panel.status_code == 400 and "cette paire n&#x27;y est plus" in panel.content.decode()
+    assert merger.pairs.get(left_org_id=decided[0], right_org_id=decided[1]).decision == "accepted"

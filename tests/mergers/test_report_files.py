@@ -160,7 +160,7 @@ def test_a_failed_preparation_says_why_and_leaves_no_file(
     job = MergerJob.objects.get()
     assert job.status == MergerJob.Status.FAILED
     page = manager_client.get(job_url("action_job", job)).content.decode()
-    assert "Le rapport n'a pas été préparé." in page
+    assert "Le rapport n&#x27;a pas été préparé." in page
     assert "La préparation du rapport a échoué sur une erreur inattendue" in page
     assert "police de caractères introuvable" in page
     assert "Relancer la préparation" in page and url("report_prepare", merger) in page

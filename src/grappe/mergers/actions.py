@@ -1,8 +1,9 @@
-"""Apply, undo and the report's files from the web, on the task queue: the page's POST checks what it can at once
-and queues the work, a progress page follows it, and the merger's page (or its report) shows the result.
+"""Apply, undo, the report's files and a plan computed again with the review's decisions, from the web, on the
+task queue: the page's POST checks what it can at once and queues the work, a progress page follows it, and the
+merger's page (or its report) shows the result.
 
-On a network of 40,000 members, apply takes minutes and gigabytes and undo about as long: longer than any
-production server lets a request live. So:
+On a network of 40,000 members, apply takes minutes and gigabytes and undo about as long, and computing the plan
+again about a minute: longer than any production server lets a request live. So:
 
 1. ``start_action`` checks the right, the merger's status and apply's own refusals (undecided pairs, membership
    types, networks still active) or undo's (later mergers, a snapshot) — a refusal changes nothing and is
@@ -11,13 +12,15 @@ production server lets a request live. So:
    whose failure page gives the same refusal. One progress file per merger holds apply, undo and the report
    alike: while one is queued or runs, a second is refused (``JobBusy``), and a report is never built from a
    registry half-way through an apply;
-2. ``run_merger_job``, in the worker, runs ``services.apply_merger`` or ``services.undo_merger`` (each one
-   transaction, checking again) or ``report_files.build_report_files``, and records the outcome on the job:
+2. ``run_merger_job``, in the worker, runs ``services.apply_merger``, ``services.undo_merger`` or
+   ``services.replan_merger`` (each one transaction, checking again) or ``report_files.build_report_files``,
+   and records the outcome on the job:
    done, or the French reason it failed — nothing changed. A worker killed mid-way leaves the job interrupted
    (rolled back): it is asked for again. A report of a small merger is built in the request, by the same job
    (``report_files.runs_in_background``).
 
-The command line (``grappe merge apply`` / ``undo``) and the demo call the services directly, in the foreground.
+The command line (``grappe merge apply`` / ``undo`` / ``recompute``) and the demo call the services directly, in
+the foreground.
 """
 
 from __future__ import annotations
@@ -36,12 +39,13 @@ from grappe.core import dberrors
 from grappe.errors import UserError
 from grappe.jobs import JobBusy, ProgressCallback
 from grappe.mergers import report_files, selectors, services
+from grappe.mergers.access import check_status
 from grappe.mergers.apply import check_apply
 from grappe.mergers.models import Merger, MergerJob
 
 
 def actions_in_background() -> bool:
-    """Apply and undo from the web are queued for the worker (``GRAPPE_MERGERS_ACTIONS_IN_BACKGROUND``, on by
+    """Apply, undo, a plan's new computation and a large report from the web are queued for the worker (``GRAPPE_MERGERS_ACTIONS_IN_BACKGROUND``, on by
     default); a setting off runs them in the request instead, through the same steps."""
     return bool(getattr(settings, "GRAPPE_MERGERS_ACTIONS_IN_BACKGROUND", True))
 
@@ -57,7 +61,8 @@ def start_action(
     """Check that ``action`` (``MergerJob.Action``) may run on ``merger`` now and queue it; the job to follow
     (a small merger's report is built at once: the job comes back done). A report builds ``formats`` (every
     format by default: a download builds only the one asked). ``MergerRefused`` (nothing queued) when the
-    merger refuses it, ``JobBusy`` while an apply, undo or report of this merger is queued or runs."""
+    merger refuses it, ``JobBusy`` while an apply, undo, report or new computation of this merger is queued or
+    runs."""
     services.check_can_manage(user, whole_network=True)
     merger = Merger.objects.select_related("absorbing", "absorbed").get(pk=merger.pk)
     progress_file = selectors.action_progress_file(merger.pk)
@@ -70,6 +75,8 @@ def start_action(
         services.check_undo(merger, verify_data=False)
     elif action == MergerJob.Action.REPORT:
         background = background and report_files.runs_in_background(merger)
+    elif action == MergerJob.Action.RECOMPUTE:
+        check_status(merger, Merger.Status.PLANNED, "replan")
     else:
         raise ValueError(f"unknown merger action: {action!r}")
     job = MergerJob.objects.create(
@@ -104,6 +111,11 @@ def _busy(merger: Merger) -> JobBusy:
         message = _(
             "Le rapport de la fusion n° %(id)s est en préparation : attendez qu'il soit prêt, l'application et "
             "l'annulation attendent la fin de sa préparation."
+        )
+    elif running is not None and running.action == MergerJob.Action.RECOMPUTE:
+        message = _(
+            "Le plan de la fusion n° %(id)s est en cours de calcul : attendez qu'il soit prêt, il ne sera pas "
+            "lancé deux fois."
         )
     else:
         message = _(
@@ -143,6 +155,8 @@ def _run(
             )
         elif job.action == MergerJob.Action.UNDO:
             services.undo_merger(merger=job.merger, user=user, progress=progress)
+        elif job.action == MergerJob.Action.RECOMPUTE:
+            services.replan_merger(merger=job.merger, user=user, progress=progress)
         else:
             _build_report(job, user, progress, formats)
     except UserError as error:
@@ -181,20 +195,24 @@ def failure_message(job: MergerJob, error: BaseException) -> str:
             return _("L'application a échoué : %(reason)s") % {"reason": dberrors.describe(error)}
         if job.action == MergerJob.Action.REPORT:
             return _("La préparation du rapport a échoué : %(reason)s") % {"reason": dberrors.describe(error)}
+        if job.action == MergerJob.Action.RECOMPUTE:
+            return _("Le nouveau calcul du plan a échoué : %(reason)s") % {"reason": dberrors.describe(error)}
         return _("L'annulation a échoué : %(reason)s") % {"reason": dberrors.describe(error)}
     detail = f"{type(error).__name__}: {error}"[:300]
     if job.action == MergerJob.Action.APPLY:
         message = _("L'application a échoué sur une erreur inattendue (%(error)s).")
     elif job.action == MergerJob.Action.REPORT:
         message = _("La préparation du rapport a échoué sur une erreur inattendue (%(error)s).")
+    elif job.action == MergerJob.Action.RECOMPUTE:
+        message = _("Le nouveau calcul du plan a échoué sur une erreur inattendue (%(error)s).")
     else:
         message = _("L'annulation a échoué sur une erreur inattendue (%(error)s).")
-    return " ".join(
-        [
-            message % {"error": detail},
-            _("Relancez-la ; si l'erreur revient, transmettez ce message à l'équipe technique."),
-        ]
+    retry = (
+        _("Relancez-le ; si l'erreur revient, transmettez ce message à l'équipe technique.")
+        if job.action == MergerJob.Action.RECOMPUTE
+        else _("Relancez-la ; si l'erreur revient, transmettez ce message à l'équipe technique.")
     )
+    return " ".join([message % {"error": detail}, retry])
 
 
 def _finish(job: MergerJob, status: str, failure: dict[str, Any]) -> None:

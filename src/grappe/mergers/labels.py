@@ -4,6 +4,7 @@ log: plan counts, conflicts, the stages of a plan, registry fields, and the deta
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -58,7 +59,8 @@ PLAN_STEPS: list[tuple[str, Any]] = [
     ("linkage", gettext_lazy("Rapprochement")),
     ("pairs", gettext_lazy("Enregistrement des paires candidates")),
 ]
-# The stages of apply, undo and the report's files run in the background (``grappe.mergers.actions``), in the order they run.
+# The stages of the steps run in the background on a merger (``grappe.mergers.actions``: apply, undo, the
+# report's files, a plan computed again), in the order they run.
 ACTION_STEPS: dict[str, list[tuple[str, Any]]] = {
     "apply": [
         ("checks", gettext_lazy("Vérifications")),
@@ -78,7 +80,54 @@ ACTION_STEPS: dict[str, list[tuple[str, Any]]] = {
         ("csv", gettext_lazy("Fichier CSV")),
         ("pdf", gettext_lazy("Document PDF")),
     ],
+    # A plan computed again with the decisions taken (« Recalculer avec mes décisions »): the plan's own steps.
+    "recompute": [step for step in PLAN_STEPS if step[0] in ("records", "linkage", "pairs")],
 }
+
+
+@dataclass(frozen=True)
+class ActionTexts:
+    """How a background step on a merger reads on its page: its title, its breadcrumb, what the page says once
+    it is done, and what it says when it failed."""
+
+    title: Any  # « Application de la fusion »
+    crumb: Any  # « Application »
+    done: Any  # the message the merger's page shows once it is done
+    not_done: Any  # the title of its failure
+    retry: Any  # the button that starts it again
+
+
+ACTION_TEXTS: dict[str, ActionTexts] = {
+    "apply": ActionTexts(
+        gettext_lazy("Application de la fusion"),
+        gettext_lazy("Application"),
+        gettext_lazy("Fusion appliquée au registre. Elle peut être annulée depuis cette page."),
+        gettext_lazy("La fusion n'a pas été appliquée."),
+        gettext_lazy("Relancer l'application"),
+    ),
+    "undo": ActionTexts(
+        gettext_lazy("Annulation de la fusion"),
+        gettext_lazy("Annulation"),
+        gettext_lazy("Fusion annulée : le registre est revenu exactement à son état d'avant."),
+        gettext_lazy("La fusion n'a pas été annulée."),
+        gettext_lazy("Relancer l'annulation"),
+    ),
+    "report": ActionTexts(
+        gettext_lazy("Préparation du rapport"),
+        gettext_lazy("Rapport"),
+        gettext_lazy("Rapport prêt : ses fichiers CSV et PDF sont à télécharger ci-dessous."),
+        gettext_lazy("Le rapport n'a pas été préparé."),
+        gettext_lazy("Relancer la préparation"),
+    ),
+    "recompute": ActionTexts(
+        gettext_lazy("Nouveau calcul du plan"),
+        gettext_lazy("Nouveau calcul"),
+        gettext_lazy("Plan recalculé avec vos décisions."),
+        gettext_lazy("Le plan n'a pas été recalculé."),
+        gettext_lazy("Recalculer avec mes décisions"),
+    ),
+}
+
 # The linkage engine's own stages ("linkage:<stage>" in the plan's progress).
 LINKAGE_STAGES: dict[str, Any] = {
     "normalisation": gettext_lazy("normalisation des noms, adresses et identifiants"),

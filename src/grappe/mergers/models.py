@@ -428,6 +428,7 @@ class MergerJob(models.Model):
         APPLY = "apply", _("application")
         UNDO = "undo", _("annulation")
         REPORT = "report", _("préparation du rapport")
+        RECOMPUTE = "recompute", _("nouveau calcul du plan")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("en attente")

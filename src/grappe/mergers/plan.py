@@ -152,9 +152,12 @@ def replan_merger(
     and the engine learns from them: every accepted or rejected pair refines its model (the « recalculer
     avec mes décisions » action)."""
     check_can_manage(user, whole_network=True)
-    check_status(merger, Merger.Status.PLANNED, "replan")
-    settings = settings or LinkageSettings.from_dict(merger.settings)
     with transaction.atomic():
+        # Locked as apply, abandon and the review lock it: a decision taken while the plan is computed again
+        # waits for the new pairs instead of landing on a pair about to be replaced.
+        merger = Merger.objects.select_for_update().get(pk=merger.pk)
+        check_status(merger, Merger.Status.PLANNED, "replan")
+        settings = settings or LinkageSettings.from_dict(merger.settings)
         merger.settings = settings.to_dict()
         _run_plan(merger, settings=settings, progress=progress)
         audit(merger, user, AuditEntry.Action.PLAN, counts=merger.summary["counts"], replan=True)

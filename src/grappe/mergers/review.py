@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from grappe.core import exports
 from grappe.errors import Location, UserError
 from grappe.france.text import fold
+from grappe.mergers import selectors
 from grappe.mergers.access import (
     MergerRefused,
     actor_label,
@@ -27,7 +28,7 @@ from grappe.mergers.access import (
     check_pair_in_scope,
     check_status,
 )
-from grappe.mergers.models import AuditEntry, CandidatePair, Merger, PairDecision
+from grappe.mergers.models import AuditEntry, CandidatePair, Merger, MergerJob, PairDecision
 from grappe.mergers.plan import proposed_type_mapping
 from grappe.registry.models import (
     MembershipType,
@@ -59,12 +60,40 @@ def decide_pair(*, pair: CandidatePair, decision: str, user: Any) -> CandidatePa
     check_can_manage(user)
     check_pair_in_scope(user, pair)
     wanted = _decision(decision)
+    check_not_recomputing(pair.merger_id)
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=pair.merger_id)
         check_status(merger, Merger.Status.PLANNED, "review")
+        if not CandidatePair.objects.filter(pk=pair.pk).exists():
+            raise pair_replaced(merger.pk)
         _set_decision([pair], wanted, user)
         audit(merger, user, AuditEntry.Action.DECIDE, pair=pair.pk, decision=wanted, pair_label=str(pair))
     return pair
+
+
+def pair_replaced(merger_id: int) -> MergerRefused:
+    """The refusal of a decision on a pair the plan, computed again since the page was opened, replaced."""
+    return MergerRefused(
+        _(
+            "Le plan de la fusion n° %(id)s a été recalculé : cette paire n'y est plus. Les décisions déjà "
+            "prises sont gardées ; reprenez la file de revue."
+        )
+        % {"id": merger_id}
+    )
+
+
+def check_not_recomputing(merger_id: int) -> None:
+    """Decisions wait while the plan is computed again (its pairs are about to be replaced): refused at once,
+    rather than held for the minute the new plan takes."""
+    running = selectors.running_action(Merger(pk=merger_id))
+    if running is not None and running.action == MergerJob.Action.RECOMPUTE:
+        raise MergerRefused(
+            _(
+                "Le plan de la fusion n° %(id)s est en cours de calcul : les décisions reprennent dès qu'il est prêt."
+            )
+            % {"id": merger_id},
+            hint=_("Les décisions déjà prises sont gardées et nourrissent le nouveau calcul."),
+        )
 
 
 def _in_every_language(labels: dict[str, Any]) -> dict[str, str]:

@@ -52,6 +52,12 @@ def pair_for(user: Any, pair_id: int) -> CandidatePair:
     return pair
 
 
+def pair_exists(pair_id: int) -> bool:
+    """Whether any merger holds this pair: a pair gone is one a plan computed again replaced (ids are never
+    reused), which says nothing of whose it was."""
+    return CandidatePair.objects.filter(pk=pair_id).exists()
+
+
 def review_queue(
     merger: Merger, *, include_decided: bool = False, user: Any = None
 ) -> QuerySet[CandidatePair]:

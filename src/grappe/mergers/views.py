@@ -468,24 +468,34 @@ class PlanStep:
 
 def plan_steps(job: PlanJob, progress: Mapping[str, Any]) -> list[PlanStep]:
     """The steps of ``job``'s plan (the import's two passes only when it imports its export) against the
-    stage its progress reports: the steps before it are done."""
-    names = dict(labels.PLAN_STEPS)
-    keys = [key for key in names if job.imports_the_export or key not in ("validation", "import")]
+    stage its progress reports."""
+    steps = [
+        (key, label)
+        for key, label in labels.PLAN_STEPS
+        if job.imports_the_export or key not in ("validation", "import")
+    ]
+    return steps_against(steps, progress)
+
+
+def steps_against(steps: list[tuple[str, Any]], progress: Mapping[str, Any]) -> list[PlanStep]:
+    """``steps`` (key, label) against the stage a progress file reports (« linkage:blocking » is the linkage
+    step, at the engine's own stage): those before it are done, those after it to come."""
     step, _sep, detail = str(progress.get("stage", "")).partition(":")
+    keys = [key for key, _label in steps]
     current = keys.index(step) if step in keys else -1
     return [
-        PlanStep(str(names[key]), "done")
+        PlanStep(str(label), "done")
         if index < current
         else PlanStep(
-            str(names[key]),
+            str(label),
             "current",
             done=int(progress.get("done") or 0),
             total=progress.get("total"),
-            detail=str(labels.LINKAGE_STAGES.get(detail, detail)),
+            detail=str(labels.LINKAGE_STAGES.get(detail, detail)) if detail else "",
         )
         if index == current
-        else PlanStep(str(names[key]), "todo")
-        for index, key in enumerate(keys)
+        else PlanStep(str(label), "todo")
+        for index, (_key, label) in enumerate(steps)
     ]
 
 
@@ -682,7 +692,13 @@ def review(request: HttpRequest, merger_id: int) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, merger_id: int, pair_id: int) -> HttpResponse:
     merger = selectors.merger_for(request.user, merger_id)
-    pair = selectors.pair_for(request.user, pair_id)
+    try:
+        pair = selectors.pair_for(request.user, pair_id)
+    except NotFound:
+        if selectors.pair_exists(pair_id):
+            raise
+        # A page opened before the plan was computed again: its pairs were replaced. Back to the queue.
+        return _decision_refused(request, merger, services.pair_replaced(merger.pk))
     if pair.merger_id != merger.pk:
         raise NotFound(_("Paire introuvable."))
     form = DecisionForm(request.POST)
@@ -700,6 +716,15 @@ def decide(request: HttpRequest, merger_id: int, pair_id: int) -> HttpResponse:
         return render(request, "mergers/_review_panel.html", context, status=400 if error else 200)
     if error:
         messages.error(request, str(error))
+    return redirect("mergers:review", merger_id=merger.pk)
+
+
+def _decision_refused(request: HttpRequest, merger: Merger, error: UserError) -> HttpResponse:
+    """A decision that could not be taken: the review panel with the next pair and why (htmx), else the queue."""
+    if request.htmx:
+        context = _review_context(request, merger, _current_pair(request, merger)) | {"error": error}
+        return render(request, "mergers/_review_panel.html", context, status=400)
+    messages.error(request, str(error))
     return redirect("mergers:review", merger_id=merger.pk)
 
 
@@ -732,19 +757,15 @@ def accept_above(request: HttpRequest, merger_id: int) -> HttpResponse:
 @merger_whole_access
 @require_POST
 def recompute(request: HttpRequest, merger_id: int) -> HttpResponse:
-    """Run the plan's linkage again; the engine learns from the decisions taken so far."""
+    """Run the plan's linkage again, in the background (about a minute on a large merger); the engine learns
+    from the decisions taken so far. Its progress page lands on the plan."""
     merger = selectors.merger_for(request.user, merger_id)
     try:
-        services.replan_merger(merger=merger, user=request.user)
+        job = actions.start_action(merger=merger, action=MergerJob.Action.RECOMPUTE, user=request.user)
     except UserError as error:
         messages.error(request, str(error))
-    else:
-        lines = labels.linkage_model_lines(merger.summary or {})
-        messages.success(
-            request,
-            _("Plan recalculé avec vos décisions. %(model)s") % {"model": lines[-1] if lines else ""},
-        )
-    return redirect("mergers:detail", merger_id=merger.pk)
+        return redirect("mergers:detail", merger_id=merger.pk)
+    return redirect("mergers:action_job", job_id=job.pk)
 
 
 @merger_whole_access
@@ -856,26 +877,16 @@ def _action_page(
 
 
 def action_steps(job: MergerJob, progress: Mapping[str, Any]) -> list[PlanStep]:
-    """The stages of ``job``'s apply or undo against the stage its progress reports: those before it are
-    done."""
-    keys = labels.ACTION_STEPS[job.action]
-    names = [key for key, _label in keys]
-    stage = str(progress.get("stage", ""))
-    current = names.index(stage) if stage in names else -1
-    return [
-        PlanStep(str(label), "done")
-        if index < current
-        else PlanStep(str(label), "current", done=int(progress.get("done") or 0), total=progress.get("total"))
-        if index == current
-        else PlanStep(str(label), "todo")
-        for index, (_key, label) in enumerate(keys)
-    ]
+    """The stages of ``job``'s step (apply, undo, report, new computation) against the stage its progress
+    reports."""
+    return steps_against(labels.ACTION_STEPS[job.action], progress)
 
 
 def _action_job_context(job: MergerJob) -> dict[str, Any]:
     current = selectors.action_progress(job)
     return {
         "job": job,
+        "texts": labels.ACTION_TEXTS[job.action],
         "merger": job.merger,
         "progress": current,
         "steps": action_steps(job, current),
@@ -890,20 +901,18 @@ def action_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """An apply, undo or report's progress (polled) or failure; once done, the merger's page with its result
     (the report's page with its files)."""
     job = selectors.merger_job_for(request.user, job_id)
-    if job.status == MergerJob.Status.DONE and job.action == MergerJob.Action.REPORT:
-        messages.success(request, _("Rapport prêt : ses fichiers CSV et PDF sont à télécharger ci-dessous."))
+    if job.status != MergerJob.Status.DONE:
+        return render(request, "mergers/action_job.html", _action_job_context(job))
+    done = str(labels.ACTION_TEXTS[job.action].done)
+    if job.action == MergerJob.Action.REPORT:
+        messages.success(request, done)
         return redirect(reverse("mergers:report", kwargs={"merger_id": job.merger_id}) + "#fichiers")
-    if job.status == MergerJob.Status.DONE:
-        if job.action == MergerJob.Action.APPLY:
-            messages.success(
-                request, _("Fusion appliquée au registre. Elle peut être annulée depuis cette page.")
-            )
-        else:
-            messages.success(
-                request, _("Fusion annulée : le registre est revenu exactement à son état d'avant.")
-            )
-        return redirect("mergers:detail", merger_id=job.merger_id)
-    return render(request, "mergers/action_job.html", _action_job_context(job))
+    if job.action == MergerJob.Action.RECOMPUTE:
+        # What the model learnt: the last line of « d'où viennent ses paramètres ».
+        lines = labels.linkage_model_lines(job.merger.summary or {})
+        done = f"{done} {lines[-1]}" if lines else done
+    messages.success(request, done)
+    return redirect("mergers:detail", merger_id=job.merger_id)
 
 
 @merger_whole_access
