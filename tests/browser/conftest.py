@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,3 +47,16 @@ def page(browser) -> Iterator[object]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def requests_finish_before_the_database_is_emptied() -> Iterator[None]:
+    """A page closed while the live server still answers it (a live search typed, then the form submitted: the
+    browser drops the htmx requests, the server still runs them) left a request thread reading the database while
+    the test's teardown emptied it: SQLite's shared in-memory database refused the flush (« table is locked ») and
+    the next test started on the last one's rows. Set up after pytest-django's database fixtures, so torn down
+    before them: every request thread still running is waited for first."""
+    yield
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and "process_request_thread" in thread.name:
+            thread.join(timeout=30)
