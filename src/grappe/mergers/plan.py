@@ -105,7 +105,10 @@ def plan_merger(
 
 
 def _follow_abandoned_plan(merger: Merger, user: Any) -> None:
-    """Tell the apps built on mergers when this plan takes over from an abandoned one of the same networks."""
+    """Tell the apps built on mergers when this plan takes over from an abandoned one of the same networks (a
+    deduplication is no merger of networks: nothing follows it)."""
+    if merger.kind == Merger.Kind.DEDUPLICATION:
+        return
     abandoned = (
         Merger.objects.filter(
             absorbing=merger.absorbing,
@@ -113,7 +116,6 @@ def _follow_abandoned_plan(merger: Merger, user: Any) -> None:
             kind=merger.kind,
             status=Merger.Status.ABANDONED,
         )
-        .exclude(kind=Merger.Kind.DEDUPLICATION)
         .order_by("-abandoned_at", "-pk")
         .first()
     )

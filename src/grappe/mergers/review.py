@@ -64,7 +64,7 @@ def decide_pair(*, pair: CandidatePair, decision: str, user: Any) -> CandidatePa
     with transaction.atomic():
         merger = Merger.objects.select_for_update().get(pk=pair.merger_id)
         check_status(merger, Merger.Status.PLANNED, "review")
-        if not CandidatePair.objects.filter(pk=pair.pk).exists():
+        if not selectors.pair_exists(pair.pk):
             raise pair_replaced(merger.pk)
         _set_decision([pair], wanted, user)
         audit(merger, user, AuditEntry.Action.DECIDE, pair=pair.pk, decision=wanted, pair_label=str(pair))
