@@ -75,7 +75,7 @@ class Engine(ABC):
         else:
             training_frame = registry_frame if registry_frame is not None else new_frame
             training_rows = registry.num_rows if registry is not None else new.num_rows
-        linker = Linker(training_frame, model, log_level=logging.WARNING)
+        linker = linker_for(training_frame, model)
         lookups = {
             column: self._register(db_api, lookup, f"grappe_tf_{column}_{run}")
             for column, lookup in frequencies.items()
@@ -114,7 +114,7 @@ class Engine(ABC):
         run = uuid.uuid4().hex[:8]
         left_frame = self._register(db_api, left, f"grappe_pairs_l_{run}")
         right_frame = self._register(db_api, right, f"grappe_pairs_r_{run}")
-        linker = Linker(left_frame, model, log_level=logging.WARNING)
+        linker = linker_for(left_frame, model)
         lookups = {
             column: self._register(db_api, lookup, f"grappe_tf_{column}_{run}")
             for column, lookup in frequencies.items()
@@ -136,7 +136,7 @@ class Engine(ABC):
         """Each copy against its representative: the trained model, blocked on the profile alone."""
         rule = {"blocking_rule": "l.profile = r.profile", "sql_dialect": model_json["sql_dialect"]}
         same_profile = dict(model_json, blocking_rules_to_generate_predictions=[rule])
-        linker = Linker(frame, same_profile, log_level=logging.WARNING)
+        linker = linker_for(frame, same_profile)
         _use_frequencies(linker, lookups)
         copies_frame = self._register(db_api, copies[0], f"grappe_copies_{run}")
         representatives_frame = self._register(db_api, copies[1], f"grappe_representatives_{run}")
@@ -155,6 +155,13 @@ def _keep_threshold(settings: LinkageSettings) -> float | None:
         return settings.keep_threshold
     odds = settings.keep_threshold / (1 - settings.keep_threshold) / 2**raised
     return odds / (1 + odds)
+
+
+def linker_for(frame: Any, model: SettingsCreator | dict[str, Any], *, validate: bool = False) -> Linker:
+    """A Splink linker over ``frame``. Splink's settings validation parses every SQL fragment of the model to
+    log the columns it cannot find: half a second a linker, a quarter of a small merger's plan, spent checking
+    a model this package builds itself. ``tests/linkage/test_scoring.py`` runs it on every model we build."""
+    return Linker(frame, model, log_level=logging.WARNING, validate_settings=validate)
 
 
 def _use_frequencies(linker: Linker, lookups: dict[str, Any]) -> None:
