@@ -100,6 +100,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in leaving]
 
 
+def _delete_rows_instead_of_truncating() -> None:
+    """PostgreSQL: empty the tables after a transactional test (the live server's, the workers') with DELETE, not
+    TRUNCATE. TRUNCATE gives each of a hundred tables and their indexes new files: 0.8 s a test here, against
+    4 ms for deleting the few rows a test wrote. Neither resets the sequences unless asked (then TRUNCATE is kept),
+    and Django's foreign keys are checked at commit, so the order of the tables does not matter."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):  # type: ignore[no-untyped-def]
+        if reset_sequences or not tables:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return [
+            "; ".join(
+                f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(t))}" for t in tables
+            )
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_delete_rows_instead_of_truncating()
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     """Tests create many accounts: a deliberately slow production hasher would dominate their run time."""
