@@ -539,6 +539,38 @@ def shared_database(tmp_path: Path, _migrated_template: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def unmigrated_database(transactional_db: None, tmp_path: Path) -> Iterator[None]:
+    """For a migration test: an empty database on the suite's backend stands in for the test database until the
+    test ends, to be migrated forward to the state the test starts from, then thrown away. Unapplying every later
+    migration of the test database and applying them all again afterwards cost 10–35 s a test; reaching an
+    early state from nothing costs a fraction of it."""
+    from django.db import connections
+    from django.db.utils import load_backend
+
+    test_database = connections["default"]
+    settings_dict = dict(test_database.settings_dict)
+    postgres = settings_dict["ENGINE"] == "django.db.backends.postgresql"
+    if postgres:
+        server = _server_of(settings_dict)
+        name = f"grappe_unmigrated_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        settings_dict["NAME"] = name
+    else:
+        settings_dict["NAME"] = str(tmp_path / "unmigrated.sqlite3")
+    empty = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+    connections["default"] = empty
+    try:
+        yield
+    finally:
+        empty.close()
+        connections["default"] = test_database
+        if postgres:
+            with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def database_queue(settings) -> Callable[[], None]:
     """The queue as production runs it: django-tasks' database backend instead of the suite's immediate one.
     Returns ``work_off``, a worker loop (``grappe worker --batch``) run here until no task is ready."""

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.usefixtures("unmigrated_database")
 
 BEFORE = [("mergers", "0006_mergerjob_language_alter_mergerjob_action")]
 AFTER = [("mergers", "0007_abandoned_plans")]
@@ -57,5 +57,3 @@ def test_older_pending_deduplications_of_a_registry_are_abandoned_the_latest_kep
         "other registry": "planned",
         "absorption": "planned",
     }
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())

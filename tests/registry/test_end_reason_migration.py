@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.usefixtures("unmigrated_database")
 
 BEFORE = [("registry", "0012_folded_sort_keys"), ("core", "0001_initial")]
 AFTER = [("registry", "0013_membership_end_reason")]
@@ -73,5 +73,3 @@ def test_the_last_recorded_reason_of_each_membership_is_carried_over_with_its_ki
         "Autre": ("other", "Déménagement à l'étranger"),
         "Sans motif": ("", ""),
     }
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.usefixtures("unmigrated_database")
 
 BEFORE = [("registry", "0005_country")]
 AFTER = [("registry", "0008_remove_membership_text")]
@@ -34,16 +34,9 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-def _latest():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
-
-
 @pytest.fixture
 def old_registry():
-    apps = _migrate(BEFORE)
-    yield apps
-    _migrate(_latest())
+    return _migrate(BEFORE)
 
 
 def _seed(apps):
