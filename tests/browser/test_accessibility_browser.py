@@ -8,7 +8,7 @@ take minutes on the shared machine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,6 +216,13 @@ def transactional_db(world: World, django_db_blocker) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def requests_finish_before_the_database_is_emptied() -> Iterator[None]:
+    """The module's world is not emptied between its tests (see ``transactional_db``), and a visitor's page keeps
+    its connection to the live server open from one test to the next: nothing to wait for after each test."""
+    yield
+
+
 def _context(browser, live_server, world: World, form: dict, session: str | None) -> object:
     context = browser.new_context(**form)
     if session:
@@ -244,28 +251,29 @@ def _report(url: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _check(
-    browser,
-    live_server,
-    world: World,
-    axe_source: str,
-    url: str,
-    form: dict,
-    session: str | None,
-    status: int = 200,
-) -> None:
-    context = _context(browser, live_server, world, form, session)
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+@pytest.fixture(scope="module")
+def check(browser, live_server, world: World, axe_source: str) -> Iterator[Callable[..., None]]:
+    """``check(url, form, session, status=200)``: the page at ``url`` answers ``status`` and axe finds nothing.
+    One page a visitor (form factor and session), kept for the module and sent from URL to URL: staying in one
+    renderer, axe's 500 KB are compiled once instead of once a page, and no context is opened a page."""
+    visitors: dict = {}
+
+    def check_page(url: str, form: dict, session: str | None, status: int = 200) -> None:
+        key = (form["viewport"]["width"], session)
+        if key not in visitors:
+            visitors[key] = _context(browser, live_server, world, form, session).new_page()
+            visitors[key].set_default_timeout(15_000)
+        page = visitors[key]
         response = page.goto(f"{live_server.url}{url}")
         assert response is not None and response.status == status, (url, response and response.status)
         page.wait_for_load_state("load")
         violations = _violations(page, axe_source)
         if violations:
             pytest.fail(_report(url, violations), pytrace=False)
-    finally:
-        context.close()
+
+    yield check_page
+    for page in visitors.values():
+        page.context.close()
 
 
 PAGES = [
@@ -355,26 +363,17 @@ def _startup_pipeline(association, director):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_a_directors_page_has_no_violation(name, live_server, world, browser, axe_source):
-    _check(
-        browser,
-        live_server,
-        world,
-        axe_source,
-        world.urls[name],
-        DESKTOP,
-        world.director_session,
-        404 if name == "not-found" else 200,
-    )
+def test_a_directors_page_has_no_violation(name, world, check):
+    check(world.urls[name], DESKTOP, world.director_session, 404 if name == "not-found" else 200)
 
 
 @pytest.mark.parametrize("name", PHONE_PAGES)
-def test_a_page_on_a_phone_has_no_violation(name, live_server, world, browser, axe_source):
-    _check(browser, live_server, world, axe_source, world.urls[name], PHONE, world.director_session)
+def test_a_page_on_a_phone_has_no_violation(name, world, check):
+    check(world.urls[name], PHONE, world.director_session)
 
 
-def test_the_login_page_has_no_violation(live_server, world, browser, axe_source):
-    _check(browser, live_server, world, axe_source, "/connexion/", DESKTOP, None)
+def test_the_login_page_has_no_violation(check):
+    check("/connexion/", DESKTOP, None)
 
 
 def test_the_login_page_with_an_error_has_no_violation(live_server, world, browser, axe_source):
@@ -410,8 +409,8 @@ def test_a_refused_edit_has_no_violation(live_server, world, browser, axe_source
         context.close()
 
 
-def test_the_forbidden_page_has_no_violation(live_server, world, browser, axe_source):
-    _check(browser, live_server, world, axe_source, "/organisations/", DESKTOP, world.member_session, 403)
+def test_the_forbidden_page_has_no_violation(world, check):
+    check("/organisations/", DESKTOP, world.member_session, 403)
 
 
 # -- the pages that refuse rather than fail (issue 13), in both languages --------------------------------------
