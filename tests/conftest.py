@@ -12,6 +12,7 @@ The registry follows the real story at small scale: Numélink (Saint-Étienne, L
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -483,6 +484,21 @@ def _postgres_url(server: dict, name: str) -> str:
     return f"postgres://{quote(server['user'])}{password}@{server['host']}:{server['port']}/{name}"
 
 
+@contextlib.contextmanager
+def _postgres_database(server: dict, prefix: str, template: str | None = None) -> Iterator[str]:
+    """A database of its own on the test server (a copy of ``template`` if given), dropped afterwards even while
+    a connection is still open on it."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _migrate(database_url: str, data_dir: Path) -> None:
     # The test process's own settings (its settings module, its database) must not reach the migration.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPPE_", "DJANGO_", "DATABASE_"))}
@@ -505,15 +521,9 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         yield str(template)
         return
     server = _server_of(default)
-    name = f"grappe_template_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with _postgres_database(server, "grappe_template") as name:
         _migrate(_postgres_url(server, name), folder)
         yield name
-    finally:
-        with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -528,14 +538,8 @@ def shared_database(tmp_path: Path, _migrated_template: str) -> Iterator[str]:
         yield f"sqlite:///{database}"
         return
     server = _server_of(default)
-    name = f"grappe_killed_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_migrated_template}"')
-    try:
+    with _postgres_database(server, "grappe_killed", template=_migrated_template) as name:
         yield _postgres_url(server, name)
-    finally:
-        with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -549,25 +553,20 @@ def unmigrated_database(transactional_db: None, tmp_path: Path) -> Iterator[None
 
     test_database = connections["default"]
     settings_dict = dict(test_database.settings_dict)
-    postgres = settings_dict["ENGINE"] == "django.db.backends.postgresql"
-    if postgres:
-        server = _server_of(settings_dict)
-        name = f"grappe_unmigrated_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        settings_dict["NAME"] = name
-    else:
-        settings_dict["NAME"] = str(tmp_path / "unmigrated.sqlite3")
-    empty = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
-    connections["default"] = empty
-    try:
-        yield
-    finally:
-        empty.close()
-        connections["default"] = test_database
-        if postgres:
-            with psycopg.connect(**server, dbname="postgres", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with contextlib.ExitStack() as cleanup:
+        if settings_dict["ENGINE"] == "django.db.backends.postgresql":
+            settings_dict["NAME"] = cleanup.enter_context(
+                _postgres_database(_server_of(settings_dict), "grappe_unmigrated")
+            )
+        else:
+            settings_dict["NAME"] = str(tmp_path / "unmigrated.sqlite3")
+        empty = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+        connections["default"] = empty
+        try:
+            yield
+        finally:
+            empty.close()
+            connections["default"] = test_database
 
 
 @pytest.fixture

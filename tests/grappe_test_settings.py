@@ -20,8 +20,8 @@ from pathlib import Path  # noqa: E402
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="grappe-test-media-"))
 
 # PostgreSQL: a test's commits need not wait for the disk. Every test that commits (the live server's, the
-# workers', the imports') and every flush after one (TRUNCATE of a hundred tables) waited for a WAL flush;
-# what a transaction sees and keeps is unchanged, only a crash of the server could lose the last commits.
+# workers', the imports') waited for a WAL flush at each commit; what a transaction sees and keeps is unchanged,
+# only a crash of the server could lose the last commits.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
     _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()

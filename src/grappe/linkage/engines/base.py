@@ -160,7 +160,7 @@ def _keep_threshold(settings: LinkageSettings) -> float | None:
 def linker_for(frame: Any, model: SettingsCreator | dict[str, Any], *, validate: bool = False) -> Linker:
     """A Splink linker over ``frame``. Splink's settings validation parses every SQL fragment of the model to
     log the columns it cannot find: half a second a linker, a quarter of a small merger's plan, spent checking
-    a model this package builds itself. ``tests/linkage/test_scoring.py`` runs it on every model we build."""
+    a model this package builds itself. ``tests/linkage/test_splink_validation.py`` runs it on every model we build."""
     return Linker(frame, model, log_level=logging.WARNING, validate_settings=validate)
 
 
