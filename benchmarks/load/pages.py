@@ -21,6 +21,7 @@ import json
 import os
 import pstats
 import random
+import re
 import secrets
 import statistics
 import sys
@@ -108,6 +109,26 @@ def _get(client: object, path: str, query: dict[str, str], headers: dict[str, st
     return response.content
 
 
+# What differs between two answers of the same page: the CSRF token (masked anew each time) and the CSP nonce.
+_PER_ANSWER = re.compile(
+    rb'((?:csrfmiddlewaretoken" value|nonce|csrf-token" content|X-CSRFToken": )="?)[^"]+"'
+)
+
+
+def save_pages(directory: Path, seed: int) -> int:
+    """Write every page and export the clients ask for (the per-answer tokens masked), so that two versions'
+    answers can be compared byte for byte (``diff -r``)."""
+    client = _client()
+    directory.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for name, urls in pages(random.Random(seed)).items():
+        for index, url in enumerate(urls):
+            body = _PER_ANSWER.sub(rb'\1(masked)"', _get(client, *url))
+            (directory / f"{name}-{index:02d}.txt").write_bytes(body)
+            written += 1
+    return written
+
+
 def measure(repeat: int, seed: int) -> dict[str, dict[str, float]]:
     """Median, lower and upper quartile of the CPU ms per request, per page; pages interleaved, so that a burst
     of other work on the machine falls on every page alike."""
@@ -149,8 +170,12 @@ def main() -> None:
     parser.add_argument("--profile", help="cProfile this page instead (list, search-live, organisation, …)")
     parser.add_argument("--sort", default="cumulative", help="the profile's order (cumulative, tottime)")
     parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument("--save-pages", type=Path, help="write every page asked for here, then stop")
     args = parser.parse_args()
     _setup()
+    if args.save_pages:
+        print(f"{save_pages(args.save_pages, args.seed)} pages written to {args.save_pages}")
+        return
     if args.profile:
         profile(args.profile, args.repeat, args.seed, args.sort, args.limit)
         return

@@ -201,6 +201,51 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int, *, with_reaped_children: bool = False) -> float:
+    """User + system CPU time of a live process (``/proc/PID/stat``), and of its ended and reaped children's
+    when asked: a PostgreSQL backend that ended during the run is counted in the postmaster's."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    if with_reaped_children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / _TICKS
+
+
+def _commands() -> dict[int, str]:
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                found[int(entry.name)] = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+    return found
+
+
+def server_cpu(pid: int) -> float:
+    """The server's CPU seconds: the master and its workers (those restarted included)."""
+    return _cpu_seconds(pid, with_reaped_children=True) + sum(_cpu_seconds(child) for child in _children(pid))
+
+
+def postgresql_cpu() -> float:
+    """PostgreSQL's CPU seconds: every server process (the postmaster counting its ended backends)."""
+    processes = {pid: name for pid, name in _commands().items() if name.startswith("postgres")}
+    total = 0.0
+    for pid in processes:
+        try:
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        total += _cpu_seconds(pid, with_reaped_children=parent not in processes)
+    return total
+
+
 def _threads(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
@@ -312,6 +357,8 @@ def run_scenario(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
             background = _background(_production(database_url), run_out, args.background_nice)
             time.sleep(args.head_start)  # past their start-up: reading the file, planning the apply
         row["load_before"] = [round(value, 2) for value in os.getloadavg()]
+        cpu_before = {"server": server_cpu(server.pid), "postgresql": postgresql_cpu()}
+        clients_before = os.times()
         prefix = run_out / "locust"
         locust = [
             str(BIN / "locust"), "-f", str(HERE / "locustfile.py"), "--headless", "--only-summary",
@@ -325,8 +372,21 @@ def run_scenario(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
         }
         with (run_out / "locust.log").open("w", encoding="utf-8") as out:
             subprocess.run(locust, env=client_env, stdout=out, stderr=subprocess.STDOUT, check=False)
+        clients_after = os.times()
         row["load_after"] = [round(value, 2) for value in os.getloadavg()]
         row["total"], row["requests"] = locust_stats(prefix)
+        # Where the two cores went, in ms of CPU per answered request: the server (gunicorn's master and
+        # workers), PostgreSQL (every server process) and the clients (locust, a child of this runner).
+        used = {
+            "server": server_cpu(server.pid) - cpu_before["server"],
+            "postgresql": postgresql_cpu() - cpu_before["postgresql"],
+            "clients": (clients_after.children_user + clients_after.children_system)
+            - (clients_before.children_user + clients_before.children_system),
+        }
+        answered = max(1, row["total"]["requests"])
+        row["cpu_ms_per_request"] = {
+            name: round(1000 * seconds / answered, 1) for name, seconds in used.items()
+        }
         row["background"] = {
             name: (
                 "still running" if process.poll() is None else f"ended ({process.returncode}) during the run"
@@ -342,10 +402,18 @@ def run_scenario(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
     total = row["total"]
     print(
         f"   {total['rps']} req/s, p50 {total['p50_ms']:.0f} ms, p95 {total['p95_ms']:.0f} ms, "
-        f"p99 {total['p99_ms']:.0f} ms, {total['failures']} errors / {total['requests']}",
+        f"p99 {total['p99_ms']:.0f} ms, {total['failures']} errors / {total['requests']}; "
+        f"CPU ms per request: {_cpu_cell(row)}",
         file=sys.stderr,
     )
     return row
+
+
+def _cpu_cell(row: dict[str, Any]) -> str:
+    cpu = row.get("cpu_ms_per_request")
+    if not cpu:
+        return "–"  # runs recorded before the runner measured it
+    return f"{cpu['server']:g} / {cpu['postgresql']:g} / {cpu['clients']:g}"
 
 
 def measure_commit() -> str:
@@ -382,8 +450,9 @@ def _met(row: dict[str, Any]) -> str:
 def main_table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| run | scenario | started (UTC) | workers × threads | clients, pace | req/s | p50 ms | p95 ms | p99 ms "
-        "| errors / requests | load avg before → after (1, 5, 15 min) | beside the server | target met | code |",
-        "|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---|---|---|",
+        "| errors / requests | CPU ms a request: server / PostgreSQL / clients "
+        "| load avg before → after (1, 5, 15 min) | beside the server | target met | code |",
+        "|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---|---|---|---|",
     ]
     for row in rows:
         total = row["total"]
@@ -392,7 +461,7 @@ def main_table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {row['label']} | {row['scenario']} | {row['started']} | {row['workers']} × {row['threads']} "
             f"| {row['clients']}, {pace} | {total['rps']:.1f} | {total['p50_ms']:.0f} | {total['p95_ms']:.0f} "
-            f"| {total['p99_ms']:.0f} | {total['failures']} / {total['requests']} "
+            f"| {total['p99_ms']:.0f} | {total['failures']} / {total['requests']} | {_cpu_cell(row)} "
             f"| {', '.join(map(str, row['load_before']))} → {', '.join(map(str, row['load_after']))} "
             f"| {beside} | {_met(row)} | {row['commit']} |"
         )
