@@ -34,8 +34,8 @@ ORGANISATION_LOOP = """{% load i18n humanize registry_tags %}\
           {% if organisation.is_startup %}<span class="badge badge--startup">{% translate "start-up" %}</span>{% endif %}
           {% if organisation.naf_code %}<br><span class="muted small">{{ organisation.naf_code }} {{ organisation.naf_code|naf_label }}</span>{% endif %}</td>
         <td class="mono nowrap">{{ organisation.siren|siren_display|default:"—" }}</td>
-        <td>{% with e=organisation.main_establishment %}{% if e %}{{ e.city|default:"—" }}{% if e.departement_code %} <span class="muted">({{ e.departement_code }})</span>{% endif %}{% if organisation.list_establishments|length > 1 %}<br><span class="muted small">{% blocktranslate count n=organisation.list_establishments|length %}{{ n }} établissement{% plural %}{{ n }} établissements{% endblocktranslate %}</span>{% endif %}{% else %}—{% endif %}{% endwith %}</td>
-        <td><div class="tags">{% for m in organisation.list_memberships %}<span class="badge badge--{{ m.status }}" title="{{ m.get_status_display }}">{{ m.association.short_name|default:m.association.name }}</span>{% empty %}<span class="muted">{% translate "non adhérente" %}</span>{% endfor %}</div></td>
+        <td>{% with e=organisation.main_establishment %}{% if e %}{{ e.city|default:"—" }}{% if e.departement_code %} <span class="muted">({{ e.departement_code }})</span>{% endif %}{% if organisation.site_count > 1 %}<br><span class="muted small">{% blocktranslate count n=organisation.site_count %}{{ n }} établissement{% plural %}{{ n }} établissements{% endblocktranslate %}</span>{% endif %}{% else %}—{% endif %}{% endwith %}</td>
+        <td><div class="tags">{% for m in organisation.list_memberships %}<span class="badge badge--{{ m.status }}" title="{{ m.status_label }}">{{ m.association_label }}</span>{% empty %}<span class="muted">{% translate "non adhérente" %}</span>{% endfor %}</div></td>
         <td class="nowrap">{{ organisation.member_since|date:"F Y"|default:"—" }}</td>
       </tr>
     {% endfor %}"""

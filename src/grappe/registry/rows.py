@@ -97,7 +97,7 @@ def _organisation_row(organisation: Organisation, shared: _OrganisationPage) -> 
         place = _or_dash(site.city)
         if site.departement_code:
             place += f' <span class="muted">({text(site.departement_code)})</span>'
-        sites = len(organisation.list_establishments)
+        sites = organisation.site_count
         if sites > 1:
             count = ngettext("%(n)s établissement", "%(n)s établissements", sites) % {"n": text(sites)}
             place += f'<br><span class="muted small">{count}</span>'
@@ -106,7 +106,7 @@ def _organisation_row(organisation: Organisation, shared: _OrganisationPage) -> 
     badges = (
         "".join(
             f'<span class="badge badge--{text(m.status)}" title="{text(statuses.get(m.status, m.status))}">'
-            f"{text(m.association.short_name or m.association.name)}</span>"
+            f"{text(m.association_label)}</span>"
             for m in organisation.list_memberships
         )
         or shared.no_membership
