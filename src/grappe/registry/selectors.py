@@ -322,8 +322,10 @@ def search_organisations(user: User, filters: OrganisationFilters) -> QuerySet[O
     if filters.tag:
         queryset = queryset.filter(tags=filters.tag)
     queryset = queryset.only("pk", "name", "siren", "naf_code", "is_startup", "headcount_bracket")
+    # ``alias``, not ``annotate``: the sort subqueries are built and run only when the page is sorted by them,
+    # never selected (the rows read the city and « adhérent depuis » from ``with_list_relations``).
     return sorting.order(
-        queryset.annotate(**ORGANISATION_SORT_ANNOTATIONS),
+        queryset.alias(**ORGANISATION_SORT_ANNOTATIONS),
         sorting.read_sort(filters.sort, ORGANISATION_COLUMNS, ORGANISATION_DEFAULT_SORT),
         ORGANISATION_COLUMNS,
     )
