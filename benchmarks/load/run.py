@@ -32,7 +32,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -189,61 +189,61 @@ def _wait_for(base: str, process: subprocess.Popen, timeout: float = 90) -> None
     raise RuntimeError("grappe serve did not answer in time")
 
 
-def _children(pid: int) -> list[int]:
-    found = []
+class _Process(NamedTuple):
+    """What ``/proc/PID/stat`` says of a process (proc(5)): its command, parent and CPU clock ticks."""
+
+    command: str
+    parent: int
+    own_ticks: int  # utime + stime
+    reaped_children_ticks: int  # cutime + cstime: children that ended and were waited for
+
+
+def _processes() -> dict[int, _Process]:
+    """Every process of the machine, one read of its ``stat`` each."""
+    found = {}
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+            fields = text.rsplit(")", 1)[1].split()  # after the command, which may hold spaces and ")"
+            found[int(entry.name)] = _Process(
+                command=text[text.index("(") + 1 : text.rindex(")")],
+                parent=int(fields[1]),
+                own_ticks=int(fields[11]) + int(fields[12]),
+                reaped_children_ticks=int(fields[13]) + int(fields[14]),
+            )
+        except (OSError, IndexError, ValueError):
+            continue  # ended while the directory was read
     return found
+
+
+def _children(pid: int) -> list[int]:
+    return [child for child, process in _processes().items() if process.parent == pid]
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pid: int, *, with_reaped_children: bool = False) -> float:
-    """User + system CPU time of a live process (``/proc/PID/stat``), and of its ended and reaped children's
-    when asked: a PostgreSQL backend that ended during the run is counted in the postmaster's."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-    if with_reaped_children:
-        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+def server_cpu(pid: int) -> float:
+    """The server's CPU seconds: the master (with the workers that ended) and its live workers."""
+    processes = _processes()
+    ticks = sum(
+        process.own_ticks + (process.reaped_children_ticks if child == pid else 0)
+        for child, process in processes.items()
+        if child == pid or process.parent == pid
+    )
     return ticks / _TICKS
 
 
-def _commands() -> dict[int, str]:
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                found[int(entry.name)] = (entry / "comm").read_text().strip()
-            except OSError:
-                continue
-    return found
-
-
-def server_cpu(pid: int) -> float:
-    """The server's CPU seconds: the master and its workers (those restarted included)."""
-    return _cpu_seconds(pid, with_reaped_children=True) + sum(_cpu_seconds(child) for child in _children(pid))
-
-
 def postgresql_cpu() -> float:
-    """PostgreSQL's CPU seconds: every server process (the postmaster counting its ended backends)."""
-    processes = {pid: name for pid, name in _commands().items() if name.startswith("postgres")}
-    total = 0.0
-    for pid in processes:
-        try:
-            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        total += _cpu_seconds(pid, with_reaped_children=parent not in processes)
-    return total
+    """PostgreSQL's CPU seconds: every server process, the postmaster counting the backends that ended."""
+    processes = {pid: p for pid, p in _processes().items() if p.command.startswith("postgres")}
+    ticks = sum(
+        process.own_ticks + (process.reaped_children_ticks if process.parent not in processes else 0)
+        for process in processes.values()
+    )
+    return ticks / _TICKS
 
 
 def _threads(pid: int) -> int:
