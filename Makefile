@@ -34,10 +34,10 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 # `grappe demo` serves the web pages and runs `grappe worker` (the background tasks) beside them; Ctrl+C stops both.
-demo: install bytecode
+demo: bytecode
 	$(BIN)/grappe demo --host $(HOST) --port $(PORT)
 
-test: install bytecode browser
+test: bytecode browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # Types: the pure cores and the services (where the rules live) are checked in CI.

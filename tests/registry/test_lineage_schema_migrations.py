@@ -1,6 +1,6 @@
-"""Migrations 0018 and 0019 lighten the lineage table's writes (benchmarks/intake): the content type's own index
-goes, and on PostgreSQL its foreign-key check. Lineage already recorded stays as it was, reads by type still
-find it, and both migrations can be unapplied."""
+"""Migration 0018 lightens the lineage table's writes (benchmarks/intake): the content type's own index goes,
+and on PostgreSQL its foreign-key check. Lineage already recorded stays as it was, reads by type still find it,
+and the migration can be unapplied."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 pytestmark = pytest.mark.usefixtures("unmigrated_database")
 
 BEFORE = [("registry", "0017_staff_assignments")]
-AFTER = [("registry", "0019_lineage_content_type_constraint")]
+AFTER = [("registry", "0018_lineage_content_type_key")]
 
 
 def _migrate(target: list[tuple[str, str]]) -> object:

@@ -756,7 +756,7 @@ class Lineage(models.Model):
     author_label = models.CharField(_("auteur"), max_length=150, blank=True, db_default="")
     # No index of its own: the (content_type, object_id, field) index below starts with it, so it serves every
     # read by type too, and a second index cost each of an import's millions of lineage rows a write.
-    # No foreign-key constraint on PostgreSQL either (migration 0019): it checks each new row against Django's
+    # No foreign-key constraint on PostgreSQL either (migration 0018): it checks each new row against Django's
     # table of models at commit, 5 s for the 1.3 million lineage rows of a 50 000-row import, to confirm one of
     # the five ids the import read from that table. Django still cascades a deleted content type to its lineage.
     content_type = models.ForeignKey(

@@ -3,8 +3,12 @@ from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
-# Django's name for the constraint (0001); PostgreSQL only: SQLite keeps its REFERENCES clause, which costs it
-# nothing measurable, rather than copying a table of millions of rows to drop it (SQLite cannot drop a constraint).
+# Django's names (0001) for the content type's own index, which the (content_type, object_id, field) index makes
+# redundant, and for its foreign-key constraint, which PostgreSQL checked for every lineage row at commit.
+# Both dropped as SQL: Django's AlterField would copy the whole table on SQLite, which holds millions of rows.
+# SQLite keeps its REFERENCES clause (it cannot drop a constraint without that copy, and the check costs it
+# nothing measurable: benchmarks/intake).
+INDEX = "registry_lineage_content_type_id_89364a54"
 CONSTRAINT = "registry_lineage_content_type_id_89364a54_fk_django_co"
 
 
@@ -24,7 +28,7 @@ def add_constraint(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> 
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("registry", "0018_lineage_content_type_index"),
+        ("registry", "0017_staff_assignments"),
     ]
 
     operations = [
@@ -41,6 +45,12 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[migrations.RunPython(drop_constraint, add_constraint)],
+            database_operations=[
+                migrations.RunSQL(
+                    f'DROP INDEX IF EXISTS "{INDEX}"',
+                    reverse_sql=f'CREATE INDEX "{INDEX}" ON "registry_lineage" ("content_type_id")',
+                ),
+                migrations.RunPython(drop_constraint, add_constraint),
+            ],
         ),
     ]
