@@ -375,7 +375,7 @@ def run_scenario(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
         clients_after = os.times()
         row["load_after"] = [round(value, 2) for value in os.getloadavg()]
         row["total"], row["requests"] = locust_stats(prefix)
-        # Where the two cores went, in ms of CPU per answered request: the server (gunicorn's master and
+        # Where the two cores went, in ms of CPU per answered request: the server (granian's master and
         # workers), PostgreSQL (every server process) and the clients (locust, a child of this runner).
         used = {
             "server": server_cpu(server.pid) - cpu_before["server"],

@@ -116,17 +116,16 @@ def worker(
 def serve(
     host: str = typer.Option("127.0.0.1", help="Adresse d'écoute (0.0.0.0 dans un conteneur)."),
     port: int = typer.Option(8000, help="Port d'écoute."),
-    workers: int = typer.Option(2, help="Processus web (gunicorn) ; environ un par cœur."),
+    workers: int = typer.Option(2, help="Processus web (granian) ; environ un par cœur."),
     threads: int = typer.Option(
         4,
-        help="Fils par processus (gunicorn gthread) : pendant qu'un fil attend la base, un autre répond.",
+        help="Fils par processus : pendant qu'un fil attend la base, un autre répond.",
         min=1,
     ),
-    timeout: int = typer.Option(120, help="Secondes avant qu'une requête bloquée soit interrompue."),
 ) -> None:
-    """Serveur web de production (gunicorn). Vérifie d'abord la configuration et refuse de démarrer sur une
+    """Serveur web de production (granian). Vérifie d'abord la configuration et refuse de démarrer sur une
     erreur (en production : clé secrète, DEBUG, comptes de démonstration), puis rassemble les fichiers statiques.
-    D'autres options de gunicorn passent par la variable GUNICORN_CMD_ARGS."""
+    Les autres options de granian passent par ses variables d'environnement GRANIAN_*."""
     from django.conf import settings
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
@@ -140,13 +139,16 @@ def serve(
     if settings.GRAPPE_ENV == PRODUCTION:
         # WhiteNoise serves the collected, compressed files; collecting again is quick and keeps them current.
         call_command("collectstatic", interactive=False, verbosity=0)
+    # granian rather than gunicorn: its connections are handled by Rust threads outside the interpreter lock, so
+    # the two cores go to Django; under 50 clients gunicorn's gthread workers left 15 % of them idle
+    # (benchmarks/load/). A worker that dies is started again, as gunicorn's arbiter did.
+    command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port)]
+    command += ["--workers", str(workers), "--blocking-threads", str(threads)]
+    command += ["--respawn-failed-workers", "--access-log", "--no-ws", "grappe.wsgi:application"]
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    command = [sys.executable, "-m", "gunicorn", "grappe.wsgi:application", "--bind", bind]
-    command += ["--workers", str(workers), "--threads", str(threads), "--timeout", str(timeout)]
-    command += ["--access-logfile", "-"]
-    out_console.print(f"Grappe sur http://{bind}/ (gunicorn, {workers} processus × {threads} fils).")
+    out_console.print(f"Grappe sur http://{bind}/ (granian, {workers} processus × {threads} fils).")
     sys.stdout.flush()
-    # exec, not a child: a process manager (systemd, compose) signals gunicorn itself.
+    # exec, not a child: a process manager (systemd, compose) signals granian itself.
     os.execv(sys.executable, command)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -125,17 +127,43 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _refused_before_the_body(port: int) -> tuple[bytes, int]:
+    """Declare a 1 GB upload, then send it 64 KiB at a time until the server answers: (its answer, bytes sent)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(
+            b"POST /imports/ HTTP/1.1\r\nHost: grappe.example.org\r\nX-Forwarded-Proto: https\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 1000000000\r\n\r\n"
+        )
+        connection.settimeout(0.2)
+        sent = 0
+        while sent < 50_000_000:
+            connection.sendall(b"a" * 65536)
+            sent += 65536
+            try:
+                answer = connection.recv(65536)
+            except TimeoutError:
+                continue
+            return answer, sent
+    return b"", sent
+
+
+def _worker_pids(log: Path) -> list[str]:
+    return re.findall(r"Spawning worker-\d+ with PID: (\d+)", log.read_text(encoding="utf-8"))
+
+
 @pytest.mark.django_db(transaction=True)
-def test_grappe_serve_runs_gunicorn_behind_an_https_proxy(tmp_path: Path, shared_database: str) -> None:
+def test_grappe_serve_runs_granian_behind_an_https_proxy(tmp_path: Path, shared_database: str) -> None:
     env = {**PRODUCTION, "DATABASE_URL": shared_database, "GRAPPE_PROXY_SSL_HEADER": "X-Forwarded-Proto"}
     port = _free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPPE_", "DJANGO_", "DATABASE_"))}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "grappe.cli", "serve", "--port", str(port), "--workers", "1"],
-        env={**base, "PYTHONPATH": str(SRC), "GRAPPE_DATA_DIR": str(tmp_path), **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("w", encoding="utf-8") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "grappe.cli", "serve", "--port", str(port), "--workers", "1"],
+            env={**base, "PYTHONPATH": str(SRC), "GRAPPE_DATA_DIR": str(tmp_path), **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
 
         def get(headers: dict[str, str]) -> http.client.HTTPResponse:
@@ -149,7 +177,7 @@ def test_grappe_serve_runs_gunicorn_behind_an_https_proxy(tmp_path: Path, shared
                     response = connection.getresponse()
                     response.read()
                     return response
-                except ConnectionRefusedError:
+                except (ConnectionRefusedError, ConnectionResetError):
                     if time.monotonic() > deadline or server.poll() is not None:
                         raise
                     time.sleep(0.3)
@@ -160,6 +188,22 @@ def test_grappe_serve_runs_gunicorn_behind_an_https_proxy(tmp_path: Path, shared
         assert secure.status == 200
         assert "max-age=31536000" in secure.getheader("Strict-Transport-Security", "")
         assert "script-src 'self'" in secure.getheader("Content-Security-Policy", "")
+        assert "GET /connexion/" in log.read_text(encoding="utf-8")  # the access log is on
+
+        # The server hands the body over as it arrives: the refusal comes after a few kilobytes of a declared
+        # gigabyte, not once the whole of it is held in memory or on disk.
+        answer, sent = _refused_before_the_body(port)
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:80]
+        assert sent <= 4 * 1024 * 1024
+
+        # A worker that dies (killed, or aborted by a library) is started again.
+        (first,) = _worker_pids(log)
+        os.kill(int(first), signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while len(_worker_pids(log)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert get({"X-Forwarded-Proto": "https"}).status == 200
+        assert len(_worker_pids(log)) == 2
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -60,7 +60,7 @@ class RequestSizeLimitMiddleware:
             )
             # No "Connection: close" here: WSGI forbids an application's hop-by-hop headers (wsgiref, so
             # runserver, refused the whole response and the browser never saw this page). Connections are the
-            # server's business: runserver closes after a response without a length, gunicorn drops the header.
+            # server's business: runserver closes after a response without a length, granian drops the header.
             return response
         return self.get_response(request)
 
