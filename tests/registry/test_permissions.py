@@ -66,6 +66,17 @@ def test_superuser_without_staff_record_sees_everything(registry, admin_user):
     assert selectors.visible_organisations(admin_user).count() == Organisation.objects.count()
 
 
+def test_a_superusers_scope_costs_no_query_a_territorial_one_reads_the_staff_record(
+    registry, admin_user, territorial_user, django_assert_num_queries
+):
+    """The scope is computed on every page: a superuser sees everything whatever their staff record says."""
+    with django_assert_num_queries(0):
+        assert selectors.scope_for(admin_user).everything
+    with django_assert_num_queries(1):
+        scope = selectors.scope_for(territorial_user)
+    assert not scope.everything and scope.territory is not None
+
+
 def test_plain_account_sees_nothing(registry, nonstaff_user):
     assert selectors.scope_for(nonstaff_user) is None
     assert not selectors.visible_organisations(nonstaff_user).exists()

@@ -55,6 +55,14 @@ def test_the_list_shows_each_tag_with_its_count_and_the_actions_to_head_office(
     assert reverse("registry:tag_create") + f"?association={registry.numelink.pk}" in page
 
 
+def test_the_list_opens_on_the_staff_members_own_association(registry, hq_user, salon, editor_client):
+    # Auvergne TIC comes first in the alphabet; the head office's staff belong to Numélink.
+    page = _page(editor_client(hq_user).get(reverse("registry:tag_list")))
+
+    assert "3 organisations étiquetées « Salon 2026 »" in page
+    assert reverse("registry:tag_create") + f"?association={registry.numelink.pk}" in page
+
+
 def test_territorial_staff_read_their_counts_without_the_actions(
     registry, territorial_user, salon, editor_client
 ):

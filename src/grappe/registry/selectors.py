@@ -84,7 +84,6 @@ class Scope:
     everything: bool
     departement_codes: frozenset[str] = frozenset()
     territory: Territory | None = None
-    staff_member: StaffMember | None = None
 
     @property
     def label(self) -> str:
@@ -93,7 +92,8 @@ class Scope:
         return self.territory.name
 
 
-def _current_staff_member(user: AbstractBaseUser) -> StaffMember | None:
+def current_staff_member(user: AbstractBaseUser) -> StaffMember | None:
+    """The user's staff record in post today, with its office, territory and association."""
     return (
         StaffMember.objects.current()
         .select_related("office__territory", "association")
@@ -105,20 +105,20 @@ def _current_staff_member(user: AbstractBaseUser) -> StaffMember | None:
 def _compute_scope(user: User) -> Scope | None:
     if not user.is_authenticated or not user.is_active:
         return None
-    staff_member = _current_staff_member(user)
     if user.is_superuser:
-        return Scope(everything=True, staff_member=staff_member)
+        # Sees everything whatever their staff record says: its query (on every page) is not needed.
+        return Scope(everything=True)
+    staff_member = current_staff_member(user)
     if staff_member is None:
         return None
     office = staff_member.office
     if office is None or office.kind == Office.Kind.HEAD_OFFICE or office.territory is None:
-        return Scope(everything=True, staff_member=staff_member)
+        return Scope(everything=True)
     territory = office.territory
     return Scope(
         everything=False,
         departement_codes=frozenset(territory.departement_codes or ()),
         territory=territory,
-        staff_member=staff_member,
     )
 
 

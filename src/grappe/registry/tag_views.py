@@ -58,8 +58,8 @@ def _association(user: Any, raw: str | None) -> Association | None:
         chosen = associations.filter(pk=raw).first()
         if chosen is not None:
             return chosen
-    scope = selectors.scope_for(user)
-    own = getattr(getattr(scope, "staff_member", None), "association_id", None)
+    staff_member = selectors.current_staff_member(user) if user.is_authenticated else None
+    own = staff_member.association_id if staff_member is not None else None
     mine = associations.filter(pk=own).first() if own is not None else None
     return mine or associations.first()
 
