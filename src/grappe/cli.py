@@ -9,6 +9,7 @@ with status 75 (EX_TEMPFAIL), so that a script can tell it apart.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -146,10 +147,26 @@ def serve(
     command += ["--workers", str(workers), "--blocking-threads", str(threads)]
     command += ["--respawn-failed-workers", "--access-log", "--no-ws", "grappe.wsgi:application"]
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    _check_address_free(host, port, bind)
     out_console.print(f"Grappe sur http://{bind}/ (granian, {workers} processus × {threads} fils).")
     sys.stdout.flush()
     # exec, not a child: a process manager (systemd, compose) signals granian itself.
     os.execv(sys.executable, command)
+
+
+def _check_address_free(host: str, port: int, bind: str) -> None:
+    """granian answers a taken port or an unknown address with a backtrace: say it in one sentence first."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As granian binds: a port left in TIME_WAIT by the previous server is no obstacle.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            fail(
+                f"impossible d'écouter sur {bind} : {error.strerror or error}. Un autre serveur utilise-t-il "
+                "ce port ? --port en choisit un autre, --host une autre adresse."
+            )
 
 
 @app.command(

@@ -127,6 +127,21 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_grappe_serve_on_a_taken_port_says_so_without_a_backtrace(
+    tmp_path: Path, shared_database: str
+) -> None:
+    env = {**PRODUCTION, "DATABASE_URL": shared_database}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        served = _grappe(["serve", "--port", str(port), "--workers", "1"], env, tmp_path)
+    assert served.returncode == 2
+    assert f"impossible d'écouter sur 127.0.0.1:{port}" in served.stderr
+    assert "Traceback" not in served.stdout + served.stderr
+
+
 def _refused_before_the_body(port: int) -> tuple[bytes, int]:
     """Declare a 1 GB upload, then send it 64 KiB at a time until the server answers: (its answer, bytes sent)."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
