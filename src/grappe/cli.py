@@ -116,8 +116,8 @@ def worker(
 @user_command
 def serve(
     host: str = typer.Option("127.0.0.1", help="Adresse d'écoute (0.0.0.0 dans un conteneur)."),
-    port: int = typer.Option(8000, help="Port d'écoute."),
-    workers: int = typer.Option(2, help="Processus web (granian) ; environ un par cœur."),
+    port: int = typer.Option(8000, help="Port d'écoute.", min=1, max=65535),
+    workers: int = typer.Option(2, help="Processus web (granian) ; environ un par cœur.", min=1),
     threads: int = typer.Option(
         4,
         help="Fils par processus : pendant qu'un fil attend la base, un autre répond.",

@@ -142,6 +142,19 @@ def test_grappe_serve_on_a_taken_port_says_so_without_a_backtrace(
     assert "Traceback" not in served.stdout + served.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [("--port", "70000", "--port"), ("--port", "0", "--port"), ("--workers", "0", "--workers")],
+)
+def test_grappe_serve_refuses_an_impossible_port_or_worker_count(
+    tmp_path: Path, option: str, value: str, said: str
+) -> None:
+    served = _grappe(["serve", option, value], PRODUCTION, tmp_path)
+    assert served.returncode == 2
+    assert said in served.stderr and "granian" not in served.stderr
+    assert "Traceback" not in served.stdout + served.stderr
+
+
 def _refused_before_the_body(port: int) -> tuple[bytes, int]:
     """Declare a 1 GB upload, then send it 64 KiB at a time until the server answers: (its answer, bytes sent)."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
