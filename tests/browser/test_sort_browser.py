@@ -45,3 +45,44 @@ def test_staff_sort_the_organisations_by_a_column_header(live_server, page, regi
     search.press_sequentially("logiciels", delay=20)
     page.get_by_role("button", name="Rechercher").click()
     expect(page).to_have_url(re.compile(r"tri=-nom"))
+
+
+def test_paging_and_sorting_swap_the_results_and_leave_the_search_panel_as_it_was(
+    live_server, page, registry, hq_user
+):
+    """« Suivante » and a column header replace the results only: the filters the reader opened stay open, the
+    address follows (so a reload or « Précédent » lands on the same results), and a filter chosen afterwards keeps
+    the sort."""
+    for n in range(60):
+        org = Organisation.objects.create(name=f"Zénith {n:02d}")
+        Establishment.objects.create(organisation=org, city="Valence", departement_code="26")
+    log_in(live_server, page, hq_user)
+    page.goto(f"{live_server.url}/organisations/")
+    page.get_by_text("Filtres", exact=True).click()  # the panel a full reload would close again
+    panel = page.locator("details.more-filters")
+    expect(panel).to_have_attribute("open", "")
+    page.evaluate("document.querySelector('form.search-panel').dataset.sameDocument = 'oui'")
+
+    page.get_by_role("link", name=re.compile("Suivante")).first.click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator("#results .pagination .current")).to_have_text("Page 2 / 2")
+    assert page.evaluate("document.querySelector('form.search-panel').dataset.sameDocument") == "oui"
+    expect(panel).to_have_attribute("open", "")
+
+    page.get_by_role("columnheader", name=re.compile("Raison sociale")).get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"tri=-nom"))
+    expect(page.get_by_role("columnheader", name=re.compile("Raison sociale"))).to_have_attribute(
+        "aria-sort", "descending"
+    )
+    assert _names(page)[0] == "Zénith 59"
+    assert page.evaluate("document.querySelector('form.search-panel').dataset.sameDocument") == "oui"
+
+    # A filter chosen now keeps the sort the reader sees (the form's hidden sort was brought up to date).
+    page.get_by_label("Département").select_option("26")
+    expect(page).to_have_url(re.compile(r"departement=26"))
+    expect(page).to_have_url(re.compile(r"tri=-nom"))
+    assert _names(page)[0] == "Zénith 59"
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"tri=-nom"))
+    expect(page).not_to_have_url(re.compile(r"departement=26"))

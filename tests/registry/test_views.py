@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 
 from grappe.france.identifiers import complete_siren
 from grappe.registry import selectors
-from grappe.registry.models import Establishment, Membership, Organisation, SourceRecord
+from grappe.registry.models import Establishment, Membership, Organisation, Person, Role, SourceRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +134,43 @@ def test_htmx_search_returns_only_the_results(registry, hq_client):
     assert "<html" not in content
     # Not the search form again (the block carries only its own forms: saved filters, bulk actions).
     assert 'role="search"' not in content and 'name="q"' not in content
+
+
+@pytest.mark.parametrize("name", ["organisation_list", "person_list", "membership_list"])
+def test_page_and_sort_links_swap_only_the_results_and_keep_the_sort_for_the_next_search(
+    registry, hq_client, name
+):
+    for n in range(60):  # more than a page (50) of each list
+        org = Organisation.objects.create(name=f"Société {n:02d}")
+        Membership.objects.create(organisation=org, association=registry.numelink)
+        Role.objects.create(organisation=org, person=Person.objects.create(last_name=f"Martin {n:02d}"))
+    url = reverse(f"registry:{name}")
+    page = hq_client.get(url).content.decode()
+    # The links still lead somewhere without JavaScript; with it, htmx asks for the results block only.
+    assert re.search(r'<nav class="pagination"[^>]* hx-boost="true" hx-target="#results"', page)
+    assert re.search(r'<thead hx-boost="true" hx-target="#results"', page)
+    assert 'href="?page=2"' in page
+    assert page.count('id="id_tri"') == 1 and "hx-swap-oob" not in page  # the form's own field
+
+    block = hq_client.get(
+        url, {"tri": "-nom", "page": "2"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    ).content.decode()
+    assert "<html" not in block and 'role="search"' not in block
+    # The search form's hidden sort is replaced out of band, so the next search keeps the sort shown.
+    assert '<input type="hidden" name="tri" value="-nom" id="id_tri" hx-swap-oob="true">' in block
+
+
+def test_other_lists_pagination_reloads_the_page(registry, hq_client):
+    """Only the registry's lists answer with their results block; a page elsewhere keeps plain links."""
+    from django.template.loader import render_to_string
+
+    from grappe.registry.views import _page
+
+    request = RequestFactory().get("/", {"page": "2"})
+    html = render_to_string(
+        "registry/_pagination.html", {"page": _page(request, list(range(120)))}, request=request
+    )
+    assert "Page 2 / 3" in html and "hx-boost" not in html
 
 
 def test_list_page_has_live_search_and_works_without_javascript(registry, hq_client):
