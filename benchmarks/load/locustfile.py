@@ -10,6 +10,12 @@ waits, which measures the most the server gives).
 What a client does, by weight: the organisation list (pages, sorts, filters) 8, an organisation's page 5, a
 folded search (``?q=``, as the live search asks for it or as a whole page) 5, the people and membership lists 2,
 an export (organisations, filtered or not; people; memberships) 1.
+
+``LOAD_MIX`` says how the organisation list is asked for. ``browser`` (the default): as the pages' own links
+and forms ask for it — one visit in four arrives on the list as a whole page (from the menu, a saved filter or a
+bookmark: half of them filtered), the three others page, sort or filter from the list itself, which htmx sends
+as a request for the results block alone (``HX-Target: results``; the filters since issue 10, the page and sort
+links since 2026-12-07). ``full-pages``: every list request a whole page, as the runs before 2026-12-07 asked.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from locust import FastHttpUser, constant, constant_throughput, task
 
 TARGETS = json.loads(open(os.environ["LOAD_TARGETS"], encoding="utf-8").read())  # noqa: SIM115
 PACE = float(os.environ.get("LOAD_PACE", "3"))
+MIX = os.environ.get("LOAD_MIX", "browser")
+if MIX not in ("browser", "full-pages"):
+    raise SystemExit(f"LOAD_MIX={MIX!r}: browser or full-pages")
 SORTS = ("", "nom", "-nom", "siren", "-siren", "ville", "-ville", "depuis", "-depuis")
 STATUSES = ("active", "pending", "lapsed", "ended")
 HEADCOUNTS = ("NN", "00", "01", "02", "03", "11", "12", "21")
@@ -62,13 +71,18 @@ class Director(FastHttpUser):
 
     @task(8)
     def organisation_list(self) -> None:
+        filtered = self.rng.random() < 0.5
+        if MIX == "browser" and self.rng.random() < 0.25:  # arriving on the list: a whole page
+            self._list(_filters(self.rng) if filtered else {}, "/organisations/ [arrival]")
+            return
         params = {"page": str(self.rng.randint(1, PAGES)), "tri": self.rng.choice(SORTS)}
-        if self.rng.random() < 0.5:
+        htmx = MIX == "browser"  # from the list itself: the results block
+        if filtered:
             params.update(_filters(self.rng))
             params["page"] = "1"
-            self._list(params, "/organisations/ [filters]")
+            self._list(params, "/organisations/ [filters]", htmx=htmx)
         else:
-            self._list(params, "/organisations/ [page, sort]")
+            self._list(params, "/organisations/ [page, sort]", htmx=htmx)
 
     @task(5)
     def organisation(self) -> None:

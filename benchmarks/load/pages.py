@@ -73,6 +73,12 @@ def pages(rng: random.Random) -> dict[str, list[tuple[str, dict[str, str], dict[
             for _ in range(n)
         ],
         "list-filters": [("/organisations/", filtered(), {}) for _ in range(n)],
+        # The same, as a page link, a column header or the filters ask for them from the list: the results block.
+        "list-block": [
+            ("/organisations/", {"page": str(rng.randint(1, count)), "tri": rng.choice(SORTS)}, LIVE)
+            for _ in range(n)
+        ],
+        "filters-block": [("/organisations/", filtered(), LIVE) for _ in range(n)],
         "search": [("/organisations/", {"q": rng.choice(found["queries"])}, {}) for _ in range(n)],
         "search-live": [("/organisations/", {"q": rng.choice(found["queries"])}, LIVE) for _ in range(n)],
         "organisation": [(f"/organisations/{rng.choice(orgs)}/", {}, {}) for _ in range(n)],

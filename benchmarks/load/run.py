@@ -55,6 +55,8 @@ IMPORT_ROWS, MERGER_ROWS = 100_000, 10_000
 ABSORBED = "Grappe absorbée (banc d'essai)"
 ABSORBING = "Numélink Clust'R"
 TARGET = {"rps": 150.0, "p95_ms": 150.0, "errors": 0}
+# How the clients ask for the organisation list (locustfile.py, LOAD_MIX), as the table shows it.
+MIXES = {"browser": "list as the pages ask", "full-pages": "list as whole pages"}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -342,6 +344,7 @@ def run_scenario(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
         "clients": args.clients,
         "seconds": args.seconds,
         "pace": args.pace,
+        "mix": args.mix,
         "organisations": registry["counts"]["Organisation"],
         "postgresql": registry["postgresql"],
         "commit": measure_commit(),
@@ -369,6 +372,7 @@ def run_scenario(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
             **os.environ,
             "LOAD_TARGETS": str(run_out / "targets.json"),
             "LOAD_PACE": str(args.pace),
+            "LOAD_MIX": args.mix,
         }
         with (run_out / "locust.log").open("w", encoding="utf-8") as out:
             subprocess.run(locust, env=client_env, stdout=out, stderr=subprocess.STDOUT, check=False)
@@ -457,6 +461,7 @@ def main_table(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         total = row["total"]
         pace = f"{row['pace']:g} req/s each" if row["pace"] else "no wait"
+        pace += ", " + MIXES[row.get("mix", "full-pages")]  # runs before 2026-12-07 asked for whole pages
         beside = ", ".join(f"{name} {state}" for name, state in row.get("background", {}).items()) or "–"
         lines.append(
             f"| {row['label']} | {row['scenario']} | {row['started']} | {row['workers']} × {row['threads']} "
@@ -504,6 +509,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--pace", type=float, default=3, help="requests/s each client asks for; 0: no wait")
+    parser.add_argument(
+        "--mix",
+        choices=sorted(MIXES),
+        default="browser",
+        help="how the organisation list is asked for (locustfile.py): as the pages ask, or whole pages only",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--head-start", type=float, default=5, help="busy: seconds the jobs run before the clients"
