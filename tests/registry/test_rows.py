@@ -185,3 +185,61 @@ def test_membership_rows_are_the_templates_markup(registry, hq_user, language: s
         written = rows.membership_rows(memberships)
         assert written == _template(MEMBERSHIP_LOOP, memberships)
     assert "Collège &lt;B&gt;" in written and "Membre &amp; associé" in written
+
+
+# An organisation's provenance, as the two loops were in organisation_detail.html (their surroundings included).
+VERBATIM_LOOP = """<tbody>{% for header, value in item.cells %}<tr><th scope="row">{{ header }}</th><td>{{ value }}</td></tr>{% endfor %}</tbody>"""
+LINEAGE_LOOP = """{% load i18n %}      <tbody>
+      {% for entry in item.lineage %}
+        <tr>
+          <td>{{ entry.field }}{% if entry.target_label %}<br><span class="muted small">{{ entry.target_label }}</span>{% endif %}{% if entry.column %}<br><span class="muted small">{% blocktranslate with column=entry.column %}colonne « {{ column }} »{% endblocktranslate %}</span>{% endif %}</td>
+          <td class="mono">{{ entry.value|default:"—" }}</td>
+          <td>{% if entry.retained %}<span class="badge badge--kept">{% translate "retenue" %}</span>{% else %}<span class="badge badge--dropped">{% translate "non retenue" %}</span>{% endif %}</td>
+        </tr>
+      {% empty %}
+        <tr><td colspan="3" class="muted">{% translate "Aucune valeur enregistrée depuis cette ligne." %}</td></tr>
+      {% endfor %}
+      </tbody>"""
+LINEAGE_TAG = """{% load registry_tags %}      <tbody>
+      {% lineage_rows item.lineage %}
+      </tbody>"""
+VERBATIM_TAG = """{% load registry_tags %}<tbody>{% verbatim_rows item.cells %}</tbody>"""
+
+ENTRIES = [
+    selectors.LineageEntry(
+        "raison sociale", "Raison sociale", "Drôme <Logiciels> & Cie", True, "Organisation"
+    ),
+    selectors.LineageEntry("ville", "", "", False, ""),  # no column, no value, not retained
+    selectors.LineageEntry("e-mail", 'Mail "contact"', "a@b.fr", False, "Établissement 12345678900011"),
+    selectors.LineageEntry("<b>champ</b>", "Col & 'x'", "0", True, "Rôle — DUPONT <Jean>"),
+]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("entries", [ENTRIES, []], ids=["entries", "none"])
+def test_lineage_rows_are_the_templates_markup(language: str, entries: list) -> None:
+    item = {"lineage": entries}
+    with translation.override(language):
+        written = Template(LINEAGE_TAG).render(Context({"item": item}))
+        assert written == Template(LINEAGE_LOOP).render(Context({"item": item}))
+    assert ("&lt;Logiciels&gt; &amp; Cie" in written) == bool(entries)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [
+            ("Raison sociale", "Drôme <Logiciels>"),
+            ("CP", ""),
+            ("Tél. & fax", "04 75 00 00 00"),
+            ("#4", "'x'"),
+        ],
+        [],
+    ],
+    ids=["cells", "none"],
+)
+def test_verbatim_rows_are_the_templates_markup(cells: list) -> None:
+    item = {"cells": cells}
+    assert Template(VERBATIM_TAG).render(Context({"item": item})) == Template(VERBATIM_LOOP).render(
+        Context({"item": item})
+    )

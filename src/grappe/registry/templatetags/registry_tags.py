@@ -120,3 +120,19 @@ def membership_rows(memberships: Iterable[Membership]) -> SafeString:
     from grappe.registry import rows  # here: rows uses this module's filters
 
     return rows.membership_rows(memberships)
+
+
+@register.simple_tag
+def verbatim_rows(cells: Iterable[tuple[str, str]]) -> SafeString:
+    """An organisation's source line as received, written in Python (``grappe.registry.rows``)."""
+    from grappe.registry import rows  # here: rows uses this module's filters
+
+    return rows.verbatim_rows(cells)
+
+
+@register.simple_tag
+def lineage_rows(entries: list) -> SafeString:
+    """The values drawn from an organisation's source line, written in Python (``grappe.registry.rows``)."""
+    from grappe.registry import rows  # here: rows uses this module's filters
+
+    return rows.lineage_rows(entries)
