@@ -94,3 +94,13 @@ def test_another_territorys_documents_answer_404(territorial_client, hq_user, re
     document = issue_invoice(due=outside).document
     assert territorial_client.get(reverse("finance:document_pdf", args=[document.pk])).status_code == 404
     assert territorial_client.get(reverse("finance:document_pdf", args=[document.pk + 99])).status_code == 404
+
+
+def test_a_page_link_swaps_only_the_results_block(hq_client, dues, monkeypatch):
+    monkeypatch.setattr("grappe.finance.views.PAGE_SIZE", 2)
+    page = hq_client.get(URL, {"year": "2026"}).content.decode()
+    assert re.search(r'<nav class="pagination"[^>]* hx-boost="true" hx-target="#results"', page)
+    block = hq_client.get(
+        URL, {"year": "2026", "page": "2"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    ).content.decode()
+    assert "Page 2 / " in block and "<html" not in block and 'role="search"' not in block
