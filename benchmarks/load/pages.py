@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://…/a_copy_of_the_demo python benchmarks/load/pages.py            # ms of CPU per page
     … pages.py --repeat 60 --json out/pages-after.json
     … pages.py --profile list --sort tottime                                               # cProfile one page
+    … pages.py --instructions organisation,list-block                  # instructions a request (valgrind)
     PYTHONPATH=/other/checkout/src … pages.py                                               # another version
 
 The production settings (``GRAPPE_ENV=production``: DEBUG off, the cached template loader, secure cookies, CSP)
@@ -11,6 +12,14 @@ set of URLs; the figure is the process's CPU time per request (``time.process_ti
 work on the same machine is not counted, and the median over many requests, so other work running on the same
 cores moves it less than wall-clock time. The director is the database's first superuser (run ``database.py
 accounts`` on the copy first, as ``run.py`` does) or, failing that, one created here.
+
+``--instructions`` counts instead what does not move with the host's speed: the instructions the process
+executes per request, under ``valgrind --tool=callgrind`` (Debian's valgrind). Each page is run twice under
+it, both times warmed up on its URLs, once with no request after the warm-up and once with ``--repeat``
+requests; the difference divided by the requests is the page's cost, start-up and warm-up cancelled out. The
+same binary, inputs and code give the same count within a fraction of a per cent whatever else the machine
+runs, where a CPU-time median on these shared machines moves by ±15 % (``README.md``). About a minute per
+run, most of it Python and Django starting under valgrind.
 """
 
 from __future__ import annotations
@@ -23,7 +32,9 @@ import pstats
 import random
 import re
 import secrets
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -168,6 +179,46 @@ def profile(name: str, repeat: int, seed: int, sort: str, limit: int) -> None:
     pstats.Stats(profiler).sort_stats(sort).print_stats(limit)
 
 
+def run_requests(name: str, count: int, seed: int) -> None:
+    """Warm ``name`` up on its URLs, then ask for it ``count`` times: the process ``instructions`` counts."""
+    client = _client()
+    urls = pages(random.Random(seed))[name]
+    for url in urls:
+        _get(client, *url)
+    for index in range(count):
+        _get(client, *urls[index % len(urls)])
+
+
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def _instructions_of(name: str, count: int, seed: int) -> int:
+    """The instructions of one process running ``run_requests``, counted by callgrind."""
+    command = [
+        "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+        sys.executable, __file__, "--run-requests", name, "--repeat", str(count), "--seed", str(seed),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    found = _COLLECTED.search(done.stderr)
+    if done.returncode != 0 or not found:
+        raise SystemExit(f"valgrind on {name}: exit {done.returncode}\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def instructions(names: list[str], repeat: int, seed: int) -> dict[str, float]:
+    """Millions of instructions a request for each page: ``repeat`` requests less none, after the same warm-up."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    known = pages(random.Random(seed))
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise SystemExit(f"unknown pages: {', '.join(unknown)} (known: {', '.join(known)})")
+    return {
+        name: (_instructions_of(name, repeat, seed) - _instructions_of(name, 0, seed)) / repeat / 1e6
+        for name in names
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=40, help="requests per page (default 40)")
@@ -177,8 +228,24 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative", help="the profile's order (cumulative, tottime)")
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--save-pages", type=Path, help="write every page asked for here, then stop")
+    parser.add_argument(
+        "--instructions",
+        help="count instructions a request instead, for these pages (comma-separated), under valgrind",
+    )
+    parser.add_argument("--run-requests", help=argparse.SUPPRESS)  # the process --instructions counts
     args = parser.parse_args()
     _setup()
+    if args.run_requests:
+        run_requests(args.run_requests, args.repeat, args.seed)
+        return
+    if args.instructions:
+        counted = instructions(args.instructions.split(","), args.repeat, args.seed)
+        for name, millions in counted.items():
+            print(f"{name:18} {millions:7.2f} million instructions a request")
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(counted, indent=1) + "\n", encoding="utf-8")
+        return
     if args.save_pages:
         print(f"{save_pages(args.save_pages, args.seed)} pages written to {args.save_pages}")
         return
