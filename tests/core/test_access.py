@@ -4,8 +4,9 @@ object outside the user's scope looked up exactly like a missing one, 404 in eve
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from grappe.core.access import staff_view
@@ -114,3 +115,28 @@ def test_staff_are_offered_the_registry_s_pages(registry, territorial_client) ->
     for name in ("registry:organisation_list", "finance:due_list", "budgets:list", "startups:board"):
         assert f'href="{reverse(name)}"' in menu
         assert territorial_client.get(reverse(name)).status_code == 200
+
+
+def _menu(client, url: str, language: str = "fr") -> str:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = (
+        language  # what « Changer » of the header's form remembers
+    )
+    page = client.get(url).content.decode()
+    return page[page.index('class="main-nav"') : page.index("</nav>", page.index('class="main-nav"'))]
+
+
+def test_the_menu_marks_the_current_page_and_speaks_the_reader_s_language_once_drawn(
+    registry, hq_client, django_user_model
+) -> None:
+    """The menu is drawn once per key (base.html): the page, the language and the rights are all in it."""
+    organisations, people = reverse("registry:organisation_list"), reverse("registry:person_list")
+    for _ in range(2):  # the second time from the cache
+        assert f'href="{organisations}" aria-current="page">Organisations<' in _menu(hq_client, organisations)
+        menu = _menu(hq_client, people)
+        assert f'href="{people}" aria-current="page">Personnes<' in menu
+        assert f'href="{organisations}">Organisations<' in menu
+        assert f'href="{people}" aria-current="page">People<' in _menu(hq_client, people, "en")
+    director = Client()
+    director.force_login(django_user_model.objects.create_superuser("direction-menu", "d@example.org", "x"))
+    assert ">Fusions</a>" in _menu(director, people)
+    assert ">Fusions</a>" not in _menu(hq_client, people)  # the same page, fewer rights
