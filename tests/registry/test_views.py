@@ -160,6 +160,17 @@ def test_page_and_sort_links_swap_only_the_results_and_keep_the_sort_for_the_nex
     assert '<input type="hidden" name="tri" value="-nom" id="id_tri" hx-swap-oob="true">' in block
 
 
+def test_htmx_reloading_a_page_from_its_address_gets_the_form_s_own_sort_field_once(registry, hq_client):
+    """htmx asks for a whole page (no results target) when « Précédent » reaches a page not in its history cache."""
+    page = hq_client.get(
+        reverse("registry:organisation_list"),
+        {"tri": "-nom"},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    ).content.decode()
+    assert 'role="search"' in page
+    assert page.count('id="id_tri"') == 1 and "hx-swap-oob" not in page
+
+
 def test_other_lists_pagination_reloads_the_page(registry, hq_client):
     """Only the registry's lists answer with their results block; a page elsewhere keeps plain links."""
     from django.template.loader import render_to_string
