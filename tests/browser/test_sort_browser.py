@@ -86,3 +86,45 @@ def test_paging_and_sorting_swap_the_results_and_leave_the_search_panel_as_it_wa
     page.go_back()
     expect(page).to_have_url(re.compile(r"tri=-nom"))
     expect(page).not_to_have_url(re.compile(r"departement=26"))
+
+
+def _focused(page) -> str:
+    """The focused element, as a keyboard user finds it: its id, or its sort key, or its tag."""
+    return page.evaluate(
+        "(() => { const e = document.activeElement;"
+        " return e.id || (e.dataset && e.dataset.sort ? 'sort:' + e.dataset.sort : e.tagName); })()"
+    )
+
+
+def test_keyboard_focus_follows_the_results_a_page_link_or_a_header_replaced(
+    live_server, page, registry, hq_user
+):
+    """The link a keyboard user pressed is replaced with the results it asked for: the focus goes to the same
+    column's header after a sort and to the start of the new results after a page link, never back to the top
+    of the document (WCAG 2.4.3)."""
+    for n in range(60):
+        org = Organisation.objects.create(name=f"Zénith {n:02d}")
+        Establishment.objects.create(organisation=org, city="Valence", departement_code="26")
+    log_in(live_server, page, hq_user)
+    page.goto(f"{live_server.url}/organisations/")
+
+    page.get_by_role("link", name=re.compile("Suivante")).first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#results .pagination .current").first).to_have_text("Page 2 / 2")
+    expect(page.locator("#results")).to_be_focused()
+    page.keyboard.press("Tab")  # on into the new results, not back to the menu
+    assert page.evaluate("document.getElementById('results').contains(document.activeElement)")
+
+    page.get_by_role("columnheader", name=re.compile("Raison sociale")).get_by_role("link").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("columnheader", name=re.compile("Raison sociale"))).to_have_attribute(
+        "aria-sort", "descending"
+    )
+    expect(page.locator('#results a[data-sort="nom"]')).to_be_focused()
+    assert _focused(page) == "sort:nom"
+
+    # The search box keeps the focus while the results follow what is typed.
+    search = page.get_by_role("searchbox")
+    search.press_sequentially("zénith 1", delay=20)
+    expect(page.locator("#results tbody tr")).not_to_have_count(50)
+    expect(search).to_be_focused()

@@ -6,7 +6,11 @@
      the Content-Security-Policy forbids.
    - On a phone the sections' menu is one line that scrolls sideways: the current section is scrolled into view.
    - A table wider than its scroll area (.table-wrap) takes the keyboard focus, so that arrow keys can scroll a
-     table whose cells hold no link (WCAG 2.1.1; axe's scrollable-region-focusable). */
+     table whose cells hold no link (WCAG 2.1.1; axe's scrollable-region-focusable).
+   - A page link or a column header inside a list's results is replaced with the results it asks for: the
+     keyboard focus would fall back to the top of the document, and a keyboard or screen-reader user would
+     start again from the menu (WCAG 2.4.3). After a sort it goes to the same column's header, after a page
+     link to the start of the new results. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -22,6 +26,21 @@
     });
   }
   document.addEventListener("htmx:afterSettle", focusableScrollAreas);
+  var replacedLink = null;  // the link whose request will replace the results that hold it
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var link = event.detail.elt, target = event.detail.target;
+    replacedLink = link && target && link.tagName === "A" && target.contains(link)
+      ? { target: target, sort: link.getAttribute("data-sort") } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var replaced = replacedLink;
+    if (!replaced || event.detail.target !== replaced.target) { return; }
+    replacedLink = null;
+    var header = replaced.sort && replaced.target.querySelector("a[data-sort='" + CSS.escape(replaced.sort) + "']");
+    if (header) { header.focus(); return; }
+    if (!replaced.target.hasAttribute("tabindex")) { replaced.target.setAttribute("tabindex", "-1"); }
+    replaced.target.focus();
+  });
   window.addEventListener("resize", focusableScrollAreas);
   document.addEventListener("DOMContentLoaded", function () {
     focusableScrollAreas();
