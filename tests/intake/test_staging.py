@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grappe.intake.staging import StagedRows
+from grappe.intake.staging import StagedRows, pack_frame
 from grappe.intake.validation import Issue, RowResult, Value
 
 _text = st.text(max_size=12)
@@ -45,16 +45,15 @@ _rows = st.builds(
 
 
 @settings(max_examples=25, deadline=None)
-@given(rows=st.lists(_rows, max_size=7), batch_size=st.integers(1, 3))
-def test_rows_come_back_equal_in_order_in_batches_of_at_most_the_batch_size(rows, batch_size):
-    with StagedRows(batch_size) as staged:
-        for row in rows:
-            staged.add(row)
+@given(frames=st.lists(st.lists(_rows, min_size=1, max_size=4), max_size=4))
+def test_rows_come_back_equal_in_order_frame_by_frame(frames):
+    with StagedRows() as staged:
+        for rows in frames:
+            staged.add_frame(pack_frame(rows), len(rows))
         batches = list(staged.batches())
 
-    assert [row for batch in batches for row in batch] == rows
-    assert all(0 < len(batch) <= batch_size for batch in batches)
-    assert staged.rows == len(rows)
+    assert batches == frames
+    assert staged.rows == sum(len(rows) for rows in frames)
 
 
 def test_a_stored_value_keeps_its_type_and_its_column():
@@ -67,8 +66,8 @@ def test_a_stored_value_keeps_its_type_and_its_column():
             "organisation.is_startup": Value(True, "Startup"),
         },
     )
-    with StagedRows(10) as staged:
-        staged.add(row)
+    with StagedRows() as staged:
+        staged.add_frame(pack_frame([row]), 1)
         (back,) = next(staged.batches())
 
     assert back.values == row.values

@@ -97,7 +97,7 @@ def _import(rows: list[list[str]], association, tmp_path: Path, name: str, answe
         writer.writerows(rows)
     table = open_table(path)
     mapping = resolve_mapping(headers=table.headers, association=association)
-    with StagedRows(services.BATCH_SIZE) as staged:
+    with StagedRows() as staged:
         summary = services.validate_table(table=table, mapping=mapping, staged=staged)
         services.check_importable(summary=summary, skip_invalid=True)
         services.write_table(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from grappe.intake.collection import fewer_collections
 from grappe.intake.headers import FIELDS, normalise_header
 from grappe.intake.inserts import create_objects, insert_rows, new_object
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
+from grappe.intake.processes import checked_chunks
 from grappe.intake.questions import (
     ImportAnswers,
     answer_values,
@@ -56,6 +57,7 @@ from grappe.intake.questions import (
 )
 from grappe.intake.reading import Table, open_table
 from grappe.intake.staging import StagedRows
+from grappe.intake.summary import ValidationSummary
 from grappe.intake.validation import INFO, Issue, RowResult, RowValidator, Value, serialisable
 from grappe.registry import services as registry_services
 from grappe.registry.models import (
@@ -95,46 +97,6 @@ class ImportRefused(UserError):
     def __init__(self, message: str, *, summary: ValidationSummary, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.summary = summary
-
-
-@dataclass
-class ValidationSummary:
-    """Counts of pass 1; issues themselves go to the ``on_issue`` callback so that memory stays bounded."""
-
-    file_name: str
-    sheet: str
-    rows: int = 0
-    invalid_rows: int = 0
-    errors: int = 0
-    warnings: int = 0
-    by_column: Counter[str] = field(default_factory=Counter)
-    # Field name → values that could not be read (a WARNING refused them: not stored, not used to match)…
-    unread: Counter[str] = field(default_factory=Counter)
-    # …and values kept as written rather than normalised (an INFO: local phone numbers).
-    kept_local: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def valid_rows(self) -> int:
-        return self.rows - self.invalid_rows
-
-    @property
-    def has_errors(self) -> bool:
-        return self.invalid_rows > 0
-
-    def add(self, result: RowResult) -> None:
-        self.rows += 1
-        if result.has_errors:
-            self.invalid_rows += 1
-        for issue in result.issues:
-            if issue.severity == INFO:
-                self.kept_local[issue.field] += 1
-                continue
-            if issue.is_error:
-                self.errors += 1
-            else:
-                self.warnings += 1
-                self.unread[issue.field] += 1
-            self.by_column[issue.column or _("(ligne entière)")] += 1
 
 
 @dataclass
@@ -303,15 +265,15 @@ def validate_table(
         # of 100 s), and gives the validation's progress bar an end.
         total = sum(1 for _ in table.rows())
         progress(STAGE_VALIDATION, 0, total)
-    for row in table.rows():
-        result = validator.validate(row)
-        summary.add(result)
+    for chunk in checked_chunks(table.rows(), validator, pack=staged is not None, chunk_rows=BATCH_SIZE):
+        before = summary.rows
+        summary.merge(chunk.summary)
         if staged is not None:
-            staged.add(result)
+            staged.add_frame(chunk.packed(), chunk.summary.rows)
         if on_issue:
-            for issue in result.issues:
-                on_issue(replace(issue, company=result.company))
-        if progress and summary.rows % PROGRESS_EVERY == 0:
+            for issue in chunk.issues:
+                on_issue(issue)
+        if progress and summary.rows // PROGRESS_EVERY != before // PROGRESS_EVERY:
             progress(STAGE_VALIDATION, summary.rows, total)
     if progress:
         progress(STAGE_VALIDATION, summary.rows, summary.rows)
@@ -361,7 +323,7 @@ def import_file(
     if answers is not None:
         questions = open_questions(association=association, mapping=mapping)
         check_answers(association=association, questions=[] if dry_run else questions, answers=answers)
-    with StagedRows(BATCH_SIZE) as staged:
+    with StagedRows() as staged:
         summary = validate_table(
             table=table,
             mapping=mapping,
@@ -440,7 +402,7 @@ def write_table(
     not say on the memberships the import creates (``grappe.intake.questions``)."""
     answers = answers or ImportAnswers()
     if staged is None:
-        with StagedRows(BATCH_SIZE) as staged:
+        with StagedRows() as staged:
             _stage(
                 table,
                 mapping,
@@ -471,15 +433,15 @@ def _stage(
     """Validate the rows of a file validated in an earlier step into ``staged``: the file must not have
     changed since (its hash is checked by the caller; a row turned invalid is caught here)."""
     validator = RowValidator(headers=table.headers, mapping=mapping, country=country, corrections=corrections)
-    for row in table.rows():
-        row_result = validator.validate(row)
-        if row_result.has_errors and not skip_invalid:
+    for chunk in checked_chunks(table.rows(), validator, pack=True, chunk_rows=BATCH_SIZE):
+        if chunk.first_error_line is not None and not skip_invalid:
             raise UserError(
                 _("La ligne %(line)s de « %(name)s » a changé depuis la validation : relancez l'import.")
-                % {"line": row.line, "name": table.file_name}
+                % {"line": chunk.first_error_line, "name": table.file_name}
             )
-        staged.add(row_result)
-        if progress and staged.rows % PROGRESS_EVERY == 0:
+        before = staged.rows
+        staged.add_frame(chunk.packed(), chunk.summary.rows)
+        if progress and staged.rows // PROGRESS_EVERY != before // PROGRESS_EVERY:
             progress(STAGE_VALIDATION, staged.rows, total)
 
 

@@ -6,7 +6,8 @@ on SQLite, whose one write lock every other writer (another import, a login savi
 lock is held for the writes alone (issue 13, row 7). Each row is also validated once instead of twice.
 
 The file is a temporary one, deleted when closed, in compressed batches: memory stays bounded by one batch
-whatever the size of the import. It holds pickles written and read by this process only, never a user's file.
+whatever the size of the import. It holds pickles written by this process or by the workers it forked to check
+the rows (``grappe.intake.processes``), read by this process only, never a user's file.
 Each row is pickled as plain tuples (``_pack``), not as its dataclasses: pickling an object writes and reads
 its class and its attributes by name, and a row holds about thirty ``Value`` objects; as tuples, a batch is
 written and read back about twice as fast, and ``_unpack`` gives back equal objects.
@@ -18,7 +19,7 @@ import pickle
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 
 from grappe.intake.validation import Issue, RowResult, Value
@@ -76,31 +77,26 @@ def _unpack(packed: _Packed) -> RowResult:
     )
 
 
-class StagedRows:
-    """Append validated rows, then read them back in batches of at most ``batch_size``, in order."""
+def pack_frame(rows: Iterable[RowResult]) -> bytes:
+    """Rows as one frame of the staging file: the write's batch (``StagedRows.batches``)."""
+    # Level 1: the cells are text that compresses several times over at little cost.
+    return zlib.compress(pickle.dumps([_pack(row) for row in rows], pickle.HIGHEST_PROTOCOL), 1)
 
-    def __init__(self, batch_size: int) -> None:
-        self.batch_size = batch_size
+
+class StagedRows:
+    """Append frames of validated rows (``pack_frame``), then read them back frame by frame, in order."""
+
+    def __init__(self) -> None:
         self.rows = 0
-        self._pending: list[_Packed] = []
         self._file = tempfile.TemporaryFile(prefix="grappe-staging-")  # noqa: SIM115 (closed by close())
 
-    def add(self, row: RowResult) -> None:
-        self._pending.append(_pack(row))
-        self.rows += 1
-        if len(self._pending) >= self.batch_size:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._pending:
-            # Level 1: the cells are text that compresses several times over at little cost.
-            data = zlib.compress(pickle.dumps(self._pending, pickle.HIGHEST_PROTOCOL), 1)
-            self._file.write(_FRAME.pack(len(data)))
-            self._file.write(data)
-            self._pending = []
+    def add_frame(self, frame: bytes, rows: int) -> None:
+        """Append ``rows`` rows packed by ``pack_frame``, here or in a worker (``grappe.intake.processes``)."""
+        self._file.write(_FRAME.pack(len(frame)))
+        self._file.write(frame)
+        self.rows += rows
 
     def batches(self) -> Iterator[list[RowResult]]:
-        self._flush()
         self._file.seek(0)
         while header := self._file.read(_FRAME.size):
             (length,) = _FRAME.unpack(header)
