@@ -213,7 +213,7 @@ GRAPPE_IMPORT_MAX_REPEATED = int(os.environ.get("GRAPPE_IMPORT_MAX_REPEATED", "1
 # refused with 413 from its Content-Length, before any of it is read (grappe.core.uploads).
 GRAPPE_MAX_REQUEST_OVERHEAD_BYTES = int(os.environ.get("GRAPPE_MAX_REQUEST_OVERHEAD_BYTES", str(1024 * 1024)))
 # A file of at least GRAPPE_IMPORT_PARALLEL_ROWS rows has its rows checked by GRAPPE_IMPORT_PROCESSES forked
-# processes (empty: one per core this process may use; 1: none), from the command line and the task worker only
+# processes (empty: one per core this process may use, at most 4; 1: none), from the command line and the task worker only
 # (grappe.intake.processes).
 _IMPORT_PROCESSES = os.environ.get("GRAPPE_IMPORT_PROCESSES", "").strip()
 GRAPPE_IMPORT_PROCESSES: int | str | None = (

@@ -174,6 +174,16 @@ def test_a_wrong_process_setting_is_refused_by_name_before_anything_is_read(
     assert counts() == before
 
 
+def test_by_default_one_worker_a_core_and_at_most_four(settings, monkeypatch):
+    settings.GRAPPE_IMPORT_PROCESSES = None
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert processes.worker_count() == 2
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert processes.worker_count() == 4
+    settings.GRAPPE_IMPORT_PROCESSES = 6  # set by the administrator: taken as it is
+    assert processes.worker_count() == 6
+
+
 def test_a_wrong_threshold_is_refused_by_name(association, file_of_rows, settings):
     settings.GRAPPE_IMPORT_PARALLEL_ROWS = 0
     with pytest.raises(UserError, match="GRAPPE_IMPORT_PARALLEL_ROWS"):

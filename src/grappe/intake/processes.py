@@ -3,7 +3,7 @@
 Checking a row (identifiers, places, phones, e-mails) is pure Python and needs nothing of the database: one
 core did it at about 4 500 rows/s while the machine's other cores sat idle. A file of more than
 ``GRAPPE_IMPORT_PARALLEL_ROWS`` rows is therefore checked by ``GRAPPE_IMPORT_PROCESSES`` worker processes
-(by default one per core this process may use), chunk by chunk, in order; a smaller one, as before, here.
+(by default one per core this process may use, at most four), chunk by chunk, in order; a smaller one, as before, here.
 
 - **Forked, not started afresh.** The workers are copies of this process made by ``fork``: Django, the
   reference data (communes, postcodes, NAF codes) and the file's validator are there without being loaded or
@@ -42,6 +42,9 @@ from grappe.intake.staging import pack_frame
 from grappe.intake.summary import ValidationSummary
 from grappe.intake.validation import Issue, RowResult, RowValidator
 
+# Workers by default, whatever the cores: each holds about 40 MiB of its own (the pages of shared objects it
+# wrote, its remembered cells), and beyond four the write, in one process, is nearly all of an import anyway.
+DEFAULT_MOST_WORKERS = 4
 # Chunks in flight per worker: one being checked, one waiting, so that no worker waits for this process.
 IN_FLIGHT_PER_WORKER = 2
 
@@ -96,10 +99,12 @@ def checked_chunks(
 
 
 def worker_count() -> int:
-    """``GRAPPE_IMPORT_PROCESSES``: the processes a large file's rows are checked by (unset: one per core)."""
+    """``GRAPPE_IMPORT_PROCESSES``: the processes a large file's rows are checked by (unset: one per core, at
+    most ``DEFAULT_MOST_WORKERS``)."""
     value = settings.GRAPPE_IMPORT_PROCESSES
     if value in (None, ""):
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return min(cores, DEFAULT_MOST_WORKERS)
     return _at_least_one("GRAPPE_IMPORT_PROCESSES", value)
 
 
