@@ -537,13 +537,21 @@ def _field_label(content_type_id: int, name: str) -> str:
         return name
 
 
-def _lineage_entry(item: Lineage, labels: dict[tuple[int, int], str]) -> LineageEntry:
+def _lineage_entry(
+    content_type_id: int,
+    object_id: int,
+    field_name: str,
+    column: str,
+    value: str,
+    retained: bool,
+    labels: dict[tuple[int, int], str],
+) -> LineageEntry:
     return LineageEntry(
-        field=_field_label(item.content_type_id, item.field),
-        column=item.column,
-        value=item.value,
-        retained=item.retained,
-        target_label=labels.get((item.content_type_id, item.object_id), ""),
+        field=_field_label(content_type_id, field_name),
+        column=column,
+        value=value,
+        retained=retained,
+        target_label=labels.get((content_type_id, object_id), ""),
     )
 
 
@@ -571,20 +579,26 @@ def organisation_detail(user: User, pk: int) -> OrganisationDetail:
     # every organisation).
     record_count = records_qs.count() if len(records) == PROVENANCE_LIMIT else len(records)
     org_type = ContentType.objects.get_for_model(Organisation)
-    lineage = list(
+    # As tuples: the page shows five of the lineage's columns, and an organisation has tens of lineage rows a
+    # source line (26 for an imported member), each a model instance otherwise.
+    lineage = (
         Lineage.objects.filter(
             Q(source_record__in=[r.pk for r in records]) | Q(content_type=org_type, object_id=organisation.pk)
-        ).order_by("source_record_id", "field", "pk")
+        )
+        .order_by("source_record_id", "field", "pk")
+        .values_list(
+            "source_record_id", "content_type_id", "object_id", "field", "column", "value", "retained"
+        )
     )
     labels = _target_labels(organisation, establishments, roles, memberships)
     by_record: dict[int, ProvenanceRecord] = {
         r.pk: ProvenanceRecord(record=r, cells=list(r.as_dict().items())) for r in records
     }
     other: list[LineageEntry] = []
-    for item in lineage:
-        entry = _lineage_entry(item, labels)
-        if item.source_record_id in by_record:
-            by_record[item.source_record_id].lineage.append(entry)
+    for record_id, *item in lineage:
+        entry = _lineage_entry(*item, labels)
+        if record_id in by_record:
+            by_record[record_id].lineage.append(entry)
         else:
             other.append(entry)
     return OrganisationDetail(
