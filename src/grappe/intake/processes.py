@@ -1,9 +1,10 @@
 """A large file's rows validated on every core (issue 13, point 7).
 
 Checking a row (identifiers, places, phones, e-mails) is pure Python and needs nothing of the database: one
-core did it at about 4 500 rows/s while the machine's other cores sat idle. A file of more than
-``GRAPPE_IMPORT_PARALLEL_ROWS`` rows is therefore checked by ``GRAPPE_IMPORT_PROCESSES`` worker processes
-(by default one per core this process may use, at most four), chunk by chunk, in order; a smaller one, as before, here.
+core did it at about 4 500 rows/s while the machine's other cores sat idle. A file of at least
+``GRAPPE_IMPORT_PARALLEL_ROWS`` rows is therefore checked by ``GRAPPE_IMPORT_PROCESSES`` worker processes (by
+default one per core this process may use, at most four), chunk by chunk, in order; a smaller one, as before,
+here.
 
 - **Forked, not started afresh.** The workers are copies of this process made by ``fork``: Django, the
   reference data (communes, postcodes, NAF codes) and the file's validator are there without being loaded or
