@@ -555,6 +555,20 @@ def _lineage_entry(
     )
 
 
+_PROVENANCE_FIELDS = (
+    "line_number",
+    "values",
+    "status",
+    "issues",
+    "organisation_id",
+    "source_file__original_name",
+    "source_file__sheet",
+    "source_file__headers",
+    "source_file__imported_at",
+    "source_file__sha256",
+)
+
+
 def organisation_detail(user: User, pk: int) -> OrganisationDetail:
     """An organisation with everything the detail page shows, in a fixed number of queries."""
     organisation = get_organisation(user, pk)
@@ -571,9 +585,10 @@ def organisation_detail(user: User, pk: int) -> OrganisationDetail:
     )
     records_qs = organisation.source_records.all()
     records = list(
-        records_qs.select_related("source_file").order_by(
-            "source_file__imported_at", "source_file_id", "line_number"
-        )[:PROVENANCE_LIMIT]
+        records_qs.select_related("source_file")
+        # The file's name, sheet, headers, date and hash: not its mapping and counts (JSON read for nothing).
+        .only(*_PROVENANCE_FIELDS)
+        .order_by("source_file__imported_at", "source_file_id", "line_number")[:PROVENANCE_LIMIT]
     )
     # Counted only when the page is full: fewer rows than the limit are all the rows (a query saved on almost
     # every organisation).
