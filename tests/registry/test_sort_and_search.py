@@ -243,3 +243,29 @@ def test_the_territory_list_sorts_by_its_counts(registry, hq_client):
     assert [name for name, _count in rows("inconnu")] == [
         name for name, _count in rows("")
     ]  # an unknown column: the list's own order
+
+
+@pytest.mark.parametrize("sort", ["", "nom", "-nom"])
+def test_postgresql_reads_a_page_of_the_list_by_name_from_an_index_instead_of_sorting_the_registry(
+    registry, hq_user, sort
+):
+    """Migration 0019's indexes hold the list's own order by name, each expression as ``sorting.order`` writes
+    it: a change to either that broke the match would bring back a sort of every organisation for each page."""
+    from django.db import connection
+
+    from grappe.registry.selectors import OrganisationFilters, search_organisations
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "PostgreSQL only: SQLite cannot use such an index for Django's NULLS LAST (migration 0019)"
+        )
+    page = search_organisations(hq_user, OrganisationFilters(sort=sort))[100:150]
+    sql, params = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A test registry is a few rows, which the planner would rather sort: tell it sorting is dear.
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+    index = "registry_org_name_order_desc" if sort.startswith("-") else "registry_org_name_order_asc"
+    assert index in plan, plan
+    assert "Sort" not in plan, plan
