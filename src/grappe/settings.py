@@ -213,13 +213,18 @@ GRAPPE_IMPORT_MAX_REPEATED = int(os.environ.get("GRAPPE_IMPORT_MAX_REPEATED", "1
 # refused with 413 from its Content-Length, before any of it is read (grappe.core.uploads).
 GRAPPE_MAX_REQUEST_OVERHEAD_BYTES = int(os.environ.get("GRAPPE_MAX_REQUEST_OVERHEAD_BYTES", str(1024 * 1024)))
 # A file of at least GRAPPE_IMPORT_PARALLEL_ROWS rows has its rows checked by GRAPPE_IMPORT_PROCESSES forked
-# processes (empty: one per core this process may use, at most 4; 1: none), from the command line and the task worker only
-# (grappe.intake.processes).
-_IMPORT_PROCESSES = os.environ.get("GRAPPE_IMPORT_PROCESSES", "").strip()
-GRAPPE_IMPORT_PROCESSES: int | str | None = (
-    int(_IMPORT_PROCESSES) if _IMPORT_PROCESSES.isdigit() else (_IMPORT_PROCESSES or None)
-)
-GRAPPE_IMPORT_PARALLEL_ROWS = int(os.environ.get("GRAPPE_IMPORT_PARALLEL_ROWS", "2000"))
+# processes (empty: one per core this process may use, at most 4; 1: none), from the command line and the task
+# worker only (grappe.intake.processes). A value that is not a number is kept as written, for the import to
+# refuse it by name rather than fail here with a traceback.
+
+
+def _count_or_text(name: str, default: str) -> int | str:
+    text = os.environ.get(name, default).strip()
+    return int(text) if text.isdigit() else text
+
+
+GRAPPE_IMPORT_PROCESSES = _count_or_text("GRAPPE_IMPORT_PROCESSES", "")
+GRAPPE_IMPORT_PARALLEL_ROWS = _count_or_text("GRAPPE_IMPORT_PARALLEL_ROWS", "2000")
 # --- end of import limits -------------------------------------------------------------------------------------
 
 # Background work (grappe.jobs): a task queue in the database, run by `grappe worker`. GRAPPE_TASKS_BACKEND may

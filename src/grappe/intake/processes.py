@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from multiprocessing import get_all_start_methods, get_context
@@ -152,6 +153,15 @@ def _check_in_worker(rows: list[tuple[int, tuple[str, ...]]], pack: bool) -> Val
         )
 
 
+@contextmanager
+def _frozen() -> Iterator[None]:
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _in_workers(
     rows: Iterable[Row], validator: RowValidator, *, pack: bool, workers: int, chunk_rows: int
 ) -> Iterator[ValidatedChunk]:
@@ -165,15 +175,9 @@ def _in_workers(
     try:
         for number, chunk in enumerate(_chunks(rows, chunk_rows)):
             cells = [(row.line, row.cells) for row in chunk]
-            if number == 0:
-                # The workers are forked at the first submission: the collector then leaves the objects this
-                # process holds alone in them, and their pages stay shared.
-                gc.freeze()
-                try:
-                    in_flight.append(executor.submit(_check_in_worker, cells, pack))
-                finally:
-                    gc.unfreeze()
-            else:
+            # The workers are forked at the first submission: frozen then, the objects this process holds are
+            # left alone by the workers' collector, and their pages stay shared.
+            with _frozen() if number == 0 else nullcontext():
                 in_flight.append(executor.submit(_check_in_worker, cells, pack))
             if len(in_flight) >= workers * IN_FLIGHT_PER_WORKER:
                 yield in_flight.popleft().result()

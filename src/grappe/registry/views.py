@@ -39,9 +39,8 @@ def _render_list(
     context["list_name"] = list_name
     context["current_query"] = saved_filters.clean_query(list_name, request.GET.urlencode())
     if request.htmx and request.htmx.target == "results":
-        context["results_only"] = (
-            True  # the block answers alone: it updates the form's sort (_sort_field.html)
-        )
+        # The block answers alone: it updates the form's sort (_sort_field.html).
+        context["results_only"] = True
         return render(request, results_template, context)
     return render(request, template, context)
 
