@@ -36,8 +36,14 @@ EX_TEMPFAIL = 75  # sysexits.h: a temporary failure, the same command may succee
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grappe.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as refusal:
+        # A setting the environment got wrong (core/deployment.py names it and says what to write): the
+        # operator needs that sentence, not the import chain that led to it.
+        fail(str(refusal))
 
 
 def fail(message: str, code: int = 2) -> None:

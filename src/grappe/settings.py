@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from functools import partial
 from pathlib import Path
 
 import dj_database_url
@@ -23,6 +24,10 @@ DATA_DIR = Path(os.environ.get("GRAPPE_DATA_DIR", Path.cwd() / "var")).resolve()
 # GRAPPE_ENV=production refuses the demo's defaults (public key, DEBUG, no host names): see core/deployment.py.
 DEPLOYMENT = deployment.from_environ(os.environ)
 GRAPPE_ENV = deployment.PRODUCTION if DEPLOYMENT.production else deployment.DEVELOPMENT
+# Every number below is read by the same reader: a value that is not one stops the start with its name, and the
+# command line prints that sentence alone (grappe.cli.setup_django).
+_integer = partial(deployment.integer, os.environ)
+_decimal = partial(deployment.decimal, os.environ)
 DEBUG = DEPLOYMENT.debug
 SECRET_KEY = DEPLOYMENT.secret_key
 ALLOWED_HOSTS = DEPLOYMENT.allowed_hosts
@@ -122,10 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # -- issue 13 (scale): how long a writer waits for another's lock before giving up (sqlite3's busy
         # timeout, seconds). Imports and mergers write in short transactions, so the wait is short; a web
         # request that still gives up gets the « base occupée » page (grappe.middleware.DatabaseBusyMiddleware).
-        "timeout": float(os.environ.get("GRAPPE_SQLITE_BUSY_TIMEOUT", "15")),
+        "timeout": _decimal("GRAPPE_SQLITE_BUSY_TIMEOUT", 15.0),
     }
 # The seconds a client is told to wait (Retry-After) when the database was busy for its request.
-GRAPPE_RETRY_AFTER = int(os.environ.get("GRAPPE_RETRY_AFTER", "5"))
+GRAPPE_RETRY_AFTER = _integer("GRAPPE_RETRY_AFTER", 5)
 # -- end issue 13 (scale)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -192,26 +197,26 @@ WHITENOISE_USE_FINDERS = True
 # Uploaded exports can be large: stream them to disk rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-GRAPPE_MAX_UPLOAD_BYTES = int(os.environ.get("GRAPPE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
+GRAPPE_MAX_UPLOAD_BYTES = _integer("GRAPPE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1)
 # Web imports of files above this size validate and import on the task queue with a progress page.
-GRAPPE_INTAKE_SYNC_MAX_BYTES = int(os.environ.get("GRAPPE_INTAKE_SYNC_MAX_BYTES", 2 * 1024 * 1024))
+GRAPPE_INTAKE_SYNC_MAX_BYTES = _integer("GRAPPE_INTAKE_SYNC_MAX_BYTES", 2 * 1024 * 1024)
 
 # --- Import limits (grappe.intake.formats.limits) ------------------------------------------------------------
 # Every reader (CSV, XLSX, ODS) checks them before it allocates: what a workbook declares (zip sizes, sheet
 # dimensions, cell positions, repeated rows) and what a file holds. A breach is a located refusal; the upload is
 # removed. The defaults let a 200,000-row × 60-column registry through with room to spare.
-GRAPPE_IMPORT_MAX_ROWS = int(os.environ.get("GRAPPE_IMPORT_MAX_ROWS", "300000"))
-GRAPPE_IMPORT_MAX_COLUMNS = int(os.environ.get("GRAPPE_IMPORT_MAX_COLUMNS", "500"))
-GRAPPE_IMPORT_MAX_CELLS = int(os.environ.get("GRAPPE_IMPORT_MAX_CELLS", "20000000"))
-GRAPPE_IMPORT_MAX_CELL_CHARS = int(os.environ.get("GRAPPE_IMPORT_MAX_CELL_CHARS", "32767"))
-GRAPPE_IMPORT_MAX_DECOMPRESSED_BYTES = int(
-    os.environ.get("GRAPPE_IMPORT_MAX_DECOMPRESSED_BYTES", str(2 * 1024**3))
+GRAPPE_IMPORT_MAX_ROWS = _integer("GRAPPE_IMPORT_MAX_ROWS", 300000, minimum=1)
+GRAPPE_IMPORT_MAX_COLUMNS = _integer("GRAPPE_IMPORT_MAX_COLUMNS", 500, minimum=1)
+GRAPPE_IMPORT_MAX_CELLS = _integer("GRAPPE_IMPORT_MAX_CELLS", 20000000, minimum=1)
+GRAPPE_IMPORT_MAX_CELL_CHARS = _integer("GRAPPE_IMPORT_MAX_CELL_CHARS", 32767, minimum=1)
+GRAPPE_IMPORT_MAX_DECOMPRESSED_BYTES = _integer(
+    "GRAPPE_IMPORT_MAX_DECOMPRESSED_BYTES", 2 * 1024**3, minimum=1
 )
-GRAPPE_IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("GRAPPE_IMPORT_MAX_COMPRESSION_RATIO", "1000"))
-GRAPPE_IMPORT_MAX_REPEATED = int(os.environ.get("GRAPPE_IMPORT_MAX_REPEATED", "1000"))
+GRAPPE_IMPORT_MAX_COMPRESSION_RATIO = _integer("GRAPPE_IMPORT_MAX_COMPRESSION_RATIO", 1000, minimum=1)
+GRAPPE_IMPORT_MAX_REPEATED = _integer("GRAPPE_IMPORT_MAX_REPEATED", 1000, minimum=1)
 # A request body above GRAPPE_MAX_UPLOAD_BYTES plus this much (the form's other fields, multipart headers) is
 # refused with 413 from its Content-Length, before any of it is read (grappe.core.uploads).
-GRAPPE_MAX_REQUEST_OVERHEAD_BYTES = int(os.environ.get("GRAPPE_MAX_REQUEST_OVERHEAD_BYTES", str(1024 * 1024)))
+GRAPPE_MAX_REQUEST_OVERHEAD_BYTES = _integer("GRAPPE_MAX_REQUEST_OVERHEAD_BYTES", 1024 * 1024)
 # A file of at least GRAPPE_IMPORT_PARALLEL_ROWS rows has its rows checked by GRAPPE_IMPORT_PROCESSES forked
 # processes (empty: one per core this process may use, at most 4; 1: none), from the command line and the task
 # worker only (grappe.intake.processes). A value that is not a number is kept as written, for the import to
@@ -237,9 +242,9 @@ TASKS = {
 }
 # A step failing on a transient database error (locked, deadlock, dropped connection) runs again this many times,
 # after GRAPPE_TASKS_RETRY_DELAY seconds, doubled each time; finished tasks are kept GRAPPE_TASKS_KEEP_DAYS days.
-GRAPPE_TASKS_RETRIES = int(os.environ.get("GRAPPE_TASKS_RETRIES", "3"))
-GRAPPE_TASKS_RETRY_DELAY = float(os.environ.get("GRAPPE_TASKS_RETRY_DELAY", "5"))
-GRAPPE_TASKS_KEEP_DAYS = int(os.environ.get("GRAPPE_TASKS_KEEP_DAYS", "30"))
+GRAPPE_TASKS_RETRIES = _integer("GRAPPE_TASKS_RETRIES", 3)
+GRAPPE_TASKS_RETRY_DELAY = _decimal("GRAPPE_TASKS_RETRY_DELAY", 5.0)
+GRAPPE_TASKS_KEEP_DAYS = _integer("GRAPPE_TASKS_KEEP_DAYS", 30, minimum=1)
 # The niceness (0–19) of the worker and of the commands running long work (imports, mergers): they yield the
 # processor to the web workers (grappe.jobs.priority). 0 keeps them at the site's priority. A value that is not
 # an integer is kept as written, for the worker and those commands to refuse it by name.
@@ -249,11 +254,11 @@ GRAPPE_BACKGROUND_NICE: int | str = (
 )
 # A merger's report (CSV and PDF) listing more rows than this (absorbed members plus candidate pairs) is built
 # by the worker, with a progress page; a smaller one in the request that asks for it (grappe.mergers.report_files).
-GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS = int(os.environ.get("GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS", "1000"))
+GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS = _integer("GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS", 1000)
 
 EMAIL_BACKEND = os.environ.get("GRAPPE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("GRAPPE_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("GRAPPE_EMAIL_PORT", "25"))
+EMAIL_PORT = _integer("GRAPPE_EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("GRAPPE_FROM_EMAIL", "grappe@localhost")
 
 LOGGING = {

@@ -8,8 +8,10 @@ without reloading Django's settings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -27,6 +29,7 @@ DEFAULT_LOGIN_FAILURE_LIMIT = 5
 DEFAULT_LOGIN_COOLOFF_MINUTES = 15
 # One year, the value HSTS preload lists and Django's documentation recommend once HTTPS is known to work.
 DEFAULT_HSTS_SECONDS = 365 * 24 * 3600
+Number = TypeVar("Number", int, float)
 GENERATE_KEY_HINT = (
     'python -c "from django.core.management.utils import get_random_secret_key as k; print(k())"'
 )
@@ -64,16 +67,35 @@ def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r} : valeur inattendue ; écrivez 1 (oui) ou 0 (non).")
 
 
-def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+def integer(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    """The whole number ``name`` holds (``default`` when unset or empty); anything else is refused by name,
+    at start-up, rather than failing later as a traceback or a limit of zero."""
+    return _number(environ, name, default, minimum, int, "un nombre entier est attendu")
+
+
+def decimal(environ: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
+    """As ``integer``, for a number of seconds that may have decimals (« 0.5 »)."""
+    return _number(environ, name, default, minimum, float, "un nombre est attendu (par exemple 2 ou 0.5)")
+
+
+def _number(
+    environ: Mapping[str, str],
+    name: str,
+    default: Number,
+    minimum: Number,
+    parse: Callable[[str], Number],
+    expected: str,
+) -> Number:
     value = environ.get(name, "").strip()
     if not value:
         return default
     try:
-        number = int(value)
+        number = parse(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} : un nombre entier est attendu.") from None
-    if number < minimum:
-        raise ImproperlyConfigured(f"{name}={value!r} : la valeur doit être au moins {minimum}.")
+        raise ImproperlyConfigured(f"{name}={value!r} : {expected}.") from None
+    # float() reads « nan » and « inf »: neither is a number of seconds.
+    if not math.isfinite(number) or number < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r} : la valeur doit être au moins {minimum:g}.")
     return number
 
 
@@ -155,7 +177,7 @@ def from_environ(environ: Mapping[str, str]) -> Deployment:
             "GRAPPE_ENV=production avec GRAPPE_DEBUG activé : le mode débogage affiche le code, les réglages et "
             "les données des membres à chaque erreur. Retirez GRAPPE_DEBUG (ou mettez-le à 0)."
         )
-    hsts_seconds = _int(environ, "GRAPPE_HSTS_SECONDS", DEFAULT_HSTS_SECONDS if production else 0)
+    hsts_seconds = integer(environ, "GRAPPE_HSTS_SECONDS", DEFAULT_HSTS_SECONDS if production else 0)
     return Deployment(
         production=production,
         debug=debug,
@@ -168,11 +190,11 @@ def from_environ(environ: Mapping[str, str]) -> Deployment:
         hsts_include_subdomains=_bool(environ, "GRAPPE_HSTS_INCLUDE_SUBDOMAINS", production),
         hsts_preload=_bool(environ, "GRAPPE_HSTS_PRELOAD", False),
         secure_cookies=_bool(environ, "GRAPPE_SECURE_COOKIES", production),
-        session_seconds=_int(environ, "GRAPPE_SESSION_HOURS", DEFAULT_SESSION_HOURS, minimum=1) * 3600,
-        login_failure_limit=_int(
+        session_seconds=integer(environ, "GRAPPE_SESSION_HOURS", DEFAULT_SESSION_HOURS, minimum=1) * 3600,
+        login_failure_limit=integer(
             environ, "GRAPPE_LOGIN_FAILURE_LIMIT", DEFAULT_LOGIN_FAILURE_LIMIT, minimum=1
         ),
-        login_cooloff_minutes=_int(
+        login_cooloff_minutes=integer(
             environ, "GRAPPE_LOGIN_COOLOFF_MINUTES", DEFAULT_LOGIN_COOLOFF_MINUTES, minimum=1
         ),
     )

@@ -1,0 +1,75 @@
+"""A wrong setting stops the platform with one sentence naming it, never a Python traceback.
+
+Every number read from the environment goes through the same reader (``grappe.core.deployment.integer`` and
+``decimal``), and the command line prints its refusal as it prints a user's error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from grappe.core import deployment
+
+# Each setting read as a number, with a value that is not one.
+NUMBERS = (
+    "GRAPPE_IMPORT_MAX_ROWS",
+    "GRAPPE_IMPORT_MAX_COLUMNS",
+    "GRAPPE_IMPORT_MAX_CELLS",
+    "GRAPPE_IMPORT_MAX_CELL_CHARS",
+    "GRAPPE_IMPORT_MAX_DECOMPRESSED_BYTES",
+    "GRAPPE_IMPORT_MAX_COMPRESSION_RATIO",
+    "GRAPPE_IMPORT_MAX_REPEATED",
+    "GRAPPE_MAX_UPLOAD_BYTES",
+    "GRAPPE_INTAKE_SYNC_MAX_BYTES",
+    "GRAPPE_MAX_REQUEST_OVERHEAD_BYTES",
+    "GRAPPE_RETRY_AFTER",
+    "GRAPPE_TASKS_RETRIES",
+    "GRAPPE_TASKS_KEEP_DAYS",
+    "GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS",
+    "GRAPPE_EMAIL_PORT",
+    "GRAPPE_SQLITE_BUSY_TIMEOUT",
+    "GRAPPE_TASKS_RETRY_DELAY",
+)
+
+
+def _grappe(tmp_path, **environment: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GRAPPE_DATA_DIR": str(tmp_path), **environment}
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    command = [sys.executable, "-c", "from grappe.cli import main; main()", "stats"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("name", NUMBERS)
+def test_a_setting_that_is_not_a_number_is_refused_by_name_without_a_traceback(tmp_path, name):
+    done = _grappe(tmp_path, **{name: "beaucoup"})
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert name in done.stderr and "beaucoup" in done.stderr
+
+
+def test_a_production_start_without_its_key_is_one_sentence_too(tmp_path):
+    done = _grappe(tmp_path, GRAPPE_ENV="production", GRAPPE_SECRET_KEY="")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "GRAPPE_SECRET_KEY" in done.stderr
+
+
+def test_a_negative_count_is_refused_where_only_counts_make_sense():
+    with pytest.raises(ImproperlyConfigured, match=r"GRAPPE_IMPORT_MAX_ROWS='-5'.*au moins 1"):
+        deployment.integer({"GRAPPE_IMPORT_MAX_ROWS": "-5"}, "GRAPPE_IMPORT_MAX_ROWS", 300000, minimum=1)
+
+
+def test_numbers_keep_their_defaults_and_read_what_is_written():
+    assert deployment.integer({}, "GRAPPE_RETRY_AFTER", 5) == 5
+    assert deployment.integer({"GRAPPE_RETRY_AFTER": " 12 "}, "GRAPPE_RETRY_AFTER", 5) == 12
+    assert deployment.decimal({}, "GRAPPE_TASKS_RETRY_DELAY", 5.0) == 5.0
+    assert deployment.decimal({"GRAPPE_TASKS_RETRY_DELAY": "0.5"}, "GRAPPE_TASKS_RETRY_DELAY", 5.0) == 0.5
+    with pytest.raises(ImproperlyConfigured, match="GRAPPE_TASKS_RETRY_DELAY='vite'"):
+        deployment.decimal({"GRAPPE_TASKS_RETRY_DELAY": "vite"}, "GRAPPE_TASKS_RETRY_DELAY", 5.0)
+    with pytest.raises(ImproperlyConfigured, match="nan"):
+        deployment.decimal({"GRAPPE_TASKS_RETRY_DELAY": "nan"}, "GRAPPE_TASKS_RETRY_DELAY", 5.0)
