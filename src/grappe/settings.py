@@ -218,8 +218,8 @@ GRAPPE_IMPORT_MAX_REPEATED = _integer("GRAPPE_IMPORT_MAX_REPEATED", 1000, minimu
 # refused with 413 from its Content-Length, before any of it is read (grappe.core.uploads).
 GRAPPE_MAX_REQUEST_OVERHEAD_BYTES = _integer("GRAPPE_MAX_REQUEST_OVERHEAD_BYTES", 1024 * 1024)
 # A file of at least GRAPPE_IMPORT_PARALLEL_ROWS rows has its rows checked by GRAPPE_IMPORT_PROCESSES forked
-# processes (empty: one per core this process may use, at most 4; 1: none), from the command line and the task
-# worker only (grappe.intake.processes). A value that is not a number is kept as written, for the import to
+# processes (empty: one per core this process may use, at most 4; 1: none; an import writing as they check counts
+# its own process as one of them), from the command line and the task worker only (grappe.intake.processes). A value that is not a number is kept as written, for the import to
 # refuse it by name rather than fail here with a traceback.
 
 

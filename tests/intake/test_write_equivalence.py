@@ -26,7 +26,6 @@ from grappe.intake import services
 from grappe.intake.questions import ImportAnswers
 from grappe.intake.reading import open_table
 from grappe.intake.selectors import resolve_mapping
-from grappe.intake.staging import StagedRows
 from grappe.registry.models import (
     College,
     Establishment,
@@ -97,19 +96,17 @@ def _import(rows: list[list[str]], association, tmp_path: Path, name: str, answe
         writer.writerows(rows)
     table = open_table(path)
     mapping = resolve_mapping(headers=table.headers, association=association)
-    with StagedRows() as staged:
-        summary = services.validate_table(table=table, mapping=mapping, staged=staged)
-        services.check_importable(summary=summary, skip_invalid=True)
-        services.write_table(
-            table=table,
-            mapping=mapping,
-            association=association,
-            user=None,
-            summary=summary,
-            skip_invalid=True,
-            staged=staged,
-            answers=answers,
-        )
+    summary = services.validate_table(table=table, mapping=mapping)
+    services.check_importable(summary=summary, skip_invalid=True)
+    services.write_table(
+        table=table,
+        mapping=mapping,
+        association=association,
+        user=None,
+        summary=summary,
+        skip_invalid=True,
+        answers=answers,
+    )
 
 
 def _plain(value: Any) -> Any:

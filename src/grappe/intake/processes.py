@@ -17,7 +17,11 @@ here.
 - **What comes back** is what this process needs and no more: each chunk's counts, its issues, and, when the
   rows are to be written, its rows already packed as a staging frame (``grappe.intake.staging``). This process
   only reads the file and hands out chunks; at most two chunks per worker are in flight, so memory stays bounded.
-- **A worker that dies** (killed, out of memory) ends the validation with a clear refusal; nothing was written.
+- **Beside the write.** An import writes each chunk as soon as it is checked (``beside_write``): the importing
+  process is then busy with the write, so one worker fewer is forked (one on two cores), and the import lasts
+  about as long as its write instead of its validation and then its write.
+- **A worker that dies** (killed, out of memory) ends the validation with a clear refusal; nothing is written
+  (an import writing beside the workers rolls back).
 """
 
 from __future__ import annotations
@@ -84,20 +88,59 @@ def check_chunk(validator: RowValidator, rows: Iterable[Row], *, pack: bool) -> 
     return chunk
 
 
-def checked_chunks(
-    rows: Iterable[Row], validator: RowValidator, *, pack: bool, chunk_rows: int
-) -> Iterator[ValidatedChunk]:
+class CheckedChunks(Iterator[ValidatedChunk]):
     """``rows`` checked by ``validator`` in chunks of ``chunk_rows``, in order: by worker processes when the
-    file is large enough and this process may fork, here otherwise (``pack``: as in ``check_chunk``)."""
-    rows = iter(rows)
-    workers = worker_count()
-    threshold = parallel_from_rows()
-    head = list(islice(rows, threshold)) if workers > 1 and may_fork() else []
-    if len(head) < threshold:
-        for chunk in _chunks(chain(head, rows), chunk_rows):
-            yield check_chunk(validator, chunk, pack=pack)
-        return
-    yield from _in_workers(chain(head, rows), validator, pack=pack, workers=workers, chunk_rows=chunk_rows)
+    file is large enough and this process may fork (``in_workers``), here otherwise (``pack``: as in
+    ``check_chunk``). Close it (``with``) when leaving before the last chunk: that stops the workers."""
+
+    def __init__(
+        self,
+        rows: Iterable[Row],
+        validator: RowValidator,
+        *,
+        pack: bool,
+        chunk_rows: int,
+        beside_write: bool = False,
+    ):
+        rows = iter(rows)
+        workers = worker_count()
+        # Beside a write, this process is busy with it: it counts as one of the processes, and a single worker
+        # already takes the checking off it. Otherwise this process only hands out chunks, and one worker would
+        # check no faster than this process itself.
+        if beside_write:
+            workers -= 1
+        enough = workers >= (1 if beside_write else 2)
+        threshold = parallel_from_rows()
+        head = list(islice(rows, threshold)) if enough and may_fork() else []
+        # Decided before the first chunk: a caller writing as the rows are checked does so only when the
+        # checking runs beside it (grappe.intake.services.import_file).
+        self.in_workers = len(head) >= threshold
+        rest = chain(head, rows)
+        self._chunks: Iterator[ValidatedChunk] = (
+            _in_workers(rest, validator, pack=pack, workers=workers, chunk_rows=chunk_rows)
+            if self.in_workers
+            else (check_chunk(validator, chunk, pack=pack) for chunk in _chunks(rest, chunk_rows))
+        )
+
+    def __next__(self) -> ValidatedChunk:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        self._chunks.close()  # type: ignore[attr-defined]  # both sources are generators
+
+    def __enter__(self) -> CheckedChunks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def checked_chunks(
+    rows: Iterable[Row], validator: RowValidator, *, pack: bool, chunk_rows: int, beside_write: bool = False
+) -> CheckedChunks:
+    """``CheckedChunks`` of ``rows``: the chunks, and whether worker processes check them (``beside_write``:
+    while this process writes the chunks already checked)."""
+    return CheckedChunks(rows, validator, pack=pack, chunk_rows=chunk_rows, beside_write=beside_write)
 
 
 def worker_count() -> int:

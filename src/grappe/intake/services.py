@@ -11,18 +11,22 @@ The flow, whichever entry point calls it (``grappe import``, the upload pages, t
 4. pass 2, inside one ``transaction.atomic``, writes the staged rows in batches (``grappe.intake.inserts``:
    keys reserved in advance, rows as tuples, ``executemany`` on SQLite, ``COPY`` on PostgreSQL): a
    ``SourceFile``, one verbatim ``SourceRecord`` per row, the organisations, establishments, memberships and
-   people, and a ``Lineage`` row per stored value. Any exception leaves the database as it was. Nothing is read
-   or validated inside the transaction: on SQLite it holds the one write lock for the writes alone.
+   people, and a ``Lineage`` row per stored value. Any exception leaves the database as it was. Rows checked
+   in this process are checked before the transaction: on SQLite it holds the one write lock for the writes
+   alone. A file checked by worker processes (``grappe.intake.processes``) is written as they check it, chunk
+   by chunk, without staging: the checking runs on the other cores and ends with the write, and a row in
+   error (unless skipped), a dead worker or a file changed since its validation rolls the whole write back.
 
-Rows are never all held in memory: both passes stream (from ``Table.rows()``, then from the staged file) and
-keep counters and one batch only.
+Rows are never all held in memory: both passes stream (from ``Table.rows()``, then from the staged file or the
+workers) and keep counters and a few batches only.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +51,7 @@ from grappe.intake.collection import fewer_collections
 from grappe.intake.headers import FIELDS, normalise_header
 from grappe.intake.inserts import create_objects, insert_rows, new_object
 from grappe.intake.models import ImportIssue, ImportJob, SavedMapping
-from grappe.intake.processes import checked_chunks
+from grappe.intake.processes import CheckedChunks, ValidatedChunk, checked_chunks
 from grappe.intake.questions import (
     ImportAnswers,
     answer_values,
@@ -56,7 +60,7 @@ from grappe.intake.questions import (
     open_questions,
 )
 from grappe.intake.reading import Table, open_table
-from grappe.intake.staging import StagedRows
+from grappe.intake.staging import StagedRows, unpack_frame
 from grappe.intake.summary import ValidationSummary
 from grappe.intake.validation import INFO, Issue, RowResult, RowValidator, Value, serialisable
 from grappe.registry import services as registry_services
@@ -258,32 +262,63 @@ def validate_table(
     ``country`` (ISO alpha-2) reads the rows that have no « Pays » cell of their own."""
     check_mapping(headers=table.headers, mapping=mapping)
     validator = RowValidator(headers=table.headers, mapping=mapping, country=country, corrections=corrections)
-    summary = ValidationSummary(file_name=table.file_name, sheet=table.sheet)
-    total = None
-    if progress:
-        # Reading the rows without checking them costs about 1 % of validating them (a 200,000-row CSV: 1 s
-        # of 100 s), and gives the validation's progress bar an end.
-        total = sum(1 for _ in table.rows())
-        progress(STAGE_VALIDATION, 0, total)
-    for chunk in checked_chunks(table.rows(), validator, pack=staged is not None, chunk_rows=BATCH_SIZE):
-        before = summary.rows
-        summary.merge(chunk.summary)
+    tally = _Tally.begin(table, on_issue=on_issue, progress=progress)
+    with checked_chunks(table.rows(), validator, pack=staged is not None, chunk_rows=BATCH_SIZE) as chunks:
+        return _validate(chunks, tally, staged)
+
+
+def _validate(
+    chunks: Iterable[ValidatedChunk], tally: _Tally, staged: StagedRows | None
+) -> ValidationSummary:
+    for chunk in chunks:
+        tally.add(chunk)
         if staged is not None:
             staged.add_frame(chunk.packed(), chunk.summary.rows)
-        if on_issue:
+    return tally.end()
+
+
+@dataclass
+class _Tally:
+    """A validation's counts as its chunks come in: the summary, the issues passed on, the progress bar."""
+
+    summary: ValidationSummary
+    on_issue: IssueCallback | None
+    progress: ProgressCallback | None
+    total: int | None
+
+    @classmethod
+    def begin(
+        cls, table: Table, *, on_issue: IssueCallback | None, progress: ProgressCallback | None
+    ) -> _Tally:
+        total = None
+        if progress:
+            # Reading the rows without checking them costs about 1 % of validating them (a 200,000-row CSV:
+            # 1 s of 100 s), and gives the validation's progress bar an end.
+            total = sum(1 for _ in table.rows())
+            progress(STAGE_VALIDATION, 0, total)
+        summary = ValidationSummary(file_name=table.file_name, sheet=table.sheet)
+        return cls(summary=summary, on_issue=on_issue, progress=progress, total=total)
+
+    def add(self, chunk: ValidatedChunk) -> None:
+        before = self.summary.rows
+        self.summary.merge(chunk.summary)
+        if self.on_issue:
             for issue in chunk.issues:
-                on_issue(issue)
-        if progress and summary.rows // PROGRESS_EVERY != before // PROGRESS_EVERY:
-            progress(STAGE_VALIDATION, summary.rows, total)
-    if progress:
-        progress(STAGE_VALIDATION, summary.rows, summary.rows)
-    return summary
+                self.on_issue(issue)
+        if self.progress and self.summary.rows // PROGRESS_EVERY != before // PROGRESS_EVERY:
+            self.progress(STAGE_VALIDATION, self.summary.rows, self.total)
+
+    def end(self) -> ValidationSummary:
+        if self.progress:
+            self.progress(STAGE_VALIDATION, self.summary.rows, self.summary.rows)
+        return self.summary
 
 
 # --------------------------------------------------------------------------------------------------------
 # The import
 
 
+@fewer_collections()
 def import_file(
     *,
     path: Path | str,
@@ -323,30 +358,70 @@ def import_file(
     if answers is not None:
         questions = open_questions(association=association, mapping=mapping)
         check_answers(association=association, questions=[] if dry_run else questions, answers=answers)
-    with StagedRows() as staged:
+    if dry_run:
         summary = validate_table(
-            table=table,
-            mapping=mapping,
-            on_issue=on_issue,
-            progress=progress,
-            country=country,
-            staged=None if dry_run else staged,
+            table=table, mapping=mapping, on_issue=on_issue, progress=progress, country=country
         )
-        if dry_run:
-            return ImportResult(summary=summary, dry_run=True)
-        check_importable(summary=summary, skip_invalid=skip_invalid)
-        return write_table(
-            table=table,
-            mapping=mapping,
-            association=association,
-            user=user,
-            summary=summary,
-            skip_invalid=skip_invalid,
-            progress=progress,
-            country=country,
-            staged=staged,
-            answers=answers,
-        )
+        return ImportResult(summary=summary, dry_run=True)
+    check_mapping(headers=table.headers, mapping=mapping)
+    validator = RowValidator(headers=table.headers, mapping=mapping, country=country)
+    tally = _Tally.begin(table, on_issue=on_issue, progress=progress)
+    write = partial(
+        _write_staged,
+        table,
+        mapping,
+        association,
+        user,
+        skip_invalid=skip_invalid,
+        progress=progress,
+        country=country,
+        answers=answers or ImportAnswers(),
+    )
+    with checked_chunks(
+        table.rows(), validator, pack=True, chunk_rows=BATCH_SIZE, beside_write=True
+    ) as chunks:
+        if chunks.in_workers:
+            return _write_as_checked(chunks, tally, skip_invalid=skip_invalid, write=write)
+        # Checked here, in this process: all of it before the write's transaction begins, so that the
+        # database is locked for the write alone.
+        with StagedRows() as staged:
+            summary = _validate(chunks, tally, staged)
+            check_importable(summary=summary, skip_invalid=skip_invalid)
+            return write(summary=summary, batches=staged.batches(), total=summary.rows)
+
+
+class _RowInError(Exception):
+    """A row with an error reached the write of an import that does not skip them: the import is refused."""
+
+
+def _write_as_checked(
+    chunks: CheckedChunks, tally: _Tally, *, skip_invalid: bool, write: Callable[..., ImportResult]
+) -> ImportResult:
+    """Write the rows of a large file as the worker processes check them (issue 13, point 7).
+
+    The write, in this process, takes each chunk as it comes back, while the workers check the next ones on
+    the other cores: the import lasts about as long as its write, instead of its validation and then its
+    write. All or nothing still: a row in error (unless ``skip_invalid``) rolls the transaction back, and the
+    rest of the file is checked then, so that the refusal counts every row as a validation before it did.
+    """
+
+    def batches() -> Iterator[list[RowResult]]:
+        for chunk in chunks:
+            tally.add(chunk)
+            if chunk.first_error_line is not None and not skip_invalid:
+                raise _RowInError
+            yield unpack_frame(chunk.packed())
+        tally.end()
+
+    try:
+        return write(summary=tally.summary, batches=batches(), total=tally.total)
+    except _RowInError:
+        pass
+    for chunk in chunks:
+        tally.add(chunk)
+    summary = tally.end()
+    check_importable(summary=summary, skip_invalid=skip_invalid)
+    raise AssertionError("check_importable refuses a file with rows in error")  # pragma: no cover
 
 
 def check_importable(*, summary: ValidationSummary, skip_invalid: bool) -> None:
@@ -391,58 +466,56 @@ def write_table(
     skip_invalid: bool,
     progress: ProgressCallback | None = None,
     country: str = FRANCE,
-    staged: StagedRows | None = None,
     answers: ImportAnswers | None = None,
     corrections: Mapping[tuple[int, int], str] | None = None,
 ) -> ImportResult:
-    """Pass 2: write ``table`` (already validated into ``summary``) in one transaction.
+    """Pass 2: write ``table`` (already validated into ``summary``, by an earlier step) in one transaction.
 
-    ``staged`` holds its validated rows (``validate_table``); without it they are read and validated again
-    here, before the transaction begins, with the same ``corrections``. ``answers`` fill what the file does
-    not say on the memberships the import creates (``grappe.intake.questions``)."""
-    answers = answers or ImportAnswers()
-    if staged is None:
-        with StagedRows() as staged:
-            _stage(
-                table,
-                mapping,
-                staged,
-                skip_invalid=skip_invalid,
-                country=country,
-                progress=progress,
-                total=summary.rows,
-                corrections=corrections,
-            )
-            return _write_staged(
-                table, mapping, association, user, summary, staged, progress, country, answers
-            )
-    return _write_staged(table, mapping, association, user, summary, staged, progress, country, answers)
-
-
-def _stage(
-    table: Table,
-    mapping: Mapping[int, str],
-    staged: StagedRows,
-    *,
-    skip_invalid: bool,
-    country: str,
-    progress: ProgressCallback | None,
-    total: int,
-    corrections: Mapping[tuple[int, int], str] | None = None,
-) -> None:
-    """Validate the rows of a file validated in an earlier step into ``staged``: the file must not have
-    changed since (its hash is checked by the caller; a row turned invalid is caught here)."""
+    Its rows are read and checked again, with the same ``corrections``: before the transaction begins when
+    they are checked here, while it writes when worker processes check them (``_write_as_checked``). A row
+    that turned invalid since means the file changed: the import is refused. ``answers`` fill what the file
+    does not say on the memberships the import creates (``grappe.intake.questions``)."""
+    write = partial(
+        _write_staged,
+        table,
+        mapping,
+        association,
+        user,
+        summary=summary,
+        skip_invalid=skip_invalid,
+        progress=progress,
+        country=country,
+        answers=answers or ImportAnswers(),
+        total=summary.rows,
+    )
     validator = RowValidator(headers=table.headers, mapping=mapping, country=country, corrections=corrections)
-    for chunk in checked_chunks(table.rows(), validator, pack=True, chunk_rows=BATCH_SIZE):
+    with checked_chunks(
+        table.rows(), validator, pack=True, chunk_rows=BATCH_SIZE, beside_write=True
+    ) as chunks:
+        rechecked = _unchanged(chunks, table, skip_invalid=skip_invalid)
+        if chunks.in_workers:
+            return write(batches=(unpack_frame(chunk.packed()) for chunk in rechecked))
+        with StagedRows() as staged:
+            for chunk in rechecked:
+                before = staged.rows
+                staged.add_frame(chunk.packed(), chunk.summary.rows)
+                if progress and staged.rows // PROGRESS_EVERY != before // PROGRESS_EVERY:
+                    progress(STAGE_VALIDATION, staged.rows, summary.rows)
+            return write(batches=staged.batches())
+
+
+def _unchanged(
+    chunks: Iterable[ValidatedChunk], table: Table, *, skip_invalid: bool
+) -> Iterator[ValidatedChunk]:
+    """The chunks of a file validated in an earlier step: it must not have changed since (its hash is checked
+    by the caller; a row turned invalid is caught here)."""
+    for chunk in chunks:
         if chunk.first_error_line is not None and not skip_invalid:
             raise UserError(
                 _("La ligne %(line)s de « %(name)s » a changé depuis la validation : relancez l'import.")
                 % {"line": chunk.first_error_line, "name": table.file_name}
             )
-        before = staged.rows
-        staged.add_frame(chunk.packed(), chunk.summary.rows)
-        if progress and staged.rows // PROGRESS_EVERY != before // PROGRESS_EVERY:
-            progress(STAGE_VALIDATION, staged.rows, total)
+        yield chunk
 
 
 @transaction.atomic
@@ -451,8 +524,11 @@ def _write_staged(
     mapping: Mapping[int, str],
     association: Association,
     user: User | None,
+    *,
     summary: ValidationSummary,
-    staged: StagedRows,
+    batches: Iterable[list[RowResult]],
+    total: int | None,
+    skip_invalid: bool,
     progress: ProgressCallback | None,
     country: str,
     answers: ImportAnswers,
@@ -475,8 +551,6 @@ def _write_staged(
                 association=association,
                 imported_by=user if user and user.is_authenticated else None,
                 default_country=country,
-                unread_values=dict(summary.unread),
-                local_values=dict(summary.kept_local),
             )
     except IntegrityError:
         # Another import of the same file committed between our check and this insert.
@@ -486,16 +560,22 @@ def _write_staged(
     writer = _BatchWriter(source_file=source_file, association=association, result=result, answers=answers)
     done = 0
     if progress:
-        progress(STAGE_IMPORT, 0, summary.rows)
-    for batch in staged.batches():
+        progress(STAGE_IMPORT, 0, total)
+    for batch in batches:
         writer.write(batch)
         previous, done = done, done + len(batch)
         if progress and done // PROGRESS_EVERY != previous // PROGRESS_EVERY:
-            progress(STAGE_IMPORT, done, summary.rows)
+            progress(STAGE_IMPORT, done, total)
+    # Counted as the rows came when they were checked while being written: complete only now.
+    check_importable(summary=summary, skip_invalid=skip_invalid)
     source_file.row_count = done
     source_file.imported_count = result.imported_rows
     source_file.rejected_count = result.rejected_rows
-    source_file.save(update_fields=["row_count", "imported_count", "rejected_count"])
+    source_file.unread_values = dict(summary.unread)
+    source_file.local_values = dict(summary.kept_local)
+    source_file.save(
+        update_fields=["row_count", "imported_count", "rejected_count", "unread_values", "local_values"]
+    )
     _record_import(source_file, result, user, answers)
     if progress:
         progress(STAGE_IMPORT, done, done)

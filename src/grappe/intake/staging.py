@@ -83,6 +83,11 @@ def pack_frame(rows: Iterable[RowResult]) -> bytes:
     return zlib.compress(pickle.dumps([_pack(row) for row in rows], pickle.HIGHEST_PROTOCOL), 1)
 
 
+def unpack_frame(frame: bytes) -> list[RowResult]:
+    """The rows of a frame ``pack_frame`` made: a batch for the write."""
+    return [_unpack(packed) for packed in pickle.loads(zlib.decompress(frame))]
+
+
 class StagedRows:
     """Append frames of validated rows (``pack_frame``), then read them back frame by frame, in order."""
 
@@ -100,7 +105,7 @@ class StagedRows:
         self._file.seek(0)
         while header := self._file.read(_FRAME.size):
             (length,) = _FRAME.unpack(header)
-            yield [_unpack(packed) for packed in pickle.loads(zlib.decompress(self._file.read(length)))]
+            yield unpack_frame(self._file.read(length))
 
     def close(self) -> None:
         self._file.close()
