@@ -128,3 +128,29 @@ def test_keyboard_focus_follows_the_results_a_page_link_or_a_header_replaced(
     search.press_sequentially("zénith 1", delay=20)
     expect(page.locator("#results tbody tr")).not_to_have_count(50)
     expect(search).to_be_focused()
+
+
+def test_a_treasurer_sorts_the_dues_by_what_is_left_to_pay(live_server, page, registry, hq_user):
+    """The dues page sorts like the registry's lists: a header click swaps the results, the address follows,
+    and a filter chosen afterwards keeps the sort."""
+    from finance.conftest import bill_registry
+
+    paid, partial = bill_registry(registry)
+    log_in(live_server, page, hq_user)
+    page.goto(f"{live_server.url}/cotisations/?year=2026")
+    expect(page.get_by_role("columnheader", name=re.compile("Organisation"))).to_have_attribute(
+        "aria-sort", "ascending"
+    )
+
+    page.get_by_role("columnheader", name=re.compile("Réglé")).get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"tri=regle"))
+    page.get_by_role("columnheader", name=re.compile("Réglé")).get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"tri=-regle"))
+    first = page.locator("#results tbody tr").first
+    expect(first).to_contain_text(paid.membership.organisation.name)
+    expect(page.locator("#results tbody tr").nth(1)).to_contain_text(partial.membership.organisation.name)
+
+    page.get_by_label("État").select_option("partial")
+    expect(page).to_have_url(re.compile(r"state=partial"))
+    expect(page).to_have_url(re.compile(r"tri=-regle"))
+    expect(page.locator("#results tbody tr")).to_have_count(1)

@@ -104,3 +104,54 @@ def test_a_page_link_swaps_only_the_results_block(hq_client, dues, monkeypatch):
         URL, {"year": "2026", "page": "2"}, headers={"HX-Request": "true", "HX-Target": "results"}
     ).content.decode()
     assert "Page 2 / " in block and "<html" not in block and 'role="search"' not in block
+
+
+def _rows(response) -> list[str]:
+    """The results' rows as text, in the order the page shows them."""
+    body = response.content.decode().split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("</tr>") if "<td" in row]
+
+
+def test_the_dues_sort_by_any_column_header_and_keep_their_filters(hq_client, dues):
+    paid, partial = dues
+    Due.objects.filter(pk=paid.pk).update(due_on=datetime.date(2026, 1, 15))
+
+    by_paid = _rows(hq_client.get(URL, {"year": "2026", "tri": "-regle"}))
+    assert by_paid[0].startswith(paid.membership.organisation.name)
+    assert by_paid[1].startswith(partial.membership.organisation.name)
+
+    # État: what is still to be paid first, then partly paid, then paid.
+    by_state = _rows(hq_client.get(URL, {"year": "2026", "tri": "etat"}))
+    assert by_state[-1].startswith(paid.membership.organisation.name) and "réglée" in by_state[-1]
+    assert by_state[-2].startswith(partial.membership.organisation.name)
+    assert by_state[0].endswith("à régler") or "à régler" in by_state[0]
+
+    by_due_date = _rows(hq_client.get(URL, {"year": "2026", "tri": "echeance"}))
+    assert by_due_date[0].startswith(paid.membership.organisation.name)
+
+    response = hq_client.get(URL, {"year": "2026", "state": "partial", "tri": "-montant"})
+    assert _rows(response) == [_rows(hq_client.get(URL, {"year": "2026", "state": "partial"}))[0]]
+    html = response.content.decode()
+    assert 'aria-sort="descending"' in html and 'data-sort="montant"' in html
+    # Each header keeps the search and filters, and asks for the other direction on its own column.
+    assert re.search(r'href="\?[^"]*year=2026[^"]*state=partial[^"]*tri=montant"', html.replace("&amp;", "&"))
+    assert 'name="tri" value="-montant"' in html  # the next search keeps the sort
+
+
+def test_the_dues_list_reads_in_french_order_and_ignores_an_unknown_sort(hq_client, dues):
+    default = _rows(hq_client.get(URL, {"year": "2026"}))
+    names = [row.split(" Numélink ")[0] for row in default]
+    from grappe.france.text import fold
+
+    assert names == sorted(names, key=fold)
+    assert _rows(hq_client.get(URL, {"year": "2026", "tri": "bidon"})) == default
+    assert _rows(hq_client.get(URL, {"year": "2026", "tri": "-organisation"})) == default[::-1]
+
+
+def test_sorting_the_dues_swaps_only_the_results_block(hq_client, dues):
+    response = hq_client.get(
+        URL, {"year": "2026", "tri": "montant"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+    )
+    html = response.content.decode()
+    assert '<form class="search-panel"' not in html
+    assert 'name="tri" value="montant"' in html and 'hx-swap-oob="true"' in html

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grappe.finance.selectors import DueFilters
 from grappe.registry import selectors
+from grappe.registry.forms import QueryStringForm
 
 STATE_CHOICES = [
     ("", _("Toutes")),
@@ -21,7 +22,7 @@ STATE_CHOICES = [
 ]
 
 
-class DueFilterForm(forms.Form):
+class DueFilterForm(QueryStringForm):
     q = forms.CharField(label=_("Rechercher"), required=False, max_length=120)
     year = forms.IntegerField(label=_("Année"), required=False, min_value=2000, max_value=2100)
     association = forms.ModelChoiceField(label=_("Association"), queryset=None, required=False)
@@ -46,6 +47,7 @@ class DueFilterForm(forms.Form):
             association_id=data["association"].pk if data["association"] else None,
             state=data["state"] or "",
             q=(data["q"] or "").strip(),
+            sort=data["tri"] or "",
         )
 
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from grappe.errors import NotFound
 from grappe.finance.models import Allocation, Document, Due
-from grappe.registry import selectors
+from grappe.registry import selectors, sorting
 
 STATES = ("paid", "partial", "open", "overdue", "cancelled")
 
@@ -24,6 +24,7 @@ class DueFilters:
     association_id: int | None = None
     state: str = ""
     q: str = ""
+    sort: str = ""  # ``?tri=``: a column of DUE_COLUMNS, « - » first for descending
 
 
 def _with_paid(dues: QuerySet[Due]) -> QuerySet[Due]:
@@ -68,7 +69,36 @@ def search_dues(user: Any, filters: DueFilters, *, today: datetime.date | None =
         "overdue": live.filter(paid__lt=F("amount"), due_on__lt=today),
         "cancelled": dues.filter(cancelled_at__isnull=False),
     }
-    return by_state.get(filters.state, dues).order_by("membership__organisation__name", "pk")
+    chosen = sorting.read_sort(filters.sort, DUE_COLUMNS, DUE_DEFAULT_SORT)
+    return sorting.order(by_state.get(filters.state, dues), chosen, DUE_COLUMNS)
+
+
+# The dues' state as the page shows it, in the order a treasurer works through them: still to be paid, partly
+# paid, paid, cancelled.
+_STATE_ORDER = Case(
+    When(cancelled_at__isnull=False, then=Value(3)),
+    When(paid__gte=F("amount"), then=Value(2)),
+    When(paid__gt=0, then=Value(1)),
+    default=Value(0),
+)
+_ORGANISATION = sorting.Text("membership__organisation__search_name")
+_ASSOCIATION = sorting.Text("membership__association__name")
+# Sortable columns (``?tri=``, ``grappe.registry.sorting``), the page's own order first; ties by organisation.
+DUE_COLUMNS = (
+    sorting.Column("organisation", (_ORGANISATION, _ASSOCIATION, "year")),
+    sorting.Column("association", (_ASSOCIATION, _ORGANISATION, "year")),
+    sorting.Column("annee", ("year", _ORGANISATION)),
+    sorting.Column("montant", ("amount", _ORGANISATION)),
+    sorting.Column("regle", ("paid", _ORGANISATION)),
+    sorting.Column("etat", (_STATE_ORDER, _ORGANISATION)),
+    sorting.Column("echeance", ("due_on", _ORGANISATION)),
+)
+DUE_DEFAULT_SORT = sorting.Sort("organisation")
+
+
+def due_sort_param(value: str) -> str:
+    """The sort the page really applies for ``?tri=value``, as the column headers show it."""
+    return sorting.read_sort(value, DUE_COLUMNS, DUE_DEFAULT_SORT).param
 
 
 @dataclass(frozen=True)

@@ -48,12 +48,14 @@ def due_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "sort": selectors.due_sort_param(form.sort()),
         "totals": selectors.due_totals(dues),
         "can_invoice": _can_invoice(request.user),
         "can_remind": can_send_reminders(request.user),
         "can_reconcile": can_reconcile(request.user),
     }
     if request.htmx and request.htmx.target == "results":
+        context["results_only"] = True  # the block updates the form's sort (registry/_sort_field.html)
         return render(request, "finance/_due_results.html", context)
     return render(request, "finance/due_list.html", context)
 

@@ -26,7 +26,7 @@ def _headcount_choices() -> list[tuple[str, str]]:
     return [("", _("Toutes les tranches"))] + [(b.code, b.label) for b in HEADCOUNT_BRACKETS.values()]
 
 
-class _QueryStringForm(forms.Form):
+class QueryStringForm(forms.Form):
     """A GET form whose invalid fields are ignored (and reported) rather than failing the whole search.
 
     ``tri`` carries the list's sort (``grappe.registry.sorting``) through a new search: a hidden field."""
@@ -48,7 +48,7 @@ class TagChoiceField(SmallModelChoiceField):
         return f"{obj.name} ({obj.association.short_name or obj.association.name})"
 
 
-class OrganisationFilterForm(_QueryStringForm):
+class OrganisationFilterForm(QueryStringForm):
     q = forms.CharField(
         label=_("Rechercher"),
         required=False,
@@ -135,7 +135,7 @@ class OrganisationFilterForm(_QueryStringForm):
         return sum(1 for name, value in data.items() if name not in ("q", "tri") and value not in ("", None))
 
 
-class PersonSearchForm(_QueryStringForm):
+class PersonSearchForm(QueryStringForm):
     q = forms.CharField(
         label=_("Rechercher"),
         required=False,
@@ -149,7 +149,7 @@ class PersonSearchForm(_QueryStringForm):
         return " ".join((self.valid_data().get("q") or "").split())
 
 
-class MembershipFilterForm(_QueryStringForm):
+class MembershipFilterForm(QueryStringForm):
     q = forms.CharField(
         label=_("Organisation"),
         required=False,

@@ -21,11 +21,19 @@ PARAMETER = "tri"
 
 
 @dataclass(frozen=True)
+class Text:
+    """A text field among a column's fields that are not (an amount, then the name for equal amounts): compared
+    as a ``text`` column's fields are."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Column:
     """A sortable column: its word in the URL, and what it sorts on (fields or expressions, in order)."""
 
     key: str
-    fields: tuple[str | BaseExpression, ...]
+    fields: tuple[str | BaseExpression | Text, ...]
     # Text compared byte by byte (a folded key, a code): collated "C" on PostgreSQL.
     text: bool = False
 
@@ -61,11 +69,13 @@ def order(queryset: QuerySet[Any], sort: Sort, columns: Sequence[Column]) -> Que
     """``queryset`` ordered by ``sort``'s column, empty values last either way, then by id (a stable page)."""
     column = next(column for column in columns if column.key == sort.key)
     terms: list[OrderBy] = []
-    for field in column.fields:
-        if column.text and isinstance(field, str):
+    for entry in column.fields:
+        text = column.text or isinstance(entry, Text)
+        field = entry.name if isinstance(entry, Text) else entry
+        if text and isinstance(field, str):
             # An empty text (no SIREN, no city) is no value: last, ascending or descending.
             terms.append(Case(When(**{field: ""}, then=Value(1)), default=Value(0)).asc())
-        expression = _expression(field, column.text)
+        expression = _expression(field, text)
         terms.append(expression.desc(nulls_last=True) if sort.descending else expression.asc(nulls_last=True))
     return queryset.order_by(*terms, "pk")
 
