@@ -43,7 +43,7 @@ test: bytecode browser
 # Types: the pure cores and the services (where the rules live) are checked in CI.
 TYPED := src/grappe/france src/grappe/linkage src/grappe/registry/insights.py $(wildcard src/grappe/*/services.py) \
 	$(addprefix src/grappe/mergers/,access.py plan.py review.py projections.py apply.py undo.py) \
-	$(addprefix src/grappe/core/,audit.py deployment.py exports.py middleware.py dependents.py) \
+	$(addprefix src/grappe/core/,audit.py deployment.py exports.py locks.py middleware.py dependents.py) \
 	$(addprefix src/grappe/governance/,rules.py schema.py selectors.py apportionment.py assembly_rules.py \
 	procedure_rules.py procedure.py)
 

@@ -116,6 +116,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # subqueries reach on a few thousand organisations; compiling took 7–25 ms, more than running the query
     # (benchmarks/load/). A page's queries are short; JIT pays off on long reports, which Grappe does not run.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# How long a web request waits for a long writer's turn (an import, a merger's apply or undo) before the « base
+# occupée » page: SQLite's busy timeout, and on PostgreSQL the wait for the bulk writers' lock (grappe.core.locks).
+GRAPPE_BUSY_TIMEOUT = _decimal("GRAPPE_SQLITE_BUSY_TIMEOUT", 15.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -127,7 +130,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # -- issue 13 (scale): how long a writer waits for another's lock before giving up (sqlite3's busy
         # timeout, seconds). Imports and mergers write in short transactions, so the wait is short; a web
         # request that still gives up gets the « base occupée » page (grappe.middleware.DatabaseBusyMiddleware).
-        "timeout": _decimal("GRAPPE_SQLITE_BUSY_TIMEOUT", 15.0),
+        "timeout": GRAPPE_BUSY_TIMEOUT,
     }
 # The seconds a client is told to wait (Retry-After) when the database was busy for its request.
 GRAPPE_RETRY_AFTER = _integer("GRAPPE_RETRY_AFTER", 5)

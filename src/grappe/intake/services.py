@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from grappe import jobs
 from grappe.core.audit import record_event
 from grappe.core.chunks import in_chunks
+from grappe.core.locks import take_bulk_write_turn
 from grappe.core.uploads import check_upload_size, keep_upload, upload_name
 from grappe.errors import UserError
 from grappe.france.countries import FRANCE, check_country
@@ -534,6 +535,7 @@ def _write_staged(
     answers: ImportAnswers,
 ) -> ImportResult:
     """The write transaction: the source file, then the staged rows batch by batch, then the audit event."""
+    take_bulk_write_turn()  # after a merger's apply or undo under way, not across it (grappe.core.locks)
     check_not_imported(sha256=table.sha256, sheet=table.sheet, file_name=table.file_name)
     try:
         with transaction.atomic():

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from grappe.core import dependents
 from grappe.core.chunks import chunked
+from grappe.core.locks import take_bulk_write_turn
 from grappe.errors import UserError
 from grappe.jobs import ProgressCallback
 from grappe.mergers import snapshot as snapshots
@@ -62,6 +63,7 @@ def apply_merger(
     check_can_manage(user, whole_network=True)
     try:
         with transaction.atomic():
+            take_bulk_write_turn()  # an import's write or another merger's first (core.locks)
             merger = Merger.objects.select_for_update().get(pk=merger.pk)
             _report(progress, "checks", 0, None)
             check_apply(merger, accept_auto_only=accept_auto_only)

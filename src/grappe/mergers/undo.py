@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grappe.core.locks import take_bulk_write_turn
 from grappe.jobs import ProgressCallback
 from grappe.mergers import snapshot as snapshots
 from grappe.mergers.access import MergerRefused, audit, check_can_manage, check_status
@@ -77,6 +78,7 @@ def undo_merger(*, merger: Merger, user: Any = None, progress: ProgressCallback 
     (``labels.ACTION_STEPS``), as the web's background job shows them."""
     check_can_manage(user, whole_network=True)
     with transaction.atomic():
+        take_bulk_write_turn()  # an import's write or another merger's first (core.locks)
         merger = Merger.objects.select_for_update().get(pk=merger.pk)
         if progress is not None:
             progress("checks", 0, None)
