@@ -25,6 +25,7 @@ from grappe.registry.models import (
     Brand,
     College,
     Establishment,
+    FoldedOrganisation,
     Lineage,
     Membership,
     MembershipType,
@@ -487,6 +488,15 @@ class SourceRecordAdmin(ReadOnlyAdmin):
     def verbatim(self, obj: SourceRecord) -> str:
         rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", obj.as_dict().items())
         return format_html("<table>{}</table>", rows)
+
+
+@admin.register(FoldedOrganisation)
+class FoldedOrganisationAdmin(ReadOnlyAdmin):
+    """Written by merges only (``registry.services.merge_organisations``): where an old link now leads."""
+
+    list_display = ["folded_id", "name", "survivor", "folded_at"]
+    search_fields = ["name", "survivor__name"]
+    list_select_related = ["survivor"]
 
 
 @admin.register(Lineage)

@@ -18,6 +18,8 @@ DEPENDENTS = (
     Dependent("registry.Membership", "organisation", Fold.MOVE),
     Dependent("registry.Membership", "establishment", Fold.MOVE),
     Dependent("registry.SourceRecord", "organisation", Fold.KEEP_BOTH),
+    # The organisations folded before into the one being folded now: their links follow it to the new survivor.
+    Dependent("registry.FoldedOrganisation", "survivor", Fold.KEEP_BOTH),
     # The survivor carries the union of both organisations' tags, each once.
     Dependent("registry.Organisation", "tags", Fold.MOVE),
     # Lineage points at any registry row (content type, id): what each source said stays, retained or not.

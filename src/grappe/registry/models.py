@@ -787,6 +787,31 @@ class Lineage(models.Model):
         return f"{self.field} ← {self.source_record}"
 
 
+class FoldedOrganisation(models.Model):
+    """An organisation folded into another (a duplicate merged, by hand or by a merger): its id, so that a link
+    to its page, kept in a bookmark, an e-mail or minutes, leads to the organisation it became.
+
+    A dependent of the survivor (``registry/dependents.py``): folded again, it follows the new survivor, and a
+    merger's undo removes it with the fold it records (it is created by the apply)."""
+
+    folded_id = models.PositiveBigIntegerField(_("ancien numéro"), db_index=True)
+    name = models.CharField(_("raison sociale"), max_length=250)
+    survivor = models.ForeignKey(
+        Organisation,
+        verbose_name=_("fusionnée dans"),
+        on_delete=models.CASCADE,
+        related_name="folded_records",
+    )
+    folded_at = models.DateTimeField(_("fusionnée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("fiche fusionnée")
+        verbose_name_plural = _("fiches fusionnées")
+
+    def __str__(self) -> str:
+        return f"{self.name} (n° {self.folded_id}) → {self.survivor_id}"
+
+
 class SavedFilter(models.Model):
     """A list's search, filters and sort kept under a name (« Enregistrer ce filtre »): the query string only,
     never results, so opening it later runs the search again through the reader's own visibility rule."""

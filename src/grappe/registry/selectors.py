@@ -54,6 +54,7 @@ from grappe.registry.models import (
     Brand,
     College,
     Establishment,
+    FoldedOrganisation,
     Lineage,
     Membership,
     MembershipType,
@@ -495,6 +496,17 @@ def visible(queryset: QuerySet[M], pk: int, missing: str) -> M:
 
 def get_organisation(user: User, pk: int) -> Organisation:
     return visible(visible_organisations(user), pk, _("Organisation n° %(id)s introuvable."))
+
+
+def folded_into(user: User, pk: int) -> FoldedOrganisation | None:
+    """Where the organisation that was ``pk`` went, when it was folded into another that ``user`` may see (its
+    ``survivor``, the latest fold of that id); None otherwise, and then its page is « introuvable »."""
+    if Organisation.objects.filter(pk=pk).exists():
+        return None  # it is there, the reader may not see it: « introuvable », as for any other
+    folded = FoldedOrganisation.objects.filter(folded_id=pk).order_by("-folded_at", "-pk").first()
+    if folded is None or not visible_organisations(user).filter(pk=folded.survivor_id).exists():
+        return None
+    return folded
 
 
 @dataclass

@@ -44,6 +44,7 @@ from grappe.registry.models import (
     Brand,
     College,
     Establishment,
+    FoldedOrganisation,
     Lineage,
     Membership,
     MembershipType,
@@ -190,6 +191,10 @@ def merge_organisations(
         lineage = Lineage.objects.filter(content_type=org_type, object_id=survivor.pk, field=choice.field)
         lineage.exclude(value=choice.kept).update(retained=False)
         lineage.filter(value=choice.kept).update(retained=True)
+    # Where their pages' links now lead (the organisation page redirects there).
+    FoldedOrganisation.objects.bulk_create(
+        FoldedOrganisation(folded_id=org.pk, name=org.name, survivor=survivor) for org in others
+    )
     Organisation.objects.filter(pk__in=other_ids).delete()
     ended = collapse_memberships(organisation=survivor, on=on)
     collapsed = collapse_establishments(organisation=survivor)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from grappe.core.access import staff_view
+from grappe.errors import NotFound
 from grappe.registry import exports, insights, saved_filters, selectors, sorting
 from grappe.registry.forms import AsOfForm, MembershipFilterForm, OrganisationFilterForm, PersonSearchForm
 
@@ -100,11 +103,24 @@ def csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
 
 @staff_required
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(
-        request,
-        "registry/organisation_detail.html",
-        {"detail": selectors.organisation_detail(request.user, pk)},
-    )
+    try:
+        detail = selectors.organisation_detail(request.user, pk)
+    except NotFound:
+        # A link to an organisation folded since into another (a bookmark, an e-mail, minutes) leads there.
+        folded = selectors.folded_into(request.user, pk)
+        if folded is None:
+            raise
+        messages.info(
+            request,
+            _("La fiche « %(name)s » (n° %(id)s) a été fusionnée dans celle-ci le %(date)s.")
+            % {
+                "name": folded.name,
+                "id": folded.folded_id,
+                "date": date_format(timezone.localtime(folded.folded_at), "SHORT_DATE_FORMAT"),
+            },
+        )
+        return redirect("registry:organisation_detail", pk=folded.survivor_id)
+    return render(request, "registry/organisation_detail.html", {"detail": detail})
 
 
 @staff_required
