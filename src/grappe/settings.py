@@ -222,8 +222,8 @@ GRAPPE_IMPORT_MAX_REPEATED = _integer("GRAPPE_IMPORT_MAX_REPEATED", 1000, minimu
 GRAPPE_MAX_REQUEST_OVERHEAD_BYTES = _integer("GRAPPE_MAX_REQUEST_OVERHEAD_BYTES", 1024 * 1024)
 # A file of at least GRAPPE_IMPORT_PARALLEL_ROWS rows has its rows checked by GRAPPE_IMPORT_PROCESSES forked
 # processes (empty: one per core this process may use, at most 4; 1: none; an import writing as they check counts
-# its own process as one of them), from the command line and the task worker only (grappe.intake.processes). A value that is not a number is kept as written, for the import to
-# refuse it by name rather than fail here with a traceback.
+# its own process as one of them), from the command line and the task worker only (grappe.intake.processes). A
+# value that is not a number is kept as written, for the import to refuse it by name.
 
 
 def _count_or_text(name: str, default: str) -> int | str:

@@ -15,8 +15,6 @@ from grappe.errors import NotFound
 from grappe.finance.models import Allocation, Document, Due
 from grappe.registry import selectors, sorting
 
-STATES = ("paid", "partial", "open", "overdue", "cancelled")
-
 
 @dataclass(frozen=True)
 class DueFilters:
@@ -60,27 +58,24 @@ def search_dues(user: Any, filters: DueFilters, *, today: datetime.date | None =
             Q(membership__organisation__name__icontains=filters.q)
             | Q(membership__organisation__siren=filters.q)
         )
-    live = dues.filter(cancelled_at__isnull=True)
-    today = today or timezone.localdate()
-    by_state = {
-        "paid": live.filter(paid__gte=F("amount")),
-        "partial": live.filter(paid__gt=0, paid__lt=F("amount")),
-        "open": live.filter(paid__lt=F("amount")),
-        "overdue": live.filter(paid__lt=F("amount"), due_on__lt=today),
-        "cancelled": dues.filter(cancelled_at__isnull=False),
-    }
+    if filters.state in STATE_RANKS:
+        dues = dues.alias(state_rank=STATE_RANK).filter(state_rank__in=STATE_RANKS[filters.state])
+    if filters.state == "overdue":
+        dues = dues.filter(due_on__lt=today or timezone.localdate())
     chosen = sorting.read_sort(filters.sort, DUE_COLUMNS, DUE_DEFAULT_SORT)
-    return sorting.order(by_state.get(filters.state, dues), chosen, DUE_COLUMNS)
+    return sorting.order(dues, chosen, DUE_COLUMNS)
 
 
-# The dues' state as the page shows it, in the order a treasurer works through them: still to be paid, partly
-# paid, paid, cancelled.
-_STATE_ORDER = Case(
+# A due's state, as the page shows it, ranked in the order a treasurer works through them: still to be paid (0),
+# partly paid (1), paid (2), cancelled (3). The state filter and the « État » column both read it.
+STATE_RANK = Case(
     When(cancelled_at__isnull=False, then=Value(3)),
     When(paid__gte=F("amount"), then=Value(2)),
     When(paid__gt=0, then=Value(1)),
     default=Value(0),
 )
+# The ranks each state filter keeps; « overdue » is « open » past its due date.
+STATE_RANKS = {"paid": (2,), "partial": (1,), "open": (0, 1), "overdue": (0, 1), "cancelled": (3,)}
 _ORGANISATION = sorting.Text("membership__organisation__search_name")
 _ASSOCIATION = sorting.Text("membership__association__name")
 # Sortable columns (``?tri=``, ``grappe.registry.sorting``), the page's own order first; ties by organisation.
@@ -90,7 +85,7 @@ DUE_COLUMNS = (
     sorting.Column("annee", ("year", _ORGANISATION)),
     sorting.Column("montant", ("amount", _ORGANISATION)),
     sorting.Column("regle", ("paid", _ORGANISATION)),
-    sorting.Column("etat", (_STATE_ORDER, _ORGANISATION)),
+    sorting.Column("etat", (STATE_RANK, _ORGANISATION)),
     sorting.Column("echeance", ("due_on", _ORGANISATION)),
 )
 DUE_DEFAULT_SORT = sorting.Sort("organisation")
