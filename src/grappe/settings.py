@@ -221,18 +221,10 @@ GRAPPE_IMPORT_MAX_REPEATED = _integer("GRAPPE_IMPORT_MAX_REPEATED", 1000, minimu
 # refused with 413 from its Content-Length, before any of it is read (grappe.core.uploads).
 GRAPPE_MAX_REQUEST_OVERHEAD_BYTES = _integer("GRAPPE_MAX_REQUEST_OVERHEAD_BYTES", 1024 * 1024)
 # A file of at least GRAPPE_IMPORT_PARALLEL_ROWS rows has its rows checked by GRAPPE_IMPORT_PROCESSES forked
-# processes (empty: one per core this process may use, at most 4; 1: none; an import writing as they check counts
-# its own process as one of them), from the command line and the task worker only (grappe.intake.processes). A
-# value that is not a number is kept as written, for the import to refuse it by name.
-
-
-def _count_or_text(name: str, default: str) -> int | str:
-    text = os.environ.get(name, default).strip()
-    return int(text) if text.isdigit() else text
-
-
-GRAPPE_IMPORT_PROCESSES = _count_or_text("GRAPPE_IMPORT_PROCESSES", "")
-GRAPPE_IMPORT_PARALLEL_ROWS = _count_or_text("GRAPPE_IMPORT_PARALLEL_ROWS", "2000")
+# processes (unset: one per core this process may use, at most 4; 1: none; an import writing as they check counts
+# its own process as one of them), from the command line and the task worker only (grappe.intake.processes).
+GRAPPE_IMPORT_PROCESSES = _integer("GRAPPE_IMPORT_PROCESSES", None, minimum=1)
+GRAPPE_IMPORT_PARALLEL_ROWS = _integer("GRAPPE_IMPORT_PARALLEL_ROWS", 2000, minimum=1)
 # --- end of import limits -------------------------------------------------------------------------------------
 
 # Background work (grappe.jobs): a task queue in the database, run by `grappe worker`. GRAPPE_TASKS_BACKEND may
@@ -249,12 +241,8 @@ GRAPPE_TASKS_RETRIES = _integer("GRAPPE_TASKS_RETRIES", 3)
 GRAPPE_TASKS_RETRY_DELAY = _decimal("GRAPPE_TASKS_RETRY_DELAY", 5.0)
 GRAPPE_TASKS_KEEP_DAYS = _integer("GRAPPE_TASKS_KEEP_DAYS", 30, minimum=1)
 # The niceness (0–19) of the worker and of the commands running long work (imports, mergers): they yield the
-# processor to the web workers (grappe.jobs.priority). 0 keeps them at the site's priority. A value that is not
-# an integer is kept as written, for the worker and those commands to refuse it by name.
-_BACKGROUND_NICE = os.environ.get("GRAPPE_BACKGROUND_NICE", "10").strip()
-GRAPPE_BACKGROUND_NICE: int | str = (
-    int(_BACKGROUND_NICE) if _BACKGROUND_NICE.lstrip("-").isdigit() else _BACKGROUND_NICE
-)
+# processor to the web workers (grappe.jobs.priority). 0 keeps them at the site's priority.
+GRAPPE_BACKGROUND_NICE = _integer("GRAPPE_BACKGROUND_NICE", 10, maximum=19)
 # A merger's report (CSV and PDF) listing more rows than this (absorbed members plus candidate pairs) is built
 # by the worker, with a progress page; a smaller one in the request that asks for it (grappe.mergers.report_files).
 GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS = _integer("GRAPPE_MERGERS_REPORT_DIRECT_MAX_ROWS", 1000)

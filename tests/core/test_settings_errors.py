@@ -33,6 +33,9 @@ NUMBERS = (
     "GRAPPE_EMAIL_PORT",
     "GRAPPE_SQLITE_BUSY_TIMEOUT",
     "GRAPPE_TASKS_RETRY_DELAY",
+    "GRAPPE_IMPORT_PROCESSES",
+    "GRAPPE_IMPORT_PARALLEL_ROWS",
+    "GRAPPE_BACKGROUND_NICE",
 )
 
 
@@ -62,6 +65,38 @@ def test_a_production_start_without_its_key_is_one_sentence_too(tmp_path):
 def test_a_negative_count_is_refused_where_only_counts_make_sense():
     with pytest.raises(ImproperlyConfigured, match=r"GRAPPE_IMPORT_MAX_ROWS='-5'.*au moins 1"):
         deployment.integer({"GRAPPE_IMPORT_MAX_ROWS": "-5"}, "GRAPPE_IMPORT_MAX_ROWS", 300000, minimum=1)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("GRAPPE_IMPORT_PROCESSES", "0", "au moins 1"),
+        ("GRAPPE_IMPORT_PARALLEL_ROWS", "-3", "au moins 1"),
+        ("GRAPPE_BACKGROUND_NICE", "25", "au plus 19"),
+        ("GRAPPE_BACKGROUND_NICE", "-1", "au moins 0"),
+    ],
+)
+def test_a_number_outside_its_range_stops_the_platform_at_start_up(tmp_path, name, value, said):
+    """Until 2026-12-08 these three were kept as written and refused only when an import or the worker read
+    them, after the platform had started as if nothing were wrong."""
+    done = _grappe(tmp_path, **{name: value})
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"{name}={value!r}" in done.stderr and said in done.stderr
+
+
+def test_unset_processes_let_the_platform_choose_and_a_maximum_is_inclusive():
+    assert deployment.integer({}, "GRAPPE_IMPORT_PROCESSES", None, minimum=1) is None
+    assert (
+        deployment.integer({"GRAPPE_IMPORT_PROCESSES": " "}, "GRAPPE_IMPORT_PROCESSES", None, minimum=1)
+        is None
+    )
+    assert (
+        deployment.integer({"GRAPPE_IMPORT_PROCESSES": "3"}, "GRAPPE_IMPORT_PROCESSES", None, minimum=1) == 3
+    )
+    assert (
+        deployment.integer({"GRAPPE_BACKGROUND_NICE": "19"}, "GRAPPE_BACKGROUND_NICE", 10, maximum=19) == 19
+    )
 
 
 def test_numbers_keep_their_defaults_and_read_what_is_written():

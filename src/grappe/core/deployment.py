@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -67,25 +67,46 @@ def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r} : valeur inattendue ; écrivez 1 (oui) ou 0 (non).")
 
 
-def integer(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
-    """The whole number ``name`` holds (``default`` when unset or empty); anything else is refused by name,
-    at start-up, rather than failing later as a traceback or a limit of zero."""
-    return _number(environ, name, default, minimum, int, "un nombre entier est attendu")
+@overload
+def integer(
+    environ: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int | None = None
+) -> int: ...
+@overload
+def integer(
+    environ: Mapping[str, str], name: str, default: None, *, minimum: int = 0, maximum: int | None = None
+) -> int | None: ...
+def integer(
+    environ: Mapping[str, str],
+    name: str,
+    default: int | None,
+    *,
+    minimum: int = 0,
+    maximum: int | None = None,
+) -> int | None:
+    """The whole number ``name`` holds (``default`` when unset or empty: ``None`` where unset means « let the
+    platform choose »); anything else, or a number outside ``minimum`` … ``maximum``, is refused by name, at
+    start-up, rather than failing later as a traceback or a limit of zero."""
+    return _number(environ, name, default, minimum, int, "un nombre entier est attendu", maximum)
 
 
 def decimal(environ: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
     """As ``integer``, for a number of seconds that may have decimals (« 0.5 »)."""
-    return _number(environ, name, default, minimum, float, "un nombre est attendu (par exemple 2 ou 0.5)")
+    number = _number(
+        environ, name, default, minimum, float, "un nombre est attendu (par exemple 2 ou 0.5)", None
+    )
+    assert number is not None  # a float default
+    return number
 
 
 def _number(
     environ: Mapping[str, str],
     name: str,
-    default: Number,
+    default: Number | None,
     minimum: Number,
     parse: Callable[[str], Number],
     expected: str,
-) -> Number:
+    maximum: Number | None,
+) -> Number | None:
     value = environ.get(name, "").strip()
     if not value:
         return default
@@ -96,6 +117,8 @@ def _number(
     # float() reads « nan » and « inf »: neither is a number of seconds.
     if not math.isfinite(number) or number < minimum:
         raise ImproperlyConfigured(f"{name}={value!r} : la valeur doit être au moins {minimum:g}.")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={value!r} : la valeur doit être au plus {maximum:g}.")
     return number
 
 
