@@ -33,6 +33,8 @@ from .settings import LinkageSettings
 
 JARO_WINKLER = {"duckdb": "jaro_winkler_similarity", "spark": "jaro_winkler"}
 JARO = {"duckdb": "jaro_similarity", "spark": "jaro_sim"}
+# Edits between two strings; Spark's built-in distance counts a transposition as two edits.
+EDIT_DISTANCE = {"duckdb": "damerau_levenshtein", "spark": "levenshtein"}
 # The brand level's u where its brand is rare: as "one name within the other", at most; however rare the brand,
 # other words in both names differ.
 BRAND_MINIMUM_U = 1e-3
@@ -110,6 +112,23 @@ def _close(dialect: str, threshold: float) -> str:
     )
 
 
+def _few_typos(dialect: str) -> str:
+    """At most one typing error per ten letters of the shorter name, two at most: « shell intenationale
+    research maatschappij » / « shell internacionale research maatschappij ».
+
+    Jaro-Winkler measures a long name's two typos as far more than a short name's one (0.88 and 0.93 here,
+    where « dupond conseil » / « dupont conseil » scores 0.97): Jaro only matches letters within half the
+    length of the shorter string of each other, and every letter out of place after an insertion counts
+    against it. An edit count says what a typo is, whatever the length. Two edits at most: beyond that, names
+    differ by a word (« lyon nord » / « lyon sud »), which the word levels weigh."""
+    edits = EDIT_DISTANCE[dialect]
+    shorter = "least(length(name_norm_l), length(name_norm_r))"
+    return (
+        f"({shorter} >= 10 AND abs(length(name_norm_l) - length(name_norm_r)) <= 2"
+        f" AND {edits}(name_norm_l, name_norm_r) <= least(2, floor({shorter} / 10)))"
+    )
+
+
 def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
     jw = JARO_WINKLER[dialect]
     acronym = (
@@ -139,6 +158,7 @@ def comparison_specs(dialect: str) -> tuple[ComparisonSpec, ...]:
                 Level(_("sigle ou initiales"), acronym),
                 Level(_("mots rares en commun (≥ 80 %)"), _overlap(0.8)),
                 Level(_("nom très proche (Jaro-Winkler ≥ 0,92)"), _close(dialect, 0.92)),
+                Level(_("nom à une ou deux fautes de frappe près"), _few_typos(dialect)),
                 Level(_("mots rares en commun (≥ 50 %)"), _overlap(0.5)),
                 Level(_("un nom contenu dans l'autre"), f"{_contained('l', 'r')} OR {_contained('r', 'l')}"),
                 # The same first word, the others different: a company renamed around its brand ("N.V.

@@ -32,6 +32,9 @@ DEFAULT_PARAMETERS: Parameters = {
         "sigle ou initiales": (0.04, 1e-5),
         "mots rares en commun (≥ 80 %)": (0.22, 5e-5),
         "nom très proche (Jaro-Winkler ≥ 0,92)": (0.10, 3e-4),
+        # A typing error or two in a long name (the edit count, which Jaro-Winkler measures badly on long
+        # names): as close as the level above, and as rare between two organisations.
+        "nom à une ou deux fautes de frappe près": (0.03, 1e-4),
         "mots rares en commun (≥ 50 %)": (0.05, 1e-3),
         # Below half of the rare words in common, but one name whole within the other: a qualifier added
         # ("Restaurant Katsu", "Philips Gloeilampenfabrieken"). Namesakes do this too ("Alpha" and
@@ -134,8 +137,8 @@ RETIRED_LEVELS: dict[str, tuple[frozenset[str], ...]] = {
 # Levels added to a comparison after settings were stored with runs: stored parameters holding every other
 # level of it are read back with the new level's default m/u added (the stored values are kept).
 ADDED_LEVELS: dict[str, tuple[str, ...]] = {
-    # Since 2026-12-05: the name's brand level.
-    "name": ("même marque, autres mots différents",),
+    # Since 2026-12-05: the name's brand level; since 2026-12-08, its typing errors counted as edits.
+    "name": ("même marque, autres mots différents", "nom à une ou deux fautes de frappe près"),
 }
 
 # Comparisons added after settings were first stored with runs: settings without them read back with their
@@ -269,7 +272,8 @@ def _current_levels(
         return dict(DEFAULT_PARAMETERS[comparison])
     added = ADDED_LEVELS.get(comparison, ())
     current = DEFAULT_PARAMETERS.get(comparison, {})
-    if added and set(levels) == set(current) - set(added):
+    # Parameters stored before one or more of the added levels existed: every other level is there.
+    if added and set(current) - set(added) <= set(levels) < set(current):
         return {label: levels.get(label, current[label]) for label in current}
     return levels
 
