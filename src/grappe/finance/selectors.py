@@ -58,8 +58,10 @@ def search_dues(user: Any, filters: DueFilters, *, today: datetime.date | None =
             Q(membership__organisation__name__icontains=filters.q)
             | Q(membership__organisation__siren=filters.q)
         )
+    # The page shows each due's state from its rank: the rule is written once, here.
+    dues = dues.annotate(state_rank=STATE_RANK)
     if filters.state in STATE_RANKS:
-        dues = dues.alias(state_rank=STATE_RANK).filter(state_rank__in=STATE_RANKS[filters.state])
+        dues = dues.filter(state_rank__in=STATE_RANKS[filters.state])
     if filters.state == "overdue":
         dues = dues.filter(due_on__lt=today or timezone.localdate())
     chosen = sorting.read_sort(filters.sort, DUE_COLUMNS, DUE_DEFAULT_SORT)
@@ -67,7 +69,7 @@ def search_dues(user: Any, filters: DueFilters, *, today: datetime.date | None =
 
 
 # A due's state, as the page shows it, ranked in the order a treasurer works through them: still to be paid (0),
-# partly paid (1), paid (2), cancelled (3). The state filter and the « État » column both read it.
+# partly paid (1), paid (2), cancelled (3). The state filter, the « État » column's sort and its badges read it.
 STATE_RANK = Case(
     When(cancelled_at__isnull=False, then=Value(3)),
     When(paid__gte=F("amount"), then=Value(2)),
