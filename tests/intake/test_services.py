@@ -328,6 +328,34 @@ def test_a_refused_value_stays_in_the_source_record_with_the_reason(association,
     assert Organisation.objects.get().siren == ""
 
 
+def test_two_contacts_sharing_a_placeholder_address_stay_two_people(association, write_csv):
+    """« nc@nc.fr » (non communiqué) for every contact without an address: before, the import took the second
+    contact of a company for the first (the same address) and kept only her name."""
+    path = write_csv(
+        [
+            member_row(1, **{"E-mail du contact": "nc@nc.fr"}),
+            member_row(
+                1,
+                **{"Nom du contact": "MARTIN", "Prénom du contact": "Paul", "E-mail du contact": "nc@nc.fr"},
+            ),
+        ]
+    )
+
+    result = import_file(path=path, association=association)
+
+    assert sorted(Person.objects.values_list("first_name", "last_name", "email")) == [
+        ("Marie", "DUPONT", ""),
+        ("Paul", "MARTIN", ""),
+    ]
+    codes = [issue["code"] for record in SourceRecord.objects.all() for issue in record.issues]
+    assert codes.count("email.placeholder") == 2
+    assert all(
+        record.values[HEADERS.index("E-mail du contact")] == "nc@nc.fr"
+        for record in SourceRecord.objects.all()
+    )
+    assert result.summary.rows == 2
+
+
 def test_dry_run_validates_and_writes_nothing(association, write_csv, counts):
     path = write_csv([member_row(1), member_row(2, **{"Raison sociale": ""})])
     before = counts()

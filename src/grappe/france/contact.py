@@ -16,6 +16,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import DOT_ATOM_TEXT  # the library's own rule for a plain local part
 
+from .placeholders import is_placeholder_domain, is_placeholder_email
 from .problems import REMEMBERED_CELLS, Checked, _, empty, noted, refused, remembered
 from .text import clean_text
 
@@ -110,7 +111,17 @@ def check_email(raw: str | None) -> Checked[str]:
             ),
             value=_shown(text),
         )
-    return Checked(normalized.lower())
+    normalized = normalized.lower()
+    if is_placeholder_email(normalized):
+        return refused(
+            "email.placeholder",
+            _(
+                "« %(value)s » tient lieu d'adresse e-mail (valeur de remplissage) : ce n'est l'adresse d'aucune "
+                "organisation ni personne, elle n'est pas enregistrée."
+            ),
+            value=_shown(text),
+        )
+    return Checked(normalized)
 
 
 _ASCII_DOMAIN = re.compile(r"[A-Za-z0-9.-]+")
@@ -432,7 +443,17 @@ def check_website(raw: str | None) -> Checked[Website]:
     if parts is None:
         return _website_refused(text)
     url = urlunsplit(parts)
-    return Checked(Website(url=url, domain=_unicode_domain(parts[1].split(":")[0])))
+    domain = _unicode_domain(parts[1].split(":")[0])
+    if is_placeholder_domain(domain.lower()):
+        return refused(
+            "website.placeholder",
+            _(
+                "« %(value)s » tient lieu de site web (valeur de remplissage) : ce n'est le site d'aucune "
+                "organisation, il n'est pas enregistré."
+            ),
+            value=_shown(text),
+        )
+    return Checked(Website(url=url, domain=domain))
 
 
 def _website_refused(text: str) -> Checked[Website]:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from grappe.france.placeholders import PLACEHOLDER_DOMAINS, RESERVED_TOP_LEVEL_DOMAINS
+
 from .settings import LinkageSettings
 from .vocabulary import (
     CITY_ABBREVIATIONS,
@@ -377,6 +379,23 @@ def _country(default: str) -> str:
     )
 
 
+def _placeholder_domain(domain: str) -> str:
+    """SQL: ``domain`` (lower case) stands for no domain, as ``grappe.france.placeholders`` says in Python
+    (a records set given to the engine was not always imported)."""
+    label = f"split_part({domain}, '.', 1)"
+    return (
+        f"(list_contains({_list(PLACEHOLDER_DOMAINS)}, {domain})"
+        f" OR list_contains({_list(RESERVED_TOP_LEVEL_DOMAINS)}, reverse(split_part(reverse({domain}), '.', 1)))"
+        f" OR replace({label}, left({label}, 1), '') = '')"
+    )
+
+
+def _placeholder_email(email: str) -> str:
+    """SQL: the address ``email`` (lower case) stands for none (``grappe.france.placeholders``)."""
+    domain = f"split_part({email}, '@', 2)"
+    return f"({_placeholder_domain(domain)} OR split_part({email}, '@', 1) = split_part({domain}, '.', 1))"
+
+
 def _cleaned_sql(default_country: str) -> str:
     """Each record's fields cleaned, its name as a list of canonical words (the first, set-wide pass)."""
     name = _folded("name")
@@ -394,7 +413,7 @@ def _cleaned_sql(default_country: str) -> str:
     phone_digits = "regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g')"
     international = "regexp_matches(trim(coalesce(phone, '')), '^(\\+|00)')"
     naf = "regexp_replace(upper(coalesce(naf_code, '')), '[^0-9A-Z]', '', 'g')"
-    return f"""
+    read = f"""
       SELECT
         record_id,
         coalesce(organisation_id, record_id) AS organisation_id,
@@ -410,12 +429,20 @@ def _cleaned_sql(default_country: str) -> str:
         phone,
         upper(trim(departement)) AS departement_raw,
         city, street,
-        CASE WHEN regexp_full_match({email}, '[^@\\s]+@[^@\\s]+\\.[a-z]{{2,}}') THEN {email} END AS email_clean,
-        nullif({host}, '') AS host,
+        CASE WHEN regexp_full_match({email}, '[^@\\s]+@[^@\\s]+\\.[a-z]{{2,}}') THEN {email} END AS email_read,
+        nullif({host}, '') AS host_read,
         {phone_digits} AS phone_digits,
         {international} AS phone_international,
         {naf} AS naf_clean
       FROM __input
+    """
+    # Addresses and sites that stand for none (grappe.france.placeholders) are dropped from the values read
+    # above, once each: written over the reading expressions, the test would read every value several times.
+    return f"""
+      SELECT * EXCLUDE (email_read, host_read),
+        CASE WHEN NOT {_placeholder_email("email_read")} THEN email_read END AS email_clean,
+        CASE WHEN NOT {_placeholder_domain("host_read")} THEN host_read END AS host
+      FROM ({read})
     """
 
 

@@ -1,0 +1,37 @@
+"""Records sharing an address or a site that stands for none are not one company because of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from grappe.linkage import LinkageSettings, deduplicate
+
+from .conftest import record
+
+LYON = {"postcode": "69001", "city": "Lyon"}
+
+
+@pytest.mark.parametrize(
+    "shared",
+    [{"email": "nc@nc.fr"}, {"email": "none@none.com"}, {"website": "www.pasdesite.fr"}, {"website": "x.fr"}],
+)
+def test_two_companies_sharing_a_placeholder_are_not_matched_by_it(shared: dict[str, str]) -> None:
+    result = deduplicate(
+        [record("a", "Alpha Numérique", **LYON, **shared), record("b", "Beta Conseil", **LYON, **shared)],
+        settings=LinkageSettings(keep_threshold=0.0),
+    )
+    pairs = result.pairs.to_pylist()
+    assert all(row["band"] == "non_match" for row in pairs)
+    assert all(row["domain_level"] in (None, "e-mail et site absents") for row in pairs)
+
+
+def test_a_real_shared_domain_still_counts() -> None:
+    result = deduplicate(
+        [
+            record("a", "Kaliop", email="contact@kaliop.fr", **LYON),
+            record("b", "Kaliop SARL", website="https://www.kaliop.fr/", **LYON),
+        ],
+        settings=LinkageSettings(keep_threshold=0.0),
+    )
+    (row,) = result.pairs.to_pylist()
+    assert row["domain_level"] == "même domaine (site ou e-mail)" and row["band"] == "match"
