@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grappe.france.contact import check_email, check_website
-from grappe.france.placeholders import is_placeholder_domain, is_placeholder_email
-from grappe.linkage.normalise import _placeholder_domain, _placeholder_email
+from grappe.france.contact import check_email, check_phone, check_website
+from grappe.france.identifiers import check_siren, check_siret
+from grappe.france.placeholders import is_placeholder_domain, is_placeholder_email, is_placeholder_phone
+from grappe.linkage.normalise import _placeholder_domain, _placeholder_email, _placeholder_phone
 
 
 @pytest.mark.parametrize(
@@ -66,3 +67,46 @@ def test_the_engine_s_sql_says_what_the_import_says(local: str, domain: str) -> 
         ).fetchall()[0]
     assert sql_domain == is_placeholder_domain(domain)
     assert sql_email == is_placeholder_email(address)
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "code"),
+    [(check_siren, "000 000 000", "siren.placeholder"), (check_siret, "000000000 00000", "siret.placeholder"),
+     (check_siret, "00000000000000", "siret.placeholder")],
+)  # fmt: skip
+def test_the_zeros_of_an_unknown_siren_are_refused_though_their_key_is_right(check, value, code) -> None:
+    checked = check(value)
+    assert checked.value is None and checked.problem is not None and checked.problem.code == code
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["01 23 45 67 89", "06 00 00 00 00", "01 00 00 00 00", "09 99 99 99 99", "06 06 06 06 06",
+     "01 01 01 01 01", "+33 6 00 00 00 00", "+41 00 000 00 00"],
+)  # fmt: skip
+def test_a_phone_standing_for_none_is_refused_by_name(phone: str) -> None:
+    checked = check_phone(phone)
+    assert checked.value is None
+    assert checked.problem is not None and checked.problem.code in ("phone.placeholder", "phone.invalid")
+    if phone.startswith("0"):
+        assert checked.problem.code == "phone.placeholder"
+
+
+@pytest.mark.parametrize(
+    "phone", ["04 77 12 34 56", "01 45 45 45 45", "06 12 34 56 78", "+41 22 000 00 01", "+1 212 345 6789"]
+)
+def test_real_phones_are_kept(phone: str) -> None:
+    assert check_phone(phone).value is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["", "+", "+33", "0", "00"]).flatmap(
+        lambda prefix: st.text(alphabet="0123456789", min_size=6, max_size=12).map(lambda d: prefix + d)
+    )
+    | st.sampled_from(["+33123456789", "0606060606", "+33606060606", "+33600000000", "3865286"])
+)
+def test_the_engine_s_phone_rule_says_what_the_import_says(number: str) -> None:
+    with duckdb.connect() as con:
+        (found,) = con.execute(f"SELECT {_placeholder_phone('$number')}", {"number": number}).fetchall()[0]
+    assert found == is_placeholder_phone(number)

@@ -140,7 +140,7 @@ def test_an_organisation_with_the_same_siren_is_reused_and_gets_the_new_establis
 
 def test_rows_of_one_company_across_batches_share_one_membership(association, write_csv, monkeypatch):
     monkeypatch.setattr(services, "BATCH_SIZE", 3)
-    rows = [member_row(n % 4, SIRET=siret(n % 4, n + 1)) for n in range(10)]
+    rows = [member_row(n % 4 + 1, SIRET=siret(n % 4 + 1, n + 1)) for n in range(10)]
 
     result = import_file(path=write_csv(rows), association=association)
 
@@ -354,6 +354,21 @@ def test_two_contacts_sharing_a_placeholder_address_stay_two_people(association,
         for record in SourceRecord.objects.all()
     )
     assert result.summary.rows == 2
+
+
+def test_rows_given_the_zeros_of_an_unknown_siret_stay_separate_companies(association, write_csv):
+    """« 000 000 000 00000 » has a right Luhn key: before, every row carrying it was one organisation."""
+    path = write_csv([member_row(1, SIRET="000 000 000 00000"), member_row(2, SIRET="000 000 000 00000")])
+
+    import_file(path=path, association=association)
+
+    assert sorted(Organisation.objects.values_list("name", flat=True)) == [
+        "Entreprise 1 SAS",
+        "Entreprise 2 SAS",
+    ]
+    assert not Establishment.objects.exclude(siret="").exists()
+    codes = [issue["code"] for record in SourceRecord.objects.all() for issue in record.issues]
+    assert codes.count("siret.placeholder") == 2
 
 
 def test_dry_run_validates_and_writes_nothing(association, write_csv, counts):

@@ -1,4 +1,4 @@
-"""Records sharing an address or a site that stands for none are not one company because of it."""
+"""Records sharing an address, a site, a phone or a SIREN that stands for none are not one company because of it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ LYON = {"postcode": "69001", "city": "Lyon"}
 
 @pytest.mark.parametrize(
     "shared",
-    [{"email": "nc@nc.fr"}, {"email": "none@none.com"}, {"website": "www.pasdesite.fr"}, {"website": "x.fr"}],
+    [
+        {"email": "nc@nc.fr"},
+        {"email": "none@none.com"},
+        {"website": "www.pasdesite.fr"},
+        {"website": "x.fr"},
+        {"phone": "01 23 45 67 89"},
+        {"phone": "06 00 00 00 00"},
+        {"siren": "000 000 000"},
+        {"siret": "000 000 000 00000"},
+    ],
 )
 def test_two_companies_sharing_a_placeholder_are_not_matched_by_it(shared: dict[str, str]) -> None:
     result = deduplicate(
@@ -23,6 +32,8 @@ def test_two_companies_sharing_a_placeholder_are_not_matched_by_it(shared: dict[
     pairs = result.pairs.to_pylist()
     assert all(row["band"] == "non_match" for row in pairs)
     assert all(row["domain_level"] in (None, "e-mail et site absents") for row in pairs)
+    assert all(row["phone_level"] in (None, "téléphone absent") for row in pairs)
+    assert all(row["identifiers_level"] in (None, "identifiant absent") for row in pairs)
 
 
 def test_a_real_shared_domain_still_counts() -> None:

@@ -16,7 +16,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import DOT_ATOM_TEXT  # the library's own rule for a plain local part
 
-from .placeholders import is_placeholder_domain, is_placeholder_email
+from .placeholders import is_placeholder_domain, is_placeholder_email, is_placeholder_phone
 from .problems import REMEMBERED_CELLS, Checked, _, empty, noted, refused, remembered
 from .text import clean_text
 
@@ -290,8 +290,23 @@ def check_phone(raw: str | None, region: str | None = "FR") -> Checked[str]:
     written with its country code ("+41 22 …", "0041 22 …") is read whatever the region. A local number
     without its area code (a US "386-5286") cannot become E.164: it is kept as its digits ("3865286"), with a
     note, and is read with the row's country by whoever uses it. ``region=None`` (the country is unknown):
-    only numbers written with their country code are read.
+    only numbers written with their country code are read. A number that stands for none (« 01 23 45 67
+    89 », ``grappe.france.placeholders``) is refused.
     """
+    checked = _read_phone(raw, region)
+    if checked.value is not None and is_placeholder_phone(checked.value):
+        return refused(
+            "phone.placeholder",
+            _(
+                "« %(value)s » tient lieu de numéro de téléphone (valeur de remplissage) : ce n'est le numéro "
+                "d'aucune organisation ni personne, il n'est pas enregistré."
+            ),
+            value=_shown(clean_text(raw)),
+        )
+    return checked
+
+
+def _read_phone(raw: str | None, region: str | None) -> Checked[str]:
     text = clean_text(raw)
     if not text:
         return empty()

@@ -16,6 +16,7 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 from stdnum.fr import tva as stdnum_tva
 
+from .placeholders import PLACEHOLDER_SIREN
 from .problems import Checked, _, empty, refused
 from .text import clean_text
 
@@ -122,6 +123,8 @@ def check_siren(raw: str | None) -> Checked[str]:
             value=_shown(text),
             count=len(digits),
         )
+    if digits == PLACEHOLDER_SIREN:
+        return _placeholder_identifier("siren", "SIREN", text)
     if not stdnum_siren.is_valid(digits):
         return refused(
             "siren.checksum",
@@ -175,6 +178,8 @@ def check_siret(raw: str | None) -> Checked[str]:
             value=_shown(text),
             count=len(digits),
         )
+    if digits.startswith(PLACEHOLDER_SIREN):
+        return _placeholder_identifier("siret", "SIRET", text)
     if not stdnum_siret.is_valid(digits):
         return refused(
             "siret.checksum",
@@ -185,6 +190,20 @@ def check_siret(raw: str | None) -> Checked[str]:
             value=_shown(text),
         )
     return Checked(digits)
+
+
+def _placeholder_identifier(kind: str, label: str, text: str) -> Checked[str]:
+    """The zeros of an unknown SIREN: their key is right, but no company has them (``grappe.france.
+    placeholders``); kept, they would make every such row one company."""
+    return refused(
+        f"{kind}.placeholder",
+        _(
+            "%(label)s « %(value)s » : aucune entreprise n'a ce numéro, il tient lieu de numéro inconnu ; il "
+            "n'est pas enregistré."
+        ),
+        label=label,
+        value=_shown(text),
+    )
 
 
 def check_vat(raw: str | None) -> Checked[str]:

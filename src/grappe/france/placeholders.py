@@ -1,11 +1,12 @@
-"""Addresses and sites that stand for none: what an export writes in a cell it must not leave empty.
+"""Values that stand for none: what an export writes in a cell it must not leave empty.
 
-« nc@nc.fr », « none@none.com », « aucun@aucun.fr », « www.pasdesite.fr », an address at example.com: kept,
-they would be one organisation's contact details for every row that has none, so that the import took two
-contacts of one company for one person (the same address) and the linkage two companies for one (the same
-domain). The import refuses them as values (its report says so, and the row keeps the cell as written); the
-linkage engine, which also reads records nobody imported, drops them with the same rule written in SQL
-(``grappe.linkage.normalise._placeholder_domain``), held to this one by ``tests/france/test_placeholders.py``.
+« nc@nc.fr », « none@none.com », « www.pasdesite.fr », an address at example.com, the SIREN « 000 000 000 »,
+the phone « 01 23 45 67 89 » or « 06 00 00 00 00 »: kept, each would be one organisation's details for every
+row that has none, so that the import took every row with the SIREN 000 000 000 for one company and two
+contacts of one company sharing « nc@nc.fr » for one person, and the linkage took two companies sharing one
+for the same. The import refuses them as values (its report says so, and the row keeps the cell as written);
+the linkage engine, which also reads records nobody imported, drops them with the same rules written in SQL
+(``grappe.linkage.normalise``), held to these by ``tests/france/test_placeholders.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ PLACEHOLDER_DOMAINS = frozenset(
 )  # fmt: skip
 # Top-level domains reserved for tests and examples (RFC 2606, RFC 6761) or for a local network.
 RESERVED_TOP_LEVEL_DOMAINS = frozenset({"example", "test", "invalid", "localhost", "local"})
+# The one SIREN whose Luhn key is right and that INSEE never gives: the zeros of « unknown ».
+PLACEHOLDER_SIREN = "000000000"
 
 
 def is_placeholder_domain(domain: str) -> bool:
@@ -41,3 +44,16 @@ def is_placeholder_email(address: str) -> bool:
     itself (« nc@nc.fr », « aucun@aucun.com »), which no organisation's address is."""
     local, _at, domain = address.rpartition("@")
     return is_placeholder_domain(domain) or local == domain.split(".", 1)[0]
+
+
+def is_placeholder_phone(number: str) -> bool:
+    """``number`` (E.164, or digits as written) stands for none: its last eight digits one repeated digit
+    (« 06 00 00 00 00 », « 09 99 99 99 99 »), or a French number that is the digits in order (« 01 23 45 67
+    89 ») or one pair of digits five times (« 06 06 06 06 06 »)."""
+    digits = "".join(char for char in number if char.isdigit())
+    national = "0" + digits[2:] if len(digits) == 11 and digits.startswith("33") else digits
+    return (
+        (len(digits) >= 8 and len(set(digits[-8:])) == 1)
+        or national == "0123456789"
+        or (len(national) == 10 and national.startswith("0") and national == national[:2] * 5)
+    )

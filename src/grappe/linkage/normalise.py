@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from grappe.france.placeholders import PLACEHOLDER_DOMAINS, RESERVED_TOP_LEVEL_DOMAINS
+from grappe.france.placeholders import PLACEHOLDER_DOMAINS, PLACEHOLDER_SIREN, RESERVED_TOP_LEVEL_DOMAINS
 
 from .settings import LinkageSettings
 from .vocabulary import (
@@ -396,6 +396,20 @@ def _placeholder_email(email: str) -> str:
     return f"({_placeholder_domain(domain)} OR split_part({email}, '@', 1) = split_part({domain}, '.', 1))"
 
 
+def _placeholder_phone(number: str) -> str:
+    """SQL: the phone ``number`` (E.164 or digits) stands for none (``grappe.france.placeholders``)."""
+    digits = f"regexp_replace({number}, '[^0-9]', '', 'g')"
+    national = (
+        f"(CASE WHEN length({digits}) = 11 AND left({digits}, 2) = '33' THEN '0' || substr({digits}, 3)"
+        f" ELSE {digits} END)"
+    )
+    return (
+        f"((length({digits}) >= 8 AND replace(right({digits}, 8), right({digits}, 1), '') = '')"
+        f" OR {national} = '0123456789'"
+        f" OR (length({national}) = 10 AND left({national}, 1) = '0' AND {national} = repeat(left({national}, 2), 5)))"
+    )
+
+
 def _cleaned_sql(default_country: str) -> str:
     """Each record's fields cleaned, its name as a list of canonical words (the first, set-wide pass)."""
     name = _folded("name")
@@ -460,7 +474,7 @@ def _base_sql(misspelt: Misspellings) -> str:
     city = f"regexp_replace({_folded('city')}, '\\bcedex\\b.*$', '')"
     city = f"regexp_replace({city}, '\\s\\d+\\s*(e|er|eme)?\\s*$', '')"  # Lyon 03, Lyon 3ème
     city_words = f"list_transform({_words(city)}, lambda w: coalesce({_map(CITY_ABBREVIATIONS)}[w], w))"
-    return f"""
+    features = f"""
     WITH
     -- Cities and streets repeat: normalise each distinct value once.
     cities AS (
@@ -500,8 +514,10 @@ def _base_sql(misspelt: Misspellings) -> str:
       nullif(array_to_string(name_tokens, ' '), '') AS name_norm,
       CASE WHEN len(initial_words) >= 2
         THEN array_to_string(list_transform(initial_words, lambda w: w[1]), '') END AS name_initials,
-      CASE WHEN siren_digits IS NOT NULL AND {_luhn_ok("siren_digits", 9)} THEN siren_digits END AS siren_checked,
-      CASE WHEN siret_digits IS NOT NULL AND ({_luhn_ok("siret_digits", 14)}
+      CASE WHEN siren_digits IS NOT NULL AND {_luhn_ok("siren_digits", 9)}
+            AND siren_digits <> '{PLACEHOLDER_SIREN}' THEN siren_digits END AS siren_checked,
+      CASE WHEN siret_digits IS NOT NULL AND left(siret_digits, 9) <> '{PLACEHOLDER_SIREN}'
+            AND ({_luhn_ok("siret_digits", 14)}
              OR (left(siret_digits, 9) = '356000000' AND ({_digit_sum("siret_digits", 14)}) % 5 = 0))
         THEN siret_digits END AS siret,
       -- Only a French postcode is a French place: a US zip 60610 is not in the Oise. A foreign one keeps its
@@ -524,10 +540,16 @@ def _base_sql(misspelt: Misspellings) -> str:
         CASE WHEN phone_e164 LIKE '+330%' AND length(phone_e164) = 13 THEN '+33' || substr(phone_e164, 5)
              WHEN length(phone_e164) BETWEEN 9 AND 16 THEN phone_e164 END,
         CASE WHEN length(phone_digits) BETWEEN 7 AND 15 THEN phone_digits END
-      ) AS phone_read,
+      ) AS phone_as_read,
       CASE WHEN regexp_full_match(naf_clean, '[0-9]{{4}}[A-Z]')
         THEN left(naf_clean, 2) || '.' || substr(naf_clean, 3) END AS naf
     FROM named
+    """
+    # A phone that stands for none (grappe.france.placeholders) is dropped once it is read, as one value.
+    return f"""
+    SELECT * EXCLUDE (phone_as_read),
+      CASE WHEN NOT {_placeholder_phone("phone_as_read")} THEN phone_as_read END AS phone_read
+    FROM ({features})
     """
 
 
