@@ -9,8 +9,18 @@ from hypothesis import strategies as st
 
 from grappe.france.contact import check_email, check_phone, check_website
 from grappe.france.identifiers import check_siren, check_siret
-from grappe.france.placeholders import is_placeholder_domain, is_placeholder_email, is_placeholder_phone
-from grappe.linkage.normalise import _placeholder_domain, _placeholder_email, _placeholder_phone
+from grappe.france.placeholders import (
+    is_placeholder_domain,
+    is_placeholder_email,
+    is_placeholder_name,
+    is_placeholder_phone,
+)
+from grappe.linkage.normalise import (
+    _placeholder_domain,
+    _placeholder_email,
+    _placeholder_name,
+    _placeholder_phone,
+)
 
 
 @pytest.mark.parametrize(
@@ -110,3 +120,28 @@ def test_the_engine_s_phone_rule_says_what_the_import_says(number: str) -> None:
     with duckdb.connect() as con:
         (found,) = con.execute(f"SELECT {_placeholder_phone('$number')}", {"number": number}).fetchall()[0]
     assert found == is_placeholder_phone(number)
+
+
+@pytest.mark.parametrize(
+    "name", ["NC", "N/C", "n.c.", "A compléter", "Inconnu", "Non renseigné", "xxx", "ZZZ"]
+)
+def test_a_name_saying_it_is_unknown_is_a_placeholder(name: str) -> None:
+    assert is_placeholder_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["Kaliop", "NC Numérique", "X", "Test", "3M", "A.B.C. Conseil", "Néant Studio"]
+)
+def test_real_names_are_not(name: str) -> None:
+    assert not is_placeholder_name(name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ncdaNCxX/ .-éÉ?0", max_size=8)
+    | st.sampled_from(["A compléter", "Non renseigné", "NC Numérique", "Kaliop", "ÆÆ", "œœ"])
+)
+def test_the_engine_s_name_rule_says_what_the_import_says(name: str) -> None:
+    with duckdb.connect() as con:
+        (found,) = con.execute(f"SELECT {_placeholder_name('$name')}", {"name": name}).fetchall()[0]
+    assert found == is_placeholder_name(name)

@@ -371,6 +371,38 @@ def test_rows_given_the_zeros_of_an_unknown_siret_stay_separate_companies(associ
     assert codes.count("siret.placeholder") == 2
 
 
+def test_a_name_saying_it_is_unknown_is_a_row_without_a_name(association, write_csv, counts):
+    """« NC » for every company whose name the file lacks: before, they became organisations called « NC »,
+    which the linkage then took for one company wherever two were in one town."""
+    path = write_csv([member_row(1), member_row(2, **{"Raison sociale": "N/C"})])
+    before = counts()
+
+    seen = []
+    with pytest.raises(ImportRefused) as refused:
+        import_file(path=path, association=association, on_issue=seen.append)
+
+    assert counts() == before
+    assert refused.value.summary.invalid_rows == 1
+    assert [(issue.line, issue.code) for issue in seen if issue.severity == "error"] == [
+        (3, "name.placeholder")
+    ]
+
+    result = import_file(path=path, association=association, skip_invalid=True)
+    assert result.imported_rows == 1 and result.rejected_rows == 1
+    assert SourceRecord.objects.get(status="rejected").values[0] == "N/C"
+
+
+def test_a_trade_name_stands_for_a_name_saying_it_is_unknown(association, write_csv):
+    headers = [*HEADERS, "Enseigne"]
+    path = write_csv(
+        [[*member_row(1, **{"Raison sociale": "A compléter"}), "Café Numérique"]], headers=headers
+    )
+
+    import_file(path=path, association=association)
+
+    assert Organisation.objects.get().name == "Café Numérique"
+
+
 def test_dry_run_validates_and_writes_nothing(association, write_csv, counts):
     path = write_csv([member_row(1), member_row(2, **{"Raison sociale": ""})])
     before = counts()

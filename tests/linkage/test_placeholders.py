@@ -46,3 +46,12 @@ def test_a_real_shared_domain_still_counts() -> None:
     )
     (row,) = result.pairs.to_pylist()
     assert row["domain_level"] == "même domaine (site ou e-mail)" and row["band"] == "match"
+
+
+@pytest.mark.parametrize("name", ["NC", "A compléter", "xxx"])
+def test_two_companies_named_as_unknown_in_one_town_are_not_one_by_their_name(name: str) -> None:
+    result = deduplicate(
+        [record("a", name, street="3 rue Alpha", **LYON), record("b", name, street="9 avenue Beta", **LYON)],
+        settings=LinkageSettings(keep_threshold=0.0),
+    )
+    assert all(row["band"] == "non_match" for row in result.pairs.to_pylist())

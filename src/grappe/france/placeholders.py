@@ -11,6 +11,8 @@ the linkage engine, which also reads records nobody imported, drops them with th
 
 from __future__ import annotations
 
+from .text import fold
+
 # Domains exports write for « no address » or « no site », and the domains reserved for examples.
 PLACEHOLDER_DOMAINS = frozenset(
     {
@@ -24,8 +26,31 @@ PLACEHOLDER_DOMAINS = frozenset(
 )  # fmt: skip
 # Top-level domains reserved for tests and examples (RFC 2606, RFC 6761) or for a local network.
 RESERVED_TOP_LEVEL_DOMAINS = frozenset({"example", "test", "invalid", "localhost", "local"})
+# Company names that say the name is unknown, written without accents, spaces or punctuation (« N/C »,
+# « A compléter », « Non renseigné »).
+PLACEHOLDER_NAMES = frozenset(
+    {
+        "nc", "nd", "nr", "na", "inconnu", "inconnue", "acompleter", "nonrenseigne",
+        "nonrenseignee", "noncommunique", "noncommuniquee", "nondefini", "neant", "aucun", "aucune", "none",
+        "null", "sansnom", "nominconnu", "raisonsociale", "xx", "xxx", "xxxx", "xxxxx", "zz", "zzz",
+    }
+)  # fmt: skip
 # The one SIREN whose Luhn key is right and that INSEE never gives: the zeros of « unknown ».
 PLACEHOLDER_SIREN = "000000000"
+
+
+_KEY_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def name_key(name: str) -> str:
+    """``name`` folded (lower case, no accents) with only its Latin letters and digits."""
+    return "".join(char for char in fold(name) if char in _KEY_CHARACTERS)
+
+
+def is_placeholder_name(name: str) -> bool:
+    """``name`` says the company's name is unknown (``PLACEHOLDER_NAMES``: « NC », « A compléter », « xxx »).
+    Other repeated letters are names (« AAA », chosen to come first in a directory)."""
+    return name_key(name) in PLACEHOLDER_NAMES
 
 
 def is_placeholder_domain(domain: str) -> bool:

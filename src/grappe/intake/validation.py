@@ -33,6 +33,7 @@ from grappe.france.headcount import check_headcount
 from grappe.france.identifiers import check_siren, check_siret, check_vat, siren_of_siret, vat_of_siren
 from grappe.france.legal_forms import check_legal_form, legal_form_in_name
 from grappe.france.naf import NAF_VERSION, check_naf
+from grappe.france.placeholders import is_placeholder_name
 from grappe.france.problems import Checked, Problem
 from grappe.france.text import clean_text, fold
 from grappe.intake.models import ImportIssue
@@ -379,7 +380,24 @@ class _RowCheck:
         self.result.country = self.country
 
     def check_name(self) -> None:
-        name = self.text("name") or self.text("trade_name")
+        written = self.text("name")
+        if written and is_placeholder_name(written):
+            # « NC », « A compléter »: the file says it has no name for this company; its trade name, if it
+            # gives one, is the only name there is.
+            if not self.text("trade_name"):
+                self.issue(
+                    "name",
+                    ERROR,
+                    "name.placeholder",
+                    gettext(
+                        "Raison sociale « %(value)s » : elle tient lieu de nom inconnu ; une ligne sans nom "
+                        "d'entreprise ne peut pas être importée."
+                    )
+                    % {"value": written},
+                )
+                return
+            written = ""
+        name = written or self.text("trade_name")
         if not name:
             self.issue(
                 "name",
@@ -391,7 +409,7 @@ class _RowCheck:
                 column=self.header("name") or self.header("trade_name"),
             )
             return
-        source = "name" if self.text("name") else "trade_name"
+        source = "name" if written else "trade_name"
         limit = _MAX_LENGTHS["organisation.name"]
         if len(name) > limit:
             # A name that cannot be stored is as bad as no name: the row cannot become an organisation.

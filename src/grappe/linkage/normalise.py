@@ -20,7 +20,12 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from grappe.france.placeholders import PLACEHOLDER_DOMAINS, PLACEHOLDER_SIREN, RESERVED_TOP_LEVEL_DOMAINS
+from grappe.france.placeholders import (
+    PLACEHOLDER_DOMAINS,
+    PLACEHOLDER_NAMES,
+    PLACEHOLDER_SIREN,
+    RESERVED_TOP_LEVEL_DOMAINS,
+)
 
 from .settings import LinkageSettings
 from .vocabulary import (
@@ -396,6 +401,12 @@ def _placeholder_email(email: str) -> str:
     return f"({_placeholder_domain(domain)} OR split_part({email}, '@', 1) = split_part({domain}, '.', 1))"
 
 
+def _placeholder_name(name: str) -> str:
+    """SQL: the company name ``name`` says it is unknown (``grappe.france.placeholders``)."""
+    key = f"regexp_replace({_folded(name)}, '[^a-z0-9]', '', 'g')"
+    return f"list_contains({_list(PLACEHOLDER_NAMES)}, {key})"
+
+
 def _placeholder_phone(number: str) -> str:
     """SQL: the phone ``number`` (E.164 or digits) stands for none (``grappe.france.placeholders``)."""
     digits = f"regexp_replace({number}, '[^0-9]', '', 'g')"
@@ -450,10 +461,12 @@ def _cleaned_sql(default_country: str) -> str:
         {naf} AS naf_clean
       FROM __input
     """
-    # Addresses and sites that stand for none (grappe.france.placeholders) are dropped from the values read
-    # above, once each: written over the reading expressions, the test would read every value several times.
+    # Names, addresses and sites that stand for none (grappe.france.placeholders) are dropped from the values
+    # read above, once each: written over the reading expressions, the test would read every value several
+    # times.
     return f"""
-      SELECT * EXCLUDE (email_read, host_read),
+      SELECT * EXCLUDE (words, email_read, host_read),
+        CASE WHEN {_placeholder_name("name_raw")} THEN []::VARCHAR[] ELSE words END AS words,
         CASE WHEN NOT {_placeholder_email("email_read")} THEN email_read END AS email_clean,
         CASE WHEN NOT {_placeholder_domain("host_read")} THEN host_read END AS host
       FROM ({read})
