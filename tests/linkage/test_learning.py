@@ -88,7 +88,9 @@ def test_the_first_questions_are_the_least_predictable_each_between_two_other_gr
     assert joining == sorted(joining, reverse=True)  # pairs already in one group come last
     joined = [groups for groups, join in zip(between, joining, strict=True) if join]
     first = joined[: len(set(joined))]
-    assert len(first) >= 5 and len(set(first)) == len(first)  # one between two groups before a second
+    # One between two groups before a second. (Three such questions since 2026-12-08: the queue no longer asks
+    # about companies whose one link is « contact@orange.fr », which seven of them were; normalise.SHARED_BY_BRANDS.)
+    assert len(first) >= 3 and len(set(first)) == len(first)
     weights = [
         abs(rows[frozenset(pair)]["match_weight"]) for pair, join in zip(order, joining, strict=True) if join
     ]

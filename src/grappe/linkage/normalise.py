@@ -61,6 +61,12 @@ ALWAYS_FREQUENCY_COLUMNS = ("name_norm", "name_brand")
 # spellings would make its own brand look common. Typing errors rarely touch a word's first letters (the
 # same reason blocking keys take a word's first letters).
 BRAND_SHAPE_LETTERS = 3
+# A contact detail given by this many companies or more (told apart as ``_shared_contacts_dropped`` says) is a
+# shared one: an accountant's address given for each client, a group's domain for its subsidiaries, an
+# incubator's switchboard for the start-ups it hosts, « contact@gmail.com ». It says nothing about which company
+# a record is, and is left out of blocking and comparison, whatever the size of the set (frequencies only weigh
+# it down in large ones). Two companies are not enough: a company renamed keeps its address.
+SHARED_BY_BRANDS = 3
 # Long words of the lists are recognised through one typo (one letter missing, extra, wrong or two swapped,
 # the first letter right): misspelt, "Koninklike" or "Vennootshap" would otherwise become the rarest word of
 # its name, the one that weighs most. Shorter words are not: "holdin" may be a name, "societe" has neighbours.
@@ -588,6 +594,45 @@ def _shape_counts(with_reference: bool) -> str:
     return f"SELECT name_brand, count(DISTINCT name_shape) AS n FROM ({held}) GROUP BY name_brand"
 
 
+def _shared_contacts_dropped(with_reference: bool) -> list[str]:
+    """Statements clearing from ``__f`` the e-mail addresses, domains and phones given by companies of
+    ``SHARED_BY_BRANDS`` companies or more (counted with the registry's records, when there is one).
+
+    Companies are told apart twice, and the value is shared only when both counts reach the threshold: by
+    their brands (first word: « Kaliop Lyon », « Kaliop Paris » and « Kaliop Nantes » are one company's
+    establishments, whose rarest words differ), and by their names' rarest words (« Duval Média », « Média
+    Duval » and « Dubal Média » are one company written three ways, whose first words differ)."""
+    brand = "coalesce(name_brand, name_norm)"
+    rarest = "coalesce(name_token_1, name_norm)"
+    statements = []
+    for value, columns in (
+        ("email", ("email",)),
+        ("phone", ("phone",)),
+        ("domain", ("email_domain", "website_domain")),
+    ):
+        # The registry's records count only for the values this set holds (a semi-join, not its million rows).
+        mine = " UNION ".join(f"SELECT {column} FROM __f" for column in columns)
+        held = " UNION ALL ".join(
+            f"SELECT {column} AS v, {brand} AS brand, {rarest} AS rarest FROM {table} WHERE {column} IS NOT NULL"
+            + (f" AND {column} IN ({mine})" if table == "__reference" else "")
+            for table in (("__f", "__reference") if with_reference else ("__f",))
+            for column in columns
+        )
+        shared = (
+            f"SELECT v FROM ({held}) GROUP BY v "
+            f"HAVING least(count(DISTINCT brand), count(DISTINCT rarest)) >= {SHARED_BY_BRANDS}"
+        )
+        statements.append(f"CREATE OR REPLACE TEMP TABLE __shared_{value} AS {shared}")
+        statements.extend(
+            f"UPDATE __f SET {column} = NULL{', phone_local = NULL' if column == 'phone' else ''} "
+            f"WHERE {column} IN (SELECT v FROM __shared_{value})"
+            for column in columns
+        )
+    # The domain the comparisons read is the site's, else the address's.
+    statements.append("UPDATE __f SET domain = coalesce(website_domain, email_domain)")
+    return statements
+
+
 def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool) -> list[str]:
     """Statements building ``__features``: token weights, then blocking keys capped at max_block_size.
 
@@ -670,6 +715,7 @@ def _features_sql(settings: LinkageSettings, *, total: int, with_reference: bool
       coalesce(postcode, '-') AS postcode_block
     FROM f
     """,
+        *_shared_contacts_dropped(with_reference),
         # One record per profile stands for all its copies: it alone gets blocking keys (so 300 copies of a
         # name are one record of a block, not 300) and the engine compares the copies to it once.
         "CREATE OR REPLACE TEMP TABLE __representatives AS "
