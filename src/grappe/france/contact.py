@@ -16,49 +16,10 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import DOT_ATOM_TEXT  # the library's own rule for a plain local part
 
+from .mailboxes import WEBMAIL_DOMAINS
 from .placeholders import is_placeholder_domain, is_placeholder_email, is_placeholder_phone
 from .problems import REMEMBERED_CELLS, Checked, _, empty, noted, refused, remembered
 from .text import clean_text
-
-# Personal mailboxes: an address there says nothing about the company's domain (linkage must not use it).
-WEBMAIL_DOMAINS: frozenset[str] = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "orange.fr",
-        "wanadoo.fr",
-        "free.fr",
-        "sfr.fr",
-        "neuf.fr",
-        "club-internet.fr",
-        "cegetel.net",
-        "numericable.fr",
-        "bbox.fr",
-        "laposte.net",
-        "hotmail.fr",
-        "hotmail.com",
-        "outlook.fr",
-        "outlook.com",
-        "live.fr",
-        "live.com",
-        "msn.com",
-        "yahoo.fr",
-        "yahoo.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "aol.fr",
-        "gmx.fr",
-        "gmx.com",
-        "gmx.net",
-        "proton.me",
-        "protonmail.com",
-        "tutanota.com",
-        "yandex.com",
-        "mail.com",
-    }
-)
 
 _SHOWN_MAX = 60
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from grappe.france.mailboxes import WEBMAIL_DOMAINS
 from grappe.france.placeholders import (
     PLACEHOLDER_DOMAINS,
     PLACEHOLDER_NAMES,
@@ -39,7 +40,6 @@ from .vocabulary import (
     STOPWORDS,
     STREET_ABBREVIATIONS,
     TRAILING_LEGAL_FORM_WORDS,
-    WEBMAIL_DOMAINS,
 )
 
 TOP_TOKENS = 4  # rarest tokens kept per name for the weighted-overlap comparison

@@ -165,17 +165,6 @@ STREET_ABBREVIATIONS = {
     "zac": "zone",
 }
 CITY_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "fd": "ferrand", "s": "sur", "ss": "sous"}
-# Mail domains shared by many unrelated people: equal domains there say nothing about the organisation.
-WEBMAIL_DOMAINS = frozenset(
-    {
-        "gmail.com", "googlemail.com", "yahoo.fr", "yahoo.com", "ymail.com", "hotmail.fr", "hotmail.com",
-        "outlook.fr", "outlook.com", "live.fr", "live.com", "msn.com", "icloud.com", "me.com", "mac.com",
-        "aol.com", "aol.fr", "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "neuf.fr", "club-internet.fr",
-        "cegetel.net", "noos.fr", "numericable.fr", "bbox.fr", "laposte.net", "gmx.fr", "gmx.com", "gmx.net",
-        "proton.me", "protonmail.com", "tutanota.com", "mailo.com", "netcourrier.com", "aliceadsl.fr",
-        "voila.fr", "caramail.com", "yandex.com", "mail.com", "libertysurf.fr", "tiscali.fr", "9online.fr",
-    }
-)  # fmt: skip
 # Hosts that are not an organisation's own site: a shared platform page says nothing about identity.
 SHARED_WEBSITE_HOSTS = frozenset(
     {
